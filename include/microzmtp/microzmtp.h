@@ -1,0 +1,232 @@
+/**
+ * @file microzmtp.h
+ * @brief microzmtp sockets: ZeroMQ socket patterns over the sans-I/O ZMTP engine.
+ *
+ * A socket owns up to MZMTP_CONF_MAX_PEERS engines, a send ring shared by them and a
+ * subscription table. It does no I/O: a port (ports/posix, …) attaches a peer for each
+ * TCP connection and moves bytes with mzmtp_socket_peer_rx_space()/_rx_commit() and
+ * mzmtp_socket_peer_output()/_output_done(). Sends never block: they queue, drop (PUB at
+ * the HWM, as ZeroMQ does) or return MZMTP_AGAIN.
+ *
+ * Memory: the socket struct itself (place it in static storage) plus the two buffers of
+ * mzmtp_socket_mem_t, which MZMTP_SOCKET_MEM_DEFINE() declares. Nothing is allocated.
+ * Threads: a socket and its port must be used from one thread (or under one lock).
+ */
+#ifndef MICROZMTP_H
+#define MICROZMTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+#include "mzmtp_config_defaults.h"
+#include "mzmtp_status.h"
+#include "mzmtp_wire.h"
+#include "mzmtp_conn.h"
+
+#define MZMTP_VERSION_MAJOR 0
+#define MZMTP_VERSION_MINOR 1
+#define MZMTP_VERSION_PATCH 0
+#define MZMTP_VERSION_STRING "0.1.0"
+
+/** Memory a socket runs in; both buffers are borrowed for the socket's lifetime. */
+typedef struct mzmtp_socket_mem {
+    uint8_t *send_buf;  /**< Send ring: must hold the largest message sent, encoded. */
+    size_t send_size;
+    uint8_t *recv_buf;  /**< MZMTP_CONF_MAX_PEERS receive buffers of recv_per_peer bytes. */
+    size_t recv_per_peer; /**< ≥ 64; messages larger than this stream through in chunks. */
+} mzmtp_socket_mem_t;
+
+/**
+ * Declare static memory for one socket: `MZMTP_SOCKET_MEM_DEFINE(pub_mem, 1024, 256);`
+ * then pass `&pub_mem` to mzmtp_socket_init(). RAM: send_bytes + MAX_PEERS × recv_bytes.
+ */
+#define MZMTP_SOCKET_MEM_DEFINE(name, send_bytes, recv_bytes)                                \
+    static uint8_t name##_send[(send_bytes)];                                              \
+    static uint8_t name##_recv[(size_t)MZMTP_CONF_MAX_PEERS * (recv_bytes)];               \
+    static const mzmtp_socket_mem_t name = {name##_send, (send_bytes), name##_recv, (recv_bytes)}
+
+/** Socket events, delivered to the monitor callback (no heap, called synchronously). */
+typedef enum mzmtp_socket_event {
+    MZMTP_EV_CONNECTED = 1,  /**< Port: an outgoing TCP connection is up. */
+    MZMTP_EV_ACCEPTED,       /**< Port: an incoming TCP connection was accepted. */
+    MZMTP_EV_HANDSHAKE,      /**< A peer finished the ZMTP handshake. */
+    MZMTP_EV_HANDSHAKE_FAILED, /**< status says why. */
+    MZMTP_EV_DISCONNECTED,   /**< A peer's connection ended; status says why. */
+    MZMTP_EV_CONNECT_RETRY,  /**< Port: a reconnect is scheduled. */
+    MZMTP_EV_CLOSED          /**< The socket finished closing. */
+} mzmtp_socket_event_t;
+
+struct mzmtp_socket;
+typedef void (*mzmtp_monitor_fn)(void *ctx, struct mzmtp_socket *sock, mzmtp_socket_event_t ev,
+                                 int peer, mzmtp_status_t status);
+
+/** Runtime options (mzmtp_socket_setopt). Values are uint32_t unless said otherwise. */
+typedef enum mzmtp_option {
+    MZMTP_OPT_SNDHWM = 1,        /**< Messages queued per peer before drop/AGAIN; 0 = none. */
+    MZMTP_OPT_RCVHWM,            /**< Complete messages buffered per peer; 0 = buffer size. */
+    MZMTP_OPT_MAXMSGSIZE,        /**< uint64_t: largest message accepted; 0 = no limit. */
+    MZMTP_OPT_HANDSHAKE_IVL,     /**< ms; 0 = none. Default 30000. */
+    MZMTP_OPT_HEARTBEAT_IVL,     /**< ms between PINGs; 0 = off. */
+    MZMTP_OPT_HEARTBEAT_TIMEOUT, /**< ms without traffic after a PING; 0 = IVL. */
+    MZMTP_OPT_HEARTBEAT_TTL,     /**< ms the peer should wait for us; ≤ 65500. */
+} mzmtp_option_t;
+
+/** Peer slot states (private). */
+enum { MZMTP_PEER_FREE = 0, MZMTP_PEER_WAITING, MZMTP_PEER_LIVE };
+
+/** A socket. All fields are private; the struct is public for static allocation. */
+typedef struct mzmtp_socket {
+    uint8_t type;
+    uint8_t closing;
+    uint8_t recv_peer;  /* peer whose message is being read, or 0xFF */
+    uint8_t rr_recv;    /* fair-queue position */
+    bool send_in_msg;   /* a multipart send is open */
+    bool send_drop;     /* the open multipart send is being dropped */
+    bool truncated;     /* the message being read lost its peer */
+    uint32_t now;       /* last time a port call told us */
+    uint8_t peer_state[MZMTP_CONF_MAX_PEERS];
+    mzmtp_peermask_t ready;    /* peers whose handshake is done */
+    mzmtp_peermask_t readable; /* peers with a message at the head */
+    mzmtp_peermask_t keep;     /* peers whose queue outlives the connection */
+    mzmtp_peermask_t draining; /* stopped peers with complete messages still unread */
+    mzmtp_peermask_t dead;     /* peers whose engine failed outside a port call */
+    mzmtp_status_t dead_why[MZMTP_CONF_MAX_PEERS];
+    uint32_t sndhwm;
+    mzmtp_conn_opts_t opts;
+    const mzmtp_socket_mem_t *mem;
+    mzmtp_monitor_fn monitor;
+    void *monitor_ctx;
+    uint16_t sub_used;
+    uint8_t sub[MZMTP_CONF_SUB_BYTES];
+    mzmtp_outq_t outq;
+    mzmtp_conn_t peer[MZMTP_CONF_MAX_PEERS];
+} mzmtp_socket_t;
+
+/**
+ * Initialise @p sock as a socket of @p type over @p mem.
+ * @param[out] sock Socket storage (static, typically).
+ * @param[in]  type MZMTP_PUB, MZMTP_SUB, MZMTP_XPUB or MZMTP_XSUB in this release.
+ * @param[in]  mem  Borrowed for the socket's lifetime.
+ * @return MZMTP_OK, MZMTP_ERR_INVALID (NULL, buffers too small),
+ *         MZMTP_ERR_NOT_SUPPORTED (a type this build does not have).
+ */
+MZMTP_NODISCARD mzmtp_status_t mzmtp_socket_init(mzmtp_socket_t *sock, int type,
+                                                 const mzmtp_socket_mem_t *mem);
+
+/** Set a runtime option; @p val points at a uint32_t (uint64_t for MAXMSGSIZE).
+ *  @return MZMTP_OK, MZMTP_ERR_INVALID (unknown option, bad size or value). */
+MZMTP_NODISCARD mzmtp_status_t mzmtp_socket_setopt(mzmtp_socket_t *sock, mzmtp_option_t opt,
+                                                   const void *val, size_t len);
+
+/** Install a monitor callback (or NULL). @p ctx is passed back untouched. */
+void mzmtp_socket_set_monitor(mzmtp_socket_t *sock, mzmtp_monitor_fn fn, void *ctx);
+
+/**
+ * Send one frame. Set @p more for every frame but the last; a message is queued only
+ * when its last frame arrives and is then delivered whole or not at all.
+ * PUB/XPUB: a message nobody subscribed to, or for a peer at its HWM, is dropped for
+ * that peer and the call still returns MZMTP_OK (ZeroMQ semantics).
+ * XSUB: a first frame starting with 0x01/0x00 subscribes/cancels the rest.
+ * @return MZMTP_OK, MZMTP_AGAIN (no room now; nothing was queued),
+ *         MZMTP_ERR_NO_MEMORY (the message can never fit the send ring),
+ *         MZMTP_ERR_NOT_SUPPORTED (SUB), MZMTP_ERR_STATE (closing), MZMTP_ERR_INVALID.
+ */
+MZMTP_NODISCARD mzmtp_status_t mzmtp_socket_send(mzmtp_socket_t *sock, const void *data,
+                                                 size_t len, bool more);
+
+/**
+ * Receive the next bytes of a message, fair-queued over peers. A message is returned
+ * frame by frame; a frame larger than @p cap (or than a peer's receive buffer) comes in
+ * pieces flagged MZMTP_RECV_PARTIAL. Once a message has started, the next calls continue
+ * it. XPUB: subscription changes come as 0x01/0x00 + topic.
+ * @param[out] len   Bytes written to @p buf.
+ * @param[out] flags MZMTP_RECV_MORE, MZMTP_RECV_PARTIAL.
+ * @return MZMTP_OK, MZMTP_AGAIN (nothing now), MZMTP_ERR_TRUNCATED (the peer of a message
+ *         that was streaming left before its end; the message is over),
+ *         MZMTP_ERR_NOT_SUPPORTED (PUB), MZMTP_ERR_INVALID.
+ */
+MZMTP_NODISCARD mzmtp_status_t mzmtp_socket_recv(mzmtp_socket_t *sock, void *buf, size_t cap,
+                                                 size_t *len, unsigned *flags);
+
+/** SUB/XSUB: subscribe to messages whose first frame starts with @p topic (len ≤
+ *  MZMTP_CONF_MAX_TOPIC; 0 = everything). Counted: each call needs one unsubscribe.
+ *  @return MZMTP_OK, MZMTP_ERR_LIMIT (table full, topic too long),
+ *          MZMTP_ERR_NOT_SUPPORTED (not SUB/XSUB), MZMTP_ERR_INVALID. */
+MZMTP_NODISCARD mzmtp_status_t mzmtp_socket_subscribe(mzmtp_socket_t *sock, const void *topic,
+                                                      size_t len);
+/** @return MZMTP_OK, MZMTP_ERR_INVALID (not subscribed), MZMTP_ERR_NOT_SUPPORTED. */
+MZMTP_NODISCARD mzmtp_status_t mzmtp_socket_unsubscribe(mzmtp_socket_t *sock,
+                                                        const void *topic, size_t len);
+
+#define MZMTP_POLLIN 0x01u
+#define MZMTP_POLLOUT 0x02u
+/** @return MZMTP_POLLIN if a recv would return data, MZMTP_POLLOUT if a small send would
+ *  be queued rather than refused. */
+unsigned mzmtp_socket_poll(mzmtp_socket_t *sock);
+
+/** Begin closing: sends are refused from now on; the port flushes queued messages for
+ *  up to its linger time, then detaches every peer. */
+void mzmtp_socket_close(mzmtp_socket_t *sock);
+/** @return true when no peer has bytes left to write. */
+bool mzmtp_socket_flushed(const mzmtp_socket_t *sock);
+/** @return Peers whose handshake is complete. */
+unsigned mzmtp_socket_peer_count(const mzmtp_socket_t *sock);
+/** @return Number of distinct topics with subscribers (PUB/XPUB), for --wait-peers. */
+unsigned mzmtp_socket_sub_peer_count(const mzmtp_socket_t *sock);
+
+/* ---------------------------- port interface ------------------------------------- */
+
+/**
+ * Take a free peer slot for a new connection.
+ * @param[in]  keep_queue true for a connecting side: the slot, and the messages queued
+ *             for it, survive disconnects until mzmtp_socket_peer_release() (ZMTP-NOTES R4).
+ * @param[out] peer Slot index.
+ * @return MZMTP_OK, MZMTP_ERR_LIMIT (all MZMTP_CONF_MAX_PEERS in use), MZMTP_ERR_STATE.
+ */
+MZMTP_NODISCARD mzmtp_status_t mzmtp_socket_peer_open(mzmtp_socket_t *sock, bool keep_queue,
+                                                      int *peer);
+/** Start a ZMTP session on @p peer (a transport connection is up). */
+MZMTP_NODISCARD mzmtp_status_t mzmtp_socket_peer_start(mzmtp_socket_t *sock, int peer,
+                                                       uint32_t now_ms);
+/** The transport of @p peer ended (reason in @p why). A keep_queue slot waits for the
+ *  next mzmtp_socket_peer_start(); any other slot is freed. */
+void mzmtp_socket_peer_stop(mzmtp_socket_t *sock, int peer, mzmtp_status_t why);
+/** Free @p peer for good (its queue is dropped). */
+void mzmtp_socket_peer_release(mzmtp_socket_t *sock, int peer);
+
+/** See mzmtp_conn_rx_space(); 0 bytes means do not read now. */
+void mzmtp_socket_peer_rx_space(mzmtp_socket_t *sock, int peer, uint8_t **ptr, size_t *len);
+/**
+ * Account @p n received bytes and process them.
+ * @return MZMTP_OK, or a negative status, which means the connection must end: a fatal
+ *         protocol status, or MZMTP_ERR_LIMIT (the peer exceeded a compile-time limit, e.g.
+ *         the subscription table). Write what mzmtp_socket_peer_output() still gives (an
+ *         ERROR), then close the transport and call mzmtp_socket_peer_stop().
+ */
+MZMTP_NODISCARD mzmtp_status_t mzmtp_socket_peer_rx_commit(mzmtp_socket_t *sock, int peer,
+                                                           size_t n, uint32_t now_ms);
+/** Copying variant of the two calls above, for tests and simple ports. */
+MZMTP_NODISCARD mzmtp_status_t mzmtp_socket_peer_input(mzmtp_socket_t *sock, int peer,
+                                                       const uint8_t *in, size_t len,
+                                                       uint32_t now_ms, size_t *consumed);
+/** See mzmtp_conn_output(). */
+size_t mzmtp_socket_peer_output(mzmtp_socket_t *sock, int peer, mzmtp_iov_t *iov, size_t max);
+/** See mzmtp_conn_output_done(). */
+void mzmtp_socket_peer_output_done(mzmtp_socket_t *sock, int peer, size_t n);
+/** @return true when @p peer has bytes to write. */
+bool mzmtp_socket_peer_has_output(mzmtp_socket_t *sock, int peer);
+/** @return true while the transport of @p peer is up (started, not stopped). */
+bool mzmtp_socket_peer_live(const mzmtp_socket_t *sock, int peer);
+
+/** Run timers (handshake timeout, heartbeats). @p dead receives a mask of peers whose
+ *  connection must now be closed by the port (their status via the monitor). */
+void mzmtp_socket_tick(mzmtp_socket_t *sock, uint32_t now_ms, mzmtp_peermask_t *dead);
+/** @return Why @p peer was reported dead by mzmtp_socket_tick() (MZMTP_OK if it was not). */
+mzmtp_status_t mzmtp_socket_peer_status(const mzmtp_socket_t *sock, int peer);
+/** @return ms until mzmtp_socket_tick() has work, UINT32_MAX for none. */
+uint32_t mzmtp_socket_next_timeout(const mzmtp_socket_t *sock, uint32_t now_ms);
+/** Report a port-level event to the monitor. */
+void mzmtp_socket_notify(mzmtp_socket_t *sock, mzmtp_socket_event_t ev, int peer,
+                         mzmtp_status_t status);
+
+#endif /* MICROZMTP_H */

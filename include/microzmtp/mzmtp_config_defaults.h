@@ -1,0 +1,106 @@
+/**
+ * @file mzmtp_config_defaults.h
+ * @brief Every compile-time option of microzmtp, with its unit, range, default and RAM cost.
+ *
+ * Override an option by defining it before this header is read: either on the compiler
+ * command line (-DMZMTP_CONF_MAX_PEERS=2) or in a header of your own named by
+ * MZMTP_CONFIG_FILE (-DMZMTP_CONFIG_FILE='"my_mzmtp_conf.h"'), which is included first.
+ * On Contiki-NG the port includes project-conf.h through the same mechanism.
+ *
+ * Runtime-sized memory (the send ring and the per-peer receive buffers) is not set here:
+ * the application hands it to mzmtp_socket_init(); see MZMTP_SOCKET_MEM_DEFINE().
+ */
+#ifndef MZMTP_CONFIG_DEFAULTS_H
+#define MZMTP_CONFIG_DEFAULTS_H
+
+#ifdef MZMTP_CONFIG_FILE
+#include MZMTP_CONFIG_FILE
+#endif
+
+/**
+ * Maximum number of peers (connections) one socket can hold at once.
+ * Unit: peers. Range: 1..64. Default: 4.
+ * RAM: sizeof(mzmtp_conn_t) (about 120 B on Cortex-M3) plus 12 B of queue state per peer
+ * and socket, plus the receive buffer the application gives for each peer.
+ */
+#ifndef MZMTP_CONF_MAX_PEERS
+#define MZMTP_CONF_MAX_PEERS 4
+#endif
+
+/**
+ * Bytes of subscription storage per socket (PUB/XPUB: every peer's topics; SUB/XSUB: the
+ * socket's own topics). Each topic costs its length plus 4 B (SUB) or 2 B + a peer mask
+ * (PUB). Unit: bytes. Range: 16..65535. Default: 256. RAM: exactly this many bytes.
+ */
+#ifndef MZMTP_CONF_SUB_BYTES
+#define MZMTP_CONF_SUB_BYTES 256
+#endif
+
+/**
+ * Longest subscription topic accepted, in bytes. A peer's longer SUBSCRIBE closes that
+ * connection with MZMTP_ERR_LIMIT. Range: 0..255. Default: 64. RAM: none.
+ */
+#ifndef MZMTP_CONF_MAX_TOPIC
+#define MZMTP_CONF_MAX_TOPIC 64
+#endif
+
+/**
+ * Messages the send ring of one socket can index at once (shared by all its peers; a PUB
+ * message sent to N subscribers takes one slot). Unit: messages. Range: 2..65535.
+ * Default: 16. RAM: 8 B + one peer mask per slot.
+ */
+#ifndef MZMTP_CONF_SEND_SLOTS
+#define MZMTP_CONF_SEND_SLOTS 16
+#endif
+
+/**
+ * Bytes of each connection's command output buffer: greeting (64 B), READY (up to ~300 B
+ * with an identity), subscriptions, PONG and ERROR. Range: 96..65535. Default: 128 with no
+ * identity support needed by PUB/SUB; raise it to 384 for long identities.
+ * RAM: this many bytes per peer.
+ */
+#ifndef MZMTP_CONF_CMD_BUF
+#define MZMTP_CONF_CMD_BUF 128
+#endif
+
+/**
+ * Default handshake timeout (greeting + READY), ms; 0 = none. Runtime option too.
+ */
+#ifndef MZMTP_CONF_HANDSHAKE_IVL_MS
+#define MZMTP_CONF_HANDSHAKE_IVL_MS 30000u
+#endif
+
+/** Default send high-water mark per peer, messages (0 = no limit but memory). */
+#ifndef MZMTP_CONF_SNDHWM
+#define MZMTP_CONF_SNDHWM 1000u
+#endif
+
+/** Default receive high-water mark per peer, complete messages buffered (0 = no limit). */
+#ifndef MZMTP_CONF_RCVHWM
+#define MZMTP_CONF_RCVHWM 1000u
+#endif
+
+/* ---- consistency checks ---- */
+#if MZMTP_CONF_MAX_PEERS < 1 || MZMTP_CONF_MAX_PEERS > 64
+#error "MZMTP_CONF_MAX_PEERS must be 1..64"
+#endif
+#if MZMTP_CONF_SUB_BYTES < 16 || MZMTP_CONF_SUB_BYTES > 65535
+#error "MZMTP_CONF_SUB_BYTES must be 16..65535"
+#endif
+#if MZMTP_CONF_MAX_TOPIC > 255
+#error "MZMTP_CONF_MAX_TOPIC must be 0..255"
+#endif
+#if MZMTP_CONF_MAX_TOPIC + 8 > MZMTP_CONF_SUB_BYTES
+#error "MZMTP_CONF_SUB_BYTES must hold at least one topic of MZMTP_CONF_MAX_TOPIC bytes"
+#endif
+#if MZMTP_CONF_SEND_SLOTS < 2 || MZMTP_CONF_SEND_SLOTS > 65535
+#error "MZMTP_CONF_SEND_SLOTS must be 2..65535"
+#endif
+#if MZMTP_CONF_CMD_BUF < 96 || MZMTP_CONF_CMD_BUF > 65535
+#error "MZMTP_CONF_CMD_BUF must be 96..65535"
+#endif
+#if MZMTP_CONF_MAX_TOPIC + 13 > MZMTP_CONF_CMD_BUF
+#error "MZMTP_CONF_CMD_BUF must hold a SUBSCRIBE of MZMTP_CONF_MAX_TOPIC bytes"
+#endif
+
+#endif /* MZMTP_CONFIG_DEFAULTS_H */

@@ -1,0 +1,274 @@
+/**
+ * @file mzmtp_conn.h
+ * @brief Sans-I/O ZMTP 3.x engine for ONE peer (greeting, NULL handshake, framing,
+ *        commands, heartbeats), and the send ring it writes messages from.
+ *
+ * Bytes in: write received bytes at mzmtp_conn_rx_space() and call mzmtp_conn_rx_commit(),
+ * or hand them to mzmtp_conn_input(), which copies. Then call mzmtp_conn_process() until it
+ * returns MZMTP_AGAIN: each call yields at most one event.
+ * Bytes out: mzmtp_conn_output() fills I/O vectors that point into the engine and into the
+ * send ring (zero copy); after writing, say how many bytes went with mzmtp_conn_output_done().
+ * Time comes in as now_ms (monotonic, may wrap); the engine reads no clock.
+ *
+ * Applications normally use mzmtp_socket_t, which owns engines; this header is for ports,
+ * tests and those who want one raw ZMTP link.
+ */
+#ifndef MZMTP_CONN_H
+#define MZMTP_CONN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+#include "mzmtp_config_defaults.h"
+#include "mzmtp_status.h"
+#include "mzmtp_wire.h"
+
+/** A set of peers of one socket, one bit per peer slot. */
+#if MZMTP_CONF_MAX_PEERS <= 32
+typedef uint32_t mzmtp_peermask_t;
+#else
+typedef uint64_t mzmtp_peermask_t;
+#endif
+
+/** One piece of output: @p base[0..len) goes on the wire next. */
+typedef struct mzmtp_iov {
+    const uint8_t *base;
+    size_t len;
+} mzmtp_iov_t;
+
+/* ------------------------------------------------------------------------------------ */
+/* Send ring: one socket's outgoing messages, already encoded as ZMTP frames, shared by    */
+/* all its peers. A message sent to N peers is stored once with an N-bit mask.             */
+/* ------------------------------------------------------------------------------------ */
+
+typedef struct mzmtp_outq_slot {
+    uint32_t off;          /**< Offset of the encoded message in the data ring. */
+    uint32_t len;          /**< Encoded bytes (headers and bodies of all its frames). */
+    mzmtp_peermask_t mask; /**< Peers that have still to write it. */
+} mzmtp_outq_slot_t;
+
+typedef struct mzmtp_outq_pipe {
+    uint32_t cursor; /**< Sequence number of the next slot this peer looks at. */
+    uint32_t sent;   /**< Bytes of that slot already written. */
+    uint32_t queued; /**< Slots still carrying this peer's bit (for the send HWM). */
+} mzmtp_outq_pipe_t;
+
+/** The send ring. All fields are private. */
+typedef struct mzmtp_outq {
+    uint8_t *data;
+    uint32_t size;
+    uint32_t bhead;    /* next free byte */
+    uint32_t wrap_end; /* end of live data before a wrap, 0 when not wrapped */
+    uint32_t wrap_seq; /* first sequence number stored after the wrap */
+    uint32_t seq_first; /* sequence number of slot[first] */
+    uint32_t first, count;
+    mzmtp_outq_slot_t slot[MZMTP_CONF_SEND_SLOTS];
+    mzmtp_outq_pipe_t pipe[MZMTP_CONF_MAX_PEERS];
+    /* the message being composed by the application */
+    uint32_t open_off, open_len;
+    mzmtp_peermask_t open_mask;
+    bool open, open_drop;
+} mzmtp_outq_t;
+
+/** Start an empty ring over @p data[0..size) (borrowed for the ring's lifetime). */
+void mzmtp_outq_init(mzmtp_outq_t *q, uint8_t *data, size_t size);
+/**
+ * Begin a message for the peers in @p mask. The application then adds frames with
+ * mzmtp_outq_add_frame() and the last one commits it. An empty mask, or @p drop, makes the
+ * message vanish frame by frame (PUB at HWM) while the caller still sees MZMTP_OK.
+ */
+void mzmtp_outq_begin(mzmtp_outq_t *q, mzmtp_peermask_t mask);
+/**
+ * Append one frame to the open message; @p more false commits it.
+ * @return MZMTP_OK, or MZMTP_ERR_NO_MEMORY (no slot or bytes left: the whole open message
+ *         is rolled back and the peers get nothing of it).
+ */
+MZMTP_NODISCARD mzmtp_status_t mzmtp_outq_add_frame(mzmtp_outq_t *q, const uint8_t *data,
+                                                    size_t len, bool more);
+/** @return true when a message of @p len bytes in one frame would fit now. */
+bool mzmtp_outq_can_take(const mzmtp_outq_t *q, size_t len);
+/** Make peer @p pipe start with the next message committed. */
+void mzmtp_outq_pipe_attach(mzmtp_outq_t *q, unsigned pipe);
+/** Forget every message still waiting for @p pipe (its peer left for good). */
+void mzmtp_outq_pipe_drop(mzmtp_outq_t *q, unsigned pipe);
+/** Restart the partly written message of @p pipe from its first byte (reconnect). */
+void mzmtp_outq_pipe_rewind(mzmtp_outq_t *q, unsigned pipe);
+/** @return Messages still queued for @p pipe. */
+uint32_t mzmtp_outq_pipe_queued(const mzmtp_outq_t *q, unsigned pipe);
+/** @return true when @p pipe has written part, not all, of a message. */
+bool mzmtp_outq_pipe_mid_message(const mzmtp_outq_t *q, unsigned pipe);
+/** Fill up to @p max vectors with what @p pipe writes next; @return vectors filled. */
+size_t mzmtp_outq_peek(mzmtp_outq_t *q, unsigned pipe, mzmtp_iov_t *iov, size_t max,
+                       bool one_message);
+/** Mark @p n bytes of @p pipe written; frees slots nobody needs any more. */
+void mzmtp_outq_advance(mzmtp_outq_t *q, unsigned pipe, size_t n);
+
+/* ------------------------------------------------------------------------------------ */
+/* The connection engine.                                                                   */
+/* ------------------------------------------------------------------------------------ */
+
+typedef enum mzmtp_conn_state {
+    MZMTP_CONN_GREETING = 0, /**< Waiting for the peer's 64-byte greeting. */
+    MZMTP_CONN_HANDSHAKE,    /**< Greeting done; waiting for the peer's READY. */
+    MZMTP_CONN_READY,        /**< Handshake done; messages flow. */
+    MZMTP_CONN_DEAD          /**< A fatal error happened; drain output, then close. */
+} mzmtp_conn_state_t;
+
+typedef enum mzmtp_conn_event_kind {
+    MZMTP_CONN_EV_NONE = 0,
+    MZMTP_CONN_EV_HANDSHAKE, /**< READY exchanged: peer_type and data=Identity are set. */
+    MZMTP_CONN_EV_SUBSCRIBE, /**< data = topic (SUBSCRIBE, or 0x01-message from 3.0 peers). */
+    MZMTP_CONN_EV_CANCEL,    /**< data = topic. */
+    MZMTP_CONN_EV_MESSAGE,   /**< A data message is at the head: read it with
+                                  mzmtp_conn_read() or drop it with mzmtp_conn_skip(). */
+    MZMTP_CONN_EV_ERROR      /**< Peer sent ERROR: data = reason. process() returns fatal. */
+} mzmtp_conn_event_kind_t;
+
+/** Event data. Pointers point into the engine's receive buffer and stay valid until the
+ *  next call on the same engine. */
+typedef struct mzmtp_conn_event {
+    mzmtp_conn_event_kind_t kind;
+    const uint8_t *data;
+    size_t len;
+    int peer_type; /**< For HANDSHAKE: the peer's Socket-Type, or -1 if it sent none. */
+} mzmtp_conn_event_t;
+
+/** Runtime options of an engine; copy of the socket's options at attach time. */
+typedef struct mzmtp_conn_opts {
+    uint64_t max_msg_size;     /**< Largest message accepted, bytes; 0 = no limit. */
+    uint32_t handshake_ivl_ms; /**< Greeting+READY must finish within this; 0 = never. */
+    uint32_t hb_ivl_ms;        /**< Send PING this often; 0 = no heartbeats. */
+    uint32_t hb_timeout_ms;    /**< No traffic this long after our PING closes; 0 = ivl. */
+    uint32_t hb_ttl_ms;        /**< TTL we ask the peer to apply (≤ 65500); 0 = none. */
+    uint32_t rcvhwm;           /**< Complete messages buffered before we stop reading. */
+    const uint8_t *identity;   /**< Routing id sent in READY (REQ/DEALER/ROUTER). */
+    uint8_t identity_len;
+} mzmtp_conn_opts_t;
+
+/** One ZMTP link. All fields are private; the struct is public for static allocation. */
+typedef struct mzmtp_conn {
+    uint8_t state;
+    uint8_t socket_type;
+    uint8_t peer_minor;
+    uint8_t greeting_sent;
+    bool ready_sent;
+    bool ready_recv;
+    bool streaming;   /* head message is being delivered before it is complete */
+    bool pending_end; /* scanner jumped a streamed last frame; count it once it arrives */
+    bool head_more;   /* MORE flag of the frame being read */
+    bool head_frame;  /* the reader is inside a data frame (its header consumed) */
+    bool plan_rest;   /* last output() put a half-written message before commands */
+    bool head_skip;   /* drop the rest of the head message */
+    bool head_in_msg; /* part of the head message has been read */
+    bool hb_wait_pong;
+    mzmtp_status_t scan_err;
+    /* receive buffer (borrowed) */
+    uint8_t *rx;
+    uint32_t rx_cap, rx_rd, rx_wr;
+    uint64_t base;         /* stream offset of rx[0] (after the greeting) */
+    uint64_t scan;         /* stream offset of the next frame header to scan */
+    uint64_t scan_msg_len; /* bytes of the message under scan so far */
+    uint64_t head_left;    /* body bytes left of the frame being read */
+    uint32_t scan_msgs;    /* complete data messages not yet fully read */
+    /* timers */
+    uint32_t hs_deadline, hb_next_ping, hb_deadline, ttl_deadline;
+    bool hs_armed, ttl_armed;
+    mzmtp_conn_opts_t opts;
+    /* output */
+    mzmtp_outq_t *outq;
+    uint8_t pipe;
+    uint16_t cmd_rd, cmd_wr;
+    uint16_t plan_cmd; /* command bytes offered by the last output() */
+    uint8_t cmd[MZMTP_CONF_CMD_BUF];
+} mzmtp_conn_t;
+
+/**
+ * Start an engine: it queues its greeting and READY at once (ZMTP-NOTES G3, N1).
+ * @param[out] conn        The engine.
+ * @param[in]  socket_type Our socket type (mzmtp_socket_type_t).
+ * @param[in]  opts        Copied.
+ * @param[in]  rx, rx_size Receive buffer, borrowed for the engine's lifetime; ≥ 64 bytes.
+ * @param[in]  outq, pipe  Send ring and our peer index in it; outq may be NULL (no data).
+ * @return MZMTP_OK, or MZMTP_ERR_INVALID (bad arguments, READY does not fit the command
+ *         buffer).
+ */
+MZMTP_NODISCARD mzmtp_status_t mzmtp_conn_init(mzmtp_conn_t *conn, int socket_type,
+                                               const mzmtp_conn_opts_t *opts, uint8_t *rx,
+                                               size_t rx_size, mzmtp_outq_t *outq,
+                                               unsigned pipe, uint32_t now_ms);
+
+/** Free room in the receive buffer: write up to @p *len received bytes at @p *ptr. A zero
+ *  length means "stop reading" (buffer full of undelivered messages, or the receive HWM). */
+void mzmtp_conn_rx_space(mzmtp_conn_t *conn, uint8_t **ptr, size_t *len);
+/** Account @p n bytes written at the pointer from mzmtp_conn_rx_space(). */
+void mzmtp_conn_rx_commit(mzmtp_conn_t *conn, size_t n, uint32_t now_ms);
+/** Copy as much of @p in[0..len) as fits; @p *consumed says how much. */
+void mzmtp_conn_input(mzmtp_conn_t *conn, const uint8_t *in, size_t len, uint32_t now_ms,
+                      size_t *consumed);
+
+/**
+ * Parse buffered input up to the next event.
+ * @return MZMTP_OK with an event, MZMTP_AGAIN when nothing more can be done until more
+ *         bytes arrive or the head message is read, or a fatal status (the engine is dead;
+ *         drain its output — it may hold an ERROR command — then close).
+ */
+MZMTP_NODISCARD mzmtp_status_t mzmtp_conn_process(mzmtp_conn_t *conn, uint32_t now_ms,
+                                                  mzmtp_conn_event_t *ev);
+
+/** Flags returned by mzmtp_conn_read() and mzmtp_socket_recv(). */
+#define MZMTP_RECV_MORE 0x01u    /**< More frames of this message follow. */
+#define MZMTP_RECV_PARTIAL 0x02u /**< More bytes of this same frame follow. */
+
+/**
+ * Look at the frame being read at the head: @p *ptr[0..*avail) are its next bytes,
+ * @p *frame_left the bytes of this frame still unread (≥ *avail).
+ * @return MZMTP_OK, or MZMTP_AGAIN when no byte of it is buffered yet.
+ */
+MZMTP_NODISCARD mzmtp_status_t mzmtp_conn_peek(mzmtp_conn_t *conn, const uint8_t **ptr,
+                                               size_t *avail, uint64_t *frame_left,
+                                               bool *more);
+/**
+ * Copy the next bytes of the head message's current frame into @p buf.
+ * @param[out] n     Bytes copied.
+ * @param[out] flags MZMTP_RECV_MORE / MZMTP_RECV_PARTIAL.
+ * @return MZMTP_OK, or MZMTP_AGAIN if no complete (or streaming) message is at the head.
+ */
+MZMTP_NODISCARD mzmtp_status_t mzmtp_conn_read(mzmtp_conn_t *conn, uint8_t *buf, size_t cap,
+                                               size_t *n, unsigned *flags);
+/** Drop the rest of the head message, including bytes that have not arrived yet. */
+void mzmtp_conn_skip(mzmtp_conn_t *conn);
+/** @return true while part of the head message has been read and part has not. */
+bool mzmtp_conn_in_message(const mzmtp_conn_t *conn);
+
+/**
+ * Queue a subscription for the peer: SUBSCRIBE/CANCEL to a 3.1 peer, a 0x01/0x00-prefixed
+ * data frame to a 3.0 peer (ZMTP-NOTES H2, H5).
+ * @return MZMTP_OK, MZMTP_AGAIN (command buffer full; retry after output drains),
+ *         MZMTP_ERR_STATE (handshake not done).
+ */
+MZMTP_NODISCARD mzmtp_status_t mzmtp_conn_send_subscription(mzmtp_conn_t *conn,
+                                                            const uint8_t *topic,
+                                                            size_t len, bool subscribe);
+/** Queue an ERROR command with @p reason (≤ 255 bytes) and make the engine dead. */
+void mzmtp_conn_send_error(mzmtp_conn_t *conn, const char *reason);
+
+/** Fill up to @p max vectors with what to write next; @return vectors filled (0: nothing). */
+size_t mzmtp_conn_output(mzmtp_conn_t *conn, mzmtp_iov_t *iov, size_t max);
+/** @p n bytes of the vectors from mzmtp_conn_output() were written. */
+void mzmtp_conn_output_done(mzmtp_conn_t *conn, size_t n);
+/** @return true when the engine has bytes to write. */
+bool mzmtp_conn_has_output(const mzmtp_conn_t *conn);
+
+/** Run timers. @return MZMTP_OK or MZMTP_ERR_TIMEOUT (fatal). */
+MZMTP_NODISCARD mzmtp_status_t mzmtp_conn_tick(mzmtp_conn_t *conn, uint32_t now_ms);
+/** @return Milliseconds until mzmtp_conn_tick() has work, or UINT32_MAX for none. */
+uint32_t mzmtp_conn_next_timeout(const mzmtp_conn_t *conn, uint32_t now_ms);
+
+/** @return The peer's ZMTP minor version (0 = 3.0), valid after the greeting. */
+static inline unsigned mzmtp_conn_peer_minor(const mzmtp_conn_t *conn) { return conn->peer_minor; }
+static inline mzmtp_conn_state_t mzmtp_conn_state(const mzmtp_conn_t *conn)
+{
+    return (mzmtp_conn_state_t)conn->state;
+}
+
+#endif /* MZMTP_CONN_H */

@@ -1,0 +1,52 @@
+/**
+ * @file mzmtp_status.h
+ * @brief Status codes shared by every layer of microzmtp.
+ */
+#ifndef MZMTP_STATUS_H
+#define MZMTP_STATUS_H
+
+#include <stdbool.h>
+
+#if defined(__GNUC__) || defined(__clang__)
+#define MZMTP_NODISCARD __attribute__((warn_unused_result))
+#else
+#define MZMTP_NODISCARD
+#endif
+
+/**
+ * Result of a fallible call. 0 is success, 1 is "would block" (not an error), negative
+ * values are errors in three ranges:
+ *  - -1..-19  caller mistakes (bad argument, wrong state);
+ *  - -20..-39 limits (memory, sizes) — the object is still usable;
+ *  - -40..    fatal for the connection (protocol or peer): drain its output (it may hold
+ *             an ERROR command), then close it. mzmtp_status_is_fatal() tells them apart.
+ */
+typedef enum mzmtp_status {
+    MZMTP_OK = 0,
+    MZMTP_AGAIN = 1, /**< Nothing to do now: no message, no room; try again later. */
+
+    MZMTP_ERR_INVALID = -1,       /**< A NULL pointer, an unknown option or a bad value. */
+    MZMTP_ERR_STATE = -2,         /**< Not allowed in this state (closed, handshaking…). */
+    MZMTP_ERR_NOT_SUPPORTED = -3, /**< A feature this socket type or build does not have. */
+
+    MZMTP_ERR_NO_MEMORY = -20, /**< The buffers given at init cannot hold this. */
+    MZMTP_ERR_LIMIT = -21,     /**< A compile-time limit (peers, topics) is reached. */
+    MZMTP_ERR_TRUNCATED = -22, /**< A streamed message was cut short by its peer leaving. */
+
+    MZMTP_ERR_PROTOCOL = -40,     /**< Malformed bytes from the peer (not ZMTP 3.x). */
+    MZMTP_ERR_VERSION = -41,      /**< Peer speaks a ZMTP major version below 3. */
+    MZMTP_ERR_MECHANISM = -42,    /**< Peer's security mechanism is not ours. */
+    MZMTP_ERR_SOCKET_TYPE = -43,  /**< Peer's socket type cannot talk to ours. */
+    MZMTP_ERR_PEER_ERROR = -44,   /**< Peer sent an ERROR command. */
+    MZMTP_ERR_MSG_SIZE = -45,     /**< Peer's frame or message exceeds our maximum. */
+    MZMTP_ERR_TIMEOUT = -46,      /**< Handshake or heartbeat timed out. */
+    MZMTP_ERR_CLOSED = -47,       /**< The transport closed or failed. */
+} mzmtp_status_t;
+
+/** @return true when @p s means the connection must be closed. */
+static inline bool mzmtp_status_is_fatal(mzmtp_status_t s) { return (int)s <= -40; }
+
+/** @return A constant, human-readable name for @p s ("MZMTP_ERR_PROTOCOL"…). */
+const char *mzmtp_status_str(mzmtp_status_t s);
+
+#endif /* MZMTP_STATUS_H */

@@ -1,0 +1,644 @@
+/*
+ * Sans-I/O ZMTP 3.x engine for one peer: greeting, NULL handshake, framing, commands,
+ * heartbeats (RFC 37). Bytes in, bytes out, events; no I/O, no clock, no allocation.
+ *
+ * Receive buffer layout: [0, rx_rd) consumed, [rx_rd, rx_wr) buffered, [rx_wr, rx_cap)
+ * free. Stream offsets are 64-bit (base + buffer offset) so that the scanner may stand
+ * past the buffered bytes while a large frame streams through.
+ *
+ * Two cursors walk the input. The scanner (scan) validates frame headers as soon as they
+ * arrive and counts complete data messages, which gives the receive HWM and tells whether
+ * the head message may be delivered. The reader (rx_rd) delivers the head message frame by
+ * frame and runs commands in stream order. A message is delivered only once it is
+ * complete, unless it cannot fit the buffer: then it streams ("streaming").
+ */
+#include <string.h>
+#include "microzmtp/mzmtp_conn.h"
+
+/* RFC 37 "Formal Grammar": signature, version 3.1, mechanism "NULL", as-server 0. */
+static const uint8_t greeting_null[MZMTP_GREETING_SIZE] = {
+    0xFF, 0, 0, 0, 0, 0, 0, 0, 1, 0x7F, 3, 1, 'N', 'U', 'L', 'L',
+};
+static const uint8_t mech_null[20] = {'N', 'U', 'L', 'L'};
+
+static bool time_reached(uint32_t now, uint32_t deadline)
+{
+    return (int32_t)(now - deadline) >= 0;
+}
+
+/* ---------------- command output buffer ---------------- */
+
+static uint8_t *cmd_room(mzmtp_conn_t *c, size_t need)
+{
+    if (c->cmd_rd == c->cmd_wr) c->cmd_rd = c->cmd_wr = 0;
+    if ((size_t)(MZMTP_CONF_CMD_BUF - c->cmd_wr) < need && c->cmd_rd > 0) {
+        memmove(c->cmd, c->cmd + c->cmd_rd, (size_t)(c->cmd_wr - c->cmd_rd));
+        c->cmd_wr = (uint16_t)(c->cmd_wr - c->cmd_rd);
+        c->cmd_rd = 0;
+    }
+    if ((size_t)(MZMTP_CONF_CMD_BUF - c->cmd_wr) < need) return NULL;
+    return c->cmd + c->cmd_wr;
+}
+
+static bool cmd_put(mzmtp_conn_t *c, const char *name, const uint8_t *data, size_t len)
+{
+    size_t need = mzmtp_wire_encode_command(NULL, 0, name, data, len);
+    uint8_t *at = need ? cmd_room(c, need) : NULL;
+    if (at == NULL) return false;
+    c->cmd_wr = (uint16_t)(c->cmd_wr + mzmtp_wire_encode_command(at, need, name, data, len));
+    return true;
+}
+
+static bool queue_ready(mzmtp_conn_t *c)
+{
+    /* RFC 37 "The READY Command": Socket-Type always; Identity from REQ, DEALER and
+     * ROUTER (libzmq sends it even when empty, ZMTP-NOTES M2). */
+    const char *tname = mzmtp_wire_socket_type_name(c->socket_type);
+    bool with_id = c->socket_type == MZMTP_REQ || c->socket_type == MZMTP_DEALER ||
+                   c->socket_type == MZMTP_ROUTER;
+    size_t props = mzmtp_wire_encode_property(NULL, 0, "Socket-Type", NULL, strlen(tname));
+    if (with_id) props += mzmtp_wire_encode_property(NULL, 0, "Identity", NULL, c->opts.identity_len);
+    size_t body = 1 + 5 + props;
+    size_t hdr = mzmtp_wire_frame_hdr_size(body);
+    uint8_t *at = cmd_room(c, hdr + body);
+    if (at == NULL) return false;
+    size_t n = mzmtp_wire_encode_frame_hdr(at, hdr, MZMTP_FLAG_COMMAND, body);
+    at[n++] = 5;
+    memcpy(at + n, "READY", 5);
+    n += 5;
+    n += mzmtp_wire_encode_property(at + n, hdr + body - n, "Socket-Type",
+                                    (const uint8_t *)tname, strlen(tname));
+    if (with_id) {
+        n += mzmtp_wire_encode_property(at + n, hdr + body - n, "Identity", c->opts.identity,
+                                        c->opts.identity_len);
+    }
+    c->cmd_wr = (uint16_t)(c->cmd_wr + n);
+    return true;
+}
+
+static bool out_mid_message(const mzmtp_conn_t *c)
+{
+    return c->outq != NULL && mzmtp_outq_pipe_mid_message(c->outq, c->pipe);
+}
+
+/* Make the engine dead with @p st; an ERROR goes out where the spec asks for one. */
+static mzmtp_status_t die(mzmtp_conn_t *c, mzmtp_status_t st, const char *reason)
+{
+    if (c->state == MZMTP_CONN_DEAD) return c->scan_err;
+    /* An ERROR in the middle of a data frame would be garbage: send it only on a frame
+     * boundary (RFC 37 "The ERROR Command"). */
+    if (reason != NULL && !out_mid_message(c)) {
+        size_t rlen = strlen(reason);
+        uint8_t buf[1 + 255];
+        if (rlen > 255) rlen = 255;
+        buf[0] = (uint8_t)rlen;
+        memcpy(buf + 1, reason, rlen);
+        (void)cmd_put(c, "ERROR", buf, rlen + 1);
+    }
+    c->state = MZMTP_CONN_DEAD;
+    c->scan_err = st;
+    return st;
+}
+
+void mzmtp_conn_send_error(mzmtp_conn_t *conn, const char *reason)
+{
+    (void)die(conn, MZMTP_ERR_PROTOCOL, reason);
+}
+
+/* ---------------- init ---------------- */
+
+mzmtp_status_t mzmtp_conn_init(mzmtp_conn_t *conn, int socket_type,
+                               const mzmtp_conn_opts_t *opts, uint8_t *rx, size_t rx_size,
+                               mzmtp_outq_t *outq, unsigned pipe, uint32_t now_ms)
+{
+    if (conn == NULL || opts == NULL || rx == NULL || rx_size < MZMTP_GREETING_SIZE ||
+        rx_size > UINT32_MAX || mzmtp_wire_socket_type_name(socket_type) == NULL ||
+        pipe >= MZMTP_CONF_MAX_PEERS || (opts->identity_len && opts->identity == NULL)) {
+        return MZMTP_ERR_INVALID;
+    }
+    memset(conn, 0, sizeof(*conn));
+    conn->socket_type = (uint8_t)socket_type;
+    conn->opts = *opts;
+    conn->rx = rx;
+    conn->rx_cap = (uint32_t)rx_size;
+    conn->outq = outq;
+    conn->pipe = (uint8_t)pipe;
+    conn->scan_err = MZMTP_OK;
+    conn->scan = MZMTP_GREETING_SIZE;
+    conn->state = MZMTP_CONN_GREETING;
+    if (!queue_ready(conn)) return MZMTP_ERR_INVALID;
+    if (opts->handshake_ivl_ms) {
+        conn->hs_armed = true;
+        conn->hs_deadline = now_ms + opts->handshake_ivl_ms;
+    }
+    return MZMTP_OK;
+}
+
+/* ---------------- input ---------------- */
+
+static uint64_t abs_rd(const mzmtp_conn_t *c) { return c->base + c->rx_rd; }
+static uint64_t abs_wr(const mzmtp_conn_t *c) { return c->base + c->rx_wr; }
+
+void mzmtp_conn_rx_space(mzmtp_conn_t *conn, uint8_t **ptr, size_t *len)
+{
+    *ptr = NULL;
+    *len = 0;
+    if (conn->state == MZMTP_CONN_DEAD || conn->scan_err != MZMTP_OK) return;
+    if (conn->opts.rcvhwm && conn->scan_msgs >= conn->opts.rcvhwm) return;
+    if (conn->rx_rd > 0 && (conn->rx_rd == conn->rx_wr || conn->rx_cap - conn->rx_wr < conn->rx_cap / 2)) {
+        /* Compact: pointers handed out earlier are documented as invalid now. */
+        uint32_t keep = conn->rx_wr - conn->rx_rd;
+        if (keep) memmove(conn->rx, conn->rx + conn->rx_rd, keep);
+        conn->base += conn->rx_rd;
+        conn->rx_rd = 0;
+        conn->rx_wr = keep;
+    }
+    *ptr = conn->rx + conn->rx_wr;
+    *len = conn->rx_cap - conn->rx_wr;
+}
+
+void mzmtp_conn_rx_commit(mzmtp_conn_t *conn, size_t n, uint32_t now_ms)
+{
+    (void)now_ms;
+    if (n > (size_t)(conn->rx_cap - conn->rx_wr)) n = conn->rx_cap - conn->rx_wr;
+    conn->rx_wr += (uint32_t)n;
+    if (n > 0) {
+        /* ZMTP-NOTES H7: any traffic from the peer cancels the heartbeat timeouts. */
+        conn->hb_wait_pong = false;
+        conn->ttl_armed = false;
+    }
+}
+
+void mzmtp_conn_input(mzmtp_conn_t *conn, const uint8_t *in, size_t len, uint32_t now_ms,
+                      size_t *consumed)
+{
+    uint8_t *at;
+    size_t room;
+    mzmtp_conn_rx_space(conn, &at, &room);
+    size_t n = len < room ? len : room;
+    if (n) memcpy(at, in, n);
+    mzmtp_conn_rx_commit(conn, n, now_ms);
+    *consumed = n;
+}
+
+/* Advance the scanner over every frame header that has arrived. */
+static void scan_run(mzmtp_conn_t *c)
+{
+    while (c->scan_err == MZMTP_OK) {
+        if (c->pending_end) {
+            if (c->scan > abs_wr(c)) return;
+            c->pending_end = false;
+            c->scan_msgs++;
+        }
+        if (c->scan >= abs_wr(c)) return;
+        uint32_t off = (uint32_t)(c->scan - c->base);
+        mzmtp_frame_hdr_t h;
+        mzmtp_status_t st = mzmtp_wire_decode_frame_hdr(c->rx + off, c->rx_wr - off, &h);
+        if (st == MZMTP_AGAIN) return;
+        if (st != MZMTP_OK) {
+            c->scan_err = st;
+            return;
+        }
+        uint64_t max = c->opts.max_msg_size;
+        bool whole = h.size <= (uint64_t)(c->rx_wr - off - h.hdr_len);
+        if (h.flags & MZMTP_FLAG_COMMAND) {
+            /* Commands are handled whole, so they must fit the buffer; libzmq applies
+             * MAXMSGSIZE to them too (ZMTP-NOTES F4). */
+            if (h.size > (uint64_t)(c->rx_cap - h.hdr_len) || (max && h.size > max)) {
+                c->scan_err = MZMTP_ERR_MSG_SIZE;
+                return;
+            }
+            if (!whole) return;
+            c->scan += h.hdr_len + h.size;
+            continue;
+        }
+        if (c->state != MZMTP_CONN_READY && off == c->rx_rd) {
+            /* RFC 37: nothing but READY/ERROR before the handshake ends (ZMTP-NOTES N4). */
+            c->scan_err = MZMTP_ERR_PROTOCOL;
+            return;
+        }
+        uint64_t total = c->scan_msg_len + h.size;
+        if (total < h.size || (max && total > max)) {
+            c->scan_err = MZMTP_ERR_MSG_SIZE;
+            return;
+        }
+        bool more = (h.flags & MZMTP_FLAG_MORE) != 0;
+        if (!whole) {
+            /* Stream the head message when it cannot be buffered whole. */
+            bool full = c->rx_wr - c->rx_rd == c->rx_cap;
+            if (!(c->scan_msgs == 0 && full)) return;
+            c->streaming = true;
+            c->pending_end = !more;
+        } else if (!more) {
+            c->scan_msgs++;
+        }
+        c->scan += h.hdr_len + h.size;
+        c->scan_msg_len = more ? total : 0;
+    }
+}
+
+/* The reader finished the head message. */
+static void msg_end(mzmtp_conn_t *c)
+{
+    scan_run(c);
+    if (c->scan_msgs > 0) c->scan_msgs--;
+    c->head_in_msg = false;
+    c->head_skip = false;
+    c->head_more = false;
+    c->streaming = false;
+}
+
+static bool message_at_head(const mzmtp_conn_t *c)
+{
+    return c->scan_msgs > 0 || c->streaming || c->head_in_msg;
+}
+
+/* Position the reader inside a data frame. @return MZMTP_OK, or MZMTP_AGAIN when the next
+ * frame has not been scanned yet or is a command (process() runs it). */
+static mzmtp_status_t enter_frame(mzmtp_conn_t *c)
+{
+    if (c->head_frame) return MZMTP_OK;
+    if (abs_rd(c) >= c->scan) return MZMTP_AGAIN;
+    mzmtp_frame_hdr_t h;
+    if (mzmtp_wire_decode_frame_hdr(c->rx + c->rx_rd, c->rx_wr - c->rx_rd, &h) != MZMTP_OK ||
+        (h.flags & MZMTP_FLAG_COMMAND)) {
+        return MZMTP_AGAIN;
+    }
+    c->rx_rd += h.hdr_len;
+    c->head_frame = true;
+    c->head_left = h.size;
+    c->head_more = (h.flags & MZMTP_FLAG_MORE) != 0;
+    c->head_in_msg = true;
+    return MZMTP_OK;
+}
+
+static size_t head_avail(const mzmtp_conn_t *c)
+{
+    uint32_t buffered = c->rx_wr - c->rx_rd;
+    return c->head_left < buffered ? (size_t)c->head_left : buffered;
+}
+
+/* Account @p k bytes of the current frame as read. */
+static void head_take(mzmtp_conn_t *c, size_t k)
+{
+    c->rx_rd += (uint32_t)k;
+    c->head_left -= k;
+    if (c->head_left == 0) {
+        c->head_frame = false;
+        if (!c->head_more) msg_end(c);
+    }
+}
+
+mzmtp_status_t mzmtp_conn_peek(mzmtp_conn_t *conn, const uint8_t **ptr, size_t *avail,
+                               uint64_t *frame_left, bool *more)
+{
+    if (conn->state != MZMTP_CONN_READY || conn->head_skip || !message_at_head(conn)) {
+        return MZMTP_AGAIN;
+    }
+    if (enter_frame(conn) != MZMTP_OK) return MZMTP_AGAIN;
+    *ptr = conn->rx + conn->rx_rd;
+    *avail = head_avail(conn);
+    *frame_left = conn->head_left;
+    *more = conn->head_more;
+    if (*avail == 0 && conn->head_left > 0) return MZMTP_AGAIN;
+    return MZMTP_OK;
+}
+
+mzmtp_status_t mzmtp_conn_read(mzmtp_conn_t *conn, uint8_t *buf, size_t cap, size_t *n,
+                               unsigned *flags)
+{
+    *n = 0;
+    *flags = 0;
+    const uint8_t *p;
+    size_t avail;
+    uint64_t left;
+    bool more;
+    if (mzmtp_conn_peek(conn, &p, &avail, &left, &more) != MZMTP_OK) return MZMTP_AGAIN;
+    size_t k = avail < cap ? avail : cap;
+    if (k) memcpy(buf, p, k);
+    *n = k;
+    if (more) *flags |= MZMTP_RECV_MORE;
+    if (left > k) *flags |= MZMTP_RECV_PARTIAL;
+    head_take(conn, k);
+    return MZMTP_OK;
+}
+
+void mzmtp_conn_skip(mzmtp_conn_t *conn)
+{
+    if (message_at_head(conn)) conn->head_skip = true;
+}
+
+bool mzmtp_conn_in_message(const mzmtp_conn_t *conn) { return conn->head_in_msg; }
+
+/* ---------------- commands ---------------- */
+
+static mzmtp_status_t on_ready(mzmtp_conn_t *c, const uint8_t *data, size_t len,
+                               mzmtp_conn_event_t *ev)
+{
+    mzmtp_metadata_iter_t it;
+    const uint8_t *name, *value;
+    size_t nlen, vlen;
+    mzmtp_status_t st;
+    int peer_type = -1;
+    ev->data = NULL;
+    ev->len = 0;
+    mzmtp_wire_metadata_begin(&it, data, len);
+    while ((st = mzmtp_wire_metadata_next(&it, &name, &nlen, &value, &vlen)) == MZMTP_OK) {
+        /* RFC 37: property names are case-insensitive (ZMTP-NOTES M3). */
+        if (mzmtp_wire_name_eq_nocase(name, nlen, "Socket-Type")) {
+            peer_type = mzmtp_wire_socket_type_parse(value, vlen);
+            if (peer_type < 0) return die(c, MZMTP_ERR_SOCKET_TYPE, "Invalid socket type");
+        } else if (mzmtp_wire_name_eq_nocase(name, nlen, "Identity")) {
+            /* RFC 37: an identity is 0-255 bytes. */
+            if (vlen > 255) return die(c, MZMTP_ERR_PROTOCOL, NULL);
+            ev->data = value;
+            ev->len = vlen;
+        }
+    }
+    if (st != MZMTP_AGAIN) return die(c, MZMTP_ERR_PROTOCOL, NULL);
+    /* A missing Socket-Type is accepted, as libzmq does (ZMTP-NOTES M4). */
+    if (peer_type >= 0 && !mzmtp_wire_socket_types_compatible(c->socket_type, peer_type)) {
+        return die(c, MZMTP_ERR_SOCKET_TYPE, "Invalid socket type");
+    }
+    c->ready_recv = true;
+    ev->kind = MZMTP_CONN_EV_HANDSHAKE;
+    ev->peer_type = peer_type;
+    return MZMTP_OK;
+}
+
+/* Run the command whose whole frame is at the head. @return MZMTP_OK with or without an
+ * event, MZMTP_AGAIN to retry later (no room for a PONG), or a fatal status. */
+static mzmtp_status_t on_command(mzmtp_conn_t *c, const uint8_t *body, size_t len,
+                                 uint32_t now, mzmtp_conn_event_t *ev)
+{
+    const uint8_t *name, *data;
+    size_t nlen, dlen;
+    if (mzmtp_wire_decode_command(body, len, &name, &nlen, &data, &dlen) != MZMTP_OK) {
+        return die(c, MZMTP_ERR_PROTOCOL, NULL);
+    }
+    if (c->state == MZMTP_CONN_HANDSHAKE) {
+        if (mzmtp_wire_name_is(name, nlen, "READY")) return on_ready(c, data, dlen, ev);
+        if (mzmtp_wire_name_is(name, nlen, "ERROR")) {
+            /* RFC 37: error-reason = OCTET 0*255; a short body still ends the link. */
+            ev->kind = MZMTP_CONN_EV_ERROR;
+            ev->data = dlen > 0 ? data + 1 : data;
+            ev->len = dlen > 0 ? (data[0] < dlen ? data[0] : dlen - 1) : 0;
+            return die(c, MZMTP_ERR_PEER_ERROR, NULL);
+        }
+        /* ZMTP-NOTES N4: any other command during the handshake is fatal. This also
+         * covers libzmq's mis-encoded "^RROR" (P4). */
+        return die(c, MZMTP_ERR_PROTOCOL, NULL);
+    }
+    if (mzmtp_wire_name_is(name, nlen, "PING")) {
+        /* RFC 37 "The PING Command": ttl (2 octets, deciseconds), context 0-16 octets.
+         * libzmq echoes at most 16 bytes of context (ZMTP-NOTES H6). */
+        size_t ctx_len = dlen > 2 ? dlen - 2 : 0;
+        if (ctx_len > 16) ctx_len = 16;
+        if (!cmd_put(c, "PONG", dlen > 2 ? data + 2 : data, ctx_len)) return MZMTP_AGAIN;
+        if (dlen >= 2) {
+            uint32_t ttl = ((uint32_t)data[0] << 8 | data[1]) * 100u;
+            if (ttl) {
+                c->ttl_armed = true;
+                c->ttl_deadline = now + ttl;
+            }
+        }
+        return MZMTP_OK;
+    }
+    bool is_pub = c->socket_type == MZMTP_PUB || c->socket_type == MZMTP_XPUB;
+    if (is_pub && mzmtp_wire_name_is(name, nlen, "SUBSCRIBE")) {
+        ev->kind = MZMTP_CONN_EV_SUBSCRIBE;
+    } else if (is_pub && mzmtp_wire_name_is(name, nlen, "CANCEL")) {
+        ev->kind = MZMTP_CONN_EV_CANCEL;
+    } else {
+        /* PONG, late READY/ERROR (ZMTP-NOTES N7) and unknown commands (H10): ignored. */
+        return MZMTP_OK;
+    }
+    ev->data = data;
+    ev->len = dlen;
+    return MZMTP_OK;
+}
+
+mzmtp_status_t mzmtp_conn_process(mzmtp_conn_t *conn, uint32_t now_ms, mzmtp_conn_event_t *ev)
+{
+    mzmtp_conn_t *c = conn;
+    ev->kind = MZMTP_CONN_EV_NONE;
+    ev->data = NULL;
+    ev->len = 0;
+    ev->peer_type = -1;
+    if (c->state == MZMTP_CONN_DEAD) return c->scan_err;
+
+    if (c->state == MZMTP_CONN_GREETING) {
+        mzmtp_greeting_info_t info;
+        uint32_t have = c->rx_wr - c->rx_rd;
+        mzmtp_status_t st = mzmtp_wire_decode_greeting(c->rx + c->rx_rd, have, &info);
+        if (st == MZMTP_AGAIN) return MZMTP_AGAIN;
+        if (st != MZMTP_OK) return die(c, st, NULL);
+        /* ZMTP-NOTES G6: the mechanism is an exact 20-byte match. */
+        if (memcmp(info.mechanism, mech_null, sizeof(mech_null)) != 0) {
+            return die(c, MZMTP_ERR_MECHANISM, NULL);
+        }
+        c->peer_minor = info.minor;
+        c->rx_rd += MZMTP_GREETING_SIZE;
+        c->state = MZMTP_CONN_HANDSHAKE;
+    }
+
+    for (;;) {
+        scan_run(c);
+        if (c->head_skip) {
+            if (c->head_frame) {
+                head_take(c, head_avail(c));
+                if (c->head_frame) return MZMTP_AGAIN;
+                continue;
+            }
+            if (enter_frame(c) == MZMTP_OK) continue;
+        }
+        if (c->head_frame) goto message;
+        if (abs_rd(c) >= c->scan) {
+            if (c->scan_err != MZMTP_OK && abs_rd(c) == c->scan) {
+                mzmtp_status_t err = c->scan_err;
+                c->scan_err = MZMTP_OK;
+                return die(c, err, NULL);
+            }
+            return MZMTP_AGAIN;
+        }
+        mzmtp_frame_hdr_t h;
+        if (mzmtp_wire_decode_frame_hdr(c->rx + c->rx_rd, c->rx_wr - c->rx_rd, &h) != MZMTP_OK) {
+            return die(c, MZMTP_ERR_PROTOCOL, NULL); /* scanned already: cannot happen */
+        }
+        if (h.flags & MZMTP_FLAG_COMMAND) {
+            mzmtp_status_t st = on_command(c, c->rx + c->rx_rd + h.hdr_len, (size_t)h.size,
+                                           now_ms, ev);
+            if (st == MZMTP_AGAIN) return MZMTP_AGAIN;
+            if (st != MZMTP_OK) return st;
+            c->rx_rd += (uint32_t)(h.hdr_len + h.size);
+            if (ev->kind == MZMTP_CONN_EV_HANDSHAKE) {
+                c->state = MZMTP_CONN_READY;
+                c->hs_armed = false;
+                c->hb_next_ping = now_ms + c->opts.hb_ivl_ms;
+            }
+            if (ev->kind != MZMTP_CONN_EV_NONE) return MZMTP_OK;
+            continue;
+        }
+    message:
+        if (c->head_skip || !message_at_head(c)) return MZMTP_AGAIN;
+        if ((c->socket_type == MZMTP_PUB || c->socket_type == MZMTP_XPUB) && !c->head_in_msg) {
+            /* ZMTP 3.0 subscriptions, accepted from any peer as libzmq does (ZMTP-NOTES
+             * H2, H3): a first frame starting with 0x01 subscribes, 0x00 cancels. */
+            const uint8_t *p;
+            size_t avail;
+            uint64_t left;
+            bool more;
+            if (mzmtp_conn_peek(c, &p, &avail, &left, &more) == MZMTP_OK && left >= 1 &&
+                avail == left && (p[0] == 0 || p[0] == 1)) {
+                ev->kind = p[0] ? MZMTP_CONN_EV_SUBSCRIBE : MZMTP_CONN_EV_CANCEL;
+                ev->data = p + 1;
+                ev->len = avail - 1;
+                c->head_skip = true;
+                return MZMTP_OK;
+            }
+        }
+        ev->kind = MZMTP_CONN_EV_MESSAGE;
+        return MZMTP_OK;
+    }
+}
+
+/* ---------------- output ---------------- */
+
+mzmtp_status_t mzmtp_conn_send_subscription(mzmtp_conn_t *conn, const uint8_t *topic,
+                                            size_t len, bool subscribe)
+{
+    if (conn->state != MZMTP_CONN_READY) return MZMTP_ERR_STATE;
+    if (len > 255) return MZMTP_ERR_INVALID;
+    if (conn->peer_minor == 0) {
+        /* ZMTP 3.0 peers get the 0x01/0x00-prefixed data frame (ZMTP-NOTES H2, H5). */
+        size_t hdr = mzmtp_wire_frame_hdr_size(len + 1);
+        uint8_t *at = cmd_room(conn, hdr + len + 1);
+        if (at == NULL) return MZMTP_AGAIN;
+        (void)mzmtp_wire_encode_frame_hdr(at, hdr, 0, len + 1);
+        at[hdr] = subscribe ? 1 : 0;
+        if (len) memcpy(at + hdr + 1, topic, len);
+        conn->cmd_wr = (uint16_t)(conn->cmd_wr + hdr + len + 1);
+        return MZMTP_OK;
+    }
+    return cmd_put(conn, subscribe ? "SUBSCRIBE" : "CANCEL", topic, len) ? MZMTP_OK : MZMTP_AGAIN;
+}
+
+static bool data_ok(const mzmtp_conn_t *c)
+{
+    return c->state == MZMTP_CONN_READY && c->outq != NULL;
+}
+
+/* Output order: greeting, then the rest of a half-written message, then commands, then
+ * further messages. Commands never split a message. The layout offered is remembered so
+ * that output_done() accounts bytes the same way even if commands are queued in between. */
+size_t mzmtp_conn_output(mzmtp_conn_t *conn, mzmtp_iov_t *iov, size_t max)
+{
+    size_t n = 0;
+    bool mid = out_mid_message(conn);
+    size_t cmd = (size_t)(conn->cmd_wr - conn->cmd_rd);
+    conn->plan_rest = false;
+    conn->plan_cmd = 0;
+    if (max == 0) return 0;
+    if (conn->greeting_sent < MZMTP_GREETING_SIZE) {
+        iov[n].base = greeting_null + conn->greeting_sent;
+        iov[n].len = MZMTP_GREETING_SIZE - conn->greeting_sent;
+        n++;
+    }
+    if (mid && !data_ok(conn)) return n; /* dead mid-message: nothing more is safe to send */
+    if (mid && cmd) {
+        if (n < max) n += mzmtp_outq_peek(conn->outq, conn->pipe, iov + n, max - n, true);
+        conn->plan_rest = true;
+    }
+    if (cmd && n < max) {
+        iov[n].base = conn->cmd + conn->cmd_rd;
+        iov[n].len = cmd;
+        conn->plan_cmd = (uint16_t)cmd;
+        n++;
+    }
+    if (!conn->plan_rest && data_ok(conn) && n < max) {
+        n += mzmtp_outq_peek(conn->outq, conn->pipe, iov + n, max - n, false);
+    }
+    return n;
+}
+
+void mzmtp_conn_output_done(mzmtp_conn_t *conn, size_t n)
+{
+    if (conn->greeting_sent < MZMTP_GREETING_SIZE) {
+        size_t k = MZMTP_GREETING_SIZE - conn->greeting_sent;
+        if (k > n) k = n;
+        conn->greeting_sent = (uint8_t)(conn->greeting_sent + k);
+        n -= k;
+    }
+    if (n == 0) return;
+    if (conn->plan_rest) {
+        mzmtp_iov_t rest;
+        size_t k = mzmtp_outq_peek(conn->outq, conn->pipe, &rest, 1, true) ? rest.len : 0;
+        if (k > n) k = n;
+        mzmtp_outq_advance(conn->outq, conn->pipe, k);
+        n -= k;
+        conn->plan_rest = false;
+    }
+    size_t k = conn->plan_cmd < n ? conn->plan_cmd : n;
+    conn->cmd_rd = (uint16_t)(conn->cmd_rd + k);
+    conn->plan_cmd = (uint16_t)(conn->plan_cmd - k);
+    n -= k;
+    if (conn->cmd_rd == conn->cmd_wr) conn->cmd_rd = conn->cmd_wr = 0;
+    if (n && data_ok(conn)) mzmtp_outq_advance(conn->outq, conn->pipe, n);
+}
+
+bool mzmtp_conn_has_output(const mzmtp_conn_t *conn)
+{
+    if (conn->greeting_sent < MZMTP_GREETING_SIZE || conn->cmd_wr > conn->cmd_rd) return true;
+    return data_ok(conn) && mzmtp_outq_pipe_queued(conn->outq, conn->pipe) > 0;
+}
+
+/* ---------------- timers ---------------- */
+
+mzmtp_status_t mzmtp_conn_tick(mzmtp_conn_t *conn, uint32_t now_ms)
+{
+    mzmtp_conn_t *c = conn;
+    if (c->state == MZMTP_CONN_DEAD) return c->scan_err;
+    if (c->hs_armed && c->state != MZMTP_CONN_READY && time_reached(now_ms, c->hs_deadline)) {
+        return die(c, MZMTP_ERR_TIMEOUT, NULL);
+    }
+    if (c->state != MZMTP_CONN_READY) return MZMTP_OK;
+    if (c->ttl_armed && time_reached(now_ms, c->ttl_deadline)) return die(c, MZMTP_ERR_TIMEOUT, NULL);
+    if (c->opts.hb_ivl_ms == 0) return MZMTP_OK;
+    if (c->hb_wait_pong && time_reached(now_ms, c->hb_deadline)) return die(c, MZMTP_ERR_TIMEOUT, NULL);
+    if (time_reached(now_ms, c->hb_next_ping)) {
+        /* RFC 37 "The PING Command"; ZMTP-NOTES H8/H9: TTL at most 655 ds, always sent. */
+        uint32_t ds = c->opts.hb_ttl_ms / 100u;
+        if (ds > 655) ds = 655;
+        uint8_t ttl[2] = {(uint8_t)(ds >> 8), (uint8_t)ds};
+        if (cmd_put(c, "PING", ttl, sizeof(ttl))) {
+            c->hb_next_ping = now_ms + c->opts.hb_ivl_ms;
+            if (!c->hb_wait_pong) {
+                c->hb_wait_pong = true;
+                c->hb_deadline = now_ms + (c->opts.hb_timeout_ms ? c->opts.hb_timeout_ms
+                                                                 : c->opts.hb_ivl_ms);
+            }
+        }
+    }
+    return MZMTP_OK;
+}
+
+static uint32_t until(uint32_t now, uint32_t deadline)
+{
+    int32_t d = (int32_t)(deadline - now);
+    return d <= 0 ? 0u : (uint32_t)d;
+}
+
+uint32_t mzmtp_conn_next_timeout(const mzmtp_conn_t *conn, uint32_t now_ms)
+{
+    const mzmtp_conn_t *c = conn;
+    uint32_t t = UINT32_MAX, u;
+    if (c->state == MZMTP_CONN_DEAD) return t;
+    if (c->hs_armed && c->state != MZMTP_CONN_READY) t = until(now_ms, c->hs_deadline);
+    if (c->state != MZMTP_CONN_READY) return t;
+    if (c->ttl_armed && (u = until(now_ms, c->ttl_deadline)) < t) t = u;
+    if (c->opts.hb_ivl_ms) {
+        if ((u = until(now_ms, c->hb_next_ping)) < t) t = u;
+        if (c->hb_wait_pong && (u = until(now_ms, c->hb_deadline)) < t) t = u;
+    }
+    return t;
+}

@@ -1,0 +1,232 @@
+/*
+ * The send ring: one socket's outgoing messages, encoded as ZMTP frames once and shared
+ * by every peer that must write them (DESIGN.md "PUB fan-out … stores a message once").
+ *
+ * Bytes live in a caller-provided ring; each committed message takes one slot that holds
+ * its offset, length and the mask of peers still to write it. A message is contiguous in
+ * memory, so consecutive messages for one peer are usually one contiguous run: a port can
+ * write many messages with one system call. A slot is freed when its mask becomes empty;
+ * bytes are reclaimed oldest first.
+ */
+#include <string.h>
+#include "microzmtp/mzmtp_conn.h"
+
+#define PEER_BIT(p) ((mzmtp_peermask_t)1u << (p))
+
+static uint32_t slot_index(const mzmtp_outq_t *q, uint32_t seq)
+{
+    return (q->first + (seq - q->seq_first)) % MZMTP_CONF_SEND_SLOTS;
+}
+
+static bool seq_before(uint32_t a, uint32_t b) { return (int32_t)(a - b) < 0; }
+
+void mzmtp_outq_init(mzmtp_outq_t *q, uint8_t *data, size_t size)
+{
+    memset(q, 0, sizeof(*q));
+    q->data = data;
+    q->size = size > UINT32_MAX ? UINT32_MAX : (uint32_t)size;
+}
+
+/* Drop fully written slots from the front and reclaim their bytes. */
+static void reclaim(mzmtp_outq_t *q)
+{
+    while (q->count > 0 && q->slot[q->first].mask == 0) {
+        q->first = (q->first + 1u) % MZMTP_CONF_SEND_SLOTS;
+        q->seq_first++;
+        q->count--;
+        if (q->wrap_end != 0 && q->seq_first == q->wrap_seq) q->wrap_end = 0;
+    }
+    if (q->count == 0) {
+        q->wrap_end = 0;
+        if (!q->open) q->bhead = 0;
+    }
+}
+
+void mzmtp_outq_begin(mzmtp_outq_t *q, mzmtp_peermask_t mask)
+{
+    reclaim(q);
+    q->open = true;
+    q->open_off = q->bhead;
+    q->open_len = 0;
+    q->open_mask = mask;
+    q->open_drop = (mask == 0);
+}
+
+/* Make room for @p need more bytes right after the open message, moving the open message
+ * to the start of the ring when the end is too short. */
+static bool reserve(mzmtp_outq_t *q, uint32_t need)
+{
+    if (q->wrap_end == 0) {
+        if ((uint64_t)q->bhead + need <= q->size) return true;
+        uint32_t limit = q->count > 0 ? q->slot[q->first].off : q->size;
+        if ((uint64_t)q->open_len + need > limit) return false;
+        if (q->open_len) memmove(q->data, q->data + q->open_off, q->open_len);
+        if (q->count > 0) {
+            q->wrap_end = q->open_off;
+            q->wrap_seq = q->seq_first + q->count;
+        }
+        q->open_off = 0;
+        q->bhead = q->open_len;
+        return true;
+    }
+    return (uint64_t)q->bhead + need <= q->slot[q->first].off;
+}
+
+static void rollback(mzmtp_outq_t *q)
+{
+    q->bhead = q->open_off;
+    q->open = false;
+    reclaim(q);
+}
+
+static void commit(mzmtp_outq_t *q)
+{
+    q->open = false;
+    if (q->open_drop || q->open_mask == 0) {
+        rollback(q);
+        return;
+    }
+    mzmtp_outq_slot_t *s = &q->slot[(q->first + q->count) % MZMTP_CONF_SEND_SLOTS];
+    s->off = q->open_off;
+    s->len = q->open_len;
+    s->mask = q->open_mask;
+    q->count++;
+    for (unsigned p = 0; p < MZMTP_CONF_MAX_PEERS; p++) {
+        if (q->open_mask & PEER_BIT(p)) q->pipe[p].queued++;
+    }
+}
+
+mzmtp_status_t mzmtp_outq_add_frame(mzmtp_outq_t *q, const uint8_t *data, size_t len,
+                                    bool more)
+{
+    if (!q->open) return MZMTP_ERR_STATE;
+    if (q->open_drop) {
+        if (!more) q->open = false;
+        return MZMTP_OK;
+    }
+    size_t hdr = mzmtp_wire_frame_hdr_size(len);
+    if (q->open_len == 0 && q->count >= MZMTP_CONF_SEND_SLOTS) {
+        rollback(q);
+        return MZMTP_ERR_NO_MEMORY;
+    }
+    if (len > UINT32_MAX - hdr || hdr + len > (size_t)(UINT32_MAX - q->open_len) ||
+        !reserve(q, (uint32_t)(hdr + len))) {
+        rollback(q);
+        return MZMTP_ERR_NO_MEMORY;
+    }
+    uint8_t *at = q->data + q->bhead;
+    (void)mzmtp_wire_encode_frame_hdr(at, hdr, more ? MZMTP_FLAG_MORE : 0, len);
+    if (len) memcpy(at + hdr, data, len);
+    q->bhead += (uint32_t)(hdr + len);
+    q->open_len += (uint32_t)(hdr + len);
+    if (!more) commit(q);
+    return MZMTP_OK;
+}
+
+bool mzmtp_outq_can_take(const mzmtp_outq_t *q, size_t len)
+{
+    if (q->count >= MZMTP_CONF_SEND_SLOTS) return false;
+    size_t need = mzmtp_wire_frame_hdr_size(len) + len;
+    if (q->count == 0 && !q->open) return need <= q->size;
+    if (q->wrap_end == 0) {
+        uint32_t limit = q->count > 0 ? q->slot[q->first].off : q->size;
+        return need <= (size_t)(q->size - q->bhead) || need <= limit;
+    }
+    return need <= (size_t)(q->slot[q->first].off - q->bhead);
+}
+
+void mzmtp_outq_pipe_attach(mzmtp_outq_t *q, unsigned pipe)
+{
+    q->pipe[pipe].cursor = q->seq_first + q->count;
+    q->pipe[pipe].sent = 0;
+    q->pipe[pipe].queued = 0;
+}
+
+void mzmtp_outq_pipe_drop(mzmtp_outq_t *q, unsigned pipe)
+{
+    mzmtp_peermask_t bit = PEER_BIT(pipe);
+    for (uint32_t i = 0; i < q->count; i++) {
+        q->slot[(q->first + i) % MZMTP_CONF_SEND_SLOTS].mask &= (mzmtp_peermask_t)~bit;
+    }
+    q->open_mask &= (mzmtp_peermask_t)~bit;
+    mzmtp_outq_pipe_attach(q, pipe);
+    reclaim(q);
+}
+
+void mzmtp_outq_pipe_rewind(mzmtp_outq_t *q, unsigned pipe) { q->pipe[pipe].sent = 0; }
+
+uint32_t mzmtp_outq_pipe_queued(const mzmtp_outq_t *q, unsigned pipe)
+{
+    return q->pipe[pipe].queued;
+}
+
+bool mzmtp_outq_pipe_mid_message(const mzmtp_outq_t *q, unsigned pipe)
+{
+    return q->pipe[pipe].sent != 0;
+}
+
+/* Move the pipe's cursor past slots that are not for it. */
+static uint32_t settle(mzmtp_outq_t *q, unsigned pipe)
+{
+    mzmtp_outq_pipe_t *pp = &q->pipe[pipe];
+    if (seq_before(pp->cursor, q->seq_first)) {
+        pp->cursor = q->seq_first;
+        pp->sent = 0;
+    }
+    uint32_t end = q->seq_first + q->count;
+    while (pp->cursor != end && !(q->slot[slot_index(q, pp->cursor)].mask & PEER_BIT(pipe))) {
+        pp->cursor++;
+    }
+    return end;
+}
+
+size_t mzmtp_outq_peek(mzmtp_outq_t *q, unsigned pipe, mzmtp_iov_t *iov, size_t max,
+                       bool one_message)
+{
+    if (pipe >= MZMTP_CONF_MAX_PEERS || q->pipe[pipe].queued == 0) return 0;
+    uint32_t end = settle(q, pipe);
+    uint32_t sent = q->pipe[pipe].sent;
+    size_t n = 0;
+    for (uint32_t seq = q->pipe[pipe].cursor; seq != end && n <= max; seq++) {
+        const mzmtp_outq_slot_t *s = &q->slot[slot_index(q, seq)];
+        if (!(s->mask & PEER_BIT(pipe))) continue;
+        const uint8_t *base = q->data + s->off + sent;
+        size_t len = s->len - sent;
+        sent = 0;
+        if (n > 0 && iov[n - 1].base + iov[n - 1].len == base) {
+            iov[n - 1].len += len;
+        } else {
+            if (n == max) break;
+            iov[n].base = base;
+            iov[n].len = len;
+            n++;
+        }
+        if (one_message) break;
+    }
+    return n;
+}
+
+void mzmtp_outq_advance(mzmtp_outq_t *q, unsigned pipe, size_t n)
+{
+    if (pipe >= MZMTP_CONF_MAX_PEERS) return;
+    mzmtp_outq_pipe_t *pp = &q->pipe[pipe];
+    uint32_t end = settle(q, pipe);
+    while (n > 0 && pp->cursor != end) {
+        mzmtp_outq_slot_t *s = &q->slot[slot_index(q, pp->cursor)];
+        if (!(s->mask & PEER_BIT(pipe))) {
+            pp->cursor++;
+            continue;
+        }
+        size_t rem = s->len - pp->sent;
+        if (n < rem) {
+            pp->sent += (uint32_t)n;
+            break;
+        }
+        n -= rem;
+        s->mask &= (mzmtp_peermask_t)~PEER_BIT(pipe);
+        pp->sent = 0;
+        pp->queued--;
+        pp->cursor++;
+    }
+    reclaim(q);
+}

@@ -1,0 +1,725 @@
+/*
+ * Sockets: PUB, SUB, XPUB, XSUB (RFC 29) over the connection engine.
+ *
+ * The socket keeps per-peer state in bit masks (one bit per peer slot), a subscription
+ * table and the shared send ring. It never blocks and never calls back into the
+ * application except through the optional monitor callback.
+ */
+#include <string.h>
+#include "microzmtp/microzmtp.h"
+
+#define BIT(p) ((mzmtp_peermask_t)1u << (p))
+#define NO_PEER 0xFFu
+
+/* ---------------- subscription table ----------------
+ * Entry: len(1) flags(1) count(2, native) mask(peermask, native) topic(len).
+ * PUB/XPUB: mask = peers subscribed (a set per peer, ZMTP-NOTES S1), flags = REPORTED
+ * (XPUB told the application the topic is subscribed).
+ * SUB/XSUB: count = local subscribe calls (S1: counted), mask = peers we have sent the
+ * SUBSCRIBE to. A difference between count>0 and a peer's bit is work for sync_subs(). */
+#define ENT_HDR (4u + sizeof(mzmtp_peermask_t))
+#define ENT_REPORTED 0x01u
+
+static size_t ent_size(const uint8_t *e) { return ENT_HDR + e[0]; }
+static mzmtp_peermask_t ent_mask(const uint8_t *e)
+{
+    mzmtp_peermask_t m;
+    memcpy(&m, e + 4, sizeof(m));
+    return m;
+}
+static void ent_set_mask(uint8_t *e, mzmtp_peermask_t m) { memcpy(e + 4, &m, sizeof(m)); }
+static uint16_t ent_count(const uint8_t *e)
+{
+    uint16_t c;
+    memcpy(&c, e + 2, sizeof(c));
+    return c;
+}
+static void ent_set_count(uint8_t *e, uint16_t c) { memcpy(e + 2, &c, sizeof(c)); }
+static const uint8_t *ent_topic(const uint8_t *e) { return e + ENT_HDR; }
+
+static uint8_t *sub_find(mzmtp_socket_t *s, const uint8_t *topic, size_t len)
+{
+    for (size_t off = 0; off < s->sub_used; off += ent_size(s->sub + off)) {
+        uint8_t *e = s->sub + off;
+        if (e[0] == len && memcmp(ent_topic(e), topic, len) == 0) return e;
+    }
+    return NULL;
+}
+
+static uint8_t *sub_add(mzmtp_socket_t *s, const uint8_t *topic, size_t len)
+{
+    if (len > MZMTP_CONF_MAX_TOPIC || ENT_HDR + len > (size_t)(MZMTP_CONF_SUB_BYTES - s->sub_used)) {
+        return NULL;
+    }
+    uint8_t *e = s->sub + s->sub_used;
+    memset(e, 0, ENT_HDR);
+    e[0] = (uint8_t)len;
+    if (len) memcpy(e + ENT_HDR, topic, len);
+    s->sub_used = (uint16_t)(s->sub_used + ENT_HDR + len);
+    return e;
+}
+
+static void sub_remove(mzmtp_socket_t *s, uint8_t *e)
+{
+    size_t sz = ent_size(e);
+    size_t off = (size_t)(e - s->sub);
+    memmove(e, e + sz, s->sub_used - off - sz);
+    s->sub_used = (uint16_t)(s->sub_used - sz);
+}
+
+/* An entry no one needs: no peer, no local count, nothing left to tell the application. */
+static bool ent_idle(const mzmtp_socket_t *s, const uint8_t *e)
+{
+    if (ent_mask(e) != 0) return false;
+    if (s->type == MZMTP_SUB || s->type == MZMTP_XSUB) return ent_count(e) == 0;
+    return !(s->type == MZMTP_XPUB && (e[1] & ENT_REPORTED));
+}
+
+static void sub_gc(mzmtp_socket_t *s)
+{
+    size_t off = 0;
+    while (off < s->sub_used) {
+        uint8_t *e = s->sub + off;
+        if (ent_idle(s, e)) {
+            sub_remove(s, e);
+        } else {
+            off += ent_size(e);
+        }
+    }
+}
+
+static bool is_pub(const mzmtp_socket_t *s) { return s->type == MZMTP_PUB || s->type == MZMTP_XPUB; }
+static bool is_sub(const mzmtp_socket_t *s) { return s->type == MZMTP_SUB || s->type == MZMTP_XSUB; }
+
+/* Peers whose subscriptions match the first frame @p d[0..len): binary prefix match. */
+static mzmtp_peermask_t sub_match_peers(const mzmtp_socket_t *s, const uint8_t *d, size_t len)
+{
+    mzmtp_peermask_t m = 0;
+    for (size_t off = 0; off < s->sub_used; off += ent_size(s->sub + off)) {
+        const uint8_t *e = s->sub + off;
+        if (e[0] <= len && memcmp(ent_topic(e), d, e[0]) == 0) m |= ent_mask(e);
+    }
+    return m;
+}
+
+/* SUB: does a first frame of @p frame_len bytes starting with @p d[0..avail) match a
+ * local subscription? */
+static bool sub_match_local(const mzmtp_socket_t *s, const uint8_t *d, size_t avail,
+                            uint64_t frame_len)
+{
+    for (size_t off = 0; off < s->sub_used; off += ent_size(s->sub + off)) {
+        const uint8_t *e = s->sub + off;
+        if (ent_count(e) > 0 && e[0] <= frame_len && e[0] <= avail &&
+            memcmp(ent_topic(e), d, e[0]) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* SUB/XSUB: bring peer @p p's view of our subscriptions up to date (as far as its command
+ * buffer allows; called again whenever output drains). */
+static void sync_subs(mzmtp_socket_t *s, unsigned p)
+{
+    if (!is_sub(s) || !(s->ready & BIT(p))) return;
+    mzmtp_conn_t *c = &s->peer[p];
+    bool removed = false;
+    for (size_t off = 0; off < s->sub_used; off += ent_size(s->sub + off)) {
+        uint8_t *e = s->sub + off;
+        bool want = ent_count(e) > 0, has = (ent_mask(e) & BIT(p)) != 0;
+        if (want == has) continue;
+        if (mzmtp_conn_send_subscription(c, ent_topic(e), e[0], want) != MZMTP_OK) break;
+        ent_set_mask(e, want ? ent_mask(e) | BIT(p) : ent_mask(e) & (mzmtp_peermask_t)~BIT(p));
+        removed = removed || !want;
+    }
+    if (removed) sub_gc(s);
+}
+
+static void sync_all(mzmtp_socket_t *s)
+{
+    for (unsigned p = 0; p < MZMTP_CONF_MAX_PEERS; p++) sync_subs(s, p);
+}
+
+/* PUB/XPUB: peer @p p subscribed or cancelled @p topic. */
+static mzmtp_status_t peer_subscription(mzmtp_socket_t *s, unsigned p, const uint8_t *topic,
+                                        size_t len, bool subscribe)
+{
+    uint8_t *e = sub_find(s, topic, len);
+    if (subscribe) {
+        if (e == NULL) e = sub_add(s, topic, len);
+        if (e == NULL) return MZMTP_ERR_LIMIT;
+        ent_set_mask(e, ent_mask(e) | BIT(p));
+    } else if (e != NULL) {
+        ent_set_mask(e, ent_mask(e) & (mzmtp_peermask_t)~BIT(p));
+        if (ent_idle(s, e)) sub_remove(s, e);
+    }
+    return MZMTP_OK;
+}
+
+/* ---------------- init and options ---------------- */
+
+mzmtp_status_t mzmtp_socket_init(mzmtp_socket_t *sock, int type, const mzmtp_socket_mem_t *mem)
+{
+    size_t min_recv = MZMTP_CONF_MAX_TOPIC + 16u > 64u ? MZMTP_CONF_MAX_TOPIC + 16u : 64u;
+    if (sock == NULL || mem == NULL || mem->send_buf == NULL || mem->recv_buf == NULL ||
+        mem->send_size < 16 || mem->recv_per_peer < min_recv || mem->recv_per_peer > UINT32_MAX) {
+        return MZMTP_ERR_INVALID;
+    }
+    if (mzmtp_wire_socket_type_name(type) == NULL) return MZMTP_ERR_INVALID;
+    if (type != MZMTP_PUB && type != MZMTP_SUB && type != MZMTP_XPUB && type != MZMTP_XSUB) {
+        return MZMTP_ERR_NOT_SUPPORTED;
+    }
+    memset(sock, 0, sizeof(*sock));
+    sock->type = (uint8_t)type;
+    sock->mem = mem;
+    sock->recv_peer = NO_PEER;
+    sock->sndhwm = MZMTP_CONF_SNDHWM;
+    sock->opts.rcvhwm = MZMTP_CONF_RCVHWM;
+    sock->opts.handshake_ivl_ms = MZMTP_CONF_HANDSHAKE_IVL_MS;
+    mzmtp_outq_init(&sock->outq, mem->send_buf, mem->send_size);
+    return MZMTP_OK;
+}
+
+mzmtp_status_t mzmtp_socket_setopt(mzmtp_socket_t *sock, mzmtp_option_t opt, const void *val,
+                                   size_t len)
+{
+    if (sock == NULL || val == NULL) return MZMTP_ERR_INVALID;
+    if (opt == MZMTP_OPT_MAXMSGSIZE) {
+        if (len != sizeof(uint64_t)) return MZMTP_ERR_INVALID;
+        memcpy(&sock->opts.max_msg_size, val, sizeof(uint64_t));
+        return MZMTP_OK;
+    }
+    uint32_t v;
+    if (len != sizeof(v)) return MZMTP_ERR_INVALID;
+    memcpy(&v, val, sizeof(v));
+    switch (opt) {
+    case MZMTP_OPT_SNDHWM: sock->sndhwm = v; break;
+    case MZMTP_OPT_RCVHWM: sock->opts.rcvhwm = v; break;
+    case MZMTP_OPT_HANDSHAKE_IVL: sock->opts.handshake_ivl_ms = v; break;
+    case MZMTP_OPT_HEARTBEAT_IVL: sock->opts.hb_ivl_ms = v; break;
+    case MZMTP_OPT_HEARTBEAT_TIMEOUT: sock->opts.hb_timeout_ms = v; break;
+    case MZMTP_OPT_HEARTBEAT_TTL:
+        if (v > 65500u) return MZMTP_ERR_INVALID;
+        sock->opts.hb_ttl_ms = v;
+        break;
+    default: return MZMTP_ERR_INVALID;
+    }
+    /* Runtime options reach live engines at once (HWMs and heartbeats). */
+    for (unsigned p = 0; p < MZMTP_CONF_MAX_PEERS; p++) {
+        if (sock->peer_state[p] == MZMTP_PEER_LIVE) {
+            sock->peer[p].opts.rcvhwm = sock->opts.rcvhwm;
+            sock->peer[p].opts.hb_ivl_ms = sock->opts.hb_ivl_ms;
+            sock->peer[p].opts.hb_timeout_ms = sock->opts.hb_timeout_ms;
+            sock->peer[p].opts.hb_ttl_ms = sock->opts.hb_ttl_ms;
+        }
+    }
+    return MZMTP_OK;
+}
+
+void mzmtp_socket_set_monitor(mzmtp_socket_t *sock, mzmtp_monitor_fn fn, void *ctx)
+{
+    sock->monitor = fn;
+    sock->monitor_ctx = ctx;
+}
+
+void mzmtp_socket_notify(mzmtp_socket_t *sock, mzmtp_socket_event_t ev, int peer,
+                         mzmtp_status_t status)
+{
+    if (sock->monitor) sock->monitor(sock->monitor_ctx, sock, ev, peer, status);
+}
+
+/* ---------------- input processing ---------------- */
+
+static bool valid_peer(const mzmtp_socket_t *s, int p)
+{
+    return p >= 0 && p < MZMTP_CONF_MAX_PEERS && s->peer_state[p] != MZMTP_PEER_FREE;
+}
+
+static bool peer_has_data(const mzmtp_socket_t *s, unsigned p)
+{
+    return s->peer_state[p] == MZMTP_PEER_LIVE || (s->draining & BIT(p));
+}
+
+/* Free a drained slot once nothing in it is left to read. */
+static void finish_drain(mzmtp_socket_t *s, unsigned p)
+{
+    if (!(s->draining & BIT(p)) || (s->readable & BIT(p)) || s->recv_peer == p) return;
+    s->draining &= (mzmtp_peermask_t)~BIT(p);
+    if (!(s->keep & BIT(p))) s->peer_state[p] = MZMTP_PEER_FREE;
+}
+
+/* Run the engine of peer @p p until it needs more input or the application's attention. */
+static mzmtp_status_t pump(mzmtp_socket_t *s, unsigned p)
+{
+    mzmtp_conn_t *c = &s->peer[p];
+    mzmtp_conn_event_t ev;
+    mzmtp_status_t st = MZMTP_OK;
+    if (!peer_has_data(s, p)) return MZMTP_OK;
+    while (!(s->readable & BIT(p))) {
+        st = mzmtp_conn_process(c, s->now, &ev);
+        if (st == MZMTP_AGAIN) {
+            st = MZMTP_OK;
+            break;
+        }
+        if (st != MZMTP_OK) break;
+        switch (ev.kind) {
+        case MZMTP_CONN_EV_HANDSHAKE:
+            s->ready |= BIT(p);
+            if (is_sub(s)) {
+                /* ZMTP-NOTES S2: a new or returning peer gets every subscription once. */
+                for (size_t off = 0; off < s->sub_used; off += ent_size(s->sub + off)) {
+                    uint8_t *e = s->sub + off;
+                    ent_set_mask(e, ent_mask(e) & (mzmtp_peermask_t)~BIT(p));
+                }
+                sub_gc(s);
+                sync_subs(s, p);
+            }
+            mzmtp_socket_notify(s, MZMTP_EV_HANDSHAKE, (int)p, MZMTP_OK);
+            break;
+        case MZMTP_CONN_EV_SUBSCRIBE:
+        case MZMTP_CONN_EV_CANCEL:
+            st = peer_subscription(s, p, ev.data, ev.len, ev.kind == MZMTP_CONN_EV_SUBSCRIBE);
+            if (st != MZMTP_OK) mzmtp_conn_send_error(c, "Subscription table full");
+            break;
+        case MZMTP_CONN_EV_MESSAGE:
+            if (s->type == MZMTP_PUB) {
+                mzmtp_conn_skip(c); /* RFC 29: PUB drops anything sent upstream. */
+            } else if (s->type == MZMTP_SUB && !mzmtp_conn_in_message(c)) {
+                const uint8_t *d;
+                size_t avail;
+                uint64_t left;
+                bool more;
+                if (mzmtp_conn_peek(c, &d, &avail, &left, &more) == MZMTP_OK &&
+                    !sub_match_local(s, d, avail, left)) {
+                    mzmtp_conn_skip(c); /* ZMTP-NOTES S4: SUB filters again on receipt. */
+                } else {
+                    s->readable |= BIT(p);
+                }
+            } else {
+                s->readable |= BIT(p);
+            }
+            break;
+        default: break;
+        }
+        if (st != MZMTP_OK) break;
+    }
+    if (st != MZMTP_OK) return st;
+    sync_subs(s, p);
+    return MZMTP_OK;
+}
+
+/* A pump outside a port call failed: the port learns it from tick(). */
+static void pump_or_mark(mzmtp_socket_t *s, unsigned p)
+{
+    mzmtp_status_t st = pump(s, p);
+    if (st != MZMTP_OK && s->peer_state[p] == MZMTP_PEER_LIVE) {
+        s->dead |= BIT(p);
+        s->dead_why[p] = st;
+    }
+}
+
+/* ---------------- application calls ---------------- */
+
+mzmtp_status_t mzmtp_socket_send(mzmtp_socket_t *sock, const void *data, size_t len, bool more)
+{
+    if (sock == NULL || (data == NULL && len > 0)) return MZMTP_ERR_INVALID;
+    if (sock->type == MZMTP_SUB) return MZMTP_ERR_NOT_SUPPORTED;
+    if (sock->closing) return MZMTP_ERR_STATE;
+    const uint8_t *d = data;
+    mzmtp_outq_t *q = &sock->outq;
+    if (mzmtp_wire_frame_hdr_size(len) + len > q->size || len > UINT32_MAX) {
+        if (sock->send_in_msg) sock->send_drop = true;
+        return MZMTP_ERR_NO_MEMORY;
+    }
+    if (!sock->send_in_msg) {
+        mzmtp_peermask_t mask;
+        if (sock->type == MZMTP_XSUB && len > 0 && (d[0] == 0 || d[0] == 1)) {
+            /* XSUB: 0x01/0x00 + topic from the application (de)subscribes upstream. */
+            mzmtp_status_t st = d[0] ? mzmtp_socket_subscribe(sock, d + 1, len - 1)
+                                     : mzmtp_socket_unsubscribe(sock, d + 1, len - 1);
+            if (more) {
+                sock->send_in_msg = true;
+                sock->send_drop = true;
+            }
+            return st == MZMTP_ERR_INVALID ? MZMTP_OK : st; /* unknown cancel: ignored */
+        }
+        if (is_pub(sock)) {
+            mask = sub_match_peers(sock, d, len) & sock->ready;
+        } else {
+            mask = sock->ready; /* XSUB: other messages go upstream to every publisher */
+        }
+        for (unsigned p = 0; p < MZMTP_CONF_MAX_PEERS; p++) {
+            if ((mask & BIT(p)) && sock->sndhwm && mzmtp_outq_pipe_queued(q, p) >= sock->sndhwm) {
+                /* RFC 29 / ZMTP-NOTES S3: a peer at its HWM misses this message. */
+                mask &= (mzmtp_peermask_t)~BIT(p);
+            }
+        }
+        if (!is_pub(sock) && (mask == 0 || !mzmtp_outq_can_take(q, len))) return MZMTP_AGAIN;
+        mzmtp_outq_begin(q, mask);
+        sock->send_drop = false;
+    } else if (sock->send_drop) {
+        if (!more) sock->send_in_msg = sock->send_drop = false;
+        return MZMTP_OK;
+    }
+    sock->send_in_msg = more;
+    mzmtp_status_t st = mzmtp_outq_add_frame(q, d, len, more);
+    if (st != MZMTP_OK) {
+        /* The ring is full of messages slow peers have not taken: PUB drops (it never
+         * blocks); the others report that the message did not go. */
+        if (more) sock->send_drop = true;
+        else sock->send_in_msg = false;
+        return is_pub(sock) ? MZMTP_OK : MZMTP_ERR_NO_MEMORY;
+    }
+    return MZMTP_OK;
+}
+
+/* XPUB: the next subscription change the application has not been told about. */
+static bool xpub_notification(mzmtp_socket_t *s, uint8_t *buf, size_t cap, size_t *len,
+                              mzmtp_status_t *st)
+{
+    for (size_t off = 0; off < s->sub_used; off += ent_size(s->sub + off)) {
+        uint8_t *e = s->sub + off;
+        bool on = ent_mask(e) != 0, told = (e[1] & ENT_REPORTED) != 0;
+        if (on == told) continue;
+        if (cap < 1u + e[0]) {
+            *st = MZMTP_ERR_NO_MEMORY;
+            return true;
+        }
+        buf[0] = on ? 1 : 0;
+        memcpy(buf + 1, ent_topic(e), e[0]);
+        *len = 1u + e[0];
+        e[1] = (uint8_t)(on ? e[1] | ENT_REPORTED : e[1] & ~ENT_REPORTED);
+        if (ent_idle(s, e)) sub_remove(s, e);
+        *st = MZMTP_OK;
+        return true;
+    }
+    return false;
+}
+
+mzmtp_status_t mzmtp_socket_recv(mzmtp_socket_t *sock, void *buf, size_t cap, size_t *len,
+                                 unsigned *flags)
+{
+    if (sock == NULL || len == NULL || flags == NULL || (buf == NULL && cap > 0)) {
+        return MZMTP_ERR_INVALID;
+    }
+    *len = 0;
+    *flags = 0;
+    if (sock->type == MZMTP_PUB) return MZMTP_ERR_NOT_SUPPORTED;
+    if (sock->truncated) {
+        sock->truncated = false;
+        return MZMTP_ERR_TRUNCATED;
+    }
+    if (sock->recv_peer == NO_PEER) {
+        mzmtp_status_t st;
+        if (sock->type == MZMTP_XPUB && xpub_notification(sock, buf, cap, len, &st)) return st;
+        /* RFC 29/30: fair-queue over peers, one whole message at a time. */
+        for (unsigned i = 0; i < MZMTP_CONF_MAX_PEERS && sock->recv_peer == NO_PEER; i++) {
+            unsigned p = (sock->rr_recv + i) % MZMTP_CONF_MAX_PEERS;
+            if (sock->readable & BIT(p)) sock->recv_peer = (uint8_t)p;
+        }
+        if (sock->recv_peer == NO_PEER) return MZMTP_AGAIN;
+    }
+    unsigned p = sock->recv_peer;
+    mzmtp_conn_t *c = &sock->peer[p];
+    mzmtp_status_t st = mzmtp_conn_read(c, buf, cap, len, flags);
+    if (st == MZMTP_AGAIN) {
+        /* A command may sit between two frames: run it, then try again. */
+        pump_or_mark(sock, p);
+        st = mzmtp_conn_read(c, buf, cap, len, flags);
+        if (st == MZMTP_AGAIN) return MZMTP_AGAIN;
+    }
+    if (!(*flags & (MZMTP_RECV_MORE | MZMTP_RECV_PARTIAL))) {
+        sock->recv_peer = NO_PEER;
+        sock->readable &= (mzmtp_peermask_t)~BIT(p);
+        sock->rr_recv = (uint8_t)((p + 1u) % MZMTP_CONF_MAX_PEERS);
+        pump_or_mark(sock, p);
+        finish_drain(sock, p);
+    }
+    return MZMTP_OK;
+}
+
+static mzmtp_status_t check_topic(mzmtp_socket_t *sock, const void *topic, size_t len)
+{
+    if (sock == NULL || (topic == NULL && len > 0)) return MZMTP_ERR_INVALID;
+    if (!is_sub(sock)) return MZMTP_ERR_NOT_SUPPORTED;
+    if (len > MZMTP_CONF_MAX_TOPIC) return MZMTP_ERR_LIMIT;
+    return MZMTP_OK;
+}
+
+mzmtp_status_t mzmtp_socket_subscribe(mzmtp_socket_t *sock, const void *topic, size_t len)
+{
+    mzmtp_status_t st = check_topic(sock, topic, len);
+    if (st != MZMTP_OK) return st;
+    uint8_t *e = sub_find(sock, topic, len);
+    if (e == NULL) e = sub_add(sock, topic, len);
+    if (e == NULL) return MZMTP_ERR_LIMIT;
+    if (ent_count(e) == UINT16_MAX) return MZMTP_ERR_LIMIT;
+    ent_set_count(e, (uint16_t)(ent_count(e) + 1u));
+    sync_all(sock);
+    return MZMTP_OK;
+}
+
+mzmtp_status_t mzmtp_socket_unsubscribe(mzmtp_socket_t *sock, const void *topic, size_t len)
+{
+    mzmtp_status_t st = check_topic(sock, topic, len);
+    if (st != MZMTP_OK) return st;
+    uint8_t *e = sub_find(sock, topic, len);
+    if (e == NULL || ent_count(e) == 0) return MZMTP_ERR_INVALID;
+    /* ZMTP-NOTES S1: CANCEL goes out only when the local count reaches zero. */
+    ent_set_count(e, (uint16_t)(ent_count(e) - 1u));
+    if (ent_idle(sock, e)) {
+        sub_remove(sock, e);
+    } else {
+        sync_all(sock);
+    }
+    return MZMTP_OK;
+}
+
+unsigned mzmtp_socket_poll(mzmtp_socket_t *sock)
+{
+    unsigned r = 0;
+    if (sock == NULL) return 0;
+    if (sock->readable || sock->truncated || sock->recv_peer != NO_PEER) r |= MZMTP_POLLIN;
+    if (sock->type == MZMTP_XPUB) {
+        for (size_t off = 0; off < sock->sub_used; off += ent_size(sock->sub + off)) {
+            const uint8_t *e = sock->sub + off;
+            if ((ent_mask(e) != 0) != ((e[1] & ENT_REPORTED) != 0)) r |= MZMTP_POLLIN;
+        }
+    }
+    if (!sock->closing) {
+        if (is_pub(sock)) r |= MZMTP_POLLOUT;
+        else if (sock->type == MZMTP_XSUB && sock->ready && mzmtp_outq_can_take(&sock->outq, 64)) {
+            r |= MZMTP_POLLOUT;
+        }
+    }
+    return r;
+}
+
+void mzmtp_socket_close(mzmtp_socket_t *sock)
+{
+    if (sock != NULL) sock->closing = 1;
+}
+
+bool mzmtp_socket_flushed(const mzmtp_socket_t *sock)
+{
+    for (unsigned p = 0; p < MZMTP_CONF_MAX_PEERS; p++) {
+        if (sock->peer_state[p] == MZMTP_PEER_LIVE && (sock->ready & BIT(p)) &&
+            mzmtp_conn_has_output(&sock->peer[p])) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static unsigned popcount(mzmtp_peermask_t m)
+{
+    unsigned n = 0;
+    for (; m; m &= m - 1) n++;
+    return n;
+}
+
+unsigned mzmtp_socket_peer_count(const mzmtp_socket_t *sock) { return popcount(sock->ready); }
+
+unsigned mzmtp_socket_sub_peer_count(const mzmtp_socket_t *sock)
+{
+    mzmtp_peermask_t m = 0;
+    for (size_t off = 0; off < sock->sub_used; off += ent_size(sock->sub + off)) {
+        m |= ent_mask(sock->sub + off);
+    }
+    return is_pub(sock) ? popcount(m & sock->ready) : 0;
+}
+
+/* ---------------- port interface ---------------- */
+
+mzmtp_status_t mzmtp_socket_peer_open(mzmtp_socket_t *sock, bool keep_queue, int *peer)
+{
+    if (sock == NULL || peer == NULL) return MZMTP_ERR_INVALID;
+    if (sock->closing) return MZMTP_ERR_STATE;
+    for (unsigned p = 0; p < MZMTP_CONF_MAX_PEERS; p++) {
+        if (sock->peer_state[p] != MZMTP_PEER_FREE) continue;
+        sock->peer_state[p] = MZMTP_PEER_WAITING;
+        if (keep_queue) sock->keep |= BIT(p);
+        else sock->keep &= (mzmtp_peermask_t)~BIT(p);
+        mzmtp_outq_pipe_attach(&sock->outq, p);
+        *peer = (int)p;
+        return MZMTP_OK;
+    }
+    return MZMTP_ERR_LIMIT;
+}
+
+mzmtp_status_t mzmtp_socket_peer_start(mzmtp_socket_t *sock, int peer, uint32_t now_ms)
+{
+    if (sock == NULL || !valid_peer(sock, peer)) return MZMTP_ERR_INVALID;
+    unsigned p = (unsigned)peer;
+    if (sock->peer_state[p] == MZMTP_PEER_LIVE) return MZMTP_ERR_STATE;
+    if (sock->recv_peer == p) {
+        sock->recv_peer = NO_PEER;
+        sock->truncated = true;
+    }
+    sock->draining &= (mzmtp_peermask_t)~BIT(p);
+    sock->readable &= (mzmtp_peermask_t)~BIT(p);
+    sock->now = now_ms;
+    mzmtp_outq_pipe_rewind(&sock->outq, p);
+    mzmtp_status_t st = mzmtp_conn_init(&sock->peer[p], sock->type, &sock->opts,
+                                        sock->mem->recv_buf + (size_t)p * sock->mem->recv_per_peer,
+                                        sock->mem->recv_per_peer, &sock->outq, p, now_ms);
+    if (st != MZMTP_OK) return st;
+    sock->peer_state[p] = MZMTP_PEER_LIVE;
+    return MZMTP_OK;
+}
+
+void mzmtp_socket_peer_stop(mzmtp_socket_t *sock, int peer, mzmtp_status_t why)
+{
+    if (sock == NULL || !valid_peer(sock, peer)) return;
+    unsigned p = (unsigned)peer;
+    bool was_live = sock->peer_state[p] == MZMTP_PEER_LIVE;
+    bool was_ready = (sock->ready & BIT(p)) != 0;
+    sock->ready &= (mzmtp_peermask_t)~BIT(p);
+    sock->dead &= (mzmtp_peermask_t)~BIT(p);
+    if (is_pub(sock)) {
+        /* RFC 29: a departed subscriber's subscriptions go (XPUB reports the cancels). */
+        for (size_t off = 0; off < sock->sub_used; off += ent_size(sock->sub + off)) {
+            uint8_t *e = sock->sub + off;
+            ent_set_mask(e, ent_mask(e) & (mzmtp_peermask_t)~BIT(p));
+        }
+        sub_gc(sock);
+    } else {
+        for (size_t off = 0; off < sock->sub_used; off += ent_size(sock->sub + off)) {
+            uint8_t *e = sock->sub + off;
+            ent_set_mask(e, ent_mask(e) & (mzmtp_peermask_t)~BIT(p));
+        }
+        sub_gc(sock);
+    }
+    if (was_live) {
+        /* Complete messages already received stay readable (nothing accepted is lost);
+         * a message cut in the middle is reported as truncated. */
+        mzmtp_conn_t *c = &sock->peer[p];
+        if (sock->recv_peer == p && mzmtp_conn_in_message(c) && c->streaming) {
+            sock->recv_peer = NO_PEER;
+            sock->readable &= (mzmtp_peermask_t)~BIT(p);
+            sock->truncated = true;
+        }
+        if ((sock->readable & BIT(p)) || sock->recv_peer == p) sock->draining |= BIT(p);
+        mzmtp_socket_notify(sock, was_ready ? MZMTP_EV_DISCONNECTED : MZMTP_EV_HANDSHAKE_FAILED,
+                            peer, why);
+    }
+    if (sock->keep & BIT(p)) {
+        sock->peer_state[p] = MZMTP_PEER_WAITING;
+        mzmtp_outq_pipe_rewind(&sock->outq, p);
+    } else {
+        mzmtp_outq_pipe_drop(&sock->outq, p);
+        sock->peer_state[p] = (sock->draining & BIT(p)) ? MZMTP_PEER_WAITING : MZMTP_PEER_FREE;
+    }
+}
+
+void mzmtp_socket_peer_release(mzmtp_socket_t *sock, int peer)
+{
+    if (sock == NULL || !valid_peer(sock, peer)) return;
+    unsigned p = (unsigned)peer;
+    if (sock->peer_state[p] == MZMTP_PEER_LIVE) mzmtp_socket_peer_stop(sock, peer, MZMTP_ERR_CLOSED);
+    sock->keep &= (mzmtp_peermask_t)~BIT(p);
+    mzmtp_outq_pipe_drop(&sock->outq, p);
+    if (!(sock->draining & BIT(p))) sock->peer_state[p] = MZMTP_PEER_FREE;
+}
+
+void mzmtp_socket_peer_rx_space(mzmtp_socket_t *sock, int peer, uint8_t **ptr, size_t *len)
+{
+    *ptr = NULL;
+    *len = 0;
+    if (sock == NULL || !valid_peer(sock, peer) || sock->peer_state[peer] != MZMTP_PEER_LIVE) return;
+    mzmtp_conn_rx_space(&sock->peer[peer], ptr, len);
+}
+
+mzmtp_status_t mzmtp_socket_peer_rx_commit(mzmtp_socket_t *sock, int peer, size_t n,
+                                           uint32_t now_ms)
+{
+    if (sock == NULL || !valid_peer(sock, peer) || sock->peer_state[peer] != MZMTP_PEER_LIVE) {
+        return MZMTP_ERR_INVALID;
+    }
+    sock->now = now_ms;
+    mzmtp_conn_rx_commit(&sock->peer[peer], n, now_ms);
+    return pump(sock, (unsigned)peer);
+}
+
+mzmtp_status_t mzmtp_socket_peer_input(mzmtp_socket_t *sock, int peer, const uint8_t *in,
+                                       size_t len, uint32_t now_ms, size_t *consumed)
+{
+    *consumed = 0;
+    while (*consumed < len) {
+        uint8_t *at;
+        size_t room;
+        mzmtp_socket_peer_rx_space(sock, peer, &at, &room);
+        if (room == 0) break;
+        size_t k = len - *consumed < room ? len - *consumed : room;
+        memcpy(at, in + *consumed, k);
+        *consumed += k;
+        mzmtp_status_t st = mzmtp_socket_peer_rx_commit(sock, peer, k, now_ms);
+        if (st != MZMTP_OK) return st;
+    }
+    if (sock != NULL && valid_peer(sock, peer) && sock->peer_state[peer] == MZMTP_PEER_LIVE) {
+        sock->now = now_ms;
+        return pump(sock, (unsigned)peer);
+    }
+    return MZMTP_OK;
+}
+
+size_t mzmtp_socket_peer_output(mzmtp_socket_t *sock, int peer, mzmtp_iov_t *iov, size_t max)
+{
+    if (sock == NULL || !valid_peer(sock, peer) || sock->peer_state[peer] != MZMTP_PEER_LIVE) return 0;
+    return mzmtp_conn_output(&sock->peer[peer], iov, max);
+}
+
+void mzmtp_socket_peer_output_done(mzmtp_socket_t *sock, int peer, size_t n)
+{
+    if (sock == NULL || !valid_peer(sock, peer) || sock->peer_state[peer] != MZMTP_PEER_LIVE) return;
+    mzmtp_conn_output_done(&sock->peer[peer], n);
+    /* Room in the command buffer: pending subscriptions and PONGs can go now. */
+    pump_or_mark(sock, (unsigned)peer);
+}
+
+bool mzmtp_socket_peer_has_output(mzmtp_socket_t *sock, int peer)
+{
+    if (sock == NULL || !valid_peer(sock, peer) || sock->peer_state[peer] != MZMTP_PEER_LIVE) {
+        return false;
+    }
+    return mzmtp_conn_has_output(&sock->peer[peer]);
+}
+
+bool mzmtp_socket_peer_live(const mzmtp_socket_t *sock, int peer)
+{
+    return sock != NULL && valid_peer(sock, peer) && sock->peer_state[peer] == MZMTP_PEER_LIVE;
+}
+
+void mzmtp_socket_tick(mzmtp_socket_t *sock, uint32_t now_ms, mzmtp_peermask_t *dead)
+{
+    sock->now = now_ms;
+    for (unsigned p = 0; p < MZMTP_CONF_MAX_PEERS; p++) {
+        if (sock->peer_state[p] != MZMTP_PEER_LIVE || (sock->dead & BIT(p))) continue;
+        mzmtp_status_t st = mzmtp_conn_tick(&sock->peer[p], now_ms);
+        if (st != MZMTP_OK) {
+            sock->dead |= BIT(p);
+            sock->dead_why[p] = st;
+        }
+    }
+    *dead = sock->dead;
+}
+
+mzmtp_status_t mzmtp_socket_peer_status(const mzmtp_socket_t *sock, int peer)
+{
+    if (sock == NULL || peer < 0 || peer >= MZMTP_CONF_MAX_PEERS || !(sock->dead & BIT(peer))) {
+        return MZMTP_OK;
+    }
+    return sock->dead_why[peer];
+}
+
+uint32_t mzmtp_socket_next_timeout(const mzmtp_socket_t *sock, uint32_t now_ms)
+{
+    uint32_t t = UINT32_MAX;
+    if (sock->dead) return 0;
+    for (unsigned p = 0; p < MZMTP_CONF_MAX_PEERS; p++) {
+        if (sock->peer_state[p] != MZMTP_PEER_LIVE) continue;
+        uint32_t u = mzmtp_conn_next_timeout(&sock->peer[p], now_ms);
+        if (u < t) t = u;
+    }
+    return t;
+}

@@ -1,0 +1,218 @@
+/*
+ * ZMTP 3.1 codec (RFC 37): greeting, frame headers, commands, metadata.
+ * Pure functions over caller buffers: no state, no I/O.
+ */
+#include <string.h>
+#include "microzmtp/mzmtp_wire.h"
+
+static const char *const type_names[MZMTP_SOCKET_TYPE_COUNT] = {
+    "PAIR", "PUB", "SUB", "REQ", "REP", "DEALER", "ROUTER", "PULL", "PUSH", "XPUB", "XSUB",
+};
+
+const char *mzmtp_wire_socket_type_name(int type)
+{
+    if (type < 0 || type >= MZMTP_SOCKET_TYPE_COUNT) return NULL;
+    return type_names[type];
+}
+
+int mzmtp_wire_socket_type_parse(const uint8_t *name, size_t len)
+{
+    /* ZMTP-NOTES M4: libzmq compares the value exactly and case-sensitively. */
+    for (int t = 0; t < MZMTP_SOCKET_TYPE_COUNT; t++) {
+        if (strlen(type_names[t]) == len && memcmp(type_names[t], name, len) == 0) return t;
+    }
+    return -1;
+}
+
+bool mzmtp_wire_socket_types_compatible(int a, int b)
+{
+    /* RFC 37 "The Socket Type property", ZMTP-NOTES M5. */
+    switch (a) {
+    case MZMTP_REQ: return b == MZMTP_REP || b == MZMTP_ROUTER;
+    case MZMTP_REP: return b == MZMTP_REQ || b == MZMTP_DEALER;
+    case MZMTP_DEALER: return b == MZMTP_REP || b == MZMTP_DEALER || b == MZMTP_ROUTER;
+    case MZMTP_ROUTER: return b == MZMTP_REQ || b == MZMTP_DEALER || b == MZMTP_ROUTER;
+    case MZMTP_PUB:
+    case MZMTP_XPUB: return b == MZMTP_SUB || b == MZMTP_XSUB;
+    case MZMTP_SUB:
+    case MZMTP_XSUB: return b == MZMTP_PUB || b == MZMTP_XPUB;
+    case MZMTP_PUSH: return b == MZMTP_PULL;
+    case MZMTP_PULL: return b == MZMTP_PUSH;
+    case MZMTP_PAIR: return b == MZMTP_PAIR;
+    default: return false;
+    }
+}
+
+size_t mzmtp_wire_encode_greeting(uint8_t *out, size_t cap, const char *mechanism,
+                                  bool as_server)
+{
+    size_t mlen = strlen(mechanism);
+    if (mlen > 20) return 0;
+    if (out == NULL) return MZMTP_GREETING_SIZE;
+    if (cap < MZMTP_GREETING_SIZE) return 0;
+    memset(out, 0, MZMTP_GREETING_SIZE);
+    /* RFC 37 "Formal Grammar": signature = %xFF padding %x7F; bytes 1-8 are ours to
+     * choose. libzmq puts a 1 in byte 8 (ZMTP-NOTES G2); we do the same. */
+    out[0] = 0xFF;
+    out[8] = 0x01;
+    out[9] = 0x7F;
+    out[10] = 3;
+    out[11] = 1;
+    memcpy(out + 12, mechanism, mlen);
+    out[32] = as_server ? 1 : 0;
+    return MZMTP_GREETING_SIZE;
+}
+
+mzmtp_status_t mzmtp_wire_decode_greeting(const uint8_t *in, size_t len,
+                                          mzmtp_greeting_info_t *info)
+{
+    if (len > MZMTP_GREETING_SIZE) len = MZMTP_GREETING_SIZE;
+    /* ZMTP-NOTES G4: byte 0 must be FF and byte 9 must have bit 0 set; bytes 1-8 are not
+     * checked (G2). Fail as soon as the bytes we have allow. */
+    if (len >= 1 && in[0] != 0xFF) return MZMTP_ERR_PROTOCOL;
+    if (len >= 10 && (in[9] & 0x01) == 0) return MZMTP_ERR_PROTOCOL;
+    if (len >= 11 && in[10] < 3) return MZMTP_ERR_VERSION;
+    if (len < MZMTP_GREETING_SIZE) return MZMTP_AGAIN;
+    info->major = in[10];
+    /* G4/G5: any major above 3 speaks at least 3.1 to us. */
+    info->minor = in[10] > 3 ? 1 : in[11];
+    info->as_server = in[32] != 0;
+    memcpy(info->mechanism, in + 12, 20);
+    return MZMTP_OK;
+}
+
+size_t mzmtp_wire_encode_frame_hdr(uint8_t *out, size_t cap, uint8_t flags, uint64_t size)
+{
+    if ((flags & (uint8_t)~(MZMTP_FLAG_MORE | MZMTP_FLAG_COMMAND)) != 0) return 0;
+    if ((flags & MZMTP_FLAG_COMMAND) && (flags & MZMTP_FLAG_MORE)) return 0;
+    if (size > (uint64_t)INT64_MAX) return 0;
+    size_t need = mzmtp_wire_frame_hdr_size(size);
+    if (out == NULL) return need;
+    if (cap < need) return 0;
+    if (need == 2) {
+        out[0] = flags;
+        out[1] = (uint8_t)size;
+    } else {
+        out[0] = (uint8_t)(flags | MZMTP_FLAG_LONG);
+        for (int i = 0; i < 8; i++) out[1 + i] = (uint8_t)(size >> (56 - 8 * i));
+    }
+    return need;
+}
+
+mzmtp_status_t mzmtp_wire_decode_frame_hdr(const uint8_t *in, size_t len,
+                                           mzmtp_frame_hdr_t *hdr)
+{
+    if (len < 1) return MZMTP_AGAIN;
+    uint8_t f = in[0];
+    /* RFC 37 "Framing": bits 3-7 are reserved and zero; a command never has MORE.
+     * libzmq lets both through (ZMTP-NOTES F3); we close instead, as documented. */
+    if (f & 0xF8u) return MZMTP_ERR_PROTOCOL;
+    if ((f & MZMTP_FLAG_COMMAND) && (f & MZMTP_FLAG_MORE)) return MZMTP_ERR_PROTOCOL;
+    if (f & MZMTP_FLAG_LONG) {
+        if (len < 9) return MZMTP_AGAIN;
+        uint64_t size = mzmtp_wire_get_u64(in + 1);
+        if (size > (uint64_t)INT64_MAX) return MZMTP_ERR_PROTOCOL;
+        hdr->flags = f;
+        hdr->hdr_len = 9;
+        hdr->size = size;
+    } else {
+        if (len < 2) return MZMTP_AGAIN;
+        hdr->flags = f;
+        hdr->hdr_len = 2;
+        hdr->size = in[1];
+    }
+    return MZMTP_OK;
+}
+
+size_t mzmtp_wire_encode_command(uint8_t *out, size_t cap, const char *name,
+                                 const uint8_t *data, size_t data_len)
+{
+    size_t nlen = strlen(name);
+    if (nlen == 0 || nlen > 255) return 0;
+    if (data_len > (size_t)INT64_MAX - 1 - nlen) return 0;
+    uint64_t body = 1u + nlen + data_len;
+    size_t hdr = mzmtp_wire_frame_hdr_size(body);
+    if (body > SIZE_MAX - hdr) return 0;
+    size_t total = hdr + (size_t)body;
+    if (out == NULL) return total;
+    if (cap < total) return 0;
+    (void)mzmtp_wire_encode_frame_hdr(out, cap, MZMTP_FLAG_COMMAND, body);
+    out[hdr] = (uint8_t)nlen;
+    memcpy(out + hdr + 1, name, nlen);
+    if (data_len) memcpy(out + hdr + 1 + nlen, data, data_len);
+    return total;
+}
+
+mzmtp_status_t mzmtp_wire_decode_command(const uint8_t *body, size_t len,
+                                         const uint8_t **name, size_t *name_len,
+                                         const uint8_t **data, size_t *data_len)
+{
+    /* RFC 37 "Commands": command-body = command-name command-data, name = OCTET 1*255. */
+    if (len < 1 || body[0] == 0 || (size_t)body[0] > len - 1) return MZMTP_ERR_PROTOCOL;
+    *name = body + 1;
+    *name_len = body[0];
+    *data = body + 1 + body[0];
+    *data_len = len - 1 - body[0];
+    return MZMTP_OK;
+}
+
+bool mzmtp_wire_name_is(const uint8_t *name, size_t name_len, const char *literal)
+{
+    size_t l = strlen(literal);
+    return l == name_len && memcmp(name, literal, l) == 0;
+}
+
+static uint8_t lower(uint8_t c) { return (c >= 'A' && c <= 'Z') ? (uint8_t)(c + 32) : c; }
+
+bool mzmtp_wire_name_eq_nocase(const uint8_t *name, size_t name_len, const char *literal)
+{
+    size_t l = strlen(literal);
+    if (l != name_len) return false;
+    for (size_t i = 0; i < l; i++) {
+        if (lower(name[i]) != lower((uint8_t)literal[i])) return false;
+    }
+    return true;
+}
+
+size_t mzmtp_wire_encode_property(uint8_t *out, size_t cap, const char *name,
+                                  const uint8_t *value, size_t value_len)
+{
+    size_t nlen = strlen(name);
+    if (nlen == 0 || nlen > 255 || value_len > 0x7FFFFFFFu) return 0;
+    if (value_len > SIZE_MAX - 5 - nlen) return 0;
+    size_t total = 1 + nlen + 4 + value_len;
+    if (out == NULL) return total;
+    if (cap < total) return 0;
+    out[0] = (uint8_t)nlen;
+    memcpy(out + 1, name, nlen);
+    mzmtp_wire_put_u32(out + 1 + nlen, (uint32_t)value_len);
+    if (value_len) memcpy(out + 5 + nlen, value, value_len);
+    return total;
+}
+
+void mzmtp_wire_metadata_begin(mzmtp_metadata_iter_t *it, const uint8_t *data, size_t len)
+{
+    it->p = data;
+    it->left = len;
+}
+
+mzmtp_status_t mzmtp_wire_metadata_next(mzmtp_metadata_iter_t *it, const uint8_t **name,
+                                        size_t *name_len, const uint8_t **value,
+                                        size_t *value_len)
+{
+    if (it->left == 0) return MZMTP_AGAIN;
+    /* RFC 37 "Metadata": name-len OCTET, name, value-len 4 OCTETs, value. A truncated
+     * property or a stray byte closes the connection, as libzmq does (ZMTP-NOTES M1). */
+    size_t nlen = it->p[0];
+    if (nlen == 0 || it->left < 1 + nlen + 4) return MZMTP_ERR_PROTOCOL;
+    uint32_t vlen = mzmtp_wire_get_u32(it->p + 1 + nlen);
+    if (vlen > 0x7FFFFFFFu || (size_t)vlen > it->left - 1 - nlen - 4) return MZMTP_ERR_PROTOCOL;
+    *name = it->p + 1;
+    *name_len = nlen;
+    *value = it->p + 1 + nlen + 4;
+    *value_len = vlen;
+    size_t used = 1 + nlen + 4 + vlen;
+    it->p += used;
+    it->left -= used;
+    return MZMTP_OK;
+}
