@@ -107,11 +107,18 @@ typedef struct mzmtp_socket {
  * @param[out] sock Socket storage (static, typically).
  * @param[in]  type MZMTP_PUB, MZMTP_SUB, MZMTP_XPUB or MZMTP_XSUB in this release.
  * @param[in]  mem  Borrowed for the socket's lifetime.
- * @return MZMTP_OK, MZMTP_ERR_INVALID (NULL, buffers too small),
+ * @return MZMTP_OK, MZMTP_ERR_INVALID (NULL, buffers too small, or the program was built
+ *         with other MZMTP_CONF_* values than the library),
  *         MZMTP_ERR_NOT_SUPPORTED (a type this build does not have).
  */
-MZMTP_NODISCARD mzmtp_status_t mzmtp_socket_init(mzmtp_socket_t *sock, int type,
-                                                 const mzmtp_socket_mem_t *mem);
+#define mzmtp_socket_init(sock, type, mem)                                                   \
+    mzmtp_socket_init_sized((sock), (type), (mem), sizeof(mzmtp_socket_t))
+
+/** mzmtp_socket_init() passes the caller's sizeof(mzmtp_socket_t): a program compiled with
+ *  other MZMTP_CONF_* values than the library gets MZMTP_ERR_INVALID, not corruption. */
+MZMTP_NODISCARD mzmtp_status_t mzmtp_socket_init_sized(mzmtp_socket_t *sock, int type,
+                                                       const mzmtp_socket_mem_t *mem,
+                                                       size_t sock_size);
 
 /** Set a runtime option; @p val points at a uint32_t (uint64_t for MAXMSGSIZE).
  *  @return MZMTP_OK, MZMTP_ERR_INVALID (unknown option, bad size or value). */

@@ -91,6 +91,11 @@ bool mzmtp_outq_can_take(const mzmtp_outq_t *q, size_t len);
 void mzmtp_outq_pipe_attach(mzmtp_outq_t *q, unsigned pipe);
 /** Forget every message still waiting for @p pipe (its peer left for good). */
 void mzmtp_outq_pipe_drop(mzmtp_outq_t *q, unsigned pipe);
+/** Forget every message queued for @p pipe except one it has started to write (a PUB
+ *  making room in a full ring at the expense of its slowest peer). */
+void mzmtp_outq_pipe_shed(mzmtp_outq_t *q, unsigned pipe);
+/** @return The peers that still have to write the oldest message (0 if none). */
+mzmtp_peermask_t mzmtp_outq_oldest_mask(const mzmtp_outq_t *q);
 /** Restart the partly written message of @p pipe from its first byte (reconnect). */
 void mzmtp_outq_pipe_rewind(mzmtp_outq_t *q, unsigned pipe);
 /** @return Messages still queued for @p pipe. */

@@ -19,6 +19,7 @@ static uint32_t slot_index(const mzmtp_outq_t *q, uint32_t seq)
 }
 
 static bool seq_before(uint32_t a, uint32_t b) { return (int32_t)(a - b) < 0; }
+static uint32_t settle(mzmtp_outq_t *q, unsigned pipe);
 
 void mzmtp_outq_init(mzmtp_outq_t *q, uint8_t *data, size_t size)
 {
@@ -151,6 +152,25 @@ void mzmtp_outq_pipe_drop(mzmtp_outq_t *q, unsigned pipe)
     q->open_mask &= (mzmtp_peermask_t)~bit;
     mzmtp_outq_pipe_attach(q, pipe);
     reclaim(q);
+}
+
+void mzmtp_outq_pipe_shed(mzmtp_outq_t *q, unsigned pipe)
+{
+    mzmtp_peermask_t bit = PEER_BIT(pipe);
+    mzmtp_outq_pipe_t *pp = &q->pipe[pipe];
+    uint32_t end = settle(q, pipe);
+    for (uint32_t seq = pp->cursor; seq != end; seq++) {
+        mzmtp_outq_slot_t *s = &q->slot[slot_index(q, seq)];
+        if (!(s->mask & bit) || (seq == pp->cursor && pp->sent > 0)) continue;
+        s->mask &= (mzmtp_peermask_t)~bit;
+        pp->queued--;
+    }
+    reclaim(q);
+}
+
+mzmtp_peermask_t mzmtp_outq_oldest_mask(const mzmtp_outq_t *q)
+{
+    return q->count ? q->slot[q->first].mask : 0;
 }
 
 void mzmtp_outq_pipe_rewind(mzmtp_outq_t *q, unsigned pipe) { q->pipe[pipe].sent = 0; }

@@ -158,8 +158,10 @@ static mzmtp_status_t peer_subscription(mzmtp_socket_t *s, unsigned p, const uin
 
 /* ---------------- init and options ---------------- */
 
-mzmtp_status_t mzmtp_socket_init(mzmtp_socket_t *sock, int type, const mzmtp_socket_mem_t *mem)
+mzmtp_status_t mzmtp_socket_init_sized(mzmtp_socket_t *sock, int type,
+                                       const mzmtp_socket_mem_t *mem, size_t sock_size)
 {
+    if (sock_size != sizeof(mzmtp_socket_t)) return MZMTP_ERR_INVALID;
     size_t min_recv = MZMTP_CONF_MAX_TOPIC + 16u > 64u ? MZMTP_CONF_MAX_TOPIC + 16u : 64u;
     if (sock == NULL || mem == NULL || mem->send_buf == NULL || mem->recv_buf == NULL ||
         mem->send_size < 16 || mem->recv_per_peer < min_recv || mem->recv_per_peer > UINT32_MAX) {
@@ -354,7 +356,21 @@ mzmtp_status_t mzmtp_socket_send(mzmtp_socket_t *sock, const void *data, size_t 
                 mask &= (mzmtp_peermask_t)~BIT(p);
             }
         }
-        if (!is_pub(sock) && (mask == 0 || !mzmtp_outq_can_take(q, len))) return MZMTP_AGAIN;
+        if (is_pub(sock)) {
+            /* A full ring must not starve every subscriber for the slowest one: shed the
+             * queues of the peers holding the oldest message (they miss messages, as a
+             * peer at its HWM does) until this one fits. */
+            for (unsigned i = 0; mask && i < MZMTP_CONF_MAX_PEERS && !mzmtp_outq_can_take(q, len); i++) {
+                mzmtp_peermask_t old = mzmtp_outq_oldest_mask(q);
+                uint32_t oldest = q->seq_first;
+                for (unsigned p = 0; p < MZMTP_CONF_MAX_PEERS; p++) {
+                    if (old & BIT(p)) mzmtp_outq_pipe_shed(q, p);
+                }
+                if (q->seq_first == oldest) break; /* the oldest is being written */
+            }
+        } else if (mask == 0 || !mzmtp_outq_can_take(q, len)) {
+            return MZMTP_AGAIN;
+        }
         mzmtp_outq_begin(q, mask);
         sock->send_drop = false;
     } else if (sock->send_drop) {

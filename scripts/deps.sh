@@ -1,0 +1,18 @@
+#!/bin/sh
+# Install the Debian packages microzmtp's build, demo and tests need, if any is missing.
+# Safe to run again: it does nothing when everything is there.
+set -eu
+PKGS="cmake make gcc pkg-config libcmocka-dev libzmq3-dev python3-zmq clang \
+      gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi"
+missing=""
+for p in $PKGS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "deps: installing$missing"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing
