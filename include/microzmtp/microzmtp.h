@@ -69,6 +69,13 @@ typedef enum mzmtp_option {
     MZMTP_OPT_HEARTBEAT_IVL,     /**< ms between PINGs; 0 = off. */
     MZMTP_OPT_HEARTBEAT_TIMEOUT, /**< ms without traffic after a PING; 0 = IVL. */
     MZMTP_OPT_HEARTBEAT_TTL,     /**< ms the peer should wait for us; ≤ 65500. */
+    MZMTP_OPT_ROUTING_ID,        /**< bytes (1..MZMTP_CONF_ROUTING_ID_MAX, no leading 0x00):
+                                      the Identity sent in READY (REQ, DEALER, ROUTER). */
+    MZMTP_OPT_ROUTER_MANDATORY,  /**< ROUTER: 1 = a send to an unknown id fails with
+                                      MZMTP_ERR_UNROUTABLE (or MZMTP_AGAIN at the HWM)
+                                      instead of being dropped. */
+    MZMTP_OPT_ROUTER_ID_SEED,    /**< ROUTER: first generated id counter (use a random
+                                      value, as libzmq does). */
 } mzmtp_option_t;
 
 /** Peer slot states (private). */
@@ -80,6 +87,15 @@ typedef struct mzmtp_socket {
     uint8_t closing;
     uint8_t recv_peer;  /* peer whose message is being read, or 0xFF */
     uint8_t rr_recv;    /* fair-queue position */
+    uint8_t rr_send;    /* round-robin position (PUSH, DEALER, REQ) */
+    uint8_t req_state;  /* REQ: 0 may send, 1 sending, 2 awaiting reply, 3 reading reply */
+    uint8_t req_peer;   /* REQ: peer asked; REP: peer to answer; ROUTER: send target */
+    bool rep_reply;     /* REP: a request was read, the reply is due */
+    bool router_id_out; /* ROUTER: the routing id of the message being read was given */
+    bool router_mandatory;
+    uint8_t identity_len;
+    uint16_t env_len;   /* REP: bytes of env */
+    uint32_t rid_next;  /* ROUTER: next generated id */
     bool send_in_msg;   /* a multipart send is open */
     bool send_drop;     /* the open multipart send is being dropped */
     bool truncated;     /* the message being read lost its peer */
@@ -90,6 +106,7 @@ typedef struct mzmtp_socket {
     mzmtp_peermask_t keep;     /* peers whose queue outlives the connection */
     mzmtp_peermask_t draining; /* stopped peers with complete messages still unread */
     mzmtp_peermask_t dead;     /* peers whose engine failed outside a port call */
+    mzmtp_peermask_t ignored;  /* ROUTER duplicate ids, PAIR extra peers: no traffic */
     mzmtp_status_t dead_why[MZMTP_CONF_MAX_PEERS];
     uint32_t sndhwm;
     mzmtp_conn_opts_t opts;
@@ -98,6 +115,10 @@ typedef struct mzmtp_socket {
     void *monitor_ctx;
     uint16_t sub_used;
     uint8_t sub[MZMTP_CONF_SUB_BYTES];
+    uint8_t identity[MZMTP_CONF_ROUTING_ID_MAX];
+    uint8_t env[MZMTP_CONF_ENVELOPE_MAX];
+    uint8_t rid_len[MZMTP_CONF_MAX_PEERS];
+    uint8_t rid[MZMTP_CONF_MAX_PEERS][MZMTP_CONF_ROUTING_ID_MAX];
     mzmtp_outq_t outq;
     mzmtp_conn_t peer[MZMTP_CONF_MAX_PEERS];
 } mzmtp_socket_t;
@@ -105,7 +126,7 @@ typedef struct mzmtp_socket {
 /**
  * Initialise @p sock as a socket of @p type over @p mem.
  * @param[out] sock Socket storage (static, typically).
- * @param[in]  type MZMTP_PUB, MZMTP_SUB, MZMTP_XPUB or MZMTP_XSUB in this release.
+ * @param[in]  type Any mzmtp_socket_type_t.
  * @param[in]  mem  Borrowed for the socket's lifetime.
  * @return MZMTP_OK, MZMTP_ERR_INVALID (NULL, buffers too small, or the program was built
  *         with other MZMTP_CONF_* values than the library),

@@ -64,6 +64,24 @@
 #endif
 
 /**
+ * Longest routing id (ZMQ_ROUTING_ID) a socket sends, and a ROUTER stores per peer.
+ * A peer whose Identity is longer is refused (MZMTP_ERR_LIMIT). Generated ids take 5 B.
+ * Unit: bytes. Range: 5..255. Default: 16. RAM: (MAX_PEERS + 1) × this, per socket.
+ */
+#ifndef MZMTP_CONF_ROUTING_ID_MAX
+#define MZMTP_CONF_ROUTING_ID_MAX 16
+#endif
+
+/**
+ * Bytes of a REP socket's stored envelope (the routing frames of the request being
+ * answered, encoded). A request with a longer envelope is dropped. Range: 16..65535.
+ * Default: 64. RAM: this many bytes per socket.
+ */
+#ifndef MZMTP_CONF_ENVELOPE_MAX
+#define MZMTP_CONF_ENVELOPE_MAX 64
+#endif
+
+/**
  * Default handshake timeout (greeting + READY), ms; 0 = none. Runtime option too.
  */
 #ifndef MZMTP_CONF_HANDSHAKE_IVL_MS
@@ -81,6 +99,15 @@
 #endif
 
 /* ---- consistency checks ---- */
+#if MZMTP_CONF_ROUTING_ID_MAX < 5 || MZMTP_CONF_ROUTING_ID_MAX > 255
+#error "MZMTP_CONF_ROUTING_ID_MAX must be 5..255"
+#endif
+#if MZMTP_CONF_ENVELOPE_MAX < 16 || MZMTP_CONF_ENVELOPE_MAX > 65535
+#error "MZMTP_CONF_ENVELOPE_MAX must be 16..65535"
+#endif
+#if MZMTP_CONF_ROUTING_ID_MAX + 60 > MZMTP_CONF_CMD_BUF
+#error "MZMTP_CONF_CMD_BUF must hold a READY with an identity of MZMTP_CONF_ROUTING_ID_MAX bytes"
+#endif
 #if MZMTP_CONF_MAX_PEERS < 1 || MZMTP_CONF_MAX_PEERS > 64
 #error "MZMTP_CONF_MAX_PEERS must be 1..64"
 #endif

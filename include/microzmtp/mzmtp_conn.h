@@ -85,6 +85,10 @@ void mzmtp_outq_begin(mzmtp_outq_t *q, mzmtp_peermask_t mask);
  */
 MZMTP_NODISCARD mzmtp_status_t mzmtp_outq_add_frame(mzmtp_outq_t *q, const uint8_t *data,
                                                     size_t len, bool more);
+/** Append already encoded frames (a stored envelope) to the open message. @return as
+ *  mzmtp_outq_add_frame(), and the message stays open. */
+MZMTP_NODISCARD mzmtp_status_t mzmtp_outq_add_encoded(mzmtp_outq_t *q, const uint8_t *frames,
+                                                      size_t len);
 /** @return true when a message of @p len bytes in one frame would fit now. */
 bool mzmtp_outq_can_take(const mzmtp_outq_t *q, size_t len);
 /** Make peer @p pipe start with the next message committed. */

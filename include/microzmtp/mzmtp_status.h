@@ -26,12 +26,13 @@ typedef enum mzmtp_status {
     MZMTP_AGAIN = 1, /**< Nothing to do now: no message, no room; try again later. */
 
     MZMTP_ERR_INVALID = -1,       /**< A NULL pointer, an unknown option or a bad value. */
-    MZMTP_ERR_STATE = -2,         /**< Not allowed in this state (closed, handshaking…). */
+    MZMTP_ERR_STATE = -2,         /**< Not allowed in this state (closed; REQ/REP order). */
     MZMTP_ERR_NOT_SUPPORTED = -3, /**< A feature this socket type or build does not have. */
 
     MZMTP_ERR_NO_MEMORY = -20, /**< The buffers given at init cannot hold this. */
     MZMTP_ERR_LIMIT = -21,     /**< A compile-time limit (peers, topics) is reached. */
     MZMTP_ERR_TRUNCATED = -22, /**< A streamed message was cut short by its peer leaving. */
+    MZMTP_ERR_UNROUTABLE = -23, /**< ROUTER with MANDATORY: no peer has that routing id. */
 
     MZMTP_ERR_PROTOCOL = -40,     /**< Malformed bytes from the peer (not ZMTP 3.x). */
     MZMTP_ERR_VERSION = -41,      /**< Peer speaks a ZMTP major version below 3. */

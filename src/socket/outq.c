@@ -124,6 +124,24 @@ mzmtp_status_t mzmtp_outq_add_frame(mzmtp_outq_t *q, const uint8_t *data, size_t
     return MZMTP_OK;
 }
 
+mzmtp_status_t mzmtp_outq_add_encoded(mzmtp_outq_t *q, const uint8_t *frames, size_t len)
+{
+    if (!q->open) return MZMTP_ERR_STATE;
+    if (q->open_drop || len == 0) return MZMTP_OK;
+    if (q->open_len == 0 && q->count >= MZMTP_CONF_SEND_SLOTS) {
+        rollback(q);
+        return MZMTP_ERR_NO_MEMORY;
+    }
+    if (len > (size_t)(UINT32_MAX - q->open_len) || !reserve(q, (uint32_t)len)) {
+        rollback(q);
+        return MZMTP_ERR_NO_MEMORY;
+    }
+    memcpy(q->data + q->bhead, frames, len);
+    q->bhead += (uint32_t)len;
+    q->open_len += (uint32_t)len;
+    return MZMTP_OK;
+}
+
 bool mzmtp_outq_can_take(const mzmtp_outq_t *q, size_t len)
 {
     if (q->count >= MZMTP_CONF_SEND_SLOTS) return false;

@@ -168,9 +168,6 @@ mzmtp_status_t mzmtp_socket_init_sized(mzmtp_socket_t *sock, int type,
         return MZMTP_ERR_INVALID;
     }
     if (mzmtp_wire_socket_type_name(type) == NULL) return MZMTP_ERR_INVALID;
-    if (type != MZMTP_PUB && type != MZMTP_SUB && type != MZMTP_XPUB && type != MZMTP_XSUB) {
-        return MZMTP_ERR_NOT_SUPPORTED;
-    }
     memset(sock, 0, sizeof(*sock));
     sock->type = (uint8_t)type;
     sock->mem = mem;
@@ -191,6 +188,16 @@ mzmtp_status_t mzmtp_socket_setopt(mzmtp_socket_t *sock, mzmtp_option_t opt, con
         memcpy(&sock->opts.max_msg_size, val, sizeof(uint64_t));
         return MZMTP_OK;
     }
+    if (opt == MZMTP_OPT_ROUTING_ID) {
+        /* RFC 37: 1-255 bytes; a leading zero is reserved for generated ids (M7). */
+        const uint8_t *id = val;
+        if (len == 0 || len > MZMTP_CONF_ROUTING_ID_MAX || id[0] == 0) return MZMTP_ERR_INVALID;
+        memcpy(sock->identity, id, len);
+        sock->identity_len = (uint8_t)len;
+        sock->opts.identity = sock->identity;
+        sock->opts.identity_len = sock->identity_len;
+        return MZMTP_OK;
+    }
     uint32_t v;
     if (len != sizeof(v)) return MZMTP_ERR_INVALID;
     memcpy(&v, val, sizeof(v));
@@ -200,6 +207,8 @@ mzmtp_status_t mzmtp_socket_setopt(mzmtp_socket_t *sock, mzmtp_option_t opt, con
     case MZMTP_OPT_HANDSHAKE_IVL: sock->opts.handshake_ivl_ms = v; break;
     case MZMTP_OPT_HEARTBEAT_IVL: sock->opts.hb_ivl_ms = v; break;
     case MZMTP_OPT_HEARTBEAT_TIMEOUT: sock->opts.hb_timeout_ms = v; break;
+    case MZMTP_OPT_ROUTER_MANDATORY: sock->router_mandatory = v != 0; break;
+    case MZMTP_OPT_ROUTER_ID_SEED: sock->rid_next = v; break;
     case MZMTP_OPT_HEARTBEAT_TTL:
         if (v > 65500u) return MZMTP_ERR_INVALID;
         sock->opts.hb_ttl_ms = v;
@@ -250,6 +259,64 @@ static void finish_drain(mzmtp_socket_t *s, unsigned p)
     if (!(s->keep & BIT(p))) s->peer_state[p] = MZMTP_PEER_FREE;
 }
 
+/* Handshake done on peer @p p; @p id is the Identity it sent. */
+static mzmtp_status_t on_handshake(mzmtp_socket_t *s, unsigned p, const uint8_t *id, size_t len)
+{
+    if (s->type == MZMTP_PAIR && (s->ready & (mzmtp_peermask_t)~s->ignored)) {
+        /* ZMTP-NOTES S10: a second PAIR peer is ignored; the first is not disturbed. */
+        s->ignored |= BIT(p);
+    }
+    if (s->type == MZMTP_ROUTER) {
+        /* ZMTP-NOTES S9: the Identity becomes the routing id, or 00 + a 32-bit counter. */
+        if (len > MZMTP_CONF_ROUTING_ID_MAX) return MZMTP_ERR_LIMIT;
+        if (len == 0) {
+            uint8_t gen[5] = {0, (uint8_t)(s->rid_next >> 24), (uint8_t)(s->rid_next >> 16),
+                              (uint8_t)(s->rid_next >> 8), (uint8_t)s->rid_next};
+            s->rid_next++;
+            memcpy(s->rid[p], gen, sizeof(gen));
+            s->rid_len[p] = sizeof(gen);
+        } else {
+            memcpy(s->rid[p], id, len);
+            s->rid_len[p] = (uint8_t)len;
+            for (unsigned q = 0; q < MZMTP_CONF_MAX_PEERS; q++) {
+                if (q != p && (s->ready & BIT(q)) && !(s->ignored & BIT(q)) &&
+                    s->rid_len[q] == len && memcmp(s->rid[q], id, len) == 0) {
+                    s->ignored |= BIT(p); /* a duplicate id is ignored (no handover) */
+                }
+            }
+        }
+    }
+    s->ready |= BIT(p);
+    mzmtp_socket_notify(s, MZMTP_EV_HANDSHAKE, (int)p, MZMTP_OK);
+    return MZMTP_OK;
+}
+
+/* REQ: a message from peer @p p is at the head. Only the peer asked may answer, and its
+ * reply must start with an empty delimiter frame (RFC 28; ZMTP-NOTES S6, S7). */
+static mzmtp_status_t req_accept_reply(mzmtp_socket_t *s, unsigned p)
+{
+    mzmtp_conn_t *c = &s->peer[p];
+    if (s->req_state != 2 || s->req_peer != p) {
+        mzmtp_conn_skip(c);
+        return MZMTP_OK;
+    }
+    const uint8_t *d;
+    size_t avail;
+    uint64_t left;
+    bool more;
+    if (mzmtp_conn_peek(c, &d, &avail, &left, &more) != MZMTP_OK || left != 0 || !more) {
+        /* libzmq closes a connection that sends a malformed reply (S7). */
+        mzmtp_conn_send_error(c, "Malformed reply");
+        return MZMTP_ERR_PROTOCOL;
+    }
+    size_t n;
+    unsigned fl;
+    if (mzmtp_conn_read(c, NULL, 0, &n, &fl) != MZMTP_OK) return MZMTP_OK; /* delimiter */
+    s->req_state = 3;
+    s->readable |= BIT(p);
+    return MZMTP_OK;
+}
+
 /* Run the engine of peer @p p until it needs more input or the application's attention. */
 static mzmtp_status_t pump(mzmtp_socket_t *s, unsigned p)
 {
@@ -266,7 +333,8 @@ static mzmtp_status_t pump(mzmtp_socket_t *s, unsigned p)
         if (st != MZMTP_OK) break;
         switch (ev.kind) {
         case MZMTP_CONN_EV_HANDSHAKE:
-            s->ready |= BIT(p);
+            st = on_handshake(s, p, ev.data, ev.len);
+            if (st != MZMTP_OK) break;
             if (is_sub(s)) {
                 /* ZMTP-NOTES S2: a new or returning peer gets every subscription once. */
                 for (size_t off = 0; off < s->sub_used; off += ent_size(s->sub + off)) {
@@ -284,8 +352,12 @@ static mzmtp_status_t pump(mzmtp_socket_t *s, unsigned p)
             if (st != MZMTP_OK) mzmtp_conn_send_error(c, "Subscription table full");
             break;
         case MZMTP_CONN_EV_MESSAGE:
-            if (s->type == MZMTP_PUB) {
-                mzmtp_conn_skip(c); /* RFC 29: PUB drops anything sent upstream. */
+            if (s->type == MZMTP_PUB || s->type == MZMTP_PUSH || (s->ignored & BIT(p))) {
+                /* RFC 29/30: PUB and PUSH drop anything sent upstream; ignored peers
+                 * (duplicate ROUTER ids, a second PAIR peer) carry no traffic. */
+                mzmtp_conn_skip(c);
+            } else if (s->type == MZMTP_REQ && !mzmtp_conn_in_message(c)) {
+                st = req_accept_reply(s, p);
             } else if (s->type == MZMTP_SUB && !mzmtp_conn_in_message(c)) {
                 const uint8_t *d;
                 size_t avail;
@@ -322,56 +394,157 @@ static void pump_or_mark(mzmtp_socket_t *s, unsigned p)
 
 /* ---------------- application calls ---------------- */
 
+/* May peer @p p take messages now? Handshaken peers, and the slots of connecting
+ * endpoints that wait for their connection: their queue exists before it (R4). */
+static bool can_carry(const mzmtp_socket_t *s, unsigned p)
+{
+    if (s->ignored & BIT(p)) return false;
+    if (s->sndhwm && mzmtp_outq_pipe_queued(&s->outq, p) >= s->sndhwm) return false;
+    return (s->ready & BIT(p)) || ((s->keep & BIT(p)) && s->peer_state[p] != MZMTP_PEER_FREE);
+}
+
+/* RFC 30 "load balancing": the next peer, in turn, that can take a message. */
+static int pick_round_robin(mzmtp_socket_t *s)
+{
+    for (unsigned i = 0; i < MZMTP_CONF_MAX_PEERS; i++) {
+        unsigned p = (s->rr_send + i) % MZMTP_CONF_MAX_PEERS;
+        if (can_carry(s, p)) {
+            s->rr_send = (uint8_t)((p + 1u) % MZMTP_CONF_MAX_PEERS);
+            return (int)p;
+        }
+    }
+    return -1;
+}
+
+static int find_routing_id(const mzmtp_socket_t *s, const uint8_t *id, size_t len)
+{
+    for (unsigned p = 0; p < MZMTP_CONF_MAX_PEERS; p++) {
+        if ((s->ready & BIT(p)) && !(s->ignored & BIT(p)) && s->rid_len[p] == len &&
+            memcmp(s->rid[p], id, len) == 0) {
+            return (int)p;
+        }
+    }
+    return -1;
+}
+
+/* PUB/XPUB: the peers that get a message whose first frame is @p d[0..len). */
+static mzmtp_peermask_t pub_targets(mzmtp_socket_t *sock, const uint8_t *d, size_t len)
+{
+    mzmtp_outq_t *q = &sock->outq;
+    mzmtp_peermask_t mask = sub_match_peers(sock, d, len) & sock->ready & (mzmtp_peermask_t)~sock->ignored;
+    for (unsigned p = 0; p < MZMTP_CONF_MAX_PEERS; p++) {
+        if ((mask & BIT(p)) && sock->sndhwm && mzmtp_outq_pipe_queued(q, p) >= sock->sndhwm) {
+            /* RFC 29 / ZMTP-NOTES S3: a peer at its HWM misses this message. */
+            mask &= (mzmtp_peermask_t)~BIT(p);
+        }
+    }
+    /* A full ring must not starve every subscriber for the slowest one: shed the queues
+     * of the peers holding the oldest message (they miss messages, as a peer at its HWM
+     * does) until this one fits. */
+    for (unsigned i = 0; mask && i < MZMTP_CONF_MAX_PEERS && !mzmtp_outq_can_take(q, len); i++) {
+        mzmtp_peermask_t old = mzmtp_outq_oldest_mask(q);
+        uint32_t oldest = q->seq_first;
+        for (unsigned p = 0; p < MZMTP_CONF_MAX_PEERS; p++) {
+            if (old & BIT(p)) mzmtp_outq_pipe_shed(q, p);
+        }
+        if (q->seq_first == oldest) break; /* the oldest is being written */
+    }
+    return mask;
+}
+
+/* First frame of a message: choose its peers and open it in the ring.
+ * @return MZMTP_OK (opened, or *swallowed when the frame is consumed here), or a status
+ *         for the caller. */
+static mzmtp_status_t send_begin(mzmtp_socket_t *sock, const uint8_t *d, size_t len, bool more,
+                                 bool *swallowed)
+{
+    mzmtp_outq_t *q = &sock->outq;
+    mzmtp_peermask_t mask = 0;
+    int p;
+    *swallowed = false;
+    switch (sock->type) {
+    case MZMTP_PUB:
+    case MZMTP_XPUB:
+        mzmtp_outq_begin(q, pub_targets(sock, d, len));
+        return MZMTP_OK;
+    case MZMTP_XSUB:
+        if (len > 0 && (d[0] == 0 || d[0] == 1)) {
+            /* XSUB: 0x01/0x00 + topic from the application (de)subscribes upstream. */
+            mzmtp_status_t st = d[0] ? mzmtp_socket_subscribe(sock, d + 1, len - 1)
+                                     : mzmtp_socket_unsubscribe(sock, d + 1, len - 1);
+            *swallowed = true;
+            return st == MZMTP_ERR_INVALID ? MZMTP_OK : st; /* unknown cancel: ignored */
+        }
+        mask = sock->ready & (mzmtp_peermask_t)~sock->ignored; /* other data: every publisher */
+        break;
+    case MZMTP_PUSH:
+    case MZMTP_DEALER:
+    case MZMTP_PAIR:
+        p = pick_round_robin(sock);
+        if (p < 0) return MZMTP_AGAIN;
+        mask = BIT(p);
+        break;
+    case MZMTP_REQ:
+        /* RFC 28: one request, then its reply, then the next request. */
+        if (sock->req_state != 0) return MZMTP_ERR_STATE;
+        p = pick_round_robin(sock);
+        if (p < 0) return MZMTP_AGAIN;
+        if (!mzmtp_outq_can_take(q, len + 2)) return MZMTP_AGAIN;
+        mzmtp_outq_begin(q, BIT(p));
+        if (mzmtp_outq_add_frame(q, NULL, 0, true) != MZMTP_OK) return MZMTP_AGAIN;
+        sock->req_peer = (uint8_t)p;
+        sock->req_state = 1;
+        return MZMTP_OK;
+    case MZMTP_REP:
+        if (!sock->rep_reply) return MZMTP_ERR_STATE;
+        if (!mzmtp_outq_can_take(q, len + sock->env_len)) return MZMTP_AGAIN;
+        /* RFC 28: the reply goes to the peer that asked, behind the request's envelope;
+         * if that peer has gone, the reply is dropped. */
+        p = sock->req_peer;
+        mzmtp_outq_begin(q, (sock->ready & BIT(p)) && !(sock->ignored & BIT(p)) ? BIT(p) : 0);
+        if (mzmtp_outq_add_encoded(q, sock->env, sock->env_len) != MZMTP_OK) return MZMTP_AGAIN;
+        return MZMTP_OK;
+    case MZMTP_ROUTER:
+        /* The first frame names the peer and is not sent (ZMTP-NOTES S9). */
+        *swallowed = true;
+        p = find_routing_id(sock, d, len);
+        if (p >= 0 && sock->sndhwm && mzmtp_outq_pipe_queued(q, (unsigned)p) >= sock->sndhwm) {
+            if (sock->router_mandatory) return MZMTP_AGAIN;
+            p = -1;
+        }
+        if (p < 0 && sock->router_mandatory) return MZMTP_ERR_UNROUTABLE;
+        if (!more) return MZMTP_OK;
+        if (p >= 0) mzmtp_outq_begin(q, BIT(p));
+        sock->send_in_msg = true;
+        sock->send_drop = p < 0;
+        return MZMTP_OK;
+    default:
+        return MZMTP_ERR_NOT_SUPPORTED;
+    }
+    if (!mzmtp_outq_can_take(q, len)) return MZMTP_AGAIN;
+    mzmtp_outq_begin(q, mask);
+    return MZMTP_OK;
+}
+
 mzmtp_status_t mzmtp_socket_send(mzmtp_socket_t *sock, const void *data, size_t len, bool more)
 {
     if (sock == NULL || (data == NULL && len > 0)) return MZMTP_ERR_INVALID;
-    if (sock->type == MZMTP_SUB) return MZMTP_ERR_NOT_SUPPORTED;
+    if (sock->type == MZMTP_SUB || sock->type == MZMTP_PULL) return MZMTP_ERR_NOT_SUPPORTED;
     if (sock->closing) return MZMTP_ERR_STATE;
     const uint8_t *d = data;
     mzmtp_outq_t *q = &sock->outq;
-    if (mzmtp_wire_frame_hdr_size(len) + len > q->size || len > UINT32_MAX) {
+    if (len > UINT32_MAX || mzmtp_wire_frame_hdr_size(len) + len > q->size) {
         if (sock->send_in_msg) sock->send_drop = true;
         return MZMTP_ERR_NO_MEMORY;
     }
     if (!sock->send_in_msg) {
-        mzmtp_peermask_t mask;
-        if (sock->type == MZMTP_XSUB && len > 0 && (d[0] == 0 || d[0] == 1)) {
-            /* XSUB: 0x01/0x00 + topic from the application (de)subscribes upstream. */
-            mzmtp_status_t st = d[0] ? mzmtp_socket_subscribe(sock, d + 1, len - 1)
-                                     : mzmtp_socket_unsubscribe(sock, d + 1, len - 1);
-            if (more) {
-                sock->send_in_msg = true;
-                sock->send_drop = true;
-            }
-            return st == MZMTP_ERR_INVALID ? MZMTP_OK : st; /* unknown cancel: ignored */
+        bool swallowed;
+        mzmtp_status_t st = send_begin(sock, d, len, more, &swallowed);
+        if (st != MZMTP_OK) return st;
+        if (swallowed) {
+            if (more && !sock->send_in_msg) sock->send_in_msg = sock->send_drop = true;
+            return MZMTP_OK;
         }
-        if (is_pub(sock)) {
-            mask = sub_match_peers(sock, d, len) & sock->ready;
-        } else {
-            mask = sock->ready; /* XSUB: other messages go upstream to every publisher */
-        }
-        for (unsigned p = 0; p < MZMTP_CONF_MAX_PEERS; p++) {
-            if ((mask & BIT(p)) && sock->sndhwm && mzmtp_outq_pipe_queued(q, p) >= sock->sndhwm) {
-                /* RFC 29 / ZMTP-NOTES S3: a peer at its HWM misses this message. */
-                mask &= (mzmtp_peermask_t)~BIT(p);
-            }
-        }
-        if (is_pub(sock)) {
-            /* A full ring must not starve every subscriber for the slowest one: shed the
-             * queues of the peers holding the oldest message (they miss messages, as a
-             * peer at its HWM does) until this one fits. */
-            for (unsigned i = 0; mask && i < MZMTP_CONF_MAX_PEERS && !mzmtp_outq_can_take(q, len); i++) {
-                mzmtp_peermask_t old = mzmtp_outq_oldest_mask(q);
-                uint32_t oldest = q->seq_first;
-                for (unsigned p = 0; p < MZMTP_CONF_MAX_PEERS; p++) {
-                    if (old & BIT(p)) mzmtp_outq_pipe_shed(q, p);
-                }
-                if (q->seq_first == oldest) break; /* the oldest is being written */
-            }
-        } else if (mask == 0 || !mzmtp_outq_can_take(q, len)) {
-            return MZMTP_AGAIN;
-        }
-        mzmtp_outq_begin(q, mask);
         sock->send_drop = false;
     } else if (sock->send_drop) {
         if (!more) sock->send_in_msg = sock->send_drop = false;
@@ -380,11 +553,16 @@ mzmtp_status_t mzmtp_socket_send(mzmtp_socket_t *sock, const void *data, size_t 
     sock->send_in_msg = more;
     mzmtp_status_t st = mzmtp_outq_add_frame(q, d, len, more);
     if (st != MZMTP_OK) {
-        /* The ring is full of messages slow peers have not taken: PUB drops (it never
-         * blocks); the others report that the message did not go. */
+        /* No room for the rest of this message: it is rolled back whole. PUB drops (it
+         * never blocks); the others report that the message did not go. */
         if (more) sock->send_drop = true;
         else sock->send_in_msg = false;
+        if (sock->type == MZMTP_REQ) sock->req_state = 0;
         return is_pub(sock) ? MZMTP_OK : MZMTP_ERR_NO_MEMORY;
+    }
+    if (!more) {
+        if (sock->type == MZMTP_REQ) sock->req_state = 2;
+        if (sock->type == MZMTP_REP) sock->rep_reply = false;
     }
     return MZMTP_OK;
 }
@@ -412,6 +590,52 @@ static bool xpub_notification(mzmtp_socket_t *s, uint8_t *buf, size_t cap, size_
     return false;
 }
 
+/* REP: read the envelope of the request at the head of peer @p p — every frame up to and
+ * including the first empty one — into sock->env, encoded, for the reply (RFC 28,
+ * ZMTP-NOTES S8). @return false if the request is malformed (then it is dropped). */
+static bool rep_take_envelope(mzmtp_socket_t *s, unsigned p)
+{
+    mzmtp_conn_t *c = &s->peer[p];
+    s->env_len = 0;
+    for (;;) {
+        const uint8_t *d;
+        size_t avail, n;
+        uint64_t left;
+        bool more;
+        unsigned fl;
+        if (mzmtp_conn_peek(c, &d, &avail, &left, &more) != MZMTP_OK || avail != left || !more) {
+            return false; /* no empty frame before the body, or a huge routing frame */
+        }
+        size_t hdr = mzmtp_wire_frame_hdr_size(left);
+        if (hdr + avail > (size_t)(MZMTP_CONF_ENVELOPE_MAX - s->env_len)) return false;
+        (void)mzmtp_wire_encode_frame_hdr(s->env + s->env_len, hdr, MZMTP_FLAG_MORE, left);
+        s->env_len = (uint16_t)(s->env_len + hdr);
+        if (mzmtp_conn_read(c, s->env + s->env_len, avail, &n, &fl) != MZMTP_OK) return false;
+        s->env_len = (uint16_t)(s->env_len + n);
+        if (n == 0) return true; /* the delimiter */
+    }
+}
+
+/* Choose the peer whose message recv() delivers next (fair queue, RFC 29/30). */
+static bool recv_select(mzmtp_socket_t *sock)
+{
+    for (unsigned i = 0; i < MZMTP_CONF_MAX_PEERS; i++) {
+        unsigned p = (sock->rr_recv + i) % MZMTP_CONF_MAX_PEERS;
+        if (!(sock->readable & BIT(p))) continue;
+        if (sock->type == MZMTP_REP && !rep_take_envelope(sock, p)) {
+            mzmtp_conn_skip(&sock->peer[p]);
+            sock->readable &= (mzmtp_peermask_t)~BIT(p);
+            pump_or_mark(sock, p);
+            finish_drain(sock, p);
+            continue;
+        }
+        sock->recv_peer = (uint8_t)p;
+        sock->router_id_out = false;
+        return true;
+    }
+    return false;
+}
+
 mzmtp_status_t mzmtp_socket_recv(mzmtp_socket_t *sock, void *buf, size_t cap, size_t *len,
                                  unsigned *flags)
 {
@@ -420,23 +644,29 @@ mzmtp_status_t mzmtp_socket_recv(mzmtp_socket_t *sock, void *buf, size_t cap, si
     }
     *len = 0;
     *flags = 0;
-    if (sock->type == MZMTP_PUB) return MZMTP_ERR_NOT_SUPPORTED;
+    if (sock->type == MZMTP_PUB || sock->type == MZMTP_PUSH) return MZMTP_ERR_NOT_SUPPORTED;
     if (sock->truncated) {
         sock->truncated = false;
         return MZMTP_ERR_TRUNCATED;
     }
+    if (sock->type == MZMTP_REQ && sock->req_state < 2) return MZMTP_ERR_STATE;
+    if (sock->type == MZMTP_REP && sock->rep_reply) return MZMTP_ERR_STATE;
     if (sock->recv_peer == NO_PEER) {
         mzmtp_status_t st;
         if (sock->type == MZMTP_XPUB && xpub_notification(sock, buf, cap, len, &st)) return st;
-        /* RFC 29/30: fair-queue over peers, one whole message at a time. */
-        for (unsigned i = 0; i < MZMTP_CONF_MAX_PEERS && sock->recv_peer == NO_PEER; i++) {
-            unsigned p = (sock->rr_recv + i) % MZMTP_CONF_MAX_PEERS;
-            if (sock->readable & BIT(p)) sock->recv_peer = (uint8_t)p;
-        }
-        if (sock->recv_peer == NO_PEER) return MZMTP_AGAIN;
+        if (!recv_select(sock)) return MZMTP_AGAIN;
     }
     unsigned p = sock->recv_peer;
     mzmtp_conn_t *c = &sock->peer[p];
+    if (sock->type == MZMTP_ROUTER && !sock->router_id_out) {
+        /* ZMTP-NOTES S9: a ROUTER message starts with the peer's routing id. */
+        if (cap < sock->rid_len[p]) return MZMTP_ERR_NO_MEMORY;
+        memcpy(buf, sock->rid[p], sock->rid_len[p]);
+        *len = sock->rid_len[p];
+        *flags = MZMTP_RECV_MORE;
+        sock->router_id_out = true;
+        return MZMTP_OK;
+    }
     mzmtp_status_t st = mzmtp_conn_read(c, buf, cap, len, flags);
     if (st == MZMTP_AGAIN) {
         /* A command may sit between two frames: run it, then try again. */
@@ -448,6 +678,11 @@ mzmtp_status_t mzmtp_socket_recv(mzmtp_socket_t *sock, void *buf, size_t cap, si
         sock->recv_peer = NO_PEER;
         sock->readable &= (mzmtp_peermask_t)~BIT(p);
         sock->rr_recv = (uint8_t)((p + 1u) % MZMTP_CONF_MAX_PEERS);
+        if (sock->type == MZMTP_REQ) sock->req_state = 0;
+        if (sock->type == MZMTP_REP) {
+            sock->rep_reply = true;
+            sock->req_peer = (uint8_t)p;
+        }
         pump_or_mark(sock, p);
         finish_drain(sock, p);
     }
@@ -495,19 +730,36 @@ unsigned mzmtp_socket_poll(mzmtp_socket_t *sock)
 {
     unsigned r = 0;
     if (sock == NULL) return 0;
-    if (sock->readable || sock->truncated || sock->recv_peer != NO_PEER) r |= MZMTP_POLLIN;
+    bool in = sock->readable || sock->truncated || sock->recv_peer != NO_PEER;
+    if (sock->type == MZMTP_REQ && sock->req_state < 2) in = false;
+    if (sock->type == MZMTP_REP && sock->rep_reply) in = false;
+    if (sock->type == MZMTP_PUB || sock->type == MZMTP_PUSH) in = false;
     if (sock->type == MZMTP_XPUB) {
         for (size_t off = 0; off < sock->sub_used; off += ent_size(sock->sub + off)) {
             const uint8_t *e = sock->sub + off;
-            if ((ent_mask(e) != 0) != ((e[1] & ENT_REPORTED) != 0)) r |= MZMTP_POLLIN;
+            if ((ent_mask(e) != 0) != ((e[1] & ENT_REPORTED) != 0)) in = true;
         }
     }
-    if (!sock->closing) {
-        if (is_pub(sock)) r |= MZMTP_POLLOUT;
-        else if (sock->type == MZMTP_XSUB && sock->ready && mzmtp_outq_can_take(&sock->outq, 64)) {
-            r |= MZMTP_POLLOUT;
-        }
+    if (in) r |= MZMTP_POLLIN;
+    if (sock->closing) return r;
+    bool out = false;
+    switch (sock->type) {
+    case MZMTP_PUB:
+    case MZMTP_XPUB:
+    case MZMTP_ROUTER: out = true; break; /* never blocks: drops instead */
+    case MZMTP_XSUB: out = sock->ready && mzmtp_outq_can_take(&sock->outq, 64); break;
+    case MZMTP_REP: out = sock->rep_reply; break;
+    case MZMTP_REQ:
+    case MZMTP_PUSH:
+    case MZMTP_DEALER:
+    case MZMTP_PAIR:
+        if (sock->type == MZMTP_REQ && sock->req_state != 0) break;
+        for (unsigned p = 0; p < MZMTP_CONF_MAX_PEERS && !out; p++) out = can_carry(sock, p);
+        out = out && mzmtp_outq_can_take(&sock->outq, 64);
+        break;
+    default: break;
     }
+    if (out) r |= MZMTP_POLLOUT;
     return r;
 }
 
@@ -592,6 +844,8 @@ void mzmtp_socket_peer_stop(mzmtp_socket_t *sock, int peer, mzmtp_status_t why)
     bool was_ready = (sock->ready & BIT(p)) != 0;
     sock->ready &= (mzmtp_peermask_t)~BIT(p);
     sock->dead &= (mzmtp_peermask_t)~BIT(p);
+    sock->ignored &= (mzmtp_peermask_t)~BIT(p);
+    sock->rid_len[p] = 0;
     if (is_pub(sock)) {
         /* RFC 29: a departed subscriber's subscriptions go (XPUB reports the cancels). */
         for (size_t off = 0; off < sock->sub_used; off += ent_size(sock->sub + off)) {

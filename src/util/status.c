@@ -12,6 +12,7 @@ const char *mzmtp_status_str(mzmtp_status_t s)
     case MZMTP_ERR_NO_MEMORY: return "MZMTP_ERR_NO_MEMORY";
     case MZMTP_ERR_LIMIT: return "MZMTP_ERR_LIMIT";
     case MZMTP_ERR_TRUNCATED: return "MZMTP_ERR_TRUNCATED";
+    case MZMTP_ERR_UNROUTABLE: return "MZMTP_ERR_UNROUTABLE";
     case MZMTP_ERR_PROTOCOL: return "MZMTP_ERR_PROTOCOL";
     case MZMTP_ERR_VERSION: return "MZMTP_ERR_VERSION";
     case MZMTP_ERR_MECHANISM: return "MZMTP_ERR_MECHANISM";
