@@ -74,6 +74,10 @@ typedef enum mzmtp_option {
     MZMTP_OPT_ROUTER_MANDATORY,  /**< ROUTER: 1 = a send to an unknown id fails with
                                       MZMTP_ERR_UNROUTABLE (or MZMTP_AGAIN at the HWM)
                                       instead of being dropped. */
+    MZMTP_OPT_NODROP,            /**< PUB/XPUB: 1 = a message that a matching peer at
+                                      its HWM (or a full ring) cannot take is refused
+                                      with MZMTP_AGAIN instead of dropped (libzmq's
+                                      ZMQ_XPUB_NODROP); POLLOUT then means room. */
     MZMTP_OPT_ROUTER_ID_SEED,    /**< ROUTER: first generated id counter (use a random
                                       value, as libzmq does). */
 } mzmtp_option_t;
@@ -93,6 +97,7 @@ typedef struct mzmtp_socket {
     bool rep_reply;     /* REP: a request was read, the reply is due */
     bool router_id_out; /* ROUTER: the routing id of the message being read was given */
     bool router_mandatory;
+    bool nodrop;
     uint8_t identity_len;
     uint16_t env_len;   /* REP: bytes of env */
     uint32_t rid_next;  /* ROUTER: next generated id */

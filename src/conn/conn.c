@@ -258,6 +258,7 @@ static bool message_at_head(const mzmtp_conn_t *c)
 static mzmtp_status_t enter_frame(mzmtp_conn_t *c)
 {
     if (c->head_frame) return MZMTP_OK;
+    scan_run(c); /* bytes may have arrived while the application was reading */
     if (abs_rd(c) >= c->scan) return MZMTP_AGAIN;
     mzmtp_frame_hdr_t h;
     if (mzmtp_wire_decode_frame_hdr(c->rx + c->rx_rd, c->rx_wr - c->rx_rd, &h) != MZMTP_OK ||

@@ -208,6 +208,7 @@ mzmtp_status_t mzmtp_socket_setopt(mzmtp_socket_t *sock, mzmtp_option_t opt, con
     case MZMTP_OPT_HEARTBEAT_IVL: sock->opts.hb_ivl_ms = v; break;
     case MZMTP_OPT_HEARTBEAT_TIMEOUT: sock->opts.hb_timeout_ms = v; break;
     case MZMTP_OPT_ROUTER_MANDATORY: sock->router_mandatory = v != 0; break;
+    case MZMTP_OPT_NODROP: sock->nodrop = v != 0; break;
     case MZMTP_OPT_ROUTER_ID_SEED: sock->rid_next = v; break;
     case MZMTP_OPT_HEARTBEAT_TTL:
         if (v > 65500u) return MZMTP_ERR_INVALID;
@@ -344,7 +345,6 @@ static mzmtp_status_t pump(mzmtp_socket_t *s, unsigned p)
                 sub_gc(s);
                 sync_subs(s, p);
             }
-            mzmtp_socket_notify(s, MZMTP_EV_HANDSHAKE, (int)p, MZMTP_OK);
             break;
         case MZMTP_CONN_EV_SUBSCRIBE:
         case MZMTP_CONN_EV_CANCEL:
@@ -465,7 +465,19 @@ static mzmtp_status_t send_begin(mzmtp_socket_t *sock, const uint8_t *d, size_t 
     switch (sock->type) {
     case MZMTP_PUB:
     case MZMTP_XPUB:
-        mzmtp_outq_begin(q, pub_targets(sock, d, len));
+        if (sock->nodrop) {
+            /* ZMQ_XPUB_NODROP: refuse rather than drop for a matching peer at its HWM. */
+            mask = sub_match_peers(sock, d, len) & sock->ready & (mzmtp_peermask_t)~sock->ignored;
+            for (unsigned i = 0; i < MZMTP_CONF_MAX_PEERS; i++) {
+                if ((mask & BIT(i)) && sock->sndhwm && mzmtp_outq_pipe_queued(q, i) >= sock->sndhwm) {
+                    return MZMTP_AGAIN;
+                }
+            }
+            if (mask && !mzmtp_outq_can_take(q, len)) return MZMTP_AGAIN;
+        } else {
+            mask = pub_targets(sock, d, len);
+        }
+        mzmtp_outq_begin(q, mask);
         return MZMTP_OK;
     case MZMTP_XSUB:
         if (len > 0 && (d[0] == 0 || d[0] == 1)) {
@@ -746,6 +758,18 @@ unsigned mzmtp_socket_poll(mzmtp_socket_t *sock)
     switch (sock->type) {
     case MZMTP_PUB:
     case MZMTP_XPUB:
+        if (sock->nodrop) {
+            out = mzmtp_outq_can_take(&sock->outq, 64);
+            for (unsigned p = 0; p < MZMTP_CONF_MAX_PEERS && out; p++) {
+                if ((sock->ready & BIT(p)) && sock->sndhwm &&
+                    mzmtp_outq_pipe_queued(&sock->outq, p) >= sock->sndhwm) {
+                    out = false;
+                }
+            }
+            break;
+        }
+        out = true; /* never blocks: drops instead */
+        break;
     case MZMTP_ROUTER: out = true; break; /* never blocks: drops instead */
     case MZMTP_XSUB: out = sock->ready && mzmtp_outq_can_take(&sock->outq, 64); break;
     case MZMTP_REP: out = sock->rep_reply; break;
@@ -771,6 +795,9 @@ void mzmtp_socket_close(mzmtp_socket_t *sock)
 bool mzmtp_socket_flushed(const mzmtp_socket_t *sock)
 {
     for (unsigned p = 0; p < MZMTP_CONF_MAX_PEERS; p++) {
+        if (sock->peer_state[p] == MZMTP_PEER_FREE || (sock->ignored & BIT(p))) continue;
+        /* Messages queued for a peer still connecting count too (ZMTP-NOTES R4). */
+        if (mzmtp_outq_pipe_queued(&sock->outq, p) > 0) return false;
         if (sock->peer_state[p] == MZMTP_PEER_LIVE && (sock->ready & BIT(p)) &&
             mzmtp_conn_has_output(&sock->peer[p])) {
             return false;
