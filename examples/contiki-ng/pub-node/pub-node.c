@@ -1,0 +1,202 @@
+/*
+ * microzmtp PUB node: binds tcp://*:9999 and publishes a two-frame message
+ * ["status", "seq=N uptime=S"] every second, as the original contiki-zmtp demo did.
+ * A pyzmq SUB on the host receives it (host-sub.py).
+ *
+ * Commands on the serial line (stdin on TARGET=native), one per line:
+ *   connect tcp://[fd00::1]:5557   also connect to a SUB that binds (both directions work)
+ *   period <ms>                    publishing interval (0 stops)
+ *   big <n>                        publish ["big", n bytes of big_byte(i)] once
+ *   burst <n>                      publish n status messages at once
+ *   stats                          print the port's counters
+ *   close                          close the socket (1 s linger)
+ * Every result is printed as one line that tests/contiki-ng/run.sh can parse.
+ */
+#include "contiki.h"
+#include "dev/serial-line.h"
+#include "mzmtp-contiki.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef PUB_NODE_BIND
+#define PUB_NODE_BIND "tcp://*:9999"
+#endif
+#ifndef PUB_NODE_CONNECT
+#define PUB_NODE_CONNECT NULL /* e.g. "tcp://[fd00::1]:5557" */
+#endif
+#ifndef PUB_NODE_PERIOD_MS
+#define PUB_NODE_PERIOD_MS 1000
+#endif
+/* The send ring holds every queued message, encoded; a message must fit in it whole
+ * (the core does not yet stream sends), so this is also the largest message. */
+#ifndef PUB_NODE_SEND_RING
+#define PUB_NODE_SEND_RING 4096
+#endif
+/* A PUB only receives subscriptions: the smallest buffer the core accepts. */
+#ifndef PUB_NODE_RECV_PER_PEER
+#define PUB_NODE_RECV_PER_PEER 96
+#endif
+
+static mzmtp_socket_t pub;
+MZMTP_SOCKET_MEM_DEFINE(pub_mem, PUB_NODE_SEND_RING, PUB_NODE_RECV_PER_PEER);
+static struct etimer period_timer;
+static uint32_t period_ms = PUB_NODE_PERIOD_MS;
+static unsigned long seq;
+
+PROCESS(pub_node_process, "microzmtp PUB node");
+AUTOSTART_PROCESSES(&pub_node_process);
+/*---------------------------------------------------------------------------*/
+/* The pattern of "big" bodies; host-sub.py and the tests compute the same. */
+static uint8_t
+big_byte(uint32_t i)
+{
+  return (uint8_t)((i * 2654435761u) >> 24);
+}
+/*---------------------------------------------------------------------------*/
+static const char *
+event_name(mzmtp_socket_event_t ev)
+{
+  switch(ev) {
+  case MZMTP_EV_CONNECTED: return "connected";
+  case MZMTP_EV_ACCEPTED: return "accepted";
+  case MZMTP_EV_HANDSHAKE: return "handshake";
+  case MZMTP_EV_HANDSHAKE_FAILED: return "handshake-failed";
+  case MZMTP_EV_DISCONNECTED: return "disconnected";
+  case MZMTP_EV_CONNECT_RETRY: return "connect-retry";
+  case MZMTP_EV_CLOSED: return "closed";
+  }
+  return "?";
+}
+/*---------------------------------------------------------------------------*/
+static void
+monitor(void *ctx, mzmtp_socket_t *sock, mzmtp_socket_event_t ev, int peer,
+        mzmtp_status_t st)
+{
+  (void)ctx;
+  (void)sock;
+  if(ev != MZMTP_EV_CONNECT_RETRY) {
+    printf("mon %s peer=%d %s\n", event_name(ev), peer, mzmtp_status_str(st));
+  }
+}
+/*---------------------------------------------------------------------------*/
+static mzmtp_status_t
+publish_status(void)
+{
+  char body[48];
+  int n = snprintf(body, sizeof(body), "seq=%lu uptime=%lu", seq,
+                   (unsigned long)(clock_seconds()));
+  mzmtp_status_t st = mzmtp_contiki_send(&pub, "status", 6, true);
+  if(st == MZMTP_OK) {
+    st = mzmtp_contiki_send(&pub, body, (size_t)n, false);
+  }
+  seq++;
+  return st;
+}
+/*---------------------------------------------------------------------------*/
+/* The core copies a frame into the send ring in one call, so the body must be one
+ * buffer: it is built here, in static memory, not on the stack. */
+static uint8_t big_body[PUB_NODE_SEND_RING];
+static void
+publish_big(uint32_t n)
+{
+  mzmtp_status_t st;
+  if(n > sizeof(big_body)) {
+    /* Larger than the ring can ever hold: the core would refuse it as well. */
+    printf("big %lu %s\n", (unsigned long)n, mzmtp_status_str(MZMTP_ERR_NO_MEMORY));
+    return;
+  }
+  for(uint32_t i = 0; i < n; i++) {
+    big_body[i] = big_byte(i);
+  }
+  st = mzmtp_contiki_send(&pub, "big", 3, true);
+  if(st == MZMTP_OK) {
+    st = mzmtp_contiki_send(&pub, big_body, n, false);
+  }
+  printf("big %lu %s\n", (unsigned long)n, mzmtp_status_str(st));
+}
+/*---------------------------------------------------------------------------*/
+static void
+command(const char *line)
+{
+  if(strncmp(line, "connect ", 8) == 0) {
+    mzmtp_status_t st = mzmtp_contiki_connect(&pub, line + 8);
+    printf("connect %s %s\n", line + 8, mzmtp_status_str(st));
+  } else if(strncmp(line, "period ", 7) == 0) {
+    period_ms = (uint32_t)strtoul(line + 7, NULL, 10);
+    if(period_ms > 0) {
+      etimer_set(&period_timer, (clock_time_t)(period_ms * CLOCK_SECOND / 1000u) + 1);
+    } else {
+      etimer_stop(&period_timer);
+    }
+    printf("period %lu\n", (unsigned long)period_ms);
+  } else if(strncmp(line, "big ", 4) == 0) {
+    publish_big((uint32_t)strtoul(line + 4, NULL, 10));
+  } else if(strncmp(line, "burst ", 6) == 0) {
+    unsigned long n = strtoul(line + 6, NULL, 10), ok = 0;
+    for(unsigned long i = 0; i < n; i++) {
+      ok += publish_status() == MZMTP_OK;
+    }
+    printf("burst %lu ok=%lu\n", n, ok);
+  } else if(strcmp(line, "stats") == 0) {
+    mzmtp_contiki_stats_t s;
+    mzmtp_contiki_get_stats(&s);
+    printf("stats peers=%u accepted=%lu refused=%lu stalls=%lu resumes=%lu aborted=%lu\n",
+           mzmtp_socket_peer_count(&pub), (unsigned long)s.accepted,
+           (unsigned long)s.refused, (unsigned long)s.stalls, (unsigned long)s.resumes,
+           (unsigned long)s.aborted);
+  } else if(strcmp(line, "close") == 0) {
+    printf("close %s\n", mzmtp_status_str(mzmtp_contiki_close(&pub, 1000)));
+  } else if(line[0] != '\0') {
+    printf("unknown command: %s\n", line);
+  }
+}
+/*---------------------------------------------------------------------------*/
+PROCESS_THREAD(pub_node_process, ev, data)
+{
+  static mzmtp_status_t st;
+
+  PROCESS_BEGIN();
+
+  st = mzmtp_socket_init(&pub, MZMTP_PUB, &pub_mem);
+  if(st != MZMTP_OK) {
+    printf("init %s\n", mzmtp_status_str(st));
+    PROCESS_EXIT();
+  }
+  mzmtp_socket_set_monitor(&pub, monitor, NULL);
+  mzmtp_contiki_init();
+  /* Readiness events would come to this process; a PUB never has input, so none. */
+  st = mzmtp_contiki_attach(&pub, &pub_node_process, NULL, NULL);
+  if(st == MZMTP_OK) {
+    uint16_t port = 0;
+    st = mzmtp_contiki_bind(&pub, PUB_NODE_BIND, &port);
+    printf("bind %s port=%u %s\n", PUB_NODE_BIND, port, mzmtp_status_str(st));
+  }
+  if(st == MZMTP_OK && PUB_NODE_CONNECT != NULL) {
+    st = mzmtp_contiki_connect(&pub, PUB_NODE_CONNECT);
+    printf("connect %s %s\n", PUB_NODE_CONNECT, mzmtp_status_str(st));
+  }
+  if(period_ms > 0) {
+    etimer_set(&period_timer, (clock_time_t)(period_ms * CLOCK_SECOND / 1000u) + 1);
+  }
+  printf("pub-node ready\n");
+
+  while(1) {
+    PROCESS_WAIT_EVENT();
+    if(ev == PROCESS_EVENT_TIMER && data == &period_timer && period_ms > 0) {
+      st = publish_status();
+      if(st != MZMTP_OK) {
+        printf("send %s\n", mzmtp_status_str(st));
+      }
+      etimer_reset_with_new_interval(&period_timer,
+                                     (clock_time_t)(period_ms * CLOCK_SECOND / 1000u) + 1);
+    } else if(ev == serial_line_event_message) {
+      command((const char *)data);
+    } else if(ev == mzmtp_contiki_event) {
+      /* PUB: POLLOUT once at start; nothing to read. */
+    }
+  }
+  PROCESS_END();
+}
+/*---------------------------------------------------------------------------*/

@@ -1,0 +1,28 @@
+#ifndef PROJECT_CONF_H_
+#define PROJECT_CONF_H_
+
+/* microzmtp runs over TCP, which Contiki-NG leaves off by default. */
+#define UIP_CONF_TCP 1
+
+/* Core (include/microzmtp/mzmtp_config_defaults.h): 4 peers per socket. */
+#define MZMTP_CONF_MAX_PEERS 4
+
+/* Port (ports/contiki-ng/mzmtp-contiki.h): one socket, one bind plus room for two
+ * connects given on the serial line, one TCP connection more than peer slots so that
+ * the fifth subscriber is refused by the socket, not by the port. */
+#define MZMTP_CONTIKI_CONF_MAX_SOCKETS 1
+#define MZMTP_CONTIKI_CONF_MAX_ENDPOINTS 3
+#define MZMTP_CONTIKI_CONF_MAX_CONNS 5
+
+#if CONTIKI_TARGET_NATIVE
+/* native polls its file descriptors with this timeout (ms) when idle; the default
+ * (1000) would make every timer up to a second late. */
+#define SELECT_CONF_TIMEOUT 10
+#define LOG_CONF_LEVEL_MZMTP LOG_LEVEL_INFO
+#else
+/* 6LoWPAN: small segments fragment less, and each connection keeps one segment
+ * in and one out (MZMTP_CONTIKI_CONF_RX_STAGE, _TX_BUF). */
+#define UIP_CONF_TCP_MSS 256
+#endif
+
+#endif /* PROJECT_CONF_H_ */

@@ -1,0 +1,1038 @@
+/*
+ * Contiki-NG port of microzmtp: moves bytes between uIP's raw TCP API and the sockets'
+ * connection engines, keeps reconnect/linger timers and runs the engines' timers,
+ * decides nothing about ZMTP. mzmtp-contiki.h says why the raw API and not tcp_socket.
+ *
+ * uIP facts this file relies on (os/net/ipv6/uip6.c):
+ *  - a connection has at most one unacknowledged segment; its application must rebuild
+ *    exactly that segment when uip_rexmit() is set, and must not send new data while
+ *    uip_outstanding() (uIP would send it under the old sequence number);
+ *  - data reaches the application in uip_appdata during the call only, and is already
+ *    acknowledged by then; while UIP_STOPPED is set, uIP neither accepts nor acknowledges
+ *    data or FIN and advertises a zero window;
+ *  - uip_restart() clears UIP_STOPPED and sets UIP_NEWDATA, which makes uIP send an ACK
+ *    carrying the reopened window (a window update), so the peer resumes at once;
+ *  - tcpip_poll_tcp() leads to an application call only for an ESTABLISHED connection
+ *    with nothing outstanding; otherwise the ACK (or a retransmission) will call us;
+ *  - uip_close()/uip_abort() overwrite uip_flags; a FIN may only be sent when nothing is
+ *    outstanding.
+ */
+#include "mzmtp-contiki.h"
+
+#include "net/ipv6/tcpip.h"
+#include "net/ipv6/uiplib.h"
+#include "lib/random.h"
+#include "sys/log.h"
+
+#include <string.h>
+
+#define LOG_MODULE "mzmtp"
+#define LOG_LEVEL LOG_CONF_LEVEL_MZMTP
+
+enum { EP_FREE = 0, EP_BIND, EP_CONNECT };
+enum { EP_WAIT = 0, EP_CONNECTING, EP_UP, EP_STOPPED };
+
+#define CF_USED    0x01 /* record in use */
+#define CF_STARTED 0x02 /* the peer's ZMTP session runs (peer_start done, no peer_stop) */
+#define CF_POLL    0x04 /* a tcpip_poll_tcp() is pending */
+#define CF_FATAL   0x08 /* the engine failed: write what it still has (ERROR), then FIN */
+#define CF_CLOSE   0x10 /* FIN as soon as nothing is in flight */
+#define CF_GONE    0x20 /* the transport ended; staged bytes still go to the engine */
+
+#define IOV_MAX 8
+#define NO_INDEX (-1)
+
+struct conn {
+  struct uip_conn *uc;  /* NULL once the transport has ended */
+  mzmtp_socket_t *sock; /* NULL: orphan, closing after its socket was closed */
+  int8_t peer;          /* peer slot in sock */
+  int8_t ep;            /* connecting endpoint, or NO_INDEX (accepted) */
+  uint8_t flags;
+  mzmtp_status_t why;   /* why the session ends, once known */
+  uint16_t stage_off, stage_len;
+  uint16_t tx_len;      /* bytes of tx in flight (unacknowledged) */
+  uint8_t stage[MZMTP_CONTIKI_CONF_RX_STAGE];
+  uint8_t tx[MZMTP_CONTIKI_CONF_TX_BUF];
+};
+
+struct endpoint {
+  mzmtp_socket_t *sock;
+  uint8_t kind;
+  uint8_t state;
+  int8_t peer;          /* connect: the socket's keep_queue slot */
+  uint16_t port;        /* host order */
+  uint32_t retry_at;
+  uint32_t backoff_ms;
+  uip_ipaddr_t addr;    /* connect */
+};
+
+struct sockent {
+  mzmtp_socket_t *sock;
+  struct process *app;
+  mzmtp_contiki_ready_fn fn;
+  void *ctx;
+  uint8_t in_told;      /* POLLIN reported and not re-armed by the application */
+  uint8_t last;         /* poll bits seen last time (POLLOUT edge) */
+  uint8_t closing;
+  int32_t linger_ms;
+  uint32_t linger_at;
+};
+
+static struct {
+  struct conn conn[MZMTP_CONTIKI_CONF_MAX_CONNS];
+  struct endpoint ep[MZMTP_CONTIKI_CONF_MAX_ENDPOINTS];
+  struct sockent sock[MZMTP_CONTIKI_CONF_MAX_SOCKETS];
+  struct etimer timer;
+  int32_t ivl_ms, ivl_max_ms;
+  clock_time_t last_tick;
+  uint32_t ms, ms_rem;
+  uint16_t next_ephemeral;
+  uint8_t started;
+  uint8_t post_failed; /* a readiness event did not fit the event queue: retry soon */
+  mzmtp_contiki_stats_t stats;
+} port;
+
+process_event_t mzmtp_contiki_event;
+PROCESS(mzmtp_contiki_process, "microzmtp");
+
+static void service(void);
+/*---------------------------------------------------------------------------*/
+uint32_t
+mzmtp_contiki_now_ms(void)
+{
+  /* Accumulate tick deltas, so the result wraps at 2^32 ms whatever clock_time_t is. */
+  clock_time_t t = clock_time();
+  clock_time_t d = (clock_time_t)(t - port.last_tick);
+  uint64_t x = (uint64_t)d * 1000u + port.ms_rem;
+  port.last_tick = t;
+  port.ms += (uint32_t)(x / CLOCK_SECOND);
+  port.ms_rem = (uint32_t)(x % CLOCK_SECOND);
+  return port.ms;
+}
+/*---------------------------------------------------------------------------*/
+static bool
+is_due(uint32_t now, uint32_t t)
+{
+  return (int32_t)(now - t) >= 0;
+}
+/*---------------------------------------------------------------------------*/
+static uint32_t
+until(uint32_t now, uint32_t t)
+{
+  return is_due(now, t) ? 0u : t - now;
+}
+/*---------------------------------------------------------------------------*/
+static struct sockent *
+find_sock(const mzmtp_socket_t *sock)
+{
+  for(int i = 0; i < MZMTP_CONTIKI_CONF_MAX_SOCKETS; i++) {
+    if(sock != NULL && port.sock[i].sock == sock) {
+      return &port.sock[i];
+    }
+  }
+  return NULL;
+}
+/*---------------------------------------------------------------------------*/
+static struct sockent *
+add_sock(mzmtp_socket_t *sock, struct process *app)
+{
+  struct sockent *s = find_sock(sock);
+  if(s != NULL) {
+    return s;
+  }
+  for(int i = 0; i < MZMTP_CONTIKI_CONF_MAX_SOCKETS; i++) {
+    if(port.sock[i].sock == NULL) {
+      s = &port.sock[i];
+      memset(s, 0, sizeof(*s));
+      s->sock = sock;
+      s->app = app;
+      return s;
+    }
+  }
+  return NULL;
+}
+/*---------------------------------------------------------------------------*/
+static struct conn *
+conn_alloc(void)
+{
+  for(int i = 0; i < MZMTP_CONTIKI_CONF_MAX_CONNS; i++) {
+    struct conn *c = &port.conn[i];
+    if(!(c->flags & CF_USED)) {
+      c->uc = NULL;
+      c->sock = NULL;
+      c->peer = NO_INDEX;
+      c->ep = NO_INDEX;
+      c->flags = CF_USED;
+      c->why = MZMTP_OK;
+      c->stage_off = c->stage_len = c->tx_len = 0;
+      return c;
+    }
+  }
+  return NULL;
+}
+/*---------------------------------------------------------------------------*/
+static struct conn *
+conn_of_peer(const mzmtp_socket_t *sock, int peer)
+{
+  for(int i = 0; i < MZMTP_CONTIKI_CONF_MAX_CONNS; i++) {
+    struct conn *c = &port.conn[i];
+    if((c->flags & (CF_USED | CF_STARTED)) == (CF_USED | CF_STARTED) &&
+       c->sock == sock && c->peer == peer) {
+      return c;
+    }
+  }
+  return NULL;
+}
+/*---------------------------------------------------------------------------*/
+/* Protocol errors are not retried (as the POSIX port): the peer will not change. */
+static bool
+retry_allowed(mzmtp_status_t why)
+{
+  switch(why) {
+  case MZMTP_ERR_PROTOCOL:
+  case MZMTP_ERR_VERSION:
+  case MZMTP_ERR_MECHANISM:
+  case MZMTP_ERR_SOCKET_TYPE:
+  case MZMTP_ERR_PEER_ERROR:
+  case MZMTP_ERR_MSG_SIZE:
+    return false;
+  default:
+    return true;
+  }
+}
+/*---------------------------------------------------------------------------*/
+static void
+schedule_retry(struct endpoint *e, uint32_t now, bool failed_connect)
+{
+  if(port.ivl_ms < 0) {
+    e->state = EP_STOPPED;
+    return;
+  }
+  uint32_t base = failed_connect ? e->backoff_ms : (uint32_t)port.ivl_ms;
+  uint32_t jitter = base ? (uint32_t)random_rand() % (base + 1u) : 0u;
+  e->retry_at = now + base + jitter;
+  if(failed_connect && port.ivl_max_ms > port.ivl_ms) {
+    uint32_t next = e->backoff_ms * 2u;
+    e->backoff_ms = next > (uint32_t)port.ivl_max_ms ? (uint32_t)port.ivl_max_ms : next;
+  }
+  e->state = EP_WAIT;
+  mzmtp_socket_notify(e->sock, MZMTP_EV_CONNECT_RETRY, e->peer, MZMTP_OK);
+}
+/*---------------------------------------------------------------------------*/
+/* The connection is over for good: end its ZMTP session, free the record, and let a
+ * connecting endpoint try again. */
+static void
+conn_finish(struct conn *c, uint32_t now)
+{
+  mzmtp_socket_t *sock = c->sock;
+  mzmtp_status_t why = c->why == MZMTP_OK ? MZMTP_ERR_CLOSED : c->why;
+  bool started = (c->flags & CF_STARTED) != 0;
+  int8_t ep = c->ep;
+
+  if(sock != NULL && started) {
+    mzmtp_socket_peer_stop(sock, c->peer, why);
+  }
+  c->flags = 0;
+  c->uc = NULL;
+  c->sock = NULL;
+  if(ep != NO_INDEX) {
+    struct endpoint *e = &port.ep[ep];
+    if(e->kind == EP_CONNECT && e->sock == sock && sock != NULL) {
+      /* A connection that never came up is a failed connect: back off. */
+      if(retry_allowed(why)) {
+        schedule_retry(e, now, !started && e->state == EP_CONNECTING);
+      } else {
+        LOG_WARN("endpoint not retried: %s\n", mzmtp_status_str(why));
+        e->state = EP_STOPPED;
+      }
+    }
+  }
+  process_poll(&mzmtp_contiki_process);
+}
+/*---------------------------------------------------------------------------*/
+/* The transport ended (FIN, RST, timeout or our own close). Bytes already acknowledged
+ * to the peer but still staged must reach the engine first: they were promised. */
+static void
+conn_end(struct conn *c, mzmtp_status_t why, uint32_t now)
+{
+  c->uc = NULL;
+  c->flags &= (uint8_t)~CF_POLL;
+  if(c->why == MZMTP_OK) {
+    c->why = why;
+  }
+  if(c->stage_len > 0 && c->sock != NULL && (c->flags & CF_STARTED) &&
+     !(c->flags & (CF_FATAL | CF_CLOSE))) {
+    c->flags |= CF_GONE;
+    return;
+  }
+  conn_finish(c, now);
+}
+/*---------------------------------------------------------------------------*/
+/* Hand bytes to the engine, as many as its receive buffer takes now.
+ * @return bytes taken. A fatal engine status marks the connection CF_FATAL. */
+static size_t
+feed(struct conn *c, const uint8_t *d, size_t len, uint32_t now)
+{
+  size_t used = 0;
+  if(c->sock == NULL || !(c->flags & CF_STARTED) || (c->flags & (CF_FATAL | CF_CLOSE))) {
+    return len; /* the session is ending: nothing more is delivered */
+  }
+  while(used < len) {
+    uint8_t *at;
+    size_t room;
+    mzmtp_socket_peer_rx_space(c->sock, c->peer, &at, &room);
+    if(room == 0) {
+      break;
+    }
+    size_t k = len - used < room ? len - used : room;
+    memcpy(at, d + used, k);
+    used += k;
+    mzmtp_status_t st = mzmtp_socket_peer_rx_commit(c->sock, c->peer, k, now);
+    if((int)st < 0) {
+      LOG_WARN("peer %d: %s, closing\n", c->peer, mzmtp_status_str(st));
+      c->flags |= CF_FATAL;
+      c->why = st;
+      c->stage_len = 0;
+      return len;
+    }
+  }
+  return used;
+}
+/*---------------------------------------------------------------------------*/
+/* A segment arrived (inside the application call). @return false when the connection
+ * had to be reset. */
+static bool
+input(struct conn *c, const uint8_t *d, uint16_t len, uint32_t now)
+{
+  size_t used;
+  if(len == 0) {
+    return true;
+  }
+  used = feed(c, d, len, now);
+  if(used < len) {
+    size_t rest = len - used;
+    /* Cannot happen with a conforming peer: segments are at most the MSS we announced,
+     * and no data is accepted while a tail is staged (the window is closed). Refuse
+     * rather than lose or reorder bytes. */
+    if(c->stage_len != 0 || rest > sizeof(c->stage)) {
+      LOG_WARN("peer %d: segment of %u bytes does not fit, resetting\n", c->peer, len);
+      port.stats.aborted++;
+      return false;
+    }
+    memcpy(c->stage, d + used, rest);
+    c->stage_off = 0;
+    c->stage_len = (uint16_t)rest;
+    port.stats.stalls++;
+    if(rest > port.stats.staged_max) {
+      port.stats.staged_max = (uint32_t)rest;
+    }
+  }
+  return true;
+}
+/*---------------------------------------------------------------------------*/
+/* Copy the engine's next bytes (at most one segment) into the output buffer and send
+ * them. The engine is told at once: from now on uIP's retransmissions use c->tx. */
+static void
+output(struct conn *c)
+{
+  mzmtp_iov_t iov[IOV_MAX];
+  size_t cap = uip_mss();
+  size_t k = 0;
+  if(c->sock == NULL || !(c->flags & CF_STARTED) || (c->flags & CF_CLOSE)) {
+    return;
+  }
+  if(cap > sizeof(c->tx)) {
+    cap = sizeof(c->tx);
+  }
+  size_t n = mzmtp_socket_peer_output(c->sock, c->peer, iov, IOV_MAX);
+  for(size_t i = 0; i < n && k < cap; i++) {
+    size_t m = iov[i].len < cap - k ? iov[i].len : cap - k;
+    memcpy(c->tx + k, iov[i].base, m);
+    k += m;
+  }
+  if(k > 0) {
+    mzmtp_socket_peer_output_done(c->sock, c->peer, k);
+    c->tx_len = (uint16_t)k;
+    uip_send(c->tx, (int)k);
+  }
+}
+/*---------------------------------------------------------------------------*/
+/* Is it time to send our FIN? */
+static bool
+close_due(const struct conn *c)
+{
+  if(c->sock == NULL || (c->flags & CF_CLOSE)) {
+    return true;
+  }
+  if(c->flags & CF_FATAL) {
+    return !mzmtp_socket_peer_has_output(c->sock, c->peer);
+  }
+  return false;
+}
+/*---------------------------------------------------------------------------*/
+static void
+start_session(struct conn *c, uint32_t now)
+{
+  mzmtp_status_t st = mzmtp_socket_peer_start(c->sock, c->peer, now);
+  if(st != MZMTP_OK) {
+    LOG_WARN("peer %d: start failed: %s\n", c->peer, mzmtp_status_str(st));
+    c->flags |= CF_CLOSE;
+    c->why = st;
+    return;
+  }
+  c->flags |= CF_STARTED;
+}
+/*---------------------------------------------------------------------------*/
+/* An incoming connection reached ESTABLISHED on a port we listen on. */
+static struct conn *
+accept_conn(uint32_t now)
+{
+  struct endpoint *e = NULL;
+  struct conn *c;
+  int p;
+  for(int i = 0; i < MZMTP_CONTIKI_CONF_MAX_ENDPOINTS; i++) {
+    if(port.ep[i].kind == EP_BIND && port.ep[i].state != EP_STOPPED &&
+       UIP_HTONS(port.ep[i].port) == uip_conn->lport) {
+      e = &port.ep[i];
+      break;
+    }
+  }
+  if(e == NULL) {
+    return NULL;
+  }
+  c = conn_alloc();
+  if(c == NULL) {
+    LOG_WARN("connection refused: all %d connections in use\n", MZMTP_CONTIKI_CONF_MAX_CONNS);
+    port.stats.refused++;
+    return NULL;
+  }
+  if(mzmtp_socket_peer_open(e->sock, false, &p) != MZMTP_OK) {
+    LOG_WARN("connection refused: no free peer slot\n");
+    c->flags = 0;
+    port.stats.refused++;
+    return NULL;
+  }
+  c->sock = e->sock;
+  c->peer = (int8_t)p;
+  c->uc = uip_conn;
+  tcp_markconn(uip_conn, c);
+  port.stats.accepted++;
+  LOG_INFO("peer %d accepted\n", p);
+  mzmtp_socket_notify(c->sock, MZMTP_EV_ACCEPTED, p, MZMTP_OK);
+  start_session(c, now);
+  return c;
+}
+/*---------------------------------------------------------------------------*/
+/* uIP calls this (through tcpip_event) for every connection of ours. */
+static void
+appcall(void *state)
+{
+  struct conn *c = state;
+  uint32_t now = mzmtp_contiki_now_ms();
+
+  if(uip_connected()) {
+    if(c == NULL) {
+      c = accept_conn(now);
+      if(c == NULL) {
+        uip_abort(); /* refused: the client sees a reset right after its connect */
+        return;
+      }
+    } else if(c->uc == uip_conn && c->sock != NULL && c->ep != NO_INDEX) {
+      struct endpoint *e = &port.ep[c->ep];
+      e->state = EP_UP;
+      e->backoff_ms = port.ivl_ms < 0 ? 0u : (uint32_t)port.ivl_ms;
+      LOG_INFO("peer %d connected\n", c->peer);
+      mzmtp_socket_notify(c->sock, MZMTP_EV_CONNECTED, c->peer, MZMTP_OK);
+      start_session(c, now);
+    }
+  }
+  if(c == NULL || c->uc != uip_conn) {
+    return; /* a connection we have let go of, finishing its close in uIP */
+  }
+  if(uip_aborted() || uip_timedout()) {
+    conn_end(c, MZMTP_ERR_CLOSED, now);
+    return;
+  }
+  if(uip_newdata() && !input(c, uip_appdata, uip_datalen(), now)) {
+    uip_abort();
+    tcp_markconn(uip_conn, NULL);
+    c->why = MZMTP_ERR_PROTOCOL;
+    c->stage_len = 0;
+    conn_end(c, MZMTP_ERR_PROTOCOL, now);
+    return;
+  }
+  if(uip_closed()) {
+    /* The peer's FIN; uIP answers with ours. */
+    tcp_markconn(uip_conn, NULL);
+    conn_end(c, MZMTP_ERR_CLOSED, now);
+    return;
+  }
+  c->flags &= (uint8_t)~CF_POLL;
+  if(uip_rexmit()) {
+    uip_send(c->tx, c->tx_len);
+  } else if(!uip_outstanding(uip_conn)) {
+    c->tx_len = 0;
+    if(close_due(c)) {
+      uip_close();
+      tcp_markconn(uip_conn, NULL);
+      c->stage_len = 0;
+      conn_end(c, MZMTP_ERR_CLOSED, now);
+      return;
+    }
+    output(c);
+  }
+  /* Input flow control: the window stays shut while a tail is staged. */
+  if(c->stage_len > 0) {
+    uip_stop();
+  } else if(uip_stopped(uip_conn)) {
+    uip_restart();
+    port.stats.resumes++;
+  }
+  process_poll(&mzmtp_contiki_process);
+}
+/*---------------------------------------------------------------------------*/
+static void
+connect_attempt(struct endpoint *e, uint32_t now)
+{
+  struct conn *c = conn_alloc();
+  if(c == NULL) {
+    schedule_retry(e, now, true);
+    return;
+  }
+  c->sock = e->sock;
+  c->peer = e->peer;
+  c->ep = (int8_t)(e - port.ep);
+  /* We run in mzmtp_contiki_process, so uIP reports this connection to us. */
+  c->uc = tcp_connect(&e->addr, UIP_HTONS(e->port), c);
+  if(c->uc == NULL) {
+    c->flags = 0;
+    schedule_retry(e, now, true);
+    return;
+  }
+  e->state = EP_CONNECTING;
+}
+/*---------------------------------------------------------------------------*/
+static bool
+wants_appcall(const struct conn *c)
+{
+  if(c->uc == NULL || (c->uc->tcpstateflags & UIP_TS_MASK) != UIP_ESTABLISHED ||
+     uip_outstanding(c->uc)) {
+    return false; /* not up yet, or the ACK of what is in flight will call us */
+  }
+  if(c->sock == NULL || (c->flags & (CF_FATAL | CF_CLOSE))) {
+    return true;
+  }
+  if(c->stage_len == 0 && uip_stopped(c->uc)) {
+    return true; /* reopen the window */
+  }
+  return (c->flags & CF_STARTED) && mzmtp_socket_peer_has_output(c->sock, c->peer);
+}
+/*---------------------------------------------------------------------------*/
+/* Engine timers: heartbeats, handshake timeout; dead peers are closed. */
+static void
+run_tick(struct sockent *s, uint32_t now)
+{
+  mzmtp_peermask_t dead = 0;
+  mzmtp_socket_tick(s->sock, now, &dead);
+  for(int p = 0; p < MZMTP_CONF_MAX_PEERS; p++) {
+    if(!(dead & ((mzmtp_peermask_t)1 << p))) {
+      continue;
+    }
+    mzmtp_status_t why = mzmtp_socket_peer_status(s->sock, p);
+    struct conn *c = conn_of_peer(s->sock, p);
+    if(why == MZMTP_OK) {
+      why = MZMTP_ERR_TIMEOUT;
+    }
+    LOG_INFO("peer %d: %s\n", p, mzmtp_status_str(why));
+    mzmtp_socket_peer_stop(s->sock, p, why);
+    if(c != NULL) {
+      c->flags &= (uint8_t)~CF_STARTED;
+      c->flags |= CF_CLOSE;
+      c->why = why;
+      c->stage_len = 0;
+      if(c->uc == NULL) {
+        conn_finish(c, now);
+      }
+    }
+  }
+}
+/*---------------------------------------------------------------------------*/
+/* A closing socket lets go once flushed or when its linger time is up. */
+static void
+close_progress(struct sockent *s, uint32_t now)
+{
+  mzmtp_socket_t *sock = s->sock;
+  if(!mzmtp_socket_flushed(sock) && (s->linger_ms < 0 || !is_due(now, s->linger_at))) {
+    return;
+  }
+  for(int i = 0; i < MZMTP_CONTIKI_CONF_MAX_CONNS; i++) {
+    struct conn *c = &port.conn[i];
+    if(!(c->flags & CF_USED) || c->sock != sock) {
+      continue;
+    }
+    if(c->flags & CF_STARTED) {
+      mzmtp_socket_peer_stop(sock, c->peer, MZMTP_ERR_CLOSED);
+    }
+    c->stage_len = 0;
+    c->sock = NULL; /* orphan: FIN at its next application call, then freed */
+    c->ep = NO_INDEX;
+    c->flags = (uint8_t)((c->flags & (CF_USED | CF_POLL)) | CF_CLOSE);
+    if(c->uc == NULL) {
+      c->flags = 0;
+    }
+  }
+  for(int i = 0; i < MZMTP_CONTIKI_CONF_MAX_ENDPOINTS; i++) {
+    struct endpoint *e = &port.ep[i];
+    if(e->sock != sock) {
+      continue;
+    }
+    if(e->kind == EP_CONNECT) {
+      mzmtp_socket_peer_release(sock, e->peer);
+    }
+    memset(e, 0, sizeof(*e));
+  }
+  memset(s, 0, sizeof(*s));
+  LOG_INFO("socket closed\n");
+  mzmtp_socket_notify(sock, MZMTP_EV_CLOSED, -1, MZMTP_OK);
+}
+/*---------------------------------------------------------------------------*/
+static void
+notify_ready(struct sockent *s)
+{
+  unsigned ev = mzmtp_socket_poll(s->sock);
+  unsigned rep = 0;
+  if((ev & MZMTP_POLLIN) && !s->in_told) {
+    rep |= MZMTP_POLLIN;
+  }
+  if((ev & MZMTP_POLLOUT) && !(s->last & MZMTP_POLLOUT)) {
+    rep |= MZMTP_POLLOUT;
+  }
+  if(rep == 0) {
+    s->last = (uint8_t)ev;
+    return;
+  }
+  if(s->app != NULL &&
+     process_post(s->app, mzmtp_contiki_event, s->sock) != PROCESS_ERR_OK) {
+    port.post_failed = 1; /* event queue full: try again at the next tick */
+    return;
+  }
+  s->last = (uint8_t)ev;
+  if(rep & MZMTP_POLLIN) {
+    s->in_told = 1;
+  }
+  if(s->fn != NULL) {
+    s->fn(s->sock, rep, s->ctx);
+  }
+}
+/*---------------------------------------------------------------------------*/
+static void
+arm_timer(uint32_t now)
+{
+  uint32_t wait = port.post_failed ? 0u : UINT32_MAX;
+  for(int i = 0; i < MZMTP_CONTIKI_CONF_MAX_SOCKETS; i++) {
+    struct sockent *s = &port.sock[i];
+    if(s->sock == NULL) {
+      continue;
+    }
+    uint32_t t = mzmtp_socket_next_timeout(s->sock, now);
+    if(t < wait) {
+      wait = t;
+    }
+    if(s->closing && s->linger_ms >= 0 && until(now, s->linger_at) < wait) {
+      wait = until(now, s->linger_at);
+    }
+  }
+  for(int i = 0; i < MZMTP_CONTIKI_CONF_MAX_ENDPOINTS; i++) {
+    struct endpoint *e = &port.ep[i];
+    if(e->kind == EP_CONNECT && e->state == EP_WAIT && until(now, e->retry_at) < wait) {
+      wait = until(now, e->retry_at);
+    }
+  }
+  if(wait == UINT32_MAX) {
+    etimer_stop(&port.timer);
+    return;
+  }
+  if(wait > 3600000u) {
+    wait = 3600000u;
+  }
+  clock_time_t ticks = (clock_time_t)(((uint64_t)wait * CLOCK_SECOND + 999u) / 1000u);
+  etimer_set(&port.timer, ticks > 0 ? ticks : 1);
+}
+/*---------------------------------------------------------------------------*/
+/* Everything outside uIP's callbacks: staged input, output requests, timers, closes,
+ * reconnects and readiness. Runs in mzmtp_contiki_process only. */
+static void
+service(void)
+{
+  uint32_t now = mzmtp_contiki_now_ms();
+  port.post_failed = 0;
+
+  for(int i = 0; i < MZMTP_CONTIKI_CONF_MAX_CONNS; i++) {
+    struct conn *c = &port.conn[i];
+    if(!(c->flags & CF_USED)) {
+      continue;
+    }
+    if(c->stage_len > 0) {
+      size_t k = feed(c, c->stage + c->stage_off, c->stage_len, now);
+      c->stage_off = (uint16_t)(c->stage_off + k);
+      c->stage_len = (uint16_t)(c->stage_len - k);
+      if(c->stage_len == 0) {
+        c->stage_off = 0;
+      }
+    }
+    if((c->flags & CF_GONE) && c->stage_len == 0) {
+      conn_finish(c, now);
+      continue;
+    }
+    if(!(c->flags & CF_POLL) && wants_appcall(c)) {
+      c->flags |= CF_POLL;
+      tcpip_poll_tcp(c->uc);
+    }
+  }
+  for(int i = 0; i < MZMTP_CONTIKI_CONF_MAX_SOCKETS; i++) {
+    struct sockent *s = &port.sock[i];
+    if(s->sock != NULL && mzmtp_socket_next_timeout(s->sock, now) == 0) {
+      run_tick(s, now);
+    }
+    if(s->sock != NULL && s->closing) {
+      close_progress(s, now);
+    }
+  }
+  for(int i = 0; i < MZMTP_CONTIKI_CONF_MAX_ENDPOINTS; i++) {
+    struct endpoint *e = &port.ep[i];
+    if(e->kind == EP_CONNECT && e->state == EP_WAIT && is_due(now, e->retry_at)) {
+      connect_attempt(e, now);
+    }
+  }
+  for(int i = 0; i < MZMTP_CONTIKI_CONF_MAX_SOCKETS; i++) {
+    if(port.sock[i].sock != NULL && !port.sock[i].closing) {
+      notify_ready(&port.sock[i]);
+    }
+  }
+  arm_timer(mzmtp_contiki_now_ms());
+}
+/*---------------------------------------------------------------------------*/
+PROCESS_THREAD(mzmtp_contiki_process, ev, data)
+{
+  PROCESS_POLLHANDLER(service());
+  PROCESS_BEGIN();
+  while(1) {
+    PROCESS_WAIT_EVENT();
+    if(ev == tcpip_event) {
+      appcall(data);
+    } else if(ev == PROCESS_EVENT_TIMER && data == &port.timer) {
+      service();
+    }
+  }
+  PROCESS_END();
+}
+/*---------------------------------------------------------------------------*/
+/*                                public API                                 */
+/*---------------------------------------------------------------------------*/
+void
+mzmtp_contiki_init(void)
+{
+  if(port.started) {
+    return;
+  }
+  memset(&port, 0, sizeof(port));
+  port.started = 1;
+  port.ivl_ms = MZMTP_CONTIKI_CONF_RECONNECT_IVL_MS;
+  port.ivl_max_ms = MZMTP_CONTIKI_CONF_RECONNECT_IVL_MAX_MS;
+  port.last_tick = clock_time();
+  port.next_ephemeral = 49152u;
+  mzmtp_contiki_event = process_alloc_event();
+  process_start(&mzmtp_contiki_process, NULL);
+}
+/*---------------------------------------------------------------------------*/
+mzmtp_status_t
+mzmtp_contiki_attach(mzmtp_socket_t *sock, struct process *app, mzmtp_contiki_ready_fn fn,
+                     void *ctx)
+{
+  struct sockent *s;
+  if(sock == NULL) {
+    return MZMTP_ERR_INVALID;
+  }
+  mzmtp_contiki_init();
+  s = add_sock(sock, app);
+  if(s == NULL) {
+    return MZMTP_ERR_LIMIT;
+  }
+  if(s->closing) {
+    return MZMTP_ERR_STATE;
+  }
+  s->app = app;
+  s->fn = fn;
+  s->ctx = ctx;
+  s->in_told = 0;
+  process_poll(&mzmtp_contiki_process);
+  return MZMTP_OK;
+}
+/*---------------------------------------------------------------------------*/
+/*
+ * "tcp://[addr]:port", "tcp://*:port" (bind only). Port "*" or 0 only for bind.
+ * @return MZMTP_OK or MZMTP_ERR_INVALID.
+ */
+static mzmtp_status_t
+parse_endpoint(const char *endpoint, bool bind, uip_ipaddr_t *addr, uint16_t *port_out)
+{
+  const char *h, *p;
+  unsigned long num = 0;
+  size_t digits = 0;
+
+  if(endpoint == NULL || strncmp(endpoint, "tcp://", 6) != 0) {
+    return MZMTP_ERR_INVALID;
+  }
+  h = endpoint + 6;
+  memset(addr, 0, sizeof(*addr));
+  if(h[0] == '[') {
+    const char *close = strchr(h, ']');
+    char buf[48];
+    size_t n;
+    if(close == NULL) {
+      return MZMTP_ERR_INVALID;
+    }
+    n = (size_t)(close - h - 1);
+    if(n == 0 || n >= sizeof(buf)) {
+      return MZMTP_ERR_INVALID;
+    }
+    memcpy(buf, h + 1, n);
+    buf[n] = '\0';
+    if(strcmp(buf, "::") != 0 && !uiplib_ip6addrconv(buf, addr)) {
+      return MZMTP_ERR_INVALID;
+    }
+    p = close + 1;
+  } else if(h[0] == '*' && bind) {
+    p = h + 1;
+  } else {
+    return MZMTP_ERR_INVALID; /* no names, no IPv4 */
+  }
+  if(!bind && uip_is_addr_unspecified(addr)) {
+    return MZMTP_ERR_INVALID;
+  }
+  if(*p++ != ':') {
+    return MZMTP_ERR_INVALID;
+  }
+  if(bind && strcmp(p, "*") == 0) {
+    *port_out = 0;
+    return MZMTP_OK;
+  }
+  for(; p[digits] >= '0' && p[digits] <= '9'; digits++) {
+    num = num * 10u + (unsigned long)(p[digits] - '0');
+    if(digits >= 5) {
+      return MZMTP_ERR_INVALID;
+    }
+  }
+  if(digits == 0 || p[digits] != '\0' || num > 65535u || (!bind && num == 0)) {
+    return MZMTP_ERR_INVALID;
+  }
+  *port_out = (uint16_t)num;
+  return MZMTP_OK;
+}
+/*---------------------------------------------------------------------------*/
+static bool
+port_bound(uint16_t p)
+{
+  for(int i = 0; i < MZMTP_CONTIKI_CONF_MAX_ENDPOINTS; i++) {
+    if(port.ep[i].kind == EP_BIND && port.ep[i].port == p) {
+      return true;
+    }
+  }
+  return false;
+}
+/*---------------------------------------------------------------------------*/
+static struct endpoint *
+free_endpoint(void)
+{
+  for(int i = 0; i < MZMTP_CONTIKI_CONF_MAX_ENDPOINTS; i++) {
+    if(port.ep[i].kind == EP_FREE) {
+      return &port.ep[i];
+    }
+  }
+  return NULL;
+}
+/*---------------------------------------------------------------------------*/
+mzmtp_status_t
+mzmtp_contiki_bind(mzmtp_socket_t *sock, const char *endpoint, uint16_t *port_out)
+{
+  uip_ipaddr_t addr;
+  uint16_t p;
+  struct endpoint *e;
+  struct sockent *s;
+
+  if(sock == NULL || parse_endpoint(endpoint, true, &addr, &p) != MZMTP_OK) {
+    return MZMTP_ERR_INVALID;
+  }
+  mzmtp_contiki_init();
+  s = find_sock(sock);
+  if(s != NULL && s->closing) {
+    return MZMTP_ERR_STATE;
+  }
+  if(p == 0) {
+    for(unsigned tries = 0; tries < 16384u && (p == 0 || port_bound(p)); tries++) {
+      p = port.next_ephemeral++;
+      if(port.next_ephemeral == 0) {
+        port.next_ephemeral = 49152u;
+      }
+    }
+  }
+  if(port_bound(p)) {
+    return MZMTP_ERR_CLOSED;
+  }
+  e = free_endpoint();
+  if(e == NULL || (s == NULL && (s = add_sock(sock, PROCESS_CURRENT())) == NULL)) {
+    return MZMTP_ERR_LIMIT;
+  }
+  memset(e, 0, sizeof(*e));
+  e->sock = sock;
+  e->kind = EP_BIND;
+  e->state = EP_UP;
+  e->peer = NO_INDEX;
+  e->port = p;
+  PROCESS_CONTEXT_BEGIN(&mzmtp_contiki_process);
+  tcp_listen(UIP_HTONS(p));
+  PROCESS_CONTEXT_END(&mzmtp_contiki_process);
+  LOG_INFO("listening on port %u\n", p);
+  if(port_out != NULL) {
+    *port_out = p;
+  }
+  return MZMTP_OK;
+}
+/*---------------------------------------------------------------------------*/
+mzmtp_status_t
+mzmtp_contiki_connect(mzmtp_socket_t *sock, const char *endpoint)
+{
+  uip_ipaddr_t addr;
+  uint16_t p;
+  struct endpoint *e;
+  struct sockent *s;
+  int peer;
+  mzmtp_status_t st;
+
+  if(sock == NULL || parse_endpoint(endpoint, false, &addr, &p) != MZMTP_OK) {
+    return MZMTP_ERR_INVALID;
+  }
+  mzmtp_contiki_init();
+  s = find_sock(sock);
+  if(s != NULL && s->closing) {
+    return MZMTP_ERR_STATE;
+  }
+  e = free_endpoint();
+  if(e == NULL || (s == NULL && (s = add_sock(sock, PROCESS_CURRENT())) == NULL)) {
+    return MZMTP_ERR_LIMIT;
+  }
+  st = mzmtp_socket_peer_open(sock, true, &peer);
+  if(st != MZMTP_OK) {
+    return st;
+  }
+  memset(e, 0, sizeof(*e));
+  e->sock = sock;
+  e->kind = EP_CONNECT;
+  e->state = EP_WAIT;
+  e->peer = (int8_t)peer;
+  e->port = p;
+  e->addr = addr;
+  e->backoff_ms = port.ivl_ms < 0 ? 0u : (uint32_t)port.ivl_ms;
+  e->retry_at = mzmtp_contiki_now_ms(); /* first attempt at once, from the port's process */
+  process_poll(&mzmtp_contiki_process);
+  return MZMTP_OK;
+}
+/*---------------------------------------------------------------------------*/
+void
+mzmtp_contiki_set_reconnect(int32_t ivl_ms, int32_t ivl_max_ms)
+{
+  mzmtp_contiki_init();
+  port.ivl_ms = ivl_ms < 0 ? -1 : ivl_ms;
+  port.ivl_max_ms = ivl_max_ms;
+}
+/*---------------------------------------------------------------------------*/
+void
+mzmtp_contiki_kick(mzmtp_socket_t *sock)
+{
+  struct sockent *s = find_sock(sock);
+  if(s != NULL) {
+    s->in_told = 0;
+  }
+  if(port.started) {
+    process_poll(&mzmtp_contiki_process);
+  }
+}
+/*---------------------------------------------------------------------------*/
+mzmtp_status_t
+mzmtp_contiki_send(mzmtp_socket_t *sock, const void *data, size_t len, bool more)
+{
+  mzmtp_status_t st = mzmtp_socket_send(sock, data, len, more);
+  mzmtp_contiki_kick(sock);
+  return st;
+}
+/*---------------------------------------------------------------------------*/
+mzmtp_status_t
+mzmtp_contiki_recv(mzmtp_socket_t *sock, void *buf, size_t cap, size_t *len, unsigned *flags)
+{
+  mzmtp_status_t st = mzmtp_socket_recv(sock, buf, cap, len, flags);
+  mzmtp_contiki_kick(sock);
+  return st;
+}
+/*---------------------------------------------------------------------------*/
+mzmtp_status_t
+mzmtp_contiki_subscribe(mzmtp_socket_t *sock, const void *topic, size_t len)
+{
+  mzmtp_status_t st = mzmtp_socket_subscribe(sock, topic, len);
+  mzmtp_contiki_kick(sock);
+  return st;
+}
+/*---------------------------------------------------------------------------*/
+mzmtp_status_t
+mzmtp_contiki_unsubscribe(mzmtp_socket_t *sock, const void *topic, size_t len)
+{
+  mzmtp_status_t st = mzmtp_socket_unsubscribe(sock, topic, len);
+  mzmtp_contiki_kick(sock);
+  return st;
+}
+/*---------------------------------------------------------------------------*/
+mzmtp_status_t
+mzmtp_contiki_close(mzmtp_socket_t *sock, int32_t linger_ms)
+{
+  struct sockent *s = find_sock(sock);
+  if(s == NULL) {
+    return MZMTP_ERR_INVALID;
+  }
+  mzmtp_socket_close(sock);
+  if(!s->closing) {
+    s->closing = 1;
+    s->linger_ms = linger_ms < 0 ? -1 : linger_ms;
+    s->linger_at = mzmtp_contiki_now_ms() + (uint32_t)(linger_ms < 0 ? 0 : linger_ms);
+    /* No new connections: stop listening and connecting now. */
+    for(int i = 0; i < MZMTP_CONTIKI_CONF_MAX_ENDPOINTS; i++) {
+      struct endpoint *e = &port.ep[i];
+      if(e->sock != sock) {
+        continue;
+      }
+      if(e->kind == EP_BIND && e->state != EP_STOPPED) {
+        PROCESS_CONTEXT_BEGIN(&mzmtp_contiki_process);
+        tcp_unlisten(UIP_HTONS(e->port));
+        PROCESS_CONTEXT_END(&mzmtp_contiki_process);
+      }
+      if(e->state == EP_WAIT || e->kind == EP_BIND) {
+        e->state = EP_STOPPED;
+      }
+    }
+  }
+  process_poll(&mzmtp_contiki_process);
+  return MZMTP_OK;
+}
+/*---------------------------------------------------------------------------*/
+bool
+mzmtp_contiki_closed(const mzmtp_socket_t *sock)
+{
+  return find_sock(sock) == NULL;
+}
+/*---------------------------------------------------------------------------*/
+void
+mzmtp_contiki_get_stats(mzmtp_contiki_stats_t *out)
+{
+  if(out != NULL) {
+    *out = port.stats;
+  }
+}
+/*---------------------------------------------------------------------------*/

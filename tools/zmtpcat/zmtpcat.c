@@ -1,0 +1,632 @@
+/*
+ * zmtpcat: a command-line ZeroMQ peer built on microzmtp and its POSIX port.
+ *
+ *   zmtpcat TYPE (-b ENDPOINT | -c ENDPOINT)... [options]
+ *
+ * One stdin line is one message, its frames separated by TAB (or -d STR); received
+ * messages are printed the same way, one per line. Heap is fine here: this is a tool, the
+ * library underneath still allocates nothing.
+ *
+ * Exit status: 0 done, 1 runtime error, 2 usage error, 3 timeout.
+ */
+#include "mzmtp_posix.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define EXIT_RUNTIME 1
+#define EXIT_USAGE 2
+#define EXIT_TIMEOUT 3
+
+/* Big buffers: 1 MiB+ messages must go through. The send ring holds whole encoded
+ * messages; received frames larger than a peer's buffer stream through in pieces. */
+#define SEND_RING_BYTES (8u << 20)
+#define RECV_PEER_BYTES (64u << 10)
+MZMTP_SOCKET_MEM_DEFINE(cat_mem, SEND_RING_BYTES, RECV_PEER_BYTES);
+
+static mzmtp_socket_t cat_sock;
+static mzmtp_posix_t cat_io;
+static volatile sig_atomic_t cat_signal; /* SIGINT/SIGTERM received: close and leave */
+
+static void on_signal(int sig) { cat_signal = sig; }
+
+enum { ROLE_SEND = 1, ROLE_RECV = 2, ROLE_STDIN = 4 };
+
+static const struct {
+    const char *name;
+    int type;
+    unsigned roles;
+} types[] = {
+    {"pub", MZMTP_PUB, ROLE_SEND | ROLE_STDIN},
+    {"sub", MZMTP_SUB, ROLE_RECV},
+    {"xpub", MZMTP_XPUB, ROLE_SEND | ROLE_RECV | ROLE_STDIN},
+    {"xsub", MZMTP_XSUB, ROLE_SEND | ROLE_RECV | ROLE_STDIN},
+    {"push", MZMTP_PUSH, ROLE_SEND | ROLE_STDIN},
+    {"pull", MZMTP_PULL, ROLE_RECV},
+    {"req", MZMTP_REQ, ROLE_SEND | ROLE_RECV | ROLE_STDIN},
+    {"rep", MZMTP_REP, ROLE_SEND | ROLE_RECV},
+    {"dealer", MZMTP_DEALER, ROLE_SEND | ROLE_RECV | ROLE_STDIN},
+    {"router", MZMTP_ROUTER, ROLE_SEND | ROLE_RECV | ROLE_STDIN},
+    {"pair", MZMTP_PAIR, ROLE_SEND | ROLE_RECV | ROLE_STDIN},
+};
+
+/* ------------------------------------ options ------------------------------------------ */
+
+typedef struct options {
+    int type;
+    const char *type_name;
+    unsigned roles;
+    const char **endpoints; /* argv strings */
+    bool *is_bind;
+    size_t n_endpoints;
+    const char **topics;
+    size_t n_topics;
+    const char *delim;
+    size_t delim_len;
+    bool hex, verbose, print_endpoint;
+    const char *reply;
+    const char *identity;     /* --identity: routing id sent in READY */
+    unsigned long count;      /* -n; 0 = no limit */
+    long timeout_ms;          /* --timeout; -1 = none */
+    long linger_ms;           /* --linger */
+    unsigned long wait_peers; /* --wait-peers */
+    bool has_sndhwm, has_rcvhwm, has_maxmsgsize;
+    uint32_t sndhwm, rcvhwm, hb_ivl, hb_timeout, hb_ttl;
+    uint64_t maxmsgsize;
+} options_t;
+
+static void usage(FILE *out)
+{
+    fputs("usage: zmtpcat TYPE (-b ENDPOINT | -c ENDPOINT)... [options]\n"
+          "TYPE: pub sub xpub xsub push pull req rep dealer router pair\n"
+          "  -b ENDPOINT           bind (tcp://IP:PORT, tcp://*:PORT, PORT 0 = any; ipc://PATH)\n"
+          "  -c ENDPOINT           connect (tcp://HOST:PORT, ipc://PATH); repeatable\n"
+          "  -d STR                frame delimiter within a line (default TAB)\n"
+          "  --hex                 read and write every frame as lowercase hex\n"
+          "  -s TOPIC              subscribe (sub/xsub; repeatable; default everything)\n"
+          "  -n N                  exit 0 after receiving N messages\n"
+          "  --timeout MS          exit 3 when nothing was received for MS\n"
+          "  --linger MS           at stdin EOF, flush for at most MS (default 2000)\n"
+          "  --wait-peers N        send only once N peers are connected (pub/xpub: and\n"
+          "                        have subscribed)\n"
+          "  --reply TEXT          rep: answer every request with TEXT instead of echoing\n"
+          "  --sndhwm N, --rcvhwm N, --maxmsgsize N\n"
+          "  --heartbeat IVL_MS, --heartbeat-timeout MS, --heartbeat-ttl MS\n"
+          "  --identity ID\n"
+          "  --plain-user U --plain-pass P, --plain-server U:P\n"
+          "  --curve-server SECRET_Z85, --curve-allow PUBLIC_Z85,\n"
+          "  --curve-client SERVER_PUBLIC_Z85 [--curve-secret SECRET_Z85]\n"
+          "  --print-endpoint      print each bound endpoint to stderr as 'endpoint URL'\n"
+          "  -v                    print connection events to stderr\n"
+          "  --version, --help\n"
+          "One stdin line is one message (pub xpub xsub push req dealer router pair); at\n"
+          "stdin EOF a sender flushes and exits 0 (one that also receives first waits for -n N).\n"
+          "exit status: 0 done, 1 runtime error, 2 usage error, 3 timeout\n",
+          out);
+}
+
+static void die_usage(const char *fmt, const char *arg)
+{
+    fputs("zmtpcat: ", stderr);
+    fprintf(stderr, fmt, arg);
+    fputs("\ntry 'zmtpcat --help'\n", stderr);
+    exit(EXIT_USAGE);
+}
+
+static void die_runtime(const char *what, const char *detail)
+{
+    fprintf(stderr, "zmtpcat: %s: %s\n", what, detail);
+    exit(EXIT_RUNTIME);
+}
+
+static uint64_t parse_number(const char *opt, const char *s, uint64_t max)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (s[0] < '0' || s[0] > '9' || *end != '\0' || errno != 0 || v > max) {
+        die_usage("bad number for %s", opt);
+    }
+    return (uint64_t)v;
+}
+
+static void parse_args(int argc, char **argv, options_t *o)
+{
+    memset(o, 0, sizeof *o);
+    o->delim = "\t";
+    o->delim_len = 1;
+    o->timeout_ms = -1;
+    o->linger_ms = 2000;
+    o->endpoints = calloc((size_t)argc, sizeof *o->endpoints);
+    o->is_bind = calloc((size_t)argc, sizeof *o->is_bind);
+    o->topics = calloc((size_t)argc, sizeof *o->topics);
+    if (!o->endpoints || !o->is_bind || !o->topics) die_runtime("memory", strerror(errno));
+
+    const char *type_arg = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            usage(stdout);
+            exit(0);
+        }
+        if (strcmp(a, "--version") == 0) {
+            printf("zmtpcat (microzmtp) %s\n", MZMTP_VERSION_STRING);
+            exit(0);
+        }
+    }
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (a[0] != '-') {
+            if (type_arg != NULL) die_usage("unexpected argument '%s'", a);
+            type_arg = a;
+            continue;
+        }
+        /* Flags without a value. */
+        if (strcmp(a, "--hex") == 0) { o->hex = true; continue; }
+        if (strcmp(a, "-v") == 0) { o->verbose = true; continue; }
+        if (strcmp(a, "--print-endpoint") == 0) { o->print_endpoint = true; continue; }
+        /* Everything else takes a value. */
+        if (i + 1 >= argc) die_usage("%s needs a value", a);
+        const char *v = argv[++i];
+        if (strcmp(a, "-b") == 0 || strcmp(a, "-c") == 0) {
+            o->is_bind[o->n_endpoints] = a[1] == 'b';
+            o->endpoints[o->n_endpoints++] = v;
+        } else if (strcmp(a, "-d") == 0) {
+            if (v[0] == '\0' || strchr(v, '\n') != NULL) die_usage("bad delimiter for %s", a);
+            o->delim = v;
+            o->delim_len = strlen(v);
+        } else if (strcmp(a, "-s") == 0) {
+            o->topics[o->n_topics++] = v;
+        } else if (strcmp(a, "-n") == 0) {
+            o->count = (unsigned long)parse_number(a, v, ULONG_MAX);
+        } else if (strcmp(a, "--timeout") == 0) {
+            o->timeout_ms = (long)parse_number(a, v, INT_MAX);
+        } else if (strcmp(a, "--linger") == 0) {
+            o->linger_ms = (long)parse_number(a, v, INT_MAX);
+        } else if (strcmp(a, "--wait-peers") == 0) {
+            o->wait_peers = (unsigned long)parse_number(a, v, 1000000u);
+        } else if (strcmp(a, "--reply") == 0) {
+            o->reply = v;
+        } else if (strcmp(a, "--sndhwm") == 0) {
+            o->has_sndhwm = true;
+            o->sndhwm = (uint32_t)parse_number(a, v, UINT32_MAX);
+        } else if (strcmp(a, "--rcvhwm") == 0) {
+            o->has_rcvhwm = true;
+            o->rcvhwm = (uint32_t)parse_number(a, v, UINT32_MAX);
+        } else if (strcmp(a, "--maxmsgsize") == 0) {
+            o->has_maxmsgsize = true;
+            o->maxmsgsize = parse_number(a, v, UINT64_MAX);
+        } else if (strcmp(a, "--heartbeat") == 0) {
+            o->hb_ivl = (uint32_t)parse_number(a, v, UINT32_MAX);
+        } else if (strcmp(a, "--heartbeat-timeout") == 0) {
+            o->hb_timeout = (uint32_t)parse_number(a, v, UINT32_MAX);
+        } else if (strcmp(a, "--heartbeat-ttl") == 0) {
+            o->hb_ttl = (uint32_t)parse_number(a, v, 65500u);
+        } else if (strcmp(a, "--identity") == 0) {
+            o->identity = v;
+        } else if (strcmp(a, "--plain-user") == 0 || strcmp(a, "--plain-pass") == 0 ||
+                   strcmp(a, "--plain-server") == 0) {
+            die_usage("%s: the PLAIN mechanism is not supported by this release of microzmtp", a);
+        } else if (strcmp(a, "--curve-server") == 0 || strcmp(a, "--curve-allow") == 0 ||
+                   strcmp(a, "--curve-client") == 0 || strcmp(a, "--curve-secret") == 0) {
+            die_usage("%s: the CURVE mechanism is not supported by this release of microzmtp", a);
+        } else {
+            die_usage("unknown option '%s'", a);
+        }
+    }
+
+    if (type_arg == NULL) die_usage("%s", "missing socket TYPE");
+    for (size_t t = 0; t < sizeof types / sizeof types[0]; t++) {
+        if (strcmp(types[t].name, type_arg) == 0) {
+            o->type = types[t].type;
+            o->type_name = types[t].name;
+            o->roles = types[t].roles;
+        }
+    }
+    if (o->type_name == NULL) die_usage("unknown socket type '%s'", type_arg);
+    if (o->n_endpoints == 0) die_usage("%s", "need at least one -b or -c ENDPOINT");
+    if (o->n_topics > 0 && o->type != MZMTP_SUB && o->type != MZMTP_XSUB) {
+        die_usage("-s applies to sub and xsub, not %s", o->type_name);
+    }
+    if (o->reply != NULL && o->type != MZMTP_REP) die_usage("--reply applies to rep, not %s", o->type_name);
+    if (o->count > 0 && !(o->roles & ROLE_RECV)) die_usage("-n applies to receivers, not %s", o->type_name);
+}
+
+/* ----------------------------------- messages ------------------------------------------ */
+
+/* A message as frames over one byte buffer. */
+typedef struct message {
+    uint8_t *data;
+    size_t len, cap;
+    size_t *ends; /* ends[i]: offset one past frame i */
+    size_t frames, frames_cap;
+} message_t;
+
+static void *grow(void *p, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap) return p;
+    size_t c = *cap ? *cap : 64;
+    while (c < need) c *= 2;
+    void *q = realloc(p, c * elem);
+    if (q == NULL) die_runtime("memory", strerror(errno));
+    *cap = c;
+    return q;
+}
+
+static void msg_append(message_t *m, const void *bytes, size_t len)
+{
+    m->data = grow(m->data, &m->cap, m->len + len + 1, 1);
+    if (len) memcpy(m->data + m->len, bytes, len);
+    m->len += len;
+}
+
+static void msg_end_frame(message_t *m)
+{
+    m->ends = grow(m->ends, &m->frames_cap, m->frames + 1, sizeof *m->ends);
+    m->ends[m->frames++] = m->len;
+}
+
+static void msg_clear(message_t *m) { m->len = m->frames = 0; }
+
+static size_t frame_start(const message_t *m, size_t i) { return i ? m->ends[i - 1] : 0; }
+
+static int hex_val(int c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* Parse one input line into @p m: split on the delimiter, hex-decode if asked.
+ * @return false on bad hex. */
+static bool msg_from_line(const options_t *o, message_t *m, const char *line, size_t len)
+{
+    msg_clear(m);
+    size_t pos = 0;
+    for (size_t frame = 0;; frame++) {
+        const char *start = line + pos;
+        size_t flen = len - pos;
+        for (size_t k = pos; k + o->delim_len <= len; k++) {
+            if (memcmp(line + k, o->delim, o->delim_len) == 0) {
+                flen = k - pos;
+                break;
+            }
+        }
+        bool as_hex = o->hex || (o->type == MZMTP_ROUTER && frame == 0);
+        if (as_hex) {
+            if (flen % 2 != 0) return false;
+            m->data = grow(m->data, &m->cap, m->len + flen / 2 + 1, 1);
+            for (size_t k = 0; k < flen; k += 2) {
+                int hi = hex_val((unsigned char)start[k]), lo = hex_val((unsigned char)start[k + 1]);
+                if (hi < 0 || lo < 0) return false;
+                m->data[m->len++] = (uint8_t)(hi * 16 + lo);
+            }
+        } else {
+            msg_append(m, start, flen);
+        }
+        msg_end_frame(m);
+        pos += flen;
+        if (pos >= len) break;
+        pos += o->delim_len; /* a trailing delimiter makes a last, empty frame */
+        if (pos == len) {
+            msg_end_frame(m);
+            break;
+        }
+    }
+    return true;
+}
+
+static void print_message(const options_t *o, const message_t *m)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < m->frames; i++) {
+        if (i > 0) fwrite(o->delim, 1, o->delim_len, stdout);
+        const uint8_t *p = m->data + frame_start(m, i);
+        size_t n = m->ends[i] - frame_start(m, i);
+        if (o->hex || (o->type == MZMTP_ROUTER && i == 0)) {
+            for (size_t k = 0; k < n; k++) {
+                putchar(digits[p[k] >> 4]);
+                putchar(digits[p[k] & 15]);
+            }
+        } else {
+            fwrite(p, 1, n, stdout);
+        }
+    }
+    putchar('\n');
+    if (fflush(stdout) != 0) die_runtime("stdout", strerror(errno));
+}
+
+/* ------------------------------------ the loop ----------------------------------------- */
+
+static const char *event_name(mzmtp_socket_event_t ev)
+{
+    switch (ev) {
+    case MZMTP_EV_CONNECTED: return "connected";
+    case MZMTP_EV_ACCEPTED: return "accepted";
+    case MZMTP_EV_HANDSHAKE: return "handshake";
+    case MZMTP_EV_HANDSHAKE_FAILED: return "handshake-failed";
+    case MZMTP_EV_DISCONNECTED: return "disconnected";
+    case MZMTP_EV_CONNECT_RETRY: return "connect-retry";
+    case MZMTP_EV_CLOSED: return "closed";
+    }
+    return "event";
+}
+
+static void on_event(void *ctx, mzmtp_socket_t *sock, mzmtp_socket_event_t ev, int peer,
+                     mzmtp_status_t status)
+{
+    (void)ctx;
+    (void)sock;
+    fprintf(stderr, "zmtpcat: %s", event_name(ev));
+    if (peer >= 0) fprintf(stderr, " peer %d", peer);
+    if (status != MZMTP_OK) fprintf(stderr, " (%s)", mzmtp_status_str(status));
+    fputc('\n', stderr);
+    fflush(stderr);
+}
+
+static void set_u32(mzmtp_option_t opt, uint32_t v, const char *name)
+{
+    if (mzmtp_socket_setopt(&cat_sock, opt, &v, sizeof v) != MZMTP_OK) {
+        die_usage("bad value for %s", name);
+    }
+}
+
+static void setup_socket(const options_t *o)
+{
+    mzmtp_status_t st = mzmtp_socket_init(&cat_sock, o->type, &cat_mem);
+    if (st == MZMTP_ERR_NOT_SUPPORTED) {
+        die_usage("socket type '%s' is not supported by this release of microzmtp", o->type_name);
+    }
+    if (st != MZMTP_OK) die_runtime("socket", mzmtp_status_str(st));
+    if (o->verbose) mzmtp_socket_set_monitor(&cat_sock, on_event, NULL);
+    if (o->has_sndhwm) set_u32(MZMTP_OPT_SNDHWM, o->sndhwm, "--sndhwm");
+    if (o->has_rcvhwm) set_u32(MZMTP_OPT_RCVHWM, o->rcvhwm, "--rcvhwm");
+    if (o->hb_ivl) set_u32(MZMTP_OPT_HEARTBEAT_IVL, o->hb_ivl, "--heartbeat");
+    if (o->hb_timeout) set_u32(MZMTP_OPT_HEARTBEAT_TIMEOUT, o->hb_timeout, "--heartbeat-timeout");
+    if (o->hb_ttl) set_u32(MZMTP_OPT_HEARTBEAT_TTL, o->hb_ttl, "--heartbeat-ttl");
+    if (o->has_maxmsgsize &&
+        mzmtp_socket_setopt(&cat_sock, MZMTP_OPT_MAXMSGSIZE, &o->maxmsgsize, sizeof o->maxmsgsize) !=
+            MZMTP_OK) {
+        die_usage("bad value for %s", "--maxmsgsize");
+    }
+    if (o->identity != NULL &&
+        mzmtp_socket_setopt(&cat_sock, MZMTP_OPT_ROUTING_ID, o->identity, strlen(o->identity)) !=
+            MZMTP_OK) {
+        die_usage("bad value for %s (1..255 bytes, not starting with NUL)", "--identity");
+    }
+    if (o->type == MZMTP_ROUTER) { /* generated ids start at a random value, as libzmq's */
+        uint32_t seed = mzmtp_posix_now_ms() ^ ((uint32_t)getpid() << 12);
+        if (mzmtp_socket_setopt(&cat_sock, MZMTP_OPT_ROUTER_ID_SEED, &seed, sizeof seed) != MZMTP_OK) {
+            die_runtime("socket", "cannot seed routing ids");
+        }
+    }
+    if (o->type == MZMTP_SUB || o->type == MZMTP_XSUB) {
+        for (size_t i = 0; i < o->n_topics; i++) {
+            st = mzmtp_socket_subscribe(&cat_sock, o->topics[i], strlen(o->topics[i]));
+            if (st != MZMTP_OK) die_runtime("subscribe", mzmtp_status_str(st));
+        }
+        if (o->n_topics == 0 && o->type == MZMTP_SUB) {
+            st = mzmtp_socket_subscribe(&cat_sock, "", 0);
+            if (st != MZMTP_OK) die_runtime("subscribe", mzmtp_status_str(st));
+        }
+    }
+
+    mzmtp_posix_init(&cat_io);
+    for (size_t i = 0; i < o->n_endpoints; i++) {
+        char actual[MZMTP_POSIX_ENDPOINT_LEN];
+        char what[MZMTP_POSIX_ENDPOINT_LEN + 16];
+        snprintf(what, sizeof what, "%s %s", o->is_bind[i] ? "bind" : "connect", o->endpoints[i]);
+        if (o->is_bind[i]) {
+            errno = 0;
+            st = mzmtp_posix_bind(&cat_io, &cat_sock, o->endpoints[i], actual, sizeof actual);
+            if (st == MZMTP_ERR_INVALID) die_usage("bad endpoint '%s'", o->endpoints[i]);
+            if (st != MZMTP_OK) {
+                die_runtime(what, st == MZMTP_ERR_CLOSED && errno ? strerror(errno) : mzmtp_status_str(st));
+            }
+            if (o->print_endpoint) {
+                fprintf(stderr, "endpoint %s\n", actual);
+                fflush(stderr);
+            }
+        } else {
+            st = mzmtp_posix_connect(&cat_io, &cat_sock, o->endpoints[i]);
+            if (st == MZMTP_ERR_INVALID) die_usage("bad endpoint '%s'", o->endpoints[i]);
+            if (st != MZMTP_OK) die_runtime(what, mzmtp_status_str(st));
+        }
+    }
+}
+
+/* Send the frames of @p m from frame *next on. @return MZMTP_OK when all went out. */
+static mzmtp_status_t send_message(const message_t *m, size_t *next)
+{
+    while (*next < m->frames) {
+        size_t i = *next;
+        mzmtp_status_t st = mzmtp_socket_send(&cat_sock, m->data + frame_start(m, i),
+                                              m->ends[i] - frame_start(m, i), i + 1 < m->frames);
+        if (st != MZMTP_OK) return st;
+        (*next)++;
+    }
+    return MZMTP_OK;
+}
+
+static void finish(const options_t *o, int code)
+{
+    int32_t linger = (o->roles & ROLE_SEND) ? (int32_t)o->linger_ms : 0;
+    (void)mzmtp_posix_close(&cat_io, &cat_sock, linger);
+    exit(code);
+}
+
+int main(int argc, char **argv)
+{
+    options_t o;
+    parse_args(argc, argv, &o);
+    setup_socket(&o);
+
+    /* A signal interrupts poll() (no SA_RESTART), so the loop can close cleanly: peers see
+     * a FIN rather than a reset, and a bound ipc:// file is removed. */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    (void)sigaction(SIGINT, &sa, NULL);
+    (void)sigaction(SIGTERM, &sa, NULL);
+
+    bool stdin_open = (o.roles & ROLE_STDIN) != 0;
+    char *in = NULL; /* stdin bytes; in[in_off..in_off+in_len) are not yet sent */
+    size_t in_off = 0, in_len = 0, in_cap = 0, line_no = 0;
+    message_t out = {0}, rx = {0};
+    bool out_pending = false; /* out holds a message not yet fully sent */
+    size_t out_next = 0;
+    bool req_waiting = false; /* REQ: a request is out, its reply not in */
+    unsigned long received = 0;
+    uint32_t last_rx = mzmtp_posix_now_ms();
+    size_t rx_chunk = RECV_PEER_BYTES;
+    bool pub_like = o.type == MZMTP_PUB || o.type == MZMTP_XPUB;
+    uint32_t hwm = o.has_sndhwm ? o.sndhwm : MZMTP_CONF_SNDHWM;
+    size_t batch_max = hwm == 0 || hwm > 256 ? 256 : hwm; /* messages per batch */
+    size_t batch_left = 0, batch_bytes = 0;
+    bool peers_ok = false;
+
+    for (;;) {
+        /* Take every message that has arrived. */
+        /* REQ reads only while a request is out; REP only once its reply went. */
+        while (!(o.type == MZMTP_REP && out_pending) && !(o.type == MZMTP_REQ && !req_waiting)) {
+            rx.data = grow(rx.data, &rx.cap, rx.len + rx_chunk + 1, 1);
+            size_t n = 0;
+            unsigned flags = 0;
+            mzmtp_status_t st = mzmtp_socket_recv(&cat_sock, rx.data + rx.len, rx.cap - rx.len, &n, &flags);
+            if (st == MZMTP_AGAIN || st == MZMTP_ERR_NOT_SUPPORTED) break;
+            if (st == MZMTP_ERR_TRUNCATED) { /* its peer left mid-message: nothing to print */
+                msg_clear(&rx);
+                continue;
+            }
+            if (st != MZMTP_OK) die_runtime("recv", mzmtp_status_str(st));
+            rx.len += n;
+            if (flags & MZMTP_RECV_PARTIAL) continue;
+            msg_end_frame(&rx);
+            if (flags & MZMTP_RECV_MORE) continue;
+            print_message(&o, &rx);
+            received++;
+            last_rx = mzmtp_posix_now_ms();
+            if (o.type == MZMTP_REQ) req_waiting = false;
+            if (o.type == MZMTP_REP) { /* answer at once: echo, or --reply */
+                if (o.reply != NULL) {
+                    msg_clear(&out);
+                    msg_append(&out, o.reply, strlen(o.reply));
+                    msg_end_frame(&out);
+                } else {
+                    message_t t = out;
+                    out = rx;
+                    rx = t;
+                }
+                out_pending = true;
+                out_next = 0;
+            }
+            msg_clear(&rx);
+            if (o.count > 0 && received >= o.count && !out_pending) finish(&o, 0);
+        }
+
+        /* Send what is pending, then the next complete stdin lines. */
+        /* --wait-peers gates the first send only; peers that leave later just miss data. */
+        peers_ok = peers_ok || o.wait_peers == 0 ||
+                   (mzmtp_socket_peer_count(&cat_sock) >= o.wait_peers &&
+                    (!pub_like || mzmtp_socket_sub_peer_count(&cat_sock) >= o.wait_peers));
+        for (;;) {
+            if (!out_pending && peers_ok && !req_waiting && in_len > 0) {
+                char *line = in + in_off;
+                char *nl = memchr(line, '\n', in_len);
+                if (nl == NULL && stdin_open) break; /* the line is not complete yet */
+                size_t line_len = nl ? (size_t)(nl - line) : in_len;
+                line_no++;
+                if (!msg_from_line(&o, &out, line, line_len)) {
+                    char where[32];
+                    snprintf(where, sizeof where, "stdin line %zu", line_no);
+                    die_runtime(where, "bad hex");
+                }
+                size_t used = nl ? line_len + 1 : line_len;
+                in_off = in_len == used ? 0 : in_off + used;
+                in_len -= used;
+                out_pending = true;
+                out_next = 0;
+            }
+            if (!out_pending) break;
+            if (pub_like && out_next == 0 && batch_left == 0) {
+                /* PUB/XPUB drop at the HWM or a full ring instead of saying AGAIN (ZeroMQ
+                 * semantics), but a tool must not lose lines: queue a batch only once
+                 * everything before it was written, a batch below the HWM and the ring. */
+                if (!mzmtp_socket_flushed(&cat_sock)) break;
+                batch_left = batch_max;
+                batch_bytes = 0;
+            }
+            mzmtp_status_t st = send_message(&out, &out_next);
+            if (st == MZMTP_AGAIN) break; /* keep it; retry after the loop made room */
+            if (st != MZMTP_OK) die_runtime("send", mzmtp_status_str(st));
+            out_pending = false;
+            if (pub_like) {
+                batch_bytes += out.len;
+                batch_left = batch_bytes >= SEND_RING_BYTES / 4 ? 0 : batch_left - 1;
+            }
+            if (o.type == MZMTP_REQ) req_waiting = true;
+            if (o.type == MZMTP_REP && o.count > 0 && received >= o.count) finish(&o, 0);
+        }
+
+        /* Done? A sender at stdin EOF with nothing left; a receiver at its count. */
+        if ((o.roles & ROLE_STDIN) && !stdin_open && in_len == 0 && !out_pending && !req_waiting &&
+            !(o.count > 0 && received < o.count)) {
+            finish(&o, 0);
+        }
+
+        int timeout = -1;
+        uint32_t now = mzmtp_posix_now_ms();
+        bool timed = o.timeout_ms >= 0 && ((o.roles & ROLE_RECV) || !peers_ok);
+        if (timed) {
+            uint32_t idle = now - last_rx;
+            if (idle >= (uint32_t)o.timeout_ms) {
+                fprintf(stderr, "zmtpcat: timeout: nothing %s for %ld ms\n",
+                        (o.roles & ROLE_RECV) ? "received" : "to send to", o.timeout_ms);
+                finish(&o, EXIT_TIMEOUT);
+            }
+            timeout = (int)((uint32_t)o.timeout_ms - idle);
+        }
+
+        struct pollfd fds[MZMTP_POSIX_MAX_FDS + 1];
+        size_t n = mzmtp_posix_fds(&cat_io, fds, MZMTP_POSIX_MAX_FDS, &timeout);
+        size_t stdin_at = SIZE_MAX;
+        bool line_ready = in_len > 0 && memchr(in + in_off, '\n', in_len) != NULL;
+        if (stdin_open && !line_ready && !out_pending) {
+            stdin_at = n;
+            fds[n].fd = STDIN_FILENO;
+            fds[n].events = POLLIN;
+            fds[n].revents = 0;
+            n++;
+        }
+        if (cat_signal == 0 && poll(fds, (nfds_t)n, timeout) < 0) {
+            if (errno != EINTR) die_runtime("poll", strerror(errno));
+            n = 0;
+        }
+        if (cat_signal != 0) {
+            (void)mzmtp_posix_close(&cat_io, &cat_sock, 0);
+            exit(128 + (int)cat_signal);
+        }
+        mzmtp_posix_handle(&cat_io, fds, n);
+        if (stdin_at < n && fds[stdin_at].revents != 0) {
+            if (in_off > 0) { /* only a partial line is left: move it to the front */
+                memmove(in, in + in_off, in_len);
+                in_off = 0;
+            }
+            in = grow(in, &in_cap, in_len + 65536, 1);
+            ssize_t r = read(STDIN_FILENO, in + in_len, in_cap - in_len);
+            if (r > 0) {
+                in_len += (size_t)r;
+            } else if (r == 0 || (errno != EINTR && errno != EAGAIN)) {
+                stdin_open = false;
+            }
+        }
+    }
+}
