@@ -129,7 +129,8 @@ typedef enum mzmtp_conn_event_kind {
     MZMTP_CONN_EV_SUBSCRIBE, /**< data = topic (SUBSCRIBE, or 0x01-message from 3.0 peers). */
     MZMTP_CONN_EV_CANCEL,    /**< data = topic. */
     MZMTP_CONN_EV_MESSAGE,   /**< A data message is at the head: read it with
-                                  mzmtp_conn_read() or drop it with mzmtp_conn_skip(). */
+                                  mzmtp_conn_read() or drop it with mzmtp_conn_skip().
+                                  Reported once per message. */
     MZMTP_CONN_EV_ERROR      /**< Peer sent ERROR: data = reason. process() returns fatal. */
 } mzmtp_conn_event_kind_t;
 
@@ -166,6 +167,7 @@ typedef struct mzmtp_conn {
     bool pending_end; /* scanner jumped a streamed last frame; count it once it arrives */
     bool head_more;   /* MORE flag of the frame being read */
     bool head_frame;  /* the reader is inside a data frame (its header consumed) */
+    bool head_told;   /* EV_MESSAGE was returned for the head message */
     bool plan_rest;   /* last output() put a half-written message before commands */
     bool head_skip;   /* drop the rest of the head message */
     bool head_in_msg; /* part of the head message has been read */

@@ -243,6 +243,7 @@ static void msg_end(mzmtp_conn_t *c)
     scan_run(c);
     if (c->scan_msgs > 0) c->scan_msgs--;
     c->head_in_msg = false;
+    c->head_told = false;
     c->head_skip = false;
     c->head_more = false;
     c->streaming = false;
@@ -481,7 +482,17 @@ mzmtp_status_t mzmtp_conn_process(mzmtp_conn_t *conn, uint32_t now_ms, mzmtp_con
             continue;
         }
     message:
-        if (c->head_skip || !message_at_head(c)) return MZMTP_AGAIN;
+        if (c->head_skip || c->head_told) return MZMTP_AGAIN;
+        if (!message_at_head(c)) {
+            if (c->scan_err != MZMTP_OK && !c->pending_end) {
+                /* The head message is the broken one: it can never be delivered whole,
+                 * so fail now rather than wait for bytes that cannot help. */
+                mzmtp_status_t err = c->scan_err;
+                c->scan_err = MZMTP_OK;
+                return die(c, err, NULL);
+            }
+            return MZMTP_AGAIN;
+        }
         if ((c->socket_type == MZMTP_PUB || c->socket_type == MZMTP_XPUB) && !c->head_in_msg) {
             /* ZMTP 3.0 subscriptions, accepted from any peer as libzmq does (ZMTP-NOTES
              * H2, H3): a first frame starting with 0x01 subscribes, 0x00 cancels. */
@@ -499,6 +510,7 @@ mzmtp_status_t mzmtp_conn_process(mzmtp_conn_t *conn, uint32_t now_ms, mzmtp_con
             }
         }
         ev->kind = MZMTP_CONN_EV_MESSAGE;
+        c->head_told = true;
         return MZMTP_OK;
     }
 }
