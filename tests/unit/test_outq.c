@@ -1,0 +1,599 @@
+/*
+ * The send ring (mzmtp_outq_*): messages stored once and shared by pipes, HWM accounting,
+ * wrap-around, rollback of messages that do not fit, and rewinding a half-written message.
+ */
+#include "testutil.h"
+
+static mzmtp_outq_t q;
+/* Big enough for MZMTP_CONF_SEND_SLOTS one-byte messages plus the largest model ring. */
+static uint8_t ring[MZMTP_CONF_SEND_SLOTS * 3u + 8192u];
+
+/* Everything pipe @p p would write next, as one buffer (up to @p max vectors). */
+static size_t peek_all(unsigned p, uint8_t *out, size_t cap, bool one_message, size_t *nvec)
+{
+    mzmtp_iov_t iov[8];
+    size_t n = mzmtp_outq_peek(&q, p, iov, 8, one_message);
+    assert_true(n <= 8);
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++) {
+        assert_true(iov[i].len <= cap - total);
+        memcpy(out + total, iov[i].base, iov[i].len);
+        total += iov[i].len;
+    }
+    if (nvec) *nvec = n;
+    return total;
+}
+
+static void commit(mzmtp_peermask_t mask, const char *s)
+{
+    mzmtp_outq_begin(&q, mask);
+    TU_ASSERT_STATUS(mzmtp_outq_add_frame(&q, (const uint8_t *)s, strlen(s), false), MZMTP_OK);
+}
+
+static void commit_len(mzmtp_peermask_t mask, size_t len, uint8_t fill)
+{
+    static uint8_t body[4096];
+    memset(body, fill, len);
+    mzmtp_outq_begin(&q, mask);
+    TU_ASSERT_STATUS(mzmtp_outq_add_frame(&q, body, len, false), MZMTP_OK);
+}
+
+static void consume_all(unsigned p)
+{
+    mzmtp_iov_t iov[8];
+    for (int guard = 0; guard < 10000; guard++) {
+        size_t n = mzmtp_outq_peek(&q, p, iov, 8, false);
+        if (n == 0) return;
+        size_t total = 0;
+        for (size_t i = 0; i < n; i++) total += iov[i].len;
+        assert_true(total > 0);
+        mzmtp_outq_advance(&q, p, total);
+    }
+    fail_msg("pipe %u never drains", p);
+}
+
+static void setup_ring(size_t size, unsigned pipes)
+{
+    mzmtp_outq_init(&q, ring, size);
+    for (unsigned p = 0; p < pipes; p++) mzmtp_outq_pipe_attach(&q, p);
+}
+
+/* ------------------------------------------------------------------ encoding -------- */
+
+static void message_is_stored_as_zmtp_frames(void **state)
+{
+    setup_ring(256, 1);
+    mzmtp_outq_begin(&q, 1);
+    TU_ASSERT_STATUS(mzmtp_outq_add_frame(&q, (const uint8_t *)"A", 1, true), MZMTP_OK);
+    TU_ASSERT_STATUS(mzmtp_outq_add_frame(&q, NULL, 0, true), MZMTP_OK);
+    TU_ASSERT_STATUS(mzmtp_outq_add_frame(&q, (const uint8_t *)"tail", 4, false), MZMTP_OK);
+    uint8_t out[64];
+    size_t n = peek_all(0, out, sizeof out, true, NULL);
+    TU_ASSERT_HEX(out, n, "01 01 'A' | 01 00 | 00 04 'tail'");
+    assert_int_equal(mzmtp_outq_pipe_queued(&q, 0), 1);
+}
+
+static void frame_over_255_bytes_uses_the_long_header(void **state)
+{
+    setup_ring(1024, 1);
+    commit_len(1, 300, 'z');
+    uint8_t out[400];
+    size_t n = peek_all(0, out, sizeof out, true, NULL);
+    assert_int_equal(n, 9 + 300);
+    TU_ASSERT_HEX(out, 9, "02 00 00 00 00 00 00 01 2C");
+}
+
+static void message_is_invisible_until_its_last_frame(void **state)
+{
+    setup_ring(256, 1);
+    mzmtp_outq_begin(&q, 1);
+    TU_ASSERT_STATUS(mzmtp_outq_add_frame(&q, (const uint8_t *)"A", 1, true), MZMTP_OK);
+    mzmtp_iov_t iov[4];
+    assert_int_equal(mzmtp_outq_peek(&q, 0, iov, 4, false), 0);
+    assert_int_equal(mzmtp_outq_pipe_queued(&q, 0), 0);
+    TU_ASSERT_STATUS(mzmtp_outq_add_frame(&q, (const uint8_t *)"B", 1, false), MZMTP_OK);
+    assert_int_equal(mzmtp_outq_pipe_queued(&q, 0), 1);
+}
+
+/* ------------------------------------------------------------------ fan-out --------- */
+
+static void fan_out_to_three_pipes_stores_the_message_once(void **state)
+{
+    setup_ring(256, 3);
+    commit(0x7, "hello");
+    mzmtp_iov_t a[4], b[4], c[4];
+    assert_int_equal(mzmtp_outq_peek(&q, 0, a, 4, true), 1);
+    assert_int_equal(mzmtp_outq_peek(&q, 1, b, 4, true), 1);
+    assert_int_equal(mzmtp_outq_peek(&q, 2, c, 4, true), 1);
+    /* Same bytes, same address: one copy in the ring. */
+    assert_ptr_equal(a[0].base, b[0].base);
+    assert_ptr_equal(a[0].base, c[0].base);
+    TU_ASSERT_HEX(a[0].base, a[0].len, "00 05 'hello'");
+    for (unsigned p = 0; p < 3; p++) assert_int_equal(mzmtp_outq_pipe_queued(&q, p), 1);
+}
+
+static void fan_out_slot_is_freed_only_when_every_pipe_wrote_it(void **state)
+{
+    setup_ring(64, 3);
+    commit_len(0x7, 40, 'x'); /* 42 of 64 bytes */
+    assert_false(mzmtp_outq_can_take(&q, 40));
+    consume_all(0);
+    assert_int_equal(mzmtp_outq_pipe_queued(&q, 0), 0);
+    assert_int_equal(mzmtp_outq_pipe_queued(&q, 1), 1);
+    assert_false(mzmtp_outq_can_take(&q, 40));
+    consume_all(1);
+    assert_false(mzmtp_outq_can_take(&q, 40));
+    consume_all(2);
+    assert_true(mzmtp_outq_can_take(&q, 40));
+}
+
+static void message_goes_only_to_the_pipes_in_its_mask(void **state)
+{
+    setup_ring(256, 3);
+    commit(0x5, "to 0 and 2");
+    assert_int_equal(mzmtp_outq_pipe_queued(&q, 0), 1);
+    assert_int_equal(mzmtp_outq_pipe_queued(&q, 1), 0);
+    assert_int_equal(mzmtp_outq_pipe_queued(&q, 2), 1);
+    mzmtp_iov_t iov[4];
+    assert_int_equal(mzmtp_outq_peek(&q, 1, iov, 4, false), 0);
+}
+
+static void pipe_attached_later_does_not_see_earlier_messages(void **state)
+{
+    setup_ring(256, 1);
+    commit(0x1, "m1");
+    mzmtp_outq_pipe_attach(&q, 1);
+    assert_int_equal(mzmtp_outq_pipe_queued(&q, 1), 0);
+    commit(0x3, "m2");
+    uint8_t out[64];
+    size_t n = peek_all(1, out, sizeof out, false, NULL);
+    TU_ASSERT_HEX(out, n, "00 02 'm2'");
+    n = peek_all(0, out, sizeof out, false, NULL);
+    TU_ASSERT_HEX(out, n, "00 02 'm1' 00 02 'm2'");
+}
+
+static void pipe_drop_frees_what_only_it_held(void **state)
+{
+    setup_ring(64, 2);
+    commit_len(0x3, 40, 'x');
+    consume_all(0);
+    assert_false(mzmtp_outq_can_take(&q, 40));
+    mzmtp_outq_pipe_drop(&q, 1);
+    assert_int_equal(mzmtp_outq_pipe_queued(&q, 1), 0);
+    mzmtp_iov_t iov[4];
+    assert_int_equal(mzmtp_outq_peek(&q, 1, iov, 4, false), 0);
+    assert_true(mzmtp_outq_can_take(&q, 40));
+}
+
+static void pipe_drop_in_mid_message_frees_it(void **state)
+{
+    setup_ring(64, 1);
+    commit_len(0x1, 40, 'x');
+    mzmtp_outq_advance(&q, 0, 10);
+    assert_true(mzmtp_outq_pipe_mid_message(&q, 0));
+    mzmtp_outq_pipe_drop(&q, 0);
+    assert_false(mzmtp_outq_pipe_mid_message(&q, 0));
+    assert_true(mzmtp_outq_can_take(&q, 40));
+}
+
+static void dropped_pipe_reattached_starts_fresh(void **state)
+{
+    setup_ring(256, 2);
+    commit(0x3, "old");
+    mzmtp_outq_pipe_drop(&q, 1);
+    mzmtp_outq_pipe_attach(&q, 1);
+    commit(0x3, "new");
+    uint8_t out[64];
+    size_t n = peek_all(1, out, sizeof out, false, NULL);
+    TU_ASSERT_HEX(out, n, "00 03 'new'");
+    assert_int_equal(mzmtp_outq_pipe_queued(&q, 1), 1);
+    assert_int_equal(mzmtp_outq_pipe_queued(&q, 0), 2);
+}
+
+/* ------------------------------------------------------------------ peek/advance ---- */
+
+static void peek_one_message_stops_at_the_message_end(void **state)
+{
+    setup_ring(256, 1);
+    commit(0x1, "first");
+    commit(0x1, "second");
+    uint8_t out[64];
+    size_t n = peek_all(0, out, sizeof out, true, NULL);
+    TU_ASSERT_HEX(out, n, "00 05 'first'");
+    n = peek_all(0, out, sizeof out, false, NULL);
+    TU_ASSERT_HEX(out, n, "00 05 'first' 00 06 'second'");
+}
+
+static void advance_byte_by_byte_walks_the_stream(void **state)
+{
+    setup_ring(256, 1);
+    commit(0x1, "ab");
+    commit(0x1, "cd");
+    uint8_t expect[8], got[8];
+    size_t total = tu_script("00 02 'ab' 00 02 'cd'", expect, sizeof expect);
+    for (size_t i = 0; i < total; i++) {
+        uint8_t one[16];
+        size_t n = peek_all(0, one, sizeof one, false, NULL);
+        assert_true(n >= 1);
+        got[i] = one[0];
+        assert_int_equal(mzmtp_outq_pipe_mid_message(&q, 0), i != 0 && i != 4);
+        mzmtp_outq_advance(&q, 0, 1);
+    }
+    TU_ASSERT_BYTES(got, total, expect, total);
+    assert_int_equal(mzmtp_outq_pipe_queued(&q, 0), 0);
+    assert_false(mzmtp_outq_pipe_mid_message(&q, 0));
+}
+
+static void queued_counts_messages_for_the_hwm(void **state)
+{
+    setup_ring(1024, 2);
+    for (int i = 0; i < 5; i++) commit(0x3, "m");
+    assert_int_equal(mzmtp_outq_pipe_queued(&q, 0), 5);
+    mzmtp_outq_advance(&q, 0, 3 * 2);
+    assert_int_equal(mzmtp_outq_pipe_queued(&q, 0), 3);
+    assert_int_equal(mzmtp_outq_pipe_queued(&q, 1), 5);
+}
+
+/* ------------------------------------------------------------------ limits ---------- */
+
+static void message_that_does_not_fit_is_rolled_back_whole(void **state)
+{
+    setup_ring(64, 1);
+    mzmtp_outq_begin(&q, 1);
+    uint8_t body[64];
+    memset(body, 'b', sizeof body);
+    TU_ASSERT_STATUS(mzmtp_outq_add_frame(&q, body, 30, true), MZMTP_OK);
+    TU_ASSERT_STATUS(mzmtp_outq_add_frame(&q, body, 40, false), MZMTP_ERR_NO_MEMORY);
+    mzmtp_iov_t iov[4];
+    assert_int_equal(mzmtp_outq_peek(&q, 0, iov, 4, false), 0);
+    assert_int_equal(mzmtp_outq_pipe_queued(&q, 0), 0);
+    /* The bytes of the first frame were given back. */
+    assert_true(mzmtp_outq_can_take(&q, 50));
+    commit(0x1, "ok");
+    uint8_t out[16];
+    size_t n = peek_all(0, out, sizeof out, false, NULL);
+    TU_ASSERT_HEX(out, n, "00 02 'ok'");
+}
+
+static void rollback_leaves_earlier_messages_alone(void **state)
+{
+    setup_ring(64, 1);
+    commit(0x1, "keep");
+    mzmtp_outq_begin(&q, 1);
+    uint8_t body[64] = {0};
+    TU_ASSERT_STATUS(mzmtp_outq_add_frame(&q, body, 20, true), MZMTP_OK);
+    TU_ASSERT_STATUS(mzmtp_outq_add_frame(&q, body, 40, false), MZMTP_ERR_NO_MEMORY);
+    uint8_t out[64];
+    size_t n = peek_all(0, out, sizeof out, false, NULL);
+    TU_ASSERT_HEX(out, n, "00 04 'keep'");
+    assert_int_equal(mzmtp_outq_pipe_queued(&q, 0), 1);
+}
+
+static void single_frame_larger_than_the_ring_is_refused(void **state)
+{
+    setup_ring(64, 1);
+    assert_false(mzmtp_outq_can_take(&q, 63));
+    mzmtp_outq_begin(&q, 1);
+    uint8_t body[100] = {0};
+    TU_ASSERT_STATUS(mzmtp_outq_add_frame(&q, body, sizeof body, false), MZMTP_ERR_NO_MEMORY);
+    assert_int_equal(mzmtp_outq_pipe_queued(&q, 0), 0);
+}
+
+static void ring_refuses_more_messages_than_slots(void **state)
+{
+    setup_ring(sizeof ring, 1);
+    for (int i = 0; i < MZMTP_CONF_SEND_SLOTS; i++) commit(0x1, "s");
+    assert_false(mzmtp_outq_can_take(&q, 1));
+    mzmtp_outq_begin(&q, 1);
+    TU_ASSERT_STATUS(mzmtp_outq_add_frame(&q, (const uint8_t *)"s", 1, false), MZMTP_ERR_NO_MEMORY);
+    assert_int_equal(mzmtp_outq_pipe_queued(&q, 0), MZMTP_CONF_SEND_SLOTS);
+    mzmtp_outq_advance(&q, 0, 3);
+    assert_true(mzmtp_outq_can_take(&q, 1));
+    commit(0x1, "t");
+    assert_int_equal(mzmtp_outq_pipe_queued(&q, 0), MZMTP_CONF_SEND_SLOTS);
+}
+
+static void empty_mask_drops_the_message_silently(void **state)
+{
+    /* PUB with nobody subscribed, or every peer at HWM. */
+    setup_ring(64, 1);
+    mzmtp_outq_begin(&q, 0);
+    uint8_t body[100] = {0};
+    TU_ASSERT_STATUS(mzmtp_outq_add_frame(&q, body, 30, true), MZMTP_OK);
+    TU_ASSERT_STATUS(mzmtp_outq_add_frame(&q, body, 100, false), MZMTP_OK);
+    assert_int_equal(mzmtp_outq_pipe_queued(&q, 0), 0);
+    assert_true(mzmtp_outq_can_take(&q, 50));
+}
+
+/* ------------------------------------------------------------------ rewind ---------- */
+
+static void rewind_restarts_a_half_written_message(void **state)
+{
+    setup_ring(256, 1);
+    commit(0x1, "0123456789");
+    commit(0x1, "next");
+    mzmtp_outq_advance(&q, 0, 3);
+    assert_true(mzmtp_outq_pipe_mid_message(&q, 0));
+    uint8_t out[64];
+    size_t n = peek_all(0, out, sizeof out, true, NULL);
+    TU_ASSERT_HEX(out, n, "'123456789'");
+    mzmtp_outq_pipe_rewind(&q, 0);
+    assert_false(mzmtp_outq_pipe_mid_message(&q, 0));
+    n = peek_all(0, out, sizeof out, false, NULL);
+    TU_ASSERT_HEX(out, n, "00 0A '0123456789' 00 04 'next'");
+    assert_int_equal(mzmtp_outq_pipe_queued(&q, 0), 2);
+}
+
+static void rewind_at_a_message_boundary_changes_nothing(void **state)
+{
+    setup_ring(256, 1);
+    commit(0x1, "a");
+    commit(0x1, "b");
+    mzmtp_outq_advance(&q, 0, 3);
+    mzmtp_outq_pipe_rewind(&q, 0);
+    uint8_t out[64];
+    size_t n = peek_all(0, out, sizeof out, false, NULL);
+    TU_ASSERT_HEX(out, n, "00 01 'b'");
+}
+
+static void rewind_of_one_pipe_leaves_the_others(void **state)
+{
+    setup_ring(256, 2);
+    commit(0x3, "shared");
+    mzmtp_outq_advance(&q, 0, 4);
+    mzmtp_outq_advance(&q, 1, 5);
+    mzmtp_outq_pipe_rewind(&q, 0);
+    uint8_t out[64];
+    size_t n = peek_all(1, out, sizeof out, true, NULL);
+    TU_ASSERT_HEX(out, n, "'red'");
+    n = peek_all(0, out, sizeof out, true, NULL);
+    TU_ASSERT_HEX(out, n, "00 06 'shared'");
+}
+
+/* ------------------------------------------------------------------ wrap-around ----- */
+
+static void message_wraps_to_the_start_of_the_ring(void **state)
+{
+    setup_ring(100, 1);
+    commit_len(0x1, 28, 'a'); /* 30 bytes each */
+    commit_len(0x1, 28, 'b');
+    commit_len(0x1, 28, 'c');
+    assert_false(mzmtp_outq_can_take(&q, 28)); /* 90 used, 10 left at the end */
+    uint8_t out[256];
+    size_t n = peek_all(0, out, sizeof out, true, NULL);
+    assert_int_equal(n, 30);
+    mzmtp_outq_advance(&q, 0, 30);
+    n = peek_all(0, out, sizeof out, true, NULL);
+    mzmtp_outq_advance(&q, 0, 30);
+    assert_true(mzmtp_outq_can_take(&q, 28)); /* room at the start now */
+    commit_len(0x1, 28, 'd');
+    n = peek_all(0, out, sizeof out, false, NULL);
+    assert_int_equal(n, 60);
+    assert_int_equal(out[0], 0x00);
+    assert_int_equal(out[1], 28);
+    for (int i = 2; i < 30; i++) assert_int_equal(out[i], 'c');
+    assert_int_equal(out[31], 28);
+    for (int i = 32; i < 60; i++) assert_int_equal(out[i], 'd');
+}
+
+/* A reference model: what each pipe must write, message by message. */
+#define MODEL_MSGS 65536
+#define MODEL_QUEUE 4096
+#define MODEL_PIPES 3
+
+typedef struct model_msg {
+    uint8_t nframes;
+    uint16_t flen[3];
+    uint32_t seed;
+} model_msg_t;
+
+static model_msg_t msgs[MODEL_MSGS];
+static struct {
+    uint32_t ids[MODEL_QUEUE];
+    unsigned head, count;
+    size_t sent;
+    bool attached;
+} mp[MODEL_PIPES];
+
+static size_t encode_msg(const model_msg_t *m, uint8_t *out)
+{
+    size_t n = 0;
+    tu_rng_t r;
+    tu_rng_seed(&r, m->seed);
+    for (unsigned f = 0; f < m->nframes; f++) {
+        uint8_t flags = f + 1 < m->nframes ? 1 : 0;
+        size_t len = m->flen[f];
+        n += mzmtp_wire_encode_frame_hdr(out + n, 9, flags, len);
+        tu_rng_fill(&r, out + n, len);
+        n += len;
+    }
+    return n;
+}
+
+static void model_check_pipe(unsigned p, bool one_message, tu_rng_t *rng)
+{
+    static uint8_t expect[16384], got[16384];
+    mzmtp_iov_t iov[4];
+    size_t n = mzmtp_outq_peek(&q, p, iov, 4, one_message);
+    assert_int_equal(mzmtp_outq_pipe_queued(&q, p), mp[p].count);
+    assert_int_equal(mzmtp_outq_pipe_mid_message(&q, p), mp[p].sent != 0);
+    if (mp[p].count == 0) {
+        assert_int_equal(n, 0);
+        return;
+    }
+    assert_true(n > 0);
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++) {
+        memcpy(got + total, iov[i].base, iov[i].len);
+        total += iov[i].len;
+    }
+    /* The expected stream from this pipe's position. */
+    size_t e = 0;
+    for (unsigned k = 0; k < mp[p].count && e < total + mp[p].sent; k++) {
+        e += encode_msg(&msgs[mp[p].ids[(mp[p].head + k) % MODEL_QUEUE]], expect + e);
+        if (one_message) break;
+    }
+    assert_true(total > 0);
+    assert_true(total <= e - mp[p].sent);
+    TU_ASSERT_BYTES(got, total, expect + mp[p].sent, total);
+    /* Write a random part of it. */
+    size_t w = tu_rng_range(rng, 1, (uint32_t)total);
+    mzmtp_outq_advance(&q, p, w);
+    size_t left = w;
+    while (left > 0) {
+        size_t mlen = encode_msg(&msgs[mp[p].ids[mp[p].head]], expect);
+        size_t rest = mlen - mp[p].sent;
+        if (left >= rest) {
+            left -= rest;
+            mp[p].sent = 0;
+            mp[p].head = (mp[p].head + 1) % MODEL_QUEUE;
+            mp[p].count--;
+        } else {
+            mp[p].sent += left;
+            left = 0;
+        }
+    }
+}
+
+static void run_model(uint64_t seed, size_t ring_size, unsigned max_len, int steps)
+{
+    tu_rng_t rng;
+    tu_rng_seed(&rng, seed);
+    mzmtp_outq_init(&q, ring, ring_size);
+    memset(mp, 0, sizeof mp);
+    for (unsigned p = 0; p < MODEL_PIPES; p++) {
+        mzmtp_outq_pipe_attach(&q, p);
+        mp[p].attached = true;
+    }
+    unsigned nmsgs = 0, refused = 0, accepted = 0;
+    static uint8_t body[4096];
+    for (int step = 0; step < steps; step++) {
+        uint32_t op = tu_rng_below(&rng, 100);
+        if (op < 40) {
+            /* Send a message of 1..3 frames to a random subset of the attached pipes. */
+            if (nmsgs == MODEL_MSGS) nmsgs = 0; /* ids are only looked up while queued */
+            model_msg_t *m = &msgs[nmsgs];
+            m->nframes = (uint8_t)tu_rng_range(&rng, 1, 3);
+            m->seed = (uint32_t)tu_rng_next(&rng);
+            for (unsigned f = 0; f < m->nframes; f++)
+                m->flen[f] = (uint16_t)(tu_rng_below(&rng, 4) == 0 ? tu_rng_below(&rng, 4)
+                                                                 : tu_rng_below(&rng, max_len + 1));
+            mzmtp_peermask_t mask = 0;
+            for (unsigned p = 0; p < MODEL_PIPES; p++)
+                if (mp[p].attached && tu_rng_below(&rng, 4) != 0) mask |= (mzmtp_peermask_t)1 << p;
+            bool all_empty = true;
+            for (unsigned p = 0; p < MODEL_PIPES; p++) all_empty &= mp[p].count == 0;
+            size_t enc = encode_msg(m, body);
+            mzmtp_outq_begin(&q, mask);
+            tu_rng_t r;
+            tu_rng_seed(&r, m->seed);
+            mzmtp_status_t st = MZMTP_OK;
+            for (unsigned f = 0; f < m->nframes && st == MZMTP_OK; f++) {
+                tu_rng_fill(&r, body, m->flen[f]);
+                st = mzmtp_outq_add_frame(&q, body, m->flen[f], f + 1 < m->nframes);
+            }
+            if (st == MZMTP_OK) {
+                if (mask == 0) continue;
+                for (unsigned p = 0; p < MODEL_PIPES; p++) {
+                    if (!(mask & ((mzmtp_peermask_t)1 << p))) continue;
+                    assert_true(mp[p].count < MODEL_QUEUE);
+                    mp[p].ids[(mp[p].head + mp[p].count) % MODEL_QUEUE] = nmsgs;
+                    mp[p].count++;
+                }
+                nmsgs++;
+                accepted++;
+            } else {
+                TU_ASSERT_STATUS(st, MZMTP_ERR_NO_MEMORY);
+                assert_true(mask != 0);
+                refused++;
+                if (all_empty && enc < ring_size / 2)
+                    fail_msg("step %d: a %zu-byte message was refused by an empty %zu-byte ring",
+                             step, enc, ring_size);
+            }
+        } else if (op < 85) {
+            unsigned p = tu_rng_below(&rng, MODEL_PIPES);
+            model_check_pipe(p, tu_rng_below(&rng, 2) == 0, &rng);
+        } else if (op < 90) {
+            unsigned p = tu_rng_below(&rng, MODEL_PIPES);
+            mzmtp_outq_pipe_rewind(&q, p);
+            mp[p].sent = 0;
+        } else if (op < 95) {
+            unsigned p = tu_rng_below(&rng, MODEL_PIPES);
+            if (!mp[p].attached) continue;
+            mzmtp_outq_pipe_drop(&q, p);
+            mp[p].count = 0;
+            mp[p].head = 0;
+            mp[p].sent = 0;
+            mp[p].attached = false;
+            assert_int_equal(mzmtp_outq_pipe_queued(&q, p), 0);
+        } else {
+            unsigned p = tu_rng_below(&rng, MODEL_PIPES);
+            if (mp[p].attached) continue;
+            mzmtp_outq_pipe_attach(&q, p);
+            mp[p].attached = true;
+        }
+    }
+    /* Drain everything: the ring must come back to empty. */
+    for (unsigned p = 0; p < MODEL_PIPES; p++)
+        for (int guard = 0; mp[p].count > 0; guard++) {
+            assert_true(guard < 100000);
+            model_check_pipe(p, false, &rng);
+        }
+    assert_true(mzmtp_outq_can_take(&q, ring_size / 2 - 10));
+    /* The run must have exercised both outcomes. */
+    if (accepted < (unsigned)steps / 10) fail_msg("only %u messages accepted", accepted);
+    (void)refused;
+}
+
+static void model_check_small_ring_short_messages(void **state)
+{
+    for (uint64_t seed = 1; seed <= 10; seed++) run_model(seed, 256, 40, 5000);
+}
+
+static void model_check_ring_with_long_frames(void **state)
+{
+    for (uint64_t seed = 100; seed <= 105; seed++) run_model(seed, 1000, 300, 5000);
+}
+
+static void model_check_odd_ring_size(void **state)
+{
+    for (uint64_t seed = 200; seed <= 205; seed++) run_model(seed, 777, 120, 5000);
+}
+
+static void model_check_large_ring(void **state)
+{
+    run_model(300, 8192, 1000, 20000);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(message_is_stored_as_zmtp_frames),
+        cmocka_unit_test(frame_over_255_bytes_uses_the_long_header),
+        cmocka_unit_test(message_is_invisible_until_its_last_frame),
+        cmocka_unit_test(fan_out_to_three_pipes_stores_the_message_once),
+        cmocka_unit_test(fan_out_slot_is_freed_only_when_every_pipe_wrote_it),
+        cmocka_unit_test(message_goes_only_to_the_pipes_in_its_mask),
+        cmocka_unit_test(pipe_attached_later_does_not_see_earlier_messages),
+        cmocka_unit_test(pipe_drop_frees_what_only_it_held),
+        cmocka_unit_test(pipe_drop_in_mid_message_frees_it),
+        cmocka_unit_test(dropped_pipe_reattached_starts_fresh),
+        cmocka_unit_test(peek_one_message_stops_at_the_message_end),
+        cmocka_unit_test(advance_byte_by_byte_walks_the_stream),
+        cmocka_unit_test(queued_counts_messages_for_the_hwm),
+        cmocka_unit_test(message_that_does_not_fit_is_rolled_back_whole),
+        cmocka_unit_test(rollback_leaves_earlier_messages_alone),
+        cmocka_unit_test(single_frame_larger_than_the_ring_is_refused),
+        cmocka_unit_test(ring_refuses_more_messages_than_slots),
+        cmocka_unit_test(empty_mask_drops_the_message_silently),
+        cmocka_unit_test(rewind_restarts_a_half_written_message),
+        cmocka_unit_test(rewind_at_a_message_boundary_changes_nothing),
+        cmocka_unit_test(rewind_of_one_pipe_leaves_the_others),
+        cmocka_unit_test(message_wraps_to_the_start_of_the_ring),
+        cmocka_unit_test(model_check_small_ring_short_messages),
+        cmocka_unit_test(model_check_ring_with_long_frames),
+        cmocka_unit_test(model_check_odd_ring_size),
+        cmocka_unit_test(model_check_large_ring),
+    };
+    return cmocka_run_group_tests_name("outq", tests, NULL, NULL);
+}

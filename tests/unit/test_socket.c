@@ -1,0 +1,1043 @@
+/*
+ * Sockets back to back in memory: PUB/SUB and XPUB/XSUB subscription semantics
+ * (ZMTP-NOTES S1–S4), prefix filtering, multipart delivery, HWM drops and fair queueing.
+ * Where the wire itself matters, one side is a raw engine whose events are logged.
+ */
+#include "testutil.h"
+
+#include <stdio.h>
+
+#define SEND_BYTES 8192
+#define RECV_BYTES 512
+
+MZMTP_SOCKET_MEM_DEFINE(mem_a, SEND_BYTES, RECV_BYTES);
+MZMTP_SOCKET_MEM_DEFINE(mem_b, SEND_BYTES, RECV_BYTES);
+MZMTP_SOCKET_MEM_DEFINE(mem_c, SEND_BYTES, RECV_BYTES);
+MZMTP_SOCKET_MEM_DEFINE(mem_d, SEND_BYTES, RECV_BYTES);
+MZMTP_SOCKET_MEM_DEFINE(mem_small, 256, RECV_BYTES);
+
+static mzmtp_socket_t sa, sb, sc, sd;
+
+/* A raw engine on the far side of a link, with its own send ring. */
+static mzmtp_conn_t raw;
+static tu_log_t raw_log;
+static uint8_t raw_rx[4096];
+static uint8_t raw_ring[4096];
+static mzmtp_outq_t raw_q;
+
+static void init_socket(mzmtp_socket_t *s, int type, const mzmtp_socket_mem_t *mem)
+{
+    TU_ASSERT_STATUS(mzmtp_socket_init(s, type, mem), MZMTP_OK);
+}
+
+static void raw_start(int type)
+{
+    mzmtp_outq_init(&raw_q, raw_ring, sizeof raw_ring);
+    mzmtp_outq_pipe_attach(&raw_q, 0);
+    mzmtp_conn_opts_t o = tu_conn_opts();
+    tu_log_init(&raw_log);
+    TU_ASSERT_STATUS(mzmtp_conn_init(&raw, type, &o, raw_rx, sizeof raw_rx, &raw_q, 0, 0), MZMTP_OK);
+}
+
+static void raw_send(const char *s)
+{
+    mzmtp_outq_begin(&raw_q, 1);
+    TU_ASSERT_STATUS(mzmtp_outq_add_frame(&raw_q, (const uint8_t *)s, strlen(s), false), MZMTP_OK);
+}
+
+/* Open and start a peer slot of @p s and link it to the raw engine. */
+static int link_raw(tu_link_t *l, mzmtp_socket_t *s, bool keep_queue)
+{
+    int p = -1;
+    TU_ASSERT_STATUS(mzmtp_socket_peer_open(s, keep_queue, &p), MZMTP_OK);
+    TU_ASSERT_STATUS(mzmtp_socket_peer_start(s, p, 0), MZMTP_OK);
+    tu_link_socket_conn(l, s, p, &raw, &raw_log);
+    return p;
+}
+
+/* Receive one single-frame message as a C string; "" with MZMTP_AGAIN when none. */
+static mzmtp_status_t recv_str(mzmtp_socket_t *s, char *buf, size_t cap)
+{
+    size_t len = 0, fl[8];
+    unsigned nf = 0;
+    mzmtp_status_t st = tu_socket_recv_msg(s, (uint8_t *)buf, cap - 1, &len, &nf, fl, 8);
+    buf[st == MZMTP_OK ? len : 0] = 0;
+    return st;
+}
+
+static void expect_recv(mzmtp_socket_t *s, const char *want)
+{
+    char buf[600];
+    TU_ASSERT_STATUS(recv_str(s, buf, sizeof buf), MZMTP_OK);
+    assert_string_equal(buf, want);
+}
+
+static void expect_nothing(mzmtp_socket_t *s)
+{
+    char buf[600];
+    TU_ASSERT_STATUS(recv_str(s, buf, sizeof buf), MZMTP_AGAIN);
+}
+
+static void expect_recv_bytes(mzmtp_socket_t *s, const char *script)
+{
+    uint8_t buf[600];
+    size_t len = 0, fl[8];
+    unsigned nf = 0;
+    TU_ASSERT_STATUS(tu_socket_recv_msg(s, buf, sizeof buf, &len, &nf, fl, 8), MZMTP_OK);
+    assert_int_equal(nf, 1);
+    TU_ASSERT_HEX(buf, len, script);
+}
+
+static void subscribe(mzmtp_socket_t *s, const char *topic)
+{
+    TU_ASSERT_STATUS(mzmtp_socket_subscribe(s, topic, strlen(topic)), MZMTP_OK);
+}
+
+static void unsubscribe(mzmtp_socket_t *s, const char *topic)
+{
+    TU_ASSERT_STATUS(mzmtp_socket_unsubscribe(s, topic, strlen(topic)), MZMTP_OK);
+}
+
+/* PUB (sa) bound, SUB (sb) connected, handshake done. */
+static void pub_sub(tu_link_t *l)
+{
+    init_socket(&sa, MZMTP_PUB, &mem_a);
+    init_socket(&sb, MZMTP_SUB, &mem_b);
+    tu_connect_sockets(l, &sa, &sb, 0);
+    tu_pump(l, 1, 0);
+    assert_int_equal(mzmtp_socket_peer_count(&sa), 1);
+    assert_int_equal(mzmtp_socket_peer_count(&sb), 1);
+}
+
+/* ------------------------------------------------------------------ basics ---------- */
+
+static void pub_and_sub_complete_a_handshake_in_memory(void **state)
+{
+    tu_link_t l;
+    pub_sub(&l);
+    assert_int_equal(l.a.status, MZMTP_OK);
+    assert_int_equal(l.b.status, MZMTP_OK);
+    assert_true(mzmtp_socket_peer_live(&sa, l.a.peer));
+}
+
+static void sub_receives_what_it_subscribed_to(void **state)
+{
+    tu_link_t l;
+    pub_sub(&l);
+    subscribe(&sb, "A");
+    tu_pump(&l, 1, 0);
+    tu_socket_send_str(&sa, "A1", MZMTP_OK);
+    tu_pump(&l, 1, 0);
+    expect_recv(&sb, "A1");
+    expect_nothing(&sb);
+}
+
+static void sub_filters_by_binary_prefix(void **state)
+{
+    tu_link_t l;
+    pub_sub(&l);
+    subscribe(&sb, "ab");
+    tu_pump(&l, 1, 0);
+    static const char *const sent[] = {"a", "ab", "abc", "b", "", "xab", "aB", "ab\xff"};
+    for (size_t i = 0; i < sizeof sent / sizeof sent[0]; i++) tu_socket_send_str(&sa, sent[i], MZMTP_OK);
+    tu_pump(&l, 1, 0);
+    expect_recv(&sb, "ab");
+    expect_recv(&sb, "abc");
+    expect_recv(&sb, "ab\xff");
+    expect_nothing(&sb);
+}
+
+static void empty_subscription_receives_everything(void **state)
+{
+    tu_link_t l;
+    pub_sub(&l);
+    subscribe(&sb, "");
+    tu_pump(&l, 1, 0);
+    tu_socket_send_str(&sa, "", MZMTP_OK);
+    tu_socket_send_str(&sa, "x", MZMTP_OK);
+    tu_pump(&l, 1, 0);
+    expect_recv(&sb, "");
+    expect_recv(&sb, "x");
+    expect_nothing(&sb);
+}
+
+static void sub_without_subscription_receives_nothing(void **state)
+{
+    tu_link_t l;
+    pub_sub(&l);
+    tu_socket_send_str(&sa, "A1", MZMTP_OK); /* dropped, still OK (S3) */
+    tu_pump(&l, 1, 0);
+    expect_nothing(&sb);
+}
+
+static void pub_with_no_peer_drops_and_returns_ok(void **state)
+{
+    init_socket(&sa, MZMTP_PUB, &mem_a);
+    for (int i = 0; i < 100; i++) tu_socket_send_str(&sa, "nobody", MZMTP_OK);
+}
+
+static void subscription_made_before_connecting_is_sent_on_attach(void **state)
+{
+    /* S2 */
+    init_socket(&sa, MZMTP_PUB, &mem_a);
+    init_socket(&sb, MZMTP_SUB, &mem_b);
+    subscribe(&sb, "early");
+    tu_link_t l;
+    tu_connect_sockets(&l, &sa, &sb, 0);
+    tu_pump(&l, 1, 0);
+    tu_socket_send_str(&sa, "early bird", MZMTP_OK);
+    tu_pump(&l, 1, 0);
+    expect_recv(&sb, "early bird");
+}
+
+static void multipart_message_is_delivered_whole(void **state)
+{
+    tu_link_t l;
+    pub_sub(&l);
+    subscribe(&sb, "A");
+    tu_pump(&l, 1, 0);
+    TU_ASSERT_STATUS(mzmtp_socket_send(&sa, "A", 1, true), MZMTP_OK);
+    TU_ASSERT_STATUS(mzmtp_socket_send(&sa, "", 0, true), MZMTP_OK);
+    TU_ASSERT_STATUS(mzmtp_socket_send(&sa, "tail", 4, false), MZMTP_OK);
+    tu_pump(&l, 1, 0);
+    uint8_t buf[16];
+    size_t n;
+    unsigned flags;
+    TU_ASSERT_STATUS(mzmtp_socket_recv(&sb, buf, sizeof buf, &n, &flags), MZMTP_OK);
+    TU_ASSERT_HEX(buf, n, "'A'");
+    assert_int_equal(flags, MZMTP_RECV_MORE);
+    TU_ASSERT_STATUS(mzmtp_socket_recv(&sb, buf, sizeof buf, &n, &flags), MZMTP_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(flags, MZMTP_RECV_MORE);
+    TU_ASSERT_STATUS(mzmtp_socket_recv(&sb, buf, sizeof buf, &n, &flags), MZMTP_OK);
+    TU_ASSERT_HEX(buf, n, "'tail'");
+    assert_int_equal(flags, 0);
+    expect_nothing(&sb);
+}
+
+static void multipart_message_is_not_sent_before_its_last_frame(void **state)
+{
+    tu_link_t l;
+    pub_sub(&l);
+    subscribe(&sb, "");
+    tu_pump(&l, 1, 0);
+    TU_ASSERT_STATUS(mzmtp_socket_send(&sa, "part", 4, true), MZMTP_OK);
+    tu_pump(&l, 1, 0);
+    expect_nothing(&sb);
+    TU_ASSERT_STATUS(mzmtp_socket_send(&sa, "end", 3, false), MZMTP_OK);
+    tu_pump(&l, 1, 0);
+    uint8_t buf[16];
+    size_t n, fl[4];
+    unsigned nf;
+    TU_ASSERT_STATUS(tu_socket_recv_msg(&sb, buf, sizeof buf, &n, &nf, fl, 4), MZMTP_OK);
+    assert_int_equal(nf, 2);
+    TU_ASSERT_HEX(buf, n, "'partend'");
+}
+
+static void frame_larger_than_the_receive_buffer_streams_through(void **state)
+{
+    tu_link_t l;
+    pub_sub(&l);
+    subscribe(&sb, "big");
+    tu_pump(&l, 1, 0);
+    static uint8_t msg[3000], got[3000];
+    memcpy(msg, "big", 3);
+    for (size_t i = 3; i < sizeof msg; i++) msg[i] = (uint8_t)(i * 13);
+    TU_ASSERT_STATUS(mzmtp_socket_send(&sa, msg, sizeof msg, false), MZMTP_OK);
+    size_t total = 0;
+    unsigned partial = 0;
+    for (int guard = 0; guard < 10000 && total < sizeof msg; guard++) {
+        tu_pump(&l, 1, 0);
+        size_t n;
+        unsigned flags;
+        mzmtp_status_t st = mzmtp_socket_recv(&sb, got + total, 100, &n, &flags);
+        if (st == MZMTP_AGAIN) continue;
+        TU_ASSERT_STATUS(st, MZMTP_OK);
+        total += n;
+        if (flags & MZMTP_RECV_PARTIAL) partial++;
+        else assert_int_equal(total, sizeof msg);
+    }
+    assert_int_equal(total, sizeof msg);
+    TU_ASSERT_BYTES(got, total, msg, sizeof msg);
+    assert_true(partial >= sizeof msg / 100 - 1);
+}
+
+static void multipart_with_frames_larger_than_the_receive_buffer_streams_through(void **state)
+{
+    tu_link_t l;
+    pub_sub(&l);
+    subscribe(&sb, "");
+    tu_pump(&l, 1, 0);
+    static uint8_t f1[700], f2[900], got[2000];
+    for (size_t i = 0; i < sizeof f1; i++) f1[i] = (uint8_t)(i * 3);
+    for (size_t i = 0; i < sizeof f2; i++) f2[i] = (uint8_t)(i * 5 + 1);
+    TU_ASSERT_STATUS(mzmtp_socket_send(&sa, f1, sizeof f1, true), MZMTP_OK);
+    TU_ASSERT_STATUS(mzmtp_socket_send(&sa, f2, sizeof f2, true), MZMTP_OK);
+    TU_ASSERT_STATUS(mzmtp_socket_send(&sa, "end", 3, false), MZMTP_OK);
+    size_t total = 0, frame_len[3] = {0, 0, 0};
+    unsigned frame = 0, last_flags = 0;
+    for (int guard = 0; guard < 10000 && frame < 3; guard++) {
+        tu_pump(&l, 1, 0);
+        size_t n;
+        unsigned flags;
+        mzmtp_status_t st = mzmtp_socket_recv(&sb, got + total, 64, &n, &flags);
+        if (st == MZMTP_AGAIN) continue;
+        TU_ASSERT_STATUS(st, MZMTP_OK);
+        total += n;
+        frame_len[frame] += n;
+        last_flags = flags;
+        if (!(flags & MZMTP_RECV_PARTIAL)) {
+            assert_int_equal(flags & MZMTP_RECV_MORE, frame < 2 ? MZMTP_RECV_MORE : 0);
+            frame++;
+        }
+    }
+    assert_int_equal(frame, 3);
+    assert_int_equal(last_flags, 0);
+    assert_int_equal(frame_len[0], sizeof f1);
+    assert_int_equal(frame_len[1], sizeof f2);
+    assert_int_equal(frame_len[2], 3);
+    TU_ASSERT_BYTES(got, sizeof f1, f1, sizeof f1);
+    TU_ASSERT_BYTES(got + sizeof f1, sizeof f2, f2, sizeof f2);
+    TU_ASSERT_HEX(got + sizeof f1 + sizeof f2, 3, "'end'");
+}
+
+static void streamed_message_cut_by_its_peer_leaving_is_truncated(void **state)
+{
+    tu_link_t l;
+    pub_sub(&l);
+    subscribe(&sb, "");
+    tu_pump(&l, 1, 0);
+    static uint8_t big[3000];
+    memset(big, 'b', sizeof big);
+    TU_ASSERT_STATUS(mzmtp_socket_send(&sa, big, sizeof big, false), MZMTP_OK);
+    tu_pump(&l, 1, 0);
+    uint8_t buf[100];
+    size_t n;
+    unsigned flags;
+    TU_ASSERT_STATUS(mzmtp_socket_recv(&sb, buf, sizeof buf, &n, &flags), MZMTP_OK);
+    assert_int_equal(flags, MZMTP_RECV_PARTIAL);
+    mzmtp_socket_peer_stop(&sb, l.b.peer, MZMTP_ERR_CLOSED);
+    TU_ASSERT_STATUS(mzmtp_socket_recv(&sb, buf, sizeof buf, &n, &flags), MZMTP_ERR_TRUNCATED);
+    expect_nothing(&sb);
+}
+
+static void sub_socket_closes_on_a_malformed_second_frame(void **state)
+{
+    /* The error comes after an incomplete first frame; it must still close the link. */
+    init_socket(&sb, MZMTP_SUB, &mem_b);
+    subscribe(&sb, "");
+    int p = -1;
+    TU_ASSERT_STATUS(mzmtp_socket_peer_open(&sb, true, &p), MZMTP_OK);
+    TU_ASSERT_STATUS(mzmtp_socket_peer_start(&sb, p, 0), MZMTP_OK);
+    uint8_t in[256];
+    tu_buf_t b = TU_BUF(in);
+    tu_put_handshake(&b, 1, "PUB");
+    tu_put_hex(&b, "01 01 'a' 08 00");
+    size_t consumed = 0;
+    TU_ASSERT_STATUS(mzmtp_socket_peer_input(&sb, p, in, b.len, 0, &consumed), MZMTP_ERR_PROTOCOL);
+}
+
+/* ------------------------------------------------------------------ S1: PUB is a set - */
+
+static void pub_keeps_each_peers_subscriptions_as_a_set(void **state)
+{
+    /* S1: two SUBSCRIBE A then one CANCEL A from one peer: A is gone. */
+    init_socket(&sa, MZMTP_PUB, &mem_a);
+    raw_start(MZMTP_SUB);
+    tu_link_t l;
+    link_raw(&l, &sa, false);
+    tu_pump(&l, 1, 0);
+    assert_int_equal(tu_log_count(&raw_log, MZMTP_CONN_EV_HANDSHAKE), 1);
+    TU_ASSERT_STATUS(mzmtp_conn_send_subscription(&raw, (const uint8_t *)"A", 1, true), MZMTP_OK);
+    TU_ASSERT_STATUS(mzmtp_conn_send_subscription(&raw, (const uint8_t *)"A", 1, true), MZMTP_OK);
+    tu_pump(&l, 1, 0);
+    tu_socket_send_str(&sa, "A1", MZMTP_OK);
+    tu_pump(&l, 1, 0);
+    /* A duplicate subscription does not deliver twice. */
+    assert_int_equal(tu_log_count(&raw_log, MZMTP_CONN_EV_MESSAGE), 1);
+    TU_ASSERT_STATUS(mzmtp_conn_send_subscription(&raw, (const uint8_t *)"A", 1, false), MZMTP_OK);
+    tu_pump(&l, 1, 0);
+    tu_socket_send_str(&sa, "A2", MZMTP_OK);
+    tu_pump(&l, 1, 0);
+    assert_int_equal(tu_log_count(&raw_log, MZMTP_CONN_EV_MESSAGE), 1);
+    const tu_event_t *m = tu_log_nth(&raw_log, MZMTP_CONN_EV_MESSAGE, 0);
+    TU_ASSERT_HEX(tu_ev_data(&raw_log, m), m->len, "'A1'");
+}
+
+static void pub_keeps_subscriptions_per_peer(void **state)
+{
+    /* One peer's CANCEL does not remove another peer's subscription. */
+    init_socket(&sa, MZMTP_PUB, &mem_a);
+    init_socket(&sb, MZMTP_SUB, &mem_b);
+    init_socket(&sc, MZMTP_SUB, &mem_c);
+    tu_link_t l[2];
+    tu_connect_sockets(&l[0], &sa, &sb, 0);
+    tu_connect_sockets(&l[1], &sa, &sc, 0);
+    subscribe(&sb, "A");
+    subscribe(&sc, "A");
+    tu_pump(l, 2, 0);
+    unsubscribe(&sb, "A");
+    tu_pump(l, 2, 0);
+    tu_socket_send_str(&sa, "A1", MZMTP_OK);
+    tu_pump(l, 2, 0);
+    expect_nothing(&sb);
+    expect_recv(&sc, "A1");
+}
+
+static void pub_delivers_once_when_several_subscriptions_match(void **state)
+{
+    tu_link_t l;
+    pub_sub(&l);
+    subscribe(&sb, "");
+    subscribe(&sb, "A");
+    subscribe(&sb, "AB");
+    tu_pump(&l, 1, 0);
+    tu_socket_send_str(&sa, "ABC", MZMTP_OK);
+    tu_pump(&l, 1, 0);
+    expect_recv(&sb, "ABC");
+    expect_nothing(&sb);
+}
+
+/* ------------------------------------------------------------------ S1: SUB counts --- */
+
+static void sub_counts_subscriptions_and_cancels_only_at_zero(void **state)
+{
+    init_socket(&sb, MZMTP_SUB, &mem_b);
+    raw_start(MZMTP_PUB);
+    tu_link_t l;
+    link_raw(&l, &sb, true);
+    tu_pump(&l, 1, 0);
+    subscribe(&sb, "A");
+    subscribe(&sb, "A");
+    tu_pump(&l, 1, 0);
+    assert_true(tu_log_count(&raw_log, MZMTP_CONN_EV_SUBSCRIBE) >= 1);
+    for (size_t i = 0; i < tu_log_count(&raw_log, MZMTP_CONN_EV_SUBSCRIBE); i++) {
+        const tu_event_t *e = tu_log_nth(&raw_log, MZMTP_CONN_EV_SUBSCRIBE, i);
+        TU_ASSERT_HEX(tu_ev_data(&raw_log, e), e->len, "'A'");
+    }
+    unsubscribe(&sb, "A");
+    tu_pump(&l, 1, 0);
+    assert_int_equal(tu_log_count(&raw_log, MZMTP_CONN_EV_CANCEL), 0);
+    /* Still subscribed: data for A arrives. */
+    raw_send("A1");
+    tu_pump(&l, 1, 0);
+    expect_recv(&sb, "A1");
+    unsubscribe(&sb, "A");
+    tu_pump(&l, 1, 0);
+    assert_int_equal(tu_log_count(&raw_log, MZMTP_CONN_EV_CANCEL), 1);
+    const tu_event_t *e = tu_log_nth(&raw_log, MZMTP_CONN_EV_CANCEL, 0);
+    TU_ASSERT_HEX(tu_ev_data(&raw_log, e), e->len, "'A'");
+}
+
+static void sub_unsubscribe_of_an_unknown_topic_is_invalid(void **state)
+{
+    init_socket(&sb, MZMTP_SUB, &mem_b);
+    TU_ASSERT_STATUS(mzmtp_socket_unsubscribe(&sb, "never", 5), MZMTP_ERR_INVALID);
+    subscribe(&sb, "A");
+    unsubscribe(&sb, "A");
+    TU_ASSERT_STATUS(mzmtp_socket_unsubscribe(&sb, "A", 1), MZMTP_ERR_INVALID);
+}
+
+static void sub_refuses_a_topic_over_max_topic(void **state)
+{
+    init_socket(&sb, MZMTP_SUB, &mem_b);
+    static uint8_t topic[MZMTP_CONF_MAX_TOPIC + 1];
+    memset(topic, 't', sizeof topic);
+    TU_ASSERT_STATUS(mzmtp_socket_subscribe(&sb, topic, sizeof topic), MZMTP_ERR_LIMIT);
+    TU_ASSERT_STATUS(mzmtp_socket_subscribe(&sb, topic, sizeof topic - 1), MZMTP_OK);
+}
+
+static void sub_reports_limit_when_the_table_is_full(void **state)
+{
+    init_socket(&sb, MZMTP_SUB, &mem_b);
+    char topic[16];
+    mzmtp_status_t st = MZMTP_OK;
+    int i = 0;
+    for (; i < 100000 && st == MZMTP_OK; i++) {
+        int n = snprintf(topic, sizeof topic, "t%d", i);
+        st = mzmtp_socket_subscribe(&sb, topic, (size_t)n);
+    }
+    TU_ASSERT_STATUS(st, MZMTP_ERR_LIMIT);
+    assert_true(i > 1);
+    /* A topic already present is still counted. */
+    subscribe(&sb, "t0");
+}
+
+static void sub_resubscribes_each_unique_topic_once_on_reconnect(void **state)
+{
+    /* S2: on reconnect SUB resends each unique subscription once. */
+    init_socket(&sb, MZMTP_SUB, &mem_b);
+    subscribe(&sb, "A");
+    subscribe(&sb, "A");
+    subscribe(&sb, "B");
+    raw_start(MZMTP_PUB);
+    tu_link_t l;
+    int p = link_raw(&l, &sb, true);
+    tu_pump(&l, 1, 0);
+    /* The connection drops; the same slot reconnects to a fresh peer. */
+    mzmtp_socket_peer_stop(&sb, p, MZMTP_ERR_CLOSED);
+    assert_false(mzmtp_socket_peer_live(&sb, p));
+    raw_start(MZMTP_PUB);
+    TU_ASSERT_STATUS(mzmtp_socket_peer_start(&sb, p, 100), MZMTP_OK);
+    tu_link_socket_conn(&l, &sb, p, &raw, &raw_log);
+    tu_pump(&l, 1, 100);
+    assert_int_equal(tu_log_count(&raw_log, MZMTP_CONN_EV_SUBSCRIBE), 2);
+    bool seen_a = false, seen_b = false;
+    for (size_t i = 0; i < 2; i++) {
+        const tu_event_t *e = tu_log_nth(&raw_log, MZMTP_CONN_EV_SUBSCRIBE, i);
+        assert_int_equal(e->len, 1);
+        seen_a |= tu_ev_data(&raw_log, e)[0] == 'A';
+        seen_b |= tu_ev_data(&raw_log, e)[0] == 'B';
+    }
+    assert_true(seen_a && seen_b);
+}
+
+static void sub_filters_again_on_receipt(void **state)
+{
+    /* S4: SUB drops data it did not subscribe to, even if the publisher sends it. */
+    init_socket(&sb, MZMTP_SUB, &mem_b);
+    subscribe(&sb, "A");
+    raw_start(MZMTP_PUB);
+    tu_link_t l;
+    link_raw(&l, &sb, true);
+    tu_pump(&l, 1, 0);
+    raw_send("B-unwanted");
+    raw_send("A-wanted");
+    tu_pump(&l, 1, 0);
+    expect_recv(&sb, "A-wanted");
+    expect_nothing(&sb);
+}
+
+static void sub_to_a_zmtp30_pub_subscribes_with_data_frames(void **state)
+{
+    /* H2/H5: a 3.0 peer gets 00 02 01 41. */
+    init_socket(&sb, MZMTP_SUB, &mem_b);
+    int p = -1;
+    TU_ASSERT_STATUS(mzmtp_socket_peer_open(&sb, true, &p), MZMTP_OK);
+    TU_ASSERT_STATUS(mzmtp_socket_peer_start(&sb, p, 0), MZMTP_OK);
+    uint8_t in[256];
+    tu_buf_t b = TU_BUF(in);
+    tu_put_handshake(&b, 0, "PUB");
+    size_t consumed = 0;
+    TU_ASSERT_STATUS(mzmtp_socket_peer_input(&sb, p, in, b.len, 0, &consumed), MZMTP_OK);
+    assert_int_equal(consumed, b.len);
+    subscribe(&sb, "A");
+    uint8_t out[512];
+    size_t len = 0;
+    mzmtp_iov_t iov[8];
+    size_t n;
+    while ((n = mzmtp_socket_peer_output(&sb, p, iov, 8)) > 0) {
+        size_t w = 0;
+        for (size_t i = 0; i < n; i++) {
+            memcpy(out + len, iov[i].base, iov[i].len);
+            len += iov[i].len;
+            w += iov[i].len;
+        }
+        mzmtp_socket_peer_output_done(&sb, p, w);
+    }
+    assert_true(len >= 64 + 27);
+    TU_ASSERT_HEX(out + 64 + 27, len - 64 - 27, "00 02 01 41");
+}
+
+/* ------------------------------------------------------------------ S3: HWM --------- */
+
+static void pub_drops_at_sndhwm_without_blocking(void **state)
+{
+    tu_link_t l;
+    pub_sub(&l);
+    uint32_t hwm = 5;
+    TU_ASSERT_STATUS(mzmtp_socket_setopt(&sa, MZMTP_OPT_SNDHWM, &hwm, sizeof hwm), MZMTP_OK);
+    subscribe(&sb, "");
+    tu_pump(&l, 1, 0);
+    char msg[8];
+    for (int i = 0; i < 10; i++) {
+        snprintf(msg, sizeof msg, "m%d", i);
+        tu_socket_send_str(&sa, msg, MZMTP_OK);
+    }
+    tu_pump(&l, 1, 0);
+    for (int i = 0; i < 5; i++) {
+        snprintf(msg, sizeof msg, "m%d", i);
+        expect_recv(&sb, msg);
+    }
+    expect_nothing(&sb);
+}
+
+static void pub_hwm_is_per_peer(void **state)
+{
+    /* A slow subscriber loses messages; a fast one on the same PUB gets them all. */
+    init_socket(&sa, MZMTP_PUB, &mem_a);
+    init_socket(&sb, MZMTP_SUB, &mem_b);
+    init_socket(&sc, MZMTP_SUB, &mem_c);
+    uint32_t hwm = 3;
+    TU_ASSERT_STATUS(mzmtp_socket_setopt(&sa, MZMTP_OPT_SNDHWM, &hwm, sizeof hwm), MZMTP_OK);
+    tu_link_t l[2];
+    tu_connect_sockets(&l[0], &sa, &sb, 0);
+    tu_connect_sockets(&l[1], &sa, &sc, 0);
+    subscribe(&sb, "");
+    subscribe(&sc, "");
+    tu_pump(l, 2, 0);
+    l[1].cut = true; /* sc stops reading from the network */
+    char msg[8];
+    for (int i = 0; i < 8; i++) {
+        snprintf(msg, sizeof msg, "m%d", i);
+        tu_socket_send_str(&sa, msg, MZMTP_OK);
+        tu_pump(l, 2, 0);
+    }
+    l[1].cut = false;
+    tu_pump(l, 2, 0);
+    for (int i = 0; i < 8; i++) {
+        snprintf(msg, sizeof msg, "m%d", i);
+        expect_recv(&sb, msg);
+    }
+    for (int i = 0; i < 3; i++) {
+        snprintf(msg, sizeof msg, "m%d", i);
+        expect_recv(&sc, msg);
+    }
+    expect_nothing(&sc);
+}
+
+static void full_pub_ring_does_not_starve_a_fast_subscriber(void **state)
+{
+    /* S3: PUB never blocks; a stalled peer must not stop the others. The send ring
+     * (256 B) holds only a few 50-byte messages. */
+    init_socket(&sa, MZMTP_PUB, &mem_small);
+    init_socket(&sb, MZMTP_SUB, &mem_b);
+    init_socket(&sc, MZMTP_SUB, &mem_c);
+    tu_link_t l[2];
+    tu_connect_sockets(&l[0], &sa, &sb, 0);
+    tu_connect_sockets(&l[1], &sa, &sc, 0);
+    subscribe(&sb, "");
+    subscribe(&sc, "");
+    tu_pump(l, 2, 0);
+    l[1].cut = true; /* sc stalls */
+    char msg[51];
+    for (int i = 0; i < 20; i++) {
+        memset(msg, 'a' + i, 50);
+        msg[50] = 0;
+        tu_socket_send_str(&sa, msg, MZMTP_OK);
+        tu_pump(l, 2, 0);
+        expect_recv(&sb, msg);
+    }
+}
+
+static void sub_send_is_not_supported(void **state)
+{
+    init_socket(&sb, MZMTP_SUB, &mem_b);
+    TU_ASSERT_STATUS(mzmtp_socket_send(&sb, "x", 1, false), MZMTP_ERR_NOT_SUPPORTED);
+}
+
+static void pub_recv_and_subscribe_are_not_supported(void **state)
+{
+    init_socket(&sa, MZMTP_PUB, &mem_a);
+    uint8_t buf[4];
+    size_t n;
+    unsigned flags;
+    TU_ASSERT_STATUS(mzmtp_socket_recv(&sa, buf, sizeof buf, &n, &flags), MZMTP_ERR_NOT_SUPPORTED);
+    TU_ASSERT_STATUS(mzmtp_socket_subscribe(&sa, "A", 1), MZMTP_ERR_NOT_SUPPORTED);
+}
+
+static void pub_drops_upstream_data_and_stays_connected(void **state)
+{
+    /* S4: PUB drops data that comes upstream. */
+    init_socket(&sa, MZMTP_PUB, &mem_a);
+    raw_start(MZMTP_SUB);
+    tu_link_t l;
+    link_raw(&l, &sa, false);
+    tu_pump(&l, 1, 0);
+    for (int round = 0; round < 10; round++) {
+        for (int i = 0; i < 5; i++) raw_send("upstream junk");
+        tu_pump(&l, 1, 0);
+    }
+    assert_int_equal(l.a.status, MZMTP_OK);
+    TU_ASSERT_STATUS(mzmtp_conn_send_subscription(&raw, (const uint8_t *)"", 0, true), MZMTP_OK);
+    tu_pump(&l, 1, 0);
+    tu_socket_send_str(&sa, "down", MZMTP_OK);
+    tu_pump(&l, 1, 0);
+    assert_int_equal(tu_log_count(&raw_log, MZMTP_CONN_EV_MESSAGE), 1);
+}
+
+static void pub_to_pub_fails_the_handshake(void **state)
+{
+    init_socket(&sa, MZMTP_PUB, &mem_a);
+    init_socket(&sb, MZMTP_PUB, &mem_b);
+    tu_link_t l;
+    tu_connect_sockets(&l, &sa, &sb, 0);
+    tu_pump(&l, 1, 0);
+    TU_ASSERT_STATUS(l.a.status, MZMTP_ERR_SOCKET_TYPE);
+    TU_ASSERT_STATUS(l.b.status, MZMTP_ERR_SOCKET_TYPE);
+    assert_int_equal(mzmtp_socket_peer_count(&sa), 0);
+}
+
+/* ------------------------------------------------------------------ monitor --------- */
+
+typedef struct mon_log {
+    int n;
+    mzmtp_socket_event_t ev[16];
+    int peer[16];
+    mzmtp_status_t st[16];
+} mon_log_t;
+
+static void monitor(void *ctx, mzmtp_socket_t *sock, mzmtp_socket_event_t ev, int peer,
+                    mzmtp_status_t st)
+{
+    mon_log_t *m = ctx;
+    if (m->n < 16) {
+        m->ev[m->n] = ev;
+        m->peer[m->n] = peer;
+        m->st[m->n] = st;
+        m->n++;
+    }
+}
+
+static bool mon_has(const mon_log_t *m, mzmtp_socket_event_t ev, mzmtp_status_t st)
+{
+    for (int i = 0; i < m->n; i++)
+        if (m->ev[i] == ev && m->st[i] == st) return true;
+    return false;
+}
+
+static void monitor_reports_handshake(void **state)
+{
+    static mon_log_t ma, mb;
+    memset(&ma, 0, sizeof ma);
+    memset(&mb, 0, sizeof mb);
+    init_socket(&sa, MZMTP_PUB, &mem_a);
+    init_socket(&sb, MZMTP_SUB, &mem_b);
+    mzmtp_socket_set_monitor(&sa, monitor, &ma);
+    mzmtp_socket_set_monitor(&sb, monitor, &mb);
+    tu_link_t l;
+    tu_connect_sockets(&l, &sa, &sb, 0);
+    tu_pump(&l, 1, 0);
+    assert_true(mon_has(&ma, MZMTP_EV_HANDSHAKE, MZMTP_OK));
+    assert_true(mon_has(&mb, MZMTP_EV_HANDSHAKE, MZMTP_OK));
+}
+
+static void monitor_reports_a_failed_handshake_with_its_reason(void **state)
+{
+    static mon_log_t ma;
+    memset(&ma, 0, sizeof ma);
+    init_socket(&sa, MZMTP_PUB, &mem_a);
+    init_socket(&sb, MZMTP_PUB, &mem_b);
+    mzmtp_socket_set_monitor(&sa, monitor, &ma);
+    tu_link_t l;
+    tu_connect_sockets(&l, &sa, &sb, 0);
+    tu_pump(&l, 1, 0);
+    /* The port closes the transport on the fatal status and says so. */
+    TU_ASSERT_STATUS(l.a.status, MZMTP_ERR_SOCKET_TYPE);
+    mzmtp_socket_peer_stop(&sa, l.a.peer, l.a.status);
+    assert_true(mon_has(&ma, MZMTP_EV_HANDSHAKE_FAILED, MZMTP_ERR_SOCKET_TYPE));
+    assert_false(mon_has(&ma, MZMTP_EV_HANDSHAKE, MZMTP_OK));
+    assert_false(mon_has(&ma, MZMTP_EV_DISCONNECTED, MZMTP_ERR_SOCKET_TYPE));
+}
+
+/* ------------------------------------------------------------------ fair queue ------ */
+
+static void sub_fair_queues_over_three_publishers(void **state)
+{
+    /* S5 (PULL/DEALER) and libzmq's SUB: one message per peer in turn while all have some. */
+    mzmtp_socket_t *pubs[3] = {&sa, &sc, &sd};
+    const mzmtp_socket_mem_t *mems[3] = {&mem_a, &mem_c, &mem_d};
+    init_socket(&sb, MZMTP_SUB, &mem_b);
+    tu_link_t l[3];
+    for (int i = 0; i < 3; i++) {
+        init_socket(pubs[i], MZMTP_PUB, mems[i]);
+        tu_connect_sockets(&l[i], pubs[i], &sb, 0);
+    }
+    subscribe(&sb, "");
+    tu_pump(l, 3, 0);
+    int counts[3] = {0, 0, 0};
+    uint8_t next_seq[3] = {0, 0, 0};
+    int total = 0, worst = 0;
+    for (int round = 0; round < 20; round++) {
+        for (int i = 0; i < 3; i++)
+            for (int k = 0; k < 10; k++) {
+                uint8_t m[2] = {(uint8_t)i, (uint8_t)(round * 10 + k)};
+                TU_ASSERT_STATUS(mzmtp_socket_send(pubs[i], m, 2, false), MZMTP_OK);
+            }
+        tu_pump(l, 3, 0);
+        int rc[3] = {0, 0, 0};
+        for (int k = 0; k < 30; k++) {
+            uint8_t buf[8];
+            size_t n;
+            unsigned flags;
+            TU_ASSERT_STATUS(mzmtp_socket_recv(&sb, buf, sizeof buf, &n, &flags), MZMTP_OK);
+            assert_int_equal(n, 2);
+            assert_true(buf[0] < 3);
+            /* Each publisher's messages keep their order. */
+            assert_int_equal(buf[1], next_seq[buf[0]]);
+            next_seq[buf[0]]++;
+            counts[buf[0]]++;
+            rc[buf[0]]++;
+            total++;
+            int mx = rc[0], mn = rc[0];
+            for (int j = 1; j < 3; j++) {
+                if (rc[j] > mx) mx = rc[j];
+                if (rc[j] < mn) mn = rc[j];
+            }
+            if (mx - mn > worst) worst = mx - mn;
+        }
+        expect_nothing(&sb);
+    }
+    assert_int_equal(total, 600);
+    for (int i = 0; i < 3; i++) assert_int_equal(counts[i], 200);
+    /* While every publisher has messages queued, no one gets two turns ahead. */
+    if (worst > 1) fail_msg("fair queue: one publisher got %d messages ahead of another", worst);
+}
+
+/* ------------------------------------------------------------------ XPUB / XSUB ----- */
+
+static void xpub_reports_first_subscribe_and_last_cancel(void **state)
+{
+    /* S4: 01+topic on the first subscription, 00+topic on the last cancel. */
+    init_socket(&sa, MZMTP_XPUB, &mem_a);
+    init_socket(&sb, MZMTP_SUB, &mem_b);
+    init_socket(&sc, MZMTP_SUB, &mem_c);
+    tu_link_t l[2];
+    tu_connect_sockets(&l[0], &sa, &sb, 0);
+    tu_connect_sockets(&l[1], &sa, &sc, 0);
+    tu_pump(l, 2, 0);
+    subscribe(&sb, "A");
+    tu_pump(l, 2, 0);
+    expect_recv_bytes(&sa, "01 'A'");
+    expect_nothing(&sa);
+    subscribe(&sc, "A");
+    tu_pump(l, 2, 0);
+    expect_nothing(&sa);
+    unsubscribe(&sb, "A");
+    tu_pump(l, 2, 0);
+    expect_nothing(&sa);
+    unsubscribe(&sc, "A");
+    tu_pump(l, 2, 0);
+    expect_recv_bytes(&sa, "00 'A'");
+    expect_nothing(&sa);
+}
+
+static void xpub_reports_cancels_when_a_peer_disconnects(void **state)
+{
+    /* S4, R3: a peer leaving cancels its subscriptions. */
+    init_socket(&sa, MZMTP_XPUB, &mem_a);
+    init_socket(&sb, MZMTP_SUB, &mem_b);
+    tu_link_t l;
+    tu_connect_sockets(&l, &sa, &sb, 0);
+    subscribe(&sb, "A");
+    subscribe(&sb, "B");
+    tu_pump(&l, 1, 0);
+    expect_recv_bytes(&sa, "01 'A'");
+    expect_recv_bytes(&sa, "01 'B'");
+    mzmtp_socket_peer_stop(&sa, l.a.peer, MZMTP_ERR_CLOSED);
+    uint8_t buf[8];
+    size_t n, fl[2];
+    unsigned nf;
+    bool a = false, b = false;
+    for (int i = 0; i < 2; i++) {
+        TU_ASSERT_STATUS(tu_socket_recv_msg(&sa, buf, sizeof buf, &n, &nf, fl, 2), MZMTP_OK);
+        assert_int_equal(n, 2);
+        assert_int_equal(buf[0], 0x00);
+        a |= buf[1] == 'A';
+        b |= buf[1] == 'B';
+    }
+    assert_true(a && b);
+    expect_nothing(&sa);
+}
+
+static void xpub_passes_upstream_data_to_the_application(void **state)
+{
+    init_socket(&sa, MZMTP_XPUB, &mem_a);
+    init_socket(&sb, MZMTP_XSUB, &mem_b);
+    tu_link_t l;
+    tu_connect_sockets(&l, &sa, &sb, 0);
+    tu_pump(&l, 1, 0);
+    tu_socket_send_str(&sb, "hello upstream", MZMTP_OK);
+    tu_pump(&l, 1, 0);
+    expect_recv(&sa, "hello upstream");
+}
+
+static void xsub_subscribes_by_sending_01_topic(void **state)
+{
+    init_socket(&sa, MZMTP_XPUB, &mem_a);
+    init_socket(&sb, MZMTP_XSUB, &mem_b);
+    tu_link_t l;
+    tu_connect_sockets(&l, &sa, &sb, 0);
+    tu_pump(&l, 1, 0);
+    TU_ASSERT_STATUS(mzmtp_socket_send(&sb, "\x01" "A", 2, false), MZMTP_OK);
+    tu_pump(&l, 1, 0);
+    expect_recv_bytes(&sa, "01 'A'");
+    tu_socket_send_str(&sa, "A-data", MZMTP_OK);
+    tu_socket_send_str(&sa, "B-data", MZMTP_OK);
+    tu_pump(&l, 1, 0);
+    expect_recv(&sb, "A-data");
+    expect_nothing(&sb);
+    TU_ASSERT_STATUS(mzmtp_socket_send(&sb, "\x00" "A", 2, false), MZMTP_OK);
+    tu_pump(&l, 1, 0);
+    expect_recv_bytes(&sa, "00 'A'");
+}
+
+static void xsub_does_not_filter_on_receipt(void **state)
+{
+    /* S4: XSUB delivers whatever the publisher sends. */
+    init_socket(&sb, MZMTP_XSUB, &mem_b);
+    TU_ASSERT_STATUS(mzmtp_socket_send(&sb, "\x01" "A", 2, false), MZMTP_OK);
+    raw_start(MZMTP_PUB);
+    tu_link_t l;
+    link_raw(&l, &sb, true);
+    tu_pump(&l, 1, 0);
+    raw_send("B-unfiltered");
+    tu_pump(&l, 1, 0);
+    expect_recv(&sb, "B-unfiltered");
+}
+
+static void xpub_with_sub_filters_like_pub(void **state)
+{
+    init_socket(&sa, MZMTP_XPUB, &mem_a);
+    init_socket(&sb, MZMTP_SUB, &mem_b);
+    tu_link_t l;
+    tu_connect_sockets(&l, &sa, &sb, 0);
+    subscribe(&sb, "x");
+    tu_pump(&l, 1, 0);
+    expect_recv_bytes(&sa, "01 'x'");
+    tu_socket_send_str(&sa, "y1", MZMTP_OK);
+    tu_socket_send_str(&sa, "x1", MZMTP_OK);
+    tu_pump(&l, 1, 0);
+    expect_recv(&sb, "x1");
+    expect_nothing(&sb);
+}
+
+/* ------------------------------------------------------------------ port interface -- */
+
+static void peer_slots_run_out_at_max_peers(void **state)
+{
+    init_socket(&sa, MZMTP_PUB, &mem_a);
+    int p;
+    for (int i = 0; i < MZMTP_CONF_MAX_PEERS; i++) TU_ASSERT_STATUS(mzmtp_socket_peer_open(&sa, false, &p), MZMTP_OK);
+    TU_ASSERT_STATUS(mzmtp_socket_peer_open(&sa, false, &p), MZMTP_ERR_LIMIT);
+    mzmtp_socket_peer_release(&sa, 0);
+    TU_ASSERT_STATUS(mzmtp_socket_peer_open(&sa, false, &p), MZMTP_OK);
+    assert_int_equal(p, 0);
+}
+
+static void socket_init_refuses_bad_memory(void **state)
+{
+    static uint8_t small_recv[MZMTP_CONF_MAX_PEERS * 32];
+    static const mzmtp_socket_mem_t tiny = {mem_a_send, SEND_BYTES, small_recv, 32};
+    TU_ASSERT_STATUS(mzmtp_socket_init(&sa, MZMTP_PUB, &tiny), MZMTP_ERR_INVALID);
+    TU_ASSERT_STATUS(mzmtp_socket_init(&sa, MZMTP_PUB, NULL), MZMTP_ERR_INVALID);
+}
+
+static void handshake_timeout_through_socket_tick(void **state)
+{
+    init_socket(&sa, MZMTP_PUB, &mem_a);
+    uint32_t ivl = 500;
+    TU_ASSERT_STATUS(mzmtp_socket_setopt(&sa, MZMTP_OPT_HANDSHAKE_IVL, &ivl, sizeof ivl), MZMTP_OK);
+    int p;
+    TU_ASSERT_STATUS(mzmtp_socket_peer_open(&sa, false, &p), MZMTP_OK);
+    TU_ASSERT_STATUS(mzmtp_socket_peer_start(&sa, p, 1000), MZMTP_OK);
+    assert_int_equal(mzmtp_socket_next_timeout(&sa, 1000), 500);
+    mzmtp_peermask_t dead = 0;
+    mzmtp_socket_tick(&sa, 1499, &dead);
+    assert_true(dead == 0);
+    mzmtp_socket_tick(&sa, 1500, &dead);
+    assert_true(dead == ((mzmtp_peermask_t)1 << p));
+}
+
+static void heartbeats_keep_a_live_link_and_close_a_silent_one(void **state)
+{
+    /* H7 end to end: PING/PONG over the link keep it up; when the link goes quiet the
+     * PUB's tick reports the peer dead after the heartbeat timeout. */
+    init_socket(&sa, MZMTP_PUB, &mem_a);
+    init_socket(&sb, MZMTP_SUB, &mem_b);
+    uint32_t ivl = 1000;
+    TU_ASSERT_STATUS(mzmtp_socket_setopt(&sa, MZMTP_OPT_HEARTBEAT_IVL, &ivl, sizeof ivl), MZMTP_OK);
+    tu_link_t l;
+    tu_connect_sockets(&l, &sa, &sb, 0);
+    tu_pump(&l, 1, 0);
+    mzmtp_peermask_t dead = 0;
+    for (uint32_t t = 500; t <= 5000; t += 500) {
+        mzmtp_socket_tick(&sa, t, &dead);
+        mzmtp_socket_tick(&sb, t, &dead);
+        assert_true(dead == 0);
+        tu_pump(&l, 1, t);
+    }
+    l.cut = true;
+    mzmtp_socket_tick(&sa, 5500, &dead);
+    mzmtp_socket_tick(&sa, 6000, &dead); /* PING out, no answer from now on */
+    assert_true(dead == 0);
+    mzmtp_socket_tick(&sa, 6999, &dead);
+    assert_true(dead == 0);
+    mzmtp_socket_tick(&sa, 7000, &dead);
+    assert_true(dead == ((mzmtp_peermask_t)1 << l.a.peer));
+}
+
+static void poll_reports_readable_sub(void **state)
+{
+    tu_link_t l;
+    pub_sub(&l);
+    subscribe(&sb, "");
+    tu_pump(&l, 1, 0);
+    assert_int_equal(mzmtp_socket_poll(&sb) & MZMTP_POLLIN, 0);
+    tu_socket_send_str(&sa, "x", MZMTP_OK);
+    tu_pump(&l, 1, 0);
+    assert_int_equal(mzmtp_socket_poll(&sb) & MZMTP_POLLIN, MZMTP_POLLIN);
+    assert_int_equal(mzmtp_socket_poll(&sa) & MZMTP_POLLOUT, MZMTP_POLLOUT);
+    expect_recv(&sb, "x");
+    assert_int_equal(mzmtp_socket_poll(&sb) & MZMTP_POLLIN, 0);
+}
+
+static void closed_socket_refuses_sends(void **state)
+{
+    init_socket(&sa, MZMTP_PUB, &mem_a);
+    mzmtp_socket_close(&sa);
+    TU_ASSERT_STATUS(mzmtp_socket_send(&sa, "x", 1, false), MZMTP_ERR_STATE);
+    assert_true(mzmtp_socket_flushed(&sa));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(pub_and_sub_complete_a_handshake_in_memory),
+        cmocka_unit_test(sub_receives_what_it_subscribed_to),
+        cmocka_unit_test(sub_filters_by_binary_prefix),
+        cmocka_unit_test(empty_subscription_receives_everything),
+        cmocka_unit_test(sub_without_subscription_receives_nothing),
+        cmocka_unit_test(pub_with_no_peer_drops_and_returns_ok),
+        cmocka_unit_test(subscription_made_before_connecting_is_sent_on_attach),
+        cmocka_unit_test(multipart_message_is_delivered_whole),
+        cmocka_unit_test(multipart_message_is_not_sent_before_its_last_frame),
+        cmocka_unit_test(frame_larger_than_the_receive_buffer_streams_through),
+        cmocka_unit_test(multipart_with_frames_larger_than_the_receive_buffer_streams_through),
+        cmocka_unit_test(streamed_message_cut_by_its_peer_leaving_is_truncated),
+        cmocka_unit_test(sub_socket_closes_on_a_malformed_second_frame),
+        cmocka_unit_test(pub_keeps_each_peers_subscriptions_as_a_set),
+        cmocka_unit_test(pub_keeps_subscriptions_per_peer),
+        cmocka_unit_test(pub_delivers_once_when_several_subscriptions_match),
+        cmocka_unit_test(sub_counts_subscriptions_and_cancels_only_at_zero),
+        cmocka_unit_test(sub_unsubscribe_of_an_unknown_topic_is_invalid),
+        cmocka_unit_test(sub_refuses_a_topic_over_max_topic),
+        cmocka_unit_test(sub_reports_limit_when_the_table_is_full),
+        cmocka_unit_test(sub_resubscribes_each_unique_topic_once_on_reconnect),
+        cmocka_unit_test(sub_filters_again_on_receipt),
+        cmocka_unit_test(sub_to_a_zmtp30_pub_subscribes_with_data_frames),
+        cmocka_unit_test(pub_drops_at_sndhwm_without_blocking),
+        cmocka_unit_test(pub_hwm_is_per_peer),
+        cmocka_unit_test(full_pub_ring_does_not_starve_a_fast_subscriber),
+        cmocka_unit_test(sub_send_is_not_supported),
+        cmocka_unit_test(pub_recv_and_subscribe_are_not_supported),
+        cmocka_unit_test(pub_drops_upstream_data_and_stays_connected),
+        cmocka_unit_test(pub_to_pub_fails_the_handshake),
+        cmocka_unit_test(monitor_reports_handshake),
+        cmocka_unit_test(monitor_reports_a_failed_handshake_with_its_reason),
+        cmocka_unit_test(sub_fair_queues_over_three_publishers),
+        cmocka_unit_test(xpub_reports_first_subscribe_and_last_cancel),
+        cmocka_unit_test(xpub_reports_cancels_when_a_peer_disconnects),
+        cmocka_unit_test(xpub_passes_upstream_data_to_the_application),
+        cmocka_unit_test(xsub_subscribes_by_sending_01_topic),
+        cmocka_unit_test(xsub_does_not_filter_on_receipt),
+        cmocka_unit_test(xpub_with_sub_filters_like_pub),
+        cmocka_unit_test(peer_slots_run_out_at_max_peers),
+        cmocka_unit_test(socket_init_refuses_bad_memory),
+        cmocka_unit_test(handshake_timeout_through_socket_tick),
+        cmocka_unit_test(heartbeats_keep_a_live_link_and_close_a_silent_one),
+        cmocka_unit_test(poll_reports_readable_sub),
+        cmocka_unit_test(closed_socket_refuses_sends),
+    };
+    return cmocka_run_group_tests_name("socket", tests, NULL, NULL);
+}
