@@ -33,8 +33,12 @@ typedef struct mzmtp_socket_mem {
     uint8_t *send_buf;  /**< Send ring: must hold the largest message sent, encoded. */
     size_t send_size;
     uint8_t *recv_buf;  /**< MZMTP_CONF_MAX_PEERS receive buffers of recv_per_peer bytes. */
-    size_t recv_per_peer; /**< ≥ 64; messages larger than this stream through in chunks. */
+    size_t recv_per_peer; /**< ≥ MZMTP_RECV_MIN; larger messages stream through in pieces. */
 } mzmtp_socket_mem_t;
+
+/** Smallest receive buffer per peer: room for a greeting, and for the longest topic a SUB
+ *  must see whole to filter (MZMTP_CONF_MAX_TOPIC) with its frame header. */
+#define MZMTP_RECV_MIN (MZMTP_CONF_MAX_TOPIC + 16u > 64u ? MZMTP_CONF_MAX_TOPIC + 16u : 64u)
 
 /**
  * Declare static memory for one socket: `MZMTP_SOCKET_MEM_DEFINE(pub_mem, 1024, 256);`

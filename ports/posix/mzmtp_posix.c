@@ -243,14 +243,15 @@ static void close_peer(mzmtp_posix_t *io, mzmtp_posix_socket_t *ps, int p, mzmtp
     }
 }
 
-/* Write as much output as the kernel takes. */
-static void peer_write(mzmtp_posix_t *io, mzmtp_posix_socket_t *ps, int p, uint32_t now)
+/* Write as much output as the kernel takes. @return false when the transport failed
+ * (the caller closes it). */
+static bool write_out(mzmtp_posix_socket_t *ps, int p)
 {
     mzmtp_iov_t iov[MZMTP_POSIX_IOV_MAX];
     struct iovec vec[MZMTP_POSIX_IOV_MAX];
-    while (ps->fd[p] >= 0 && mzmtp_socket_peer_has_output(ps->sock, p)) {
+    while (mzmtp_socket_peer_has_output(ps->sock, p)) {
         size_t n = mzmtp_socket_peer_output(ps->sock, p, iov, MZMTP_POSIX_IOV_MAX);
-        if (n == 0) return;
+        if (n == 0) return true;
         size_t total = 0;
         for (size_t i = 0; i < n; i++) {
             vec[i].iov_base = (void *)(uintptr_t)iov[i].base;
@@ -264,12 +265,28 @@ static void peer_write(mzmtp_posix_t *io, mzmtp_posix_socket_t *ps, int p, uint3
         ssize_t w = sendmsg(ps->fd[p], &mh, SEND_FLAGS);
         if (w < 0) {
             if (errno == EINTR) continue;
-            if (errno != EAGAIN && errno != EWOULDBLOCK) close_peer(io, ps, p, MZMTP_ERR_CLOSED, now);
-            return;
+            return errno == EAGAIN || errno == EWOULDBLOCK;
         }
         mzmtp_socket_peer_output_done(ps->sock, p, (size_t)w);
-        if ((size_t)w < total) return; /* the kernel buffer is full */
+        if ((size_t)w < total) return true; /* the kernel buffer is full */
     }
+    return true;
+}
+
+static void peer_write(mzmtp_posix_t *io, mzmtp_posix_socket_t *ps, int p, uint32_t now)
+{
+    if (ps->fd[p] >= 0 && !write_out(ps, p)) close_peer(io, ps, p, MZMTP_ERR_CLOSED, now);
+}
+
+/* The engine of @p p failed with @p why: send what it still has (an ERROR command, RFC 37
+ * "Error handling"; picotls style), then close. A failed write must not replace @p why:
+ * the monitor reports it and may_reconnect() decides on it. */
+static void peer_fail(mzmtp_posix_t *io, mzmtp_posix_socket_t *ps, int p, mzmtp_status_t why,
+                      uint32_t now)
+{
+    if (ps->fd[p] < 0) return;
+    (void)write_out(ps, p);
+    close_peer(io, ps, p, why, now);
 }
 
 /* Read straight into the engine's buffer (zero copy). One read per readiness, so that an
@@ -283,10 +300,7 @@ static void peer_read(mzmtp_posix_t *io, mzmtp_posix_socket_t *ps, int p, uint32
     ssize_t r = recv(ps->fd[p], ptr, len, 0);
     if (r > 0) {
         mzmtp_status_t st = mzmtp_socket_peer_rx_commit(ps->sock, p, (size_t)r, now);
-        if ((int)st < 0) {
-            peer_write(io, ps, p, now); /* best effort: the output may hold an ERROR */
-            close_peer(io, ps, p, st, now);
-        }
+        if ((int)st < 0) peer_fail(io, ps, p, st, now);
     } else if (r == 0) {
         close_peer(io, ps, p, MZMTP_ERR_CLOSED, now);
     } else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
@@ -579,8 +593,7 @@ void mzmtp_posix_handle(mzmtp_posix_t *io, const struct pollfd *fds, size_t n)
         for (int p = 0; p < MZMTP_CONF_MAX_PEERS; p++) {
             if (!(dead & ((mzmtp_peermask_t)1 << p))) continue;
             mzmtp_status_t why = mzmtp_socket_peer_status(ps->sock, p);
-            peer_write(io, ps, p, now); /* best effort: the output may hold an ERROR */
-            close_peer(io, ps, p, why == MZMTP_OK ? MZMTP_ERR_TIMEOUT : why, now);
+            peer_fail(io, ps, p, why == MZMTP_OK ? MZMTP_ERR_TIMEOUT : why, now);
         }
     }
     for (size_t e = 0; e < MZMTP_POSIX_MAX_ENDPOINTS; e++) {
@@ -611,6 +624,87 @@ mzmtp_status_t mzmtp_posix_run(mzmtp_posix_t *io, int timeout_ms)
     }
     mzmtp_posix_handle(io, fds, n);
     return MZMTP_OK;
+}
+
+/* ms left of @p timeout_ms since @p start, in poll()'s form: -1 for ever, never below 0. */
+static int time_left(int timeout_ms, uint32_t start)
+{
+    if (timeout_ms < 0) return -1;
+    uint32_t spent = mzmtp_posix_now_ms() - start;
+    return spent >= (uint32_t)timeout_ms ? 0 : (int)((uint32_t)timeout_ms - spent);
+}
+
+/* What an application descriptor's poll() result means to its item. */
+static unsigned fd_revents(unsigned events, short polled)
+{
+    unsigned r = 0;
+    if ((events & MZMTP_POLLIN) && (polled & (POLLIN | POLLHUP))) r |= MZMTP_POLLIN;
+    if ((events & MZMTP_POLLOUT) && (polled & POLLOUT)) r |= MZMTP_POLLOUT;
+    if (polled & (POLLERR | POLLNVAL)) r |= MZMTP_POSIX_POLLERR;
+    return r;
+}
+
+/* Set every socket item's revents; @return how many are ready. */
+static int sockets_ready(mzmtp_posix_pollitem_t *items, size_t n)
+{
+    int ready = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (items[i].socket == NULL) continue;
+        unsigned r = mzmtp_socket_poll(items[i].socket) & items[i].events;
+        items[i].revents = r & (MZMTP_POLLIN | MZMTP_POLLOUT);
+        if (items[i].revents != 0) ready++;
+    }
+    return ready;
+}
+
+int mzmtp_posix_poll(mzmtp_posix_t *io, mzmtp_posix_pollitem_t *items, size_t n, int timeout_ms)
+{
+    size_t n_fd_items = 0;
+    if (io == NULL || (items == NULL && n > 0)) {
+        errno = EINVAL;
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        items[i].revents = 0;
+        if (items[i].socket == NULL) n_fd_items++;
+    }
+    if (n_fd_items > MZMTP_POSIX_POLL_MAX_FDS) {
+        errno = EINVAL;
+        return -1;
+    }
+
+    uint32_t start = mzmtp_posix_now_ms();
+    for (;;) {
+        /* A socket already ready (a message buffered by an earlier call) must not wait:
+         * poll() then only looks, and the port still writes what was sent since. */
+        int wait = sockets_ready(items, n) > 0 ? 0 : time_left(timeout_ms, start);
+
+        /* The port's descriptors first, then the application's, in item order. */
+        struct pollfd fds[MZMTP_POSIX_MAX_FDS + MZMTP_POSIX_POLL_MAX_FDS];
+        size_t n_port = mzmtp_posix_fds(io, fds, MZMTP_POSIX_MAX_FDS, &wait);
+        size_t n_fds = n_port;
+        for (size_t i = 0; i < n; i++) {
+            if (items[i].socket != NULL) continue;
+            unsigned want = items[i].events;
+            fds[n_fds].fd = items[i].fd;
+            fds[n_fds].events = (short)(((want & MZMTP_POLLIN) ? POLLIN : 0) |
+                                        ((want & MZMTP_POLLOUT) ? POLLOUT : 0));
+            fds[n_fds].revents = 0;
+            n_fds++;
+        }
+        if (poll(fds, (nfds_t)n_fds, wait) < 0) return -1; /* errno from poll(): EINTR… */
+        mzmtp_posix_handle(io, fds, n_port);
+
+        /* The I/O just done may have made sockets ready (or, a peer gone, unready). */
+        int ready = sockets_ready(items, n);
+        size_t k = n_port;
+        for (size_t i = 0; i < n; i++) {
+            if (items[i].socket != NULL) continue;
+            items[i].revents = fd_revents(items[i].events, fds[k++].revents);
+            if (items[i].revents != 0) ready++;
+        }
+        if (ready > 0 || time_left(timeout_ms, start) == 0) return ready;
+    }
 }
 
 mzmtp_status_t mzmtp_posix_close(mzmtp_posix_t *io, mzmtp_socket_t *sock, int32_t linger_ms)

@@ -6,8 +6,10 @@
  * the transport timers (reconnects). It makes no protocol decision: everything ZMTP is in
  * the core (microzmtp.h).
  *
- * Two ways to use it:
+ * Three ways to use it:
  *  - simple programs call mzmtp_posix_run() in a loop;
+ *  - programs that wait on sockets call mzmtp_posix_poll(), the zmq_poll() of this port:
+ *    several sockets and some of their own descriptors, with a timeout;
  *  - programs with their own event loop call mzmtp_posix_fds() to get the descriptors and
  *    the longest sleep allowed, add their own descriptors, poll(), and hand the result to
  *    mzmtp_posix_handle().
@@ -171,6 +173,57 @@ void mzmtp_posix_handle(mzmtp_posix_t *io, const struct pollfd *fds, size_t n);
  * @return MZMTP_OK, or MZMTP_ERR_CLOSED if poll() failed (errno says why).
  */
 mzmtp_status_t mzmtp_posix_run(mzmtp_posix_t *io, int timeout_ms);
+
+/** Application descriptors (items with socket NULL) one mzmtp_posix_poll() call can
+ *  watch. Default 8. Stack: 8 B each. */
+#ifndef MZMTP_POSIX_POLL_MAX_FDS
+#define MZMTP_POSIX_POLL_MAX_FDS 8
+#endif
+
+/** Descriptor items only: revents bit for POLLERR or POLLNVAL (as zmq_poll's ZMQ_POLLERR). */
+#define MZMTP_POSIX_POLLERR 0x04u
+
+/**
+ * One thing mzmtp_posix_poll() waits on, as zmq_pollitem_t: a microzmtp socket, or (when
+ * @c socket is NULL) an application descriptor such as a pipe, stdin or a raw socket.
+ * The flags are unsigned, as mzmtp_socket_poll()'s and MZMTP_POLLIN's are (zmq_pollitem_t
+ * has short), so that testing them needs no cast under -Wsign-conversion.
+ */
+typedef struct mzmtp_posix_pollitem {
+    mzmtp_socket_t *socket; /**< The socket to watch, or NULL to watch @c fd. */
+    int fd;                 /**< With @c socket NULL: the descriptor; a negative one is
+                                 skipped (revents 0), as poll() does. Else unused. */
+    unsigned events;        /**< In: MZMTP_POLLIN and/or MZMTP_POLLOUT. */
+    unsigned revents;       /**< Out: the subset of @c events that is ready, plus
+                                 MZMTP_POSIX_POLLERR on a descriptor in error. */
+} mzmtp_posix_pollitem_t;
+
+/**
+ * Wait until one of @p items is ready, keeping the port's I/O going meanwhile (accepts,
+ * connects, reads, writes, heartbeats, reconnects) — the zmq_poll() of this port.
+ *
+ * A socket is ready as mzmtp_socket_poll() says: MZMTP_POLLIN when mzmtp_socket_recv()
+ * would return data, MZMTP_POLLOUT when a send would be queued. A descriptor is ready as
+ * poll() says; a hang-up (POLLHUP) counts as MZMTP_POLLIN, since a read would not block
+ * (it returns 0). Each call first writes what the application sent since the last call,
+ * then returns at once if something is ready; otherwise it sleeps in poll() until
+ * traffic, a timer or the deadline, and checks again. It never spins.
+ *
+ * @param[in,out] io         Initialised context; every socket of @p items should be
+ *                           bound or connected through it (others are only checked).
+ * @param[in,out] items      @p n items, borrowed for the call; revents is written for all.
+ * @param[in]     n          Entries at @p items (0: just wait, running the port's I/O).
+ * @param[in]     timeout_ms Longest wait in ms: 0 checks and returns, -1 waits for ever.
+ *                           Timers and traffic do not extend it.
+ * @return The number of ready items (> 0); 0 when @p timeout_ms ran out first; -1 with
+ *         errno EINTR (a signal arrived: handle it and call again, as zmq_poll), EINVAL
+ *         (@p io NULL, @p items NULL with @p n > 0, or more than MZMTP_POSIX_POLL_MAX_FDS
+ *         descriptor items), or whatever poll() itself failed with.
+ * Stack: (MZMTP_POSIX_MAX_FDS + MZMTP_POSIX_POLL_MAX_FDS) pollfds of 8 B, plus what
+ * mzmtp_posix_handle() takes.
+ */
+MZMTP_NODISCARD int mzmtp_posix_poll(mzmtp_posix_t *io, mzmtp_posix_pollitem_t *items, size_t n,
+                                     int timeout_ms);
 
 /**
  * Close @p sock: mzmtp_socket_close(), then run the loop (blocking) until the socket is

@@ -162,9 +162,8 @@ mzmtp_status_t mzmtp_socket_init_sized(mzmtp_socket_t *sock, int type,
                                        const mzmtp_socket_mem_t *mem, size_t sock_size)
 {
     if (sock_size != sizeof(mzmtp_socket_t)) return MZMTP_ERR_INVALID;
-    size_t min_recv = MZMTP_CONF_MAX_TOPIC + 16u > 64u ? MZMTP_CONF_MAX_TOPIC + 16u : 64u;
     if (sock == NULL || mem == NULL || mem->send_buf == NULL || mem->recv_buf == NULL ||
-        mem->send_size < 16 || mem->recv_per_peer < min_recv || mem->recv_per_peer > UINT32_MAX) {
+        mem->send_size < 16 || mem->recv_per_peer < MZMTP_RECV_MIN || mem->recv_per_peer > UINT32_MAX) {
         return MZMTP_ERR_INVALID;
     }
     if (mzmtp_wire_socket_type_name(type) == NULL) return MZMTP_ERR_INVALID;

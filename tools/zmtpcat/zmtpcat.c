@@ -27,6 +27,8 @@
 /* Big buffers: 1 MiB+ messages must go through. The send ring holds whole encoded
  * messages; received frames larger than a peer's buffer stream through in pieces. */
 #define SEND_RING_BYTES (8u << 20)
+/* PUB/XPUB: how long a batch waits for slow subscribers before it goes anyway, ms. */
+#define PUB_GATE_MS 100u
 #define RECV_PEER_BYTES (64u << 10)
 MZMTP_SOCKET_MEM_DEFINE(cat_mem, SEND_RING_BYTES, RECV_PEER_BYTES);
 
@@ -492,6 +494,8 @@ int main(int argc, char **argv)
     size_t batch_max = hwm == 0 || hwm > 256 ? 256 : hwm; /* messages per batch */
     size_t batch_left = 0, batch_bytes = 0;
     bool peers_ok = false;
+    bool gate_waiting = false; /* PUB: waiting for the previous batch to be written */
+    uint32_t gate_since = 0;
 
     for (;;) {
         /* Take every message that has arrived. */
@@ -560,7 +564,18 @@ int main(int argc, char **argv)
                 /* PUB/XPUB drop at the HWM or a full ring instead of saying AGAIN (ZeroMQ
                  * semantics), but a tool must not lose lines: queue a batch only once
                  * everything before it was written, a batch below the HWM and the ring. */
-                if (!mzmtp_socket_flushed(&cat_sock)) break;
+                if (!mzmtp_socket_flushed(&cat_sock)) {
+                    /* ...but a subscriber that stopped reading must not stop the others:
+                     * after PUB_GATE_MS the batch goes, and that peer misses what its HWM
+                     * cannot hold, as with any ZeroMQ publisher. */
+                    uint32_t now = mzmtp_posix_now_ms();
+                    if (!gate_waiting) {
+                        gate_waiting = true;
+                        gate_since = now;
+                    }
+                    if (now - gate_since < PUB_GATE_MS) break;
+                }
+                gate_waiting = false;
                 batch_left = batch_max;
                 batch_bytes = 0;
             }
@@ -593,6 +608,12 @@ int main(int argc, char **argv)
                 finish(&o, EXIT_TIMEOUT);
             }
             timeout = (int)((uint32_t)o.timeout_ms - idle);
+        }
+
+        if (gate_waiting) {
+            uint32_t waited = now - gate_since;
+            int rest = waited >= PUB_GATE_MS ? 0 : (int)(PUB_GATE_MS - waited);
+            if (timeout < 0 || rest < timeout) timeout = rest;
         }
 
         struct pollfd fds[MZMTP_POSIX_MAX_FDS + 1];
