@@ -81,6 +81,50 @@
 #define MZMTP_CONF_ENVELOPE_MAX 64
 #endif
 
+/** Bits for MZMTP_CONF_SOCKET_TYPES: bit N is socket type N (libzmq's numbering). */
+#define MZMTP_TYPESET_PAIR 0x0001u
+#define MZMTP_TYPESET_PUB 0x0002u
+#define MZMTP_TYPESET_SUB 0x0004u
+#define MZMTP_TYPESET_REQ 0x0008u
+#define MZMTP_TYPESET_REP 0x0010u
+#define MZMTP_TYPESET_DEALER 0x0020u
+#define MZMTP_TYPESET_ROUTER 0x0040u
+#define MZMTP_TYPESET_PULL 0x0080u
+#define MZMTP_TYPESET_PUSH 0x0100u
+#define MZMTP_TYPESET_XPUB 0x0200u
+#define MZMTP_TYPESET_XSUB 0x0400u
+#define MZMTP_TYPESET_ALL 0x07FFu
+
+/**
+ * The socket types this build supports, as an OR of MZMTP_TYPESET_* bits. The code of a
+ * type left out is not linked (a PUB-only node saves about 2.5 KB of flash); creating such
+ * a socket gives MZMTP_ERR_NOT_SUPPORTED. Default: MZMTP_TYPESET_ALL. RAM: none.
+ */
+#ifndef MZMTP_CONF_SOCKET_TYPES
+#define MZMTP_CONF_SOCKET_TYPES MZMTP_TYPESET_ALL
+#endif
+
+/**
+ * 1: heartbeats of our own — PING every MZMTP_OPT_HEARTBEAT_IVL, a silent peer closed
+ * after its timeout, a peer's PING TTL enforced. 0: leave them out (about 300 B of
+ * flash); PINGs from peers are still answered with PONG, which interop needs.
+ * Default: 1. RAM: none.
+ */
+#ifndef MZMTP_CONF_HEARTBEAT
+#define MZMTP_CONF_HEARTBEAT 1
+#endif
+
+/**
+ * 1: frames and messages up to 2^63 bytes, counted in 64-bit arithmetic. 0: up to 2 GiB
+ * (0x7FF00000 bytes) each, in 32-bit arithmetic, which is smaller and faster on 32-bit
+ * MCUs; a larger frame closes the connection with MZMTP_ERR_MSG_SIZE. Either way a
+ * frame larger than the receive buffer streams through. Default: 0. RAM: 16 B per
+ * connection more with 1.
+ */
+#ifndef MZMTP_CONF_LARGE_FRAMES
+#define MZMTP_CONF_LARGE_FRAMES 0
+#endif
+
 /**
  * Default handshake timeout (greeting + READY), ms; 0 = none. Runtime option too.
  */
@@ -99,6 +143,9 @@
 #endif
 
 /* ---- consistency checks ---- */
+#if (MZMTP_CONF_SOCKET_TYPES & MZMTP_TYPESET_ALL) == 0 || (MZMTP_CONF_SOCKET_TYPES & ~MZMTP_TYPESET_ALL) != 0
+#error "MZMTP_CONF_SOCKET_TYPES must be a non-empty OR of MZMTP_TYPESET_* bits"
+#endif
 #if MZMTP_CONF_ROUTING_ID_MAX < 5 || MZMTP_CONF_ROUTING_ID_MAX > 255
 #error "MZMTP_CONF_ROUTING_ID_MAX must be 5..255"
 #endif

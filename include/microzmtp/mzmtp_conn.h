@@ -30,6 +30,15 @@ typedef uint32_t mzmtp_peermask_t;
 typedef uint64_t mzmtp_peermask_t;
 #endif
 
+/** Byte counts and stream offsets of the receive path (see MZMTP_CONF_LARGE_FRAMES). */
+#if MZMTP_CONF_LARGE_FRAMES
+typedef uint64_t mzmtp_off_t;
+#define MZMTP_FRAME_MAX ((uint64_t)INT64_MAX)
+#else
+typedef uint32_t mzmtp_off_t;
+#define MZMTP_FRAME_MAX 0x7FF00000u
+#endif
+
 /** One piece of output: @p base[0..len) goes on the wire next. */
 typedef struct mzmtp_iov {
     const uint8_t *base;
@@ -176,10 +185,10 @@ typedef struct mzmtp_conn {
     /* receive buffer (borrowed) */
     uint8_t *rx;
     uint32_t rx_cap, rx_rd, rx_wr;
-    uint64_t base;         /* stream offset of rx[0] (after the greeting) */
-    uint64_t scan;         /* stream offset of the next frame header to scan */
-    uint64_t scan_msg_len; /* bytes of the message under scan so far */
-    uint64_t head_left;    /* body bytes left of the frame being read */
+    mzmtp_off_t base;         /* stream offset of rx[0]; offsets may wrap (32-bit) */
+    mzmtp_off_t scan;         /* stream offset of the next frame header to scan */
+    mzmtp_off_t scan_msg_len; /* bytes of the message under scan so far */
+    mzmtp_off_t head_left;    /* body bytes left of the frame being read */
     uint32_t scan_msgs;    /* complete data messages not yet fully read */
     /* timers */
     uint32_t hs_deadline, hb_next_ping, hb_deadline, ttl_deadline;
@@ -260,8 +269,9 @@ bool mzmtp_conn_in_message(const mzmtp_conn_t *conn);
 MZMTP_NODISCARD mzmtp_status_t mzmtp_conn_send_subscription(mzmtp_conn_t *conn,
                                                             const uint8_t *topic,
                                                             size_t len, bool subscribe);
-/** Queue an ERROR command with @p reason (≤ 255 bytes) and make the engine dead. */
-void mzmtp_conn_send_error(mzmtp_conn_t *conn, const char *reason);
+/** Queue an ERROR command with @p reason[0..len) (at most 255 bytes are sent) and make
+ *  the engine dead (MZMTP_ERR_PROTOCOL). */
+void mzmtp_conn_send_error(mzmtp_conn_t *conn, const char *reason, size_t len);
 
 /** Fill up to @p max vectors with what to write next; @return vectors filled (0: nothing). */
 size_t mzmtp_conn_output(mzmtp_conn_t *conn, mzmtp_iov_t *iov, size_t max);

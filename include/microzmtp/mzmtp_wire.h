@@ -40,6 +40,8 @@ typedef enum mzmtp_socket_type {
 
 /** @return The ZMTP name ("PUB"…) of @p type, or NULL for an unknown value. */
 const char *mzmtp_wire_socket_type_name(int type);
+/** @return The length of mzmtp_wire_socket_type_name(@p type), or 0. */
+size_t mzmtp_wire_socket_type_name_len(int type);
 /** @return The type whose exact, case-sensitive name is @p name[0..len), or -1. */
 int mzmtp_wire_socket_type_parse(const uint8_t *name, size_t len);
 /** @return true when RFC 37's table (ZMTP-NOTES M5) lets @p a talk to @p b. */
@@ -145,6 +147,9 @@ MZMTP_NODISCARD mzmtp_status_t mzmtp_wire_metadata_next(mzmtp_metadata_iter_t *i
 
 /** @return true when @p name equals @p literal, ASCII case-insensitively. */
 bool mzmtp_wire_name_eq_nocase(const uint8_t *name, size_t name_len, const char *literal);
+/** The same with the literal's length given (no strlen). */
+bool mzmtp_wire_name_eq_nocase_n(const uint8_t *name, size_t name_len, const char *literal,
+                                 size_t literal_len);
 
 /** Big-endian helpers. */
 static inline uint64_t mzmtp_wire_get_u64(const uint8_t *p)

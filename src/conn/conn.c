@@ -14,6 +14,7 @@
  */
 #include <string.h>
 #include "microzmtp/mzmtp_conn.h"
+#include "../util/mzmtp_util.h"
 
 /* RFC 37 "Formal Grammar": signature, version 3.1, mechanism "NULL", as-server 0. */
 static const uint8_t greeting_null[MZMTP_GREETING_SIZE] = {
@@ -32,7 +33,7 @@ static uint8_t *cmd_room(mzmtp_conn_t *c, size_t need)
 {
     if (c->cmd_rd == c->cmd_wr) c->cmd_rd = c->cmd_wr = 0;
     if ((size_t)(MZMTP_CONF_CMD_BUF - c->cmd_wr) < need && c->cmd_rd > 0) {
-        memmove(c->cmd, c->cmd + c->cmd_rd, (size_t)(c->cmd_wr - c->cmd_rd));
+        mzmtp_util_move_down(c->cmd, c->cmd + c->cmd_rd, (size_t)(c->cmd_wr - c->cmd_rd));
         c->cmd_wr = (uint16_t)(c->cmd_wr - c->cmd_rd);
         c->cmd_rd = 0;
     }
@@ -40,39 +41,57 @@ static uint8_t *cmd_room(mzmtp_conn_t *c, size_t need)
     return c->cmd + c->cmd_wr;
 }
 
-static bool cmd_put(mzmtp_conn_t *c, const char *name, const uint8_t *data, size_t len)
+/* Queue a command frame: header, name-len, name, data (RFC 37 "Commands"). @p name is a
+ * string literal (its length is taken with sizeof by CMD_PUT). */
+static bool cmd_put_n(mzmtp_conn_t *c, const char *name, size_t nlen, const uint8_t *d1,
+                      size_t l1, const uint8_t *d2, size_t l2)
 {
-    size_t need = mzmtp_wire_encode_command(NULL, 0, name, data, len);
-    uint8_t *at = need ? cmd_room(c, need) : NULL;
+    size_t body = 1 + nlen + l1 + l2;
+    size_t hdr = mzmtp_wire_frame_hdr_size(body);
+    uint8_t *at = cmd_room(c, hdr + body);
     if (at == NULL) return false;
-    c->cmd_wr = (uint16_t)(c->cmd_wr + mzmtp_wire_encode_command(at, need, name, data, len));
+    at += mzmtp_util_put_frame_hdr(at, MZMTP_FLAG_COMMAND, body);
+    *at++ = (uint8_t)nlen;
+    memcpy(at, name, nlen);
+    if (l1) memcpy(at + nlen, d1, l1);
+    if (l2) memcpy(at + nlen + l1, d2, l2);
+    c->cmd_wr = (uint16_t)(c->cmd_wr + hdr + body);
     return true;
+}
+#define CMD_PUT(c, lit, d, l) cmd_put_n((c), (lit), sizeof(lit) - 1u, (d), (l), NULL, 0)
+#define NAME_IS(n, nl, lit) ((nl) == sizeof(lit) - 1u && mzmtp_util_bytes_eq((n), (lit), sizeof(lit) - 1u))
+
+/* Put one metadata property (RFC 37 "Metadata") at @p at; @return its size. */
+static size_t put_property(uint8_t *at, const char *name, size_t nlen, const uint8_t *v, size_t vlen)
+{
+    at[0] = (uint8_t)nlen;
+    memcpy(at + 1, name, nlen);
+    mzmtp_wire_put_u32(at + 1 + nlen, (uint32_t)vlen);
+    if (vlen) memcpy(at + 5 + nlen, v, vlen);
+    return 5 + nlen + vlen;
 }
 
 static bool queue_ready(mzmtp_conn_t *c)
 {
     /* RFC 37 "The READY Command": Socket-Type always; Identity from REQ, DEALER and
      * ROUTER (libzmq sends it even when empty, ZMTP-NOTES M2). */
-    const char *tname = mzmtp_wire_socket_type_name(c->socket_type);
+    static const char st[] = "Socket-Type", id[] = "Identity";
+    size_t tlen = mzmtp_wire_socket_type_name_len(c->socket_type);
     bool with_id = c->socket_type == MZMTP_REQ || c->socket_type == MZMTP_DEALER ||
                    c->socket_type == MZMTP_ROUTER;
-    size_t props = mzmtp_wire_encode_property(NULL, 0, "Socket-Type", NULL, strlen(tname));
-    if (with_id) props += mzmtp_wire_encode_property(NULL, 0, "Identity", NULL, c->opts.identity_len);
-    size_t body = 1 + 5 + props;
+    size_t body = 6 + 5 + (sizeof st - 1) + tlen;
+    if (with_id) body += 5 + (sizeof id - 1) + c->opts.identity_len;
     size_t hdr = mzmtp_wire_frame_hdr_size(body);
     uint8_t *at = cmd_room(c, hdr + body);
     if (at == NULL) return false;
-    size_t n = mzmtp_wire_encode_frame_hdr(at, hdr, MZMTP_FLAG_COMMAND, body);
-    at[n++] = 5;
-    memcpy(at + n, "READY", 5);
-    n += 5;
-    n += mzmtp_wire_encode_property(at + n, hdr + body - n, "Socket-Type",
-                                    (const uint8_t *)tname, strlen(tname));
-    if (with_id) {
-        n += mzmtp_wire_encode_property(at + n, hdr + body - n, "Identity", c->opts.identity,
-                                        c->opts.identity_len);
-    }
-    c->cmd_wr = (uint16_t)(c->cmd_wr + n);
+    at += mzmtp_util_put_frame_hdr(at, MZMTP_FLAG_COMMAND, body);
+    *at++ = 5;
+    memcpy(at, "READY", 5);
+    at += 5;
+    at += put_property(at, st, sizeof st - 1,
+                       (const uint8_t *)mzmtp_wire_socket_type_name(c->socket_type), tlen);
+    if (with_id) (void)put_property(at, id, sizeof id - 1, c->opts.identity, c->opts.identity_len);
+    c->cmd_wr = (uint16_t)(c->cmd_wr + hdr + body);
     return true;
 }
 
@@ -82,27 +101,27 @@ static bool out_mid_message(const mzmtp_conn_t *c)
 }
 
 /* Make the engine dead with @p st; an ERROR goes out where the spec asks for one. */
-static mzmtp_status_t die(mzmtp_conn_t *c, mzmtp_status_t st, const char *reason)
+static mzmtp_status_t die_n(mzmtp_conn_t *c, mzmtp_status_t st, const char *reason,
+                            uint8_t rlen)
 {
     if (c->state == MZMTP_CONN_DEAD) return c->scan_err;
     /* An ERROR in the middle of a data frame would be garbage: send it only on a frame
      * boundary (RFC 37 "The ERROR Command"). */
     if (reason != NULL && !out_mid_message(c)) {
-        size_t rlen = strlen(reason);
-        uint8_t buf[1 + 255];
-        if (rlen > 255) rlen = 255;
-        buf[0] = (uint8_t)rlen;
-        memcpy(buf + 1, reason, rlen);
-        (void)cmd_put(c, "ERROR", buf, rlen + 1);
+        (void)cmd_put_n(c, "ERROR", 5, &rlen, 1, (const uint8_t *)reason, rlen);
     }
     c->state = MZMTP_CONN_DEAD;
     c->scan_err = st;
     return st;
 }
 
-void mzmtp_conn_send_error(mzmtp_conn_t *conn, const char *reason)
+/* die() closes without a word; die_why() sends ERROR with a literal reason first. */
+#define die(c, st) die_n((c), (st), NULL, 0)
+#define die_why(c, st, lit) die_n((c), (st), (lit), (uint8_t)(sizeof(lit) - 1u))
+
+void mzmtp_conn_send_error(mzmtp_conn_t *conn, const char *reason, size_t len)
 {
-    (void)die(conn, MZMTP_ERR_PROTOCOL, reason);
+    (void)die_n(conn, MZMTP_ERR_PROTOCOL, reason, (uint8_t)(len > 255 ? 255 : len));
 }
 
 /* ---------------- init ---------------- */
@@ -136,8 +155,19 @@ mzmtp_status_t mzmtp_conn_init(mzmtp_conn_t *conn, int socket_type,
 
 /* ---------------- input ---------------- */
 
-static uint64_t abs_rd(const mzmtp_conn_t *c) { return c->base + c->rx_rd; }
-static uint64_t abs_wr(const mzmtp_conn_t *c) { return c->base + c->rx_wr; }
+static mzmtp_off_t abs_rd(const mzmtp_conn_t *c) { return (mzmtp_off_t)(c->base + c->rx_rd); }
+static mzmtp_off_t abs_wr(const mzmtp_conn_t *c) { return (mzmtp_off_t)(c->base + c->rx_wr); }
+
+/* a < b for stream offsets, wrap-safe: offsets in use are never 2^31 (or 2^63) apart,
+ * since a frame is at most MZMTP_FRAME_MAX bytes. */
+static bool off_before(mzmtp_off_t a, mzmtp_off_t b)
+{
+#if MZMTP_CONF_LARGE_FRAMES
+    return (int64_t)(a - b) < 0;
+#else
+    return (int32_t)(a - b) < 0;
+#endif
+}
 
 void mzmtp_conn_rx_space(mzmtp_conn_t *conn, uint8_t **ptr, size_t *len)
 {
@@ -148,7 +178,7 @@ void mzmtp_conn_rx_space(mzmtp_conn_t *conn, uint8_t **ptr, size_t *len)
     if (conn->rx_rd > 0 && (conn->rx_rd == conn->rx_wr || conn->rx_cap - conn->rx_wr < conn->rx_cap / 2)) {
         /* Compact: pointers handed out earlier are documented as invalid now. */
         uint32_t keep = conn->rx_wr - conn->rx_rd;
-        if (keep) memmove(conn->rx, conn->rx + conn->rx_rd, keep);
+        mzmtp_util_move_down(conn->rx, conn->rx + conn->rx_rd, keep);
         conn->base += conn->rx_rd;
         conn->rx_rd = 0;
         conn->rx_wr = keep;
@@ -186,11 +216,11 @@ static void scan_run(mzmtp_conn_t *c)
 {
     while (c->scan_err == MZMTP_OK) {
         if (c->pending_end) {
-            if (c->scan > abs_wr(c)) return;
+            if (off_before(abs_wr(c), c->scan)) return;
             c->pending_end = false;
             c->scan_msgs++;
         }
-        if (c->scan >= abs_wr(c)) return;
+        if (!off_before(c->scan, abs_wr(c))) return;
         uint32_t off = (uint32_t)(c->scan - c->base);
         mzmtp_frame_hdr_t h;
         mzmtp_status_t st = mzmtp_wire_decode_frame_hdr(c->rx + off, c->rx_wr - off, &h);
@@ -200,6 +230,10 @@ static void scan_run(mzmtp_conn_t *c)
             return;
         }
         uint64_t max = c->opts.max_msg_size;
+        if (h.size > MZMTP_FRAME_MAX) {
+            c->scan_err = MZMTP_ERR_MSG_SIZE; /* beyond this build's frame limit */
+            return;
+        }
         bool whole = h.size <= (uint64_t)(c->rx_wr - off - h.hdr_len);
         if (h.flags & MZMTP_FLAG_COMMAND) {
             /* Commands are handled whole, so they must fit the buffer; libzmq applies
@@ -209,7 +243,7 @@ static void scan_run(mzmtp_conn_t *c)
                 return;
             }
             if (!whole) return;
-            c->scan += h.hdr_len + h.size;
+            c->scan += (mzmtp_off_t)(h.hdr_len + h.size);
             continue;
         }
         if (c->state != MZMTP_CONN_READY && off == c->rx_rd) {
@@ -217,8 +251,8 @@ static void scan_run(mzmtp_conn_t *c)
             c->scan_err = MZMTP_ERR_PROTOCOL;
             return;
         }
-        uint64_t total = c->scan_msg_len + h.size;
-        if (total < h.size || (max && total > max)) {
+        uint64_t total = (uint64_t)c->scan_msg_len + h.size;
+        if (total > MZMTP_FRAME_MAX || (max && total > max)) {
             c->scan_err = MZMTP_ERR_MSG_SIZE;
             return;
         }
@@ -232,8 +266,8 @@ static void scan_run(mzmtp_conn_t *c)
         } else if (!more) {
             c->scan_msgs++;
         }
-        c->scan += h.hdr_len + h.size;
-        c->scan_msg_len = more ? total : 0;
+        c->scan += (mzmtp_off_t)(h.hdr_len + h.size);
+        c->scan_msg_len = more ? (mzmtp_off_t)total : 0;
     }
 }
 
@@ -260,7 +294,7 @@ static mzmtp_status_t enter_frame(mzmtp_conn_t *c)
 {
     if (c->head_frame) return MZMTP_OK;
     scan_run(c); /* bytes may have arrived while the application was reading */
-    if (abs_rd(c) >= c->scan) return MZMTP_AGAIN;
+    if (!off_before(abs_rd(c), c->scan)) return MZMTP_AGAIN;
     mzmtp_frame_hdr_t h;
     if (mzmtp_wire_decode_frame_hdr(c->rx + c->rx_rd, c->rx_wr - c->rx_rd, &h) != MZMTP_OK ||
         (h.flags & MZMTP_FLAG_COMMAND)) {
@@ -268,7 +302,7 @@ static mzmtp_status_t enter_frame(mzmtp_conn_t *c)
     }
     c->rx_rd += h.hdr_len;
     c->head_frame = true;
-    c->head_left = h.size;
+    c->head_left = (mzmtp_off_t)h.size; /* the scanner checked it against MZMTP_FRAME_MAX */
     c->head_more = (h.flags & MZMTP_FLAG_MORE) != 0;
     c->head_in_msg = true;
     return MZMTP_OK;
@@ -284,7 +318,7 @@ static size_t head_avail(const mzmtp_conn_t *c)
 static void head_take(mzmtp_conn_t *c, size_t k)
 {
     c->rx_rd += (uint32_t)k;
-    c->head_left -= k;
+    c->head_left -= (mzmtp_off_t)k;
     if (c->head_left == 0) {
         c->head_frame = false;
         if (!c->head_more) msg_end(c);
@@ -347,20 +381,20 @@ static mzmtp_status_t on_ready(mzmtp_conn_t *c, const uint8_t *data, size_t len,
     mzmtp_wire_metadata_begin(&it, data, len);
     while ((st = mzmtp_wire_metadata_next(&it, &name, &nlen, &value, &vlen)) == MZMTP_OK) {
         /* RFC 37: property names are case-insensitive (ZMTP-NOTES M3). */
-        if (mzmtp_wire_name_eq_nocase(name, nlen, "Socket-Type")) {
+        if (mzmtp_wire_name_eq_nocase_n(name, nlen, "Socket-Type", 11)) {
             peer_type = mzmtp_wire_socket_type_parse(value, vlen);
-            if (peer_type < 0) return die(c, MZMTP_ERR_SOCKET_TYPE, "Invalid socket type");
-        } else if (mzmtp_wire_name_eq_nocase(name, nlen, "Identity")) {
+            if (peer_type < 0) return die_why(c, MZMTP_ERR_SOCKET_TYPE, "Invalid socket type");
+        } else if (mzmtp_wire_name_eq_nocase_n(name, nlen, "Identity", 8)) {
             /* RFC 37: an identity is 0-255 bytes. */
-            if (vlen > 255) return die(c, MZMTP_ERR_PROTOCOL, NULL);
+            if (vlen > 255) return die(c, MZMTP_ERR_PROTOCOL);
             ev->data = value;
             ev->len = vlen;
         }
     }
-    if (st != MZMTP_AGAIN) return die(c, MZMTP_ERR_PROTOCOL, NULL);
+    if (st != MZMTP_AGAIN) return die(c, MZMTP_ERR_PROTOCOL);
     /* A missing Socket-Type is accepted, as libzmq does (ZMTP-NOTES M4). */
     if (peer_type >= 0 && !mzmtp_wire_socket_types_compatible(c->socket_type, peer_type)) {
-        return die(c, MZMTP_ERR_SOCKET_TYPE, "Invalid socket type");
+        return die_why(c, MZMTP_ERR_SOCKET_TYPE, "Invalid socket type");
     }
     c->ready_recv = true;
     ev->kind = MZMTP_CONN_EV_HANDSHAKE;
@@ -376,27 +410,28 @@ static mzmtp_status_t on_command(mzmtp_conn_t *c, const uint8_t *body, size_t le
     const uint8_t *name, *data;
     size_t nlen, dlen;
     if (mzmtp_wire_decode_command(body, len, &name, &nlen, &data, &dlen) != MZMTP_OK) {
-        return die(c, MZMTP_ERR_PROTOCOL, NULL);
+        return die(c, MZMTP_ERR_PROTOCOL);
     }
     if (c->state == MZMTP_CONN_HANDSHAKE) {
-        if (mzmtp_wire_name_is(name, nlen, "READY")) return on_ready(c, data, dlen, ev);
-        if (mzmtp_wire_name_is(name, nlen, "ERROR")) {
+        if (NAME_IS(name, nlen, "READY")) return on_ready(c, data, dlen, ev);
+        if (NAME_IS(name, nlen, "ERROR")) {
             /* RFC 37: error-reason = OCTET 0*255; a short body still ends the link. */
             ev->kind = MZMTP_CONN_EV_ERROR;
             ev->data = dlen > 0 ? data + 1 : data;
             ev->len = dlen > 0 ? (data[0] < dlen ? data[0] : dlen - 1) : 0;
-            return die(c, MZMTP_ERR_PEER_ERROR, NULL);
+            return die(c, MZMTP_ERR_PEER_ERROR);
         }
         /* ZMTP-NOTES N4: any other command during the handshake is fatal. This also
          * covers libzmq's mis-encoded "^RROR" (P4). */
-        return die(c, MZMTP_ERR_PROTOCOL, NULL);
+        return die(c, MZMTP_ERR_PROTOCOL);
     }
-    if (mzmtp_wire_name_is(name, nlen, "PING")) {
+    if (NAME_IS(name, nlen, "PING")) {
         /* RFC 37 "The PING Command": ttl (2 octets, deciseconds), context 0-16 octets.
          * libzmq echoes at most 16 bytes of context (ZMTP-NOTES H6). */
         size_t ctx_len = dlen > 2 ? dlen - 2 : 0;
         if (ctx_len > 16) ctx_len = 16;
-        if (!cmd_put(c, "PONG", dlen > 2 ? data + 2 : data, ctx_len)) return MZMTP_AGAIN;
+        if (!CMD_PUT(c, "PONG", dlen > 2 ? data + 2 : data, ctx_len)) return MZMTP_AGAIN;
+#if MZMTP_CONF_HEARTBEAT
         if (dlen >= 2) {
             uint32_t ttl = ((uint32_t)data[0] << 8 | data[1]) * 100u;
             if (ttl) {
@@ -404,12 +439,15 @@ static mzmtp_status_t on_command(mzmtp_conn_t *c, const uint8_t *body, size_t le
                 c->ttl_deadline = now + ttl;
             }
         }
+#else
+        (void)now;
+#endif
         return MZMTP_OK;
     }
     bool is_pub = c->socket_type == MZMTP_PUB || c->socket_type == MZMTP_XPUB;
-    if (is_pub && mzmtp_wire_name_is(name, nlen, "SUBSCRIBE")) {
+    if (is_pub && NAME_IS(name, nlen, "SUBSCRIBE")) {
         ev->kind = MZMTP_CONN_EV_SUBSCRIBE;
-    } else if (is_pub && mzmtp_wire_name_is(name, nlen, "CANCEL")) {
+    } else if (is_pub && NAME_IS(name, nlen, "CANCEL")) {
         ev->kind = MZMTP_CONN_EV_CANCEL;
     } else {
         /* PONG, late READY/ERROR (ZMTP-NOTES N7) and unknown commands (H10): ignored. */
@@ -434,10 +472,10 @@ mzmtp_status_t mzmtp_conn_process(mzmtp_conn_t *conn, uint32_t now_ms, mzmtp_con
         uint32_t have = c->rx_wr - c->rx_rd;
         mzmtp_status_t st = mzmtp_wire_decode_greeting(c->rx + c->rx_rd, have, &info);
         if (st == MZMTP_AGAIN) return MZMTP_AGAIN;
-        if (st != MZMTP_OK) return die(c, st, NULL);
+        if (st != MZMTP_OK) return die(c, st);
         /* ZMTP-NOTES G6: the mechanism is an exact 20-byte match. */
-        if (memcmp(info.mechanism, mech_null, sizeof(mech_null)) != 0) {
-            return die(c, MZMTP_ERR_MECHANISM, NULL);
+        if (!mzmtp_util_bytes_eq(info.mechanism, mech_null, sizeof(mech_null))) {
+            return die(c, MZMTP_ERR_MECHANISM);
         }
         c->peer_minor = info.minor;
         c->rx_rd += MZMTP_GREETING_SIZE;
@@ -455,17 +493,17 @@ mzmtp_status_t mzmtp_conn_process(mzmtp_conn_t *conn, uint32_t now_ms, mzmtp_con
             if (enter_frame(c) == MZMTP_OK) continue;
         }
         if (c->head_frame) goto message;
-        if (abs_rd(c) >= c->scan) {
+        if (!off_before(abs_rd(c), c->scan)) {
             if (c->scan_err != MZMTP_OK && abs_rd(c) == c->scan) {
                 mzmtp_status_t err = c->scan_err;
                 c->scan_err = MZMTP_OK;
-                return die(c, err, NULL);
+                return die(c, err);
             }
             return MZMTP_AGAIN;
         }
         mzmtp_frame_hdr_t h;
         if (mzmtp_wire_decode_frame_hdr(c->rx + c->rx_rd, c->rx_wr - c->rx_rd, &h) != MZMTP_OK) {
-            return die(c, MZMTP_ERR_PROTOCOL, NULL); /* scanned already: cannot happen */
+            return die(c, MZMTP_ERR_PROTOCOL); /* scanned already: cannot happen */
         }
         if (h.flags & MZMTP_FLAG_COMMAND) {
             mzmtp_status_t st = on_command(c, c->rx + c->rx_rd + h.hdr_len, (size_t)h.size,
@@ -489,7 +527,7 @@ mzmtp_status_t mzmtp_conn_process(mzmtp_conn_t *conn, uint32_t now_ms, mzmtp_con
                  * so fail now rather than wait for bytes that cannot help. */
                 mzmtp_status_t err = c->scan_err;
                 c->scan_err = MZMTP_OK;
-                return die(c, err, NULL);
+                return die(c, err);
             }
             return MZMTP_AGAIN;
         }
@@ -527,13 +565,14 @@ mzmtp_status_t mzmtp_conn_send_subscription(mzmtp_conn_t *conn, const uint8_t *t
         size_t hdr = mzmtp_wire_frame_hdr_size(len + 1);
         uint8_t *at = cmd_room(conn, hdr + len + 1);
         if (at == NULL) return MZMTP_AGAIN;
-        (void)mzmtp_wire_encode_frame_hdr(at, hdr, 0, len + 1);
+        (void)mzmtp_util_put_frame_hdr(at, 0, len + 1);
         at[hdr] = subscribe ? 1 : 0;
         if (len) memcpy(at + hdr + 1, topic, len);
         conn->cmd_wr = (uint16_t)(conn->cmd_wr + hdr + len + 1);
         return MZMTP_OK;
     }
-    return cmd_put(conn, subscribe ? "SUBSCRIBE" : "CANCEL", topic, len) ? MZMTP_OK : MZMTP_AGAIN;
+    bool ok = subscribe ? CMD_PUT(conn, "SUBSCRIBE", topic, len) : CMD_PUT(conn, "CANCEL", topic, len);
+    return ok ? MZMTP_OK : MZMTP_AGAIN;
 }
 
 static bool data_ok(const mzmtp_conn_t *c)
@@ -612,18 +651,19 @@ mzmtp_status_t mzmtp_conn_tick(mzmtp_conn_t *conn, uint32_t now_ms)
     mzmtp_conn_t *c = conn;
     if (c->state == MZMTP_CONN_DEAD) return c->scan_err;
     if (c->hs_armed && c->state != MZMTP_CONN_READY && time_reached(now_ms, c->hs_deadline)) {
-        return die(c, MZMTP_ERR_TIMEOUT, NULL);
+        return die(c, MZMTP_ERR_TIMEOUT);
     }
+#if MZMTP_CONF_HEARTBEAT
     if (c->state != MZMTP_CONN_READY) return MZMTP_OK;
-    if (c->ttl_armed && time_reached(now_ms, c->ttl_deadline)) return die(c, MZMTP_ERR_TIMEOUT, NULL);
+    if (c->ttl_armed && time_reached(now_ms, c->ttl_deadline)) return die(c, MZMTP_ERR_TIMEOUT);
     if (c->opts.hb_ivl_ms == 0) return MZMTP_OK;
-    if (c->hb_wait_pong && time_reached(now_ms, c->hb_deadline)) return die(c, MZMTP_ERR_TIMEOUT, NULL);
+    if (c->hb_wait_pong && time_reached(now_ms, c->hb_deadline)) return die(c, MZMTP_ERR_TIMEOUT);
     if (time_reached(now_ms, c->hb_next_ping)) {
         /* RFC 37 "The PING Command"; ZMTP-NOTES H8/H9: TTL at most 655 ds, always sent. */
         uint32_t ds = c->opts.hb_ttl_ms / 100u;
         if (ds > 655) ds = 655;
         uint8_t ttl[2] = {(uint8_t)(ds >> 8), (uint8_t)ds};
-        if (cmd_put(c, "PING", ttl, sizeof(ttl))) {
+        if (CMD_PUT(c, "PING", ttl, sizeof(ttl))) {
             c->hb_next_ping = now_ms + c->opts.hb_ivl_ms;
             if (!c->hb_wait_pong) {
                 c->hb_wait_pong = true;
@@ -632,6 +672,7 @@ mzmtp_status_t mzmtp_conn_tick(mzmtp_conn_t *conn, uint32_t now_ms)
             }
         }
     }
+#endif
     return MZMTP_OK;
 }
 
@@ -647,11 +688,15 @@ uint32_t mzmtp_conn_next_timeout(const mzmtp_conn_t *conn, uint32_t now_ms)
     uint32_t t = UINT32_MAX, u;
     if (c->state == MZMTP_CONN_DEAD) return t;
     if (c->hs_armed && c->state != MZMTP_CONN_READY) t = until(now_ms, c->hs_deadline);
+#if MZMTP_CONF_HEARTBEAT
     if (c->state != MZMTP_CONN_READY) return t;
     if (c->ttl_armed && (u = until(now_ms, c->ttl_deadline)) < t) t = u;
     if (c->opts.hb_ivl_ms) {
         if ((u = until(now_ms, c->hb_next_ping)) < t) t = u;
         if (c->hb_wait_pong && (u = until(now_ms, c->hb_deadline)) < t) t = u;
     }
+#else
+    (void)u;
+#endif
     return t;
 }

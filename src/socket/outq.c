@@ -10,6 +10,7 @@
  */
 #include <string.h>
 #include "microzmtp/mzmtp_conn.h"
+#include "../util/mzmtp_util.h"
 
 #define PEER_BIT(p) ((mzmtp_peermask_t)1u << (p))
 
@@ -61,7 +62,7 @@ static bool reserve(mzmtp_outq_t *q, uint32_t need)
         if ((uint64_t)q->bhead + need <= q->size) return true;
         uint32_t limit = q->count > 0 ? q->slot[q->first].off : q->size;
         if ((uint64_t)q->open_len + need > limit) return false;
-        if (q->open_len) memmove(q->data, q->data + q->open_off, q->open_len);
+        mzmtp_util_move_down(q->data, q->data + q->open_off, q->open_len);
         if (q->count > 0) {
             q->wrap_end = q->open_off;
             q->wrap_seq = q->seq_first + q->count;
@@ -116,7 +117,7 @@ mzmtp_status_t mzmtp_outq_add_frame(mzmtp_outq_t *q, const uint8_t *data, size_t
         return MZMTP_ERR_NO_MEMORY;
     }
     uint8_t *at = q->data + q->bhead;
-    (void)mzmtp_wire_encode_frame_hdr(at, hdr, more ? MZMTP_FLAG_MORE : 0, len);
+    (void)mzmtp_util_put_frame_hdr(at, more ? MZMTP_FLAG_MORE : 0, len);
     if (len) memcpy(at + hdr, data, len);
     q->bhead += (uint32_t)(hdr + len);
     q->open_len += (uint32_t)(hdr + len);

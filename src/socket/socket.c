@@ -7,8 +7,15 @@
  */
 #include <string.h>
 #include "microzmtp/microzmtp.h"
+#include "../util/mzmtp_util.h"
 
 #define BIT(p) ((mzmtp_peermask_t)1u << (p))
+/* Compile-time constant false for types left out of MZMTP_CONF_SOCKET_TYPES, so their
+ * code is dropped by the compiler. */
+#define HAS(t) (((MZMTP_CONF_SOCKET_TYPES) >> (t)) & 1u)
+#define IS(s, t) (HAS(t) && (s)->type == (t))
+/* Compile-time: does any type in this build receive messages? (PUB and PUSH do not.) */
+#define CAN_RECV ((MZMTP_CONF_SOCKET_TYPES & ~(MZMTP_TYPESET_PUB | MZMTP_TYPESET_PUSH)) != 0)
 #define NO_PEER 0xFFu
 
 /* ---------------- subscription table ----------------
@@ -41,7 +48,7 @@ static uint8_t *sub_find(mzmtp_socket_t *s, const uint8_t *topic, size_t len)
 {
     for (size_t off = 0; off < s->sub_used; off += ent_size(s->sub + off)) {
         uint8_t *e = s->sub + off;
-        if (e[0] == len && memcmp(ent_topic(e), topic, len) == 0) return e;
+        if (e[0] == len && mzmtp_util_bytes_eq(ent_topic(e), topic, len)) return e;
     }
     return NULL;
 }
@@ -63,7 +70,7 @@ static void sub_remove(mzmtp_socket_t *s, uint8_t *e)
 {
     size_t sz = ent_size(e);
     size_t off = (size_t)(e - s->sub);
-    memmove(e, e + sz, s->sub_used - off - sz);
+    mzmtp_util_move_down(e, e + sz, s->sub_used - off - sz);
     s->sub_used = (uint16_t)(s->sub_used - sz);
 }
 
@@ -71,8 +78,8 @@ static void sub_remove(mzmtp_socket_t *s, uint8_t *e)
 static bool ent_idle(const mzmtp_socket_t *s, const uint8_t *e)
 {
     if (ent_mask(e) != 0) return false;
-    if (s->type == MZMTP_SUB || s->type == MZMTP_XSUB) return ent_count(e) == 0;
-    return !(s->type == MZMTP_XPUB && (e[1] & ENT_REPORTED));
+    if (IS(s, MZMTP_SUB) || IS(s, MZMTP_XSUB)) return ent_count(e) == 0;
+    return !(IS(s, MZMTP_XPUB) && (e[1] & ENT_REPORTED));
 }
 
 static void sub_gc(mzmtp_socket_t *s)
@@ -88,8 +95,8 @@ static void sub_gc(mzmtp_socket_t *s)
     }
 }
 
-static bool is_pub(const mzmtp_socket_t *s) { return s->type == MZMTP_PUB || s->type == MZMTP_XPUB; }
-static bool is_sub(const mzmtp_socket_t *s) { return s->type == MZMTP_SUB || s->type == MZMTP_XSUB; }
+static bool is_pub(const mzmtp_socket_t *s) { return IS(s, MZMTP_PUB) || IS(s, MZMTP_XPUB); }
+static bool is_sub(const mzmtp_socket_t *s) { return IS(s, MZMTP_SUB) || IS(s, MZMTP_XSUB); }
 
 /* Peers whose subscriptions match the first frame @p d[0..len): binary prefix match. */
 static mzmtp_peermask_t sub_match_peers(const mzmtp_socket_t *s, const uint8_t *d, size_t len)
@@ -97,7 +104,7 @@ static mzmtp_peermask_t sub_match_peers(const mzmtp_socket_t *s, const uint8_t *
     mzmtp_peermask_t m = 0;
     for (size_t off = 0; off < s->sub_used; off += ent_size(s->sub + off)) {
         const uint8_t *e = s->sub + off;
-        if (e[0] <= len && memcmp(ent_topic(e), d, e[0]) == 0) m |= ent_mask(e);
+        if (e[0] <= len && mzmtp_util_bytes_eq(ent_topic(e), d, e[0])) m |= ent_mask(e);
     }
     return m;
 }
@@ -110,7 +117,7 @@ static bool sub_match_local(const mzmtp_socket_t *s, const uint8_t *d, size_t av
     for (size_t off = 0; off < s->sub_used; off += ent_size(s->sub + off)) {
         const uint8_t *e = s->sub + off;
         if (ent_count(e) > 0 && e[0] <= frame_len && e[0] <= avail &&
-            memcmp(ent_topic(e), d, e[0]) == 0) {
+            mzmtp_util_bytes_eq(ent_topic(e), d, e[0])) {
             return true;
         }
     }
@@ -167,6 +174,7 @@ mzmtp_status_t mzmtp_socket_init_sized(mzmtp_socket_t *sock, int type,
         return MZMTP_ERR_INVALID;
     }
     if (mzmtp_wire_socket_type_name(type) == NULL) return MZMTP_ERR_INVALID;
+    if (!HAS(type)) return MZMTP_ERR_NOT_SUPPORTED;
     memset(sock, 0, sizeof(*sock));
     sock->type = (uint8_t)type;
     sock->mem = mem;
@@ -204,6 +212,11 @@ mzmtp_status_t mzmtp_socket_setopt(mzmtp_socket_t *sock, mzmtp_option_t opt, con
     case MZMTP_OPT_SNDHWM: sock->sndhwm = v; break;
     case MZMTP_OPT_RCVHWM: sock->opts.rcvhwm = v; break;
     case MZMTP_OPT_HANDSHAKE_IVL: sock->opts.handshake_ivl_ms = v; break;
+#if !MZMTP_CONF_HEARTBEAT
+    case MZMTP_OPT_HEARTBEAT_IVL:
+    case MZMTP_OPT_HEARTBEAT_TIMEOUT:
+    case MZMTP_OPT_HEARTBEAT_TTL: return MZMTP_ERR_NOT_SUPPORTED;
+#else
     case MZMTP_OPT_HEARTBEAT_IVL: sock->opts.hb_ivl_ms = v; break;
     case MZMTP_OPT_HEARTBEAT_TIMEOUT: sock->opts.hb_timeout_ms = v; break;
     case MZMTP_OPT_ROUTER_MANDATORY: sock->router_mandatory = v != 0; break;
@@ -213,6 +226,7 @@ mzmtp_status_t mzmtp_socket_setopt(mzmtp_socket_t *sock, mzmtp_option_t opt, con
         if (v > 65500u) return MZMTP_ERR_INVALID;
         sock->opts.hb_ttl_ms = v;
         break;
+#endif
     default: return MZMTP_ERR_INVALID;
     }
     /* Runtime options reach live engines at once (HWMs and heartbeats). */
@@ -262,11 +276,11 @@ static void finish_drain(mzmtp_socket_t *s, unsigned p)
 /* Handshake done on peer @p p; @p id is the Identity it sent. */
 static mzmtp_status_t on_handshake(mzmtp_socket_t *s, unsigned p, const uint8_t *id, size_t len)
 {
-    if (s->type == MZMTP_PAIR && (s->ready & (mzmtp_peermask_t)~s->ignored)) {
+    if (IS(s, MZMTP_PAIR) && (s->ready & (mzmtp_peermask_t)~s->ignored)) {
         /* ZMTP-NOTES S10: a second PAIR peer is ignored; the first is not disturbed. */
         s->ignored |= BIT(p);
     }
-    if (s->type == MZMTP_ROUTER) {
+    if (IS(s, MZMTP_ROUTER)) {
         /* ZMTP-NOTES S9: the Identity becomes the routing id, or 00 + a 32-bit counter. */
         if (len > MZMTP_CONF_ROUTING_ID_MAX) return MZMTP_ERR_LIMIT;
         if (len == 0) {
@@ -280,7 +294,7 @@ static mzmtp_status_t on_handshake(mzmtp_socket_t *s, unsigned p, const uint8_t 
             s->rid_len[p] = (uint8_t)len;
             for (unsigned q = 0; q < MZMTP_CONF_MAX_PEERS; q++) {
                 if (q != p && (s->ready & BIT(q)) && !(s->ignored & BIT(q)) &&
-                    s->rid_len[q] == len && memcmp(s->rid[q], id, len) == 0) {
+                    s->rid_len[q] == len && mzmtp_util_bytes_eq(s->rid[q], id, len)) {
                     s->ignored |= BIT(p); /* a duplicate id is ignored (no handover) */
                 }
             }
@@ -306,7 +320,7 @@ static mzmtp_status_t req_accept_reply(mzmtp_socket_t *s, unsigned p)
     bool more;
     if (mzmtp_conn_peek(c, &d, &avail, &left, &more) != MZMTP_OK || left != 0 || !more) {
         /* libzmq closes a connection that sends a malformed reply (S7). */
-        mzmtp_conn_send_error(c, "Malformed reply");
+        mzmtp_conn_send_error(c, "Malformed reply", 15);
         return MZMTP_ERR_PROTOCOL;
     }
     size_t n;
@@ -348,16 +362,16 @@ static mzmtp_status_t pump(mzmtp_socket_t *s, unsigned p)
         case MZMTP_CONN_EV_SUBSCRIBE:
         case MZMTP_CONN_EV_CANCEL:
             st = peer_subscription(s, p, ev.data, ev.len, ev.kind == MZMTP_CONN_EV_SUBSCRIBE);
-            if (st != MZMTP_OK) mzmtp_conn_send_error(c, "Subscription table full");
+            if (st != MZMTP_OK) mzmtp_conn_send_error(c, "Subscription table full", 23);
             break;
         case MZMTP_CONN_EV_MESSAGE:
-            if (s->type == MZMTP_PUB || s->type == MZMTP_PUSH || (s->ignored & BIT(p))) {
+            if (IS(s, MZMTP_PUB) || IS(s, MZMTP_PUSH) || (s->ignored & BIT(p))) {
                 /* RFC 29/30: PUB and PUSH drop anything sent upstream; ignored peers
                  * (duplicate ROUTER ids, a second PAIR peer) carry no traffic. */
                 mzmtp_conn_skip(c);
-            } else if (s->type == MZMTP_REQ && !mzmtp_conn_in_message(c)) {
+            } else if (IS(s, MZMTP_REQ) && !mzmtp_conn_in_message(c)) {
                 st = req_accept_reply(s, p);
-            } else if (s->type == MZMTP_SUB && !mzmtp_conn_in_message(c)) {
+            } else if (IS(s, MZMTP_SUB) && !mzmtp_conn_in_message(c)) {
                 const uint8_t *d;
                 size_t avail;
                 uint64_t left;
@@ -419,21 +433,25 @@ static int find_routing_id(const mzmtp_socket_t *s, const uint8_t *id, size_t le
 {
     for (unsigned p = 0; p < MZMTP_CONF_MAX_PEERS; p++) {
         if ((s->ready & BIT(p)) && !(s->ignored & BIT(p)) && s->rid_len[p] == len &&
-            memcmp(s->rid[p], id, len) == 0) {
+            mzmtp_util_bytes_eq(s->rid[p], id, len)) {
             return (int)p;
         }
     }
     return -1;
 }
 
-/* PUB/XPUB: the peers that get a message whose first frame is @p d[0..len). */
-static mzmtp_peermask_t pub_targets(mzmtp_socket_t *sock, const uint8_t *d, size_t len)
+/* PUB/XPUB: choose the peers that get a message whose first frame is @p d[0..len).
+ * @return MZMTP_OK with *mask (possibly 0: nobody gets it), or MZMTP_AGAIN under NODROP. */
+static mzmtp_status_t pub_targets(mzmtp_socket_t *sock, const uint8_t *d, size_t len,
+                                  mzmtp_peermask_t *out)
 {
     mzmtp_outq_t *q = &sock->outq;
     mzmtp_peermask_t mask = sub_match_peers(sock, d, len) & sock->ready & (mzmtp_peermask_t)~sock->ignored;
     for (unsigned p = 0; p < MZMTP_CONF_MAX_PEERS; p++) {
         if ((mask & BIT(p)) && sock->sndhwm && mzmtp_outq_pipe_queued(q, p) >= sock->sndhwm) {
-            /* RFC 29 / ZMTP-NOTES S3: a peer at its HWM misses this message. */
+            /* RFC 29 / ZMTP-NOTES S3: a peer at its HWM misses this message, unless
+             * NODROP (libzmq's ZMQ_XPUB_NODROP) asks to refuse it instead. */
+            if (sock->nodrop) return MZMTP_AGAIN;
             mask &= (mzmtp_peermask_t)~BIT(p);
         }
     }
@@ -441,6 +459,7 @@ static mzmtp_peermask_t pub_targets(mzmtp_socket_t *sock, const uint8_t *d, size
      * of the peers holding the oldest message (they miss messages, as a peer at its HWM
      * does) until this one fits. */
     for (unsigned i = 0; mask && i < MZMTP_CONF_MAX_PEERS && !mzmtp_outq_can_take(q, len); i++) {
+        if (sock->nodrop) return MZMTP_AGAIN;
         mzmtp_peermask_t old = mzmtp_outq_oldest_mask(q);
         uint32_t oldest = q->seq_first;
         for (unsigned p = 0; p < MZMTP_CONF_MAX_PEERS; p++) {
@@ -448,7 +467,8 @@ static mzmtp_peermask_t pub_targets(mzmtp_socket_t *sock, const uint8_t *d, size
         }
         if (q->seq_first == oldest) break; /* the oldest is being written */
     }
-    return mask;
+    *out = mask;
+    return MZMTP_OK;
 }
 
 /* First frame of a message: choose its peers and open it in the ring.
@@ -464,21 +484,12 @@ static mzmtp_status_t send_begin(mzmtp_socket_t *sock, const uint8_t *d, size_t 
     switch (sock->type) {
     case MZMTP_PUB:
     case MZMTP_XPUB:
-        if (sock->nodrop) {
-            /* ZMQ_XPUB_NODROP: refuse rather than drop for a matching peer at its HWM. */
-            mask = sub_match_peers(sock, d, len) & sock->ready & (mzmtp_peermask_t)~sock->ignored;
-            for (unsigned i = 0; i < MZMTP_CONF_MAX_PEERS; i++) {
-                if ((mask & BIT(i)) && sock->sndhwm && mzmtp_outq_pipe_queued(q, i) >= sock->sndhwm) {
-                    return MZMTP_AGAIN;
-                }
-            }
-            if (mask && !mzmtp_outq_can_take(q, len)) return MZMTP_AGAIN;
-        } else {
-            mask = pub_targets(sock, d, len);
-        }
+        if (!HAS(MZMTP_PUB) && !HAS(MZMTP_XPUB)) return MZMTP_ERR_NOT_SUPPORTED;
+        if (pub_targets(sock, d, len, &mask) != MZMTP_OK) return MZMTP_AGAIN;
         mzmtp_outq_begin(q, mask);
         return MZMTP_OK;
     case MZMTP_XSUB:
+        if (!HAS(MZMTP_XSUB)) return MZMTP_ERR_NOT_SUPPORTED;
         if (len > 0 && (d[0] == 0 || d[0] == 1)) {
             /* XSUB: 0x01/0x00 + topic from the application (de)subscribes upstream. */
             mzmtp_status_t st = d[0] ? mzmtp_socket_subscribe(sock, d + 1, len - 1)
@@ -491,11 +502,13 @@ static mzmtp_status_t send_begin(mzmtp_socket_t *sock, const uint8_t *d, size_t 
     case MZMTP_PUSH:
     case MZMTP_DEALER:
     case MZMTP_PAIR:
+        if (!HAS(MZMTP_PUSH) && !HAS(MZMTP_DEALER) && !HAS(MZMTP_PAIR)) return MZMTP_ERR_NOT_SUPPORTED;
         p = pick_round_robin(sock);
         if (p < 0) return MZMTP_AGAIN;
         mask = BIT(p);
         break;
     case MZMTP_REQ:
+        if (!HAS(MZMTP_REQ)) return MZMTP_ERR_NOT_SUPPORTED;
         /* RFC 28: one request, then its reply, then the next request. */
         if (sock->req_state != 0) return MZMTP_ERR_STATE;
         p = pick_round_robin(sock);
@@ -507,6 +520,7 @@ static mzmtp_status_t send_begin(mzmtp_socket_t *sock, const uint8_t *d, size_t 
         sock->req_state = 1;
         return MZMTP_OK;
     case MZMTP_REP:
+        if (!HAS(MZMTP_REP)) return MZMTP_ERR_NOT_SUPPORTED;
         if (!sock->rep_reply) return MZMTP_ERR_STATE;
         if (!mzmtp_outq_can_take(q, len + sock->env_len)) return MZMTP_AGAIN;
         /* RFC 28: the reply goes to the peer that asked, behind the request's envelope;
@@ -516,6 +530,7 @@ static mzmtp_status_t send_begin(mzmtp_socket_t *sock, const uint8_t *d, size_t 
         if (mzmtp_outq_add_encoded(q, sock->env, sock->env_len) != MZMTP_OK) return MZMTP_AGAIN;
         return MZMTP_OK;
     case MZMTP_ROUTER:
+        if (!HAS(MZMTP_ROUTER)) return MZMTP_ERR_NOT_SUPPORTED;
         /* The first frame names the peer and is not sent (ZMTP-NOTES S9). */
         *swallowed = true;
         p = find_routing_id(sock, d, len);
@@ -540,7 +555,7 @@ static mzmtp_status_t send_begin(mzmtp_socket_t *sock, const uint8_t *d, size_t 
 mzmtp_status_t mzmtp_socket_send(mzmtp_socket_t *sock, const void *data, size_t len, bool more)
 {
     if (sock == NULL || (data == NULL && len > 0)) return MZMTP_ERR_INVALID;
-    if (sock->type == MZMTP_SUB || sock->type == MZMTP_PULL) return MZMTP_ERR_NOT_SUPPORTED;
+    if (IS(sock, MZMTP_SUB) || IS(sock, MZMTP_PULL)) return MZMTP_ERR_NOT_SUPPORTED;
     if (sock->closing) return MZMTP_ERR_STATE;
     const uint8_t *d = data;
     mzmtp_outq_t *q = &sock->outq;
@@ -568,12 +583,12 @@ mzmtp_status_t mzmtp_socket_send(mzmtp_socket_t *sock, const void *data, size_t 
          * never blocks); the others report that the message did not go. */
         if (more) sock->send_drop = true;
         else sock->send_in_msg = false;
-        if (sock->type == MZMTP_REQ) sock->req_state = 0;
+        if (IS(sock, MZMTP_REQ)) sock->req_state = 0;
         return is_pub(sock) ? MZMTP_OK : MZMTP_ERR_NO_MEMORY;
     }
     if (!more) {
-        if (sock->type == MZMTP_REQ) sock->req_state = 2;
-        if (sock->type == MZMTP_REP) sock->rep_reply = false;
+        if (IS(sock, MZMTP_REQ)) sock->req_state = 2;
+        if (IS(sock, MZMTP_REP)) sock->rep_reply = false;
     }
     return MZMTP_OK;
 }
@@ -619,7 +634,7 @@ static bool rep_take_envelope(mzmtp_socket_t *s, unsigned p)
         }
         size_t hdr = mzmtp_wire_frame_hdr_size(left);
         if (hdr + avail > (size_t)(MZMTP_CONF_ENVELOPE_MAX - s->env_len)) return false;
-        (void)mzmtp_wire_encode_frame_hdr(s->env + s->env_len, hdr, MZMTP_FLAG_MORE, left);
+        (void)mzmtp_util_put_frame_hdr(s->env + s->env_len, MZMTP_FLAG_MORE, left);
         s->env_len = (uint16_t)(s->env_len + hdr);
         if (mzmtp_conn_read(c, s->env + s->env_len, avail, &n, &fl) != MZMTP_OK) return false;
         s->env_len = (uint16_t)(s->env_len + n);
@@ -633,7 +648,7 @@ static bool recv_select(mzmtp_socket_t *sock)
     for (unsigned i = 0; i < MZMTP_CONF_MAX_PEERS; i++) {
         unsigned p = (sock->rr_recv + i) % MZMTP_CONF_MAX_PEERS;
         if (!(sock->readable & BIT(p))) continue;
-        if (sock->type == MZMTP_REP && !rep_take_envelope(sock, p)) {
+        if (IS(sock, MZMTP_REP) && !rep_take_envelope(sock, p)) {
             mzmtp_conn_skip(&sock->peer[p]);
             sock->readable &= (mzmtp_peermask_t)~BIT(p);
             pump_or_mark(sock, p);
@@ -655,21 +670,21 @@ mzmtp_status_t mzmtp_socket_recv(mzmtp_socket_t *sock, void *buf, size_t cap, si
     }
     *len = 0;
     *flags = 0;
-    if (sock->type == MZMTP_PUB || sock->type == MZMTP_PUSH) return MZMTP_ERR_NOT_SUPPORTED;
+    if (IS(sock, MZMTP_PUB) || IS(sock, MZMTP_PUSH)) return MZMTP_ERR_NOT_SUPPORTED;
     if (sock->truncated) {
         sock->truncated = false;
         return MZMTP_ERR_TRUNCATED;
     }
-    if (sock->type == MZMTP_REQ && sock->req_state < 2) return MZMTP_ERR_STATE;
-    if (sock->type == MZMTP_REP && sock->rep_reply) return MZMTP_ERR_STATE;
+    if (IS(sock, MZMTP_REQ) && sock->req_state < 2) return MZMTP_ERR_STATE;
+    if (IS(sock, MZMTP_REP) && sock->rep_reply) return MZMTP_ERR_STATE;
     if (sock->recv_peer == NO_PEER) {
         mzmtp_status_t st;
-        if (sock->type == MZMTP_XPUB && xpub_notification(sock, buf, cap, len, &st)) return st;
+        if (IS(sock, MZMTP_XPUB) && xpub_notification(sock, buf, cap, len, &st)) return st;
         if (!recv_select(sock)) return MZMTP_AGAIN;
     }
     unsigned p = sock->recv_peer;
     mzmtp_conn_t *c = &sock->peer[p];
-    if (sock->type == MZMTP_ROUTER && !sock->router_id_out) {
+    if (IS(sock, MZMTP_ROUTER) && !sock->router_id_out) {
         /* ZMTP-NOTES S9: a ROUTER message starts with the peer's routing id. */
         if (cap < sock->rid_len[p]) return MZMTP_ERR_NO_MEMORY;
         memcpy(buf, sock->rid[p], sock->rid_len[p]);
@@ -689,8 +704,8 @@ mzmtp_status_t mzmtp_socket_recv(mzmtp_socket_t *sock, void *buf, size_t cap, si
         sock->recv_peer = NO_PEER;
         sock->readable &= (mzmtp_peermask_t)~BIT(p);
         sock->rr_recv = (uint8_t)((p + 1u) % MZMTP_CONF_MAX_PEERS);
-        if (sock->type == MZMTP_REQ) sock->req_state = 0;
-        if (sock->type == MZMTP_REP) {
+        if (IS(sock, MZMTP_REQ)) sock->req_state = 0;
+        if (IS(sock, MZMTP_REP)) {
             sock->rep_reply = true;
             sock->req_peer = (uint8_t)p;
         }
@@ -742,10 +757,10 @@ unsigned mzmtp_socket_poll(mzmtp_socket_t *sock)
     unsigned r = 0;
     if (sock == NULL) return 0;
     bool in = sock->readable || sock->truncated || sock->recv_peer != NO_PEER;
-    if (sock->type == MZMTP_REQ && sock->req_state < 2) in = false;
-    if (sock->type == MZMTP_REP && sock->rep_reply) in = false;
-    if (sock->type == MZMTP_PUB || sock->type == MZMTP_PUSH) in = false;
-    if (sock->type == MZMTP_XPUB) {
+    if (IS(sock, MZMTP_REQ) && sock->req_state < 2) in = false;
+    if (IS(sock, MZMTP_REP) && sock->rep_reply) in = false;
+    if (IS(sock, MZMTP_PUB) || IS(sock, MZMTP_PUSH)) in = false;
+    if (IS(sock, MZMTP_XPUB)) {
         for (size_t off = 0; off < sock->sub_used; off += ent_size(sock->sub + off)) {
             const uint8_t *e = sock->sub + off;
             if ((ent_mask(e) != 0) != ((e[1] & ENT_REPORTED) != 0)) in = true;
@@ -757,6 +772,7 @@ unsigned mzmtp_socket_poll(mzmtp_socket_t *sock)
     switch (sock->type) {
     case MZMTP_PUB:
     case MZMTP_XPUB:
+        if (!HAS(MZMTP_PUB) && !HAS(MZMTP_XPUB)) break;
         if (sock->nodrop) {
             out = mzmtp_outq_can_take(&sock->outq, 64);
             for (unsigned p = 0; p < MZMTP_CONF_MAX_PEERS && out; p++) {
@@ -776,7 +792,7 @@ unsigned mzmtp_socket_poll(mzmtp_socket_t *sock)
     case MZMTP_PUSH:
     case MZMTP_DEALER:
     case MZMTP_PAIR:
-        if (sock->type == MZMTP_REQ && sock->req_state != 0) break;
+        if (IS(sock, MZMTP_REQ) && sock->req_state != 0) break;
         for (unsigned p = 0; p < MZMTP_CONF_MAX_PEERS && !out; p++) out = can_carry(sock, p);
         out = out && mzmtp_outq_can_take(&sock->outq, 64);
         break;
@@ -872,21 +888,14 @@ void mzmtp_socket_peer_stop(mzmtp_socket_t *sock, int peer, mzmtp_status_t why)
     sock->dead &= (mzmtp_peermask_t)~BIT(p);
     sock->ignored &= (mzmtp_peermask_t)~BIT(p);
     sock->rid_len[p] = 0;
-    if (is_pub(sock)) {
-        /* RFC 29: a departed subscriber's subscriptions go (XPUB reports the cancels). */
-        for (size_t off = 0; off < sock->sub_used; off += ent_size(sock->sub + off)) {
-            uint8_t *e = sock->sub + off;
-            ent_set_mask(e, ent_mask(e) & (mzmtp_peermask_t)~BIT(p));
-        }
-        sub_gc(sock);
-    } else {
-        for (size_t off = 0; off < sock->sub_used; off += ent_size(sock->sub + off)) {
-            uint8_t *e = sock->sub + off;
-            ent_set_mask(e, ent_mask(e) & (mzmtp_peermask_t)~BIT(p));
-        }
-        sub_gc(sock);
+    /* PUB/XPUB: a departed subscriber's subscriptions go (RFC 29; XPUB reports the
+     * cancels). SUB/XSUB: the peer will be told every subscription again. */
+    for (size_t off = 0; off < sock->sub_used; off += ent_size(sock->sub + off)) {
+        uint8_t *e = sock->sub + off;
+        ent_set_mask(e, ent_mask(e) & (mzmtp_peermask_t)~BIT(p));
     }
-    if (was_live) {
+    sub_gc(sock);
+    if (was_live && CAN_RECV) {
         /* Complete messages already received stay readable (nothing accepted is lost);
          * a message cut in the middle is reported as truncated. */
         mzmtp_conn_t *c = &sock->peer[p];
@@ -896,6 +905,8 @@ void mzmtp_socket_peer_stop(mzmtp_socket_t *sock, int peer, mzmtp_status_t why)
             sock->truncated = true;
         }
         if ((sock->readable & BIT(p)) || sock->recv_peer == p) sock->draining |= BIT(p);
+    }
+    if (was_live) {
         mzmtp_socket_notify(sock, was_ready ? MZMTP_EV_DISCONNECTED : MZMTP_EV_HANDSHAKE_FAILED,
                             peer, why);
     }

@@ -4,10 +4,21 @@
  */
 #include <string.h>
 #include "microzmtp/mzmtp_wire.h"
+#include "../util/mzmtp_util.h"
+
+/* strlen without pulling the C library's (larger, word-at-a-time) version into small
+ * firmware. */
+static size_t cstr_len(const char *s)
+{
+    size_t n = 0;
+    while (s[n]) n++;
+    return n;
+}
 
 static const char *const type_names[MZMTP_SOCKET_TYPE_COUNT] = {
     "PAIR", "PUB", "SUB", "REQ", "REP", "DEALER", "ROUTER", "PULL", "PUSH", "XPUB", "XSUB",
 };
+static const uint8_t type_name_len[MZMTP_SOCKET_TYPE_COUNT] = {4, 3, 3, 3, 3, 6, 6, 4, 4, 4, 4};
 
 const char *mzmtp_wire_socket_type_name(int type)
 {
@@ -15,38 +26,47 @@ const char *mzmtp_wire_socket_type_name(int type)
     return type_names[type];
 }
 
+size_t mzmtp_wire_socket_type_name_len(int type)
+{
+    if (type < 0 || type >= MZMTP_SOCKET_TYPE_COUNT) return 0;
+    return type_name_len[type];
+}
+
 int mzmtp_wire_socket_type_parse(const uint8_t *name, size_t len)
 {
     /* ZMTP-NOTES M4: libzmq compares the value exactly and case-sensitively. */
     for (int t = 0; t < MZMTP_SOCKET_TYPE_COUNT; t++) {
-        if (strlen(type_names[t]) == len && memcmp(type_names[t], name, len) == 0) return t;
+        if (type_name_len[t] == len && mzmtp_util_bytes_eq(type_names[t], name, len)) return t;
     }
     return -1;
 }
 
 bool mzmtp_wire_socket_types_compatible(int a, int b)
 {
-    /* RFC 37 "The Socket Type property", ZMTP-NOTES M5. */
-    switch (a) {
-    case MZMTP_REQ: return b == MZMTP_REP || b == MZMTP_ROUTER;
-    case MZMTP_REP: return b == MZMTP_REQ || b == MZMTP_DEALER;
-    case MZMTP_DEALER: return b == MZMTP_REP || b == MZMTP_DEALER || b == MZMTP_ROUTER;
-    case MZMTP_ROUTER: return b == MZMTP_REQ || b == MZMTP_DEALER || b == MZMTP_ROUTER;
-    case MZMTP_PUB:
-    case MZMTP_XPUB: return b == MZMTP_SUB || b == MZMTP_XSUB;
-    case MZMTP_SUB:
-    case MZMTP_XSUB: return b == MZMTP_PUB || b == MZMTP_XPUB;
-    case MZMTP_PUSH: return b == MZMTP_PULL;
-    case MZMTP_PULL: return b == MZMTP_PUSH;
-    case MZMTP_PAIR: return b == MZMTP_PAIR;
-    default: return false;
-    }
+    /* RFC 37 "The Socket Type property", ZMTP-NOTES M5: bit b of peers[a]. */
+#define T(x) (1u << MZMTP_##x)
+    static const uint16_t peers[MZMTP_SOCKET_TYPE_COUNT] = {
+        [MZMTP_PAIR] = T(PAIR),
+        [MZMTP_PUB] = T(SUB) | T(XSUB),
+        [MZMTP_SUB] = T(PUB) | T(XPUB),
+        [MZMTP_REQ] = T(REP) | T(ROUTER),
+        [MZMTP_REP] = T(REQ) | T(DEALER),
+        [MZMTP_DEALER] = T(REP) | T(DEALER) | T(ROUTER),
+        [MZMTP_ROUTER] = T(REQ) | T(DEALER) | T(ROUTER),
+        [MZMTP_PULL] = T(PUSH),
+        [MZMTP_PUSH] = T(PULL),
+        [MZMTP_XPUB] = T(SUB) | T(XSUB),
+        [MZMTP_XSUB] = T(PUB) | T(XPUB),
+    };
+#undef T
+    if (a < 0 || a >= MZMTP_SOCKET_TYPE_COUNT || b < 0 || b >= MZMTP_SOCKET_TYPE_COUNT) return false;
+    return (peers[a] >> b) & 1u;
 }
 
 size_t mzmtp_wire_encode_greeting(uint8_t *out, size_t cap, const char *mechanism,
                                   bool as_server)
 {
-    size_t mlen = strlen(mechanism);
+    size_t mlen = cstr_len(mechanism);
     if (mlen > 20) return 0;
     if (out == NULL) return MZMTP_GREETING_SIZE;
     if (cap < MZMTP_GREETING_SIZE) return 0;
@@ -127,7 +147,7 @@ mzmtp_status_t mzmtp_wire_decode_frame_hdr(const uint8_t *in, size_t len,
 size_t mzmtp_wire_encode_command(uint8_t *out, size_t cap, const char *name,
                                  const uint8_t *data, size_t data_len)
 {
-    size_t nlen = strlen(name);
+    size_t nlen = cstr_len(name);
     if (nlen == 0 || nlen > 255) return 0;
     if (data_len > (size_t)INT64_MAX - 1 - nlen) return 0;
     uint64_t body = 1u + nlen + data_len;
@@ -158,26 +178,31 @@ mzmtp_status_t mzmtp_wire_decode_command(const uint8_t *body, size_t len,
 
 bool mzmtp_wire_name_is(const uint8_t *name, size_t name_len, const char *literal)
 {
-    size_t l = strlen(literal);
-    return l == name_len && memcmp(name, literal, l) == 0;
+    size_t l = cstr_len(literal);
+    return l == name_len && mzmtp_util_bytes_eq(name, literal, l);
 }
 
 static uint8_t lower(uint8_t c) { return (c >= 'A' && c <= 'Z') ? (uint8_t)(c + 32) : c; }
 
-bool mzmtp_wire_name_eq_nocase(const uint8_t *name, size_t name_len, const char *literal)
+bool mzmtp_wire_name_eq_nocase_n(const uint8_t *name, size_t name_len, const char *literal,
+                                 size_t literal_len)
 {
-    size_t l = strlen(literal);
-    if (l != name_len) return false;
-    for (size_t i = 0; i < l; i++) {
+    if (literal_len != name_len) return false;
+    for (size_t i = 0; i < name_len; i++) {
         if (lower(name[i]) != lower((uint8_t)literal[i])) return false;
     }
     return true;
 }
 
+bool mzmtp_wire_name_eq_nocase(const uint8_t *name, size_t name_len, const char *literal)
+{
+    return mzmtp_wire_name_eq_nocase_n(name, name_len, literal, cstr_len(literal));
+}
+
 size_t mzmtp_wire_encode_property(uint8_t *out, size_t cap, const char *name,
                                   const uint8_t *value, size_t value_len)
 {
-    size_t nlen = strlen(name);
+    size_t nlen = cstr_len(name);
     if (nlen == 0 || nlen > 255 || value_len > 0x7FFFFFFFu) return 0;
     if (value_len > SIZE_MAX - 5 - nlen) return 0;
     size_t total = 1 + nlen + 4 + value_len;

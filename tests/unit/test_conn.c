@@ -474,7 +474,7 @@ static void wrong_socket_type_writes_an_error_command_before_closing(void **stat
 static void send_error_writes_an_error_command_and_kills_the_engine(void **state)
 {
     handshake_with(MZMTP_PUB, GREETING_31 READY_SUB);
-    mzmtp_conn_send_error(&conn_a, "bye");
+    mzmtp_conn_send_error(&conn_a, "bye", 3);
     assert_int_equal(mzmtp_conn_state(&conn_a), MZMTP_CONN_DEAD);
     tu_conn_drain_output(&conn_a, &log_a);
     TU_ASSERT_HEX(log_a.out, log_a.out_len, "04 0A 05 'ERROR' 03 'bye'");

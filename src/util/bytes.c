@@ -1,0 +1,28 @@
+/* Byte helpers for the core (see mzmtp_util.h). */
+#include "mzmtp_util.h"
+
+void mzmtp_util_move_down(uint8_t *dst, const uint8_t *src, size_t n)
+{
+    for (size_t i = 0; i < n; i++) dst[i] = src[i];
+}
+
+bool mzmtp_util_bytes_eq(const void *a, const void *b, size_t n)
+{
+    const uint8_t *x = a, *y = b;
+    for (size_t i = 0; i < n; i++) {
+        if (x[i] != y[i]) return false;
+    }
+    return true;
+}
+
+size_t mzmtp_util_put_frame_hdr(uint8_t *out, uint8_t flags, uint64_t size)
+{
+    if (size <= 255u) {
+        out[0] = flags;
+        out[1] = (uint8_t)size;
+        return 2;
+    }
+    out[0] = (uint8_t)(flags | 0x02u); /* LONG */
+    for (int i = 8; i >= 1; i--, size >>= 8) out[i] = (uint8_t)size;
+    return 9;
+}

@@ -1,0 +1,27 @@
+/* Internal helpers shared by the core's modules. Not part of the public API. */
+#ifndef MZMTP_UTIL_H
+#define MZMTP_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+/**
+ * Move @p n bytes from @p src down to @p dst (dst ≤ src; the ranges may overlap). Every
+ * move in the core compacts a buffer toward its start, so a forward copy is enough, and
+ * it keeps the C library's memmove (about 250 B on Cortex-M3) out of small firmware.
+ */
+void mzmtp_util_move_down(uint8_t *dst, const uint8_t *src, size_t n);
+
+/** @return true when @p a[0..n) equals @p b[0..n) (memcmp() == 0 without the C library's
+ *  larger memcmp). */
+bool mzmtp_util_bytes_eq(const void *a, const void *b, size_t n);
+
+/**
+ * Write a frame header for a body of @p size bytes with @p flags (MORE/COMMAND, already
+ * valid): the short form up to 255, else LONG and 8 bytes (RFC 37 "Framing").
+ * @return 2 or 9, the bytes written; @p out must have room.
+ */
+size_t mzmtp_util_put_frame_hdr(uint8_t *out, uint8_t flags, uint64_t size);
+
+#endif /* MZMTP_UTIL_H */
