@@ -3,14 +3,16 @@
 #   make test   every test: unit (cmocka), interop against libzmq, ASan/UBSan, fuzz smoke,
 #               Cortex-M3 size budget
 #   make size   arm-none-eabi-gcc sizes of minimal PUB/SUB programs
+#   make bench  microzmtp and libzmq side by side (about 2 minutes), RATIO lines
 # Each target installs missing Debian packages first (scripts/deps.sh; sudo when not root).
 
 BUILD      ?= build
 BUILD_SAN  ?= build-san
 BUILD_FUZZ ?= build-fuzz
+BUILD_BENCH ?= build-bench
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps build demo test test-unit test-san test-fuzz size clean
+.PHONY: all deps build demo test test-unit test-san test-fuzz size bench clean
 
 all: build
 
@@ -40,8 +42,13 @@ test-fuzz: deps
 size: deps
 	$(MAKE) -C bench/size
 
+bench: deps
+	cmake -S . -B $(BUILD_BENCH) -DCMAKE_BUILD_TYPE=Release -DMZMTP_BUILD_BENCH=ON -DMZMTP_BUILD_TESTS=OFF >/dev/null
+	cmake --build $(BUILD_BENCH) -j $(JOBS) --target bench_zmtp
+	sh bench/run.sh $(BUILD_BENCH)
+
 test: test-unit test-san test-fuzz size
 	@echo "make test: all suites passed"
 
 clean:
-	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_FUZZ) bench/size/out
+	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_FUZZ) $(BUILD_BENCH) bench/size/out

@@ -1,0 +1,907 @@
+/*
+ * bench_zmtp: every process of the microzmtp-vs-libzmq benchmark (bench/run.py drives it).
+ *
+ *   bench_zmtp ROLE [options]
+ *
+ * ROLE
+ *   thr-send   bind a sending socket, wait for --peers receivers, send --count messages
+ *   thr-recv   connect --conns times, receive --conns x --count messages, time them
+ *   lat-ping   round trips: send, wait for the echo; prints one-way = RTT / 2
+ *   lat-pong   echo every message back
+ *   mem-pub    4 PUB sockets; on "N" from stdin, wait for N subscribers, publish, print RSS
+ *   mem-peers  libzmq SUB sockets for mem-pub; on "N" from stdin, have N connected
+ *   tcp-send, tcp-recv, tcp-ping, tcp-pong   the same over raw TCP (the physical limit)
+ * OPTIONS
+ *   --lib mz|zmq       library (microzmtp on its POSIX port, or libzmq)
+ *   --pattern NAME     pubsub (and whatever the pattern table below lists)
+ *   --ep EP, --ep2 EP  endpoints: the one this role binds or connects; the second pair's
+ *   --size N --count N --warmup N --peers N --conns N
+ *   --flush-every N, --flush-bytes B   microzmtp sender: write queued messages (run the
+ *                      I/O loop once, without waiting) after N messages or B bytes,
+ *                      whichever comes first, and whenever the send ring is full; 0 = off
+ *   --ring BYTES --rxbuf BYTES   microzmtp memory: send ring per socket, receive buffer
+ *                      per peer
+ *   --hwm N            libzmq SNDHWM/RCVHWM
+ *   --spin-us US       microzmtp receiver: poll without sleeping for up to US microseconds
+ *                      before blocking (busy polling; off by default)
+ *
+ * Protocol with the driver: a role binds, prints "READY", waits for a "GO" line on stdin,
+ * then connects and works, and prints one "RESULT key=value ..." line. Every message
+ * carries its sequence number (low bytes, little endian) and the receiver checks the size,
+ * the sequence and the count: a lost, reordered or damaged message fails the run.
+ *
+ * Adding a socket pattern: one line in patterns[], and the kind in both backends' maps.
+ * The library allocates nothing; this program uses the heap for its own buffers freely.
+ */
+#define _GNU_SOURCE
+#include "mzmtp_posix.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+
+/* ------------------------------------------------------------------------------------ */
+/* Options, helpers                                                                        */
+/* ------------------------------------------------------------------------------------ */
+
+typedef struct opts {
+    const char *role, *lib, *pattern, *ep, *ep2;
+    size_t size;
+    unsigned long count, warmup;
+    unsigned peers, conns, sockets;
+    unsigned long flush_every, flush_bytes;
+    size_t ring, rxbuf;
+    int hwm;
+    int timeout_ms;
+    unsigned long spin_us;
+} opts_t;
+
+static opts_t O = {
+    .role = NULL, .lib = "mz", .pattern = "pubsub", .ep = NULL, .ep2 = NULL,
+    .size = 1, .count = 100000, .warmup = 1000, .peers = 1, .conns = 1, .sockets = 4,
+    .flush_every = 256, .flush_bytes = 1u << 20, .ring = 8u << 20, .rxbuf = 256u << 10, .hwm = 1000,
+    .timeout_ms = 20000, .spin_us = 0,
+};
+
+static void die(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "bench_zmtp %s/%s: ", O.role ? O.role : "?", O.lib);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    exit(1);
+}
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* CPU seconds this process (every thread) has used so far, user + system. */
+static double cpu_s(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+           (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+static void say(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    fflush(stdout);
+}
+
+/* READY, then wait for the driver's GO (so that every peer has bound before anyone
+ * connects, and no reconnect timer skews a run). */
+static void ready_go(void)
+{
+    char line[64];
+    say("READY\n");
+    if (fgets(line, sizeof line, stdin) == NULL || strncmp(line, "GO", 2) != 0) die("no GO");
+}
+
+/* Message stamp: the low bytes of the sequence number, little endian. */
+static void stamp(uint8_t *buf, size_t size, uint64_t seq)
+{
+    for (size_t i = 0; i < size && i < 8; i++) buf[i] = (uint8_t)(seq >> (8 * i));
+}
+static bool stamp_ok(const uint8_t *buf, size_t size, uint64_t seq)
+{
+    for (size_t i = 0; i < size && i < 8; i++) {
+        if (buf[i] != (uint8_t)(seq >> (8 * i))) return false;
+    }
+    return true;
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Socket kinds and patterns                                                               */
+/* ------------------------------------------------------------------------------------ */
+
+enum kind { K_NONE = 0, K_PUB, K_SUB, K_PUSH, K_PULL, K_REQ, K_REP };
+
+/*
+ * A pattern, as the benchmark uses it. Throughput: tx binds and sends, rx connects and
+ * receives. Latency: one pair (ping connects a `ping` socket to the `pong` socket, which
+ * binds) or, for one-way patterns, two pairs: each node binds a tx socket and connects an
+ * rx socket to the other node's.
+ */
+typedef struct pattern {
+    const char *name;
+    enum kind tx, rx;       /* throughput; K_NONE: no throughput test */
+    enum kind ping, pong;   /* latency with one pair; K_NONE: two tx/rx pairs */
+    bool subscribe;         /* rx must subscribe to everything */
+} pattern_t;
+
+static const pattern_t patterns[] = {
+    {"pubsub", K_PUB, K_SUB, K_NONE, K_NONE, true},
+    {"pushpull", K_PUSH, K_PULL, K_NONE, K_NONE, false},
+    {"reqrep", K_NONE, K_NONE, K_REQ, K_REP, false},
+};
+
+static const pattern_t *find_pattern(const char *name)
+{
+    for (size_t i = 0; i < sizeof patterns / sizeof patterns[0]; i++) {
+        if (strcmp(patterns[i].name, name) == 0) return &patterns[i];
+    }
+    die("unknown pattern %s", name);
+    return NULL;
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Backends: one blocking, lossless interface over both libraries                          */
+/* ------------------------------------------------------------------------------------ */
+
+typedef struct bsock bsock_t;
+typedef struct backend {
+    const char *name;
+    void (*init)(void);
+    bsock_t *(*open)(enum kind k);
+    void (*bind)(bsock_t *s, const char *ep);
+    void (*connect)(bsock_t *s, const char *ep);
+    void (*subscribe_all)(bsock_t *s);
+    /* Block until @p n peers are there to receive (PUB: have subscribed). */
+    void (*wait_ready)(bsock_t *s, unsigned n);
+    /* @return without blocking when >0 peers-ready became known (mem test); 0 if none. */
+    unsigned (*ready_count)(bsock_t *s);
+    /* Queue one message; blocks while there is no room; never drops. */
+    void (*send)(bsock_t *s, const void *buf, size_t len);
+    /* Push queued messages towards the kernel now (latency; end of a batch). */
+    void (*flush)(void);
+    /* One whole message into buf; @return its size, or -1 after timeout_ms of silence. */
+    long (*recv)(bsock_t *s, void *buf, size_t cap, int timeout_ms);
+    void (*close)(bsock_t *s);
+    void (*term)(void);
+} backend_t;
+
+/* ---------------- microzmtp on the POSIX port ---------------- */
+
+#define MZ_SOCKETS MZMTP_POSIX_MAX_SOCKETS
+#define MZ_RING_MAX (16u << 20)
+#define MZ_RX_MAX (256u << 10)
+
+static mzmtp_posix_t mz_io;
+static mzmtp_socket_t mz_sock[MZ_SOCKETS];
+static mzmtp_socket_mem_t mz_mem[MZ_SOCKETS];
+/* Static, like any microzmtp program; pages nobody touches cost no RSS. */
+static uint8_t mz_ring[MZ_SOCKETS][MZ_RING_MAX];
+static uint8_t mz_rx[MZ_SOCKETS][(size_t)MZMTP_CONF_MAX_PEERS * MZ_RX_MAX];
+static unsigned mz_used;
+static unsigned long mz_since_flush, mz_bytes_since_flush;
+
+static int mz_type(enum kind k)
+{
+    switch (k) {
+    case K_PUB: return MZMTP_PUB;
+    case K_SUB: return MZMTP_SUB;
+    case K_PUSH: return MZMTP_PUSH;
+    case K_PULL: return MZMTP_PULL;
+    case K_REQ: return MZMTP_REQ;
+    case K_REP: return MZMTP_REP;
+    default: die("kind %d", (int)k); return -1;
+    }
+}
+
+static mzmtp_socket_t *MZ(bsock_t *s) { return (mzmtp_socket_t *)(void *)s; }
+
+static void mz_init(void)
+{
+    if (O.ring > MZ_RING_MAX || O.rxbuf > MZ_RX_MAX) die("--ring/--rxbuf too large");
+    mzmtp_posix_init(&mz_io);
+}
+
+static bsock_t *mz_open(enum kind k)
+{
+    if (mz_used == MZ_SOCKETS) die("too many sockets");
+    unsigned i = mz_used++;
+    mzmtp_socket_mem_t *m = &mz_mem[i];
+    m->send_buf = mz_ring[i];
+    m->send_size = O.ring;
+    m->recv_buf = mz_rx[i];
+    m->recv_per_peer = O.rxbuf;
+    mzmtp_socket_t *s = &mz_sock[i];
+    if (mzmtp_socket_init(s, mz_type(k), m) != MZMTP_OK) die("mzmtp_socket_init");
+    /* Lossless: no per-peer message limit; the send ring and the receive buffer are the
+     * only bounds. A PUB with NODROP refuses (MZMTP_AGAIN) rather than drops when the ring
+     * is full, as libzmq's ZMQ_XPUB_NODROP; a full receive buffer stops reading, so TCP
+     * flow control pushes back on the sender. */
+    uint32_t zero = 0, one = 1;
+    if (mzmtp_socket_setopt(s, MZMTP_OPT_SNDHWM, &zero, sizeof zero) != MZMTP_OK ||
+        mzmtp_socket_setopt(s, MZMTP_OPT_RCVHWM, &zero, sizeof zero) != MZMTP_OK ||
+        (k == K_PUB && mzmtp_socket_setopt(s, MZMTP_OPT_NODROP, &one, sizeof one) != MZMTP_OK)) {
+        die("setopt");
+    }
+    return (bsock_t *)(void *)s;
+}
+
+static void mz_bind(bsock_t *s, const char *ep)
+{
+    if (mzmtp_posix_bind(&mz_io, MZ(s), ep, NULL, 0) != MZMTP_OK) die("bind %s", ep);
+}
+
+static void mz_connect(bsock_t *s, const char *ep)
+{
+    if (mzmtp_posix_connect(&mz_io, MZ(s), ep) != MZMTP_OK) die("connect %s", ep);
+}
+
+static void mz_subscribe_all(bsock_t *s)
+{
+    if (mzmtp_socket_subscribe(MZ(s), "", 0) != MZMTP_OK) die("subscribe");
+}
+
+static unsigned mz_ready_count(bsock_t *s)
+{
+    mzmtp_socket_t *m = MZ(s);
+    return m->type == MZMTP_PUB || m->type == MZMTP_XPUB ? mzmtp_socket_sub_peer_count(m)
+                                                         : mzmtp_socket_peer_count(m);
+}
+
+static void mz_wait_ready(bsock_t *s, unsigned n)
+{
+    uint64_t end = now_ns() + (uint64_t)O.timeout_ms * 1000000u;
+    while (mz_ready_count(s) < n) {
+        if (now_ns() > end) die("only %u of %u peers ready", mz_ready_count(s), n);
+        (void)mzmtp_posix_run(&mz_io, 10);
+    }
+}
+
+/* Write what is queued without waiting in poll(): mzmtp_posix_handle() with no events
+ * runs the timers and writes every peer's pending output. */
+static void mz_flush(void)
+{
+    mzmtp_posix_handle(&mz_io, NULL, 0);
+    mz_since_flush = mz_bytes_since_flush = 0;
+}
+
+static void mz_send(bsock_t *s, const void *buf, size_t len)
+{
+    mzmtp_socket_t *m = MZ(s);
+    for (;;) {
+        mzmtp_status_t st = mzmtp_socket_send(m, buf, len, false);
+        if (st == MZMTP_OK) break;
+        if (st != MZMTP_AGAIN) die("send: %s", mzmtp_status_str(st));
+        (void)mzmtp_posix_run(&mz_io, 1000);
+        mz_since_flush = mz_bytes_since_flush = 0;
+    }
+    mz_bytes_since_flush += len;
+    if ((O.flush_every && ++mz_since_flush >= O.flush_every) ||
+        (O.flush_bytes && mz_bytes_since_flush >= O.flush_bytes)) {
+        mz_flush();
+    }
+}
+
+static long mz_recv(bsock_t *s, void *buf, size_t cap, int timeout_ms)
+{
+    mzmtp_socket_t *m = MZ(s);
+    uint8_t *b = buf;
+    size_t total = 0;
+    uint64_t deadline = 0, spin_end = 0;
+    for (;;) {
+        size_t len;
+        unsigned flags;
+        mzmtp_status_t st = mzmtp_socket_recv(m, b + total, cap - total, &len, &flags);
+        if (st == MZMTP_OK) {
+            total += len;
+            if (flags & (MZMTP_RECV_PARTIAL | MZMTP_RECV_MORE)) {
+                if (total == cap) die("message larger than %zu", cap);
+                continue;
+            }
+            return (long)total;
+        }
+        if (st != MZMTP_AGAIN) die("recv: %s", mzmtp_status_str(st));
+        uint64_t t = now_ns();
+        if (deadline == 0) {
+            deadline = t + (uint64_t)timeout_ms * 1000000u;
+            spin_end = t + (uint64_t)O.spin_us * 1000u;
+        } else if (t > deadline) {
+            return -1;
+        }
+        /* --spin-us: poll without sleeping for a while before blocking (busy polling). */
+        (void)mzmtp_posix_run(&mz_io, t < spin_end ? 0 : 100);
+    }
+}
+
+static void mz_close(bsock_t *s) { (void)mzmtp_posix_close(&mz_io, MZ(s), O.timeout_ms); }
+static void mz_term(void) {}
+
+static const backend_t backend_mz = {
+    "mz", mz_init, mz_open, mz_bind, mz_connect, mz_subscribe_all, mz_wait_ready,
+    mz_ready_count, mz_send, mz_flush, mz_recv, mz_close, mz_term,
+};
+
+/* ---------------- libzmq ---------------- */
+
+static void *zctx;
+
+typedef struct zsock {
+    void *s;
+    enum kind k;
+    unsigned subscribers; /* XPUB: subscriptions seen */
+    int rcvtimeo;         /* ZMQ_RCVTIMEO as last set */
+} zsock_t;
+static zsock_t zsocks[16];
+static unsigned zused;
+
+static zsock_t *ZS(bsock_t *s) { return (zsock_t *)(void *)s; }
+
+static void zmq_chk(int rc, const char *what)
+{
+    if (rc != 0) die("%s: %s", what, zmq_strerror(zmq_errno()));
+}
+
+static void z_init(void)
+{
+    zctx = zmq_ctx_new(); /* one I/O thread, libzmq's default */
+    if (zctx == NULL) die("zmq_ctx_new");
+}
+
+static bsock_t *z_open(enum kind k)
+{
+    int type;
+    switch (k) {
+    /* PUB is XPUB in libzmq (pub_t only forbids recv); XPUB lets the sender see the
+     * subscriptions arrive, as mzmtp_socket_sub_peer_count() does. */
+    case K_PUB: type = ZMQ_XPUB; break;
+    case K_SUB: type = ZMQ_SUB; break;
+    case K_PUSH: type = ZMQ_PUSH; break;
+    case K_PULL: type = ZMQ_PULL; break;
+    case K_REQ: type = ZMQ_REQ; break;
+    case K_REP: type = ZMQ_REP; break;
+    default: die("kind"); return NULL;
+    }
+    if (zused == sizeof zsocks / sizeof zsocks[0]) die("too many sockets");
+    zsock_t *z = &zsocks[zused++];
+    z->k = k;
+    z->rcvtimeo = -2; /* not set yet */
+    z->s = zmq_socket(zctx, type);
+    if (z->s == NULL) die("zmq_socket");
+    int hwm = O.hwm, one = 1;
+    zmq_chk(zmq_setsockopt(z->s, ZMQ_SNDHWM, &hwm, sizeof hwm), "SNDHWM");
+    zmq_chk(zmq_setsockopt(z->s, ZMQ_RCVHWM, &hwm, sizeof hwm), "RCVHWM");
+    if (k == K_PUB) {
+        zmq_chk(zmq_setsockopt(z->s, ZMQ_XPUB_NODROP, &one, sizeof one), "XPUB_NODROP");
+        zmq_chk(zmq_setsockopt(z->s, ZMQ_XPUB_VERBOSE, &one, sizeof one), "XPUB_VERBOSE");
+    }
+    return (bsock_t *)(void *)z;
+}
+
+static void z_bind(bsock_t *s, const char *ep) { zmq_chk(zmq_bind(ZS(s)->s, ep), "bind"); }
+static void z_connect(bsock_t *s, const char *ep) { zmq_chk(zmq_connect(ZS(s)->s, ep), "connect"); }
+static void z_subscribe_all(bsock_t *s)
+{
+    zmq_chk(zmq_setsockopt(ZS(s)->s, ZMQ_SUBSCRIBE, "", 0), "SUBSCRIBE");
+}
+
+static unsigned z_ready_count(bsock_t *s)
+{
+    zsock_t *z = ZS(s);
+    if (z->k != K_PUB) return 1;
+    uint8_t b[256];
+    while (zmq_recv(z->s, b, sizeof b, ZMQ_DONTWAIT) >= 0) {
+        if (b[0] == 1) z->subscribers++;
+    }
+    return z->subscribers;
+}
+
+static void z_wait_ready(bsock_t *s, unsigned n)
+{
+    zsock_t *z = ZS(s);
+    if (z->k != K_PUB) return; /* PUSH/REQ sends wait for a peer by themselves */
+    uint64_t end = now_ns() + (uint64_t)O.timeout_ms * 1000000u;
+    while (z_ready_count(s) < n) {
+        if (now_ns() > end) die("only %u of %u subscribers", z->subscribers, n);
+        zmq_pollitem_t it = {z->s, 0, ZMQ_POLLIN, 0};
+        (void)zmq_poll(&it, 1, 10);
+    }
+}
+
+static void z_send(bsock_t *s, const void *buf, size_t len)
+{
+    while (zmq_send(ZS(s)->s, buf, len, 0) < 0) {
+        if (zmq_errno() != EINTR) die("zmq_send: %s", zmq_strerror(zmq_errno()));
+    }
+}
+
+static void z_flush(void) {}
+
+static long z_recv(bsock_t *s, void *buf, size_t cap, int timeout_ms)
+{
+    zsock_t *z = ZS(s);
+    if (timeout_ms != z->rcvtimeo) {
+        zmq_chk(zmq_setsockopt(z->s, ZMQ_RCVTIMEO, &timeout_ms, sizeof timeout_ms), "RCVTIMEO");
+        z->rcvtimeo = timeout_ms;
+    }
+    for (;;) {
+        int n = zmq_recv(z->s, buf, cap, 0);
+        if (n >= 0) {
+            if ((size_t)n > cap) die("message larger than %zu", cap);
+            return n;
+        }
+        if (zmq_errno() == EAGAIN) return -1;
+        if (zmq_errno() != EINTR) die("zmq_recv: %s", zmq_strerror(zmq_errno()));
+    }
+}
+
+static void z_close(bsock_t *s) { (void)zmq_close(ZS(s)->s); }
+static void z_term(void) { (void)zmq_ctx_term(zctx); } /* linger -1: flushes everything */
+
+static const backend_t backend_zmq = {
+    "zmq", z_init, z_open, z_bind, z_connect, z_subscribe_all, z_wait_ready, z_ready_count,
+    z_send, z_flush, z_recv, z_close, z_term,
+};
+
+static const backend_t *B;
+
+/* ------------------------------------------------------------------------------------ */
+/* Roles                                                                                   */
+/* ------------------------------------------------------------------------------------ */
+
+static uint8_t *msg_buf(void)
+{
+    size_t cap = O.size + 64 > 1024 ? O.size + 64 : 1024;
+    uint8_t *b = calloc(1, cap);
+    if (b == NULL) die("memory");
+    return b;
+}
+
+static void role_thr_send(const pattern_t *pt)
+{
+    if (pt->tx == K_NONE) die("pattern %s has no throughput test", pt->name);
+    uint8_t *buf = msg_buf();
+    B->init();
+    bsock_t *s = B->open(pt->tx);
+    B->bind(s, O.ep);
+    ready_go();
+    B->wait_ready(s, O.peers);
+    uint64_t t0 = now_ns();
+    for (unsigned long i = 0; i < O.count; i++) {
+        stamp(buf, O.size, i);
+        B->send(s, buf, O.size);
+    }
+    B->flush();
+    uint64_t t1 = now_ns();
+    B->close(s);
+    B->term();
+    say("RESULT role=thr-send msgs=%lu secs=%.6f cpu_s=%.6f\n", O.count, (double)(t1 - t0) / 1e9,
+        cpu_s());
+}
+
+static void role_thr_recv(const pattern_t *pt)
+{
+    if (pt->rx == K_NONE) die("pattern %s has no throughput test", pt->name);
+    size_t cap = O.size + 64;
+    uint8_t *buf = msg_buf();
+    B->init();
+    bsock_t *s = B->open(pt->rx);
+    if (pt->subscribe) B->subscribe_all(s);
+    ready_go();
+    for (unsigned i = 0; i < O.conns; i++) B->connect(s, O.ep);
+    unsigned long total = O.count * O.conns, got = 0;
+    uint64_t t0 = 0, t1 = 0;
+    /* With one connection messages arrive in order; with several they interleave, and the
+     * check is the size and the total count. */
+    while (got < total) {
+        long n = B->recv(s, buf, cap, got == 0 ? O.timeout_ms : 5000);
+        if (n < 0) die("timeout after %lu of %lu messages", got, total);
+        if ((size_t)n != O.size) die("message %lu: %ld bytes, expected %zu", got, n, O.size);
+        if (O.conns == 1 && !stamp_ok(buf, O.size, got)) die("message %lu out of sequence", got);
+        if (got == 0) t0 = now_ns();
+        got++;
+    }
+    t1 = now_ns();
+    B->close(s);
+    B->term();
+    double secs = (double)(t1 - t0) / 1e9;
+    /* Timed from the first message to the last: total - 1 messages in secs. */
+    double rate = secs > 0 ? (double)(total - 1) / secs : 0;
+    say("RESULT role=thr-recv msgs=%lu secs=%.6f msg_per_s=%.1f MB_per_s=%.2f t0=%llu t1=%llu "
+        "cpu_s=%.6f\n", total, secs, rate, rate * (double)O.size / 1e6, (unsigned long long)t0,
+        (unsigned long long)t1, cpu_s());
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Quantile @p q of @p n sorted round trips, as one-way microseconds (RTT / 2). */
+static double pct(const uint64_t *sorted, unsigned long n, double q)
+{
+    size_t i = (size_t)((double)n * q);
+    if (i >= n) i = n - 1;
+    return (double)sorted[i] / 2000.0;
+}
+
+/* Latency sockets: one pair (ping connects to pong's bound socket) or two one-way pairs
+ * (each node binds its tx on its own endpoint and connects its rx to the other's). */
+static void lat_open(const pattern_t *pt, bool ping, bsock_t **tx, bsock_t **rx)
+{
+    B->init();
+    if (pt->ping != K_NONE) {
+        *tx = *rx = B->open(ping ? pt->ping : pt->pong);
+        if (!ping) B->bind(*tx, O.ep);
+        ready_go();
+        if (ping) B->connect(*tx, O.ep);
+        return;
+    }
+    *tx = B->open(pt->tx);
+    *rx = B->open(pt->rx);
+    if (pt->subscribe) B->subscribe_all(*rx);
+    B->bind(*tx, ping ? O.ep : O.ep2);
+    ready_go();
+    B->connect(*rx, ping ? O.ep2 : O.ep);
+    B->wait_ready(*tx, 1);
+}
+
+static void role_lat(const pattern_t *pt, bool ping)
+{
+    size_t cap = O.size + 64;
+    uint8_t *buf = msg_buf();
+    bsock_t *tx, *rx;
+    lat_open(pt, ping, &tx, &rx);
+    unsigned long total = O.count + O.warmup;
+    uint64_t *rtt = ping ? calloc(O.count ? O.count : 1, sizeof *rtt) : NULL;
+    if (ping && rtt == NULL) die("memory");
+    for (unsigned long i = 0; i < total; i++) {
+        if (ping) {
+            stamp(buf, O.size, i);
+            uint64_t t = now_ns();
+            B->send(tx, buf, O.size);
+            B->flush();
+            long n = B->recv(rx, buf, cap, O.timeout_ms);
+            uint64_t d = now_ns() - t;
+            if (n < 0) die("timeout at round trip %lu", i);
+            if ((size_t)n != O.size || !stamp_ok(buf, O.size, i)) die("bad echo %lu", i);
+            if (i >= O.warmup) rtt[i - O.warmup] = d;
+        } else {
+            long n = B->recv(rx, buf, cap, O.timeout_ms);
+            if (n < 0) die("timeout at round trip %lu", i);
+            if ((size_t)n != O.size || !stamp_ok(buf, O.size, i)) die("bad ping %lu", i);
+            B->send(tx, buf, (size_t)n);
+            B->flush();
+        }
+    }
+    B->close(tx);
+    if (rx != tx) B->close(rx);
+    B->term();
+    if (!ping) {
+        say("RESULT role=lat-pong msgs=%lu\n", total);
+        return;
+    }
+    double sum = 0;
+    for (unsigned long i = 0; i < O.count; i++) sum += (double)rtt[i];
+    qsort(rtt, O.count, sizeof *rtt, cmp_u64);
+    /* One-way latency = round trip / 2, in microseconds. */
+    say("RESULT role=lat-ping n=%lu mean_us=%.3f p50_us=%.3f p90_us=%.3f p99_us=%.3f "
+        "max_us=%.3f\n", O.count, sum / (double)O.count / 2000.0, pct(rtt, O.count, 0.50),
+        pct(rtt, O.count, 0.90), pct(rtt, O.count, 0.99), pct(rtt, O.count, 1.0));
+}
+
+/* ---------------- memory per connection ---------------- */
+
+static long rss_kb(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    long size = 0, res = 0;
+    if (f == NULL || fscanf(f, "%ld %ld", &size, &res) != 2) die("statm");
+    fclose(f);
+    return res * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+/* Endpoint @p base with its port raised by @p i ("tcp://127.0.0.1:P"). */
+static void ep_plus(char *out, size_t cap, const char *base, unsigned i)
+{
+    const char *colon = strrchr(base, ':');
+    if (colon == NULL) die("endpoint %s", base);
+    snprintf(out, cap, "%.*s:%ld", (int)(colon - base), base, atol(colon + 1) + (long)i);
+}
+
+static void role_mem_pub(void)
+{
+    uint8_t msg[64] = {0};
+    bsock_t *s[8];
+    if (O.sockets > 8) die("--sockets");
+    B->init();
+    for (unsigned i = 0; i < O.sockets; i++) {
+        char ep[128];
+        ep_plus(ep, sizeof ep, O.ep, i);
+        s[i] = B->open(K_PUB);
+        B->bind(s[i], ep);
+    }
+    say("READY sock_bytes=%zu conn_bytes=%zu rxbuf=%zu\n", sizeof(mzmtp_socket_t),
+        sizeof(mzmtp_conn_t), O.rxbuf);
+    char line[64];
+    while (fgets(line, sizeof line, stdin) != NULL) {
+        if (line[0] == 'q') break;
+        unsigned want = (unsigned)atoi(line), have = 0;
+        uint64_t end = now_ns() + (uint64_t)O.timeout_ms * 1000000u;
+        for (;;) {
+            have = 0;
+            for (unsigned i = 0; i < O.sockets; i++) have += B->ready_count(s[i]);
+            if (have >= want) break;
+            if (now_ns() > end) die("only %u of %u subscribers", have, want);
+            if (B == &backend_mz) (void)mzmtp_posix_run(&mz_io, 10);
+            else usleep(1000);
+        }
+        /* Traffic, so that every connection's buffers exist. */
+        for (int k = 0; k < 100; k++) {
+            for (unsigned i = 0; i < O.sockets; i++) B->send(s[i], msg, sizeof msg);
+        }
+        B->flush();
+        uint64_t settle = now_ns() + 300000000u;
+        while (now_ns() < settle) {
+            if (B == &backend_mz) (void)mzmtp_posix_run(&mz_io, 10);
+            else usleep(10000);
+        }
+        say("RSS peers=%u kb=%ld\n", have, rss_kb());
+    }
+    _exit(0); /* the measurement is over; no need to flush anything */
+}
+
+/* The subscribers for mem-pub: libzmq SUB sockets, the same for both measured libraries. */
+static void role_mem_peers(void)
+{
+    static void *subs[1024];
+    unsigned have = 0;
+    void *ctx = zmq_ctx_new();
+    int fdmax = 4096;
+    (void)zmq_ctx_set(ctx, ZMQ_MAX_SOCKETS, fdmax);
+    say("READY\n");
+    char line[64];
+    while (fgets(line, sizeof line, stdin) != NULL) {
+        if (line[0] == 'q') break;
+        unsigned want = (unsigned)atoi(line);
+        if (want > 1024) die("too many peers");
+        for (; have < want; have++) {
+            char ep[128];
+            ep_plus(ep, sizeof ep, O.ep, have % O.sockets);
+            subs[have] = zmq_socket(ctx, ZMQ_SUB);
+            if (subs[have] == NULL) die("zmq_socket");
+            zmq_chk(zmq_setsockopt(subs[have], ZMQ_SUBSCRIBE, "", 0), "SUBSCRIBE");
+            zmq_chk(zmq_connect(subs[have], ep), "connect");
+        }
+        say("OK %u\n", have);
+    }
+    _exit(0);
+}
+
+/* ---------------- raw TCP: the physical limit ---------------- */
+
+static void tcp_addr(const char *ep, struct sockaddr_storage *sa, socklen_t *len)
+{
+    char host[128];
+    const char *p = ep;
+    if (strncmp(p, "tcp://", 6) == 0) p += 6;
+    const char *colon = strrchr(p, ':');
+    if (colon == NULL) die("endpoint %s", ep);
+    snprintf(host, sizeof host, "%.*s", (int)(colon - p), p);
+    struct addrinfo hints, *res;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+    if (getaddrinfo(host, colon + 1, &hints, &res) != 0) die("address %s", ep);
+    memcpy(sa, res->ai_addr, res->ai_addrlen);
+    *len = res->ai_addrlen;
+    freeaddrinfo(res);
+}
+
+/* Binding roles listen before READY; connecting roles connect after GO. */
+static int tcp_open(bool listen_side)
+{
+    struct sockaddr_storage sa;
+    socklen_t len;
+    int one = 1, fd;
+    tcp_addr(O.ep, &sa, &len);
+    int s = socket(sa.ss_family, SOCK_STREAM, 0);
+    if (s < 0) die("socket");
+    if (listen_side) {
+        (void)setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        if (bind(s, (struct sockaddr *)&sa, len) != 0 || listen(s, 1) != 0) die("bind");
+        ready_go();
+        fd = accept(s, NULL, NULL);
+        if (fd < 0) die("accept");
+        close(s);
+    } else {
+        ready_go();
+        if (connect(s, (struct sockaddr *)&sa, len) != 0) die("connect: %s", strerror(errno));
+        fd = s;
+    }
+    (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    return fd;
+}
+
+static void full_write(int fd, const uint8_t *b, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, b, n);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            die("write: %s", strerror(errno));
+        }
+        b += w;
+        n -= (size_t)w;
+    }
+}
+
+static void full_read(int fd, uint8_t *b, size_t n)
+{
+    while (n > 0) {
+        ssize_t r = read(fd, b, n);
+        if (r <= 0) {
+            if (r < 0 && errno == EINTR) continue;
+            die("read: %s", r == 0 ? "EOF" : strerror(errno));
+        }
+        b += r;
+        n -= (size_t)r;
+    }
+}
+
+#define TCP_CHUNK (1u << 20)
+
+/* Stream --count x --size bytes in writes of up to 128 KiB: bytes per second. */
+static void role_tcp_send(void)
+{
+    static uint8_t chunk[TCP_CHUNK];
+    int fd = tcp_open(true);
+    uint64_t left = (uint64_t)O.count * O.size;
+    while (left > 0) {
+        size_t k = left < TCP_CHUNK ? (size_t)left : TCP_CHUNK;
+        full_write(fd, chunk, k);
+        left -= k;
+    }
+    close(fd);
+    say("RESULT role=tcp-send\n");
+}
+
+static void role_tcp_recv(void)
+{
+    static uint8_t chunk[TCP_CHUNK];
+    int fd = tcp_open(false);
+    uint64_t total = (uint64_t)O.count * O.size, got = 0, t0 = 0;
+    while (got < total) {
+        ssize_t r = read(fd, chunk, sizeof chunk);
+        if (r <= 0) {
+            if (r < 0 && errno == EINTR) continue;
+            die("read after %llu bytes", (unsigned long long)got);
+        }
+        if (got == 0) t0 = now_ns();
+        got += (uint64_t)r;
+    }
+    double secs = (double)(now_ns() - t0) / 1e9;
+    close(fd);
+    say("RESULT role=tcp-recv bytes=%llu secs=%.6f MB_per_s=%.2f\n", (unsigned long long)total,
+        secs, (double)total / secs / 1e6);
+}
+
+static void role_tcp_lat(bool ping)
+{
+    uint8_t *buf = msg_buf();
+    int fd = tcp_open(!ping);
+    unsigned long total = O.count + O.warmup;
+    uint64_t *rtt = calloc(O.count ? O.count : 1, sizeof *rtt);
+    if (rtt == NULL) die("memory");
+    for (unsigned long i = 0; i < total; i++) {
+        if (ping) {
+            uint64_t t = now_ns();
+            full_write(fd, buf, O.size);
+            full_read(fd, buf, O.size);
+            if (i >= O.warmup) rtt[i - O.warmup] = now_ns() - t;
+        } else {
+            full_read(fd, buf, O.size);
+            full_write(fd, buf, O.size);
+        }
+    }
+    close(fd);
+    if (!ping) {
+        say("RESULT role=tcp-pong\n");
+        return;
+    }
+    double sum = 0;
+    for (unsigned long i = 0; i < O.count; i++) sum += (double)rtt[i];
+    qsort(rtt, O.count, sizeof *rtt, cmp_u64);
+    say("RESULT role=tcp-ping n=%lu mean_us=%.3f p50_us=%.3f p90_us=%.3f p99_us=%.3f "
+        "max_us=%.3f\n", O.count, sum / (double)O.count / 2000.0, pct(rtt, O.count, 0.50),
+        pct(rtt, O.count, 0.90), pct(rtt, O.count, 0.99), pct(rtt, O.count, 1.0));
+}
+
+/* ------------------------------------------------------------------------------------ */
+
+static void usage(void)
+{
+    fputs("usage: bench_zmtp ROLE [--lib mz|zmq] [--pattern P] [--ep EP] [--ep2 EP]\n"
+          "         [--size N] [--count N] [--warmup N] [--peers N] [--conns N]\n"
+          "         [--sockets N] [--flush-every N] [--flush-bytes B] [--ring B] [--rxbuf B] [--hwm N]\n"
+          "         [--timeout MS] [--spin-us US]\n"
+          "ROLE: thr-send thr-recv lat-ping lat-pong mem-pub mem-peers\n"
+          "      tcp-send tcp-recv tcp-ping tcp-pong\n",
+          stderr);
+    exit(2);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) usage();
+    O.role = argv[1];
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        if (i + 1 >= argc) usage();
+        const char *v = argv[++i];
+        if (!strcmp(a, "--lib")) O.lib = v;
+        else if (!strcmp(a, "--pattern")) O.pattern = v;
+        else if (!strcmp(a, "--ep")) O.ep = v;
+        else if (!strcmp(a, "--ep2")) O.ep2 = v;
+        else if (!strcmp(a, "--size")) O.size = strtoul(v, NULL, 10);
+        else if (!strcmp(a, "--count")) O.count = strtoul(v, NULL, 10);
+        else if (!strcmp(a, "--warmup")) O.warmup = strtoul(v, NULL, 10);
+        else if (!strcmp(a, "--peers")) O.peers = (unsigned)strtoul(v, NULL, 10);
+        else if (!strcmp(a, "--conns")) O.conns = (unsigned)strtoul(v, NULL, 10);
+        else if (!strcmp(a, "--sockets")) O.sockets = (unsigned)strtoul(v, NULL, 10);
+        else if (!strcmp(a, "--flush-every")) O.flush_every = strtoul(v, NULL, 10);
+        else if (!strcmp(a, "--flush-bytes")) O.flush_bytes = strtoul(v, NULL, 10);
+        else if (!strcmp(a, "--ring")) O.ring = strtoul(v, NULL, 10);
+        else if (!strcmp(a, "--rxbuf")) O.rxbuf = strtoul(v, NULL, 10);
+        else if (!strcmp(a, "--hwm")) O.hwm = atoi(v);
+        else if (!strcmp(a, "--timeout")) O.timeout_ms = atoi(v);
+        else if (!strcmp(a, "--spin-us")) O.spin_us = strtoul(v, NULL, 10);
+        else usage();
+    }
+    if (O.ep == NULL) usage();
+    if (!strcmp(O.lib, "mz")) B = &backend_mz;
+    else if (!strcmp(O.lib, "zmq")) B = &backend_zmq;
+    else usage();
+    if (O.count == 0) O.count = 1;
+
+    const pattern_t *pt = find_pattern(O.pattern);
+    const char *r = O.role;
+    if (!strcmp(r, "thr-send")) role_thr_send(pt);
+    else if (!strcmp(r, "thr-recv")) role_thr_recv(pt);
+    else if (!strcmp(r, "lat-ping") || !strcmp(r, "lat-pong")) {
+        if (pt->ping == K_NONE && O.ep2 == NULL) die("--ep2 needed for %s latency", pt->name);
+        role_lat(pt, !strcmp(r, "lat-ping"));
+    } else if (!strcmp(r, "mem-pub")) role_mem_pub();
+    else if (!strcmp(r, "mem-peers")) role_mem_peers();
+    else if (!strcmp(r, "tcp-send")) role_tcp_send();
+    else if (!strcmp(r, "tcp-recv")) role_tcp_recv();
+    else if (!strcmp(r, "tcp-ping")) role_tcp_lat(true);
+    else if (!strcmp(r, "tcp-pong")) role_tcp_lat(false);
+    else usage();
+    return 0;
+}

@@ -1,0 +1,595 @@
+#!/usr/bin/python3
+"""microzmtp against libzmq, side by side, on this machine.
+
+    bench/run.sh BUILD_DIR [--quick] [--runs N] [--only thr,lat,fanout,mem,tcp]
+                           [--patterns pubsub] [--placements same,split]
+                           [--markdown FILE] [--json FILE]
+
+BUILD_DIR is a CMake build of the project with the bench directory (it holds
+bench/bench_zmtp). Every measurement runs both libraries alternately, --runs times
+(default 3), and reports medians. The last lines printed are one per comparison:
+
+    RATIO metric=NAME placement=same|split value=X
+
+X = microzmtp / libzmq for throughput, libzmq / microzmtp for latency and memory: above 1
+means microzmtp wins. See docs/performance.md for the method.
+"""
+import argparse
+import json
+import os
+import queue
+import random
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+LIBS = ("mz", "zmq")
+NAMES = {"mz": "microzmtp", "zmq": "libzmq"}
+
+# Throughput: message size -> messages per run (about 0.1-1 s each on a 2-core VM).
+THR_COUNT = {1: 1500000, 16: 1500000, 64: 1000000, 256: 600000, 1024: 150000,
+             8192: 20000, 65536: 3000}
+# Latency: message size -> timed round trips (after WARMUP untimed ones).
+LAT_COUNT = {1: 3000, 64: 3000, 1024: 3000, 65536: 1500}
+LAT_WARMUP = 300
+FANOUT_PEERS = 10
+FANOUT_SIZE = 64
+FANOUT_COUNT = 100000          # messages each subscriber receives
+MEM_SOCKETS = 4                # microzmtp: MZMTP_CONF_MAX_PEERS 32 -> 4 sockets x 25 peers
+MEM_PEERS = (1, 100)
+TCP_BYTES = 2 << 30            # raw TCP stream per run
+# Patterns: the name bench_zmtp knows, what the tables call it, whether the throughput
+# and latency tests apply. Adding PUSH/PULL or REQ/REP is one line here (and one in
+# bench_zmtp.c's patterns[]).
+PATTERNS = {
+    "pubsub": {"label": "PUB->SUB", "thr": True, "lat": True, "fanout": True},
+    "pushpull": {"label": "PUSH->PULL", "thr": True, "lat": True, "fanout": False},
+    "reqrep": {"label": "REQ<->REP", "thr": False, "lat": True, "fanout": False},
+}
+# libzmq: its default HWM (1000) measured fastest here; XPUB_NODROP makes the publisher
+# wait instead of dropping, so the comparison is lossless at any HWM.
+ZMQ_HWM = 1000
+# microzmtp: send ring per socket and receive buffer per peer (static memory).
+MZ_RING = 8 << 20
+MZ_RXBUF = 256 << 10
+
+RUN_TIMEOUT = 60.0
+
+
+def die(msg):
+    print("run.py: " + msg, file=sys.stderr)
+    sys.exit(1)
+
+
+# ----------------------------------------------------------------------------------------
+# Processes
+
+
+class Proc:
+    """One bench_zmtp process: READY, then GO, then one RESULT line."""
+
+    def __init__(self, binary, role, args, cpu):
+        argv = [binary, role] + [str(a) for a in args]
+        if cpu is not None:
+            argv = ["taskset", "-c", cpu] + argv
+        self.argv = argv
+        self.p = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True, bufsize=1)
+        self.lines = queue.Queue()
+        self.err = []
+        threading.Thread(target=self._pump, args=(self.p.stdout, self.lines), daemon=True).start()
+        threading.Thread(target=self._pump_err, daemon=True).start()
+
+    @staticmethod
+    def _pump(f, q):
+        for line in f:
+            q.put(line.rstrip("\n"))
+        q.put(None)
+
+    def _pump_err(self):
+        for line in self.p.stderr:
+            self.err.append(line.rstrip("\n"))
+
+    def expect(self, prefix, deadline):
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise RuntimeError("timeout waiting for %s from %s" % (prefix, " ".join(self.argv)))
+            try:
+                line = self.lines.get(timeout=left)
+            except queue.Empty:
+                continue
+            if line is None:
+                time.sleep(0.05)
+                raise RuntimeError("%s exited: %s" % (" ".join(self.argv), " | ".join(self.err[-3:])))
+            if line.startswith(prefix):
+                return line
+
+    def send(self, text):
+        self.p.stdin.write(text + "\n")
+        self.p.stdin.flush()
+
+    def kill(self):
+        if self.p.poll() is None:
+            self.p.kill()
+        self.p.wait()
+
+
+def parse_kv(line):
+    out = {}
+    for tok in line.split()[1:]:
+        if "=" in tok:
+            k, v = tok.split("=", 1)
+            try:
+                out[k] = float(v)
+            except ValueError:
+                out[k] = v
+    return out
+
+
+def run_group(binary, specs, want_result):
+    """Start every (role, args, cpu), wait for all READY, send GO, collect the RESULT
+    lines of the processes whose index is in want_result. Returns {index: dict}."""
+    procs = []
+    deadline = time.monotonic() + RUN_TIMEOUT
+    try:
+        for role, args, cpu in specs:
+            procs.append(Proc(binary, role, args, cpu))
+        for p in procs:
+            p.expect("READY", deadline)
+        for p in procs:
+            p.send("GO")
+        results = {}
+        for i in want_result:
+            results[i] = parse_kv(procs[i].expect("RESULT", deadline))
+        for p in procs:
+            left = max(0.1, deadline - time.monotonic())
+            try:
+                p.p.wait(timeout=left)
+            except subprocess.TimeoutExpired:
+                raise RuntimeError("%s did not exit" % " ".join(p.argv))
+            if p.p.returncode != 0:
+                raise RuntimeError("%s failed: %s" % (" ".join(p.argv), " | ".join(p.err[-3:])))
+        return results
+    finally:
+        for p in procs:
+            p.kill()
+
+
+def free_port(n=1):
+    """A base port with n consecutive free ports on 127.0.0.1."""
+    for _ in range(200):
+        base = random.randint(20000, 60000 - n)
+        socks = []
+        try:
+            for i in range(n):
+                s = socket.socket()
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                s.bind(("127.0.0.1", base + i))
+                socks.append(s)
+            return base
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+    die("no free ports")
+
+
+def ep(port):
+    return "tcp://127.0.0.1:%d" % port
+
+
+def lib_args(lib):
+    if lib == "mz":
+        return ["--lib", "mz", "--ring", MZ_RING, "--rxbuf", MZ_RXBUF]
+    return ["--lib", "zmq", "--hwm", ZMQ_HWM]
+
+
+# ----------------------------------------------------------------------------------------
+# Measurements: each returns one number (or a dict of numbers) for one run
+
+
+def m_thr(binary, cpus, pattern, size, count, tx, rx):
+    port = free_port()
+    common = ["--pattern", pattern, "--ep", ep(port), "--size", size, "--count", count]
+    r = run_group(binary, [("thr-send", lib_args(tx) + common, cpus[0]),
+                           ("thr-recv", lib_args(rx) + common, cpus[1])], [0, 1])
+    # CPU time of each process (all its threads, user + system) per message
+    return {"rate": r[1]["msg_per_s"], "send_ns": r[0]["cpu_s"] / count * 1e9,
+            "recv_ns": r[1]["cpu_s"] / count * 1e9}
+
+
+def m_lat(binary, cpus, pattern, size, count, lib):
+    p1, p2 = free_port(), free_port()
+    common = lib_args(lib) + ["--pattern", pattern, "--ep", ep(p1), "--ep2", ep(p2),
+                              "--size", size, "--count", count, "--warmup", LAT_WARMUP]
+    r = run_group(binary, [("lat-pong", common, cpus[1]), ("lat-ping", common, cpus[0])], [1])
+    return {k: r[1][k] for k in ("mean_us", "p50_us", "p99_us")}
+
+
+def m_fanout(binary, cpus, pattern, lib):
+    port = free_port()
+    common = lib_args(lib) + ["--pattern", pattern, "--ep", ep(port), "--size", FANOUT_SIZE,
+                              "--count", FANOUT_COUNT]
+    specs = [("thr-send", common + ["--peers", FANOUT_PEERS], cpus[0])]
+    specs += [("thr-recv", common, cpus[1])] * FANOUT_PEERS
+    r = run_group(binary, specs, list(range(1, FANOUT_PEERS + 1)))
+    t0 = min(v["t0"] for v in r.values())
+    t1 = max(v["t1"] for v in r.values())
+    total = sum(v["msgs"] for v in r.values())
+    return total / ((t1 - t0) / 1e9)
+
+
+def m_mem(binary, cpus, lib):
+    """RSS growth of a process with 4 PUB sockets from 1 to 100 connected subscribers,
+    per connection, in bytes. The subscribers are libzmq SUB sockets in a helper process
+    (the same for both libraries); every socket publishes 100 messages of 64 B at each
+    step, so that every connection's buffers exist."""
+    base = free_port(MEM_SOCKETS)
+    args = lib_args(lib) + ["--ep", ep(base), "--sockets", MEM_SOCKETS]
+    if lib == "mz":
+        args = ["--lib", "mz", "--ring", 1 << 20, "--rxbuf", 8192, "--ep", ep(base),
+                "--sockets", MEM_SOCKETS]
+    deadline = time.monotonic() + RUN_TIMEOUT
+    pub = Proc(binary, "mem-pub", args, cpus[0])
+    peers = Proc(binary, "mem-peers", ["--ep", ep(base), "--sockets", MEM_SOCKETS], cpus[1])
+    try:
+        info = parse_kv(pub.expect("READY", deadline))
+        peers.expect("READY", deadline)
+        rss = {}
+        for n in MEM_PEERS:
+            peers.send(str(n))
+            peers.expect("OK", deadline)
+            pub.send(str(n))
+            rss[n] = parse_kv(pub.expect("RSS", deadline))["kb"]
+        pub.send("q")
+        peers.send("q")
+        lo, hi = MEM_PEERS
+        out = {"per_conn": (rss[hi] - rss[lo]) * 1024.0 / (hi - lo), "rss_1": rss[lo],
+               "rss_100": rss[hi]}
+        if lib == "mz":
+            out["static_per_slot"] = info["sock_bytes"] / 32.0 + info["rxbuf"]
+        return out
+    finally:
+        pub.kill()
+        peers.kill()
+
+
+def m_tcp_thr(binary, cpus):
+    port = free_port()
+    args = ["--ep", ep(port), "--size", 1 << 20, "--count", TCP_BYTES >> 20]
+    r = run_group(binary, [("tcp-send", args, cpus[0]), ("tcp-recv", args, cpus[1])], [1])
+    return r[1]["MB_per_s"] * 1e6
+
+
+def m_tcp_lat(binary, cpus, size, count):
+    port = free_port()
+    args = ["--ep", ep(port), "--size", size, "--count", count, "--warmup", LAT_WARMUP]
+    r = run_group(binary, [("tcp-pong", args, cpus[1]), ("tcp-ping", args, cpus[0])], [1])
+    return {k: r[1][k] for k in ("mean_us", "p50_us", "p99_us")}
+
+
+# ----------------------------------------------------------------------------------------
+# Driver
+
+
+def median(vals):
+    vals = [v for v in vals if v is not None]
+    return statistics.median(vals) if vals else None
+
+
+def fmt_rate(v):
+    if v is None:
+        return "FAIL"
+    if v >= 1e6:
+        return "%.2fM" % (v / 1e6)
+    if v >= 1e3:
+        return "%.1fk" % (v / 1e3)
+    return "%.0f" % v
+
+
+def fmt_bytes(v):
+    if v is None:
+        return "FAIL"
+    if v >= 1e9:
+        return "%.2f GB/s" % (v / 1e9)
+    return "%.0f MB/s" % (v / 1e6)
+
+
+def fmt(v, spec="%.2f"):
+    return "FAIL" if v is None else spec % v
+
+
+def ratio(a, b):
+    if a is None or b is None or b == 0:
+        return None
+    return a / b
+
+
+class Report:
+    def __init__(self):
+        self.md = []
+        self.ratios = []
+        self.data = {}
+
+    def table(self, title, header, rows, note=None):
+        print()
+        print(title)
+        widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
+        for r in [header] + rows:
+            print("  " + "  ".join(str(c).rjust(w) for c, w in zip(r, widths)))
+        if note:
+            print("  " + note)
+        self.md.append("#### " + title + "\n")
+        self.md.append("| " + " | ".join(header) + " |")
+        self.md.append("|" + "|".join("---:" for _ in header) + "|")
+        for r in rows:
+            self.md.append("| " + " | ".join(str(c) for c in r) + " |")
+        if note:
+            self.md.append("\n" + note)
+        self.md.append("")
+
+    def ratio(self, metric, placement, value):
+        self.ratios.append("RATIO metric=%s placement=%s value=%s"
+                           % (metric, placement, "FAIL" if value is None else "%.3f" % value))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("build_dir")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--quick", action="store_true", help="1 run, a quarter of the messages")
+    ap.add_argument("--only", default="tcp,thr,lat,fanout,mem")
+    ap.add_argument("--patterns", default="pubsub")
+    ap.add_argument("--placements", default="same,split")
+    ap.add_argument("--sizes", default=None, help="throughput sizes, comma separated")
+    ap.add_argument("--no-mixed", action="store_true", help="skip mz->zmq and zmq->mz pairs")
+    ap.add_argument("--markdown", default=None, help="also write the tables as markdown here")
+    ap.add_argument("--json", default=None, help="also write every raw number here")
+    a = ap.parse_args()
+
+    binary = os.path.join(a.build_dir, "bench", "bench_zmtp")
+    if not os.access(binary, os.X_OK):
+        die("%s not found: build with the bench enabled first" % binary)
+    if shutil.which("taskset") is None:
+        die("taskset not found (util-linux)")
+    cache = os.path.join(a.build_dir, "CMakeCache.txt")
+    if os.path.exists(cache):
+        for line in open(cache):
+            if line.startswith("CMAKE_BUILD_TYPE:") and line.strip().split("=", 1)[1] in ("", "Debug"):
+                print("run.py: warning: %s is not an optimised build" % a.build_dir, file=sys.stderr)
+    runs = 1 if a.quick else a.runs
+    scale = 4 if a.quick else 1
+    only = set(a.only.split(","))
+    patterns = [p for p in a.patterns.split(",") if p]
+    for p in patterns:
+        if p not in PATTERNS:
+            die("unknown pattern %s" % p)
+    ncpu = os.cpu_count() or 1
+    placements = {}
+    for pl in a.placements.split(","):
+        if pl == "same":
+            placements["same"] = ("0", "0")
+        elif pl == "split":
+            if ncpu < 2:
+                print("run.py: one CPU: no split placement", file=sys.stderr)
+                continue
+            placements["split"] = ("0", "1")
+        else:
+            die("unknown placement %s" % pl)
+    thr_sizes = [int(s) for s in a.sizes.split(",")] if a.sizes else sorted(THR_COUNT)
+
+    cpu_model = "?"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu_model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    print("microzmtp vs libzmq %s: %d CPUs (%s), %d run(s) each, medians; placements %s"
+          % (".".join(map(str, _zmq_version(binary))), ncpu, cpu_model, runs,
+             ", ".join("%s=cpu%s/cpu%s" % (k, v[0], v[1]) for k, v in placements.items())))
+    load = _loadavg()
+    print("load average at start: %s" % load)
+    try:
+        if float(load.split()[0]) > 0.5:
+            print("run.py: warning: other processes are busy; numbers will be noisy", file=sys.stderr)
+    except (ValueError, IndexError):
+        pass
+    t_start = time.monotonic()
+    rep = Report()
+    failures = []
+
+    last = [time.monotonic()]
+    sections = []
+
+    def section_done(name):
+        now = time.monotonic()
+        sections.append("%s %.0f s" % (name, now - last[0]))
+        last[0] = now
+
+    def attempt(fn, *args):
+        try:
+            return fn(*args)
+        except RuntimeError as e:
+            failures.append(str(e))
+            print("run.py: FAILED: %s" % e, file=sys.stderr)
+            return None
+
+    for pl, cpus in placements.items():
+        # ---- raw TCP: the physical limit ----
+        tcp_thr, tcp_lat = None, {}
+        if "tcp" in only:
+            tcp_thr = median([attempt(m_tcp_thr, binary, cpus) for _ in range(runs)])
+            for size in sorted(LAT_COUNT):
+                rs = [attempt(m_tcp_lat, binary, cpus, size, LAT_COUNT[size] // scale) for _ in range(runs)]
+                tcp_lat[size] = {k: median([r[k] for r in rs if r]) for k in ("mean_us", "p50_us", "p99_us")}
+            rep.table("Raw TCP loopback, placement=%s (median of %d)" % (pl, runs),
+                      ["what", "value"],
+                      [["stream, 1 MiB writes", fmt_bytes(tcp_thr)]] +
+                      [["ping-pong %d B one-way mean/p50/p99 us" % s,
+                        "%s / %s / %s" % (fmt(v["mean_us"]), fmt(v["p50_us"]), fmt(v["p99_us"]))]
+                       for s, v in sorted(tcp_lat.items())])
+            rep.data.setdefault(pl, {})["tcp"] = {"stream_Bps": tcp_thr, "lat": tcp_lat}
+            section_done("raw tcp %s" % pl)
+
+        for pat in patterns:
+            meta = PATTERNS[pat]
+            # ---- throughput ----
+            if "thr" in only and meta["thr"]:
+                pairs = [("mz", "mz"), ("zmq", "zmq")]
+                if not a.no_mixed:
+                    pairs += [("mz", "zmq"), ("zmq", "mz")]
+                rows, cpu_rows, res = [], [], {}
+                for size in thr_sizes:
+                    count = max(100, THR_COUNT.get(size, 100000) // scale)
+                    vals = {pr: [] for pr in pairs}
+                    for _ in range(runs):
+                        for pr in pairs:  # alternate the libraries within every run
+                            vals[pr].append(attempt(m_thr, binary, cpus, pat, size, count, *pr))
+                    med = {pr: median([v["rate"] for v in vals[pr] if v]) for pr in pairs}
+                    cpu = {pr: {k: median([v[k] for v in vals[pr] if v]) for k in ("send_ns", "recv_ns")}
+                           for pr in pairs}
+                    res[size] = {"%s->%s" % pr: {"median": med[pr], "cpu_ns": cpu[pr], "runs": vals[pr]}
+                                 for pr in pairs}
+                    mm, zz = med[("mz", "mz")], med[("zmq", "zmq")]
+                    row = [size, fmt_rate(mm), fmt_rate(zz), fmt(ratio(mm, zz)),
+                           fmt_bytes(mm * size if mm else None), fmt_bytes(zz * size if zz else None)]
+                    if not a.no_mixed:
+                        mzx, zmx = med[("mz", "zmq")], med[("zmq", "mz")]
+                        row += [fmt_rate(mzx), fmt_rate(zmx)]
+                    row.append("%.0f%%" % (100.0 * mm * size / tcp_thr) if (tcp_thr and mm) else "-")
+                    rows.append(row)
+                    cm, cz = cpu[("mz", "mz")], cpu[("zmq", "zmq")]
+                    tot = lambda c: (c["send_ns"] + c["recv_ns"]) if None not in c.values() else None
+                    cpu_rows.append([size] + [fmt(c[k], "%.0f") for c in (cm, cz) for k in ("send_ns", "recv_ns")]
+                                    + [fmt(ratio(tot(cz), tot(cm)))])
+                    rep.ratio("thr_%s_%dB" % (pat, size), pl, ratio(mm, zz))
+                    if not a.no_mixed:
+                        # the same libzmq peer on the other side: our sender vs libzmq's
+                        # sender, our receiver vs libzmq's receiver
+                        rep.ratio("thr_%s_%dB_sender" % (pat, size), pl, ratio(med[("mz", "zmq")], zz))
+                        rep.ratio("thr_%s_%dB_receiver" % (pat, size), pl, ratio(med[("zmq", "mz")], zz))
+                    rep.ratio("cpu_%s_%dB" % (pat, size), pl, ratio(tot(cz), tot(cm)))
+                hdr = ["size B", "microzmtp msg/s", "libzmq msg/s", "ratio", "microzmtp", "libzmq"]
+                if not a.no_mixed:
+                    hdr += ["mz->zmq msg/s", "zmq->mz msg/s"]
+                hdr.append("mz / raw TCP")
+                rep.table("Throughput %s, placement=%s (median of %d, counted at the receiver)"
+                          % (meta["label"], pl, runs), hdr, rows)
+                rep.table("CPU time per message %s, placement=%s (ns, user+system, all threads; "
+                          "median of %d)" % (meta["label"], pl, runs),
+                          ["size B", "mz send", "mz recv", "zmq send", "zmq recv", "ratio zmq/mz"],
+                          cpu_rows)
+                rep.data.setdefault(pl, {})["thr_" + pat] = res
+                section_done("throughput %s %s" % (pat, pl))
+
+            # ---- latency ----
+            if "lat" in only and meta["lat"]:
+                rows, res = [], {}
+                for size in sorted(LAT_COUNT):
+                    vals = {lib: [] for lib in LIBS}
+                    for _ in range(runs):
+                        for lib in LIBS:
+                            vals[lib].append(attempt(m_lat, binary, cpus, pat, size,
+                                                     LAT_COUNT[size] // scale, lib))
+                    med = {lib: {k: median([r[k] for r in vals[lib] if r])
+                                 for k in ("mean_us", "p50_us", "p99_us")} for lib in LIBS}
+                    res[size] = med
+                    t = tcp_lat.get(size, {})
+                    rows.append([size] + ["%s/%s/%s" % (fmt(med[l]["mean_us"]), fmt(med[l]["p50_us"]),
+                                                        fmt(med[l]["p99_us"])) for l in LIBS] +
+                                ["/".join(fmt(r) for r in (ratio(med["zmq"][k], med["mz"][k])
+                                                           for k in ("mean_us", "p50_us", "p99_us")))] +
+                                ["%s/%s/%s" % (fmt(t.get("mean_us")), fmt(t.get("p50_us")),
+                                               fmt(t.get("p99_us"))) if t else "-"])
+                    for k, name in (("mean_us", "mean"), ("p50_us", "p50"), ("p99_us", "p99")):
+                        rep.ratio("lat_%s_%dB_%s" % (pat, size, name), pl, ratio(med["zmq"][k], med["mz"][k]))
+                rep.table("One-way latency %s (round trip / 2, us: mean/p50/p99), placement=%s "
+                          "(median of %d)" % (meta["label"], pl, runs),
+                          ["size B", "microzmtp", "libzmq", "ratio zmq/mz", "raw TCP"], rows,
+                          "PUB/SUB has no way back: two pairs, A pub->B sub and B pub->A sub."
+                          if pat == "pubsub" else None)
+                rep.data.setdefault(pl, {})["lat_" + pat] = res
+                section_done("latency %s %s" % (pat, pl))
+
+            # ---- fan-out ----
+            if "fanout" in only and meta["fanout"]:
+                vals = {lib: [] for lib in LIBS}
+                for _ in range(runs):
+                    for lib in LIBS:
+                        vals[lib].append(attempt(m_fanout, binary, cpus, pat, lib))
+                med = {lib: median(vals[lib]) for lib in LIBS}
+                rep.table("Fan-out %s to %d subscribers, %d B, placement=%s (median of %d)"
+                          % (meta["label"], FANOUT_PEERS, FANOUT_SIZE, pl, runs),
+                          ["library", "deliveries/s (all subscribers)", "per subscriber msg/s"],
+                          [[NAMES[l], fmt_rate(med[l]), fmt_rate(med[l] / FANOUT_PEERS if med[l] else None)]
+                           for l in LIBS] + [["ratio mz/zmq", fmt(ratio(med["mz"], med["zmq"])), ""]],
+                          "one process per subscriber (publisher on cpu%s, subscribers on cpu%s)"
+                          % cpus)
+                rep.ratio("fanout_%s_%dx%dB" % (pat, FANOUT_PEERS, FANOUT_SIZE), pl,
+                          ratio(med["mz"], med["zmq"]))
+                rep.data.setdefault(pl, {})["fanout_" + pat] = {"median": med, "runs": vals}
+                section_done("fan-out %s %s" % (pat, pl))
+
+        # ---- memory per connection ----
+        if "mem" in only:
+            vals = {lib: [] for lib in LIBS}
+            for _ in range(runs):
+                for lib in LIBS:
+                    vals[lib].append(attempt(m_mem, binary, cpus, lib))
+            med = {lib: {k: median([r[k] for r in vals[lib] if r and k in r])
+                         for k in ("per_conn", "rss_1", "rss_100", "static_per_slot")} for lib in LIBS}
+            rep.table("Memory per connection, placement=%s (median of %d)" % (pl, runs),
+                      ["library", "RSS 1 peer KiB", "RSS 100 peers KiB", "growth per peer B"],
+                      [[NAMES[l], fmt(med[l]["rss_1"], "%.0f"), fmt(med[l]["rss_100"], "%.0f"),
+                        fmt(med[l]["per_conn"], "%.0f")] for l in LIBS] +
+                      [["ratio zmq/mz", "", "", fmt(ratio(med["zmq"]["per_conn"], med["mz"]["per_conn"]))]],
+                      "4 PUB sockets x 25 subscribers (microzmtp: MZMTP_CONF_MAX_PEERS 32 per socket). "
+                      "microzmtp reserves its memory statically, touched pages only count in RSS: "
+                      "%s B per peer slot reserved (socket struct / 32 + 8 KiB receive buffer)."
+                      % fmt(med["mz"]["static_per_slot"], "%.0f"))
+            rep.ratio("mem_per_conn", pl, ratio(med["zmq"]["per_conn"], med["mz"]["per_conn"]))
+            rep.data.setdefault(pl, {})["mem"] = {"median": med, "runs": vals}
+            section_done("memory %s" % pl)
+
+    elapsed = time.monotonic() - t_start
+    print()
+    print("elapsed %.0f s (%s); load average now %s; %d failed run(s)"
+          % (elapsed, ", ".join(sections), _loadavg(), len(failures)))
+    for line in rep.ratios:
+        print(line)
+    if a.markdown:
+        with open(a.markdown, "w") as f:
+            f.write("\n".join(rep.md) + "\n```\n" + "\n".join(rep.ratios) + "\n```\n")
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump({"elapsed_s": elapsed, "failures": failures, "data": rep.data,
+                       "ratios": rep.ratios}, f, indent=1, default=str)
+    sys.exit(1 if failures else 0)
+
+
+def _loadavg():
+    try:
+        return " ".join(open("/proc/loadavg").read().split()[:3])
+    except OSError:
+        return "?"
+
+
+def _zmq_version(binary):
+    try:
+        out = subprocess.run(["pkg-config", "--modversion", "libzmq"], capture_output=True,
+                             text=True, timeout=5).stdout.strip()
+        return [out or "?"]
+    except (OSError, subprocess.SubprocessError):
+        return ["?"]
+
+
+if __name__ == "__main__":
+    main()
