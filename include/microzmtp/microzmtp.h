@@ -111,6 +111,7 @@ typedef struct mzmtp_socket {
     uint32_t now;       /* last time a port call told us */
     uint8_t peer_state[MZMTP_CONF_MAX_PEERS];
     mzmtp_peermask_t ready;    /* peers whose handshake is done */
+    mzmtp_peermask_t sub_pending; /* SUB/XSUB: peers whose subscriptions may be stale */
     mzmtp_peermask_t readable; /* peers with a message at the head */
     mzmtp_peermask_t keep;     /* peers whose queue outlives the connection */
     mzmtp_peermask_t draining; /* stopped peers with complete messages still unread */

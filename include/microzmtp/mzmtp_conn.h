@@ -178,6 +178,7 @@ typedef struct mzmtp_conn {
     bool head_frame;  /* the reader is inside a data frame (its header consumed) */
     bool head_told;   /* EV_MESSAGE was returned for the head message */
     bool plan_rest;   /* last output() put a half-written message before commands */
+    bool scan_waiting; /* nothing to scan until the stream reaches scan_wait */
     bool head_skip;   /* drop the rest of the head message */
     bool head_in_msg; /* part of the head message has been read */
     bool hb_wait_pong;
@@ -189,6 +190,7 @@ typedef struct mzmtp_conn {
     mzmtp_off_t scan;         /* stream offset of the next frame header to scan */
     mzmtp_off_t scan_msg_len; /* bytes of the message under scan so far */
     mzmtp_off_t head_left;    /* body bytes left of the frame being read */
+    mzmtp_off_t scan_wait;    /* with scan_waiting: the incomplete frame ends here */
     uint32_t scan_msgs;    /* complete data messages not yet fully read */
     /* timers */
     uint32_t hs_deadline, hb_next_ping, hb_deadline, ttl_deadline;

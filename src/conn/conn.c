@@ -211,6 +211,13 @@ void mzmtp_conn_input(mzmtp_conn_t *conn, const uint8_t *in, size_t len, uint32_
     *consumed = n;
 }
 
+/* The scanner stops at an incomplete frame that ends at stream offset @p end. */
+static void wait_until(mzmtp_conn_t *c, mzmtp_off_t end)
+{
+    c->scan_waiting = true;
+    c->scan_wait = end;
+}
+
 /* Advance the scanner over every frame header that has arrived. */
 static void scan_run(mzmtp_conn_t *c)
 {
@@ -221,10 +228,18 @@ static void scan_run(mzmtp_conn_t *c)
             c->scan_msgs++;
         }
         if (!off_before(c->scan, abs_wr(c))) return;
+        bool full = c->rx_wr - c->rx_rd == c->rx_cap;
+        if (c->scan_waiting && off_before(abs_wr(c), c->scan_wait) && !(c->scan_msgs == 0 && full)) {
+            return; /* the frame at scan is still incomplete: do not decode it again */
+        }
+        c->scan_waiting = false;
         uint32_t off = (uint32_t)(c->scan - c->base);
         mzmtp_frame_hdr_t h;
         mzmtp_status_t st = mzmtp_wire_decode_frame_hdr(c->rx + off, c->rx_wr - off, &h);
-        if (st == MZMTP_AGAIN) return;
+        if (st == MZMTP_AGAIN) {
+            wait_until(c, (mzmtp_off_t)(abs_wr(c) + 1u));
+            return;
+        }
         if (st != MZMTP_OK) {
             c->scan_err = st;
             return;
@@ -242,7 +257,10 @@ static void scan_run(mzmtp_conn_t *c)
                 c->scan_err = MZMTP_ERR_MSG_SIZE;
                 return;
             }
-            if (!whole) return;
+            if (!whole) {
+                wait_until(c, (mzmtp_off_t)(c->scan + h.hdr_len + h.size));
+                return;
+            }
             c->scan += (mzmtp_off_t)(h.hdr_len + h.size);
             continue;
         }
@@ -259,8 +277,10 @@ static void scan_run(mzmtp_conn_t *c)
         bool more = (h.flags & MZMTP_FLAG_MORE) != 0;
         if (!whole) {
             /* Stream the head message when it cannot be buffered whole. */
-            bool full = c->rx_wr - c->rx_rd == c->rx_cap;
-            if (!(c->scan_msgs == 0 && full)) return;
+            if (!(c->scan_msgs == 0 && full)) {
+                wait_until(c, (mzmtp_off_t)(c->scan + h.hdr_len + h.size));
+                return;
+            }
             c->streaming = true;
             c->pending_end = !more;
         } else if (!more) {

@@ -93,9 +93,7 @@ static void commit(mzmtp_outq_t *q)
     s->len = q->open_len;
     s->mask = q->open_mask;
     q->count++;
-    for (unsigned p = 0; p < MZMTP_CONF_MAX_PEERS; p++) {
-        if (q->open_mask & PEER_BIT(p)) q->pipe[p].queued++;
-    }
+    for (mzmtp_peermask_t m = q->open_mask; m; m &= m - 1u) q->pipe[mzmtp_util_mask_first(m)].queued++;
 }
 
 mzmtp_status_t mzmtp_outq_add_frame(mzmtp_outq_t *q, const uint8_t *data, size_t len,
@@ -162,29 +160,29 @@ void mzmtp_outq_pipe_attach(mzmtp_outq_t *q, unsigned pipe)
     q->pipe[pipe].queued = 0;
 }
 
-void mzmtp_outq_pipe_drop(mzmtp_outq_t *q, unsigned pipe)
-{
-    mzmtp_peermask_t bit = PEER_BIT(pipe);
-    for (uint32_t i = 0; i < q->count; i++) {
-        q->slot[(q->first + i) % MZMTP_CONF_SEND_SLOTS].mask &= (mzmtp_peermask_t)~bit;
-    }
-    q->open_mask &= (mzmtp_peermask_t)~bit;
-    mzmtp_outq_pipe_attach(q, pipe);
-    reclaim(q);
-}
 
-void mzmtp_outq_pipe_shed(mzmtp_outq_t *q, unsigned pipe)
+/* Clear @p pipe's bit from the messages it has not started (all of them if @p all). */
+static void forget(mzmtp_outq_t *q, unsigned pipe, bool all)
 {
     mzmtp_peermask_t bit = PEER_BIT(pipe);
     mzmtp_outq_pipe_t *pp = &q->pipe[pipe];
     uint32_t end = settle(q, pipe);
     for (uint32_t seq = pp->cursor; seq != end; seq++) {
         mzmtp_outq_slot_t *s = &q->slot[slot_index(q, seq)];
-        if (!(s->mask & bit) || (seq == pp->cursor && pp->sent > 0)) continue;
+        if (!(s->mask & bit) || (!all && seq == pp->cursor && pp->sent > 0)) continue;
         s->mask &= (mzmtp_peermask_t)~bit;
         pp->queued--;
     }
     reclaim(q);
+}
+
+void mzmtp_outq_pipe_shed(mzmtp_outq_t *q, unsigned pipe) { forget(q, pipe, false); }
+
+void mzmtp_outq_pipe_drop(mzmtp_outq_t *q, unsigned pipe)
+{
+    forget(q, pipe, true);
+    q->open_mask &= (mzmtp_peermask_t)~PEER_BIT(pipe);
+    mzmtp_outq_pipe_attach(q, pipe);
 }
 
 mzmtp_peermask_t mzmtp_outq_oldest_mask(const mzmtp_outq_t *q)

@@ -128,23 +128,30 @@ static bool sub_match_local(const mzmtp_socket_t *s, const uint8_t *d, size_t av
  * buffer allows; called again whenever output drains). */
 static void sync_subs(mzmtp_socket_t *s, unsigned p)
 {
-    if (!is_sub(s) || !(s->ready & BIT(p))) return;
+    /* sub_pending: peers that may have work here, so the table is not walked after
+     * every message. */
+    if (!is_sub(s) || !(s->ready & s->sub_pending & BIT(p))) return;
     mzmtp_conn_t *c = &s->peer[p];
-    bool removed = false;
+    bool removed = false, done = true;
     for (size_t off = 0; off < s->sub_used; off += ent_size(s->sub + off)) {
         uint8_t *e = s->sub + off;
         bool want = ent_count(e) > 0, has = (ent_mask(e) & BIT(p)) != 0;
         if (want == has) continue;
-        if (mzmtp_conn_send_subscription(c, ent_topic(e), e[0], want) != MZMTP_OK) break;
+        if (mzmtp_conn_send_subscription(c, ent_topic(e), e[0], want) != MZMTP_OK) {
+            done = false; /* command buffer full: again when output drains */
+            break;
+        }
         ent_set_mask(e, want ? ent_mask(e) | BIT(p) : ent_mask(e) & (mzmtp_peermask_t)~BIT(p));
         removed = removed || !want;
     }
+    if (done) s->sub_pending &= (mzmtp_peermask_t)~BIT(p);
     if (removed) sub_gc(s);
 }
 
 static void sync_all(mzmtp_socket_t *s)
 {
-    for (unsigned p = 0; p < MZMTP_CONF_MAX_PEERS; p++) sync_subs(s, p);
+    s->sub_pending = s->ready;
+    for (mzmtp_peermask_t m = s->ready; m; m &= m - 1u) sync_subs(s, mzmtp_util_mask_first(m));
 }
 
 /* PUB/XPUB: peer @p p subscribed or cancelled @p topic. */
@@ -356,6 +363,7 @@ static mzmtp_status_t pump(mzmtp_socket_t *s, unsigned p)
                     ent_set_mask(e, ent_mask(e) & (mzmtp_peermask_t)~BIT(p));
                 }
                 sub_gc(s);
+                s->sub_pending |= BIT(p);
                 sync_subs(s, p);
             }
             break;
@@ -447,8 +455,9 @@ static mzmtp_status_t pub_targets(mzmtp_socket_t *sock, const uint8_t *d, size_t
 {
     mzmtp_outq_t *q = &sock->outq;
     mzmtp_peermask_t mask = sub_match_peers(sock, d, len) & sock->ready & (mzmtp_peermask_t)~sock->ignored;
-    for (unsigned p = 0; p < MZMTP_CONF_MAX_PEERS; p++) {
-        if ((mask & BIT(p)) && sock->sndhwm && mzmtp_outq_pipe_queued(q, p) >= sock->sndhwm) {
+    for (mzmtp_peermask_t m = sock->sndhwm ? mask : 0; m; m &= m - 1u) {
+        unsigned p = mzmtp_util_mask_first(m);
+        if (mzmtp_outq_pipe_queued(q, p) >= sock->sndhwm) {
             /* RFC 29 / ZMTP-NOTES S3: a peer at its HWM misses this message, unless
              * NODROP (libzmq's ZMQ_XPUB_NODROP) asks to refuse it instead. */
             if (sock->nodrop) return MZMTP_AGAIN;
@@ -645,9 +654,10 @@ static bool rep_take_envelope(mzmtp_socket_t *s, unsigned p)
 /* Choose the peer whose message recv() delivers next (fair queue, RFC 29/30). */
 static bool recv_select(mzmtp_socket_t *sock)
 {
-    for (unsigned i = 0; i < MZMTP_CONF_MAX_PEERS; i++) {
-        unsigned p = (sock->rr_recv + i) % MZMTP_CONF_MAX_PEERS;
-        if (!(sock->readable & BIT(p))) continue;
+    mzmtp_peermask_t tried = 0;
+    for (mzmtp_peermask_t m; (m = sock->readable & (mzmtp_peermask_t)~tried) != 0;) {
+        unsigned p = mzmtp_util_mask_next(m, sock->rr_recv);
+        tried |= BIT(p);
         if (IS(sock, MZMTP_REP) && !rep_take_envelope(sock, p)) {
             mzmtp_conn_skip(&sock->peer[p]);
             sock->readable &= (mzmtp_peermask_t)~BIT(p);
@@ -929,67 +939,71 @@ void mzmtp_socket_peer_release(mzmtp_socket_t *sock, int peer)
     if (!(sock->draining & BIT(p))) sock->peer_state[p] = MZMTP_PEER_FREE;
 }
 
+/* The engine of @p peer if its transport is up, else NULL. */
+static mzmtp_conn_t *live_conn(mzmtp_socket_t *sock, int peer)
+{
+    if (sock == NULL || peer < 0 || peer >= MZMTP_CONF_MAX_PEERS ||
+        sock->peer_state[peer] != MZMTP_PEER_LIVE) {
+        return NULL;
+    }
+    return &sock->peer[peer];
+}
+
 void mzmtp_socket_peer_rx_space(mzmtp_socket_t *sock, int peer, uint8_t **ptr, size_t *len)
 {
+    mzmtp_conn_t *c = live_conn(sock, peer);
     *ptr = NULL;
     *len = 0;
-    if (sock == NULL || !valid_peer(sock, peer) || sock->peer_state[peer] != MZMTP_PEER_LIVE) return;
-    mzmtp_conn_rx_space(&sock->peer[peer], ptr, len);
+    if (c != NULL) mzmtp_conn_rx_space(c, ptr, len);
 }
 
 mzmtp_status_t mzmtp_socket_peer_rx_commit(mzmtp_socket_t *sock, int peer, size_t n,
                                            uint32_t now_ms)
 {
-    if (sock == NULL || !valid_peer(sock, peer) || sock->peer_state[peer] != MZMTP_PEER_LIVE) {
-        return MZMTP_ERR_INVALID;
-    }
+    mzmtp_conn_t *c = live_conn(sock, peer);
+    if (c == NULL) return MZMTP_ERR_INVALID;
     sock->now = now_ms;
-    mzmtp_conn_rx_commit(&sock->peer[peer], n, now_ms);
+    mzmtp_conn_rx_commit(c, n, now_ms);
     return pump(sock, (unsigned)peer);
 }
 
 mzmtp_status_t mzmtp_socket_peer_input(mzmtp_socket_t *sock, int peer, const uint8_t *in,
                                        size_t len, uint32_t now_ms, size_t *consumed)
 {
+    mzmtp_status_t st = MZMTP_OK;
     *consumed = 0;
-    while (*consumed < len) {
+    do {
         uint8_t *at;
         size_t room;
         mzmtp_socket_peer_rx_space(sock, peer, &at, &room);
-        if (room == 0) break;
         size_t k = len - *consumed < room ? len - *consumed : room;
-        memcpy(at, in + *consumed, k);
+        if (k) memcpy(at, in + *consumed, k);
         *consumed += k;
-        mzmtp_status_t st = mzmtp_socket_peer_rx_commit(sock, peer, k, now_ms);
-        if (st != MZMTP_OK) return st;
-    }
-    if (sock != NULL && valid_peer(sock, peer) && sock->peer_state[peer] == MZMTP_PEER_LIVE) {
-        sock->now = now_ms;
-        return pump(sock, (unsigned)peer);
-    }
-    return MZMTP_OK;
+        st = mzmtp_socket_peer_rx_commit(sock, peer, k, now_ms);
+        if (k == 0) break;
+    } while (st == MZMTP_OK && *consumed < len);
+    return st;
 }
 
 size_t mzmtp_socket_peer_output(mzmtp_socket_t *sock, int peer, mzmtp_iov_t *iov, size_t max)
 {
-    if (sock == NULL || !valid_peer(sock, peer) || sock->peer_state[peer] != MZMTP_PEER_LIVE) return 0;
-    return mzmtp_conn_output(&sock->peer[peer], iov, max);
+    mzmtp_conn_t *c = live_conn(sock, peer);
+    return c != NULL ? mzmtp_conn_output(c, iov, max) : 0;
 }
 
 void mzmtp_socket_peer_output_done(mzmtp_socket_t *sock, int peer, size_t n)
 {
-    if (sock == NULL || !valid_peer(sock, peer) || sock->peer_state[peer] != MZMTP_PEER_LIVE) return;
-    mzmtp_conn_output_done(&sock->peer[peer], n);
+    mzmtp_conn_t *c = live_conn(sock, peer);
+    if (c == NULL) return;
+    mzmtp_conn_output_done(c, n);
     /* Room in the command buffer: pending subscriptions and PONGs can go now. */
     pump_or_mark(sock, (unsigned)peer);
 }
 
 bool mzmtp_socket_peer_has_output(mzmtp_socket_t *sock, int peer)
 {
-    if (sock == NULL || !valid_peer(sock, peer) || sock->peer_state[peer] != MZMTP_PEER_LIVE) {
-        return false;
-    }
-    return mzmtp_conn_has_output(&sock->peer[peer]);
+    mzmtp_conn_t *c = live_conn(sock, peer);
+    return c != NULL && mzmtp_conn_has_output(c);
 }
 
 bool mzmtp_socket_peer_live(const mzmtp_socket_t *sock, int peer)
