@@ -40,7 +40,7 @@ test-fuzz: deps
 	ctest --test-dir $(BUILD_FUZZ) --output-on-failure -R '^fuzz\.'
 
 size: deps
-	$(MAKE) -C bench/size
+	$(MAKE) -C bench/size BUILD=$(CURDIR)/bench/size/out
 
 bench: deps
 	cmake -S . -B $(BUILD_BENCH) -DCMAKE_BUILD_TYPE=Release -DMZMTP_BUILD_BENCH=ON -DMZMTP_BUILD_TESTS=OFF >/dev/null
