@@ -101,6 +101,7 @@ typedef struct mzmtp_socket {
     bool rep_reply;     /* REP: a request was read, the reply is due */
     bool router_id_out; /* ROUTER: the routing id of the message being read was given */
     bool router_mandatory;
+    bool router_pending; /* ROUTER: routing id taken, message not opened yet */
     bool nodrop;
     uint8_t identity_len;
     uint16_t env_len;   /* REP: bytes of env */

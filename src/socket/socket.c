@@ -535,7 +535,8 @@ static mzmtp_status_t send_begin(mzmtp_socket_t *sock, const uint8_t *d, size_t 
         /* RFC 28: the reply goes to the peer that asked, behind the request's envelope;
          * if that peer has gone, the reply is dropped. */
         p = sock->req_peer;
-        mzmtp_outq_begin(q, (sock->ready & BIT(p)) && !(sock->ignored & BIT(p)) ? BIT(p) : 0);
+        mzmtp_outq_begin(q, p != NO_PEER && (sock->ready & BIT(p)) && !(sock->ignored & BIT(p))
+                                ? BIT(p) : 0);
         if (mzmtp_outq_add_encoded(q, sock->env, sock->env_len) != MZMTP_OK) return MZMTP_AGAIN;
         return MZMTP_OK;
     case MZMTP_ROUTER:
@@ -549,7 +550,10 @@ static mzmtp_status_t send_begin(mzmtp_socket_t *sock, const uint8_t *d, size_t 
         }
         if (p < 0 && sock->router_mandatory) return MZMTP_ERR_UNROUTABLE;
         if (!more) return MZMTP_OK;
-        if (p >= 0) mzmtp_outq_begin(q, BIT(p));
+        /* The message opens with its first data frame, whose size tells whether the
+         * ring can take it (router_send_first). */
+        sock->req_peer = (uint8_t)p;
+        sock->router_pending = p >= 0;
         sock->send_in_msg = true;
         sock->send_drop = p < 0;
         return MZMTP_OK;
@@ -581,6 +585,18 @@ mzmtp_status_t mzmtp_socket_send(mzmtp_socket_t *sock, const void *data, size_t 
             return MZMTP_OK;
         }
         sock->send_drop = false;
+    } else if (IS(sock, MZMTP_ROUTER) && sock->router_pending) {
+        /* First data frame after the routing id: a full ring or a peer gone since drops
+         * the message — or, with MANDATORY, refuses this frame (send it again). */
+        unsigned p = sock->req_peer;
+        if (!mzmtp_outq_can_take(q, len) && sock->router_mandatory) return MZMTP_AGAIN;
+        sock->router_pending = false;
+        if (!mzmtp_outq_can_take(q, len) || !(sock->ready & BIT(p))) {
+            sock->send_drop = more;
+            sock->send_in_msg = more;
+            return MZMTP_OK;
+        }
+        mzmtp_outq_begin(q, BIT(p));
     } else if (sock->send_drop) {
         if (!more) sock->send_in_msg = sock->send_drop = false;
         return MZMTP_OK;
@@ -593,7 +609,8 @@ mzmtp_status_t mzmtp_socket_send(mzmtp_socket_t *sock, const void *data, size_t 
         if (more) sock->send_drop = true;
         else sock->send_in_msg = false;
         if (IS(sock, MZMTP_REQ)) sock->req_state = 0;
-        return is_pub(sock) ? MZMTP_OK : MZMTP_ERR_NO_MEMORY;
+        bool drops = is_pub(sock) || (IS(sock, MZMTP_ROUTER) && !sock->router_mandatory);
+        return drops ? MZMTP_OK : MZMTP_ERR_NO_MEMORY;
     }
     if (!more) {
         if (IS(sock, MZMTP_REQ)) sock->req_state = 2;
@@ -659,10 +676,13 @@ static bool recv_select(mzmtp_socket_t *sock)
         unsigned p = mzmtp_util_mask_next(m, sock->rr_recv);
         tried |= BIT(p);
         if (IS(sock, MZMTP_REP) && !rep_take_envelope(sock, p)) {
+            /* S8: a request without an envelope is dropped; the same peer's next one,
+             * already buffered, may be fine (each pass consumes one message). */
             mzmtp_conn_skip(&sock->peer[p]);
             sock->readable &= (mzmtp_peermask_t)~BIT(p);
             pump_or_mark(sock, p);
             finish_drain(sock, p);
+            tried &= (mzmtp_peermask_t)~BIT(p);
             continue;
         }
         sock->recv_peer = (uint8_t)p;
@@ -776,6 +796,10 @@ unsigned mzmtp_socket_poll(mzmtp_socket_t *sock)
             if ((ent_mask(e) != 0) != ((e[1] & ENT_REPORTED) != 0)) in = true;
         }
     }
+    if (IS(sock, MZMTP_REP) && in && sock->recv_peer == NO_PEER && !sock->rep_reply) {
+        /* Only a request with a valid envelope counts: take it (dropping bad ones) now. */
+        in = recv_select(sock);
+    }
     if (in) r |= MZMTP_POLLIN;
     if (sock->closing) return r;
     bool out = false;
@@ -795,9 +819,17 @@ unsigned mzmtp_socket_poll(mzmtp_socket_t *sock)
         }
         out = true; /* never blocks: drops instead */
         break;
-    case MZMTP_ROUTER: out = true; break; /* never blocks: drops instead */
+    case MZMTP_ROUTER:
+        /* Never blocks (drops instead) unless MANDATORY: then a peer must have room. */
+        out = !sock->router_mandatory;
+        for (unsigned p = 0; p < MZMTP_CONF_MAX_PEERS && !out; p++) {
+            out = (sock->ready & BIT(p)) && !(sock->ignored & BIT(p)) &&
+                  (!sock->sndhwm || mzmtp_outq_pipe_queued(&sock->outq, p) < sock->sndhwm) &&
+                  mzmtp_outq_can_take(&sock->outq, 64);
+        }
+        break;
     case MZMTP_XSUB: out = sock->ready && mzmtp_outq_can_take(&sock->outq, 64); break;
-    case MZMTP_REP: out = sock->rep_reply; break;
+    case MZMTP_REP: out = sock->rep_reply && mzmtp_outq_can_take(&sock->outq, 64u + sock->env_len); break;
     case MZMTP_REQ:
     case MZMTP_PUSH:
     case MZMTP_DEALER:
@@ -808,7 +840,7 @@ unsigned mzmtp_socket_poll(mzmtp_socket_t *sock)
         break;
     default: break;
     }
-    if (out) r |= MZMTP_POLLOUT;
+    if (out || sock->send_in_msg) r |= MZMTP_POLLOUT; /* the rest of an open message is taken */
     return r;
 }
 
@@ -897,7 +929,14 @@ void mzmtp_socket_peer_stop(mzmtp_socket_t *sock, int peer, mzmtp_status_t why)
     sock->ready &= (mzmtp_peermask_t)~BIT(p);
     sock->dead &= (mzmtp_peermask_t)~BIT(p);
     sock->ignored &= (mzmtp_peermask_t)~BIT(p);
-    sock->rid_len[p] = 0;
+    /* rid[p] stays: messages still buffered from this peer are read with its id. */
+    if ((IS(sock, MZMTP_REQ) || IS(sock, MZMTP_REP) || IS(sock, MZMTP_ROUTER)) && sock->req_peer == p) {
+        /* The peer asked (REQ), to answer (REP) or being written to (ROUTER) is gone; a
+         * new peer in its slot must not receive, or answer for, what was meant for it. */
+        sock->req_peer = NO_PEER;
+        sock->router_pending = false;
+        if (IS(sock, MZMTP_ROUTER) && sock->send_in_msg) sock->send_drop = true;
+    }
     /* PUB/XPUB: a departed subscriber's subscriptions go (RFC 29; XPUB reports the
      * cancels). SUB/XSUB: the peer will be told every subscription again. */
     for (size_t off = 0; off < sock->sub_used; off += ent_size(sock->sub + off)) {
