@@ -219,6 +219,9 @@ mzmtp_status_t mzmtp_socket_setopt(mzmtp_socket_t *sock, mzmtp_option_t opt, con
     case MZMTP_OPT_SNDHWM: sock->sndhwm = v; break;
     case MZMTP_OPT_RCVHWM: sock->opts.rcvhwm = v; break;
     case MZMTP_OPT_HANDSHAKE_IVL: sock->opts.handshake_ivl_ms = v; break;
+    case MZMTP_OPT_ROUTER_MANDATORY: sock->router_mandatory = v != 0; break;
+    case MZMTP_OPT_NODROP: sock->nodrop = v != 0; break;
+    case MZMTP_OPT_ROUTER_ID_SEED: sock->rid_next = v; break;
 #if !MZMTP_CONF_HEARTBEAT
     case MZMTP_OPT_HEARTBEAT_IVL:
     case MZMTP_OPT_HEARTBEAT_TIMEOUT:
@@ -226,9 +229,6 @@ mzmtp_status_t mzmtp_socket_setopt(mzmtp_socket_t *sock, mzmtp_option_t opt, con
 #else
     case MZMTP_OPT_HEARTBEAT_IVL: sock->opts.hb_ivl_ms = v; break;
     case MZMTP_OPT_HEARTBEAT_TIMEOUT: sock->opts.hb_timeout_ms = v; break;
-    case MZMTP_OPT_ROUTER_MANDATORY: sock->router_mandatory = v != 0; break;
-    case MZMTP_OPT_NODROP: sock->nodrop = v != 0; break;
-    case MZMTP_OPT_ROUTER_ID_SEED: sock->rid_next = v; break;
     case MZMTP_OPT_HEARTBEAT_TTL:
         if (v > 65500u) return MZMTP_ERR_INVALID;
         sock->opts.hb_ttl_ms = v;
@@ -702,7 +702,9 @@ mzmtp_status_t mzmtp_socket_recv(mzmtp_socket_t *sock, void *buf, size_t cap, si
     *flags = 0;
     if (IS(sock, MZMTP_PUB) || IS(sock, MZMTP_PUSH)) return MZMTP_ERR_NOT_SUPPORTED;
     if (sock->truncated) {
+        /* The message is over; a REQ whose reply was cut may ask again. */
         sock->truncated = false;
+        if (IS(sock, MZMTP_REQ)) sock->req_state = 0;
         return MZMTP_ERR_TRUNCATED;
     }
     if (IS(sock, MZMTP_REQ) && sock->req_state < 2) return MZMTP_ERR_STATE;

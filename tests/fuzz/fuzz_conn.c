@@ -11,12 +11,28 @@
  *   byte 1  seed for the split sizes, read sizes, write sizes and clock steps.
  *   rest    bytes from the peer.
  *
- * The same bytes go to (1) a raw SUB engine whose peer is a PUB, and (2) a PUB socket
- * whose peer is a SUB, each in pieces whose sizes the seed picks, each piece copied into
- * a heap block of exactly its size so that AddressSanitizer catches any over-read. Every
- * message is read (in small pieces) or skipped, timers run, and output is drained in
- * partial writes. Nothing may crash, hang or read out of bounds; the engine may close
- * with any fatal status.
+ * The same bytes go to (1) a raw SUB engine whose peer is a PUB, (2) a PUB socket whose
+ * peer is a SUB, and (3) a socket of another pattern, each in pieces whose sizes the seed
+ * picks, each piece copied into a heap block of exactly its size so that AddressSanitizer
+ * catches any over-read. Every message is read (in small pieces) or skipped, timers run,
+ * and output is drained in partial writes. Nothing may crash, hang or read out of bounds;
+ * the engine may close with any fatal status.
+ *
+ * (3) reads the layout above without taking any byte of its own, so that every seed
+ * stays meaningful for (1) and (2). The seed byte also chooses:
+ *   seed % 7  the socket: REQ, REP, ROUTER, DEALER, PULL, PAIR or XPUB, whose peer is
+ *             REP/ROUTER, REQ/DEALER, DEALER/REQ, ROUTER/REP, PUSH, PAIR, SUB/XSUB;
+ *   bit  3    the second of those peer types;
+ *   bit  4    two peers, both fed the same bytes (ROUTER: same Identity; PAIR: a second
+ *             peer to ignore; REQ/DEALER: round robin);
+ *   bit  5    the peers are connecting slots (keep_queue) rather than accepted ones;
+ *   bit  6    after the input, the first peer reconnects (handshake prefix again);
+ *   bit  7    the prefix's READY carries an Identity ("fz"); ROUTER_MANDATORY on.
+ * The application side reads every message with mzmtp_socket_recv() in random pieces and
+ * answers as the type requires: REP replies, REQ sends the next request, ROUTER echoes to
+ * the routing id, DEALER and PAIR answer, XPUB publishes. It also checks that poll agrees
+ * with recv and send where the API promises it (no POLLIN: recv gives no data; no
+ * POLLOUT: a 64-byte send is refused).
  */
 #include <stdint.h>
 #include <stddef.h>
@@ -301,6 +317,316 @@ static void fuzz_socket(uint8_t mode, uint8_t seed, const uint8_t *in, size_t le
     free(mem.recv_buf);
 }
 
+/* ------------------------------------------------------------------------------------ */
+/* (3) the other socket patterns                                                          */
+/* ------------------------------------------------------------------------------------ */
+
+typedef struct pattern {
+    int type;
+    const char *peer[2];
+} pattern_t;
+
+static const pattern_t patterns[7] = {
+    {MZMTP_REQ, {"REP", "ROUTER"}},   {MZMTP_REP, {"REQ", "DEALER"}},
+    {MZMTP_ROUTER, {"DEALER", "REQ"}}, {MZMTP_DEALER, {"ROUTER", "REP"}},
+    {MZMTP_PULL, {"PUSH", "PUSH"}},   {MZMTP_PAIR, {"PAIR", "PAIR"}},
+    {MZMTP_XPUB, {"SUB", "XSUB"}},
+};
+
+#define PAT_PEERS 2
+
+typedef struct pat_app {
+    mzmtp_socket_t *sock;
+    int type;
+    rng_t *r;
+    bool in_msg;        /* a message is being read */
+    unsigned frame;     /* frames of it finished so far */
+    uint8_t id[MZMTP_CONF_ROUTING_ID_MAX];
+    size_t id_len;      /* ROUTER: routing id of the message being read */
+    bool reply_due;     /* REP: a request was read whole; the reply has not gone yet */
+    bool echo_due;      /* ROUTER/DEALER/PAIR/XPUB: answer the message just read */
+    uint32_t counter;
+} pat_app_t;
+
+/* The bytes a peer of @p peer_type sends first; with @p with_id its READY carries an
+ * Identity. Mode bits 0-1 as for make_prefix(). */
+static size_t make_pattern_prefix(uint8_t mode, const char *peer_type, bool with_id,
+                                  uint8_t *out)
+{
+    if ((mode & 3u) < 2 || !with_id) return make_prefix(mode, peer_type, out);
+    size_t n = put_greeting(out, (mode & 3u) == 3 ? 0 : 1);
+    uint8_t props[48];
+    size_t k = mzmtp_wire_encode_property(props, sizeof props, "Socket-Type",
+                                          (const uint8_t *)peer_type, strlen(peer_type));
+    k += mzmtp_wire_encode_property(props + k, sizeof props - k, "Identity",
+                                    (const uint8_t *)"fz", 2);
+    return n + mzmtp_wire_encode_command(out + n, 96, "READY", props, k);
+}
+
+static bool send_ok_or_refused(mzmtp_status_t st)
+{
+    return st == MZMTP_OK || st == MZMTP_AGAIN || st == MZMTP_ERR_NO_MEMORY ||
+           st == MZMTP_ERR_STATE || st == MZMTP_ERR_UNROUTABLE;
+}
+
+static void pat_send(pat_app_t *a, const void *d, size_t n, bool more)
+{
+    mzmtp_status_t st = mzmtp_socket_send(a->sock, d, n, more);
+    if (!send_ok_or_refused(st)) abort();
+}
+
+/* Answer what the type asks for once a message has been read whole. */
+static void pat_answer(pat_app_t *a)
+{
+    char body[24];
+    size_t n = 0;
+    uint32_t c = a->counter++;
+    for (int i = 0; i < 6; i++) body[n++] = (char)('a' + (c >> (4 * i)) % 16u);
+    if (a->type == MZMTP_REP && a->reply_due) {
+        mzmtp_status_t st = mzmtp_socket_send(a->sock, body, n, false);
+        if (!send_ok_or_refused(st)) abort();
+        if (st == MZMTP_OK) a->reply_due = false;
+        return;
+    }
+    if (!a->echo_due) return;
+    a->echo_due = false;
+    switch (a->type) {
+    case MZMTP_ROUTER:
+        /* Echo to the routing id; sometimes to one that does not exist. */
+        if (rng_next(a->r) % 8 == 0) pat_send(a, "nobody", 6, true);
+        else pat_send(a, a->id, a->id_len, true);
+        pat_send(a, "", 0, true);
+        pat_send(a, body, n, false);
+        break;
+    case MZMTP_DEALER:
+    case MZMTP_PAIR:
+        if (rng_next(a->r) % 2) pat_send(a, "", 0, true);
+        pat_send(a, body, n, false);
+        break;
+    case MZMTP_XPUB:
+        pat_send(a, rng_next(a->r) % 2 ? "A" : "fz", rng_next(a->r) % 2 ? 1 : 2, false);
+        break;
+    default: break;
+    }
+}
+
+/* The application: read what there is, answer, send, and check poll against it. */
+/* Room for the largest piece recv() cannot split: a routing id, an XPUB notification. */
+#define PAT_WHOLE                                                                          \
+    (MZMTP_CONF_MAX_TOPIC + 1 > MZMTP_CONF_ROUTING_ID_MAX ? MZMTP_CONF_MAX_TOPIC + 1          \
+                                                          : MZMTP_CONF_ROUTING_ID_MAX)
+
+static void pat_app_step(pat_app_t *a)
+{
+    uint8_t buf[PAT_WHOLE > 64 ? PAT_WHOLE : 64];
+    for (int k = 0; k < 64; k++) {
+        unsigned ev = mzmtp_socket_poll(a->sock);
+        size_t cap = 1 + rng_next(a->r) % 64, n = 0;
+        unsigned flags = 0;
+        mzmtp_status_t st = mzmtp_socket_recv(a->sock, buf, cap, &n, &flags);
+        if (st == MZMTP_ERR_NO_MEMORY) {
+            /* A ROUTER id or an XPUB notification larger than cap: give it room. */
+            if (a->type != MZMTP_ROUTER && a->type != MZMTP_XPUB) abort();
+            cap = sizeof buf;
+            st = mzmtp_socket_recv(a->sock, buf, cap, &n, &flags);
+        }
+        if (n > cap) abort();
+        if (st == MZMTP_OK && !(ev & MZMTP_POLLIN)) abort(); /* poll hid a message */
+        if (st == MZMTP_ERR_TRUNCATED) {
+            a->in_msg = false;
+            a->frame = 0;
+            continue;
+        }
+        if (st == MZMTP_AGAIN || st == MZMTP_ERR_STATE) {
+            if (st == MZMTP_ERR_STATE && a->type != MZMTP_REQ && a->type != MZMTP_REP) abort();
+            break;
+        }
+        if (st != MZMTP_OK) abort();
+        if (a->type == MZMTP_ROUTER && a->frame == 0 && !a->in_msg) {
+            /* The routing id comes whole, as the first frame (ZMTP-NOTES S9), also for a
+             * message read after its peer left (router_keeps_the_routing_id_of_messages_
+             * read_after_their_peer_left). */
+            if (flags != MZMTP_RECV_MORE || n == 0 || n > sizeof a->id) abort();
+            memcpy(a->id, buf, n);
+            a->id_len = n;
+        }
+        a->in_msg = true;
+        if (flags & MZMTP_RECV_PARTIAL) continue;
+        a->frame++;
+        if (flags & MZMTP_RECV_MORE) continue;
+        a->in_msg = false;
+        a->frame = 0;
+        if (a->type == MZMTP_REP) a->reply_due = true;
+        else a->echo_due = true;
+        pat_answer(a);
+    }
+    pat_answer(a); /* a reply refused earlier for lack of room */
+
+    /* Sends: REQ asks again whenever it may; DEALER and PAIR send now and then. */
+    unsigned ev = mzmtp_socket_poll(a->sock);
+    static const uint8_t big[64] = {'q'};
+    bool sender = a->type == MZMTP_REQ || a->type == MZMTP_DEALER || a->type == MZMTP_PAIR;
+    if (sender && !(ev & MZMTP_POLLOUT)) {
+        /* No POLLOUT: a 64-byte send must be refused and leave nothing behind. */
+        mzmtp_status_t st = mzmtp_socket_send(a->sock, big, sizeof big, false);
+        if (st != MZMTP_AGAIN && st != MZMTP_ERR_STATE) abort();
+    } else if (a->type == MZMTP_REQ || (sender && rng_next(a->r) % 4 == 0)) {
+        pat_send(a, "q", 1, true);
+        pat_send(a, big, 1 + rng_next(a->r) % sizeof big, false);
+    }
+}
+
+static void drain_peers(mzmtp_socket_t *s, const int *peer, int npeers, rng_t *r)
+{
+    for (int i = 0; i < npeers; i++) {
+        if (peer[i] >= 0 && mzmtp_socket_peer_live(s, peer[i])) drain_socket(s, peer[i], r);
+    }
+}
+
+/* Feed @p in to every live peer in pieces, running the application between them.
+ * A peer that fails is closed as a port would close it. */
+static void pat_feed(pat_app_t *a, const int *peer, bool *live, int npeers, const uint8_t *in,
+                     size_t len, uint32_t *now)
+{
+    mzmtp_socket_t *s = a->sock;
+    size_t pos[PAT_PEERS] = {0, 0};
+    int stalled[PAT_PEERS] = {0, 0};
+    for (int guard = 0; guard < 100000; guard++) {
+        bool any = false;
+        for (int i = 0; i < npeers; i++) {
+            if (!live[i] || pos[i] >= len || stalled[i] >= 3) continue;
+            any = true;
+            size_t chunk = 1 + rng_next(a->r) % 53;
+            if (chunk > len - pos[i]) chunk = len - pos[i];
+            uint8_t *piece = dup_exact(in + pos[i], chunk);
+            size_t consumed = 0;
+            mzmtp_status_t st = mzmtp_socket_peer_input(s, peer[i], piece, chunk, *now, &consumed);
+            free(piece);
+            if (consumed > chunk) abort();
+            pos[i] += consumed;
+            stalled[i] = consumed ? 0 : stalled[i] + 1;
+            if (st != MZMTP_OK) {
+                if ((int)st > 0) abort();
+                drain_socket(s, peer[i], a->r); /* an ERROR may still go out */
+                mzmtp_socket_peer_stop(s, peer[i], st);
+                live[i] = false;
+            }
+        }
+        if (!any) break;
+        pat_app_step(a);
+        drain_peers(s, peer, npeers, a->r);
+        *now += rng_next(a->r) % 300;
+        mzmtp_peermask_t dead = 0;
+        mzmtp_socket_tick(s, *now, &dead);
+        for (int i = 0; i < npeers; i++) {
+            if (live[i] && (dead & ((mzmtp_peermask_t)1u << peer[i]))) {
+                if (mzmtp_socket_peer_status(s, peer[i]) == MZMTP_OK) abort();
+                mzmtp_socket_peer_stop(s, peer[i], mzmtp_socket_peer_status(s, peer[i]));
+                live[i] = false;
+            }
+        }
+        (void)mzmtp_socket_next_timeout(s, *now);
+    }
+    pat_app_step(a);
+    drain_peers(s, peer, npeers, a->r);
+}
+
+static void fuzz_pattern(uint8_t mode, uint8_t seed, const uint8_t *in, size_t len)
+{
+    static mzmtp_socket_t sock;
+    rng_t r = {0xC2B2AE35u ^ ((uint32_t)seed * 0x01000193u) ^ 1u};
+    const pattern_t *pat = &patterns[seed % 7u];
+    const char *peer_type = pat->peer[(seed >> 3) & 1u];
+    int npeers = (seed & 0x10u) ? 2 : 1;
+    bool keep = (seed & 0x20u) != 0, reconnect = (seed & 0x40u) != 0;
+    bool with_id = (seed & 0x80u) != 0;
+    size_t per_peer = (mode & 8u) ? MZMTP_RECV_MIN : 300u;
+    if (per_peer < MZMTP_RECV_MIN) per_peer = MZMTP_RECV_MIN;
+    mzmtp_socket_mem_t mem;
+    mem.send_size = 512;
+    mem.send_buf = malloc(mem.send_size);
+    mem.recv_per_peer = per_peer;
+    mem.recv_buf = malloc((size_t)MZMTP_CONF_MAX_PEERS * per_peer);
+    if (mem.send_buf == NULL || mem.recv_buf == NULL) abort();
+    if (mzmtp_socket_init(&sock, pat->type, &mem) != MZMTP_OK) abort();
+    uint32_t hwm = 3, on = 1, rcvhwm = (seed & 2u) ? 2 : 0;
+    ignore(mzmtp_socket_setopt(&sock, MZMTP_OPT_SNDHWM, &hwm, sizeof hwm));
+    ignore(mzmtp_socket_setopt(&sock, MZMTP_OPT_RCVHWM, &rcvhwm, sizeof rcvhwm));
+    uint64_t max = (mode >> 4) ? (uint64_t)16 << ((mode >> 4) - 1) : 0;
+    ignore(mzmtp_socket_setopt(&sock, MZMTP_OPT_MAXMSGSIZE, &max, sizeof max));
+    if (seed & 1u) {
+        uint32_t ivl = 700, ttl = 1500;
+        ignore(mzmtp_socket_setopt(&sock, MZMTP_OPT_HEARTBEAT_IVL, &ivl, sizeof ivl));
+        ignore(mzmtp_socket_setopt(&sock, MZMTP_OPT_HEARTBEAT_TTL, &ttl, sizeof ttl));
+    }
+    if (with_id) {
+        ignore(mzmtp_socket_setopt(&sock, MZMTP_OPT_ROUTING_ID, "me", 2));
+        ignore(mzmtp_socket_setopt(&sock, MZMTP_OPT_ROUTER_MANDATORY, &on, sizeof on));
+    }
+    if (pat->type == MZMTP_ROUTER) {
+        uint32_t id_seed = 0xFFFFFFFFu - (seed & 3u);
+        ignore(mzmtp_socket_setopt(&sock, MZMTP_OPT_ROUTER_ID_SEED, &id_seed, sizeof id_seed));
+    }
+    uint32_t now = 0xFFFFF000u; /* near the wrap on purpose */
+    int peer[PAT_PEERS] = {-1, -1};
+    bool live[PAT_PEERS] = {false, false};
+    pat_app_t app;
+    memset(&app, 0, sizeof app);
+    app.sock = &sock;
+    app.type = pat->type;
+    app.r = &r;
+    if (keep && pat->type == MZMTP_REQ) {
+        /* A request queued before the connection exists (ZMTP-NOTES R4). */
+        if (mzmtp_socket_peer_open(&sock, true, &peer[0]) != MZMTP_OK) abort();
+        pat_app_step(&app);
+        if (mzmtp_socket_peer_start(&sock, peer[0], now) != MZMTP_OK) abort();
+        live[0] = true;
+    }
+    for (int i = 0; i < npeers; i++) {
+        if (live[i]) continue;
+        if (mzmtp_socket_peer_open(&sock, keep, &peer[i]) != MZMTP_OK) abort();
+        if (mzmtp_socket_peer_start(&sock, peer[i], now) != MZMTP_OK) abort();
+        live[i] = true;
+    }
+
+    uint8_t prefix[160];
+    size_t plen = make_pattern_prefix(mode, peer_type, with_id, prefix);
+    pat_feed(&app, peer, live, npeers, prefix, plen, &now);
+    pat_feed(&app, peer, live, npeers, in, len, &now);
+
+    if (reconnect) {
+        /* The first connection drops; a new one comes (to the same slot if it is a
+         * connecting one) and the peer starts over with its handshake. */
+        if (live[0]) drain_socket(&sock, peer[0], &r);
+        if (peer[0] >= 0) mzmtp_socket_peer_stop(&sock, peer[0], MZMTP_ERR_CLOSED);
+        live[0] = false;
+        if (!keep) {
+            if (mzmtp_socket_peer_open(&sock, false, &peer[0]) != MZMTP_OK) abort();
+        }
+        if (mzmtp_socket_peer_start(&sock, peer[0], now) != MZMTP_OK) abort();
+        live[0] = true;
+        bool only_first[PAT_PEERS] = {true, false};
+        pat_feed(&app, peer, only_first, 1, prefix, plen, &now);
+        live[0] = only_first[0];
+        pat_feed(&app, peer, live, 1, in, len > 256 ? 256 : len, &now);
+    }
+    (void)mzmtp_socket_flushed(&sock);
+    (void)mzmtp_socket_peer_count(&sock);
+    mzmtp_socket_close(&sock);
+    mzmtp_status_t closed = mzmtp_socket_send(&sock, "x", 1, false);
+    if (closed != (pat->type == MZMTP_PULL ? MZMTP_ERR_NOT_SUPPORTED : MZMTP_ERR_STATE)) abort();
+    for (int i = 0; i < npeers; i++) {
+        if (peer[i] < 0) continue;
+        if (live[i]) drain_socket(&sock, peer[i], &r);
+        mzmtp_socket_peer_stop(&sock, peer[i], MZMTP_ERR_CLOSED);
+        mzmtp_socket_peer_release(&sock, peer[i]);
+    }
+    /* Whatever complete messages were left stay readable after their peers left. */
+    pat_app_step(&app);
+    free(mem.send_buf);
+    free(mem.recv_buf);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 2) return 0;
@@ -309,6 +635,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint8_t *rest = dup_exact(data + 2, size - 2);
     fuzz_engine(mode, seed, rest, size - 2);
     fuzz_socket(mode, seed, rest, size - 2);
+    fuzz_pattern(mode, seed, rest, size - 2);
     free(rest);
     return 0;
 }

@@ -54,6 +54,29 @@ SEEDS = {
     "greeting_only": (0x01, 10, ready(b"SUB") + command(b"ERROR", b"\x03400")),
     "bad_flags": (0x02, 11, frame(b"a", 1) + b"\x08\x00"),
     "long_size_limit": (0x02, 12, b"\x02\x7f\xff\xff\xff\xff\xff\xff\xff"),
+    # The pattern socket of fuzz_conn.c: seed % 7 picks it, the high seed bits pick peers
+    # and options (see fuzz_conn.c). Each transcript is what its libzmq peer would send.
+    # REQ on a connecting slot (a request queued before the connection), replies behind
+    # the empty delimiter (ZMTP-NOTES S6), a PING, then a reply without one (S7: closes).
+    "req_replies": (0x02, 0x23, frame(b"", 1) + frame(b"r1") + PING + frame(b"", 1)
+                    + frame(b"r2") + frame(b"", 1) + frame(b"r3", 1) + frame(b"r3b")
+                    + frame(b"no-delimiter")),
+    # REP with two DEALER peers: an envelope, a request without an empty frame, one
+    # with a deep envelope, and one with two routing frames (S8).
+    "rep_envelopes": (0x02, 0x1D, frame(b"hop1", 1) + frame(b"", 1) + frame(b"req1")
+                      + frame(b"bad") + frame(b"", 1) + frame(b"req2")
+                      + frame(b"e" * 40, 1) + frame(b"f" * 40, 1) + frame(b"", 1)
+                      + frame(b"too-deep") + frame(b"x", 1) + frame(b"y", 1)
+                      + frame(b"", 1) + frame(b"req3")),
+    # ROUTER, mandatory, two peers that both say Identity "abc" (S9: the second is
+    # ignored); the whole transcript, greeting included, is fuzzed.
+    "router_same_identity": (0x00, 0x95, greeting()
+                             + ready(b"DEALER", prop(b"Identity", b"abc"))
+                             + frame(b"hello") + frame(b"", 1) + frame(b"with-delimiter")
+                             + frame(b"multi", 1) + frame(b"part") + PING),
+    # PAIR with a second peer to ignore (S10), then the first reconnects.
+    "pair_reconnect": (0x02, 0x52, frame(b"p1") + frame(b"p2", 1) + frame(b"p2b") + PING
+                       + frame(b"x" * 200)),
 }
 
 

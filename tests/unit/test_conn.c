@@ -1044,6 +1044,7 @@ static void hb_ready(uint32_t ivl, uint32_t timeout, uint32_t ttl)
     tu_log_clear_out(&log_a);
 }
 
+#if MZMTP_CONF_HEARTBEAT
 static void heartbeat_sends_ping_after_ivl(void **state)
 {
     /* H7: PING every HEARTBEAT_IVL; a TTL of 0 when none is set. */
@@ -1135,6 +1136,18 @@ static void heartbeat_ttl_we_send_is_capped_at_655_ds(void **state)
     tu_conn_drain_output(&conn_a, &log_a);
     TU_ASSERT_HEX(log_a.out, log_a.out_len, "04 07 04 'PING' 02 8F");
 }
+
+#else
+static void heartbeat_without_own_heartbeats_a_peer_ttl_closes_nothing(void **state)
+{
+    /* MZMTP_CONF_HEARTBEAT=0: PINGs are answered, but no timer is armed by them. */
+    hb_ready(0, 0, 0);
+    size_t n = scr("04 07 04 'PING' 00 0F");
+    TU_ASSERT_STATUS(tu_conn_feed(&conn_a, &log_a, script, n, TU_WHOLE, 0, 0), MZMTP_OK);
+    assert_int_equal(mzmtp_conn_next_timeout(&conn_a, 0), UINT32_MAX);
+    TU_ASSERT_STATUS(mzmtp_conn_tick(&conn_a, 1000000), MZMTP_OK);
+}
+#endif
 
 static void heartbeat_ping_with_ttl_zero_arms_nothing(void **state)
 {
@@ -1273,6 +1286,7 @@ int main(void)
         cmocka_unit_test(handshake_timeout_is_wrap_safe),
         cmocka_unit_test(handshake_timeout_stops_once_ready),
         cmocka_unit_test(no_timers_means_no_timeout),
+#if MZMTP_CONF_HEARTBEAT
         cmocka_unit_test(heartbeat_sends_ping_after_ivl),
         cmocka_unit_test(heartbeat_ping_carries_ttl_in_deciseconds),
         cmocka_unit_test(heartbeat_times_out_without_traffic),
@@ -1282,6 +1296,9 @@ int main(void)
         cmocka_unit_test(heartbeat_new_ping_rearms_the_ttl_timer),
         cmocka_unit_test(heartbeat_peer_ttl_over_655_ds_does_not_wrap),
         cmocka_unit_test(heartbeat_ttl_we_send_is_capped_at_655_ds),
+#else
+        cmocka_unit_test(heartbeat_without_own_heartbeats_a_peer_ttl_closes_nothing),
+#endif
         cmocka_unit_test(heartbeat_ping_with_ttl_zero_arms_nothing),
         cmocka_unit_test(two_engines_back_to_back_handshake_and_subscribe),
         cmocka_unit_test(engine_sends_messages_from_the_send_ring),

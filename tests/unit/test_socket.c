@@ -939,6 +939,7 @@ static void handshake_timeout_through_socket_tick(void **state)
     assert_true(dead == ((mzmtp_peermask_t)1 << p));
 }
 
+#if MZMTP_CONF_HEARTBEAT
 static void heartbeats_keep_a_live_link_and_close_a_silent_one(void **state)
 {
     /* H7 end to end: PING/PONG over the link keep it up; when the link goes quiet the
@@ -966,6 +967,7 @@ static void heartbeats_keep_a_live_link_and_close_a_silent_one(void **state)
     mzmtp_socket_tick(&sa, 7000, &dead);
     assert_true(dead == ((mzmtp_peermask_t)1 << l.a.peer));
 }
+#endif
 
 static void poll_reports_readable_sub(void **state)
 {
@@ -1035,7 +1037,9 @@ int main(void)
         cmocka_unit_test(peer_slots_run_out_at_max_peers),
         cmocka_unit_test(socket_init_refuses_bad_memory),
         cmocka_unit_test(handshake_timeout_through_socket_tick),
+#if MZMTP_CONF_HEARTBEAT
         cmocka_unit_test(heartbeats_keep_a_live_link_and_close_a_silent_one),
+#endif
         cmocka_unit_test(poll_reports_readable_sub),
         cmocka_unit_test(closed_socket_refuses_sends),
     };

@@ -180,6 +180,15 @@ void tu_put_ready(tu_buf_t *b, const char *type)
     tu_put_command(b, "READY", props, p.len);
 }
 
+void tu_put_ready_identity(tu_buf_t *b, const char *type, const void *id, size_t len)
+{
+    uint8_t props[600];
+    tu_buf_t p = TU_BUF(props);
+    tu_put_property(&p, "Socket-Type", type, strlen(type));
+    tu_put_property(&p, "Identity", id, len);
+    tu_put_command(b, "READY", props, p.len);
+}
+
 void tu_put_handshake(tu_buf_t *b, uint8_t minor, const char *peer_type)
 {
     tu_put_greeting(b, 3, minor, "NULL");
@@ -600,4 +609,36 @@ mzmtp_status_t tu_socket_recv_msg(mzmtp_socket_t *sock, uint8_t *buf, size_t cap
 void tu_socket_send_str(mzmtp_socket_t *sock, const char *s, mzmtp_status_t expect)
 {
     TU_ASSERT_STATUS(mzmtp_socket_send(sock, s, strlen(s), false), expect);
+}
+
+size_t tu_socket_take_output(mzmtp_socket_t *sock, int peer, uint8_t *out, size_t cap)
+{
+    size_t total = 0;
+    for (int guard = 0; guard < 100000; guard++) {
+        mzmtp_iov_t iov[8];
+        size_t n = mzmtp_socket_peer_output(sock, peer, iov, 8);
+        size_t w = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (iov[i].len > cap - total) fail_msg("socket output exceeds %zu bytes", cap);
+            memcpy(out + total, iov[i].base, iov[i].len);
+            total += iov[i].len;
+            w += iov[i].len;
+        }
+        if (w == 0) return total;
+        mzmtp_socket_peer_output_done(sock, peer, w);
+    }
+    fail_msg("socket output never drains");
+    return total;
+}
+
+mzmtp_status_t tu_socket_feed(mzmtp_socket_t *sock, int peer, const uint8_t *in, size_t len,
+                              uint32_t now_ms)
+{
+    size_t consumed = 0;
+    mzmtp_status_t st = mzmtp_socket_peer_input(sock, peer, in, len, now_ms, &consumed);
+    if (consumed > len) fail_msg("peer_input consumed %zu of %zu", consumed, len);
+    if ((int)st >= 0 && consumed < len) {
+        fail_msg("peer_input took %zu of %zu bytes (%s)", consumed, len, mzmtp_status_str(st));
+    }
+    return st;
 }

@@ -75,6 +75,8 @@ void tu_put_command(tu_buf_t *b, const char *name, const void *data, size_t len)
 void tu_put_ready(tu_buf_t *b, const char *type);
 /** One metadata property. */
 void tu_put_property(tu_buf_t *b, const char *name, const void *value, size_t len);
+/** A NULL READY with Socket-Type @p type and an Identity property @p id[0..len) (≤ 255). */
+void tu_put_ready_identity(tu_buf_t *b, const char *type, const void *id, size_t len);
 /** Greeting (3.@p minor, "NULL") + READY of @p peer_type: a whole libzmq handshake. */
 void tu_put_handshake(tu_buf_t *b, uint8_t minor, const char *peer_type);
 
@@ -229,6 +231,15 @@ void tu_connect_sockets(tu_link_t *l, mzmtp_socket_t *a, mzmtp_socket_t *b, uint
 mzmtp_status_t tu_socket_recv_msg(mzmtp_socket_t *sock, uint8_t *buf, size_t cap,
                                   size_t *len, unsigned *nframes, size_t *frame_len,
                                   size_t max_frames);
+/** Move everything socket peer @p peer has to write into @p out[0..cap) (the test fails
+ *  if it does not fit), as a port that writes without a short count would.
+ *  @return Bytes moved. */
+size_t tu_socket_take_output(mzmtp_socket_t *sock, int peer, uint8_t *out, size_t cap);
+/** Hand @p in[0..len) to socket peer @p peer with mzmtp_socket_peer_input(). The test
+ *  fails if the peer stops taking bytes without a fatal status.
+ *  @return The status mzmtp_socket_peer_input() returned (what a port acts on). */
+mzmtp_status_t tu_socket_feed(mzmtp_socket_t *sock, int peer, const uint8_t *in, size_t len,
+                              uint32_t now_ms);
 /** Send one single-frame message. Fails the test unless it returns @p expect. */
 void tu_socket_send_str(mzmtp_socket_t *sock, const char *s, mzmtp_status_t expect);
 
