@@ -810,3 +810,125 @@ def readline_polling(proc, socks, timeout=WAIT):
             return line
         if time.monotonic() >= deadline:
             return proc.readline(0.0)
+
+
+# --------------------------------------------------------------------------------------
+# Pattern tests (PUSH/PULL, REQ/REP, DEALER/ROUTER, PAIR): shared small helpers
+# --------------------------------------------------------------------------------------
+
+def wait_stderr(proc, pattern, timeout=WAIT, count=1):
+    """Wait until ``count`` stderr lines of zmtpcat match the regex ``pattern`` (str);
+    returns the list of match objects. Used with ``-v`` to see connection events."""
+    rx = re.compile(pattern, re.M)
+    deadline = time.monotonic() + timeout
+    while True:
+        found = list(rx.finditer(proc.stderr_text()))
+        if len(found) >= count:
+            return found
+        if time.monotonic() >= deadline:
+            raise AssertionError("zmtpcat stderr: %d of %d lines matching %r within %.1fs; %s"
+                                 % (len(found), count, pattern, timeout, proc.describe()))
+        time.sleep(0.01)
+
+
+def zrebind(case, kind, ep, timeout=WAIT, **opts):
+    """A new libzmq socket bound on exactly ``ep`` (retrying while libzmq's I/O thread
+    still holds the old listener)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        s = case.zsock(kind, **opts)
+        try:
+            s.bind(ep)
+            return s
+        except zmq.ZMQError as e:
+            s.close(linger=0)
+            if e.errno != zmq.EADDRINUSE or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+def zsend_routed(router, frames, timeout=WAIT):
+    """Send from a libzmq ROUTER (ROUTER_MANDATORY set) once the peer id is known:
+    EHOSTUNREACH means the handshake has not completed yet, so retry until the deadline."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            router.send_multipart(frames)
+            return
+        except zmq.ZMQError as e:
+            if e.errno != zmq.EHOSTUNREACH or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
+def tcp_rx_queued(local_port=None, remote_port=None):
+    """Bytes waiting in the kernel receive queue of each ESTABLISHED IPv4 TCP socket on
+    this machine whose local (or remote) port matches, from /proc/net/tcp. Lets a test
+    know that data has reached a stopped process. None when /proc is not available."""
+    try:
+        with open("/proc/net/tcp") as f:
+            rows = f.read().splitlines()[1:]
+    except OSError:
+        return None
+    out = []
+    for row in rows:
+        cols = row.split()
+        if len(cols) < 5 or cols[3] != "01":
+            continue
+        lport = int(cols[1].split(":")[1], 16)
+        rport = int(cols[2].split(":")[1], 16)
+        if local_port is not None and lport != local_port:
+            continue
+        if remote_port is not None and rport != remote_port:
+            continue
+        out.append(int(cols[4].split(":")[1], 16))
+    return out
+
+
+def wait_rx_queued(min_bytes, count=1, local_port=None, remote_port=None, timeout=WAIT):
+    """Wait until ``count`` matching sockets each hold at least ``min_bytes`` unread
+    (see tcp_rx_queued); falls back to a short sleep where /proc/net/tcp is missing."""
+    deadline = time.monotonic() + timeout
+    while True:
+        q = tcp_rx_queued(local_port, remote_port)
+        if q is None:
+            time.sleep(0.3)
+            return
+        if sum(1 for b in q if b >= min_bytes) >= count:
+            return
+        if time.monotonic() >= deadline:
+            raise AssertionError("kernel receive queues %r: wanted %d with >= %d bytes"
+                                 % (q, count, min_bytes))
+        time.sleep(0.01)
+
+
+def stop_process(proc, timeout=WAIT):
+    """SIGSTOP zmtpcat by its PID and wait until the kernel reports it stopped (state T in
+    /proc/PID/stat), so that nothing it polls for after this point is seen before
+    continue_process(). The test must call continue_process (addCleanup is wise)."""
+    import signal
+    os.kill(proc.pid, signal.SIGSTOP)
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with open("/proc/%d/stat" % proc.pid) as f:
+                state = f.read().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            time.sleep(0.05)  # no /proc: a short grace period instead
+            return
+        if state in ("T", "t"):
+            return
+        if time.monotonic() >= deadline:
+            raise AssertionError("zmtpcat (pid %d) not stopped after %.1fs (state %s)"
+                                 % (proc.pid, timeout, state))
+        time.sleep(0.002)
+
+
+def continue_process(proc):
+    """SIGCONT by PID (harmless if it already runs or has exited)."""
+    import signal
+    if proc.alive():
+        try:
+            os.kill(proc.pid, signal.SIGCONT)
+        except OSError:
+            pass

@@ -533,7 +533,12 @@ int main(int argc, char **argv)
                 out_next = 0;
             }
             msg_clear(&rx);
-            if (o.count > 0 && received >= o.count && !out_pending) finish(&o, 0);
+            /* -n N: done. A type that also sends from stdin first sends the lines it
+             * has already read (pair, dealer, router, xpub, xsub). */
+            if (o.count > 0 && received >= o.count && !out_pending &&
+                (o.type == MZMTP_REQ || !(o.roles & ROLE_STDIN))) {
+                finish(&o, 0);
+            }
         }
 
         /* Send what is pending, then the next complete stdin lines. */
@@ -589,6 +594,11 @@ int main(int argc, char **argv)
             }
             if (o.type == MZMTP_REQ) req_waiting = true;
             if (o.type == MZMTP_REP && o.count > 0 && received >= o.count) finish(&o, 0);
+        }
+
+        if (o.count > 0 && received >= o.count && !out_pending && !req_waiting &&
+            (in_len == 0 || (stdin_open && memchr(in + in_off, '\n', in_len) == NULL))) {
+            finish(&o, 0); /* counted, and every complete stdin line already sent */
         }
 
         /* Done? A sender at stdin EOF with nothing left; a receiver at its count. */
