@@ -41,6 +41,7 @@ test-fuzz: deps
 
 size: deps
 	$(MAKE) -C bench/size BUILD=$(CURDIR)/bench/size/out
+	sh bench/size/per_type.sh $(CURDIR)/bench/size/out
 
 bench: deps
 	cmake -S . -B $(BUILD_BENCH) -DCMAKE_BUILD_TYPE=Release -DMZMTP_BUILD_BENCH=ON -DMZMTP_BUILD_TESTS=OFF >/dev/null
