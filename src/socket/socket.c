@@ -930,6 +930,17 @@ void mzmtp_socket_peer_stop(mzmtp_socket_t *sock, int peer, mzmtp_status_t why)
     bool was_ready = (sock->ready & BIT(p)) != 0;
     sock->ready &= (mzmtp_peermask_t)~BIT(p);
     sock->dead &= (mzmtp_peermask_t)~BIT(p);
+    if (IS(sock, MZMTP_ROUTER) && was_ready && !(sock->ignored & BIT(p))) {
+        /* A peer ignored for using this peer's id (a quick reconnect whose new connection
+         * arrived before the old one closed) takes the id over now. */
+        for (unsigned q = 0; q < MZMTP_CONF_MAX_PEERS; q++) {
+            if ((sock->ignored & sock->ready & BIT(q)) && sock->rid_len[q] == sock->rid_len[p] &&
+                mzmtp_util_bytes_eq(sock->rid[q], sock->rid[p], sock->rid_len[p])) {
+                sock->ignored &= (mzmtp_peermask_t)~BIT(q);
+                break;
+            }
+        }
+    }
     sock->ignored &= (mzmtp_peermask_t)~BIT(p);
     /* rid[p] stays: messages still buffered from this peer are read with its id. */
     if ((IS(sock, MZMTP_REQ) || IS(sock, MZMTP_REP) || IS(sock, MZMTP_ROUTER)) && sock->req_peer == p) {

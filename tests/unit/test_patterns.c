@@ -1004,6 +1004,24 @@ static void router_drops_a_message_for_a_peer_at_its_sndhwm(void **state)
     expect_nothing(&sk[1]);
 }
 
+static void router_gives_the_id_to_the_duplicate_once_the_first_peer_leaves(void **state)
+{
+    /* A DEALER that reconnects with its id before the ROUTER saw the old connection close
+     * is ignored at first, and takes the id over when the old one goes. */
+    mzmtp_socket_t *router = sock_new(0, MZMTP_ROUTER);
+    tu_link_t l[2];
+    static const char *const ids[] = {"dup", "dup"};
+    router_with_dealers(l, 2, ids);
+    mzmtp_socket_peer_stop(router, l[0].a.peer, MZMTP_ERR_CLOSED);
+    l[0].cut = true;
+    SEND_FRAMES(router, "'dup'", "'m1'");
+    tu_socket_send_str(&sk[2], "from-second", MZMTP_OK);
+    tu_pump(l, 2, 0);
+    expect_str(&sk[2], "m1");
+    EXPECT_FRAMES(router, "'dup'", "'from-second'");
+    expect_nothing(router);
+}
+
 static void router_ignores_a_peer_whose_identity_duplicates_a_connected_one(void **state)
 {
     mzmtp_socket_t *router = sock_new(0, MZMTP_ROUTER);
@@ -1761,6 +1779,7 @@ int main(void)
         cmocka_unit_test(router_mandatory_returns_again_when_the_peer_is_at_its_sndhwm),
         cmocka_unit_test(router_drops_a_message_for_a_peer_at_its_sndhwm),
         cmocka_unit_test(router_ignores_a_peer_whose_identity_duplicates_a_connected_one),
+        cmocka_unit_test(router_gives_the_id_to_the_duplicate_once_the_first_peer_leaves),
         cmocka_unit_test(router_keeps_the_routing_id_of_messages_read_after_their_peer_left),
         cmocka_unit_test(router_gives_a_new_peer_in_a_reused_slot_a_new_id),
         cmocka_unit_test(routing_id_option_refuses_empty_too_long_and_leading_zero),
