@@ -7,9 +7,10 @@
  *  - a connection has at most one unacknowledged segment; its application must rebuild
  *    exactly that segment when uip_rexmit() is set, and must not send new data while
  *    uip_outstanding() (uIP would send it under the old sequence number);
- *  - data reaches the application in uip_appdata during the call only, and is already
- *    acknowledged by then; while UIP_STOPPED is set, uIP neither accepts nor acknowledges
- *    data or FIN and advertises a zero window;
+ *  - data reaches the application in uip_appdata during the call only; rcv_nxt already
+ *    counts it, and the ACK built after the call acknowledges up to rcv_nxt;
+ *  - while UIP_STOPPED is set, uIP advertises a zero window in everything it sends, and
+ *    neither accepts nor acknowledges data or FIN;
  *  - uip_restart() clears UIP_STOPPED and sets UIP_NEWDATA, which makes uIP send an ACK
  *    carrying the reopened window (a window update), so the peer resumes at once;
  *  - tcpip_poll_tcp() leads to an application call only for an ESTABLISHED connection
@@ -38,8 +39,9 @@ enum { EP_WAIT = 0, EP_CONNECTING, EP_UP, EP_STOPPED };
 #define CF_FATAL   0x08 /* the engine failed: write what it still has (ERROR), then FIN */
 #define CF_CLOSE   0x10 /* FIN as soon as nothing is in flight */
 #define CF_GONE    0x20 /* the transport ended; staged bytes still go to the engine */
+#define CF_SHUT    0x40 /* we advertised a zero window: a window update is owed */
 
-#define IOV_MAX 8
+#define OUT_IOVS 8
 #define NO_INDEX (-1)
 
 struct conn {
@@ -288,6 +290,8 @@ feed(struct conn *c, const uint8_t *d, size_t len, uint32_t now)
     memcpy(at, d + used, k);
     used += k;
     mzmtp_status_t st = mzmtp_socket_peer_rx_commit(c->sock, c->peer, k, now);
+    LOG_DBG("peer %d: %u bytes in, room was %u: %s\n", c->peer, (unsigned)k, (unsigned)room,
+            mzmtp_status_str(st));
     if((int)st < 0) {
       LOG_WARN("peer %d: %s, closing\n", c->peer, mzmtp_status_str(st));
       c->flags |= CF_FATAL;
@@ -299,33 +303,78 @@ feed(struct conn *c, const uint8_t *d, size_t len, uint32_t now)
   return used;
 }
 /*---------------------------------------------------------------------------*/
-/* A segment arrived (inside the application call). @return false when the connection
- * had to be reset. */
+/* Move staged bytes into the engine, as far as it has room. */
+static void
+feed_stage(struct conn *c, uint32_t now)
+{
+  size_t k;
+  if(c->stage_len == 0) {
+    return;
+  }
+  k = feed(c, c->stage + c->stage_off, c->stage_len, now);
+  c->stage_off = (uint16_t)(c->stage_off + k);
+  c->stage_len = (uint16_t)(c->stage_len - k);
+  if(c->stage_len == 0) {
+    c->stage_off = 0;
+  }
+}
+/*---------------------------------------------------------------------------*/
+/* Take back @p n bytes that uIP counted as received: the ACK built after this call then
+ * acknowledges only what we kept, and the peer sends the rest again (RFC 9293 allows a
+ * receiver to accept part of a segment). Only for a peer that overran the window. */
+static void
+unaccept(uint16_t n)
+{
+  uint32_t v = ((uint32_t)uip_conn->rcv_nxt[0] << 24) | ((uint32_t)uip_conn->rcv_nxt[1] << 16) |
+               ((uint32_t)uip_conn->rcv_nxt[2] << 8) | uip_conn->rcv_nxt[3];
+  v -= n;
+  uip_conn->rcv_nxt[0] = (uint8_t)(v >> 24);
+  uip_conn->rcv_nxt[1] = (uint8_t)(v >> 16);
+  uip_conn->rcv_nxt[2] = (uint8_t)(v >> 8);
+  uip_conn->rcv_nxt[3] = (uint8_t)v;
+}
+/*---------------------------------------------------------------------------*/
+/*
+ * A segment arrived (inside the application call). What the engine has no room for is
+ * staged; the call then ends with uip_stop(), so the ACK advertises a zero window.
+ * Staged bytes always go to the engine before newer ones.
+ * @return false when the connection must be reset (a peer that overran our window and
+ *         closed in the same segment: its bytes can neither be kept nor refused).
+ */
 static bool
 input(struct conn *c, const uint8_t *d, uint16_t len, uint32_t now)
 {
-  size_t used;
+  size_t used = 0, rest;
   if(len == 0) {
     return true;
   }
-  used = feed(c, d, len, now);
-  if(used < len) {
-    size_t rest = len - used;
-    /* Cannot happen with a conforming peer: segments are at most the MSS we announced,
-     * and no data is accepted while a tail is staged (the window is closed). Refuse
-     * rather than lose or reorder bytes. */
-    if(c->stage_len != 0 || rest > sizeof(c->stage)) {
-      LOG_WARN("peer %d: segment of %u bytes does not fit, resetting\n", c->peer, len);
+  feed_stage(c, now);
+  if(c->stage_len == 0) {
+    used = feed(c, d, len, now);
+  }
+  if(used == len) {
+    return true;
+  }
+  rest = len - used;
+  if(c->stage_off > 0) {
+    memmove(c->stage, c->stage + c->stage_off, c->stage_len);
+    c->stage_off = 0;
+  }
+  if(rest > sizeof(c->stage) - c->stage_len) {
+    /* More than the window we advertised: keep what fits, refuse the rest. */
+    size_t keep_n = sizeof(c->stage) - c->stage_len;
+    if(uip_closed()) {
+      LOG_WARN("peer %d: overran the window and closed, resetting\n", c->peer);
       port.stats.aborted++;
       return false;
     }
-    memcpy(c->stage, d + used, rest);
-    c->stage_off = 0;
-    c->stage_len = (uint16_t)rest;
-    port.stats.stalls++;
-    if(rest > port.stats.staged_max) {
-      port.stats.staged_max = (uint32_t)rest;
-    }
+    unaccept((uint16_t)(rest - keep_n));
+    rest = keep_n;
+  }
+  memcpy(c->stage + c->stage_len, d + used, rest);
+  c->stage_len = (uint16_t)(c->stage_len + rest);
+  if(c->stage_len > port.stats.staged_max) {
+    port.stats.staged_max = c->stage_len;
   }
   return true;
 }
@@ -335,7 +384,7 @@ input(struct conn *c, const uint8_t *d, uint16_t len, uint32_t now)
 static void
 output(struct conn *c)
 {
-  mzmtp_iov_t iov[IOV_MAX];
+  mzmtp_iov_t iov[OUT_IOVS];
   size_t cap = uip_mss();
   size_t k = 0;
   if(c->sock == NULL || !(c->flags & CF_STARTED) || (c->flags & CF_CLOSE)) {
@@ -344,7 +393,7 @@ output(struct conn *c)
   if(cap > sizeof(c->tx)) {
     cap = sizeof(c->tx);
   }
-  size_t n = mzmtp_socket_peer_output(c->sock, c->peer, iov, IOV_MAX);
+  size_t n = mzmtp_socket_peer_output(c->sock, c->peer, iov, OUT_IOVS);
   for(size_t i = 0; i < n && k < cap; i++) {
     size_t m = iov[i].len < cap - k ? iov[i].len : cap - k;
     memcpy(c->tx + k, iov[i].base, m);
@@ -383,6 +432,16 @@ start_session(struct conn *c, uint32_t now)
   c->flags |= CF_STARTED;
 }
 /*---------------------------------------------------------------------------*/
+/* A refused client retries every 100 ms or so (libzmq): log the 1st, 2nd, 4th... */
+static void
+refused(const char *why)
+{
+  uint32_t n = ++port.stats.refused;
+  if((n & (n - 1)) == 0) {
+    LOG_WARN("connection refused: %s (%lu so far)\n", why, (unsigned long)n);
+  }
+}
+/*---------------------------------------------------------------------------*/
 /* An incoming connection reached ESTABLISHED on a port we listen on. */
 static struct conn *
 accept_conn(uint32_t now)
@@ -402,14 +461,12 @@ accept_conn(uint32_t now)
   }
   c = conn_alloc();
   if(c == NULL) {
-    LOG_WARN("connection refused: all %d connections in use\n", MZMTP_CONTIKI_CONF_MAX_CONNS);
-    port.stats.refused++;
+    refused("all port connections in use");
     return NULL;
   }
   if(mzmtp_socket_peer_open(e->sock, false, &p) != MZMTP_OK) {
-    LOG_WARN("connection refused: no free peer slot\n");
     c->flags = 0;
-    port.stats.refused++;
+    refused("no free peer slot");
     return NULL;
   }
   c->sock = e->sock;
@@ -481,11 +538,17 @@ appcall(void *state)
     }
     output(c);
   }
-  /* Input flow control: the window stays shut while a tail is staged. */
+  /* Input flow control: every segment we send while bytes are staged advertises a
+   * zero window; once the stage is empty, a window update reopens it. */
   if(c->stage_len > 0) {
     uip_stop();
-  } else if(uip_stopped(uip_conn)) {
+    if(!(c->flags & CF_SHUT)) {
+      c->flags |= CF_SHUT;
+      port.stats.stalls++;
+    }
+  } else if(c->flags & CF_SHUT) {
     uip_restart();
+    c->flags &= (uint8_t)~CF_SHUT;
     port.stats.resumes++;
   }
   process_poll(&mzmtp_contiki_process);
@@ -522,7 +585,7 @@ wants_appcall(const struct conn *c)
   if(c->sock == NULL || (c->flags & (CF_FATAL | CF_CLOSE))) {
     return true;
   }
-  if(c->stage_len == 0 && uip_stopped(c->uc)) {
+  if(c->stage_len == 0 && (c->flags & CF_SHUT)) {
     return true; /* reopen the window */
   }
   return (c->flags & CF_STARTED) && mzmtp_socket_peer_has_output(c->sock, c->peer);
@@ -672,13 +735,17 @@ service(void)
     if(!(c->flags & CF_USED)) {
       continue;
     }
-    if(c->stage_len > 0) {
-      size_t k = feed(c, c->stage + c->stage_off, c->stage_len, now);
-      c->stage_off = (uint16_t)(c->stage_off + k);
-      c->stage_len = (uint16_t)(c->stage_len - k);
-      if(c->stage_len == 0) {
-        c->stage_off = 0;
-      }
+    feed_stage(c, now);
+    if(c->uc != NULL && (c->flags & CF_SHUT)) {
+      /* The zero window has been advertised; segments the peer sent before it saw it
+       * are still on their way (Linux keeps two half-window segments in flight).
+       * uIP would drop them while UIP_STOPPED is set, and the peer would resend them
+       * only after a retransmission timeout, doubling at each stall. Accept them into
+       * the stage instead: what the peer may send is bounded by the right edge of the
+       * window it saw before, at most UIP_RECEIVE_WINDOW past what we acknowledged, and
+       * the stage holds that. uIP's own ACKs (to duplicates) may now carry a window;
+       * input() refuses whatever would overrun the stage. */
+      c->uc->tcpstateflags &= (uint8_t)~UIP_STOPPED;
     }
     if((c->flags & CF_GONE) && c->stage_len == 0) {
       conn_finish(c, now);
@@ -770,7 +837,7 @@ mzmtp_contiki_attach(mzmtp_socket_t *sock, struct process *app, mzmtp_contiki_re
 }
 /*---------------------------------------------------------------------------*/
 /*
- * "tcp://[addr]:port", "tcp://*:port" (bind only). Port "*" or 0 only for bind.
+ * "tcp://[addr]:port", or "*" for the address (bind only). Port "*" or 0 only for bind.
  * @return MZMTP_OK or MZMTP_ERR_INVALID.
  */
 static mzmtp_status_t

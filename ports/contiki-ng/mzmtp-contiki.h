@@ -14,10 +14,9 @@
  * Why uIP's raw API and not tcp_socket (docs/contiki-ng.md has the long version):
  *  - input: tcp_socket ignores the "bytes to keep" its input callback returns, so bytes
  *    the engine has no room for would be lost. Here a segment goes straight into the
- *    engine's receive buffer; the tail that does not fit waits in a per-connection stage
- *    (one segment, UIP_TCP_MSS bytes) and uip_stop() closes the TCP window until the
- *    application has read, then uip_restart() reopens it. Nothing is dropped, the peer
- *    is throttled;
+ *    engine's receive buffer; what does not fit waits in a per-connection stage (one
+ *    window) and uip_stop() advertises a zero window until the application has read,
+ *    then uip_restart() reopens it. Nothing is dropped, the peer is throttled;
  *  - output: tcp_socket_send() copies only what fits. Here each segment is copied from
  *    the engine's I/O vectors into a per-connection buffer, the engine is told exactly
  *    how many bytes left, and uIP's retransmissions resend that buffer;
@@ -25,8 +24,8 @@
  *    sends and closes made outside a callback wait for the 500 ms periodic timer. Here
  *    every connection keeps its own struct uip_conn and asks tcpip_poll_tcp() for it.
  *
- * Endpoints: `tcp://[IPv6]:port` to connect; `tcp://*:port`, `tcp://[::]:port` or
- * `tcp://[own address]:port` to bind (uIP listens on every address of the node). A bind
+ * Endpoints: `tcp://[IPv6]:port` to connect; `tcp://[::]:port`, the same with
+ * `*` for the address, or `tcp://[own address]:port` to bind (uIP listens on every address of the node). A bind
  * port of `*` or `0` picks a free port (returned). There is no name resolution and no
  * IPv4 (use Contiki-NG's NAT64 for IPv4 peers).
  *
@@ -51,7 +50,7 @@
 /* Options: define them in project-conf.h. RAM figures are for Cortex-M3.                 */
 /* ------------------------------------------------------------------------------------ */
 
-/** Sockets the port can drive at once. Range 1..32. Default 2. RAM: 20 B each. */
+/** Sockets the port can drive at once. Range 1..32. Default 2. RAM: 28 B each. */
 #ifndef MZMTP_CONTIKI_CONF_MAX_SOCKETS
 #define MZMTP_CONTIKI_CONF_MAX_SOCKETS 2
 #endif
@@ -66,21 +65,29 @@
  * TCP connections the port can carry at once, over all sockets (each also needs a uIP
  * connection, UIP_CONF_TCP_CONNS, and a peer slot of its socket, MZMTP_CONF_MAX_PEERS).
  * A connection that finds none free is reset at once. Range 1..UIP_TCP_CONNS. Default 4.
- * RAM: MZMTP_CONTIKI_CONF_RX_STAGE + MZMTP_CONTIKI_CONF_TX_BUF + 16 B each.
+ * RAM: MZMTP_CONTIKI_CONF_RX_STAGE + MZMTP_CONTIKI_CONF_TX_BUF + 18 B each.
  */
 #ifndef MZMTP_CONTIKI_CONF_MAX_CONNS
 #define MZMTP_CONTIKI_CONF_MAX_CONNS 4
 #endif
 
 /**
- * Bytes of the per-connection input stage: the tail of one received segment that did not
- * fit the engine's receive buffer waits here while the window is closed. uIP announces
- * UIP_TCP_MSS to peers, so a segment is at most that: this option cannot be smaller.
- * Lower UIP_CONF_TCP_MSS to save RAM (6LoWPAN links gain little from large segments).
- * Default UIP_TCP_MSS (1220 with the default 1280-byte uIP buffer).
+ * Bytes of the per-connection input stage. Received bytes the engine has no room for wait
+ * here while the TCP window is closed: the tail of the segment that filled the engine and
+ * the segments the peer had already sent when it learnt of the zero window, at most one
+ * window (UIP_RECEIVE_WINDOW) in all. It must hold one segment (UIP_TCP_MSS, which uIP
+ * announces); if it holds less than a window, bytes beyond it are refused and the peer
+ * resends them after its retransmission timeout (correct, slow). Lower UIP_CONF_TCP_MSS
+ * (and with it UIP_RECEIVE_WINDOW) to save RAM: 6LoWPAN links gain little from large
+ * segments. Default: the larger of UIP_TCP_MSS and UIP_RECEIVE_WINDOW (1220 with the
+ * default 1280-byte uIP buffer).
  */
 #ifndef MZMTP_CONTIKI_CONF_RX_STAGE
+#if UIP_RECEIVE_WINDOW > UIP_TCP_MSS
+#define MZMTP_CONTIKI_CONF_RX_STAGE UIP_RECEIVE_WINDOW
+#else
 #define MZMTP_CONTIKI_CONF_RX_STAGE UIP_TCP_MSS
+#endif
 #endif
 
 /**
@@ -153,7 +160,7 @@ typedef void (*mzmtp_contiki_ready_fn)(mzmtp_socket_t *sock, unsigned events, vo
 typedef struct mzmtp_contiki_stats {
   uint32_t accepted; /**< Incoming connections given a peer slot. */
   uint32_t refused;  /**< Incoming connections reset: no free slot or connection. */
-  uint32_t stalls;   /**< Times a segment's tail was staged and the window closed. */
+  uint32_t stalls;   /**< Times the engine was full and the window was closed. */
   uint32_t resumes;  /**< Times the window was opened again. */
   uint32_t staged_max; /**< Largest tail ever staged, bytes. */
   uint32_t aborted;  /**< Connections reset by the port (misbehaving peer). */
@@ -185,8 +192,9 @@ MZMTP_NODISCARD mzmtp_status_t mzmtp_contiki_attach(mzmtp_socket_t *sock, struct
 /**
  * Listen on @p endpoint for @p sock. Every accepted connection takes a peer slot of its
  * own; when the socket or the port has none free, the connection is reset at once.
- * @param[in]  endpoint "tcp://*:port", "tcp://[::]:port" or "tcp://[addr]:port"; port
- *                      "*" or 0 picks a free one. Borrowed for the call.
+ * @param[in]  endpoint "tcp://[::]:port" (or with `*` as the address) or
+ *                      "tcp://[addr]:port"; port "*" or 0 picks a free one. Borrowed
+ *                      for the call.
  * @param[out] port     The port bound (host order); may be NULL.
  * @return MZMTP_OK; MZMTP_ERR_INVALID (malformed endpoint); MZMTP_ERR_LIMIT (socket or
  *         endpoint table full); MZMTP_ERR_CLOSED (port already bound by this port);

@@ -1,5 +1,5 @@
 /*
- * microzmtp PUB node: binds tcp://*:9999 and publishes a two-frame message
+ * microzmtp PUB node: binds port 9999 ("tcp://" "*:9999") and publishes a two-frame message
  * ["status", "seq=N uptime=S"] every second, as the original contiki-zmtp demo did.
  * A pyzmq SUB on the host receives it (host-sub.py).
  *
@@ -17,22 +17,25 @@
 #include "mzmtp-contiki.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #ifndef PUB_NODE_BIND
 #define PUB_NODE_BIND "tcp://*:9999"
 #endif
 #ifndef PUB_NODE_CONNECT
-#define PUB_NODE_CONNECT NULL /* e.g. "tcp://[fd00::1]:5557" */
+#define PUB_NODE_CONNECT "" /* e.g. "tcp://[fd00::1]:5557" */
 #endif
 #ifndef PUB_NODE_PERIOD_MS
 #define PUB_NODE_PERIOD_MS 1000
 #endif
 /* The send ring holds every queued message, encoded; a message must fit in it whole
- * (the core does not yet stream sends), so this is also the largest message. */
+ * (the core does not stream sends), so this is also the largest message. */
 #ifndef PUB_NODE_SEND_RING
+#if CONTIKI_TARGET_NATIVE
 #define PUB_NODE_SEND_RING 4096
+#else
+#define PUB_NODE_SEND_RING 1024
+#endif
 #endif
 /* A PUB only receives subscriptions: the smallest buffer the core accepts. */
 #ifndef PUB_NODE_RECV_PER_PEER
@@ -47,6 +50,18 @@ static unsigned long seq;
 
 PROCESS(pub_node_process, "microzmtp PUB node");
 AUTOSTART_PROCESSES(&pub_node_process);
+/*---------------------------------------------------------------------------*/
+/* Decimal number at the start of s. (strtoul would pull newlib's 1 KB reentrancy
+ * structure into RAM on Cortex-M for this one use.) */
+static unsigned long
+number(const char *s)
+{
+  unsigned long n = 0;
+  while(*s >= '0' && *s <= '9') {
+    n = n * 10u + (unsigned long)(*s++ - '0');
+  }
+  return n;
+}
 /*---------------------------------------------------------------------------*/
 /* The pattern of "big" bodies; host-sub.py and the tests compute the same. */
 static uint8_t
@@ -81,15 +96,34 @@ monitor(void *ctx, mzmtp_socket_t *sock, mzmtp_socket_event_t ev, int peer,
   }
 }
 /*---------------------------------------------------------------------------*/
+/* Append the decimal digits of v at p; @return the end. */
+static char *
+put_number(char *p, unsigned long v)
+{
+  char tmp[20];
+  int n = 0;
+  do {
+    tmp[n++] = (char)('0' + v % 10u);
+    v /= 10u;
+  } while(v > 0);
+  while(n > 0) {
+    *p++ = tmp[--n];
+  }
+  return p;
+}
+/*---------------------------------------------------------------------------*/
 static mzmtp_status_t
 publish_status(void)
 {
-  char body[48];
-  int n = snprintf(body, sizeof(body), "seq=%lu uptime=%lu", seq,
-                   (unsigned long)(clock_seconds()));
+  /* "seq=N uptime=S", built by hand: snprintf costs about 1 KB of RAM on Cortex-M. */
+  char body[48], *p = body;
+  memcpy(p, "seq=", 4);
+  p = put_number(p + 4, seq);
+  memcpy(p, " uptime=", 8);
+  p = put_number(p + 8, (unsigned long)clock_seconds());
   mzmtp_status_t st = mzmtp_contiki_send(&pub, "status", 6, true);
   if(st == MZMTP_OK) {
-    st = mzmtp_contiki_send(&pub, body, (size_t)n, false);
+    st = mzmtp_contiki_send(&pub, body, (size_t)(p - body), false);
   }
   seq++;
   return st;
@@ -124,7 +158,7 @@ command(const char *line)
     mzmtp_status_t st = mzmtp_contiki_connect(&pub, line + 8);
     printf("connect %s %s\n", line + 8, mzmtp_status_str(st));
   } else if(strncmp(line, "period ", 7) == 0) {
-    period_ms = (uint32_t)strtoul(line + 7, NULL, 10);
+    period_ms = (uint32_t)number(line + 7);
     if(period_ms > 0) {
       etimer_set(&period_timer, (clock_time_t)(period_ms * CLOCK_SECOND / 1000u) + 1);
     } else {
@@ -132,9 +166,9 @@ command(const char *line)
     }
     printf("period %lu\n", (unsigned long)period_ms);
   } else if(strncmp(line, "big ", 4) == 0) {
-    publish_big((uint32_t)strtoul(line + 4, NULL, 10));
+    publish_big((uint32_t)number(line + 4));
   } else if(strncmp(line, "burst ", 6) == 0) {
-    unsigned long n = strtoul(line + 6, NULL, 10), ok = 0;
+    unsigned long n = number(line + 6), ok = 0;
     for(unsigned long i = 0; i < n; i++) {
       ok += publish_status() == MZMTP_OK;
     }
@@ -173,7 +207,7 @@ PROCESS_THREAD(pub_node_process, ev, data)
     st = mzmtp_contiki_bind(&pub, PUB_NODE_BIND, &port);
     printf("bind %s port=%u %s\n", PUB_NODE_BIND, port, mzmtp_status_str(st));
   }
-  if(st == MZMTP_OK && PUB_NODE_CONNECT != NULL) {
+  if(st == MZMTP_OK && PUB_NODE_CONNECT[0] != '\0') {
     st = mzmtp_contiki_connect(&pub, PUB_NODE_CONNECT);
     printf("connect %s %s\n", PUB_NODE_CONNECT, mzmtp_status_str(st));
   }

@@ -1,6 +1,6 @@
 /*
  * microzmtp SUB node: connects to a publisher on the host (tcp://[fd00::1]:5556, where
- * host-pub.py binds) and binds tcp://*:9998 for publishers that connect to it, subscribes
+ * host-pub.py binds) and binds port 9998 for publishers that connect to it, subscribes
  * to "weather", and prints one line per message received.
  *
  * It reads in 100-byte pieces through a 512-byte receive buffer per peer, so messages of
@@ -20,7 +20,6 @@
 #include "mzmtp-contiki.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #ifndef SUB_NODE_CONNECT
@@ -82,6 +81,18 @@ monitor(void *ctx, mzmtp_socket_t *sock, mzmtp_socket_event_t ev, int peer,
   if(ev != MZMTP_EV_CONNECT_RETRY) {
     printf("mon %s peer=%d %s\n", event_name(ev), peer, mzmtp_status_str(st));
   }
+}
+/*---------------------------------------------------------------------------*/
+/* Decimal number at the start of s. (strtoul would pull newlib's 1 KB reentrancy
+ * structure into RAM on Cortex-M for this one use.) */
+static unsigned long
+number(const char *s)
+{
+  unsigned long n = 0;
+  while(*s >= '0' && *s <= '9') {
+    n = n * 10u + (unsigned long)(*s++ - '0');
+  }
+  return n;
 }
 /*---------------------------------------------------------------------------*/
 /* Keep up to cap-1 printable characters of a frame's start, '.' for the others. */
@@ -170,7 +181,7 @@ command(const char *line)
     st = mzmtp_contiki_bind(&sub, line + 5, &port);
     printf("bind %s port=%u %s\n", line + 5, port, mzmtp_status_str(st));
   } else if(strncmp(line, "maxmsg ", 7) == 0) {
-    uint64_t max = strtoul(line + 7, NULL, 10);
+    uint64_t max = number(line + 7);
     st = mzmtp_socket_setopt(&sub, MZMTP_OPT_MAXMSGSIZE, &max, sizeof(max));
     printf("maxmsg %lu %s\n", (unsigned long)max, mzmtp_status_str(st));
   } else if(strcmp(line, "pause") == 0) {

@@ -1,0 +1,51 @@
+#!/usr/bin/python3
+"""Host side of the multi-node example: a REQ client and a pipeline through the node.
+
+    host-multi.py [--items N]
+
+Sends three requests to the node's REP (port 5555) and prints the replies, then binds a
+PULL on tcp://[::]:5559 (the node's PUSH connects to it), pushes N items to the node's
+PULL (port 5558) and prints what comes back.
+"""
+import argparse
+import sys
+
+import zmq
+
+NODE = "fd00::302:304:506:708"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--items", type=int, default=10)
+    args = ap.parse_args()
+    ctx = zmq.Context()
+
+    req = ctx.socket(zmq.REQ)
+    req.setsockopt(zmq.IPV6, 1)
+    req.setsockopt(zmq.RCVTIMEO, 5000)
+    req.connect("tcp://[%s]:5555" % NODE)
+    for i in range(3):
+        req.send(b"hello %d" % i)
+        print("REQ ->", req.recv().decode())
+
+    sink = ctx.socket(zmq.PULL)
+    sink.setsockopt(zmq.IPV6, 1)
+    sink.setsockopt(zmq.RCVTIMEO, 5000)
+    sink.bind("tcp://[::]:5559")
+    src = ctx.socket(zmq.PUSH)
+    src.setsockopt(zmq.IPV6, 1)
+    src.connect("tcp://[%s]:5558" % NODE)
+    for i in range(args.items):
+        src.send(b"item %d" % i)
+    for _ in range(args.items):
+        print("PULL <-", sink.recv().decode())
+
+    for s in (req, sink, src):
+        s.close(0)
+    ctx.term()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,60 @@
+#!/usr/bin/python3
+"""Host side of the pub-node example: a pyzmq SUB that prints what the node publishes.
+
+    host-sub.py                                  connect to the node (it binds port 9999)
+    host-sub.py --bind 'tcp://[::]:5557'         bind, then tell the node on its serial
+                                                 line: connect tcp://[fd00::1]:5557
+Options: --topic status (default: everything), --count N (stop after N messages).
+"""
+import argparse
+import sys
+
+import zmq
+
+NODE = "tcp://[fd00::302:304:506:708]:9999"
+
+
+def big_byte(i):
+    """Body byte i of the node's "big" messages (pub-node.c, big_byte)."""
+    return ((i * 2654435761) & 0xFFFFFFFF) >> 24
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--connect", default=NODE)
+    ap.add_argument("--bind")
+    ap.add_argument("--topic", default="")
+    ap.add_argument("--count", type=int, default=0)
+    args = ap.parse_args()
+
+    ctx = zmq.Context()
+    sub = ctx.socket(zmq.SUB)
+    sub.setsockopt(zmq.IPV6, 1)
+    sub.setsockopt(zmq.SUBSCRIBE, args.topic.encode())
+    if args.bind:
+        sub.bind(args.bind)
+        print("bound", args.bind, flush=True)
+    else:
+        sub.connect(args.connect)
+        print("connected to", args.connect, flush=True)
+    n = 0
+    try:
+        while args.count == 0 or n < args.count:
+            frames = sub.recv_multipart()
+            n += 1
+            if frames[0] == b"big":
+                body = frames[1]
+                ok = body == bytes(big_byte(i) for i in range(len(body)))
+                print("big", len(body), "bytes", "intact" if ok else "CORRUPT", flush=True)
+            else:
+                print(" | ".join(f.decode(errors="replace") for f in frames), flush=True)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sub.close(0)
+        ctx.term()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,68 @@
+#!/usr/bin/python3
+"""Host side of the sub-node example: a pyzmq PUB that the node subscribes to.
+
+    host-pub.py                          bind tcp://[::]:5556 (the node connects to it)
+    host-pub.py --connect 'tcp://[fd00::302:304:506:708]:9998'    connect to the node
+Publishes ["weather", "seq=N"] and ["news", "seq=N"] every second; the node subscribes
+to "weather" (try "sub news" / "unsub weather" on its serial line). --big N adds one
+message of N bytes after the first second (the node prints its length and FNV-1a hash,
+printed here too). Runs as an XPUB so that it can print the node's (un)subscriptions.
+"""
+import argparse
+import sys
+import time
+
+import zmq
+
+
+def fnv1a(data):
+    h = 2166136261
+    for b in data:
+        h = ((h ^ b) * 16777619) & 0xFFFFFFFF
+    return h
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--bind", default="tcp://[::]:5556")
+    ap.add_argument("--connect")
+    ap.add_argument("--big", type=int, default=0)
+    ap.add_argument("--period", type=float, default=1.0)
+    args = ap.parse_args()
+
+    ctx = zmq.Context()
+    pub = ctx.socket(zmq.XPUB)
+    pub.setsockopt(zmq.IPV6, 1)
+    if args.connect:
+        pub.connect(args.connect)
+        print("connected to", args.connect, flush=True)
+    else:
+        pub.bind(args.bind)
+        print("bound", args.bind, flush=True)
+    seq = 0
+    big_sent = args.big == 0
+    try:
+        while True:
+            while pub.poll(0):
+                ev = pub.recv()
+                print("subscription" if ev[:1] == b"\x01" else "cancel", ev[1:].decode(errors="replace"),
+                      flush=True)
+            for topic in (b"weather", b"news"):
+                pub.send_multipart([topic, b"seq=%d" % seq])
+            if not big_sent and seq >= 1:
+                body = bytes((i * 7 + 3) & 0xFF for i in range(args.big))
+                pub.send_multipart([b"weather", body])
+                print("sent big: len=%d fnv=%08x" % (7 + len(body), fnv1a(b"weather" + body)), flush=True)
+                big_sent = True
+            seq += 1
+            time.sleep(args.period)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        pub.close(0)
+        ctx.term()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
