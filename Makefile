@@ -12,7 +12,7 @@ BUILD_FUZZ ?= build-fuzz
 BUILD_BENCH ?= build-bench
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps build demo test test-unit test-san test-fuzz size bench clean
+.PHONY: all deps build demo test test-unit test-san test-fuzz test-contiki size bench clean
 
 all: build
 
@@ -48,7 +48,12 @@ bench: deps
 	cmake --build $(BUILD_BENCH) -j $(JOBS) --target bench_zmtp
 	sh bench/run.sh $(BUILD_BENCH)
 
-test: test-unit test-san test-fuzz size
+# The Contiki-NG node tests need a Contiki-NG checkout (CONTIKI=<path>) and root for the
+# network namespace; without them the script says it skipped and why.
+test-contiki:
+	sh tests/contiki-ng/run.sh
+
+test: test-unit test-san test-fuzz size test-contiki
 	@echo "make test: all suites passed"
 
 clean:
