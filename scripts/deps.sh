@@ -2,7 +2,7 @@
 # Install the Debian packages microzmtp's build, demo and tests need, if any is missing.
 # Safe to run again: it does nothing when everything is there.
 set -eu
-PKGS="cmake make gcc pkg-config libcmocka-dev libzmq3-dev python3-zmq clang \
+PKGS="cmake make gcc pkg-config libcmocka-dev libzmq3-dev python3-zmq clang libclang-rt-dev \
       gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi"
 missing=""
 for p in $PKGS; do
