@@ -2,7 +2,7 @@
 """microzmtp against libzmq, side by side, on this machine.
 
     bench/run.sh BUILD_DIR [--quick] [--runs N] [--only thr,lat,fanout,mem,tcp]
-                           [--patterns pubsub] [--placements same,split]
+                           [--patterns pubsub,pushpull,reqrep] [--placements same,split]
                            [--markdown FILE] [--json FILE]
 
 BUILD_DIR is a CMake build of the project with the bench directory (it holds
@@ -345,7 +345,7 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--quick", action="store_true", help="1 run, a quarter of the messages")
     ap.add_argument("--only", default="tcp,thr,lat,fanout,mem")
-    ap.add_argument("--patterns", default="pubsub")
+    ap.add_argument("--patterns", default="pubsub,pushpull,reqrep")
     ap.add_argument("--placements", default="same,split")
     ap.add_argument("--sizes", default=None, help="throughput sizes, comma separated")
     ap.add_argument("--no-mixed", action="store_true", help="skip mz->zmq and zmq->mz pairs")
