@@ -170,8 +170,6 @@ typedef struct mzmtp_conn {
     uint8_t socket_type;
     uint8_t peer_minor;
     uint8_t greeting_sent;
-    bool ready_sent;
-    bool ready_recv;
     bool streaming;   /* head message is being delivered before it is complete */
     bool pending_end; /* scanner jumped a streamed last frame; count it once it arrives */
     bool head_more;   /* MORE flag of the frame being read */

@@ -416,7 +416,6 @@ static mzmtp_status_t on_ready(mzmtp_conn_t *c, const uint8_t *data, size_t len,
     if (peer_type >= 0 && !mzmtp_wire_socket_types_compatible(c->socket_type, peer_type)) {
         return die_why(c, MZMTP_ERR_SOCKET_TYPE, "Invalid socket type");
     }
-    c->ready_recv = true;
     ev->kind = MZMTP_CONN_EV_HANDSHAKE;
     ev->peer_type = peer_type;
     return MZMTP_OK;
