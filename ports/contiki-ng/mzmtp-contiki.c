@@ -19,6 +19,7 @@
  *    outstanding.
  */
 #include "mzmtp-contiki.h"
+#include "mzmtp-contiki-logic.h"
 
 #include "net/ipv6/tcpip.h"
 #include "net/ipv6/uiplib.h"
@@ -51,7 +52,7 @@ struct conn {
   int8_t ep;            /* connecting endpoint, or NO_INDEX (accepted) */
   uint8_t flags;
   mzmtp_status_t why;   /* why the session ends, once known */
-  uint16_t stage_off, stage_len;
+  mzmtp_cl_stage_t st;  /* bytes of stage[] the engine had no room for */
   uint16_t tx_len;      /* bytes of tx in flight (unacknowledged) */
   uint8_t stage[MZMTP_CONTIKI_CONF_RX_STAGE];
   uint8_t tx[MZMTP_CONTIKI_CONF_TX_BUF];
@@ -87,7 +88,7 @@ static struct {
   struct etimer timer;
   int32_t ivl_ms, ivl_max_ms;
   clock_time_t last_tick;
-  uint32_t ms, ms_rem;
+  mzmtp_cl_clock_t clock;
   uint16_t next_ephemeral;
   uint8_t started;
   uint8_t post_failed; /* a readiness event did not fit the event queue: retry soon */
@@ -105,23 +106,14 @@ mzmtp_contiki_now_ms(void)
   /* Accumulate tick deltas, so the result wraps at 2^32 ms whatever clock_time_t is. */
   clock_time_t t = clock_time();
   clock_time_t d = (clock_time_t)(t - port.last_tick);
-  uint64_t x = (uint64_t)d * 1000u + port.ms_rem;
   port.last_tick = t;
-  port.ms += (uint32_t)(x / CLOCK_SECOND);
-  port.ms_rem = (uint32_t)(x % CLOCK_SECOND);
-  return port.ms;
-}
-/*---------------------------------------------------------------------------*/
-static bool
-is_due(uint32_t now, uint32_t t)
-{
-  return (int32_t)(now - t) >= 0;
+  return mzmtp_cl_clock_add(&port.clock, (uint64_t)d, (uint32_t)CLOCK_SECOND);
 }
 /*---------------------------------------------------------------------------*/
 static uint32_t
-until(uint32_t now, uint32_t t)
+random_u32(void)
 {
-  return is_due(now, t) ? 0u : t - now;
+  return (uint32_t)random_rand();
 }
 /*---------------------------------------------------------------------------*/
 static struct sockent *
@@ -166,7 +158,8 @@ conn_alloc(void)
       c->ep = NO_INDEX;
       c->flags = CF_USED;
       c->why = MZMTP_OK;
-      c->stage_off = c->stage_len = c->tx_len = 0;
+      mzmtp_cl_stage_clear(&c->st);
+      c->tx_len = 0;
       return c;
     }
   }
@@ -186,36 +179,13 @@ conn_of_peer(const mzmtp_socket_t *sock, int peer)
   return NULL;
 }
 /*---------------------------------------------------------------------------*/
-/* Protocol errors are not retried (as the POSIX port): the peer will not change. */
-static bool
-retry_allowed(mzmtp_status_t why)
-{
-  switch(why) {
-  case MZMTP_ERR_PROTOCOL:
-  case MZMTP_ERR_VERSION:
-  case MZMTP_ERR_MECHANISM:
-  case MZMTP_ERR_SOCKET_TYPE:
-  case MZMTP_ERR_PEER_ERROR:
-  case MZMTP_ERR_MSG_SIZE:
-    return false;
-  default:
-    return true;
-  }
-}
-/*---------------------------------------------------------------------------*/
 static void
 schedule_retry(struct endpoint *e, uint32_t now, bool failed_connect)
 {
-  if(port.ivl_ms < 0) {
+  if(!mzmtp_cl_schedule_retry(port.ivl_ms, port.ivl_max_ms, failed_connect, now, random_u32,
+                              &e->backoff_ms, &e->retry_at)) {
     e->state = EP_STOPPED;
     return;
-  }
-  uint32_t base = failed_connect ? e->backoff_ms : (uint32_t)port.ivl_ms;
-  uint32_t jitter = base ? (uint32_t)random_rand() % (base + 1u) : 0u;
-  e->retry_at = now + base + jitter;
-  if(failed_connect && port.ivl_max_ms > port.ivl_ms) {
-    uint32_t next = e->backoff_ms * 2u;
-    e->backoff_ms = next > (uint32_t)port.ivl_max_ms ? (uint32_t)port.ivl_max_ms : next;
   }
   e->state = EP_WAIT;
   mzmtp_socket_notify(e->sock, MZMTP_EV_CONNECT_RETRY, e->peer, MZMTP_OK);
@@ -240,8 +210,9 @@ conn_finish(struct conn *c, uint32_t now)
   if(ep != NO_INDEX) {
     struct endpoint *e = &port.ep[ep];
     if(e->kind == EP_CONNECT && e->sock == sock && sock != NULL) {
-      /* A connection that never came up is a failed connect: back off. */
-      if(retry_allowed(why)) {
+      /* A connection that never came up is a failed connect: back off. Protocol errors
+       * are not retried (ZMTP-NOTES R2, as the POSIX port): the peer will not change. */
+      if(mzmtp_cl_retry_allowed(why)) {
         schedule_retry(e, now, !started && e->state == EP_CONNECTING);
       } else {
         LOG_WARN("endpoint not retried: %s\n", mzmtp_status_str(why));
@@ -262,7 +233,7 @@ conn_end(struct conn *c, mzmtp_status_t why, uint32_t now)
   if(c->why == MZMTP_OK) {
     c->why = why;
   }
-  if(c->stage_len > 0 && c->sock != NULL && (c->flags & CF_STARTED) &&
+  if(mzmtp_cl_stage_len(&c->st) > 0 && c->sock != NULL && (c->flags & CF_STARTED) &&
      !(c->flags & (CF_FATAL | CF_CLOSE))) {
     c->flags |= CF_GONE;
     return;
@@ -296,7 +267,7 @@ feed(struct conn *c, const uint8_t *d, size_t len, uint32_t now)
       LOG_WARN("peer %d: %s, closing\n", c->peer, mzmtp_status_str(st));
       c->flags |= CF_FATAL;
       c->why = st;
-      c->stage_len = 0;
+      mzmtp_cl_stage_clear(&c->st);
       return len;
     }
   }
@@ -308,15 +279,13 @@ static void
 feed_stage(struct conn *c, uint32_t now)
 {
   size_t k;
-  if(c->stage_len == 0) {
+  if(mzmtp_cl_stage_len(&c->st) == 0) {
     return;
   }
-  k = feed(c, c->stage + c->stage_off, c->stage_len, now);
-  c->stage_off = (uint16_t)(c->stage_off + k);
-  c->stage_len = (uint16_t)(c->stage_len - k);
-  if(c->stage_len == 0) {
-    c->stage_off = 0;
-  }
+  k = feed(c, mzmtp_cl_stage_data(&c->st, c->stage), mzmtp_cl_stage_len(&c->st), now);
+  /* After a fatal engine status feed() has emptied the stage and reports everything
+   * taken: consuming past the end leaves it empty. */
+  mzmtp_cl_stage_consume(&c->st, k);
 }
 /*---------------------------------------------------------------------------*/
 /* Take back @p n bytes that uIP counted as received: the ACK built after this call then
@@ -344,37 +313,30 @@ unaccept(uint16_t n)
 static bool
 input(struct conn *c, const uint8_t *d, uint16_t len, uint32_t now)
 {
-  size_t used = 0, rest;
+  size_t used = 0, rest, kept;
   if(len == 0) {
     return true;
   }
   feed_stage(c, now);
-  if(c->stage_len == 0) {
+  if(mzmtp_cl_stage_len(&c->st) == 0) {
     used = feed(c, d, len, now);
   }
   if(used == len) {
     return true;
   }
   rest = len - used;
-  if(c->stage_off > 0) {
-    memmove(c->stage, c->stage + c->stage_off, c->stage_len);
-    c->stage_off = 0;
-  }
-  if(rest > sizeof(c->stage) - c->stage_len) {
+  kept = mzmtp_cl_stage_put(&c->st, c->stage, sizeof(c->stage), d + used, rest);
+  if(kept < rest) {
     /* More than the window we advertised: keep what fits, refuse the rest. */
-    size_t keep_n = sizeof(c->stage) - c->stage_len;
     if(uip_closed()) {
       LOG_WARN("peer %d: overran the window and closed, resetting\n", c->peer);
       port.stats.aborted++;
       return false;
     }
-    unaccept((uint16_t)(rest - keep_n));
-    rest = keep_n;
+    unaccept((uint16_t)(rest - kept));
   }
-  memcpy(c->stage + c->stage_len, d + used, rest);
-  c->stage_len = (uint16_t)(c->stage_len + rest);
-  if(c->stage_len > port.stats.staged_max) {
-    port.stats.staged_max = c->stage_len;
+  if(mzmtp_cl_stage_len(&c->st) > port.stats.staged_max) {
+    port.stats.staged_max = mzmtp_cl_stage_len(&c->st);
   }
   return true;
 }
@@ -497,7 +459,7 @@ appcall(void *state)
     } else if(c->uc == uip_conn && c->sock != NULL && c->ep != NO_INDEX) {
       struct endpoint *e = &port.ep[c->ep];
       e->state = EP_UP;
-      e->backoff_ms = port.ivl_ms < 0 ? 0u : (uint32_t)port.ivl_ms;
+      e->backoff_ms = mzmtp_cl_backoff_reset(port.ivl_ms);
       LOG_INFO("peer %d connected\n", c->peer);
       mzmtp_socket_notify(c->sock, MZMTP_EV_CONNECTED, c->peer, MZMTP_OK);
       start_session(c, now);
@@ -514,7 +476,7 @@ appcall(void *state)
     uip_abort();
     tcp_markconn(uip_conn, NULL);
     c->why = MZMTP_ERR_PROTOCOL;
-    c->stage_len = 0;
+    mzmtp_cl_stage_clear(&c->st);
     conn_end(c, MZMTP_ERR_PROTOCOL, now);
     return;
   }
@@ -532,7 +494,7 @@ appcall(void *state)
     if(close_due(c)) {
       uip_close();
       tcp_markconn(uip_conn, NULL);
-      c->stage_len = 0;
+      mzmtp_cl_stage_clear(&c->st);
       conn_end(c, MZMTP_ERR_CLOSED, now);
       return;
     }
@@ -540,7 +502,7 @@ appcall(void *state)
   }
   /* Input flow control: every segment we send while bytes are staged advertises a
    * zero window; once the stage is empty, a window update reopens it. */
-  if(c->stage_len > 0) {
+  if(mzmtp_cl_stage_len(&c->st) > 0) {
     uip_stop();
     if(!(c->flags & CF_SHUT)) {
       c->flags |= CF_SHUT;
@@ -585,7 +547,7 @@ wants_appcall(const struct conn *c)
   if(c->sock == NULL || (c->flags & (CF_FATAL | CF_CLOSE))) {
     return true;
   }
-  if(c->stage_len == 0 && (c->flags & CF_SHUT)) {
+  if(mzmtp_cl_stage_len(&c->st) == 0 && (c->flags & CF_SHUT)) {
     return true; /* reopen the window */
   }
   return (c->flags & CF_STARTED) && mzmtp_socket_peer_has_output(c->sock, c->peer);
@@ -612,7 +574,7 @@ run_tick(struct sockent *s, uint32_t now)
       c->flags &= (uint8_t)~CF_STARTED;
       c->flags |= CF_CLOSE;
       c->why = why;
-      c->stage_len = 0;
+      mzmtp_cl_stage_clear(&c->st);
       if(c->uc == NULL) {
         conn_finish(c, now);
       }
@@ -625,7 +587,8 @@ static void
 close_progress(struct sockent *s, uint32_t now)
 {
   mzmtp_socket_t *sock = s->sock;
-  if(!mzmtp_socket_flushed(sock) && (s->linger_ms < 0 || !is_due(now, s->linger_at))) {
+  if(!mzmtp_socket_flushed(sock) &&
+     (s->linger_ms < 0 || !mzmtp_cl_is_due(now, s->linger_at))) {
     return;
   }
   for(int i = 0; i < MZMTP_CONTIKI_CONF_MAX_CONNS; i++) {
@@ -636,7 +599,7 @@ close_progress(struct sockent *s, uint32_t now)
     if(c->flags & CF_STARTED) {
       mzmtp_socket_peer_stop(sock, c->peer, MZMTP_ERR_CLOSED);
     }
-    c->stage_len = 0;
+    mzmtp_cl_stage_clear(&c->st);
     c->sock = NULL; /* orphan: FIN at its next application call, then freed */
     c->ep = NO_INDEX;
     c->flags = (uint8_t)((c->flags & (CF_USED | CF_POLL)) | CF_CLOSE);
@@ -701,24 +664,22 @@ arm_timer(uint32_t now)
     if(t < wait) {
       wait = t;
     }
-    if(s->closing && s->linger_ms >= 0 && until(now, s->linger_at) < wait) {
-      wait = until(now, s->linger_at);
+    if(s->closing && s->linger_ms >= 0 && mzmtp_cl_until(now, s->linger_at) < wait) {
+      wait = mzmtp_cl_until(now, s->linger_at);
     }
   }
   for(int i = 0; i < MZMTP_CONTIKI_CONF_MAX_ENDPOINTS; i++) {
     struct endpoint *e = &port.ep[i];
-    if(e->kind == EP_CONNECT && e->state == EP_WAIT && until(now, e->retry_at) < wait) {
-      wait = until(now, e->retry_at);
+    if(e->kind == EP_CONNECT && e->state == EP_WAIT && mzmtp_cl_until(now, e->retry_at) < wait) {
+      wait = mzmtp_cl_until(now, e->retry_at);
     }
   }
   if(wait == UINT32_MAX) {
     etimer_stop(&port.timer);
     return;
   }
-  if(wait > 3600000u) {
-    wait = 3600000u;
-  }
-  clock_time_t ticks = (clock_time_t)(((uint64_t)wait * CLOCK_SECOND + 999u) / 1000u);
+  /* At most an hour, rounded up to whole ticks. */
+  clock_time_t ticks = (clock_time_t)mzmtp_cl_ms_to_ticks(wait, (uint32_t)CLOCK_SECOND);
   etimer_set(&port.timer, ticks > 0 ? ticks : 1);
 }
 /*---------------------------------------------------------------------------*/
@@ -747,7 +708,7 @@ service(void)
        * input() refuses whatever would overrun the stage. */
       c->uc->tcpstateflags &= (uint8_t)~UIP_STOPPED;
     }
-    if((c->flags & CF_GONE) && c->stage_len == 0) {
+    if((c->flags & CF_GONE) && mzmtp_cl_stage_len(&c->st) == 0) {
       conn_finish(c, now);
       continue;
     }
@@ -767,7 +728,7 @@ service(void)
   }
   for(int i = 0; i < MZMTP_CONTIKI_CONF_MAX_ENDPOINTS; i++) {
     struct endpoint *e = &port.ep[i];
-    if(e->kind == EP_CONNECT && e->state == EP_WAIT && is_due(now, e->retry_at)) {
+    if(e->kind == EP_CONNECT && e->state == EP_WAIT && mzmtp_cl_is_due(now, e->retry_at)) {
       connect_attempt(e, now);
     }
   }
@@ -836,6 +797,18 @@ mzmtp_contiki_attach(mzmtp_socket_t *sock, struct process *app, mzmtp_contiki_re
   return MZMTP_OK;
 }
 /*---------------------------------------------------------------------------*/
+/* mzmtp_cl_parse_endpoint()'s address converter: uIP's own parser. */
+static bool
+addr_conv(const char *text, uint8_t addr[16])
+{
+  uip_ipaddr_t a;
+  if(!uiplib_ip6addrconv(text, &a)) {
+    return false;
+  }
+  memcpy(addr, a.u8, 16);
+  return true;
+}
+/*---------------------------------------------------------------------------*/
 /*
  * "tcp://[addr]:port", or "*" for the address (bind only). Port "*" or 0 only for bind.
  * @return MZMTP_OK or MZMTP_ERR_INVALID.
@@ -843,58 +816,7 @@ mzmtp_contiki_attach(mzmtp_socket_t *sock, struct process *app, mzmtp_contiki_re
 static mzmtp_status_t
 parse_endpoint(const char *endpoint, bool bind, uip_ipaddr_t *addr, uint16_t *port_out)
 {
-  const char *h, *p;
-  unsigned long num = 0;
-  size_t digits = 0;
-
-  if(endpoint == NULL || strncmp(endpoint, "tcp://", 6) != 0) {
-    return MZMTP_ERR_INVALID;
-  }
-  h = endpoint + 6;
-  memset(addr, 0, sizeof(*addr));
-  if(h[0] == '[') {
-    const char *close = strchr(h, ']');
-    char buf[48];
-    size_t n;
-    if(close == NULL) {
-      return MZMTP_ERR_INVALID;
-    }
-    n = (size_t)(close - h - 1);
-    if(n == 0 || n >= sizeof(buf)) {
-      return MZMTP_ERR_INVALID;
-    }
-    memcpy(buf, h + 1, n);
-    buf[n] = '\0';
-    if(strcmp(buf, "::") != 0 && !uiplib_ip6addrconv(buf, addr)) {
-      return MZMTP_ERR_INVALID;
-    }
-    p = close + 1;
-  } else if(h[0] == '*' && bind) {
-    p = h + 1;
-  } else {
-    return MZMTP_ERR_INVALID; /* no names, no IPv4 */
-  }
-  if(!bind && uip_is_addr_unspecified(addr)) {
-    return MZMTP_ERR_INVALID;
-  }
-  if(*p++ != ':') {
-    return MZMTP_ERR_INVALID;
-  }
-  if(bind && strcmp(p, "*") == 0) {
-    *port_out = 0;
-    return MZMTP_OK;
-  }
-  for(; p[digits] >= '0' && p[digits] <= '9'; digits++) {
-    num = num * 10u + (unsigned long)(p[digits] - '0');
-    if(digits >= 5) {
-      return MZMTP_ERR_INVALID;
-    }
-  }
-  if(digits == 0 || p[digits] != '\0' || num > 65535u || (!bind && num == 0)) {
-    return MZMTP_ERR_INVALID;
-  }
-  *port_out = (uint16_t)num;
-  return MZMTP_OK;
+  return mzmtp_cl_parse_endpoint(endpoint, bind, addr_conv, addr->u8, port_out);
 }
 /*---------------------------------------------------------------------------*/
 static bool
@@ -999,7 +921,7 @@ mzmtp_contiki_connect(mzmtp_socket_t *sock, const char *endpoint)
   e->peer = (int8_t)peer;
   e->port = p;
   e->addr = addr;
-  e->backoff_ms = port.ivl_ms < 0 ? 0u : (uint32_t)port.ivl_ms;
+  e->backoff_ms = mzmtp_cl_backoff_reset(port.ivl_ms);
   e->retry_at = mzmtp_contiki_now_ms(); /* first attempt at once, from the port's process */
   process_poll(&mzmtp_contiki_process);
   return MZMTP_OK;

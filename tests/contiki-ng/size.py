@@ -4,8 +4,8 @@
     size.py MAP [APP_OBJECT.o ...]
 
 Prints, for the microzmtp core (objects under obj/microzmtp/), the Contiki-NG port
-(mzmtp-contiki.o), the application (the remaining objects under the build's obj/ that
-are not Contiki-NG's) and everything else: bytes of flash (text: code and constants),
+(mzmtp-contiki.o and mzmtp-contiki-logic.o), the application (the remaining objects
+under the build's obj/ that are not Contiki-NG's) and everything else: bytes of flash (text: code and constants),
 initialised RAM (data; it also takes flash) and zeroed RAM (bss), as arm-none-eabi-size
 counts them. Only input sections kept in the image count (--gc-sections drops the rest:
 the map lists those before "Linker script and memory map"). Sizes are those of the
@@ -23,7 +23,7 @@ BSS = (".bss", ".socdata", ".nrdata", ".stack", "COMMON")
 def group_of(path, app_objs):
     if "/obj/microzmtp/" in path:
         return "core"
-    if path.endswith("/mzmtp-contiki.o"):
+    if path.endswith(("/mzmtp-contiki.o", "/mzmtp-contiki-logic.o")):
         return "port"
     base = path.rsplit("/", 1)[-1]
     if base in app_objs:
