@@ -3,7 +3,8 @@
 #   make test   every test: unit (cmocka), interop against libzmq, ASan/UBSan, fuzz smoke,
 #               Cortex-M3 size budget
 #   make size   arm-none-eabi-gcc sizes of minimal PUB/SUB programs
-#   make bench  microzmtp and libzmq side by side (about 2 minutes), RATIO lines
+#   make bench  microzmtp and libzmq side by side (about 4 minutes), RATIO lines
+#   make bench-mcu  instructions per message on Cortex-M3 under qemu-system-arm -icount
 # Each target installs missing Debian packages first (scripts/deps.sh; sudo when not root).
 
 BUILD      ?= build
@@ -12,7 +13,7 @@ BUILD_FUZZ ?= build-fuzz
 BUILD_BENCH ?= build-bench
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps build demo test test-unit test-san test-fuzz test-contiki size bench clean
+.PHONY: all deps build demo test test-unit test-san test-fuzz test-contiki size bench bench-mcu clean
 
 all: build
 
@@ -52,6 +53,10 @@ bench: deps
 # network namespace; without them the script says it skipped and why.
 test-contiki:
 	sh tests/contiki-ng/run.sh
+
+bench-mcu:
+	@sh scripts/deps.sh qemu-system-arm
+	$(MAKE) -C bench/mcu run
 
 test: test-unit test-san test-fuzz size test-contiki
 	@echo "make test: all suites passed"

@@ -1,9 +1,10 @@
 #!/bin/sh
 # Install the Debian packages microzmtp's build, demo and tests need, if any is missing.
-# Safe to run again: it does nothing when everything is there.
+# Safe to run again: it does nothing when everything is there. Extra package names given
+# as arguments are installed too (make bench-mcu asks for qemu-system-arm).
 set -eu
 PKGS="cmake make gcc pkg-config libcmocka-dev libzmq3-dev python3-zmq clang libclang-rt-dev \
-      gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi"
+      gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi $*"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
