@@ -173,6 +173,23 @@ void mzmtp_socket_set_monitor(mzmtp_socket_t *sock, mzmtp_monitor_fn fn, void *c
 MZMTP_NODISCARD mzmtp_status_t mzmtp_socket_send(mzmtp_socket_t *sock, const void *data,
                                                  size_t len, bool more);
 
+#if MZMTP_CONF_SEND_REF
+/**
+ * Send the LAST frame of a message by reference: its @p len bytes at @p data are written
+ * from where they are, and only its frame header takes room in the send ring, so a
+ * message may be larger than the ring (a 1 MiB dump from a node with a 512-byte ring).
+ * Earlier frames, if any, go with mzmtp_socket_send(..., more = true) as usual.
+ * @param[in] data Borrowed: keep it unchanged until mzmtp_socket_refs_pending() no
+ *                 longer counts the message (0 once every by-reference message has been
+ *                 written to every peer, or dropped).
+ * @return As mzmtp_socket_send() for a last frame.
+ */
+MZMTP_NODISCARD mzmtp_status_t mzmtp_socket_send_ref(mzmtp_socket_t *sock, const void *data,
+                                                     size_t len);
+/** @return Messages sent by reference whose memory the socket still uses. */
+unsigned mzmtp_socket_refs_pending(const mzmtp_socket_t *sock);
+#endif
+
 /**
  * Receive the next bytes of a message, fair-queued over peers. A message is returned
  * frame by frame; a frame larger than @p cap (or than a peer's receive buffer) comes in

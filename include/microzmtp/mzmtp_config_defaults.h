@@ -126,6 +126,16 @@
 #endif
 
 /**
+ * 1: mzmtp_socket_send_ref() can send a message's last frame straight from the
+ * application's memory, so a message larger than the send ring can go out (only its
+ * frame headers take ring space). 0: leave it out. Default: 1.
+ * RAM: 8 B per send slot (MZMTP_CONF_SEND_SLOTS).
+ */
+#ifndef MZMTP_CONF_SEND_REF
+#define MZMTP_CONF_SEND_REF 1
+#endif
+
+/**
  * Default handshake timeout (greeting + READY), ms; 0 = none. Runtime option too.
  */
 #ifndef MZMTP_CONF_HANDSHAKE_IVL_MS

@@ -54,6 +54,10 @@ typedef struct mzmtp_outq_slot {
     uint32_t off;          /**< Offset of the encoded message in the data ring. */
     uint32_t len;          /**< Encoded bytes (headers and bodies of all its frames). */
     mzmtp_peermask_t mask; /**< Peers that have still to write it. */
+#if MZMTP_CONF_SEND_REF
+    const uint8_t *ext;    /**< Body of the last frame in application memory, or NULL. */
+    uint32_t ext_len;      /**< Its length; written after the len ring bytes. */
+#endif
 } mzmtp_outq_slot_t;
 
 typedef struct mzmtp_outq_pipe {
@@ -77,6 +81,11 @@ typedef struct mzmtp_outq {
     uint32_t open_off, open_len;
     mzmtp_peermask_t open_mask;
     bool open, open_drop;
+#if MZMTP_CONF_SEND_REF
+    const uint8_t *open_ext;
+    uint32_t open_ext_len;
+    uint32_t ext_live; /* committed messages whose last frame is by reference */
+#endif
 } mzmtp_outq_t;
 
 /** Start an empty ring over @p data[0..size) (borrowed for the ring's lifetime). */
@@ -94,6 +103,20 @@ void mzmtp_outq_begin(mzmtp_outq_t *q, mzmtp_peermask_t mask);
  */
 MZMTP_NODISCARD mzmtp_status_t mzmtp_outq_add_frame(mzmtp_outq_t *q, const uint8_t *data,
                                                     size_t len, bool more);
+#if MZMTP_CONF_SEND_REF
+/**
+ * End the open message with a frame whose body stays at @p data (borrowed until
+ * mzmtp_outq_refs() no longer counts the message): only its header takes ring space.
+ * @return as mzmtp_outq_add_frame() for the last frame.
+ */
+MZMTP_NODISCARD mzmtp_status_t mzmtp_outq_add_ref(mzmtp_outq_t *q, const uint8_t *data,
+                                                  size_t len);
+/** @return Messages still in the ring whose last frame points into application memory. */
+uint32_t mzmtp_outq_refs(const mzmtp_outq_t *q);
+#endif
+/** @return Bytes of the message @p pipe has started to write that are still to be
+ *  written (0 when it is between messages). */
+size_t mzmtp_outq_pipe_msg_left(mzmtp_outq_t *q, unsigned pipe);
 /** Append already encoded frames (a stored envelope) to the open message. @return as
  *  mzmtp_outq_add_frame(), and the message stays open. */
 MZMTP_NODISCARD mzmtp_status_t mzmtp_outq_add_encoded(mzmtp_outq_t *q, const uint8_t *frames,

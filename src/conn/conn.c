@@ -642,8 +642,7 @@ void mzmtp_conn_output_done(mzmtp_conn_t *conn, size_t n)
     }
     if (n == 0) return;
     if (conn->plan_rest) {
-        mzmtp_iov_t rest;
-        size_t k = mzmtp_outq_peek(conn->outq, conn->pipe, &rest, 1, true) ? rest.len : 0;
+        size_t k = mzmtp_outq_pipe_msg_left(conn->outq, conn->pipe);
         if (k > n) k = n;
         mzmtp_outq_advance(conn->outq, conn->pipe, k);
         n -= k;

@@ -14,6 +14,13 @@
 
 #define PEER_BIT(p) ((mzmtp_peermask_t)1u << (p))
 
+/* Bytes a slot puts on the wire: its ring bytes, then a body by reference. */
+#if MZMTP_CONF_SEND_REF
+#define SLOT_TOTAL(s) ((size_t)(s)->len + (s)->ext_len)
+#else
+#define SLOT_TOTAL(s) ((size_t)(s)->len)
+#endif
+
 static uint32_t slot_index(const mzmtp_outq_t *q, uint32_t seq)
 {
     return (q->first + (seq - q->seq_first)) % MZMTP_CONF_SEND_SLOTS;
@@ -33,6 +40,9 @@ void mzmtp_outq_init(mzmtp_outq_t *q, uint8_t *data, size_t size)
 static void reclaim(mzmtp_outq_t *q)
 {
     while (q->count > 0 && q->slot[q->first].mask == 0) {
+#if MZMTP_CONF_SEND_REF
+        if (q->slot[q->first].ext_len) q->ext_live--;
+#endif
         q->first = (q->first + 1u) % MZMTP_CONF_SEND_SLOTS;
         q->seq_first++;
         q->count--;
@@ -78,6 +88,10 @@ static void rollback(mzmtp_outq_t *q)
 {
     q->bhead = q->open_off;
     q->open = false;
+#if MZMTP_CONF_SEND_REF
+    q->open_ext = NULL;
+    q->open_ext_len = 0;
+#endif
     reclaim(q);
 }
 
@@ -92,6 +106,13 @@ static void commit(mzmtp_outq_t *q)
     s->off = q->open_off;
     s->len = q->open_len;
     s->mask = q->open_mask;
+#if MZMTP_CONF_SEND_REF
+    s->ext = q->open_ext;
+    s->ext_len = q->open_ext_len;
+    if (s->ext_len) q->ext_live++;
+    q->open_ext = NULL;
+    q->open_ext_len = 0;
+#endif
     q->count++;
     for (mzmtp_peermask_t m = q->open_mask; m; m &= m - 1u) q->pipe[mzmtp_util_mask_first(m)].queued++;
 }
@@ -140,6 +161,32 @@ mzmtp_status_t mzmtp_outq_add_encoded(mzmtp_outq_t *q, const uint8_t *frames, si
     q->open_len += (uint32_t)len;
     return MZMTP_OK;
 }
+
+#if MZMTP_CONF_SEND_REF
+mzmtp_status_t mzmtp_outq_add_ref(mzmtp_outq_t *q, const uint8_t *data, size_t len)
+{
+    if (!q->open) return MZMTP_ERR_STATE;
+    if (q->open_drop) {
+        q->open = false;
+        return MZMTP_OK;
+    }
+    size_t hdr = mzmtp_wire_frame_hdr_size(len);
+    /* The whole message (ring bytes and body) is counted in 32 bits. */
+    if ((q->open_len == 0 && q->count >= MZMTP_CONF_SEND_SLOTS) ||
+        (uint64_t)q->open_len + hdr + len > UINT32_MAX || !reserve(q, (uint32_t)hdr)) {
+        rollback(q);
+        return MZMTP_ERR_NO_MEMORY;
+    }
+    q->bhead += (uint32_t)mzmtp_util_put_frame_hdr(q->data + q->bhead, 0, len);
+    q->open_len += (uint32_t)hdr;
+    q->open_ext = len ? data : NULL;
+    q->open_ext_len = (uint32_t)len;
+    commit(q);
+    return MZMTP_OK;
+}
+
+uint32_t mzmtp_outq_refs(const mzmtp_outq_t *q) { return q->ext_live; }
+#endif
 
 bool mzmtp_outq_can_take(const mzmtp_outq_t *q, size_t len)
 {
@@ -227,20 +274,39 @@ size_t mzmtp_outq_peek(mzmtp_outq_t *q, unsigned pipe, mzmtp_iov_t *iov, size_t 
     for (uint32_t seq = q->pipe[pipe].cursor; seq != end && n <= max; seq++) {
         const mzmtp_outq_slot_t *s = &q->slot[slot_index(q, seq)];
         if (!(s->mask & PEER_BIT(pipe))) continue;
-        const uint8_t *base = q->data + s->off + sent;
-        size_t len = s->len - sent;
+        uint32_t pos = sent;
         sent = 0;
-        if (n > 0 && iov[n - 1].base + iov[n - 1].len == base) {
-            iov[n - 1].len += len;
-        } else {
+        if (pos < s->len) {
+            const uint8_t *base = q->data + s->off + pos;
+            if (n > 0 && iov[n - 1].base + iov[n - 1].len == base) {
+                iov[n - 1].len += s->len - pos; /* consecutive messages: one write */
+            } else {
+                if (n == max) break;
+                iov[n].base = base;
+                iov[n].len = s->len - pos;
+                n++;
+            }
+        }
+#if MZMTP_CONF_SEND_REF
+        if (s->ext_len) {
+            uint32_t done = pos > s->len ? pos - s->len : 0;
             if (n == max) break;
-            iov[n].base = base;
-            iov[n].len = len;
+            iov[n].base = s->ext + done;
+            iov[n].len = s->ext_len - done;
             n++;
         }
+#endif
         if (one_message) break;
     }
     return n;
+}
+
+size_t mzmtp_outq_pipe_msg_left(mzmtp_outq_t *q, unsigned pipe)
+{
+    if (q->pipe[pipe].sent == 0) return 0; /* between messages */
+    /* A started message is never skipped by settle(): the cursor is on it. */
+    const mzmtp_outq_slot_t *s = &q->slot[slot_index(q, q->pipe[pipe].cursor)];
+    return SLOT_TOTAL(s) - q->pipe[pipe].sent;
 }
 
 void mzmtp_outq_advance(mzmtp_outq_t *q, unsigned pipe, size_t n)
@@ -254,7 +320,7 @@ void mzmtp_outq_advance(mzmtp_outq_t *q, unsigned pipe, size_t n)
             pp->cursor++;
             continue;
         }
-        size_t rem = s->len - pp->sent;
+        size_t rem = SLOT_TOTAL(s) - pp->sent;
         if (n < rem) {
             pp->sent += (uint32_t)n;
             break;

@@ -451,7 +451,7 @@ static int find_routing_id(const mzmtp_socket_t *s, const uint8_t *id, size_t le
 /* PUB/XPUB: choose the peers that get a message whose first frame is @p d[0..len).
  * @return MZMTP_OK with *mask (possibly 0: nobody gets it), or MZMTP_AGAIN under NODROP. */
 static mzmtp_status_t pub_targets(mzmtp_socket_t *sock, const uint8_t *d, size_t len,
-                                  mzmtp_peermask_t *out)
+                                  size_t ring_len, mzmtp_peermask_t *out)
 {
     mzmtp_outq_t *q = &sock->outq;
     mzmtp_peermask_t mask = sub_match_peers(sock, d, len) & sock->ready & (mzmtp_peermask_t)~sock->ignored;
@@ -467,7 +467,7 @@ static mzmtp_status_t pub_targets(mzmtp_socket_t *sock, const uint8_t *d, size_t
     /* A full ring must not starve every subscriber for the slowest one: shed the queues
      * of the peers holding the oldest message (they miss messages, as a peer at its HWM
      * does) until this one fits. */
-    for (unsigned i = 0; mask && i < MZMTP_CONF_MAX_PEERS && !mzmtp_outq_can_take(q, len); i++) {
+    for (unsigned i = 0; mask && i < MZMTP_CONF_MAX_PEERS && !mzmtp_outq_can_take(q, ring_len); i++) {
         if (sock->nodrop) return MZMTP_AGAIN;
         mzmtp_peermask_t old = mzmtp_outq_oldest_mask(q);
         uint32_t oldest = q->seq_first;
@@ -483,8 +483,8 @@ static mzmtp_status_t pub_targets(mzmtp_socket_t *sock, const uint8_t *d, size_t
 /* First frame of a message: choose its peers and open it in the ring.
  * @return MZMTP_OK (opened, or *swallowed when the frame is consumed here), or a status
  *         for the caller. */
-static mzmtp_status_t send_begin(mzmtp_socket_t *sock, const uint8_t *d, size_t len, bool more,
-                                 bool *swallowed)
+static mzmtp_status_t send_begin(mzmtp_socket_t *sock, const uint8_t *d, size_t len,
+                                 size_t ring_len, bool more, bool *swallowed)
 {
     mzmtp_outq_t *q = &sock->outq;
     mzmtp_peermask_t mask = 0;
@@ -494,7 +494,7 @@ static mzmtp_status_t send_begin(mzmtp_socket_t *sock, const uint8_t *d, size_t 
     case MZMTP_PUB:
     case MZMTP_XPUB:
         if (!HAS(MZMTP_PUB) && !HAS(MZMTP_XPUB)) return MZMTP_ERR_NOT_SUPPORTED;
-        if (pub_targets(sock, d, len, &mask) != MZMTP_OK) return MZMTP_AGAIN;
+        if (pub_targets(sock, d, len, ring_len, &mask) != MZMTP_OK) return MZMTP_AGAIN;
         mzmtp_outq_begin(q, mask);
         return MZMTP_OK;
     case MZMTP_XSUB:
@@ -522,7 +522,7 @@ static mzmtp_status_t send_begin(mzmtp_socket_t *sock, const uint8_t *d, size_t 
         if (sock->req_state != 0) return MZMTP_ERR_STATE;
         p = pick_round_robin(sock);
         if (p < 0) return MZMTP_AGAIN;
-        if (!mzmtp_outq_can_take(q, len + 2)) return MZMTP_AGAIN;
+        if (!mzmtp_outq_can_take(q, ring_len + 2)) return MZMTP_AGAIN;
         mzmtp_outq_begin(q, BIT(p));
         if (mzmtp_outq_add_frame(q, NULL, 0, true) != MZMTP_OK) return MZMTP_AGAIN;
         sock->req_peer = (uint8_t)p;
@@ -531,7 +531,7 @@ static mzmtp_status_t send_begin(mzmtp_socket_t *sock, const uint8_t *d, size_t 
     case MZMTP_REP:
         if (!HAS(MZMTP_REP)) return MZMTP_ERR_NOT_SUPPORTED;
         if (!sock->rep_reply) return MZMTP_ERR_STATE;
-        if (!mzmtp_outq_can_take(q, len + sock->env_len)) return MZMTP_AGAIN;
+        if (!mzmtp_outq_can_take(q, ring_len + sock->env_len)) return MZMTP_AGAIN;
         /* RFC 28: the reply goes to the peer that asked, behind the request's envelope;
          * if that peer has gone, the reply is dropped. */
         p = sock->req_peer;
@@ -560,25 +560,30 @@ static mzmtp_status_t send_begin(mzmtp_socket_t *sock, const uint8_t *d, size_t 
     default:
         return MZMTP_ERR_NOT_SUPPORTED;
     }
-    if (!mzmtp_outq_can_take(q, len)) return MZMTP_AGAIN;
+    if (!mzmtp_outq_can_take(q, ring_len)) return MZMTP_AGAIN;
     mzmtp_outq_begin(q, mask);
     return MZMTP_OK;
 }
 
-mzmtp_status_t mzmtp_socket_send(mzmtp_socket_t *sock, const void *data, size_t len, bool more)
+/* One frame of a message; @p by_ref: the last frame, its body left in place. */
+static mzmtp_status_t send_frame(mzmtp_socket_t *sock, const void *data, size_t len, bool more,
+                                 bool by_ref)
 {
     if (sock == NULL || (data == NULL && len > 0)) return MZMTP_ERR_INVALID;
     if (IS(sock, MZMTP_SUB) || IS(sock, MZMTP_PULL)) return MZMTP_ERR_NOT_SUPPORTED;
     if (sock->closing) return MZMTP_ERR_STATE;
     const uint8_t *d = data;
     mzmtp_outq_t *q = &sock->outq;
-    if (len > UINT32_MAX || mzmtp_wire_frame_hdr_size(len) + len > q->size) {
+    /* Ring bytes this frame needs besides its header (9 bytes at most): by reference,
+     * none; a header of up to 9 bytes is what can_take(7) plans for. */
+    size_t ring_len = by_ref ? 7u : len;
+    if (len > UINT32_MAX || mzmtp_wire_frame_hdr_size(len) + ring_len > q->size) {
         if (sock->send_in_msg) sock->send_drop = true;
         return MZMTP_ERR_NO_MEMORY;
     }
     if (!sock->send_in_msg) {
         bool swallowed;
-        mzmtp_status_t st = send_begin(sock, d, len, more, &swallowed);
+        mzmtp_status_t st = send_begin(sock, d, len, ring_len, more, &swallowed);
         if (st != MZMTP_OK) return st;
         if (swallowed) {
             if (more && !sock->send_in_msg) sock->send_in_msg = sock->send_drop = true;
@@ -589,9 +594,9 @@ mzmtp_status_t mzmtp_socket_send(mzmtp_socket_t *sock, const void *data, size_t 
         /* First data frame after the routing id: a full ring or a peer gone since drops
          * the message — or, with MANDATORY, refuses this frame (send it again). */
         unsigned p = sock->req_peer;
-        if (!mzmtp_outq_can_take(q, len) && sock->router_mandatory) return MZMTP_AGAIN;
+        if (!mzmtp_outq_can_take(q, ring_len) && sock->router_mandatory) return MZMTP_AGAIN;
         sock->router_pending = false;
-        if (!mzmtp_outq_can_take(q, len) || !(sock->ready & BIT(p))) {
+        if (!mzmtp_outq_can_take(q, ring_len) || !(sock->ready & BIT(p))) {
             sock->send_drop = more;
             sock->send_in_msg = more;
             return MZMTP_OK;
@@ -602,7 +607,11 @@ mzmtp_status_t mzmtp_socket_send(mzmtp_socket_t *sock, const void *data, size_t 
         return MZMTP_OK;
     }
     sock->send_in_msg = more;
+#if MZMTP_CONF_SEND_REF
+    mzmtp_status_t st = by_ref ? mzmtp_outq_add_ref(q, d, len) : mzmtp_outq_add_frame(q, d, len, more);
+#else
     mzmtp_status_t st = mzmtp_outq_add_frame(q, d, len, more);
+#endif
     if (st != MZMTP_OK) {
         /* No room for the rest of this message: it is rolled back whole. PUB drops (it
          * never blocks); the others report that the message did not go. */
@@ -618,6 +627,23 @@ mzmtp_status_t mzmtp_socket_send(mzmtp_socket_t *sock, const void *data, size_t 
     }
     return MZMTP_OK;
 }
+
+mzmtp_status_t mzmtp_socket_send(mzmtp_socket_t *sock, const void *data, size_t len, bool more)
+{
+    return send_frame(sock, data, len, more, false);
+}
+
+#if MZMTP_CONF_SEND_REF
+mzmtp_status_t mzmtp_socket_send_ref(mzmtp_socket_t *sock, const void *data, size_t len)
+{
+    return send_frame(sock, data, len, false, true);
+}
+
+unsigned mzmtp_socket_refs_pending(const mzmtp_socket_t *sock)
+{
+    return sock != NULL ? (unsigned)mzmtp_outq_refs(&sock->outq) : 0u;
+}
+#endif
 
 /* XPUB: the next subscription change the application has not been told about. */
 static bool xpub_notification(mzmtp_socket_t *s, uint8_t *buf, size_t cap, size_t *len,

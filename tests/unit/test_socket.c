@@ -992,6 +992,83 @@ static void closed_socket_refuses_sends(void **state)
     assert_true(mzmtp_socket_flushed(&sa));
 }
 
+#if MZMTP_CONF_SEND_REF
+static uint8_t big_src[1u << 20], big_dst[1u << 20];
+
+/* Pump the link and read one message of [topic, body] from @p sub into big_dst.
+ * @return the body length. */
+static size_t read_big(tu_link_t *l, size_t nl, mzmtp_socket_t *sub)
+{
+    size_t got = 0;
+    bool topic_done = false;
+    for (int round = 0; round < 200000; round++) {
+        tu_pump(l, nl, 0);
+        uint8_t tmp[700];
+        size_t n;
+        unsigned fl;
+        while (mzmtp_socket_recv(sub, tmp, sizeof tmp, &n, &fl) == MZMTP_OK) {
+            if (!topic_done) {
+                assert_int_equal(n, 3);
+                assert_memory_equal(tmp, "big", 3);
+                assert_true(fl & MZMTP_RECV_MORE);
+                topic_done = true;
+                continue;
+            }
+            assert_true(got + n <= sizeof big_dst);
+            memcpy(big_dst + got, tmp, n);
+            got += n;
+            if (!(fl & (MZMTP_RECV_MORE | MZMTP_RECV_PARTIAL))) return got;
+        }
+    }
+    fail_msg("message not complete after the pump rounds (%zu bytes)", got);
+    return got;
+}
+
+static void pub_sends_a_message_larger_than_its_ring_by_reference(void **state)
+{
+    /* The body stays in application memory; the 256-byte ring holds only headers. Two
+     * subscribers read it at their own pace; the memory is in use until both have it. */
+    init_socket(&sa, MZMTP_PUB, &mem_small);
+    init_socket(&sb, MZMTP_SUB, &mem_b);
+    init_socket(&sc, MZMTP_SUB, &mem_c);
+    tu_link_t l[2];
+    tu_connect_sockets(&l[0], &sa, &sb, 0);
+    tu_connect_sockets(&l[1], &sa, &sc, 0);
+    subscribe(&sb, "big");
+    subscribe(&sc, "big");
+    tu_pump(l, 2, 0);
+    for (size_t i = 0; i < sizeof big_src; i++) big_src[i] = (uint8_t)(i * 7u + i / 251u);
+    TU_ASSERT_STATUS(mzmtp_socket_send(&sa, "big", 3, true), MZMTP_OK);
+    TU_ASSERT_STATUS(mzmtp_socket_send_ref(&sa, big_src, sizeof big_src), MZMTP_OK);
+    assert_int_equal(mzmtp_socket_refs_pending(&sa), 1);
+    l[1].cut = true; /* the second subscriber is away for now */
+    assert_int_equal(read_big(l, 2, &sb), sizeof big_src);
+    assert_memory_equal(big_dst, big_src, sizeof big_src);
+    assert_int_equal(mzmtp_socket_refs_pending(&sa), 1); /* still owed to the second */
+    l[1].cut = false;
+    memset(big_dst, 0, sizeof big_dst);
+    assert_int_equal(read_big(l, 2, &sc), sizeof big_src);
+    assert_memory_equal(big_dst, big_src, sizeof big_src);
+    tu_pump(l, 2, 0);
+    assert_int_equal(mzmtp_socket_refs_pending(&sa), 0);
+}
+
+static void send_ref_to_a_peer_that_leaves_releases_the_memory(void **state)
+{
+    init_socket(&sa, MZMTP_PUB, &mem_small);
+    init_socket(&sb, MZMTP_SUB, &mem_b);
+    tu_link_t l;
+    tu_connect_sockets(&l, &sa, &sb, 0);
+    subscribe(&sb, "big");
+    tu_pump(&l, 1, 0);
+    TU_ASSERT_STATUS(mzmtp_socket_send(&sa, "big", 3, true), MZMTP_OK);
+    TU_ASSERT_STATUS(mzmtp_socket_send_ref(&sa, big_src, 100000), MZMTP_OK);
+    assert_int_equal(mzmtp_socket_refs_pending(&sa), 1);
+    mzmtp_socket_peer_stop(&sa, l.a.peer, MZMTP_ERR_CLOSED);
+    assert_int_equal(mzmtp_socket_refs_pending(&sa), 0);
+}
+#endif
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1042,6 +1119,10 @@ int main(void)
 #endif
         cmocka_unit_test(poll_reports_readable_sub),
         cmocka_unit_test(closed_socket_refuses_sends),
+#if MZMTP_CONF_SEND_REF
+        cmocka_unit_test(pub_sends_a_message_larger_than_its_ring_by_reference),
+        cmocka_unit_test(send_ref_to_a_peer_that_leaves_releases_the_memory),
+#endif
     };
     return cmocka_run_group_tests_name("socket", tests, NULL, NULL);
 }
