@@ -95,6 +95,24 @@ static void sub_gc(mzmtp_socket_t *s)
     }
 }
 
+/* Peer @p p leaves the table: PUB/XPUB forget its subscriptions (RFC 29; XPUB then
+ * reports the cancels), SUB/XSUB forget having told it, so it is told again (S2). */
+static void sub_forget_peer(mzmtp_socket_t *s, unsigned p)
+{
+    for (size_t off = 0; off < s->sub_used; off += ent_size(s->sub + off)) {
+        uint8_t *e = s->sub + off;
+        ent_set_mask(e, ent_mask(e) & (mzmtp_peermask_t)~BIT(p));
+    }
+    sub_gc(s);
+}
+
+/* XPUB: the application has not been told this topic's current state (subscribed or
+ * not) yet. */
+static bool ent_unreported(const uint8_t *e)
+{
+    return (ent_mask(e) != 0) != ((e[1] & ENT_REPORTED) != 0);
+}
+
 static bool is_pub(const mzmtp_socket_t *s) { return IS(s, MZMTP_PUB) || IS(s, MZMTP_XPUB); }
 static bool is_sub(const mzmtp_socket_t *s) { return IS(s, MZMTP_SUB) || IS(s, MZMTP_XSUB); }
 
@@ -358,11 +376,7 @@ static mzmtp_status_t pump(mzmtp_socket_t *s, unsigned p)
             if (st != MZMTP_OK) break;
             if (is_sub(s)) {
                 /* ZMTP-NOTES S2: a new or returning peer gets every subscription once. */
-                for (size_t off = 0; off < s->sub_used; off += ent_size(s->sub + off)) {
-                    uint8_t *e = s->sub + off;
-                    ent_set_mask(e, ent_mask(e) & (mzmtp_peermask_t)~BIT(p));
-                }
-                sub_gc(s);
+                sub_forget_peer(s, p);
                 s->sub_pending |= BIT(p);
                 sync_subs(s, p);
             }
@@ -411,6 +425,15 @@ static void pump_or_mark(mzmtp_socket_t *s, unsigned p)
         s->dead |= BIT(p);
         s->dead_why[p] = st;
     }
+}
+
+/* The message at the head of peer @p p is over (read or dropped): look for the next one,
+ * and free the slot if its peer had left and nothing more is buffered. */
+static void head_done(mzmtp_socket_t *s, unsigned p)
+{
+    s->readable &= (mzmtp_peermask_t)~BIT(p);
+    pump_or_mark(s, p);
+    finish_drain(s, p);
 }
 
 /* ---------------- application calls ---------------- */
@@ -651,8 +674,8 @@ static bool xpub_notification(mzmtp_socket_t *s, uint8_t *buf, size_t cap, size_
 {
     for (size_t off = 0; off < s->sub_used; off += ent_size(s->sub + off)) {
         uint8_t *e = s->sub + off;
-        bool on = ent_mask(e) != 0, told = (e[1] & ENT_REPORTED) != 0;
-        if (on == told) continue;
+        if (!ent_unreported(e)) continue;
+        bool on = ent_mask(e) != 0;
         if (cap < 1u + e[0]) {
             *st = MZMTP_ERR_NO_MEMORY;
             return true;
@@ -705,9 +728,7 @@ static bool recv_select(mzmtp_socket_t *sock)
             /* S8: a request without an envelope is dropped; the same peer's next one,
              * already buffered, may be fine (each pass consumes one message). */
             mzmtp_conn_skip(&sock->peer[p]);
-            sock->readable &= (mzmtp_peermask_t)~BIT(p);
-            pump_or_mark(sock, p);
-            finish_drain(sock, p);
+            head_done(sock, p);
             tried &= (mzmtp_peermask_t)~BIT(p);
             continue;
         }
@@ -760,15 +781,13 @@ mzmtp_status_t mzmtp_socket_recv(mzmtp_socket_t *sock, void *buf, size_t cap, si
     }
     if (!(*flags & (MZMTP_RECV_MORE | MZMTP_RECV_PARTIAL))) {
         sock->recv_peer = NO_PEER;
-        sock->readable &= (mzmtp_peermask_t)~BIT(p);
         sock->rr_recv = (uint8_t)((p + 1u) % MZMTP_CONF_MAX_PEERS);
         if (IS(sock, MZMTP_REQ)) sock->req_state = 0;
         if (IS(sock, MZMTP_REP)) {
             sock->rep_reply = true;
             sock->req_peer = (uint8_t)p;
         }
-        pump_or_mark(sock, p);
-        finish_drain(sock, p);
+        head_done(sock, p);
     }
     return MZMTP_OK;
 }
@@ -821,7 +840,7 @@ unsigned mzmtp_socket_poll(mzmtp_socket_t *sock)
     if (IS(sock, MZMTP_XPUB)) {
         for (size_t off = 0; off < sock->sub_used; off += ent_size(sock->sub + off)) {
             const uint8_t *e = sock->sub + off;
-            if ((ent_mask(e) != 0) != ((e[1] & ENT_REPORTED) != 0)) in = true;
+            if (ent_unreported(e)) in = true;
         }
     }
     if (IS(sock, MZMTP_REP) && in && sock->recv_peer == NO_PEER && !sock->rep_reply) {
@@ -976,13 +995,7 @@ void mzmtp_socket_peer_stop(mzmtp_socket_t *sock, int peer, mzmtp_status_t why)
         sock->router_pending = false;
         if (IS(sock, MZMTP_ROUTER) && sock->send_in_msg) sock->send_drop = true;
     }
-    /* PUB/XPUB: a departed subscriber's subscriptions go (RFC 29; XPUB reports the
-     * cancels). SUB/XSUB: the peer will be told every subscription again. */
-    for (size_t off = 0; off < sock->sub_used; off += ent_size(sock->sub + off)) {
-        uint8_t *e = sock->sub + off;
-        ent_set_mask(e, ent_mask(e) & (mzmtp_peermask_t)~BIT(p));
-    }
-    sub_gc(sock);
+    sub_forget_peer(sock, p);
     if (was_live && CAN_RECV) {
         /* Complete messages already received stay readable (nothing accepted is lost);
          * a message cut in the middle is reported as truncated. */

@@ -72,6 +72,26 @@ static void expect_recv(mzmtp_socket_t *s, const char *want)
     assert_string_equal(buf, want);
 }
 
+/* Send "m<from>" .. "m<to-1>", one single-frame message each. */
+static void send_numbered(mzmtp_socket_t *s, int from, int to)
+{
+    char msg[16];
+    for (int i = from; i < to; i++) {
+        snprintf(msg, sizeof msg, "m%d", i);
+        tu_socket_send_str(s, msg, MZMTP_OK);
+    }
+}
+
+/* Expect "m<from>" .. "m<to-1>", in order. */
+static void expect_numbered(mzmtp_socket_t *s, int from, int to)
+{
+    char msg[16];
+    for (int i = from; i < to; i++) {
+        snprintf(msg, sizeof msg, "m%d", i);
+        expect_recv(s, msg);
+    }
+}
+
 static void expect_nothing(mzmtp_socket_t *s)
 {
     char buf[600];
@@ -549,16 +569,9 @@ static void pub_drops_at_sndhwm_without_blocking(void **state)
     TU_ASSERT_STATUS(mzmtp_socket_setopt(&sa, MZMTP_OPT_SNDHWM, &hwm, sizeof hwm), MZMTP_OK);
     subscribe(&sb, "");
     tu_pump(&l, 1, 0);
-    char msg[8];
-    for (int i = 0; i < 10; i++) {
-        snprintf(msg, sizeof msg, "m%d", i);
-        tu_socket_send_str(&sa, msg, MZMTP_OK);
-    }
+    send_numbered(&sa, 0, 10);
     tu_pump(&l, 1, 0);
-    for (int i = 0; i < 5; i++) {
-        snprintf(msg, sizeof msg, "m%d", i);
-        expect_recv(&sb, msg);
-    }
+    expect_numbered(&sb, 0, 5);
     expect_nothing(&sb);
 }
 
@@ -585,14 +598,8 @@ static void pub_hwm_is_per_peer(void **state)
     }
     l[1].cut = false;
     tu_pump(l, 2, 0);
-    for (int i = 0; i < 8; i++) {
-        snprintf(msg, sizeof msg, "m%d", i);
-        expect_recv(&sb, msg);
-    }
-    for (int i = 0; i < 3; i++) {
-        snprintf(msg, sizeof msg, "m%d", i);
-        expect_recv(&sc, msg);
-    }
+    expect_numbered(&sb, 0, 8);
+    expect_numbered(&sc, 0, 3);
     expect_nothing(&sc);
 }
 
