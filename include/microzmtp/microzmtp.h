@@ -204,6 +204,21 @@ unsigned mzmtp_socket_refs_pending(const mzmtp_socket_t *sock);
 MZMTP_NODISCARD mzmtp_status_t mzmtp_socket_recv(mzmtp_socket_t *sock, void *buf, size_t cap,
                                                  size_t *len, unsigned *flags);
 
+#if MZMTP_CONF_RECV_REF
+/**
+ * As mzmtp_socket_recv(), without copying: @p *data points at the next piece of the
+ * message where it lies in the peer's receive buffer — the whole frame when it is
+ * buffered, else what has arrived (MZMTP_RECV_PARTIAL; the next calls continue it).
+ * @param[out] data Lent, read-only: valid until the next call of any mzmtp_socket_*
+ *                  function on this socket, or of its port's I/O (which may move the
+ *                  buffer or read into it). Copy what must live longer.
+ * @return As mzmtp_socket_recv(); MZMTP_ERR_NOT_SUPPORTED for XPUB (its subscription
+ *         notices are built on the way out: use mzmtp_socket_recv()).
+ */
+MZMTP_NODISCARD mzmtp_status_t mzmtp_socket_recv_ref(mzmtp_socket_t *sock, const void **data,
+                                                     size_t *len, unsigned *flags);
+#endif
+
 /** SUB/XSUB: subscribe to messages whose first frame starts with @p topic (len ≤
  *  MZMTP_CONF_MAX_TOPIC; 0 = everything). Counted: each call needs one unsubscribe.
  *  @return MZMTP_OK, MZMTP_ERR_LIMIT (table full, topic too long),

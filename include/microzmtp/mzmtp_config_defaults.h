@@ -136,6 +136,14 @@
 #endif
 
 /**
+ * 1: mzmtp_socket_recv_ref() hands out received frames where they lie in the receive
+ * buffer, without copying them. 0: leave it out. Default: 1. RAM: none.
+ */
+#ifndef MZMTP_CONF_RECV_REF
+#define MZMTP_CONF_RECV_REF 1
+#endif
+
+/**
  * Default handshake timeout (greeting + READY), ms; 0 = none. Runtime option too.
  */
 #ifndef MZMTP_CONF_HANDSHAKE_IVL_MS

@@ -278,6 +278,15 @@ MZMTP_NODISCARD mzmtp_status_t mzmtp_conn_peek(mzmtp_conn_t *conn, const uint8_t
  */
 MZMTP_NODISCARD mzmtp_status_t mzmtp_conn_read(mzmtp_conn_t *conn, uint8_t *buf, size_t cap,
                                                size_t *n, unsigned *flags);
+#if MZMTP_CONF_RECV_REF
+/**
+ * As mzmtp_conn_read(), without the copy: @p *data points at the bytes in the receive
+ * buffer (every buffered byte of the current frame). Valid until the next call that may
+ * move the buffer: mzmtp_conn_rx_space(), mzmtp_conn_input(), mzmtp_conn_process().
+ */
+MZMTP_NODISCARD mzmtp_status_t mzmtp_conn_read_ref(mzmtp_conn_t *conn, const uint8_t **data,
+                                                   size_t *n, unsigned *flags);
+#endif
 /** Drop the rest of the head message, including bytes that have not arrived yet. */
 void mzmtp_conn_skip(mzmtp_conn_t *conn);
 /** @return true while part of the head message has been read and part has not. */

@@ -360,24 +360,41 @@ mzmtp_status_t mzmtp_conn_peek(mzmtp_conn_t *conn, const uint8_t **ptr, size_t *
     return MZMTP_OK;
 }
 
-mzmtp_status_t mzmtp_conn_read(mzmtp_conn_t *conn, uint8_t *buf, size_t cap, size_t *n,
-                               unsigned *flags)
+/* Take up to @p cap next bytes of the head message's current frame: where they are
+ * (@p *at, still in the receive buffer), how many (@p *n) and the flags. */
+static mzmtp_status_t take(mzmtp_conn_t *conn, size_t cap, const uint8_t **at, size_t *n,
+                           unsigned *flags)
 {
     *n = 0;
     *flags = 0;
-    const uint8_t *p;
     size_t avail;
     uint64_t left;
     bool more;
-    if (mzmtp_conn_peek(conn, &p, &avail, &left, &more) != MZMTP_OK) return MZMTP_AGAIN;
+    if (mzmtp_conn_peek(conn, at, &avail, &left, &more) != MZMTP_OK) return MZMTP_AGAIN;
     size_t k = avail < cap ? avail : cap;
-    if (k) memcpy(buf, p, k);
     *n = k;
     if (more) *flags |= MZMTP_RECV_MORE;
     if (left > k) *flags |= MZMTP_RECV_PARTIAL;
     head_take(conn, k);
     return MZMTP_OK;
 }
+
+mzmtp_status_t mzmtp_conn_read(mzmtp_conn_t *conn, uint8_t *buf, size_t cap, size_t *n,
+                               unsigned *flags)
+{
+    const uint8_t *p;
+    mzmtp_status_t st = take(conn, cap, &p, n, flags);
+    if (st == MZMTP_OK && *n) memcpy(buf, p, *n);
+    return st;
+}
+
+#if MZMTP_CONF_RECV_REF
+mzmtp_status_t mzmtp_conn_read_ref(mzmtp_conn_t *conn, const uint8_t **data, size_t *n,
+                                   unsigned *flags)
+{
+    return take(conn, SIZE_MAX, data, n, flags);
+}
+#endif
 
 void mzmtp_conn_skip(mzmtp_conn_t *conn)
 {

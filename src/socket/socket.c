@@ -739,12 +739,23 @@ static bool recv_select(mzmtp_socket_t *sock)
     return false;
 }
 
-mzmtp_status_t mzmtp_socket_recv(mzmtp_socket_t *sock, void *buf, size_t cap, size_t *len,
-                                 unsigned *flags)
+/* The current frame's next bytes: copied into @p buf, or lent with @p ref. */
+static mzmtp_status_t read_frame(mzmtp_conn_t *c, uint8_t *buf, size_t cap,
+                                 const uint8_t **ref, size_t *len, unsigned *flags)
 {
-    if (sock == NULL || len == NULL || flags == NULL || (buf == NULL && cap > 0)) {
-        return MZMTP_ERR_INVALID;
-    }
+#if MZMTP_CONF_RECV_REF
+    if (ref != NULL) return mzmtp_conn_read_ref(c, ref, len, flags);
+#else
+    (void)ref;
+#endif
+    return mzmtp_conn_read(c, buf, cap, len, flags);
+}
+
+/* The next piece of a message, copied into @p buf (up to @p cap bytes) or, with @p ref,
+ * lent where it lies (@p buf unused). */
+static mzmtp_status_t recv_next(mzmtp_socket_t *sock, uint8_t *buf, size_t cap,
+                                const uint8_t **ref, size_t *len, unsigned *flags)
+{
     *len = 0;
     *flags = 0;
     if (IS(sock, MZMTP_PUB) || IS(sock, MZMTP_PUSH)) return MZMTP_ERR_NOT_SUPPORTED;
@@ -765,20 +776,24 @@ mzmtp_status_t mzmtp_socket_recv(mzmtp_socket_t *sock, void *buf, size_t cap, si
     mzmtp_conn_t *c = &sock->peer[p];
     if (IS(sock, MZMTP_ROUTER) && !sock->router_id_out) {
         /* ZMTP-NOTES S9: a ROUTER message starts with the peer's routing id. */
-        if (cap < sock->rid_len[p]) return MZMTP_ERR_NO_MEMORY;
-        memcpy(buf, sock->rid[p], sock->rid_len[p]);
+        if (ref != NULL) {
+            *ref = sock->rid[p];
+        } else {
+            if (cap < sock->rid_len[p]) return MZMTP_ERR_NO_MEMORY;
+            memcpy(buf, sock->rid[p], sock->rid_len[p]);
+        }
         *len = sock->rid_len[p];
         *flags = MZMTP_RECV_MORE;
         sock->router_id_out = true;
         return MZMTP_OK;
     }
-    mzmtp_status_t st = mzmtp_conn_read(c, buf, cap, len, flags);
+    mzmtp_status_t st = read_frame(c, buf, cap, ref, len, flags);
     if (st == MZMTP_AGAIN) {
         /* A command may sit between two frames: run it, then try again. */
         pump_or_mark(sock, p);
-        st = mzmtp_conn_read(c, buf, cap, len, flags);
-        if (st == MZMTP_AGAIN) return MZMTP_AGAIN;
+        st = read_frame(c, buf, cap, ref, len, flags);
     }
+    if (st == MZMTP_AGAIN) return MZMTP_AGAIN;
     if (!(*flags & (MZMTP_RECV_MORE | MZMTP_RECV_PARTIAL))) {
         sock->recv_peer = NO_PEER;
         sock->rr_recv = (uint8_t)((p + 1u) % MZMTP_CONF_MAX_PEERS);
@@ -791,6 +806,34 @@ mzmtp_status_t mzmtp_socket_recv(mzmtp_socket_t *sock, void *buf, size_t cap, si
     }
     return MZMTP_OK;
 }
+
+mzmtp_status_t mzmtp_socket_recv(mzmtp_socket_t *sock, void *buf, size_t cap, size_t *len,
+                                 unsigned *flags)
+{
+    if (sock == NULL || len == NULL || flags == NULL || (buf == NULL && cap > 0)) {
+        return MZMTP_ERR_INVALID;
+    }
+    return recv_next(sock, buf, cap, NULL, len, flags);
+}
+
+#if MZMTP_CONF_RECV_REF
+mzmtp_status_t mzmtp_socket_recv_ref(mzmtp_socket_t *sock, const void **data, size_t *len,
+                                     unsigned *flags)
+{
+    if (sock == NULL || data == NULL || len == NULL || flags == NULL) return MZMTP_ERR_INVALID;
+    *data = NULL;
+    /* An XPUB's subscription notices are made up on the way out: they need a buffer. */
+    if (IS(sock, MZMTP_XPUB)) {
+        *len = 0;
+        *flags = 0;
+        return MZMTP_ERR_NOT_SUPPORTED;
+    }
+    const uint8_t *at = NULL;
+    mzmtp_status_t st = recv_next(sock, NULL, 0, &at, len, flags);
+    if (st == MZMTP_OK) *data = at;
+    return st;
+}
+#endif
 
 static mzmtp_status_t check_topic(mzmtp_socket_t *sock, const void *topic, size_t len)
 {

@@ -1076,6 +1076,139 @@ static void send_ref_to_a_peer_that_leaves_releases_the_memory(void **state)
 }
 #endif
 
+#if MZMTP_CONF_RECV_REF
+static bool inside(const void *p, size_t len, const uint8_t *region, size_t size)
+{
+    const uint8_t *b = p;
+    return b >= region && b + len <= region + size;
+}
+
+static void recv_ref_lends_each_frame_where_it_lies(void **state)
+{
+    init_socket(&sa, MZMTP_PUB, &mem_a);
+    init_socket(&sb, MZMTP_SUB, &mem_b);
+    tu_link_t l;
+    tu_connect_sockets(&l, &sa, &sb, 0);
+    subscribe(&sb, "t");
+    tu_pump(&l, 1, 0);
+    TU_ASSERT_STATUS(mzmtp_socket_send(&sa, "t1", 2, true), MZMTP_OK);
+    TU_ASSERT_STATUS(mzmtp_socket_send(&sa, "hello", 5, false), MZMTP_OK);
+    TU_ASSERT_STATUS(mzmtp_socket_send(&sa, "t2", 2, false), MZMTP_OK);
+    tu_pump(&l, 1, 0);
+    const void *d;
+    size_t n;
+    unsigned fl;
+    TU_ASSERT_STATUS(mzmtp_socket_recv_ref(&sb, &d, &n, &fl), MZMTP_OK);
+    assert_int_equal(n, 2);
+    assert_memory_equal(d, "t1", 2);
+    assert_int_equal(fl, MZMTP_RECV_MORE);
+    assert_true(inside(d, n, mem_b_recv, sizeof mem_b_recv)); /* not copied */
+    TU_ASSERT_STATUS(mzmtp_socket_recv_ref(&sb, &d, &n, &fl), MZMTP_OK);
+    assert_int_equal(n, 5);
+    assert_memory_equal(d, "hello", 5);
+    assert_int_equal(fl, 0);
+    assert_true(inside(d, n, mem_b_recv, sizeof mem_b_recv));
+    /* Copying and lending mix: the next message by copy. */
+    uint8_t buf[8];
+    TU_ASSERT_STATUS(mzmtp_socket_recv(&sb, buf, sizeof buf, &n, &fl), MZMTP_OK);
+    assert_int_equal(n, 2);
+    assert_memory_equal(buf, "t2", 2);
+    TU_ASSERT_STATUS(mzmtp_socket_recv_ref(&sb, &d, &n, &fl), MZMTP_AGAIN);
+    assert_null(d);
+    assert_int_equal(n, 0);
+}
+
+static void recv_ref_streams_a_frame_larger_than_the_receive_buffer(void **state)
+{
+    /* A frame many times the RECV_BYTES buffer: lent in pieces flagged PARTIAL, each one
+     * read before the transport brings more. */
+    static uint8_t body[20000], got[20000];
+#if MZMTP_CONF_SEND_REF
+    const size_t want = sizeof body; /* larger than the send ring too */
+#else
+    const size_t want = SEND_BYTES - 64;
+#endif
+    for (size_t i = 0; i < want; i++) body[i] = (uint8_t)(i * 13u + i / 97u);
+    init_socket(&sa, MZMTP_PUSH, &mem_a);
+    init_socket(&sb, MZMTP_PULL, &mem_b);
+    tu_link_t l;
+    tu_connect_sockets(&l, &sa, &sb, 0);
+    tu_pump(&l, 1, 0);
+#if MZMTP_CONF_SEND_REF
+    TU_ASSERT_STATUS(mzmtp_socket_send_ref(&sa, body, want), MZMTP_OK);
+#else
+    TU_ASSERT_STATUS(mzmtp_socket_send(&sa, body, want, false), MZMTP_OK);
+#endif
+    size_t at = 0, pieces = 0;
+    for (int round = 0; round < 100000 && at < want; round++) {
+        tu_pump(&l, 1, 0);
+        const void *d;
+        size_t n;
+        unsigned fl;
+        while (at < want && mzmtp_socket_recv_ref(&sb, &d, &n, &fl) == MZMTP_OK) {
+            assert_true(inside(d, n, mem_b_recv, sizeof mem_b_recv));
+            assert_true(n <= RECV_BYTES && at + n <= want);
+            memcpy(got + at, d, n);
+            at += n;
+            pieces++;
+            assert_int_equal(fl, at < want ? MZMTP_RECV_PARTIAL : 0u);
+        }
+    }
+    assert_int_equal(at, want);
+    assert_memory_equal(got, body, want);
+    assert_true(pieces >= want / RECV_BYTES);
+}
+
+static void recv_ref_lends_a_routers_routing_id_frame(void **state)
+{
+    init_socket(&sa, MZMTP_DEALER, &mem_a);
+    init_socket(&sb, MZMTP_ROUTER, &mem_b);
+    tu_link_t l;
+    tu_connect_sockets(&l, &sa, &sb, 0);
+    tu_pump(&l, 1, 0);
+    TU_ASSERT_STATUS(mzmtp_socket_send(&sa, "hi", 2, false), MZMTP_OK);
+    tu_pump(&l, 1, 0);
+    const void *d;
+    size_t n;
+    unsigned fl;
+    TU_ASSERT_STATUS(mzmtp_socket_recv_ref(&sb, &d, &n, &fl), MZMTP_OK);
+    assert_int_equal(n, 5); /* 0x00 + a 32-bit counter (ZMTP-NOTES S9) */
+    assert_int_equal(((const uint8_t *)d)[0], 0);
+    assert_int_equal(fl, MZMTP_RECV_MORE);
+    uint8_t id[5];
+    memcpy(id, d, 5);
+    TU_ASSERT_STATUS(mzmtp_socket_recv_ref(&sb, &d, &n, &fl), MZMTP_OK);
+    assert_int_equal(n, 2);
+    assert_memory_equal(d, "hi", 2);
+    assert_int_equal(fl, 0);
+    /* The id lent is the one that routes the reply. */
+    TU_ASSERT_STATUS(mzmtp_socket_send(&sb, id, 5, true), MZMTP_OK);
+    TU_ASSERT_STATUS(mzmtp_socket_send(&sb, "ok", 2, false), MZMTP_OK);
+    tu_pump(&l, 1, 0);
+    uint8_t buf[4];
+    TU_ASSERT_STATUS(mzmtp_socket_recv(&sa, buf, sizeof buf, &n, &fl), MZMTP_OK);
+    assert_int_equal(n, 2);
+    assert_memory_equal(buf, "ok", 2);
+}
+
+static void recv_ref_refuses_xpub_pub_and_bad_arguments(void **state)
+{
+    const void *d = &d;
+    size_t n = 7;
+    unsigned fl = 7;
+    init_socket(&sa, MZMTP_XPUB, &mem_a);
+    TU_ASSERT_STATUS(mzmtp_socket_recv_ref(&sa, &d, &n, &fl), MZMTP_ERR_NOT_SUPPORTED);
+    assert_null(d);
+    assert_int_equal(n, 0);
+    init_socket(&sa, MZMTP_PUB, &mem_a);
+    TU_ASSERT_STATUS(mzmtp_socket_recv_ref(&sa, &d, &n, &fl), MZMTP_ERR_NOT_SUPPORTED);
+    TU_ASSERT_STATUS(mzmtp_socket_recv_ref(NULL, &d, &n, &fl), MZMTP_ERR_INVALID);
+    TU_ASSERT_STATUS(mzmtp_socket_recv_ref(&sa, NULL, &n, &fl), MZMTP_ERR_INVALID);
+    TU_ASSERT_STATUS(mzmtp_socket_recv_ref(&sa, &d, NULL, &fl), MZMTP_ERR_INVALID);
+    TU_ASSERT_STATUS(mzmtp_socket_recv_ref(&sa, &d, &n, NULL), MZMTP_ERR_INVALID);
+}
+#endif
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1129,6 +1262,12 @@ int main(void)
 #if MZMTP_CONF_SEND_REF
         cmocka_unit_test(pub_sends_a_message_larger_than_its_ring_by_reference),
         cmocka_unit_test(send_ref_to_a_peer_that_leaves_releases_the_memory),
+#endif
+#if MZMTP_CONF_RECV_REF
+        cmocka_unit_test(recv_ref_lends_each_frame_where_it_lies),
+        cmocka_unit_test(recv_ref_streams_a_frame_larger_than_the_receive_buffer),
+        cmocka_unit_test(recv_ref_lends_a_routers_routing_id_frame),
+        cmocka_unit_test(recv_ref_refuses_xpub_pub_and_bad_arguments),
 #endif
     };
     return cmocka_run_group_tests_name("socket", tests, NULL, NULL);
