@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <time.h>
@@ -28,6 +29,19 @@ enum { EP_WAIT = 0, EP_CONNECTING, EP_UP, EP_STOPPED };
 #define SEND_FLAGS MSG_NOSIGNAL
 #else
 #define SEND_FLAGS 0
+#endif
+
+/* Where the system has MSG_DONTWAIT, peer descriptors stay blocking and every read and
+ * write says MSG_DONTWAIT, except one: when mzmtp_posix_run() has a single peer to wait
+ * for, and only for input, it waits inside recv() instead of in poll() and then recv() —
+ * one system call per message where there were two (a request-reply round trip, a
+ * stream). Elsewhere every descriptor is non-blocking and run() always polls. */
+#ifdef MSG_DONTWAIT
+#define WAIT_IN_RECV 1
+#define NOWAIT MSG_DONTWAIT
+#else
+#define WAIT_IN_RECV 0
+#define NOWAIT 0
 #endif
 
 static bool is_due(uint32_t now, uint32_t t) { return (int32_t)(now - t) >= 0; }
@@ -128,11 +142,20 @@ static mzmtp_status_t parse_endpoint(const char *endpoint, bool bind, struct soc
     return MZMTP_OK;
 }
 
+/* Blocking or not (see WAIT_IN_RECV). */
+static void set_nonblock(int fd, bool on)
+{
+    int fl = fcntl(fd, F_GETFL, 0);
+    if (fl < 0) return;
+    int want = on ? fl | O_NONBLOCK : fl & ~O_NONBLOCK;
+    if (want != fl) (void)fcntl(fd, F_SETFL, want);
+}
+
 /* Non-blocking, close-on-exec, no SIGPIPE, and TCP_NODELAY on TCP. */
 static void setup_fd(int fd, int family)
 {
     int one = 1;
-    (void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL, 0) | O_NONBLOCK);
+    set_nonblock(fd, true);
     (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
 #ifdef SO_NOSIGPIPE
     (void)setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof one);
@@ -148,12 +171,33 @@ static void close_fd(int fd)
 {
     uint8_t scratch[512];
     for (int i = 0; i < 16; i++) {
-        if (recv(fd, scratch, sizeof scratch, 0) <= 0) break;
+        if (recv(fd, scratch, sizeof scratch, NOWAIT) <= 0) break;
     }
     (void)close(fd);
 }
 
 /* ------------------------------------ tables ------------------------------------------- */
+
+/* Every peer slot of @p ps that has a transport, lowest first: loops cost what is
+ * connected, not MZMTP_CONF_MAX_PEERS. */
+#define FOR_LIVE(ps, p)                                                                    \
+    for (mzmtp_peermask_t live_ = (ps)->live; live_ != 0; live_ &= live_ - 1u)             \
+        for (int p = lowest_bit(live_), once_ = 1; once_; once_ = 0)
+
+static int lowest_bit(mzmtp_peermask_t m)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    return sizeof m > sizeof(unsigned long) ? __builtin_ctzll((unsigned long long)m)
+                                             : __builtin_ctzl((unsigned long)m);
+#else
+    int p = 0;
+    while (!(m & 1u)) {
+        m >>= 1;
+        p++;
+    }
+    return p;
+#endif
+}
 
 static mzmtp_posix_socket_t *find_sock(mzmtp_posix_t *io, const mzmtp_socket_t *sock, bool add)
 {
@@ -230,8 +274,10 @@ static void close_peer(mzmtp_posix_t *io, mzmtp_posix_socket_t *ps, int p, mzmtp
                        uint32_t now)
 {
     if (ps->fd[p] < 0) return;
+    if (io->wait_fd == ps->fd[p]) io->wait_fd = -1; /* its receive timeout goes with it */
     close_fd(ps->fd[p]);
     ps->fd[p] = -1;
+    ps->live &= (mzmtp_peermask_t) ~((mzmtp_peermask_t)1 << p);
     mzmtp_socket_peer_stop(ps->sock, p, why);
     if (ps->ep[p] < 0) return;
     mzmtp_posix_endpoint_t *ep = &io->ep[ps->ep[p]];
@@ -262,7 +308,7 @@ static bool write_out(mzmtp_posix_socket_t *ps, int p)
         memset(&mh, 0, sizeof mh);
         mh.msg_iov = vec;
         mh.msg_iovlen = n;
-        ssize_t w = sendmsg(ps->fd[p], &mh, SEND_FLAGS);
+        ssize_t w = sendmsg(ps->fd[p], &mh, SEND_FLAGS | NOWAIT);
         if (w < 0) {
             if (errno == EINTR) continue;
             return errno == EAGAIN || errno == EWOULDBLOCK;
@@ -290,14 +336,17 @@ static void peer_fail(mzmtp_posix_t *io, mzmtp_posix_socket_t *ps, int p, mzmtp_
 }
 
 /* Read straight into the engine's buffer (zero copy). One read per readiness, so that an
- * EOF right behind data is seen only after the application had a chance to take it. */
-static void peer_read(mzmtp_posix_t *io, mzmtp_posix_socket_t *ps, int p, uint32_t now)
+ * EOF right behind data is seen only after the application had a chance to take it.
+ * @p flags NOWAIT, or 0 to wait in recv() (the descriptor's receive timeout ends it). */
+static void peer_read(mzmtp_posix_t *io, mzmtp_posix_socket_t *ps, int p, uint32_t now,
+                      int flags)
 {
     uint8_t *ptr;
     size_t len;
     mzmtp_socket_peer_rx_space(ps->sock, p, &ptr, &len);
     if (len == 0) return; /* backpressure: the socket is full */
-    ssize_t r = recv(ps->fd[p], ptr, len, 0);
+    ssize_t r = recv(ps->fd[p], ptr, len, flags);
+    if (flags == 0) now = mzmtp_posix_now_ms(); /* it waited */
     if (r > 0) {
         mzmtp_status_t st = mzmtp_socket_peer_rx_commit(ps->sock, p, (size_t)r, now);
         if ((int)st < 0) peer_fail(io, ps, p, st, now);
@@ -312,6 +361,8 @@ static void peer_read(mzmtp_posix_t *io, mzmtp_posix_socket_t *ps, int p, uint32
 static void peer_begin(mzmtp_posix_t *io, mzmtp_posix_socket_t *ps, int p, int fd, uint32_t now)
 {
     ps->fd[p] = fd;
+    ps->live |= (mzmtp_peermask_t)1 << p;
+    set_nonblock(fd, !WAIT_IN_RECV);
     mzmtp_status_t st = mzmtp_socket_peer_start(ps->sock, p, now);
     if (st != MZMTP_OK) {
         close_peer(io, ps, p, st, now);
@@ -391,6 +442,7 @@ void mzmtp_posix_init(mzmtp_posix_t *io)
         io->ep[i].fd = -1;
         io->ep[i].peer = -1;
     }
+    io->wait_fd = -1;
     io->reconnect_ivl_ms = 100;
     io->reconnect_ivl_max_ms = 0;
     io->rand_state = (mzmtp_posix_now_ms() ^ ((uint32_t)getpid() << 16) ^ (uint32_t)(uintptr_t)io) | 1u;
@@ -520,8 +572,7 @@ size_t mzmtp_posix_fds(mzmtp_posix_t *io, struct pollfd *fds, size_t max, int *t
     for (size_t i = 0; i < MZMTP_POSIX_MAX_SOCKETS; i++) {
         mzmtp_posix_socket_t *ps = &io->s[i];
         if (ps->sock == NULL) continue;
-        for (int p = 0; p < MZMTP_CONF_MAX_PEERS; p++) {
-            if (ps->fd[p] < 0) continue;
+        FOR_LIVE(ps, p) {
             uint8_t *ptr;
             size_t len;
             unsigned events = 0;
@@ -553,9 +604,9 @@ void mzmtp_posix_handle(mzmtp_posix_t *io, const struct pollfd *fds, size_t n)
         for (size_t s = 0; s < MZMTP_POSIX_MAX_SOCKETS; s++) {
             mzmtp_posix_socket_t *ps = &io->s[s];
             if (ps->sock == NULL) continue;
-            for (int p = 0; p < MZMTP_CONF_MAX_PEERS; p++) {
+            FOR_LIVE(ps, p) {
                 if (ps->fd[p] != fds[i].fd) continue;
-                if (fds[i].revents & (POLLIN | POLLHUP | POLLERR)) peer_read(io, ps, p, now);
+                if (fds[i].revents & (POLLIN | POLLHUP | POLLERR)) peer_read(io, ps, p, now, NOWAIT);
                 if (fds[i].revents & (POLLOUT | POLLERR)) peer_write(io, ps, p, now);
             }
         }
@@ -607,16 +658,49 @@ void mzmtp_posix_handle(mzmtp_posix_t *io, const struct pollfd *fds, size_t n)
     for (size_t s = 0; s < MZMTP_POSIX_MAX_SOCKETS; s++) {
         mzmtp_posix_socket_t *ps = &io->s[s];
         if (ps->sock == NULL) continue;
-        for (int p = 0; p < MZMTP_CONF_MAX_PEERS; p++) {
-            if (ps->fd[p] >= 0) peer_write(io, ps, p, now);
-        }
+        FOR_LIVE(ps, p) peer_write(io, ps, p, now);
     }
 }
+
+#if WAIT_IN_RECV
+/* The one thing to wait for is input on one peer: wait for it in recv(), at most
+ * @p timeout_ms (-1: no limit). @return false if @p fd is not a peer's. */
+static bool wait_in_recv(mzmtp_posix_t *io, int fd, int timeout_ms)
+{
+    for (size_t s = 0; s < MZMTP_POSIX_MAX_SOCKETS; s++) {
+        mzmtp_posix_socket_t *ps = &io->s[s];
+        if (ps->sock == NULL) continue;
+        FOR_LIVE(ps, p) {
+            if (ps->fd[p] != fd) continue;
+            if (io->wait_fd != fd || io->wait_timeout_ms != timeout_ms) {
+                /* SO_RCVTIMEO 0 is no limit; kept per descriptor, so set on change only */
+                struct timeval tv = {0, 0};
+                if (timeout_ms > 0) {
+                    tv.tv_sec = timeout_ms / 1000;
+                    tv.tv_usec = (timeout_ms % 1000) * 1000;
+                }
+                if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) != 0) return false;
+                io->wait_fd = fd;
+                io->wait_timeout_ms = timeout_ms;
+            }
+            peer_read(io, ps, p, mzmtp_posix_now_ms(), 0);
+            return true;
+        }
+    }
+    return false;
+}
+#endif
 
 mzmtp_status_t mzmtp_posix_run(mzmtp_posix_t *io, int timeout_ms)
 {
     struct pollfd fds[MZMTP_POSIX_MAX_FDS];
     size_t n = mzmtp_posix_fds(io, fds, MZMTP_POSIX_MAX_FDS, &timeout_ms);
+#if WAIT_IN_RECV
+    if (n == 1 && fds[0].events == POLLIN && timeout_ms != 0 && wait_in_recv(io, fds[0].fd, timeout_ms)) {
+        mzmtp_posix_handle(io, NULL, 0); /* timers, and what the input made to write */
+        return MZMTP_OK;
+    }
+#endif
     int rc = poll(fds, (nfds_t)n, timeout_ms);
     if (rc < 0) {
         if (errno != EINTR) return MZMTP_ERR_CLOSED;

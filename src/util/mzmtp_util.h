@@ -11,6 +11,7 @@
  * Move @p n bytes from @p src down to @p dst (dst ≤ src; the ranges may overlap). Every
  * move in the core compacts a buffer toward its start, so a forward copy is enough, and
  * it keeps the C library's memmove (about 250 B on Cortex-M3) out of small firmware.
+ * 64-bit hosts use memmove (see bytes.c).
  */
 void mzmtp_util_move_down(uint8_t *dst, const uint8_t *src, size_t n);
 
