@@ -24,6 +24,10 @@
  *   --hwm N            libzmq SNDHWM/RCVHWM
  *   --spin-us US       microzmtp receiver: poll without sleeping for up to US microseconds
  *                      before blocking (busy polling; off by default)
+ *   --ref-min BYTES    senders of messages at least this large send them without a copy
+ *                      (microzmtp: mzmtp_socket_send_ref; libzmq: zmq_msg_init_data), from
+ *                      a rotation of buffers; 0 = never. Receivers always take messages
+ *                      without a copy (mzmtp_socket_recv_ref, zmq_msg_recv).
  *
  * Protocol with the driver: a role binds, prints "READY", waits for a "GO" line on stdin,
  * then connects and works, and prints one "RESULT key=value ..." line. Every message
@@ -45,6 +49,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sched.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -64,13 +69,14 @@ typedef struct opts {
     int hwm;
     int timeout_ms;
     unsigned long spin_us;
+    size_t ref_min;
 } opts_t;
 
 static opts_t O = {
     .role = NULL, .lib = "mz", .pattern = "pubsub", .ep = NULL, .ep2 = NULL,
     .size = 1, .count = 100000, .warmup = 1000, .peers = 1, .conns = 1, .sockets = 4,
     .flush_every = 256, .flush_bytes = 1u << 20, .ring = 8u << 20, .rxbuf = 256u << 10, .hwm = 1000,
-    .timeout_ms = 20000, .spin_us = 0,
+    .timeout_ms = 20000, .spin_us = 0, .ref_min = 0,
 };
 
 static void die(const char *fmt, ...)
@@ -183,10 +189,15 @@ typedef struct backend {
     unsigned (*ready_count)(bsock_t *s);
     /* Queue one message; blocks while there is no room; never drops. */
     void (*send)(bsock_t *s, const void *buf, size_t len);
+    /* The same without a copy: @p buf stays untouched until reclaim() says it is free. */
+    void (*send_ref)(bsock_t *s, const void *buf, size_t len);
+    /* Block until at most @p n messages sent by reference still use their memory. */
+    void (*reclaim)(bsock_t *s, unsigned n);
     /* Push queued messages towards the kernel now (latency; end of a batch). */
     void (*flush)(void);
-    /* One whole message into buf; @return its size, or -1 after timeout_ms of silence. */
-    long (*recv)(bsock_t *s, void *buf, size_t cap, int timeout_ms);
+    /* One whole message, without a copy where the library can: @p *msg is valid until
+     * the next call; @return its size, or -1 after timeout_ms of silence. */
+    long (*recv)(bsock_t *s, const uint8_t **msg, int timeout_ms);
     void (*close)(bsock_t *s);
     void (*term)(void);
 } backend_t;
@@ -195,7 +206,7 @@ typedef struct backend {
 
 #define MZ_SOCKETS MZMTP_POSIX_MAX_SOCKETS
 #define MZ_RING_MAX (16u << 20)
-#define MZ_RX_MAX (256u << 10)
+#define MZ_RX_MAX (1u << 20)
 
 static mzmtp_posix_t mz_io;
 static mzmtp_socket_t mz_sock[MZ_SOCKETS];
@@ -307,22 +318,62 @@ static void mz_send(bsock_t *s, const void *buf, size_t len)
     }
 }
 
-static long mz_recv(bsock_t *s, void *buf, size_t cap, int timeout_ms)
+static void mz_send_ref(bsock_t *s, const void *buf, size_t len)
 {
     mzmtp_socket_t *m = MZ(s);
-    uint8_t *b = buf;
+    for (;;) {
+        mzmtp_status_t st = mzmtp_socket_send_ref(m, buf, len);
+        if (st == MZMTP_OK) break;
+        if (st != MZMTP_AGAIN) die("send_ref: %s", mzmtp_status_str(st));
+        (void)mzmtp_posix_run(&mz_io, 1000);
+        mz_since_flush = mz_bytes_since_flush = 0;
+    }
+    mz_bytes_since_flush += len;
+    if ((O.flush_every && ++mz_since_flush >= O.flush_every) ||
+        (O.flush_bytes && mz_bytes_since_flush >= O.flush_bytes)) {
+        mz_flush();
+    }
+}
+
+static void mz_reclaim(bsock_t *s, unsigned n)
+{
+    uint64_t end = now_ns() + (uint64_t)O.timeout_ms * 1000000u;
+    while (mzmtp_socket_refs_pending(MZ(s)) > n) {
+        if (now_ns() > end) die("messages sent by reference not written in time");
+        (void)mzmtp_posix_run(&mz_io, 100);
+    }
+}
+
+/* A message that came in pieces (larger than a receive buffer, or several frames) is
+ * put together here; a whole one-frame message is lent where it lies. */
+static uint8_t *mz_join;
+static size_t mz_join_cap;
+
+static long mz_recv(bsock_t *s, const uint8_t **msg, int timeout_ms)
+{
+    mzmtp_socket_t *m = MZ(s);
     size_t total = 0;
     uint64_t deadline = 0, spin_end = 0;
     for (;;) {
+        const void *d;
         size_t len;
         unsigned flags;
-        mzmtp_status_t st = mzmtp_socket_recv(m, b + total, cap - total, &len, &flags);
+        mzmtp_status_t st = mzmtp_socket_recv_ref(m, &d, &len, &flags);
         if (st == MZMTP_OK) {
-            total += len;
-            if (flags & (MZMTP_RECV_PARTIAL | MZMTP_RECV_MORE)) {
-                if (total == cap) die("message larger than %zu", cap);
-                continue;
+            bool last = !(flags & (MZMTP_RECV_PARTIAL | MZMTP_RECV_MORE));
+            if (last && total == 0) {
+                *msg = d;
+                return (long)len;
             }
+            if (total + len > mz_join_cap) {
+                mz_join_cap = (total + len) * 2;
+                mz_join = realloc(mz_join, mz_join_cap);
+                if (mz_join == NULL) die("memory");
+            }
+            memcpy(mz_join + total, d, len);
+            total += len;
+            if (!last) continue;
+            *msg = mz_join;
             return (long)total;
         }
         if (st != MZMTP_AGAIN) die("recv: %s", mzmtp_status_str(st));
@@ -343,7 +394,7 @@ static void mz_term(void) {}
 
 static const backend_t backend_mz = {
     "mz", mz_init, mz_open, mz_bind, mz_connect, mz_subscribe_all, mz_wait_ready,
-    mz_ready_count, mz_send, mz_flush, mz_recv, mz_close, mz_term,
+    mz_ready_count, mz_send, mz_send_ref, mz_reclaim, mz_flush, mz_recv, mz_close, mz_term,
 };
 
 /* ---------------- libzmq ---------------- */
@@ -441,30 +492,73 @@ static void z_send(bsock_t *s, const void *buf, size_t len)
 
 static void z_flush(void) {}
 
-static long z_recv(bsock_t *s, void *buf, size_t cap, int timeout_ms)
+/* libzmq without copies: the message's memory is lent to libzmq, which calls this when
+ * it is done with it (from its I/O thread). */
+static volatile unsigned z_lent;
+
+static void z_free(void *data, void *hint)
+{
+    (void)data;
+    (void)hint;
+    __atomic_sub_fetch(&z_lent, 1, __ATOMIC_RELEASE);
+}
+
+static void z_send_ref(bsock_t *s, const void *buf, size_t len)
+{
+    zmq_msg_t msg;
+    __atomic_add_fetch(&z_lent, 1, __ATOMIC_RELAXED);
+    zmq_chk(zmq_msg_init_data(&msg, (void *)(uintptr_t)buf, len, z_free, NULL), "msg_init_data");
+    while (zmq_msg_send(&msg, ZS(s)->s, 0) < 0) {
+        if (zmq_errno() != EINTR) die("zmq_msg_send: %s", zmq_strerror(zmq_errno()));
+    }
+}
+
+static void z_reclaim(bsock_t *s, unsigned n)
+{
+    (void)s;
+    uint64_t end = now_ns() + (uint64_t)O.timeout_ms * 1000000u;
+    while (__atomic_load_n(&z_lent, __ATOMIC_ACQUIRE) > n) {
+        if (now_ns() > end) die("messages sent by reference not released in time");
+        sched_yield();
+    }
+}
+
+static zmq_msg_t z_msg;
+static bool z_msg_live;
+
+static long z_recv(bsock_t *s, const uint8_t **out, int timeout_ms)
 {
     zsock_t *z = ZS(s);
     if (timeout_ms != z->rcvtimeo) {
         zmq_chk(zmq_setsockopt(z->s, ZMQ_RCVTIMEO, &timeout_ms, sizeof timeout_ms), "RCVTIMEO");
         z->rcvtimeo = timeout_ms;
     }
+    if (z_msg_live) (void)zmq_msg_close(&z_msg);
+    zmq_chk(zmq_msg_init(&z_msg), "msg_init");
+    z_msg_live = true;
     for (;;) {
-        int n = zmq_recv(z->s, buf, cap, 0);
+        int n = zmq_msg_recv(&z_msg, z->s, 0);
         if (n >= 0) {
-            if ((size_t)n > cap) die("message larger than %zu", cap);
+            if (zmq_msg_more(&z_msg)) die("multi-frame message");
+            *out = zmq_msg_data(&z_msg);
             return n;
         }
         if (zmq_errno() == EAGAIN) return -1;
-        if (zmq_errno() != EINTR) die("zmq_recv: %s", zmq_strerror(zmq_errno()));
+        if (zmq_errno() != EINTR) die("zmq_msg_recv: %s", zmq_strerror(zmq_errno()));
     }
 }
 
 static void z_close(bsock_t *s) { (void)zmq_close(ZS(s)->s); }
-static void z_term(void) { (void)zmq_ctx_term(zctx); } /* linger -1: flushes everything */
+static void z_term(void)
+{
+    if (z_msg_live) (void)zmq_msg_close(&z_msg);
+    z_msg_live = false;
+    (void)zmq_ctx_term(zctx); /* linger -1: flushes everything */
+}
 
 static const backend_t backend_zmq = {
     "zmq", z_init, z_open, z_bind, z_connect, z_subscribe_all, z_wait_ready, z_ready_count,
-    z_send, z_flush, z_recv, z_close, z_term,
+    z_send, z_send_ref, z_reclaim, z_flush, z_recv, z_close, z_term,
 };
 
 static const backend_t *B;
@@ -481,22 +575,40 @@ static uint8_t *msg_buf(void)
     return b;
 }
 
+/* Messages of --ref-min bytes or more go by reference, from a rotation of REF_BUFS
+ * buffers: a buffer is stamped again only once the library no longer uses it. */
+#define REF_BUFS 16
+
+static bool by_ref(void) { return O.ref_min > 0 && O.size >= O.ref_min; }
+
+static void send_stamped(bsock_t *s, uint8_t **bufs, unsigned long i)
+{
+    if (!by_ref()) {
+        stamp(bufs[0], O.size, i);
+        B->send(s, bufs[0], O.size);
+        return;
+    }
+    B->reclaim(s, REF_BUFS - 1); /* so the buffer of message i - REF_BUFS is free */
+    uint8_t *b = bufs[i % REF_BUFS];
+    stamp(b, O.size, i);
+    B->send_ref(s, b, O.size);
+}
+
 static void role_thr_send(const pattern_t *pt)
 {
     if (pt->tx == K_NONE) die("pattern %s has no throughput test", pt->name);
-    uint8_t *buf = msg_buf();
+    uint8_t *bufs[REF_BUFS];
+    for (unsigned k = 0; k < REF_BUFS; k++) bufs[k] = k == 0 || by_ref() ? msg_buf() : NULL;
     B->init();
     bsock_t *s = B->open(pt->tx);
     B->bind(s, O.ep);
     ready_go();
     B->wait_ready(s, O.peers);
     uint64_t t0 = now_ns();
-    for (unsigned long i = 0; i < O.count; i++) {
-        stamp(buf, O.size, i);
-        B->send(s, buf, O.size);
-    }
+    for (unsigned long i = 0; i < O.count; i++) send_stamped(s, bufs, i);
     B->flush();
     uint64_t t1 = now_ns();
+    if (by_ref()) B->reclaim(s, 0);
     B->close(s);
     B->term();
     say("RESULT role=thr-send msgs=%lu secs=%.6f cpu_s=%.6f\n", O.count, (double)(t1 - t0) / 1e9,
@@ -506,8 +618,6 @@ static void role_thr_send(const pattern_t *pt)
 static void role_thr_recv(const pattern_t *pt)
 {
     if (pt->rx == K_NONE) die("pattern %s has no throughput test", pt->name);
-    size_t cap = O.size + 64;
-    uint8_t *buf = msg_buf();
     B->init();
     bsock_t *s = B->open(pt->rx);
     if (pt->subscribe) B->subscribe_all(s);
@@ -518,10 +628,11 @@ static void role_thr_recv(const pattern_t *pt)
     /* With one connection messages arrive in order; with several they interleave, and the
      * check is the size and the total count. */
     while (got < total) {
-        long n = B->recv(s, buf, cap, got == 0 ? O.timeout_ms : 5000);
+        const uint8_t *msg;
+        long n = B->recv(s, &msg, got == 0 ? O.timeout_ms : 5000);
         if (n < 0) die("timeout after %lu of %lu messages", got, total);
         if ((size_t)n != O.size) die("message %lu: %ld bytes, expected %zu", got, n, O.size);
-        if (O.conns == 1 && !stamp_ok(buf, O.size, got)) die("message %lu out of sequence", got);
+        if (O.conns == 1 && !stamp_ok(msg, O.size, got)) die("message %lu out of sequence", got);
         if (got == 0) t0 = now_ns();
         got++;
     }
@@ -573,7 +684,6 @@ static void lat_open(const pattern_t *pt, bool ping, bsock_t **tx, bsock_t **rx)
 
 static void role_lat(const pattern_t *pt, bool ping)
 {
-    size_t cap = O.size + 64;
     uint8_t *buf = msg_buf();
     bsock_t *tx, *rx;
     lat_open(pt, ping, &tx, &rx);
@@ -581,21 +691,27 @@ static void role_lat(const pattern_t *pt, bool ping)
     uint64_t *rtt = ping ? calloc(O.count ? O.count : 1, sizeof *rtt) : NULL;
     if (ping && rtt == NULL) die("memory");
     for (unsigned long i = 0; i < total; i++) {
+        const uint8_t *msg;
         if (ping) {
+            /* The echo of the last round trip has come back, so every byte of that
+             * message was written: its buffer is free (reclaim returns at once). */
+            if (by_ref()) B->reclaim(tx, 0);
             stamp(buf, O.size, i);
             uint64_t t = now_ns();
-            B->send(tx, buf, O.size);
+            if (by_ref()) B->send_ref(tx, buf, O.size);
+            else B->send(tx, buf, O.size);
             B->flush();
-            long n = B->recv(rx, buf, cap, O.timeout_ms);
+            long n = B->recv(rx, &msg, O.timeout_ms);
             uint64_t d = now_ns() - t;
             if (n < 0) die("timeout at round trip %lu", i);
-            if ((size_t)n != O.size || !stamp_ok(buf, O.size, i)) die("bad echo %lu", i);
+            if ((size_t)n != O.size || !stamp_ok(msg, O.size, i)) die("bad echo %lu", i);
             if (i >= O.warmup) rtt[i - O.warmup] = d;
         } else {
-            long n = B->recv(rx, buf, cap, O.timeout_ms);
+            /* The echo is a copy: what was received is only lent until the next call. */
+            long n = B->recv(rx, &msg, O.timeout_ms);
             if (n < 0) die("timeout at round trip %lu", i);
-            if ((size_t)n != O.size || !stamp_ok(buf, O.size, i)) die("bad ping %lu", i);
-            B->send(tx, buf, (size_t)n);
+            if ((size_t)n != O.size || !stamp_ok(msg, O.size, i)) die("bad ping %lu", i);
+            B->send(tx, msg, (size_t)n);
             B->flush();
         }
     }
@@ -849,7 +965,7 @@ static void usage(void)
     fputs("usage: bench_zmtp ROLE [--lib mz|zmq] [--pattern P] [--ep EP] [--ep2 EP]\n"
           "         [--size N] [--count N] [--warmup N] [--peers N] [--conns N]\n"
           "         [--sockets N] [--flush-every N] [--flush-bytes B] [--ring B] [--rxbuf B] [--hwm N]\n"
-          "         [--timeout MS] [--spin-us US]\n"
+          "         [--timeout MS] [--spin-us US] [--ref-min BYTES]\n"
           "ROLE: thr-send thr-recv lat-ping lat-pong mem-pub mem-peers\n"
           "      tcp-send tcp-recv tcp-ping tcp-pong\n",
           stderr);
@@ -881,6 +997,7 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--hwm")) O.hwm = atoi(v);
         else if (!strcmp(a, "--timeout")) O.timeout_ms = atoi(v);
         else if (!strcmp(a, "--spin-us")) O.spin_us = strtoul(v, NULL, 10);
+        else if (!strcmp(a, "--ref-min")) O.ref_min = strtoul(v, NULL, 10);
         else usage();
     }
     if (O.ep == NULL) usage();
