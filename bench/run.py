@@ -63,7 +63,7 @@ PATTERNS = {
 ZMQ_HWM = 1000
 # microzmtp: send ring per socket and receive buffer per peer (static memory).
 MZ_RING = 8 << 20
-MZ_RXBUF = 256 << 10
+MZ_RXBUF = 1 << 20
 # Both libraries send messages of this size and more without copying them (microzmtp:
 # mzmtp_socket_send_ref; libzmq: zmq_msg_init_data); both always receive without a copy.
 REF_MIN = 8192

@@ -296,6 +296,10 @@ void mzmtp_socket_tick(mzmtp_socket_t *sock, uint32_t now_ms, mzmtp_peermask_t *
 mzmtp_status_t mzmtp_socket_peer_status(const mzmtp_socket_t *sock, int peer);
 /** @return ms until mzmtp_socket_tick() has work, UINT32_MAX for none. */
 uint32_t mzmtp_socket_next_timeout(const mzmtp_socket_t *sock, uint32_t now_ms);
+/** The same for one peer: a port that knows which peers it started asks only those
+ *  (mzmtp_socket_next_timeout() walks every slot). 0 when the peer is dead, UINT32_MAX
+ *  when it has no timer or is not live. */
+uint32_t mzmtp_socket_peer_next_timeout(const mzmtp_socket_t *sock, int peer, uint32_t now_ms);
 /** Report a port-level event to the monitor. */
 void mzmtp_socket_notify(mzmtp_socket_t *sock, mzmtp_socket_event_t ev, int peer,
                          mzmtp_status_t status);

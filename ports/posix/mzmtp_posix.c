@@ -184,6 +184,19 @@ static void close_fd(int fd)
     for (mzmtp_peermask_t live_ = (ps)->live; live_ != 0; live_ &= live_ - 1u)             \
         for (int p = lowest_bit(live_), once_ = 1; once_; once_ = 0)
 
+static int lowest_bit(mzmtp_peermask_t m);
+
+/* ms until the socket's timers have work: its started peers are all it has timers for. */
+static uint32_t sock_next_timeout(const mzmtp_posix_socket_t *ps, uint32_t now)
+{
+    uint32_t t = UINT32_MAX;
+    FOR_LIVE(ps, p) {
+        uint32_t u = mzmtp_socket_peer_next_timeout(ps->sock, p, now);
+        if (u < t) t = u;
+    }
+    return t;
+}
+
 static int lowest_bit(mzmtp_peermask_t m)
 {
 #if defined(__GNUC__) || defined(__clang__)
@@ -581,7 +594,7 @@ size_t mzmtp_posix_fds(mzmtp_posix_t *io, struct pollfd *fds, size_t max, int *t
             if (mzmtp_socket_peer_has_output(ps->sock, p)) events |= POLLOUT;
             if (events != 0) ADD_FD(ps->fd[p], events);
         }
-        uint32_t left = mzmtp_socket_next_timeout(ps->sock, now);
+        uint32_t left = sock_next_timeout(ps, now);
         if (left < wait) wait = left;
     }
 #undef ADD_FD
@@ -638,7 +651,7 @@ void mzmtp_posix_handle(mzmtp_posix_t *io, const struct pollfd *fds, size_t n)
     now = mzmtp_posix_now_ms();
     for (size_t s = 0; s < MZMTP_POSIX_MAX_SOCKETS; s++) {
         mzmtp_posix_socket_t *ps = &io->s[s];
-        if (ps->sock == NULL || mzmtp_socket_next_timeout(ps->sock, now) != 0) continue;
+        if (ps->sock == NULL || sock_next_timeout(ps, now) != 0) continue;
         mzmtp_peermask_t dead = 0;
         mzmtp_socket_tick(ps->sock, now, &dead);
         for (int p = 0; p < MZMTP_CONF_MAX_PEERS; p++) {

@@ -1167,6 +1167,16 @@ mzmtp_status_t mzmtp_socket_peer_status(const mzmtp_socket_t *sock, int peer)
     return sock->dead_why[peer];
 }
 
+uint32_t mzmtp_socket_peer_next_timeout(const mzmtp_socket_t *sock, int peer, uint32_t now_ms)
+{
+    if (sock == NULL || peer < 0 || peer >= MZMTP_CONF_MAX_PEERS ||
+        sock->peer_state[peer] != MZMTP_PEER_LIVE) {
+        return UINT32_MAX;
+    }
+    if (sock->dead & BIT(peer)) return 0;
+    return mzmtp_conn_next_timeout(&sock->peer[peer], now_ms);
+}
+
 uint32_t mzmtp_socket_next_timeout(const mzmtp_socket_t *sock, uint32_t now_ms)
 {
     uint32_t t = UINT32_MAX;

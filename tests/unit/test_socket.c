@@ -939,11 +939,22 @@ static void handshake_timeout_through_socket_tick(void **state)
     TU_ASSERT_STATUS(mzmtp_socket_peer_open(&sa, false, &p), MZMTP_OK);
     TU_ASSERT_STATUS(mzmtp_socket_peer_start(&sa, p, 1000), MZMTP_OK);
     assert_int_equal(mzmtp_socket_next_timeout(&sa, 1000), 500);
+    /* Asked per peer, as a port that knows its started peers does. */
+    assert_int_equal(mzmtp_socket_peer_next_timeout(&sa, p, 1000), 500);
+    assert_int_equal(mzmtp_socket_peer_next_timeout(&sa, p, 1200), 300);
+    int other = p == 0 ? 1 : 0;
+    assert_int_equal(mzmtp_socket_peer_next_timeout(&sa, other, 1000), UINT32_MAX);
+    assert_int_equal(mzmtp_socket_peer_next_timeout(&sa, -1, 1000), UINT32_MAX);
+    assert_int_equal(mzmtp_socket_peer_next_timeout(&sa, MZMTP_CONF_MAX_PEERS, 1000), UINT32_MAX);
     mzmtp_peermask_t dead = 0;
     mzmtp_socket_tick(&sa, 1499, &dead);
     assert_true(dead == 0);
     mzmtp_socket_tick(&sa, 1500, &dead);
     assert_true(dead == ((mzmtp_peermask_t)1 << p));
+    /* Dead and not yet closed by the port: due now. */
+    assert_int_equal(mzmtp_socket_peer_next_timeout(&sa, p, 1600), 0);
+    mzmtp_socket_peer_stop(&sa, p, MZMTP_ERR_TIMEOUT);
+    assert_int_equal(mzmtp_socket_peer_next_timeout(&sa, p, 1600), UINT32_MAX);
 }
 
 #if MZMTP_CONF_HEARTBEAT
