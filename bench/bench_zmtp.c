@@ -301,11 +301,14 @@ static void mz_flush(void)
     mz_since_flush = mz_bytes_since_flush = 0;
 }
 
-static void mz_send(bsock_t *s, const void *buf, size_t len)
+/* Queue one message (by copy, or by reference), running the loop while the ring is
+ * full; then write what is queued once --flush-every/--flush-bytes worth has gathered. */
+static void mz_queue(bsock_t *s, const void *buf, size_t len, bool by_reference)
 {
     mzmtp_socket_t *m = MZ(s);
     for (;;) {
-        mzmtp_status_t st = mzmtp_socket_send(m, buf, len, false);
+        mzmtp_status_t st = by_reference ? mzmtp_socket_send_ref(m, buf, len)
+                                         : mzmtp_socket_send(m, buf, len, false);
         if (st == MZMTP_OK) break;
         if (st != MZMTP_AGAIN) die("send: %s", mzmtp_status_str(st));
         (void)mzmtp_posix_run(&mz_io, 1000);
@@ -318,22 +321,8 @@ static void mz_send(bsock_t *s, const void *buf, size_t len)
     }
 }
 
-static void mz_send_ref(bsock_t *s, const void *buf, size_t len)
-{
-    mzmtp_socket_t *m = MZ(s);
-    for (;;) {
-        mzmtp_status_t st = mzmtp_socket_send_ref(m, buf, len);
-        if (st == MZMTP_OK) break;
-        if (st != MZMTP_AGAIN) die("send_ref: %s", mzmtp_status_str(st));
-        (void)mzmtp_posix_run(&mz_io, 1000);
-        mz_since_flush = mz_bytes_since_flush = 0;
-    }
-    mz_bytes_since_flush += len;
-    if ((O.flush_every && ++mz_since_flush >= O.flush_every) ||
-        (O.flush_bytes && mz_bytes_since_flush >= O.flush_bytes)) {
-        mz_flush();
-    }
-}
+static void mz_send(bsock_t *s, const void *buf, size_t len) { mz_queue(s, buf, len, false); }
+static void mz_send_ref(bsock_t *s, const void *buf, size_t len) { mz_queue(s, buf, len, true); }
 
 static void mz_reclaim(bsock_t *s, unsigned n)
 {
