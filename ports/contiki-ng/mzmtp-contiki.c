@@ -955,6 +955,16 @@ mzmtp_contiki_send(mzmtp_socket_t *sock, const void *data, size_t len, bool more
   return st;
 }
 /*---------------------------------------------------------------------------*/
+#if MZMTP_CONF_SEND_REF
+mzmtp_status_t
+mzmtp_contiki_send_ref(mzmtp_socket_t *sock, const void *data, size_t len)
+{
+  mzmtp_status_t st = mzmtp_socket_send_ref(sock, data, len);
+  mzmtp_contiki_kick(sock);
+  return st;
+}
+#endif
+/*---------------------------------------------------------------------------*/
 mzmtp_status_t
 mzmtp_contiki_recv(mzmtp_socket_t *sock, void *buf, size_t cap, size_t *len, unsigned *flags)
 {

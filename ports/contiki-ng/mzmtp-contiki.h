@@ -229,6 +229,17 @@ void mzmtp_contiki_kick(mzmtp_socket_t *sock);
 /** mzmtp_socket_send() followed by mzmtp_contiki_kick(); same returns. */
 MZMTP_NODISCARD mzmtp_status_t mzmtp_contiki_send(mzmtp_socket_t *sock, const void *data,
                                                   size_t len, bool more);
+#if MZMTP_CONF_SEND_REF
+/**
+ * mzmtp_socket_send_ref() followed by mzmtp_contiki_kick(); same returns. The last frame
+ * of a message is written from @p data, one segment at a time (each copied into the
+ * connection's output buffer as it leaves), so it may be far larger than the send ring.
+ * @param[in] data Borrowed: keep it unchanged until mzmtp_socket_refs_pending() no longer
+ *                 counts the message (every peer has written it, or dropped it).
+ */
+MZMTP_NODISCARD mzmtp_status_t mzmtp_contiki_send_ref(mzmtp_socket_t *sock, const void *data,
+                                                      size_t len);
+#endif
 /** mzmtp_socket_recv() followed by mzmtp_contiki_kick(); same returns. */
 MZMTP_NODISCARD mzmtp_status_t mzmtp_contiki_recv(mzmtp_socket_t *sock, void *buf, size_t cap,
                                                   size_t *len, unsigned *flags);

@@ -1,10 +1,10 @@
 #!/usr/bin/python3
 """Checks of the Contiki-NG port against real libzmq peers (pyzmq).
 
-run.sh starts a node (examples/contiki-ng/{pub,sub,multi}-node, TARGET=native) inside a
+run.sh starts a node (examples/contiki-ng/{pub,sub,multi,client}-node, TARGET=native) inside a
 network namespace and runs this script in the same namespace:
 
-    check.py pub|sub|multi NODE_LOG NODE_STDIN
+    check.py pub|sub|multi|client NODE_LOG NODE_STDIN
 
 The node is driven through its serial line (NODE_STDIN, a FIFO) and observed through
 what it prints (NODE_LOG). Each check prints one line, "PASS name" or "FAIL name: why".
@@ -242,6 +242,83 @@ def pub_checks(node):
 
     check("pub: message larger than the send ring refused with NO_MEMORY, stream intact",
           too_big)
+
+    def one_mib():
+        # The node's PUB has a 4096-byte send ring; the 1 MiB body goes by reference
+        # (mzmtp_socket_send_ref), one TCP segment at a time from the node's memory.
+        # Peers: a and bound take everything; b takes "status" only; c is replaced by a
+        # slow subscriber (RCVHWM 1, small kernel buffer, not read until the others are
+        # done), which holds the big message in the node until it reads.
+        since = node.mark()
+        node.cmd("period 0")
+        if not node.wait(r"^period 0$", since):
+            return "node did not stop its periodic messages"
+        st["c"].close(0)
+        slow = sock(zmq.SUB, b"status", b"big")
+        slow.setsockopt(zmq.RCVHWM, 1)
+        slow.setsockopt(zmq.RCVBUF, 16384)
+        slow.connect(NODE_PUB)
+        st["c"] = slow
+        st["b"].setsockopt(zmq.UNSUBSCRIBE, b"big")
+        # Wait until every subscription has reached the node: a message all of them get.
+        end = time.time() + 8
+        while not recv_all(slow, 1, 0.3):
+            if time.time() > end:
+                return "the slow subscriber never received anything"
+            node.cmd("burst 1")
+        time.sleep(0.3)
+        for s in peers():
+            drain(s)
+        t0 = time.time()
+        for cmd, answer in (("burst 3", r"^burst 3 ok=3$"), ("bigref %d" % (1 << 20),
+                            r"^bigref %d MZMTP_OK$" % (1 << 20)), ("burst 3", r"^burst 3 ok=3$")):
+            since = node.mark()
+            node.cmd(cmd)
+            if not node.wait(answer, since):
+                return "%s: node said %r" % (cmd, node.text(since)[-200:])
+        want = big_body(1 << 20)
+
+        def expect(s, name, with_big, timeout):
+            msgs = recv_all(s, 7 if with_big else 6, timeout)
+            small = seqs(msgs)
+            bigs = [i for i, m in enumerate(msgs) if m[0] == b"big"]
+            if len(small) != 6 or small != list(range(small[0], small[0] + 6)):
+                return "%s: status messages %r" % (name, small)
+            if not with_big:
+                return None if not bigs else "%s: got the big message unsubscribed" % name
+            if bigs != [3]:
+                return "%s: big message at %r of %d messages, expected between the 3rd and " \
+                       "4th status" % (name, bigs, len(msgs))
+            if len(msgs[3]) != 2 or msgs[3][1] != want:
+                return "%s: big message corrupt (%d bytes)" % (name, len(msgs[3][-1]))
+            return None
+
+        for s, name, with_big in ((st["a"], "peer a", True), (st["bound"], "bound peer", True),
+                                  (st["b"], "status-only peer", False)):
+            why = expect(s, name, with_big, 60)
+            if why:
+                return why
+        took = time.time() - t0
+        mid = node.stats()
+        if mid["refs"] != 1:
+            return "node refs=%d while the slow peer has not read, expected 1" % mid["refs"]
+        t1 = time.time()
+        why = expect(slow, "slow peer", True, 60)
+        if why:
+            return why
+        slow_took = time.time() - t1
+        if node.stats()["refs"] != 0:
+            return "the node still holds the big message after every peer has it"
+        print("     1 MiB to two peers in %.2f s; to the slow one %.2f s after it began "
+              "reading" % (took, slow_took), flush=True)
+        st["b"].setsockopt(zmq.SUBSCRIBE, b"big")
+        since = node.mark()
+        node.cmd("period 200")
+        return None if node.wait(r"^period 200$", since) else "period not restored"
+
+    check("pub: 1 MiB message sent by reference through a 4096-byte send ring reaches every "
+          "subscriber intact, between the messages sent before and after it; a slow "
+          "subscriber holds it while the others are served", one_mib)
 
     def refuse_extra():
         before = node.stats()
@@ -726,6 +803,78 @@ def multi_checks(node):
           "PULL, TCP holds the pusher back; all 400 items then arrive once, in order",
           held_back)
 
+    def command(line, answer):
+        since = node.mark()
+        node.cmd(line)
+        if not node.wait(answer, since):
+            raise AssertionError("%s: node said %r" % (line, node.text(since)[-200:]))
+
+    def rep_connects():
+        # The other side of the node's REP: a REQ that binds, which the node connects to.
+        since = node.mark()
+        r = sock(zmq.REQ)
+        r.bind("tcp://[::]:5565")
+        st["req_bound"] = r
+        command("connect rep tcp://[fd00::1]:5565", r"^connect rep tcp://\S+ MZMTP_OK$")
+        if not node.wait(r"^mon REP handshake peer=\d+", since):
+            return "the node's REP did not connect"
+        for i in range(5):
+            r.send(b"bound-%d" % i)
+            if not r.poll(5000):
+                return "no reply to request %d" % i
+            got = r.recv()
+            if got != b"echo:bound-%d" % i:
+                return "request %d answered %r" % (i, got)
+        return None
+
+    check("multi: node REP connects to a binding pyzmq REQ and answers it", rep_connects)
+
+    def other_sides():
+        # The node's PULL also connects (to a PUSH that binds) and its PUSH also binds (for
+        # a PULL that connects): two pushers in, two pullers out, through one pipeline.
+        since = node.mark()
+        p2 = sock(zmq.PUSH)
+        p2.bind("tcp://[::]:5568")
+        st["push_bound"] = p2
+        command("connect pull tcp://[fd00::1]:5568", r"^connect pull tcp://\S+ MZMTP_OK$")
+        command("bind push tcp://[::]:5569", r"^bind push tcp://\S+ MZMTP_OK$")
+        s2 = sock(zmq.PULL)
+        s2.connect("tcp://[%s]:5569" % NODE)
+        st["pull_connected"] = s2
+        if not node.wait(r"^mon PULL handshake peer=\d+", since) or \
+           not node.wait(r"^mon PUSH handshake peer=\d+", since):
+            return "the node's PULL did not connect, or the PULL did not reach its PUSH"
+        for i in range(100):
+            src.send(b"a%03d" % i)
+            p2.send(b"b%03d" % i)
+        got = {"sink": [], "connected PULL": []}
+        end = time.time() + 15
+        poller = zmq.Poller()
+        poller.register(st["sink"], zmq.POLLIN)
+        poller.register(s2, zmq.POLLIN)
+        while sum(len(v) for v in got.values()) < 200 and time.time() < end:
+            for s, _ in poller.poll(100):
+                got["sink" if s is st["sink"] else "connected PULL"].append(s.recv())
+        every = sorted(x for v in got.values() for x in v)
+        want = sorted(b"done:%s%03d" % (t, i) for t in (b"a", b"b") for i in range(100))
+        if every != want:
+            return "received %d of 200 items (or some twice): %r" % (
+                len(every), {k: len(v) for k, v in got.items()})
+        for k, v in got.items():
+            if not v:
+                return "the %s received nothing: the node's PUSH did not load-balance" % k
+            for tag in (b"done:a", b"done:b"):
+                mine = [x for x in v if x.startswith(tag)]
+                if mine != sorted(mine):
+                    return "the %s received %s items out of order" % (k, tag.decode())
+        print("     sink %d items, connected PULL %d"
+              % (len(got["sink"]), len(got["connected PULL"])), flush=True)
+        return None
+
+    check("multi: node PULL connects to a binding pyzmq PUSH and node PUSH binds for a "
+          "connecting pyzmq PULL: 200 items from two pushers reach both pullers once, in order",
+          other_sides)
+
     def totals():
         since = node.mark()
         node.cmd("stats")
@@ -743,8 +892,326 @@ def multi_checks(node):
         s.close(0)
 
 
+# ------------------------------------------------------------------------------------
+# The client node (examples/contiki-ng/client-node): node REQ and DEALER, pyzmq REP and
+# ROUTER.
+# ------------------------------------------------------------------------------------
+def client_checks(node):
+    st = {}
+    if not node.wait(r"^client-node ready", 0, 10):
+        raise SystemExit("FAIL client: node did not start")
+
+    def command(line, answer):
+        since = node.mark()
+        node.cmd(line)
+        m = node.wait(answer, since)
+        if not m:
+            raise AssertionError("%s: node said %r" % (line, node.text(since)[-200:]))
+        return m
+
+    def handshakes(name, n, since, timeout=8):
+        end = time.time() + timeout
+        while len(node.all(r"^mon %s handshake peer=" % name, since)) < n:
+            if time.time() > end:
+                return False
+            time.sleep(0.05)
+        return True
+
+    def serve(reps, n, since, timeout=10):
+        """Answer the node's requests with the pyzmq REPs in @reps (name -> socket) until
+        the node has printed @n replies since @since. @return name -> requests served."""
+        served = {k: [] for k in reps}
+        poller = zmq.Poller()
+        for s in reps.values():
+            poller.register(s, zmq.POLLIN)
+        end = time.time() + timeout
+        while len(node.all(r"^reply ", since)) < n and time.time() < end:
+            for s, _ in poller.poll(50):
+                name = next(k for k, v in reps.items() if v is s)
+                q = s.recv()
+                served[name].append(q)
+                s.send(name.encode() + b":" + q)
+        return served
+
+    def replies_ok(since, n):
+        """The node's last @n round trips: each answer belongs to its own request."""
+        got = node.all(r"^reply (q\d+) (\S+)$", since)
+        if len(got) != n:
+            return "the node got %d of %d replies" % (len(got), n)
+        for asked, answer in got:
+            if answer.split(":", 1)[1:] != [asked]:
+                return "request %s answered %r" % (asked, answer)
+        nums = [int(a[1:]) for a, _ in got]
+        if nums != list(range(nums[0], nums[0] + n)):
+            return "requests out of order: %r" % nums
+        return None
+
+    def req_connects():
+        r = sock(zmq.REP)
+        r.bind("tcp://[::]:5570")
+        st["rep0"] = r
+        if not handshakes("req", 1, 0):
+            return "the node's REQ did not connect"
+        since = node.mark()
+        node.cmd("req 10")
+        served = serve({"rep0": r}, 10, since)
+        return replies_ok(since, 10) or (
+            None if len(served["rep0"]) == 10 else "served %r" % served)
+
+    check("client: node REQ connects to a binding pyzmq REP: 10 round trips, each reply to "
+          "its own request", req_connects)
+
+    def req_three():
+        since = node.mark()
+        command("req bind tcp://[::]:5572", r"^req bind \S+ port=5572 MZMTP_OK$")
+        for k in ("rep1", "rep2"):
+            st[k] = sock(zmq.REP)
+            st[k].connect("tcp://[%s]:5572" % NODE)
+        if not handshakes("req", 2, since):
+            return "the two REPs did not both get through to the node's REQ"
+        since = node.mark()
+        node.cmd("req 9")
+        served = serve({k: st[k] for k in ("rep0", "rep1", "rep2")}, 9, since)
+        why = replies_ok(since, 9)
+        if why:
+            return why
+        # RFC 28: a REQ load-balances its requests over its peers, in turn.
+        if sorted(len(v) for v in served.values()) != [3, 3, 3]:
+            return "requests per REP %r, expected 3 each (round robin)" % {
+                k: len(v) for k, v in served.items()}
+        return None
+
+    check("client: node REQ also binds: three pyzmq REPs at once (one bound, two connected) "
+          "share its requests in turn, every reply to its own request", req_three)
+
+    def req_comes_back():
+        since = node.mark()
+        for k in ("rep1", "rep2"):
+            st.pop(k).close(0)
+        st.pop("rep0").close(0)
+        if not node.wait(r"^mon req disconnected peer=0", since):
+            return "the node did not see the REP it connected to leave"
+        end = time.time() + 8
+        while len(node.all(r"^mon req disconnected", since)) < 3 and time.time() < end:
+            time.sleep(0.05)
+        # A request made while no REP is there waits for the one the node connects to.
+        since = node.mark()
+        node.cmd("req 3")
+        time.sleep(1.0)
+        if node.all(r"^reply ", since):
+            return "a reply came with no REP there"
+        r = sock(zmq.REP)
+        r.bind("tcp://[::]:5570")
+        st["rep0"] = r
+        served = serve({"rep0": r}, 3, since)
+        return replies_ok(since, 3) or (
+            None if len(served["rep0"]) == 3 else "served %r" % served)
+
+    check("client: the pyzmq REP the node connected to goes away and comes back; a request "
+          "made meanwhile waits for it, then every request is answered", req_comes_back)
+
+    def req_lazy_pirate():
+        # The REP takes a request and goes away without answering: the node's REQ would
+        # wait for ever (RFC 28), so the node closes it and opens a new one.
+        since = node.mark()
+        node.cmd("req 1")
+        r = st.pop("rep0")
+        if not r.poll(5000):
+            return "the REP got no request"
+        r.recv()
+        r.close(0)
+        if not node.wait(r"^mon req disconnected peer=0", since):
+            return "the node did not see the REP leave"
+        time.sleep(0.5)
+        if node.all(r"^reply ", since) or node.stats()["waiting"] != 1:
+            return "the node's REQ is not waiting for the lost reply"
+        command("req reset", r"^req reset MZMTP_OK$")
+        if not node.wait(r"^req reopened MZMTP_OK$", since):
+            return "the REQ was not opened again: %r" % node.text(since)[-300:]
+        if not node.wait(r"^mon req closed peer=-1", since, 0.1):
+            return "the port did not report the old socket closed"
+        r = sock(zmq.REP)
+        r.bind("tcp://[::]:5570")
+        st["rep0"] = r
+        since = node.mark()
+        node.cmd("req 3")
+        served = serve({"rep0": r}, 3, since)
+        return replies_ok(since, 3) or (
+            None if len(served["rep0"]) == 3 else "served %r" % served)
+
+    check("client: a REP leaves with a request unanswered; the node closes its REQ, opens it "
+          "again, reconnects, and its next requests are answered", req_lazy_pirate)
+
+    def route(routers, n, since):
+        """Each ROUTER answers every message of the node's DEALER with ack-<name>:<body>
+        (through the id it came from) until @n have come. @return name -> [(id, body)]."""
+        got = {k: [] for k in routers}
+        poller = zmq.Poller()
+        for s in routers.values():
+            poller.register(s, zmq.POLLIN)
+        end = time.time() + 10
+        while sum(len(v) for v in got.values()) < n and time.time() < end:
+            for s, _ in poller.poll(50):
+                name = next(k for k, v in routers.items() if v is s)
+                frames = s.recv_multipart()
+                got[name].append(tuple(frames))
+                if len(frames) == 2:
+                    s.send_multipart([frames[0], b"ack-%s:%s" % (name.encode(), frames[1])])
+        return got
+
+    def dealer_rx(since):
+        return node.all(r"^dealer rx (.*)$", since)
+
+    def dealer_three():
+        since = node.mark()
+        for k in ("r1", "r2", "r3"):
+            st[k] = sock(zmq.ROUTER)
+            st[k].connect("tcp://[%s]:5571" % NODE)
+        if not handshakes("dealer", 3, since):
+            return "the three ROUTERs did not all get through to the node's DEALER"
+        routers = {k: st[k] for k in ("r1", "r2", "r3")}
+        since = node.mark()
+        command("deal 12", r"^deal 12 ok=12 MZMTP_OK$")
+        got = route(routers, 12, since)
+        ids = {f[0] for v in got.values() for f in v}
+        if ids != {b"node-dealer"}:
+            return "the ROUTERs saw routing ids %r, expected only b'node-dealer'" % ids
+        if any(len(f) != 2 for v in got.values() for f in v):
+            return "malformed messages %r" % got
+        if sorted(len(v) for v in got.values()) != [4, 4, 4]:
+            return "messages per ROUTER %r, expected 4 each (round robin)" % {
+                k: len(v) for k, v in got.items()}
+        bodies = sorted(int(f[1][1:]) for v in got.values() for f in v)
+        if bodies != list(range(bodies[0], bodies[0] + 12)):
+            return "the ROUTERs received %r" % bodies
+        # Each ROUTER also sends one message of its own, to the id it learnt.
+        for k, s in routers.items():
+            s.send_multipart([b"node-dealer", b"hello-%s" % k.encode()])
+        want = sorted(["ack-%s:%s" % (k, f[1].decode()) for k, v in got.items() for f in v] +
+                      ["hello-%s" % k for k in routers])
+        end = time.time() + 5
+        while len(dealer_rx(since)) < len(want) and time.time() < end:
+            time.sleep(0.05)
+        have = sorted(dealer_rx(since))
+        return None if have == want else "the node received %r, expected %r" % (have, want)
+
+    check("client: node DEALER (routing id 'node-dealer') binds; three pyzmq ROUTERs at once "
+          "see its id, get its messages in turn, and route answers back through that id",
+          dealer_three)
+
+    def router_comes_back():
+        since = node.mark()
+        st.pop("r1").close(0)
+        if not node.wait(r"^mon dealer disconnected peer=\d+", since):
+            return "the node did not see the ROUTER leave"
+        since = node.mark()
+        r = sock(zmq.ROUTER)
+        r.connect("tcp://[%s]:5571" % NODE)
+        st["r1"] = r
+        if not handshakes("dealer", 1, since):
+            return "the returning ROUTER did not get through"
+        since = node.mark()
+        command("deal 3", r"^deal 3 ok=3 MZMTP_OK$")
+        got = route({k: st[k] for k in ("r1", "r2", "r3")}, 3, since)
+        if sorted(len(v) for v in got.values()) != [1, 1, 1]:
+            return "messages per ROUTER %r, expected 1 each" % {k: len(v) for k, v in got.items()}
+        end = time.time() + 5
+        while len(dealer_rx(since)) < 3 and time.time() < end:
+            time.sleep(0.05)
+        acks = dealer_rx(since)
+        return None if len(acks) == 3 and any(a.startswith("ack-r1:") for a in acks) else \
+            "the node received %r" % acks
+
+    check("client: a pyzmq ROUTER that connected to the node's DEALER leaves and comes back; "
+          "it is served again", router_comes_back)
+
+    def dealer_connects():
+        since = node.mark()
+        for k in ("r1", "r2", "r3"):
+            st.pop(k).close(0)
+        end = time.time() + 8
+        while len(node.all(r"^mon dealer disconnected", since)) < 3 and time.time() < end:
+            time.sleep(0.05)
+        hr = sock(zmq.ROUTER)
+        hr.setsockopt(zmq.ROUTER_MANDATORY, 1)
+        hr.bind("tcp://[::]:5573")
+        st["hr"] = hr
+        hd = sock(zmq.DEALER)
+        hd.setsockopt(zmq.ROUTING_ID, b"host-dealer")
+        hd.connect("tcp://[::1]:5573")
+        st["hd"] = hd
+        since = node.mark()
+        command("dealer connect tcp://[fd00::1]:5573", r"^dealer connect \S+ MZMTP_OK$")
+        if not handshakes("dealer", 1, since):
+            return "the node's DEALER did not connect"
+        command("deal 2", r"^deal 2 ok=2 MZMTP_OK$")
+        msgs = recv_all(hr, 2)
+        if [m[0] for m in msgs] != [b"node-dealer"] * 2:
+            return "the binding ROUTER received %r" % msgs
+        hd.send(b"from-host")
+        m = recv_all(hr, 1)
+        if not m or m[0] != [b"host-dealer", b"from-host"]:
+            return "the ROUTER did not receive the host DEALER's message: %r" % m
+        since = node.mark()
+        hr.send_multipart([b"node-dealer", b"to-node"])
+        hr.send_multipart([b"host-dealer", b"to-host"])
+        if not hd.poll(5000) or hd.recv() != b"to-host":
+            return "the host DEALER did not get its message"
+        if not node.wait(r"^dealer rx to-node$", since):
+            return "the node did not get the message routed to it"
+        time.sleep(0.2)
+        if dealer_rx(since) != ["to-node"]:
+            return "the node received %r" % dealer_rx(since)
+        return None
+
+    check("client: node DEALER connects to a binding pyzmq ROUTER shared with a pyzmq "
+          "DEALER: the ROUTER tells them apart by routing id and routes to each", dealer_connects)
+
+    def bound_router_comes_back():
+        since = node.mark()
+        st.pop("hr").close(0)
+        if not node.wait(r"^mon dealer disconnected peer=\d+", since):
+            return "the node did not see the ROUTER leave"
+        # The connecting side keeps its queue (ZMTP-NOTES R4): messages dealt now wait.
+        command("deal 3", r"^deal 3 ok=3 MZMTP_OK$")
+        time.sleep(1.0)
+        hr = sock(zmq.ROUTER)
+        hr.bind("tcp://[::]:5573")
+        st["hr"] = hr
+        msgs = recv_all(hr, 3)
+        if [m[0] for m in msgs] != [b"node-dealer"] * 3:
+            return "the returning ROUTER received %r" % msgs
+        nums = [int(m[1][1:]) for m in msgs]
+        if nums != list(range(nums[0], nums[0] + 3)):
+            return "messages out of order: %r" % nums
+        since = node.mark()
+        hr.send_multipart([b"node-dealer", b"welcome-back"])
+        return None if node.wait(r"^dealer rx welcome-back$", since) else \
+            "the node did not get the returning ROUTER's message"
+
+    check("client: the pyzmq ROUTER the node's DEALER connected to goes away and comes back; "
+          "messages dealt meanwhile wait for it and arrive in order", bound_router_comes_back)
+
+    def totals():
+        m = command("stats", r"^stats (.*)$")
+        kv = dict(x.split("=") for x in m.group(1).split())
+        print("     stats: %s" % m.group(1), flush=True)
+        if int(kv["req_sent"]) != int(kv["answered"]) + 1 or kv["lost"] != "1" or \
+           kv["waiting"] != "0":
+            return "requests sent/answered/lost/waiting: %s" % m.group(1)
+        if kv["cut"] != "0" or kv["aborted"] != "0":
+            return "cut/aborted: %s" % m.group(1)
+        return None
+
+    check("client: every request answered but the one abandoned, nothing cut, no connection "
+          "aborted", totals)
+    for s in st.values():
+        s.close(0)
+
+
 def main():
-    modes = {"pub": pub_checks, "sub": sub_checks, "multi": multi_checks}
+    modes = {"pub": pub_checks, "sub": sub_checks, "multi": multi_checks,
+             "client": client_checks}
     if len(sys.argv) != 4 or sys.argv[1] not in modes:
         print(__doc__)
         return 2

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The Contiki-NG port, for real: builds examples/contiki-ng/{pub,sub,multi}-node for
+# The Contiki-NG port, for real: builds examples/contiki-ng/{pub,sub,multi,client}-node for
 # TARGET=native against the Contiki-NG tree in $CONTIKI, runs each node in a network
 # namespace of its own (the node's tun0: host side fd00::1, node fd00::302:304:506:708)
 # and checks it against real libzmq peers (pyzmq, tests/contiki-ng/check.py).
@@ -8,8 +8,8 @@
 #
 # Prints one PASS/FAIL line per check and exits non-zero if any failed. Without CONTIKI
 # it prints "skipped: CONTIKI not set" and exits 0. PHASES="pub sub" runs some of the
-# nodes only; KEEP_LOGS=dir keeps the nodes' output and the build logs. Needs root (network namespaces, tun),
-# ip (iproute2), ifconfig (net-tools; the native node runs it) and /usr/bin/python3 with
+# nodes only (pub, sub, multi, client); KEEP_LOGS=dir keeps the nodes' output and the
+# build logs. Needs root (network namespaces, tun), ip (iproute2), ifconfig (net-tools; the native node runs it) and /usr/bin/python3 with
 # pyzmq. Removes the namespaces and every process it started (by PID) when it ends.
 set -u
 
@@ -106,7 +106,7 @@ phase() {
 }
 
 # PHASES="sub" runs some of the nodes only (while working on one).
-for mode in ${PHASES:-pub sub multi}; do
+for mode in ${PHASES:-pub sub multi client}; do
     build "$mode-node" && phase "$mode-node" "$mode"
 done
 

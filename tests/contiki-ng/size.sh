@@ -4,7 +4,7 @@
 #   CONTIKI=/path/to/contiki-ng tests/contiki-ng/size.sh            (cc2538dk and zoul)
 #   TARGETS=cc2538dk CONTIKI=... tests/contiki-ng/size.sh
 #
-# Builds examples/contiki-ng/{pub,sub,multi}-node and, as the baseline, Contiki-NG's own
+# Builds examples/contiki-ng/{pub,sub,multi,client}-node and, as the baseline, Contiki-NG's own
 # examples/hello-world with TCP enabled (UIP_CONF_TCP 1; copied to a temporary directory,
 # nothing is written into the trees), then prints arm-none-eabi-size's text/data/bss of
 # each firmware and, from the link map, the bytes of the microzmtp core (src/), of the
@@ -35,7 +35,7 @@ printf '#ifndef PROJECT_CONF_H_\n#define PROJECT_CONF_H_\n#define UIP_CONF_TCP 1
 printf '%-9s %-22s %7s %6s %6s | %-20s | %-20s | %-18s\n' target firmware text data bss \
     "core text/data/bss" "port text/data/bss" "app text/data/bss"
 for target in ${TARGETS:-cc2538dk zoul}; do
-    for ex in hello-world pub-node sub-node multi-node; do
+    for ex in hello-world pub-node sub-node multi-node client-node; do
         if [ "$ex" = hello-world ]; then dir="$TMP/hello-world"; else dir="$ROOT/examples/contiki-ng/$ex"; fi
         map="$TMP/$ex-$target.map"
         if ! make -C "$dir" TARGET="$target" CONTIKI="$CONTIKI" BUILD_DIR="$TMP/build-$ex" \

@@ -13,7 +13,11 @@
  * here, the PULL socket is not read, and TCP holds the pushers back. Nothing is dropped.
  * host-multi.py drives it from the host.
  *
- * Serial line: "stats".
+ * Commands on the serial line (stdin on TARGET=native), one per line:
+ *   bind <rep|pull|push> <ep>      the other side for any of the three sockets, e.g.
+ *   connect <rep|pull|push> <ep>   "connect rep tcp://[fd00::1]:5565" to answer a REQ
+ *                                  that binds, "bind push tcp://[::]:5569"
+ *   stats                          counters of the port and of this program
  */
 #include "contiki.h"
 #include "dev/serial-line.h"
@@ -128,6 +132,56 @@ run_pipeline(void)
   }
 }
 /*---------------------------------------------------------------------------*/
+static const char *
+event_name(mzmtp_socket_event_t ev)
+{
+  switch(ev) {
+  case MZMTP_EV_CONNECTED: return "connected";
+  case MZMTP_EV_ACCEPTED: return "accepted";
+  case MZMTP_EV_HANDSHAKE: return "handshake";
+  case MZMTP_EV_HANDSHAKE_FAILED: return "handshake-failed";
+  case MZMTP_EV_DISCONNECTED: return "disconnected";
+  case MZMTP_EV_CONNECT_RETRY: return "connect-retry";
+  case MZMTP_EV_CLOSED: return "closed";
+  }
+  return "?";
+}
+/*---------------------------------------------------------------------------*/
+/* ctx is the socket's type name. */
+static void
+monitor(void *ctx, mzmtp_socket_t *sock, mzmtp_socket_event_t ev, int peer,
+        mzmtp_status_t st)
+{
+  (void)sock;
+  if(ev != MZMTP_EV_CONNECT_RETRY) {
+    printf("mon %s %s peer=%d %s\n", (const char *)ctx, event_name(ev), peer,
+           mzmtp_status_str(st));
+  }
+}
+/*---------------------------------------------------------------------------*/
+/* "bind|connect <rep|pull|push> <ep>": the other side of a socket. */
+static void
+endpoint_command(const char *line)
+{
+  static const struct {
+    const char *name;
+    mzmtp_socket_t *sock;
+  } socks[] = { { "rep ", &rep }, { "pull ", &pull }, { "push ", &push } };
+  bool bind = strncmp(line, "bind ", 5) == 0;
+  const char *args = line + (bind ? 5 : 8);
+  for(size_t i = 0; i < sizeof(socks) / sizeof(socks[0]); i++) {
+    size_t n = strlen(socks[i].name);
+    if(strncmp(args, socks[i].name, n) == 0) {
+      mzmtp_status_t st = bind ? mzmtp_contiki_bind(socks[i].sock, args + n, NULL)
+                               : mzmtp_contiki_connect(socks[i].sock, args + n);
+      printf("%s %s%s %s\n", bind ? "bind" : "connect", socks[i].name, args + n,
+             mzmtp_status_str(st));
+      return;
+    }
+  }
+  printf("unknown command: %s\n", line);
+}
+/*---------------------------------------------------------------------------*/
 /* The REP socket is served from a readiness callback (called by the port's process),
  * the other two from this process's events: both ways work, side by side. */
 static void
@@ -145,6 +199,8 @@ setup(mzmtp_socket_t *s, int type, const mzmtp_socket_mem_t *mem, const char *bi
 {
   mzmtp_status_t st = mzmtp_socket_init(s, type, mem);
   if(st == MZMTP_OK) {
+    /* The monitor's context: the socket's type name, "REP", "PULL" or "PUSH". */
+    mzmtp_socket_set_monitor(s, monitor, (void *)mzmtp_wire_socket_type_name(type));
     if(s == &rep) {
       st = mzmtp_contiki_attach(s, NULL, rep_ready, NULL);
     } else {
@@ -180,6 +236,9 @@ PROCESS_THREAD(multi_node_process, ev, data)
       /* One handler for both sockets: data says which one is ready, but doing all
        * the work that can be done is just as simple and never misses any. */
       run_pipeline();
+    } else if(ev == serial_line_event_message &&
+              (strncmp(data, "bind ", 5) == 0 || strncmp(data, "connect ", 8) == 0)) {
+      endpoint_command((const char *)data);
     } else if(ev == serial_line_event_message && strcmp(data, "stats") == 0) {
       mzmtp_contiki_stats_t s;
       mzmtp_contiki_get_stats(&s);

@@ -6,7 +6,10 @@
  * Commands on the serial line (stdin on TARGET=native), one per line:
  *   connect tcp://[fd00::1]:5557   also connect to a SUB that binds (both directions work)
  *   period <ms>                    publishing interval (0 stops)
- *   big <n>                        publish ["big", n bytes of big_byte(i)] once
+ *   big <n>                        publish ["big", n bytes of big_byte(i)] once, copied
+ *                                  into the send ring (n up to PUB_NODE_SEND_RING)
+ *   bigref <n>                     the same, its body sent by reference (n up to
+ *                                  PUB_NODE_BIG_MAX: 1 MiB on native)
  *   burst <n>                      publish n status messages at once
  *   stats                          print the port's counters
  *   close                          close the socket (1 s linger)
@@ -28,13 +31,25 @@
 #ifndef PUB_NODE_PERIOD_MS
 #define PUB_NODE_PERIOD_MS 1000
 #endif
-/* The send ring holds every queued message, encoded; a message must fit in it whole
- * (the core does not stream sends), so this is also the largest message. */
+/* The send ring holds every queued message, encoded; a message copied in ("big") must
+ * fit in it whole, so this is also the largest such message. A body sent by reference
+ * ("bigref") takes only its frame header here. */
 #ifndef PUB_NODE_SEND_RING
 #if CONTIKI_TARGET_NATIVE
 #define PUB_NODE_SEND_RING 4096
 #else
 #define PUB_NODE_SEND_RING 1024
+#endif
+#endif
+/* The largest "big" body, sent by reference ("bigref"): 1 MiB on native, where memory
+ * is plentiful; elsewhere the same 1 KB as the ring, so the program's RAM stays that of
+ * the ring-sized "big" message. A node would send a large body from wherever it lives
+ * (a log in flash, a sensor buffer); this one only needs a known pattern to check. */
+#ifndef PUB_NODE_BIG_MAX
+#if CONTIKI_TARGET_NATIVE
+#define PUB_NODE_BIG_MAX (1024ul * 1024ul)
+#else
+#define PUB_NODE_BIG_MAX PUB_NODE_SEND_RING
 #endif
 #endif
 /* A PUB only receives subscriptions: the smallest buffer the core accepts. */
@@ -129,26 +144,36 @@ publish_status(void)
   return st;
 }
 /*---------------------------------------------------------------------------*/
-/* The core copies a frame into the send ring in one call, so the body must be one
- * buffer: it is built here, in static memory, not on the stack. */
-static uint8_t big_body[PUB_NODE_SEND_RING];
+/* The bodies of "big" messages: big_byte(i) at index i, filled once at start and never
+ * changed, so a message sent by reference may point into it for as long as the core
+ * writes it (mzmtp_socket_refs_pending()) without the program having to watch. */
+static uint8_t big_body[PUB_NODE_BIG_MAX];
 static void
-publish_big(uint32_t n)
+fill_big_body(void)
+{
+  for(uint32_t i = 0; i < sizeof(big_body); i++) {
+    big_body[i] = big_byte(i);
+  }
+}
+/*---------------------------------------------------------------------------*/
+/* Publish ["big", n bytes]: copied into the send ring ("big"), which must then hold it
+ * whole, or by reference ("bigref"): only the frame headers take ring space and the
+ * body is written from big_body as each peer's connection takes it. */
+static void
+publish_big(const char *name, uint32_t n, bool by_ref)
 {
   mzmtp_status_t st;
-  if(n > sizeof(big_body)) {
-    /* Larger than the ring can ever hold: the core would refuse it as well. */
-    printf("big %lu %s\n", (unsigned long)n, mzmtp_status_str(MZMTP_ERR_NO_MEMORY));
+  if(n > sizeof(big_body) || (!by_ref && n > PUB_NODE_SEND_RING)) {
+    /* Refused before the topic frame is queued, so nothing of the message goes out. */
+    printf("%s %lu %s\n", name, (unsigned long)n, mzmtp_status_str(MZMTP_ERR_NO_MEMORY));
     return;
-  }
-  for(uint32_t i = 0; i < n; i++) {
-    big_body[i] = big_byte(i);
   }
   st = mzmtp_contiki_send(&pub, "big", 3, true);
   if(st == MZMTP_OK) {
-    st = mzmtp_contiki_send(&pub, big_body, n, false);
+    st = by_ref ? mzmtp_contiki_send_ref(&pub, big_body, n)
+                : mzmtp_contiki_send(&pub, big_body, n, false);
   }
-  printf("big %lu %s\n", (unsigned long)n, mzmtp_status_str(st));
+  printf("%s %lu %s\n", name, (unsigned long)n, mzmtp_status_str(st));
 }
 /*---------------------------------------------------------------------------*/
 static void
@@ -166,7 +191,9 @@ command(const char *line)
     }
     printf("period %lu\n", (unsigned long)period_ms);
   } else if(strncmp(line, "big ", 4) == 0) {
-    publish_big((uint32_t)number(line + 4));
+    publish_big("big", (uint32_t)number(line + 4), false);
+  } else if(strncmp(line, "bigref ", 7) == 0) {
+    publish_big("bigref", (uint32_t)number(line + 7), true);
   } else if(strncmp(line, "burst ", 6) == 0) {
     unsigned long n = number(line + 6), ok = 0;
     for(unsigned long i = 0; i < n; i++) {
@@ -176,10 +203,10 @@ command(const char *line)
   } else if(strcmp(line, "stats") == 0) {
     mzmtp_contiki_stats_t s;
     mzmtp_contiki_get_stats(&s);
-    printf("stats peers=%u accepted=%lu refused=%lu stalls=%lu resumes=%lu aborted=%lu\n",
-           mzmtp_socket_peer_count(&pub), (unsigned long)s.accepted,
-           (unsigned long)s.refused, (unsigned long)s.stalls, (unsigned long)s.resumes,
-           (unsigned long)s.aborted);
+    printf("stats peers=%u refs=%u accepted=%lu refused=%lu stalls=%lu resumes=%lu "
+           "aborted=%lu\n", mzmtp_socket_peer_count(&pub), mzmtp_socket_refs_pending(&pub),
+           (unsigned long)s.accepted, (unsigned long)s.refused, (unsigned long)s.stalls,
+           (unsigned long)s.resumes, (unsigned long)s.aborted);
   } else if(strcmp(line, "close") == 0) {
     printf("close %s\n", mzmtp_status_str(mzmtp_contiki_close(&pub, 1000)));
   } else if(line[0] != '\0') {
@@ -199,6 +226,7 @@ PROCESS_THREAD(pub_node_process, ev, data)
     PROCESS_EXIT();
   }
   mzmtp_socket_set_monitor(&pub, monitor, NULL);
+  fill_big_body();
   mzmtp_contiki_init();
   /* Readiness events would come to this process; a PUB never has input, so none. */
   st = mzmtp_contiki_attach(&pub, &pub_node_process, NULL, NULL);
