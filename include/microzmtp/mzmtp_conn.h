@@ -90,6 +90,8 @@ typedef struct mzmtp_outq {
 
 /** Start an empty ring over @p data[0..size) (borrowed for the ring's lifetime). */
 void mzmtp_outq_init(mzmtp_outq_t *q, uint8_t *data, size_t size);
+/** Drop the open message (what its frames queued so far); nothing if none is open. */
+void mzmtp_outq_cancel(mzmtp_outq_t *q);
 /**
  * Begin a message for the peers in @p mask. The application then adds frames with
  * mzmtp_outq_add_frame() and the last one commits it. An empty mask, or @p drop, makes the

@@ -95,6 +95,11 @@ static void rollback(mzmtp_outq_t *q)
     reclaim(q);
 }
 
+void mzmtp_outq_cancel(mzmtp_outq_t *q)
+{
+    if (q->open) rollback(q);
+}
+
 static void commit(mzmtp_outq_t *q)
 {
     q->open = false;

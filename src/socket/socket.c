@@ -601,7 +601,10 @@ static mzmtp_status_t send_frame(mzmtp_socket_t *sock, const void *data, size_t 
      * none; a header of up to 9 bytes is what can_take(7) plans for. */
     size_t ring_len = by_ref ? 7u : len;
     if (len > UINT32_MAX || mzmtp_wire_frame_hdr_size(len) + ring_len > q->size) {
-        if (sock->send_in_msg) sock->send_drop = true;
+        /* Its message can never go: drop what is queued of it, and swallow the rest of
+         * its frames (none if this was its last). */
+        mzmtp_outq_cancel(q); /* an open message is always this socket's current one */
+        sock->send_in_msg = sock->send_drop = more;
         return MZMTP_ERR_NO_MEMORY;
     }
     if (!sock->send_in_msg) {
@@ -638,8 +641,7 @@ static mzmtp_status_t send_frame(mzmtp_socket_t *sock, const void *data, size_t 
     if (st != MZMTP_OK) {
         /* No room for the rest of this message: it is rolled back whole. PUB drops (it
          * never blocks); the others report that the message did not go. */
-        if (more) sock->send_drop = true;
-        else sock->send_in_msg = false;
+        sock->send_drop = more; /* send_in_msg is already `more` */
         if (IS(sock, MZMTP_REQ)) sock->req_state = 0;
         bool drops = is_pub(sock) || (IS(sock, MZMTP_ROUTER) && !sock->router_mandatory);
         return drops ? MZMTP_OK : MZMTP_ERR_NO_MEMORY;

@@ -1010,6 +1010,64 @@ static void closed_socket_refuses_sends(void **state)
     assert_true(mzmtp_socket_flushed(&sa));
 }
 
+/* Pump, then read every message waiting at @p r as text frames joined by '|'. */
+static void read_all(tu_link_t *l, mzmtp_socket_t *r, char *out, size_t cap)
+{
+    tu_pump(l, 1, 0);
+    size_t at = 0;
+    uint8_t buf[64];
+    size_t n;
+    unsigned fl;
+    out[0] = 0;
+    while (mzmtp_socket_recv(r, buf, sizeof buf, &n, &fl) == MZMTP_OK) {
+        assert_true(at + n + 2 < cap);
+        memcpy(out + at, buf, n);
+        at += n;
+        out[at++] = (fl & MZMTP_RECV_MORE) ? '+' : '|';
+        out[at] = 0;
+    }
+}
+
+static void a_frame_too_large_for_the_ring_drops_its_message_only(void **state)
+{
+    /* A frame that can never fit the 256-byte ring is refused; the message it belongs to
+     * is dropped whole (what was queued of it too), and the next message goes out. */
+    static const int types[][2] = {{MZMTP_PUSH, MZMTP_PULL}, {MZMTP_PUB, MZMTP_SUB}};
+    static uint8_t big[400];
+    for (size_t t = 0; t < sizeof types / sizeof types[0]; t++) {
+        init_socket(&sa, types[t][0], &mem_small);
+        init_socket(&sb, types[t][1], &mem_b);
+        tu_link_t l;
+        tu_connect_sockets(&l, &sa, &sb, 0);
+        if (types[t][1] == MZMTP_SUB) subscribe(&sb, "");
+        tu_pump(&l, 1, 0);
+        char got[256];
+        /* the refused frame is the last one */
+        TU_ASSERT_STATUS(mzmtp_socket_send(&sa, "t", 1, true), MZMTP_OK);
+        TU_ASSERT_STATUS(mzmtp_socket_send(&sa, big, sizeof big, false), MZMTP_ERR_NO_MEMORY);
+        TU_ASSERT_STATUS(mzmtp_socket_send(&sa, "n1", 2, false), MZMTP_OK);
+        TU_ASSERT_STATUS(mzmtp_socket_send(&sa, "n2", 2, false), MZMTP_OK);
+        read_all(&l, &sb, got, sizeof got);
+        assert_string_equal(got, "n1|n2|");
+        /* the refused frame is a middle one: the rest of its message is swallowed */
+        TU_ASSERT_STATUS(mzmtp_socket_send(&sa, "a", 1, true), MZMTP_OK);
+        TU_ASSERT_STATUS(mzmtp_socket_send(&sa, big, sizeof big, true), MZMTP_ERR_NO_MEMORY);
+        TU_ASSERT_STATUS(mzmtp_socket_send(&sa, "b", 1, false), MZMTP_OK);
+        TU_ASSERT_STATUS(mzmtp_socket_send(&sa, "n3", 2, true), MZMTP_OK);
+        TU_ASSERT_STATUS(mzmtp_socket_send(&sa, "n4", 2, false), MZMTP_OK);
+        read_all(&l, &sb, got, sizeof got);
+        assert_string_equal(got, "n3+n4|");
+        /* and the ring's room is all there again: a message that fills most of it */
+        TU_ASSERT_STATUS(mzmtp_socket_send(&sa, big, 200, false), MZMTP_OK);
+        tu_pump(&l, 1, 0);
+        size_t n;
+        unsigned fl;
+        uint8_t buf[256];
+        TU_ASSERT_STATUS(mzmtp_socket_recv(&sb, buf, sizeof buf, &n, &fl), MZMTP_OK);
+        assert_int_equal(n, 200);
+    }
+}
+
 #if MZMTP_CONF_SEND_REF
 static uint8_t big_src[1u << 20], big_dst[1u << 20];
 
@@ -1270,6 +1328,7 @@ int main(void)
 #endif
         cmocka_unit_test(poll_reports_readable_sub),
         cmocka_unit_test(closed_socket_refuses_sends),
+        cmocka_unit_test(a_frame_too_large_for_the_ring_drops_its_message_only),
 #if MZMTP_CONF_SEND_REF
         cmocka_unit_test(pub_sends_a_message_larger_than_its_ring_by_reference),
         cmocka_unit_test(send_ref_to_a_peer_that_leaves_releases_the_memory),
