@@ -193,6 +193,11 @@ typedef struct backend {
     void (*send_ref)(bsock_t *s, const void *buf, size_t len);
     /* Block until at most @p n messages sent by reference still use their memory. */
     void (*reclaim)(bsock_t *s, unsigned n);
+    /* Send back the message the last recv() returned, and write it now; without a copy
+     * where --ref-min asks and the library can (microzmtp: by reference from the
+     * receive buffer, written before anything is read again; libzmq: the received
+     * zmq_msg_t itself). */
+    void (*echo)(bsock_t *s, const uint8_t *msg, size_t len);
     /* Push queued messages towards the kernel now (latency; end of a batch). */
     void (*flush)(void);
     /* One whole message, without a copy where the library can: @p *msg is valid until
@@ -333,6 +338,21 @@ static void mz_reclaim(bsock_t *s, unsigned n)
     }
 }
 
+static void mz_echo(bsock_t *s, const uint8_t *msg, size_t len)
+{
+    if (O.ref_min == 0 || len < O.ref_min) {
+        mz_send(s, msg, len);
+        mz_flush();
+        return;
+    }
+    /* recv_ref's bytes stay in place until the port reads again: send them on by
+     * reference and write them out before that (mzmtp_posix_flush reads nothing). */
+    mz_queue(s, msg, len, true);
+    if (mzmtp_posix_flush(&mz_io, O.timeout_ms) != MZMTP_OK || mzmtp_socket_refs_pending(MZ(s)) != 0) {
+        die("echo by reference not written");
+    }
+}
+
 /* A message that came in pieces (larger than a receive buffer, or several frames) is
  * put together here; a whole one-frame message is lent where it lies. */
 static uint8_t *mz_join;
@@ -383,7 +403,7 @@ static void mz_term(void) {}
 
 static const backend_t backend_mz = {
     "mz", mz_init, mz_open, mz_bind, mz_connect, mz_subscribe_all, mz_wait_ready,
-    mz_ready_count, mz_send, mz_send_ref, mz_reclaim, mz_flush, mz_recv, mz_close, mz_term,
+    mz_ready_count, mz_send, mz_send_ref, mz_reclaim, mz_echo, mz_flush, mz_recv, mz_close, mz_term,
 };
 
 /* ---------------- libzmq ---------------- */
@@ -515,6 +535,18 @@ static void z_reclaim(bsock_t *s, unsigned n)
 static zmq_msg_t z_msg;
 static bool z_msg_live;
 
+static void z_echo(bsock_t *s, const uint8_t *msg, size_t len)
+{
+    if (O.ref_min == 0 || len < O.ref_min || !z_msg_live) {
+        z_send(s, msg, len);
+        return;
+    }
+    /* The received message itself goes back: libzmq takes it over, no copy. */
+    while (zmq_msg_send(&z_msg, ZS(s)->s, 0) < 0) {
+        if (zmq_errno() != EINTR) die("zmq_msg_send: %s", zmq_strerror(zmq_errno()));
+    }
+}
+
 static long z_recv(bsock_t *s, const uint8_t **out, int timeout_ms)
 {
     zsock_t *z = ZS(s);
@@ -547,7 +579,7 @@ static void z_term(void)
 
 static const backend_t backend_zmq = {
     "zmq", z_init, z_open, z_bind, z_connect, z_subscribe_all, z_wait_ready, z_ready_count,
-    z_send, z_send_ref, z_reclaim, z_flush, z_recv, z_close, z_term,
+    z_send, z_send_ref, z_reclaim, z_echo, z_flush, z_recv, z_close, z_term,
 };
 
 static const backend_t *B;
@@ -696,12 +728,10 @@ static void role_lat(const pattern_t *pt, bool ping)
             if ((size_t)n != O.size || !stamp_ok(msg, O.size, i)) die("bad echo %lu", i);
             if (i >= O.warmup) rtt[i - O.warmup] = d;
         } else {
-            /* The echo is a copy: what was received is only lent until the next call. */
             long n = B->recv(rx, &msg, O.timeout_ms);
             if (n < 0) die("timeout at round trip %lu", i);
             if ((size_t)n != O.size || !stamp_ok(msg, O.size, i)) die("bad ping %lu", i);
-            B->send(tx, msg, (size_t)n);
-            B->flush();
+            B->echo(tx, msg, (size_t)n);
         }
     }
     B->close(tx);

@@ -37,7 +37,7 @@ NAMES = {"mz": "microzmtp", "zmq": "libzmq"}
 THR_COUNT = {1: 1500000, 16: 1500000, 64: 1000000, 256: 600000, 1024: 150000,
              8192: 20000, 65536: 3000}
 # Latency: message size -> timed round trips (after WARMUP untimed ones).
-LAT_COUNT = {1: 3000, 64: 3000, 1024: 3000, 65536: 1500}
+LAT_COUNT = {1: 6000, 64: 6000, 1024: 6000, 65536: 1500}
 LAT_WARMUP = 300
 FANOUT_PEERS = 10
 FANOUT_SIZE = 64
@@ -461,9 +461,15 @@ def main():
                 for size in thr_sizes:
                     count = max(100, THR_COUNT.get(size, 100000) // scale)
                     vals = {pr: [] for pr in pairs}
+                    # at 64 KiB the comparison is with raw TCP too: measured in the same
+                    # rounds, so that both see the same moment of the machine
+                    near_tcp = size == 65536 and "tcp" in only
+                    tcp_runs = []
                     for _ in range(runs):
                         for pr in pairs:  # alternate the libraries within every run
                             vals[pr].append(attempt(m_thr, binary, cpus, pat, size, count, *pr))
+                        if near_tcp:
+                            tcp_runs.append(attempt(m_tcp_thr, binary, cpus))
                     med = {pr: median([v["rate"] for v in vals[pr] if v]) for pr in pairs}
                     cpu = {pr: {k: median([v[k] for v in vals[pr] if v]) for k in ("send_ns", "recv_ns")}
                            for pr in pairs}
@@ -482,10 +488,11 @@ def main():
                     cpu_rows.append([size] + [fmt(c[k], "%.0f") for c in (cm, cz) for k in ("send_ns", "recv_ns")]
                                     + [fmt(ratio(tot(cz), tot(cm)))])
                     rep.ratio("thr_%s_%dB" % (pat, size), pl, ratio(mm, zz))
-                    if size == 65536 and "tcp" in only:
+                    if near_tcp:
                         # against the physical limit: bytes per second / raw TCP's
                         rep.ratio("thr_%s_%dB_vs_tcp" % (pat, size), pl,
-                                  ratio(mm * size if mm else None, tcp_thr))
+                                  ratio(mm * size if mm else None, median(tcp_runs)))
+                        res[size]["raw_tcp_Bps"] = {"median": median(tcp_runs), "runs": tcp_runs}
                     if not a.no_mixed:
                         # the same libzmq peer on the other side: our sender vs libzmq's
                         # sender, our receiver vs libzmq's receiver
@@ -510,14 +517,21 @@ def main():
                 rows, res = [], {}
                 for size in sorted(LAT_COUNT):
                     vals = {lib: [] for lib in LIBS}
+                    tcp_runs = []
                     for _ in range(runs):
                         for lib in LIBS:
                             vals[lib].append(attempt(m_lat, binary, cpus, pat, size,
                                                      LAT_COUNT[size] // scale, lib))
+                        if "tcp" in only and pl == "same":  # the target's placement: raw
+                            # TCP in the same rounds (see throughput)
+                            tcp_runs.append(attempt(m_tcp_lat, binary, cpus, size,
+                                                    LAT_COUNT[size] // scale))
                     med = {lib: {k: median([r[k] for r in vals[lib] if r])
                                  for k in ("mean_us", "p50_us", "p99_us")} for lib in LIBS}
                     res[size] = med
-                    t = tcp_lat.get(size, {})
+                    t = ({k: median([r[k] for r in tcp_runs if r]) for k in ("mean_us", "p50_us", "p99_us")}
+                         if tcp_runs else tcp_lat.get(size, {}))
+                    res[size]["raw_tcp"] = t
                     rows.append([size] + ["%s/%s/%s" % (fmt(med[l]["mean_us"]), fmt(med[l]["p50_us"]),
                                                         fmt(med[l]["p99_us"])) for l in LIBS] +
                                 ["/".join(fmt(r) for r in (ratio(med["zmq"][k], med["mz"][k])

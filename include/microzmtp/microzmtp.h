@@ -209,9 +209,12 @@ MZMTP_NODISCARD mzmtp_status_t mzmtp_socket_recv(mzmtp_socket_t *sock, void *buf
  * As mzmtp_socket_recv(), without copying: @p *data points at the next piece of the
  * message where it lies in the peer's receive buffer — the whole frame when it is
  * buffered, else what has arrived (MZMTP_RECV_PARTIAL; the next calls continue it).
- * @param[out] data Lent, read-only: valid until the next call of any mzmtp_socket_*
- *                  function on this socket, or of its port's I/O (which may move the
- *                  buffer or read into it). Copy what must live longer.
+ * @param[out] data Lent, read-only: stays in place until the socket next takes input
+ *                  into its buffers (mzmtp_socket_peer_rx_space(), _rx_commit(),
+ *                  _peer_input(): a port's read, e.g. mzmtp_posix_run()) or stops the
+ *                  peer. Further recv/recv_ref calls and sends leave it, so it may be
+ *                  sent on by reference (zero-copy forwarding) if the port writes it
+ *                  before reading again (mzmtp_posix_flush()). Copy what must live longer.
  * @return As mzmtp_socket_recv(); MZMTP_ERR_NOT_SUPPORTED for XPUB (its subscription
  *         notices are built on the way out: use mzmtp_socket_recv()).
  */

@@ -704,6 +704,14 @@ static bool wait_in_recv(mzmtp_posix_t *io, int fd, int timeout_ms)
 }
 #endif
 
+/* ms left of @p timeout_ms since @p start, in poll()'s form: -1 for ever, never below 0. */
+static int time_left(int timeout_ms, uint32_t start)
+{
+    if (timeout_ms < 0) return -1;
+    uint32_t spent = mzmtp_posix_now_ms() - start;
+    return spent >= (uint32_t)timeout_ms ? 0 : (int)((uint32_t)timeout_ms - spent);
+}
+
 mzmtp_status_t mzmtp_posix_run(mzmtp_posix_t *io, int timeout_ms)
 {
     struct pollfd fds[MZMTP_POSIX_MAX_FDS];
@@ -723,13 +731,31 @@ mzmtp_status_t mzmtp_posix_run(mzmtp_posix_t *io, int timeout_ms)
     return MZMTP_OK;
 }
 
-/* ms left of @p timeout_ms since @p start, in poll()'s form: -1 for ever, never below 0. */
-static int time_left(int timeout_ms, uint32_t start)
+mzmtp_status_t mzmtp_posix_flush(mzmtp_posix_t *io, int timeout_ms)
 {
-    if (timeout_ms < 0) return -1;
-    uint32_t spent = mzmtp_posix_now_ms() - start;
-    return spent >= (uint32_t)timeout_ms ? 0 : (int)((uint32_t)timeout_ms - spent);
+    uint32_t start = mzmtp_posix_now_ms();
+    for (;;) {
+        mzmtp_posix_handle(io, NULL, 0); /* writes what the kernel takes; reads nothing */
+        struct pollfd fds[MZMTP_POSIX_MAX_FDS];
+        size_t n = 0;
+        for (size_t i = 0; i < MZMTP_POSIX_MAX_SOCKETS; i++) {
+            mzmtp_posix_socket_t *ps = &io->s[i];
+            if (ps->sock == NULL) continue;
+            FOR_LIVE(ps, p) {
+                if (!mzmtp_socket_peer_has_output(ps->sock, p)) continue;
+                fds[n].fd = ps->fd[p];
+                fds[n].events = POLLOUT;
+                fds[n].revents = 0;
+                n++;
+            }
+        }
+        if (n == 0) return MZMTP_OK;
+        int wait = time_left(timeout_ms, start);
+        if (wait == 0) return MZMTP_ERR_TIMEOUT;
+        if (poll(fds, (nfds_t)n, wait) < 0 && errno != EINTR) return MZMTP_ERR_CLOSED;
+    }
 }
+
 
 /* What an application descriptor's poll() result means to its item. */
 static unsigned fd_revents(unsigned events, short polled)

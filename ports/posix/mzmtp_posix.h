@@ -177,6 +177,17 @@ void mzmtp_posix_handle(mzmtp_posix_t *io, const struct pollfd *fds, size_t n);
  */
 mzmtp_status_t mzmtp_posix_run(mzmtp_posix_t *io, int timeout_ms);
 
+/**
+ * Write everything the sockets have queued, waiting (in poll(), for POLLOUT only) while
+ * the kernel has no room, and read nothing: messages lent by mzmtp_socket_recv_ref()
+ * stay where they are, so they can be sent on by reference (mzmtp_socket_send_ref())
+ * and flushed before the next read. Timers run as in mzmtp_posix_handle().
+ * @param[in] timeout_ms Longest wait in ms; -1 waits until everything is written.
+ * @return MZMTP_OK when nothing is left to write (peers that failed meanwhile are
+ *         closed), MZMTP_ERR_TIMEOUT, or MZMTP_ERR_CLOSED if poll() failed.
+ */
+mzmtp_status_t mzmtp_posix_flush(mzmtp_posix_t *io, int timeout_ms);
+
 /** Application descriptors (items with socket NULL) one mzmtp_posix_poll() call can
  *  watch. Default 8. Stack: 8 B each. */
 #ifndef MZMTP_POSIX_POLL_MAX_FDS

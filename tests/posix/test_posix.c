@@ -181,12 +181,41 @@ static void heartbeat_timers_end_the_wait(void **state)
 }
 #endif
 
+static void flush_writes_without_reading_and_honours_its_timeout(void **state)
+{
+    (void)state;
+    static uint8_t msg[8192];
+    assert_int_equal(mzmtp_posix_flush(&io_a, 1000), MZMTP_OK); /* nothing queued */
+    assert_int_equal(mzmtp_socket_send(&push, "x", 1, false), MZMTP_OK);
+    assert_true(mzmtp_socket_flushed(&push) == false);
+    assert_int_equal(mzmtp_posix_flush(&io_a, 1000), MZMTP_OK);
+    assert_true(mzmtp_socket_flushed(&push));
+    /* Nobody reads on the other side: queue more than the kernel holds (the receive
+     * window grows for a while), until a flush gives up at its 100 ms timeout instead of
+     * waiting for ever. */
+    unsigned queued = 0;
+    uint64_t start = now_ms();
+    for (;;) {
+        if (now_ms() - start > 20000) fail_msg("flush never timed out (%u messages)", queued);
+        while (mzmtp_socket_send(&push, msg, sizeof msg, false) == MZMTP_OK) queued++;
+        uint64_t t0 = now_ms();
+        mzmtp_status_t st = mzmtp_posix_flush(&io_a, 100);
+        if (st == MZMTP_OK) continue;
+        assert_int_equal(st, MZMTP_ERR_TIMEOUT);
+        uint64_t spent = now_ms() - t0;
+        assert_true(spent + 2 >= 100 && spent < 1000);
+        break;
+    }
+    assert_false(mzmtp_socket_flushed(&push));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(a_wait_with_nothing_to_read_ends_at_its_timeout, setup, teardown),
         cmocka_unit_test_setup_teardown(messages_of_every_size_arrive_whole_and_in_order, setup, teardown),
         cmocka_unit_test_setup_teardown(a_peer_leaving_ends_the_wait_and_is_reported, setup, teardown),
+        cmocka_unit_test_setup_teardown(flush_writes_without_reading_and_honours_its_timeout, setup, teardown),
 #if MZMTP_CONF_HEARTBEAT
         cmocka_unit_test_setup_teardown(heartbeat_timers_end_the_wait, setup, teardown),
 #endif

@@ -1260,6 +1260,47 @@ static void recv_ref_lends_a_routers_routing_id_frame(void **state)
     assert_memory_equal(buf, "ok", 2);
 }
 
+#if MZMTP_CONF_SEND_REF
+static void recv_ref_data_can_be_forwarded_by_reference(void **state)
+{
+    /* Zero-copy forwarding: what recv_ref lends stays in place while the socket takes no
+     * more input — across further recv_ref calls and sends on any socket — so it can be
+     * sent on by reference from the receive buffer itself. */
+    static mzmtp_socket_t sd;
+    init_socket(&sa, MZMTP_PUSH, &mem_a);
+    init_socket(&sb, MZMTP_PULL, &mem_b);
+    init_socket(&sd, MZMTP_PUSH, &mem_d);
+    init_socket(&sc, MZMTP_PULL, &mem_c);
+    tu_link_t in, out;
+    tu_connect_sockets(&in, &sa, &sb, 0);
+    tu_connect_sockets(&out, &sd, &sc, 0);
+    tu_pump(&in, 1, 0);
+    tu_pump(&out, 1, 0);
+    TU_ASSERT_STATUS(mzmtp_socket_send(&sa, "first", 5, false), MZMTP_OK);
+    TU_ASSERT_STATUS(mzmtp_socket_send(&sa, "second", 6, false), MZMTP_OK);
+    tu_pump(&in, 1, 0);
+    const void *d1, *d2;
+    size_t n1, n2;
+    unsigned fl;
+    TU_ASSERT_STATUS(mzmtp_socket_recv_ref(&sb, &d1, &n1, &fl), MZMTP_OK);
+    TU_ASSERT_STATUS(mzmtp_socket_recv_ref(&sb, &d2, &n2, &fl), MZMTP_OK);
+    assert_memory_equal(d1, "first", 5); /* the second call left the first in place */
+    TU_ASSERT_STATUS(mzmtp_socket_send_ref(&sd, d2, n2), MZMTP_OK);
+    TU_ASSERT_STATUS(mzmtp_socket_send_ref(&sd, d1, n1), MZMTP_OK);
+    assert_int_equal(mzmtp_socket_refs_pending(&sd), 2);
+    tu_pump(&out, 1, 0); /* only the outgoing link: sb takes no input meanwhile */
+    assert_int_equal(mzmtp_socket_refs_pending(&sd), 0);
+    uint8_t buf[16];
+    size_t n;
+    TU_ASSERT_STATUS(mzmtp_socket_recv(&sc, buf, sizeof buf, &n, &fl), MZMTP_OK);
+    assert_int_equal(n, 6);
+    assert_memory_equal(buf, "second", 6);
+    TU_ASSERT_STATUS(mzmtp_socket_recv(&sc, buf, sizeof buf, &n, &fl), MZMTP_OK);
+    assert_int_equal(n, 5);
+    assert_memory_equal(buf, "first", 5);
+}
+#endif
+
 static void recv_ref_refuses_xpub_pub_and_bad_arguments(void **state)
 {
     const void *d = &d;
@@ -1338,6 +1379,9 @@ int main(void)
         cmocka_unit_test(recv_ref_streams_a_frame_larger_than_the_receive_buffer),
         cmocka_unit_test(recv_ref_lends_a_routers_routing_id_frame),
         cmocka_unit_test(recv_ref_refuses_xpub_pub_and_bad_arguments),
+#if MZMTP_CONF_SEND_REF
+        cmocka_unit_test(recv_ref_data_can_be_forwarded_by_reference),
+#endif
 #endif
     };
     return cmocka_run_group_tests_name("socket", tests, NULL, NULL);
