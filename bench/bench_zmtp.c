@@ -211,7 +211,7 @@ typedef struct backend {
 
 #define MZ_SOCKETS MZMTP_POSIX_MAX_SOCKETS
 #define MZ_RING_MAX (16u << 20)
-#define MZ_RX_MAX (1u << 20)
+#define MZ_RX_MAX (4u << 20)
 
 static mzmtp_posix_t mz_io;
 static mzmtp_socket_t mz_sock[MZ_SOCKETS];

@@ -35,7 +35,7 @@ NAMES = {"mz": "microzmtp", "zmq": "libzmq"}
 
 # Throughput: message size -> messages per run (about 0.1-1 s each on a 2-core VM).
 THR_COUNT = {1: 1500000, 16: 1500000, 64: 1000000, 256: 600000, 1024: 150000,
-             8192: 20000, 65536: 3000}
+             8192: 20000, 65536: 6000}
 # Latency: message size -> timed round trips (after WARMUP untimed ones).
 LAT_COUNT = {1: 6000, 64: 6000, 1024: 6000, 65536: 1500}
 LAT_WARMUP = 300
@@ -63,7 +63,7 @@ PATTERNS = {
 ZMQ_HWM = 1000
 # microzmtp: send ring per socket and receive buffer per peer (static memory).
 MZ_RING = 8 << 20
-MZ_RXBUF = 1 << 20
+MZ_RXBUF = 4 << 20
 # Both libraries send messages of this size and more without copying them (microzmtp:
 # mzmtp_socket_send_ref; libzmq: zmq_msg_init_data); both always receive without a copy.
 REF_MIN = 8192
@@ -271,9 +271,10 @@ def m_mem(binary, cpus, lib):
         peers.kill()
 
 
-def m_tcp_thr(binary, cpus):
+def m_tcp_thr(binary, cpus, total=TCP_BYTES):
+    """Raw TCP stream of @total bytes in 1 MiB writes: bytes per second."""
     port = free_port()
-    args = ["--ep", ep(port), "--size", 1 << 20, "--count", TCP_BYTES >> 20]
+    args = ["--ep", ep(port), "--size", 1 << 20, "--count", max(1, total >> 20)]
     r = run_group(binary, [("tcp-send", args, cpus[0]), ("tcp-recv", args, cpus[1])], [1])
     return r[1]["MB_per_s"] * 1e6
 
@@ -468,8 +469,8 @@ def main():
                     for _ in range(runs):
                         for pr in pairs:  # alternate the libraries within every run
                             vals[pr].append(attempt(m_thr, binary, cpus, pat, size, count, *pr))
-                        if near_tcp:
-                            tcp_runs.append(attempt(m_tcp_thr, binary, cpus))
+                        if near_tcp:  # the same number of bytes, so the same TCP ramp-up
+                            tcp_runs.append(attempt(m_tcp_thr, binary, cpus, count * size))
                     med = {pr: median([v["rate"] for v in vals[pr] if v]) for pr in pairs}
                     cpu = {pr: {k: median([v[k] for v in vals[pr] if v]) for k in ("send_ns", "recv_ns")}
                            for pr in pairs}
@@ -481,7 +482,8 @@ def main():
                     if not a.no_mixed:
                         mzx, zmx = med[("mz", "zmq")], med[("zmq", "mz")]
                         row += [fmt_rate(mzx), fmt_rate(zmx)]
-                    row.append("%.0f%%" % (100.0 * mm * size / tcp_thr) if (tcp_thr and mm) else "-")
+                    tcp_ref = median(tcp_runs) if tcp_runs else tcp_thr
+                    row.append("%.0f%%" % (100.0 * mm * size / tcp_ref) if (tcp_ref and mm) else "-")
                     rows.append(row)
                     cm, cz = cpu[("mz", "mz")], cpu[("zmq", "zmq")]
                     tot = lambda c: (c["send_ns"] + c["recv_ns"]) if None not in c.values() else None
