@@ -228,6 +228,13 @@ static mzmtp_posix_socket_t *find_sock(mzmtp_posix_t *io, const mzmtp_socket_t *
     return free_entry;
 }
 
+/* Entry @p ep is taken: loops over endpoints must reach it. */
+static void endpoint_taken(mzmtp_posix_t *io, const mzmtp_posix_endpoint_t *ep)
+{
+    size_t end = (size_t)(ep - io->ep) + 1u;
+    if (end > io->ep_end) io->ep_end = end;
+}
+
 static mzmtp_posix_endpoint_t *free_endpoint(mzmtp_posix_t *io)
 {
     for (size_t i = 0; i < MZMTP_POSIX_MAX_ENDPOINTS; i++) {
@@ -520,6 +527,7 @@ mzmtp_status_t mzmtp_posix_bind(mzmtp_posix_t *io, mzmtp_socket_t *sock, const c
     memset(ep, 0, sizeof *ep);
     ep->sock = sock;
     ep->kind = EP_BIND;
+    endpoint_taken(io, ep);
     ep->ipc_file = ipc_file;
     ep->fd = fd;
     ep->peer = -1;
@@ -544,6 +552,7 @@ mzmtp_status_t mzmtp_posix_connect(mzmtp_posix_t *io, mzmtp_socket_t *sock, cons
     memset(ep, 0, sizeof *ep);
     ep->sock = sock;
     ep->kind = EP_CONNECT;
+    endpoint_taken(io, ep);
     ep->fd = -1;
     ep->peer = p;
     ep->backoff_ms = io->reconnect_ivl_ms < 0 ? 0u : (uint32_t)io->reconnect_ivl_ms;
@@ -572,7 +581,7 @@ size_t mzmtp_posix_fds(mzmtp_posix_t *io, struct pollfd *fds, size_t max, int *t
         }                                                                                  \
     } while (0)
 
-    for (size_t i = 0; i < MZMTP_POSIX_MAX_ENDPOINTS; i++) {
+    for (size_t i = 0; i < io->ep_end; i++) {
         mzmtp_posix_endpoint_t *ep = &io->ep[i];
         if (ep->kind == EP_BIND) ADD_FD(ep->fd, POLLIN);
         if (ep->kind != EP_CONNECT) continue;
@@ -626,7 +635,7 @@ void mzmtp_posix_handle(mzmtp_posix_t *io, const struct pollfd *fds, size_t n)
     }
     for (size_t i = 0; i < n; i++) {
         if (fds[i].revents == 0) continue;
-        for (size_t e = 0; e < MZMTP_POSIX_MAX_ENDPOINTS; e++) {
+        for (size_t e = 0; e < io->ep_end; e++) {
             mzmtp_posix_endpoint_t *ep = &io->ep[e];
             if (ep->kind != EP_CONNECT || ep->state != EP_CONNECTING || ep->fd != fds[i].fd) continue;
             int err = 0;
@@ -641,7 +650,7 @@ void mzmtp_posix_handle(mzmtp_posix_t *io, const struct pollfd *fds, size_t n)
     }
     for (size_t i = 0; i < n; i++) {
         if ((fds[i].revents & POLLIN) == 0) continue;
-        for (size_t e = 0; e < MZMTP_POSIX_MAX_ENDPOINTS; e++) {
+        for (size_t e = 0; e < io->ep_end; e++) {
             if (io->ep[e].kind == EP_BIND && io->ep[e].fd == fds[i].fd) {
                 listener_accept(io, &io->ep[e], now);
             }
@@ -660,7 +669,7 @@ void mzmtp_posix_handle(mzmtp_posix_t *io, const struct pollfd *fds, size_t n)
             peer_fail(io, ps, p, why == MZMTP_OK ? MZMTP_ERR_TIMEOUT : why, now);
         }
     }
-    for (size_t e = 0; e < MZMTP_POSIX_MAX_ENDPOINTS; e++) {
+    for (size_t e = 0; e < io->ep_end; e++) {
         mzmtp_posix_endpoint_t *ep = &io->ep[e];
         if (ep->kind == EP_CONNECT && ep->state == EP_WAIT && is_due(now, ep->retry_at)) {
             connect_attempt(io, ep, now);
@@ -860,6 +869,7 @@ mzmtp_status_t mzmtp_posix_close(mzmtp_posix_t *io, mzmtp_socket_t *sock, int32_
         ep->fd = -1;
         ep->peer = -1;
     }
+    while (io->ep_end > 0 && io->ep[io->ep_end - 1u].kind == EP_FREE) io->ep_end--;
     for (int p = 0; p < MZMTP_CONF_MAX_PEERS; p++) {
         bool keep = ps->ep[p] >= 0;
         ps->ep[p] = -1; /* no reconnect from close_peer() */

@@ -91,6 +91,7 @@ typedef struct mzmtp_posix {
     int32_t reconnect_ivl_ms;
     int32_t reconnect_ivl_max_ms;
     uint32_t rand_state;
+    size_t ep_end;       /* entries of ep[] from here on are free: loops stop here */
     int wait_fd;         /* the peer descriptor whose receive timeout is wait_timeout_ms */
     int wait_timeout_ms;
 } mzmtp_posix_t;
