@@ -24,6 +24,7 @@
  *   --hwm N            libzmq SNDHWM/RCVHWM
  *   --spin-us US       microzmtp receiver: poll without sleeping for up to US microseconds
  *                      before blocking (busy polling; off by default)
+ *   --accept-ivl MS    microzmtp: mzmtp_posix_set_accept_interval() (0: off, the default)
  *   --ref-min BYTES    senders of messages at least this large send them without a copy
  *                      (microzmtp: mzmtp_socket_send_ref; libzmq: zmq_msg_init_data), from
  *                      a rotation of buffers; 0 = never. Receivers always take messages
@@ -70,6 +71,7 @@ typedef struct opts {
     int timeout_ms;
     unsigned long spin_us;
     size_t ref_min;
+    int accept_ivl;
 } opts_t;
 
 static opts_t O = {
@@ -77,6 +79,7 @@ static opts_t O = {
     .size = 1, .count = 100000, .warmup = 1000, .peers = 1, .conns = 1, .sockets = 4,
     .flush_every = 256, .flush_bytes = 1u << 20, .ring = 8u << 20, .rxbuf = 256u << 10, .hwm = 1000,
     .timeout_ms = 20000, .spin_us = 0, .ref_min = 0,
+    .accept_ivl = 0,
 };
 
 static void die(const char *fmt, ...)
@@ -241,6 +244,7 @@ static void mz_init(void)
 {
     if (O.ring > MZ_RING_MAX || O.rxbuf > MZ_RX_MAX) die("--ring/--rxbuf too large");
     mzmtp_posix_init(&mz_io);
+    mzmtp_posix_set_accept_interval(&mz_io, O.accept_ivl);
 }
 
 static bsock_t *mz_open(enum kind k)
@@ -984,7 +988,7 @@ static void usage(void)
     fputs("usage: bench_zmtp ROLE [--lib mz|zmq] [--pattern P] [--ep EP] [--ep2 EP]\n"
           "         [--size N] [--count N] [--warmup N] [--peers N] [--conns N]\n"
           "         [--sockets N] [--flush-every N] [--flush-bytes B] [--ring B] [--rxbuf B] [--hwm N]\n"
-          "         [--timeout MS] [--spin-us US] [--ref-min BYTES]\n"
+          "         [--timeout MS] [--spin-us US] [--ref-min BYTES] [--accept-ivl MS]\n"
           "ROLE: thr-send thr-recv lat-ping lat-pong mem-pub mem-peers\n"
           "      tcp-send tcp-recv tcp-ping tcp-pong\n",
           stderr);
@@ -1017,6 +1021,7 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--timeout")) O.timeout_ms = atoi(v);
         else if (!strcmp(a, "--spin-us")) O.spin_us = strtoul(v, NULL, 10);
         else if (!strcmp(a, "--ref-min")) O.ref_min = strtoul(v, NULL, 10);
+        else if (!strcmp(a, "--accept-ivl")) O.accept_ivl = atoi(v);
         else usage();
     }
     if (O.ep == NULL) usage();

@@ -721,16 +721,57 @@ static int time_left(int timeout_ms, uint32_t start)
     return spent >= (uint32_t)timeout_ms ? 0 : (int)((uint32_t)timeout_ms - spent);
 }
 
+#if WAIT_IN_RECV
+static bool is_listener(const mzmtp_posix_t *io, int fd)
+{
+    for (size_t e = 0; e < io->ep_end; e++) {
+        if (io->ep[e].kind == EP_BIND && io->ep[e].fd == fd) return true;
+    }
+    return false;
+}
+
+/* Which of @p fds run() may wait for in recv(): the only entry, input only; or, with an
+ * accept interval, the only entry besides listeners while the interval since they were
+ * last polled lasts (@p *timeout_ms is then cut to its end). @return its index, or n. */
+static size_t recv_wait_candidate(mzmtp_posix_t *io, const struct pollfd *fds, size_t n,
+                                  int *timeout_ms)
+{
+    if (*timeout_ms == 0) return n;
+    if (n == 1) return fds[0].events == POLLIN ? 0 : n;
+    if (io->accept_ivl_ms <= 0) return n;
+    size_t found = n;
+    for (size_t i = 0; i < n; i++) {
+        if (is_listener(io, fds[i].fd)) continue;
+        if (found != n || fds[i].events != POLLIN) return n;
+        found = i;
+    }
+    if (found == n) return n;
+    uint32_t since = mzmtp_posix_now_ms() - io->accept_polled_at;
+    if (since >= (uint32_t)io->accept_ivl_ms) return n; /* the listeners' turn */
+    int left = (int)((uint32_t)io->accept_ivl_ms - since);
+    if (*timeout_ms < 0 || *timeout_ms > left) *timeout_ms = left;
+    return found;
+}
+#endif
+
+void mzmtp_posix_set_accept_interval(mzmtp_posix_t *io, int32_t ivl_ms)
+{
+    io->accept_ivl_ms = ivl_ms > 0 ? ivl_ms : 0;
+}
+
 mzmtp_status_t mzmtp_posix_run(mzmtp_posix_t *io, int timeout_ms)
 {
     struct pollfd fds[MZMTP_POSIX_MAX_FDS];
     size_t n = mzmtp_posix_fds(io, fds, MZMTP_POSIX_MAX_FDS, &timeout_ms);
 #if WAIT_IN_RECV
-    if (n == 1 && fds[0].events == POLLIN && timeout_ms != 0 && wait_in_recv(io, fds[0].fd, timeout_ms)) {
+    int wait = timeout_ms;
+    size_t one = recv_wait_candidate(io, fds, n, &wait);
+    if (one < n && wait_in_recv(io, fds[one].fd, wait)) {
         mzmtp_posix_handle(io, NULL, 0); /* timers, and what the input made to write */
         return MZMTP_OK;
     }
 #endif
+    io->accept_polled_at = mzmtp_posix_now_ms();
     int rc = poll(fds, (nfds_t)n, timeout_ms);
     if (rc < 0) {
         if (errno != EINTR) return MZMTP_ERR_CLOSED;

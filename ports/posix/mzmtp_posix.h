@@ -92,6 +92,8 @@ typedef struct mzmtp_posix {
     int32_t reconnect_ivl_max_ms;
     uint32_t rand_state;
     size_t ep_end;       /* entries of ep[] from here on are free: loops stop here */
+    int32_t accept_ivl_ms;     /* mzmtp_posix_set_accept_interval(); 0: off */
+    uint32_t accept_polled_at; /* when run() last polled the listeners (ms) */
     int wait_fd;         /* the peer descriptor whose receive timeout is wait_timeout_ms */
     int wait_timeout_ms;
 } mzmtp_posix_t;
@@ -113,6 +115,18 @@ void mzmtp_posix_init(mzmtp_posix_t *io);
  * @param[in]     ivl_max_ms Largest interval for failed connects; ≤ @p ivl_ms: no doubling.
  */
 void mzmtp_posix_set_reconnect(mzmtp_posix_t *io, int32_t ivl_ms, int32_t ivl_max_ms);
+
+/**
+ * Latency option for a bound socket with one busy peer. Where the system allows it,
+ * mzmtp_posix_run() waits for a lone peer's input inside recv() (one system call per
+ * message instead of poll() + recv()); a listening socket in the wait set prevents that,
+ * because new connections must be seen. With an interval, run() waits in recv() anyway
+ * while one peer's input is all it waits for besides listeners, and polls the listeners
+ * at least every @p ivl_ms: a new connection may then wait up to that long to be
+ * accepted, and an idle process wakes that often. Default 0: listeners are polled on
+ * every wait.
+ */
+void mzmtp_posix_set_accept_interval(mzmtp_posix_t *io, int32_t ivl_ms);
 
 /**
  * Listen on @p endpoint for @p sock. Every accepted connection takes a peer slot of its

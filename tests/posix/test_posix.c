@@ -209,6 +209,49 @@ static void flush_writes_without_reading_and_honours_its_timeout(void **state)
     assert_false(mzmtp_socket_flushed(&push));
 }
 
+static void accept_interval_bounds_how_long_a_new_peer_waits(void **state)
+{
+    (void)state;
+    /* io_a: a listener and one peer. With an accept interval it waits in recv() for that
+     * peer and polls the listener at least every 60 ms: an idle wait ends by then, and a
+     * new peer is accepted within about that time. */
+    mzmtp_posix_set_accept_interval(&io_a, 60);
+    uint64_t t0 = now_ms();
+    assert_int_equal(mzmtp_posix_run(&io_a, 2000), MZMTP_OK);
+    assert_true(now_ms() - t0 < 1000);
+
+    static mzmtp_posix_t io_c;
+    static mzmtp_socket_t pull2;
+    MZMTP_SOCKET_MEM_DEFINE(pull2_mem, 1024, RXBUF);
+    mzmtp_posix_init(&io_c);
+    assert_int_equal(mzmtp_socket_init(&pull2, MZMTP_PULL, &pull2_mem), MZMTP_OK);
+    assert_int_equal(mzmtp_posix_connect(&io_c, &pull2, endpoint), MZMTP_OK);
+    t0 = now_ms();
+    while (mzmtp_socket_peer_count(&push) < 2) {
+        assert_true(now_ms() - t0 < 1000);
+        assert_int_equal(mzmtp_posix_run(&io_c, 0), MZMTP_OK);
+        assert_int_equal(mzmtp_posix_run(&io_a, 2000), MZMTP_OK);
+    }
+    /* Both pullers get messages, round robin, while the interval is on. */
+    for (int i = 0; i < 4; i++) assert_int_equal(mzmtp_socket_send(&push, "m", 1, false), MZMTP_OK);
+    unsigned got_b = 0, got_c = 0;
+    t0 = now_ms();
+    while (got_b + got_c < 4 && now_ms() - t0 < 2000) {
+        assert_int_equal(mzmtp_posix_run(&io_a, 0), MZMTP_OK);
+        assert_int_equal(mzmtp_posix_run(&io_b, 10), MZMTP_OK);
+        assert_int_equal(mzmtp_posix_run(&io_c, 10), MZMTP_OK);
+        uint8_t b[4];
+        size_t n;
+        unsigned fl;
+        while (mzmtp_socket_recv(&pull, b, sizeof b, &n, &fl) == MZMTP_OK) got_b++;
+        while (mzmtp_socket_recv(&pull2, b, sizeof b, &n, &fl) == MZMTP_OK) got_c++;
+    }
+    assert_int_equal(got_b, 2);
+    assert_int_equal(got_c, 2);
+    (void)mzmtp_posix_close(&io_c, &pull2, 0);
+    mzmtp_posix_set_accept_interval(&io_a, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -216,6 +259,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(messages_of_every_size_arrive_whole_and_in_order, setup, teardown),
         cmocka_unit_test_setup_teardown(a_peer_leaving_ends_the_wait_and_is_reported, setup, teardown),
         cmocka_unit_test_setup_teardown(flush_writes_without_reading_and_honours_its_timeout, setup, teardown),
+        cmocka_unit_test_setup_teardown(accept_interval_bounds_how_long_a_new_peer_waits, setup, teardown),
 #if MZMTP_CONF_HEARTBEAT
         cmocka_unit_test_setup_teardown(heartbeat_timers_end_the_wait, setup, teardown),
 #endif
