@@ -450,14 +450,17 @@ static bool can_carry(const mzmtp_socket_t *s, unsigned p)
 /* RFC 30 "load balancing": the next peer, in turn, that can take a message. */
 static int pick_round_robin(mzmtp_socket_t *s)
 {
-    for (unsigned i = 0; i < MZMTP_CONF_MAX_PEERS; i++) {
-        unsigned p = (s->rr_send + i) % MZMTP_CONF_MAX_PEERS;
-        if (can_carry(s, p)) {
-            s->rr_send = (uint8_t)((p + 1u) % MZMTP_CONF_MAX_PEERS);
-            return (int)p;
-        }
+    /* Only peers that are there or keep a queue can carry (can_carry); visit those bits,
+     * not every slot: with one peer a scan from rr_send crossed all the empty ones. */
+    mzmtp_peermask_t able = 0;
+    for (mzmtp_peermask_t m = s->ready | s->keep; m; m &= m - 1u) {
+        unsigned p = mzmtp_util_mask_first(m);
+        if (can_carry(s, p)) able |= BIT(p);
     }
-    return -1;
+    if (able == 0) return -1;
+    unsigned p = mzmtp_util_mask_next(able, s->rr_send);
+    s->rr_send = (uint8_t)((p + 1u) % MZMTP_CONF_MAX_PEERS);
+    return (int)p;
 }
 
 static int find_routing_id(const mzmtp_socket_t *s, const uint8_t *id, size_t len)
