@@ -60,6 +60,9 @@ typedef enum mzmtp_socket_event {
     MZMTP_EV_CLOSED          /**< The socket finished closing. */
 } mzmtp_socket_event_t;
 
+/** @return A short constant name of @p ev ("connected", "handshake-failed", …), for logs. */
+const char *mzmtp_socket_event_str(mzmtp_socket_event_t ev);
+
 struct mzmtp_socket;
 typedef void (*mzmtp_monitor_fn)(void *ctx, struct mzmtp_socket *sock, mzmtp_socket_event_t ev,
                                  int peer, mzmtp_status_t status);

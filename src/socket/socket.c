@@ -266,6 +266,20 @@ mzmtp_status_t mzmtp_socket_setopt(mzmtp_socket_t *sock, mzmtp_option_t opt, con
     return MZMTP_OK;
 }
 
+const char *mzmtp_socket_event_str(mzmtp_socket_event_t ev)
+{
+    switch (ev) {
+    case MZMTP_EV_CONNECTED: return "connected";
+    case MZMTP_EV_ACCEPTED: return "accepted";
+    case MZMTP_EV_HANDSHAKE: return "handshake";
+    case MZMTP_EV_HANDSHAKE_FAILED: return "handshake-failed";
+    case MZMTP_EV_DISCONNECTED: return "disconnected";
+    case MZMTP_EV_CONNECT_RETRY: return "connect-retry";
+    case MZMTP_EV_CLOSED: return "closed";
+    }
+    return "unknown";
+}
+
 void mzmtp_socket_set_monitor(mzmtp_socket_t *sock, mzmtp_monitor_fn fn, void *ctx)
 {
     sock->monitor = fn;

@@ -719,6 +719,17 @@ static void monitor_reports_handshake(void **state)
     assert_true(mon_has(&mb, MZMTP_EV_HANDSHAKE, MZMTP_OK));
 }
 
+static void event_names_are_stable(void **state)
+{
+    assert_string_equal(mzmtp_socket_event_str(MZMTP_EV_CONNECTED), "connected");
+    assert_string_equal(mzmtp_socket_event_str(MZMTP_EV_ACCEPTED), "accepted");
+    assert_string_equal(mzmtp_socket_event_str(MZMTP_EV_HANDSHAKE), "handshake");
+    assert_string_equal(mzmtp_socket_event_str(MZMTP_EV_HANDSHAKE_FAILED), "handshake-failed");
+    assert_string_equal(mzmtp_socket_event_str(MZMTP_EV_DISCONNECTED), "disconnected");
+    assert_string_equal(mzmtp_socket_event_str(MZMTP_EV_CONNECT_RETRY), "connect-retry");
+    assert_string_equal(mzmtp_socket_event_str(MZMTP_EV_CLOSED), "closed");
+}
+
 static void monitor_reports_a_failed_handshake_with_its_reason(void **state)
 {
     static mon_log_t ma;
@@ -1354,6 +1365,7 @@ int main(void)
         cmocka_unit_test(pub_to_pub_fails_the_handshake),
         cmocka_unit_test(monitor_reports_handshake),
         cmocka_unit_test(monitor_reports_a_failed_handshake_with_its_reason),
+        cmocka_unit_test(event_names_are_stable),
         cmocka_unit_test(sub_fair_queues_over_three_publishers),
         cmocka_unit_test(xpub_reports_first_subscribe_and_last_cancel),
         cmocka_unit_test(xpub_reports_cancels_when_a_peer_disconnects),

@@ -347,26 +347,12 @@ static void print_message(const options_t *o, const message_t *m)
 
 /* ------------------------------------ the loop ----------------------------------------- */
 
-static const char *event_name(mzmtp_socket_event_t ev)
-{
-    switch (ev) {
-    case MZMTP_EV_CONNECTED: return "connected";
-    case MZMTP_EV_ACCEPTED: return "accepted";
-    case MZMTP_EV_HANDSHAKE: return "handshake";
-    case MZMTP_EV_HANDSHAKE_FAILED: return "handshake-failed";
-    case MZMTP_EV_DISCONNECTED: return "disconnected";
-    case MZMTP_EV_CONNECT_RETRY: return "connect-retry";
-    case MZMTP_EV_CLOSED: return "closed";
-    }
-    return "event";
-}
-
 static void on_event(void *ctx, mzmtp_socket_t *sock, mzmtp_socket_event_t ev, int peer,
                      mzmtp_status_t status)
 {
     (void)ctx;
     (void)sock;
-    fprintf(stderr, "zmtpcat: %s", event_name(ev));
+    fprintf(stderr, "zmtpcat: %s", mzmtp_socket_event_str(ev));
     if (peer >= 0) fprintf(stderr, " peer %d", peer);
     if (status != MZMTP_OK) fprintf(stderr, " (%s)", mzmtp_status_str(status));
     fputc('\n', stderr);

@@ -90,28 +90,13 @@ label(char *dst, const char *prefix, unsigned long v)
   return n;
 }
 /*---------------------------------------------------------------------------*/
-static const char *
-event_name(mzmtp_socket_event_t ev)
-{
-  switch(ev) {
-  case MZMTP_EV_CONNECTED: return "connected";
-  case MZMTP_EV_ACCEPTED: return "accepted";
-  case MZMTP_EV_HANDSHAKE: return "handshake";
-  case MZMTP_EV_HANDSHAKE_FAILED: return "handshake-failed";
-  case MZMTP_EV_DISCONNECTED: return "disconnected";
-  case MZMTP_EV_CONNECT_RETRY: return "connect-retry";
-  case MZMTP_EV_CLOSED: return "closed";
-  }
-  return "?";
-}
-/*---------------------------------------------------------------------------*/
 /* ctx is the socket's name, "req" or "dealer". */
 static void
 monitor(void *ctx, mzmtp_socket_t *sock, mzmtp_socket_event_t ev, int peer,
         mzmtp_status_t st)
 {
   if(ev != MZMTP_EV_CONNECT_RETRY) {
-    printf("mon %s %s peer=%d %s\n", (const char *)ctx, event_name(ev), peer,
+    printf("mon %s %s peer=%d %s\n", (const char *)ctx, mzmtp_socket_event_str(ev), peer,
            mzmtp_status_str(st));
   }
   if(ev == MZMTP_EV_CLOSED && sock == &req && rq.reopen) {

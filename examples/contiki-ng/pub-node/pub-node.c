@@ -85,21 +85,6 @@ big_byte(uint32_t i)
   return (uint8_t)((i * 2654435761u) >> 24);
 }
 /*---------------------------------------------------------------------------*/
-static const char *
-event_name(mzmtp_socket_event_t ev)
-{
-  switch(ev) {
-  case MZMTP_EV_CONNECTED: return "connected";
-  case MZMTP_EV_ACCEPTED: return "accepted";
-  case MZMTP_EV_HANDSHAKE: return "handshake";
-  case MZMTP_EV_HANDSHAKE_FAILED: return "handshake-failed";
-  case MZMTP_EV_DISCONNECTED: return "disconnected";
-  case MZMTP_EV_CONNECT_RETRY: return "connect-retry";
-  case MZMTP_EV_CLOSED: return "closed";
-  }
-  return "?";
-}
-/*---------------------------------------------------------------------------*/
 static void
 monitor(void *ctx, mzmtp_socket_t *sock, mzmtp_socket_event_t ev, int peer,
         mzmtp_status_t st)
@@ -107,7 +92,7 @@ monitor(void *ctx, mzmtp_socket_t *sock, mzmtp_socket_event_t ev, int peer,
   (void)ctx;
   (void)sock;
   if(ev != MZMTP_EV_CONNECT_RETRY) {
-    printf("mon %s peer=%d %s\n", event_name(ev), peer, mzmtp_status_str(st));
+    printf("mon %s peer=%d %s\n", mzmtp_socket_event_str(ev), peer, mzmtp_status_str(st));
   }
 }
 /*---------------------------------------------------------------------------*/
