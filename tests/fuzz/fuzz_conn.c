@@ -423,7 +423,23 @@ static void pat_app_step(pat_app_t *a)
         unsigned ev = mzmtp_socket_poll(a->sock);
         size_t cap = 1 + rng_next(a->r) % 64, n = 0;
         unsigned flags = 0;
-        mzmtp_status_t st = mzmtp_socket_recv(a->sock, buf, cap, &n, &flags);
+        mzmtp_status_t st;
+#if MZMTP_CONF_RECV_REF
+        if (a->type != MZMTP_XPUB && rng_next(a->r) % 4 == 0) {
+            /* Lent in place: whatever its length, every byte must be readable (ASan), and
+             * it is checked below like a copy of up to sizeof buf bytes. */
+            const void *lent = NULL;
+            st = mzmtp_socket_recv_ref(a->sock, &lent, &n, &flags);
+            if (st == MZMTP_OK) {
+                volatile uint8_t sum = 0;
+                for (size_t i = 0; i < n; i++) sum = (uint8_t)(sum + ((const uint8_t *)lent)[i]);
+                (void)sum;
+                cap = n < sizeof buf ? sizeof buf : n;
+                memcpy(buf, lent, n < sizeof buf ? n : sizeof buf);
+            }
+        } else
+#endif
+        st = mzmtp_socket_recv(a->sock, buf, cap, &n, &flags);
         if (st == MZMTP_ERR_NO_MEMORY) {
             /* A ROUTER id or an XPUB notification larger than cap: give it room. */
             if (a->type != MZMTP_ROUTER && a->type != MZMTP_XPUB) abort();
