@@ -179,7 +179,8 @@ static void close_fd(int fd)
 /* ------------------------------------ tables ------------------------------------------- */
 
 /* Every peer slot of @p ps that has a transport, lowest first: loops cost what is
- * connected, not MZMTP_CONF_MAX_PEERS. */
+ * connected, not MZMTP_CONF_MAX_PEERS. The body may close peers (it walks a copy of the
+ * mask); `continue` and `return` work as usual, `break` only ends the current slot. */
 #define FOR_LIVE(ps, p)                                                                    \
     for (mzmtp_peermask_t live_ = (ps)->live; live_ != 0; live_ &= live_ - 1u)             \
         for (int p = lowest_bit(live_), once_ = 1; once_; once_ = 0)
