@@ -47,6 +47,14 @@ typedef enum mzmtp_status {
 /** @return true when @p s means the connection must be closed. */
 static inline bool mzmtp_status_is_fatal(mzmtp_status_t s) { return (int)s <= -40; }
 
+/**
+ * @return false when a connection that ended for @p s must not be made again by the
+ *         connecting side: the protocol errors (PROTOCOL, VERSION, MECHANISM, SOCKET_TYPE,
+ *         PEER_ERROR, MSG_SIZE) — the peer will not change, and libzmq does not retry
+ *         either (ZMTP-NOTES R2). Every port's reconnect logic asks this.
+ */
+bool mzmtp_status_allows_reconnect(mzmtp_status_t s);
+
 /** @return A constant, human-readable name for @p s ("MZMTP_ERR_PROTOCOL"…). */
 const char *mzmtp_status_str(mzmtp_status_t s);
 

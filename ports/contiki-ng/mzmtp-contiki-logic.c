@@ -109,22 +109,6 @@ mzmtp_cl_parse_endpoint(const char *endpoint, bool bind, mzmtp_cl_addr_fn conv,
 }
 /*---------------------------------------------------------------------------*/
 bool
-mzmtp_cl_retry_allowed(mzmtp_status_t why)
-{
-  switch(why) {
-  case MZMTP_ERR_PROTOCOL:
-  case MZMTP_ERR_VERSION:
-  case MZMTP_ERR_MECHANISM:
-  case MZMTP_ERR_SOCKET_TYPE:
-  case MZMTP_ERR_PEER_ERROR:
-  case MZMTP_ERR_MSG_SIZE:
-    return false;
-  default:
-    return true;
-  }
-}
-/*---------------------------------------------------------------------------*/
-bool
 mzmtp_cl_schedule_retry(int32_t ivl_ms, int32_t ivl_max_ms, bool failed_connect,
                         uint32_t now, mzmtp_cl_rand_fn rnd, uint32_t *backoff_ms,
                         uint32_t *retry_at)

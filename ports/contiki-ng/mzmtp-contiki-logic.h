@@ -93,12 +93,6 @@ MZMTP_NODISCARD mzmtp_status_t mzmtp_cl_parse_endpoint(const char *endpoint, boo
 /** A random number (the port passes Contiki-NG's random_rand()). */
 typedef uint32_t (*mzmtp_cl_rand_fn)(void);
 
-/**
- * @return false when a connecting endpoint whose connection ended for @p why must not be
- *         tried again: the protocol errors (PROTOCOL, VERSION, MECHANISM, SOCKET_TYPE,
- *         PEER_ERROR, MSG_SIZE), as libzmq (the peer will not change).
- */
-bool mzmtp_cl_retry_allowed(mzmtp_status_t why);
 
 /** @return The back-off of an endpoint before its first failed connect (and after a
  *          connection came up): @p ivl_ms, 0 when negative. */

@@ -274,22 +274,6 @@ static void endpoint_stop(mzmtp_posix_t *io, mzmtp_posix_endpoint_t *ep)
     ep->peer = -1;
 }
 
-/* R2: after a protocol error the connecting side never comes back. */
-static bool may_reconnect(mzmtp_status_t why)
-{
-    switch (why) {
-    case MZMTP_ERR_PROTOCOL:
-    case MZMTP_ERR_VERSION:
-    case MZMTP_ERR_MECHANISM:
-    case MZMTP_ERR_SOCKET_TYPE:
-    case MZMTP_ERR_PEER_ERROR:
-    case MZMTP_ERR_MSG_SIZE:
-        return false;
-    default:
-        return true;
-    }
-}
-
 /* The transport of peer @p p ended: close it, tell the socket, maybe reconnect. */
 static void close_peer(mzmtp_posix_t *io, mzmtp_posix_socket_t *ps, int p, mzmtp_status_t why,
                        uint32_t now)
@@ -302,7 +286,7 @@ static void close_peer(mzmtp_posix_t *io, mzmtp_posix_socket_t *ps, int p, mzmtp
     mzmtp_socket_peer_stop(ps->sock, p, why);
     if (ps->ep[p] < 0) return;
     mzmtp_posix_endpoint_t *ep = &io->ep[ps->ep[p]];
-    if (io->reconnect_ivl_ms >= 0 && may_reconnect(why)) {
+    if (io->reconnect_ivl_ms >= 0 && mzmtp_status_allows_reconnect(why)) {
         ep->backoff_ms = (uint32_t)io->reconnect_ivl_ms;
         schedule_retry(io, ep, now, false, why);
     } else {
@@ -347,7 +331,7 @@ static void peer_write(mzmtp_posix_t *io, mzmtp_posix_socket_t *ps, int p, uint3
 
 /* The engine of @p p failed with @p why: send what it still has (an ERROR command, RFC 37
  * "Error handling"; picotls style), then close. A failed write must not replace @p why:
- * the monitor reports it and may_reconnect() decides on it. */
+ * the monitor reports it and mzmtp_status_allows_reconnect() decides on it. */
 static void peer_fail(mzmtp_posix_t *io, mzmtp_posix_socket_t *ps, int p, mzmtp_status_t why,
                       uint32_t now)
 {

@@ -24,3 +24,18 @@ const char *mzmtp_status_str(mzmtp_status_t s)
     }
     return "MZMTP_ERR_UNKNOWN";
 }
+
+bool mzmtp_status_allows_reconnect(mzmtp_status_t s)
+{
+    switch (s) {
+    case MZMTP_ERR_PROTOCOL:
+    case MZMTP_ERR_VERSION:
+    case MZMTP_ERR_MECHANISM:
+    case MZMTP_ERR_SOCKET_TYPE:
+    case MZMTP_ERR_PEER_ERROR:
+    case MZMTP_ERR_MSG_SIZE:
+        return false;
+    default:
+        return true;
+    }
+}

@@ -424,30 +424,6 @@ static uint32_t rnd_fixed(void)
     return rnd_value;
 }
 
-static void no_retry_after_a_protocol_error(void **state)
-{
-    /* ZMTP-NOTES R2: libzmq's connecting side never reconnects after these. */
-    assert_false(mzmtp_cl_retry_allowed(MZMTP_ERR_PROTOCOL));
-    assert_false(mzmtp_cl_retry_allowed(MZMTP_ERR_VERSION));
-    assert_false(mzmtp_cl_retry_allowed(MZMTP_ERR_MECHANISM));
-    assert_false(mzmtp_cl_retry_allowed(MZMTP_ERR_SOCKET_TYPE));
-    assert_false(mzmtp_cl_retry_allowed(MZMTP_ERR_PEER_ERROR));
-    assert_false(mzmtp_cl_retry_allowed(MZMTP_ERR_MSG_SIZE));
-}
-
-static void retry_after_transport_losses_and_timeouts(void **state)
-{
-    static const mzmtp_status_t ok[] = {
-        MZMTP_OK,          MZMTP_AGAIN,           MZMTP_ERR_INVALID,  MZMTP_ERR_STATE,
-        MZMTP_ERR_NOT_SUPPORTED, MZMTP_ERR_NO_MEMORY, MZMTP_ERR_LIMIT, MZMTP_ERR_TRUNCATED,
-        MZMTP_ERR_UNROUTABLE, MZMTP_ERR_TIMEOUT, MZMTP_ERR_CLOSED,
-    };
-    for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
-        if (!mzmtp_cl_retry_allowed(ok[i])) print_error("%s\n", mzmtp_status_str(ok[i]));
-        assert_true(mzmtp_cl_retry_allowed(ok[i]));
-    }
-}
-
 static void backoff_starts_at_the_interval(void **state)
 {
     assert_int_equal(mzmtp_cl_backoff_reset(100), 100);
@@ -661,8 +637,6 @@ int main(void)
         cmocka_unit_test(endpoint_refuses_malformed_text),
         cmocka_unit_test(endpoint_address_text_is_at_most_47_characters),
         cmocka_unit_test(endpoint_without_converter_takes_only_wildcards),
-        cmocka_unit_test(no_retry_after_a_protocol_error),
-        cmocka_unit_test(retry_after_transport_losses_and_timeouts),
         cmocka_unit_test(backoff_starts_at_the_interval),
         cmocka_unit_test(lost_connection_waits_the_interval_plus_jitter),
         cmocka_unit_test(failed_connects_double_the_wait_up_to_the_cap),

@@ -624,6 +624,30 @@ static void status_names_and_fatal_ranges(void **state)
     assert_non_null(mzmtp_status_str((mzmtp_status_t)-99));
 }
 
+static void no_retry_after_a_protocol_error(void **state)
+{
+    /* ZMTP-NOTES R2: libzmq's connecting side never reconnects after these. */
+    assert_false(mzmtp_status_allows_reconnect(MZMTP_ERR_PROTOCOL));
+    assert_false(mzmtp_status_allows_reconnect(MZMTP_ERR_VERSION));
+    assert_false(mzmtp_status_allows_reconnect(MZMTP_ERR_MECHANISM));
+    assert_false(mzmtp_status_allows_reconnect(MZMTP_ERR_SOCKET_TYPE));
+    assert_false(mzmtp_status_allows_reconnect(MZMTP_ERR_PEER_ERROR));
+    assert_false(mzmtp_status_allows_reconnect(MZMTP_ERR_MSG_SIZE));
+}
+
+static void retry_after_transport_losses_and_timeouts(void **state)
+{
+    static const mzmtp_status_t ok[] = {
+        MZMTP_OK,          MZMTP_AGAIN,           MZMTP_ERR_INVALID,  MZMTP_ERR_STATE,
+        MZMTP_ERR_NOT_SUPPORTED, MZMTP_ERR_NO_MEMORY, MZMTP_ERR_LIMIT, MZMTP_ERR_TRUNCATED,
+        MZMTP_ERR_UNROUTABLE, MZMTP_ERR_TIMEOUT, MZMTP_ERR_CLOSED,
+    };
+    for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+        if (!mzmtp_status_allows_reconnect(ok[i])) print_error("%s\n", mzmtp_status_str(ok[i]));
+        assert_true(mzmtp_status_allows_reconnect(ok[i]));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -681,6 +705,8 @@ int main(void)
         cmocka_unit_test(socket_type_parse_is_exact_and_case_sensitive),
         cmocka_unit_test(socket_type_table_is_rfc37s_exhaustively),
         cmocka_unit_test(status_names_and_fatal_ranges),
+        cmocka_unit_test(no_retry_after_a_protocol_error),
+        cmocka_unit_test(retry_after_transport_losses_and_timeouts),
     };
     return cmocka_run_group_tests_name("wire", tests, NULL, NULL);
 }
