@@ -686,6 +686,18 @@ static double pct(const uint64_t *sorted, unsigned long n, double q)
     return (double)sorted[i] / 2000.0;
 }
 
+/* The RESULT line of a ping role: one-way latency = round trip / 2, in microseconds, over
+ * the O.count timed round trips in @p rtt (sorted here). */
+static void report_rtts(const char *role, uint64_t *rtt)
+{
+    double sum = 0;
+    for (unsigned long i = 0; i < O.count; i++) sum += (double)rtt[i];
+    qsort(rtt, O.count, sizeof *rtt, cmp_u64);
+    say("RESULT role=%s n=%lu mean_us=%.3f p50_us=%.3f p90_us=%.3f p99_us=%.3f max_us=%.3f\n",
+        role, O.count, sum / (double)O.count / 2000.0, pct(rtt, O.count, 0.50),
+        pct(rtt, O.count, 0.90), pct(rtt, O.count, 0.99), pct(rtt, O.count, 1.0));
+}
+
 /* Latency sockets: one pair (ping connects to pong's bound socket) or two one-way pairs
  * (each node binds its tx on its own endpoint and connects its rx to the other's). */
 static void lat_open(const pattern_t *pt, bool ping, bsock_t **tx, bsock_t **rx)
@@ -745,13 +757,7 @@ static void role_lat(const pattern_t *pt, bool ping)
         say("RESULT role=lat-pong msgs=%lu\n", total);
         return;
     }
-    double sum = 0;
-    for (unsigned long i = 0; i < O.count; i++) sum += (double)rtt[i];
-    qsort(rtt, O.count, sizeof *rtt, cmp_u64);
-    /* One-way latency = round trip / 2, in microseconds. */
-    say("RESULT role=lat-ping n=%lu mean_us=%.3f p50_us=%.3f p90_us=%.3f p99_us=%.3f "
-        "max_us=%.3f\n", O.count, sum / (double)O.count / 2000.0, pct(rtt, O.count, 0.50),
-        pct(rtt, O.count, 0.90), pct(rtt, O.count, 0.99), pct(rtt, O.count, 1.0));
+    report_rtts("lat-ping", rtt);
 }
 
 /* ---------------- memory per connection ---------------- */
@@ -973,12 +979,7 @@ static void role_tcp_lat(bool ping)
         say("RESULT role=tcp-pong\n");
         return;
     }
-    double sum = 0;
-    for (unsigned long i = 0; i < O.count; i++) sum += (double)rtt[i];
-    qsort(rtt, O.count, sizeof *rtt, cmp_u64);
-    say("RESULT role=tcp-ping n=%lu mean_us=%.3f p50_us=%.3f p90_us=%.3f p99_us=%.3f "
-        "max_us=%.3f\n", O.count, sum / (double)O.count / 2000.0, pct(rtt, O.count, 0.50),
-        pct(rtt, O.count, 0.90), pct(rtt, O.count, 0.99), pct(rtt, O.count, 1.0));
+    report_rtts("tcp-ping", rtt);
 }
 
 /* ------------------------------------------------------------------------------------ */
