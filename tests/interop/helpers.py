@@ -362,6 +362,22 @@ class InteropCase(unittest.TestCase):
         self.assertEqual(rc, code, "exit code %r, expected %r; %s" % (rc, code, proc.describe()))
 
 
+def add_matrix(cls, cases, transports):
+    """Add to @cls one test per case, transport and binding side: test_<stem>_<transport>_
+    ours_binds / _libzmq_binds, calling fn(self, transport, ours_binds). @cases: (stem,
+    description, fn) triples."""
+    for stem, text, fn in cases:
+        for transport in transports:
+            for ours_binds in (True, False):
+                who = "ours_binds" if ours_binds else "libzmq_binds"
+
+                def t(self, fn=fn, transport=transport, ours_binds=ours_binds):
+                    fn(self, transport, ours_binds)
+
+                t.__doc__ = "%s over %s, %s" % (text, transport, who)
+                setattr(cls, "test_%s_%s_%s" % (stem, transport, who), t)
+
+
 def wait_for(cond, timeout, what="condition"):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

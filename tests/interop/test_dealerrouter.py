@@ -8,7 +8,7 @@ import re
 
 import zmq
 
-from helpers import InteropCase, WAIT, wait_stderr, zrecv, zrecv_none, zsend_routed
+from helpers import InteropCase, WAIT, add_matrix, wait_stderr, zrecv, zrecv_none, zsend_routed
 
 TRANSPORTS = ("tcp", "ipc")
 
@@ -88,20 +88,9 @@ PAIRS = {
 }
 
 
-def _add_matrix():
-    for name, text in PAIRS.items():
-        for transport in TRANSPORTS:
-            for ours_binds in (True, False):
-                who = "ours_binds" if ours_binds else "libzmq_binds"
-
-                def t(self, name=name, transport=transport, ours_binds=ours_binds):
-                    getattr(self, name)(transport, ours_binds)
-
-                t.__doc__ = "%s over %s, %s" % (text, transport, who)
-                setattr(DealerRouterMatrix, "test_%s_%s_%s" % (name, transport, who), t)
-
-
-_add_matrix()
+add_matrix(DealerRouterMatrix,
+           [(name, text, getattr(DealerRouterMatrix, name)) for name, text in PAIRS.items()],
+           TRANSPORTS)
 
 
 class RoutingIds(InteropCase):

@@ -6,8 +6,8 @@ import time
 
 import zmq
 
-from helpers import (InteropCase, Monitor, continue_process, split_tcp_endpoint, stop_process,
-                     wait_rx_queued, wait_stderr, zrecv, zrecv_none)
+from helpers import (InteropCase, Monitor, add_matrix, continue_process, split_tcp_endpoint,
+                     stop_process, wait_rx_queued, wait_stderr, zrecv, zrecv_none)
 
 TRANSPORTS = ("tcp", "ipc")
 
@@ -35,19 +35,7 @@ class PairMatrix(InteropCase):
         zrecv_none(lz, 0.05)
 
 
-def _add_matrix():
-    for transport in TRANSPORTS:
-        for ours_binds in (True, False):
-            who = "ours_binds" if ours_binds else "libzmq_binds"
-
-            def t(self, transport=transport, ours_binds=ours_binds):
-                self.pair(transport, ours_binds)
-
-            t.__doc__ = "our PAIR <-> libzmq PAIR over %s, %s" % (transport, who)
-            setattr(PairMatrix, "test_pair_%s_%s" % (transport, who), t)
-
-
-_add_matrix()
+add_matrix(PairMatrix, [("pair", "our PAIR <-> libzmq PAIR", PairMatrix.pair)], TRANSPORTS)
 
 
 class SecondPeer(InteropCase):

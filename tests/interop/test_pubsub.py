@@ -5,7 +5,7 @@ import time
 
 import zmq
 
-from helpers import InteropCase, probe_until_seen, zrecv, zrecv_none
+from helpers import InteropCase, add_matrix, probe_until_seen, zrecv, zrecv_none
 
 TRANSPORTS = ("tcp", "tcp6", "ipc")
 
@@ -49,24 +49,10 @@ class PubSubMatrix(InteropCase):
         sub.terminate()
 
 
-def _add_matrix():
-    for transport in TRANSPORTS:
-        for ours_binds in (True, False):
-            who = "ours_binds" if ours_binds else "libzmq_binds"
-
-            def t1(self, transport=transport, ours_binds=ours_binds):
-                self.our_pub_to_libzmq_sub(transport, ours_binds)
-
-            def t2(self, transport=transport, ours_binds=ours_binds):
-                self.libzmq_pub_to_our_sub(transport, ours_binds)
-
-            t1.__doc__ = "our PUB -> libzmq SUB over %s, %s" % (transport, who)
-            t2.__doc__ = "libzmq PUB -> our SUB over %s, %s" % (transport, who)
-            setattr(PubSubMatrix, "test_our_pub_to_libzmq_sub_%s_%s" % (transport, who), t1)
-            setattr(PubSubMatrix, "test_libzmq_pub_to_our_sub_%s_%s" % (transport, who), t2)
-
-
-_add_matrix()
+add_matrix(PubSubMatrix, [
+    ("our_pub_to_libzmq_sub", "our PUB -> libzmq SUB", PubSubMatrix.our_pub_to_libzmq_sub),
+    ("libzmq_pub_to_our_sub", "libzmq PUB -> our SUB", PubSubMatrix.libzmq_pub_to_our_sub),
+], TRANSPORTS)
 
 
 class PubSubBehaviour(InteropCase):

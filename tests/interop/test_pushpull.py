@@ -7,7 +7,7 @@ import time
 
 import zmq
 
-from helpers import (InteropCase, continue_process, split_tcp_endpoint, stop_process,
+from helpers import (InteropCase, add_matrix, continue_process, split_tcp_endpoint, stop_process,
                      wait_rx_queued, wait_stderr, zrebind, zrecv, zrecv_none)
 
 TRANSPORTS = ("tcp", "ipc")
@@ -58,24 +58,10 @@ class PushPullMatrix(InteropCase):
         self.assertExit(pull, 0)
 
 
-def _add_matrix():
-    for transport in TRANSPORTS:
-        for ours_binds in (True, False):
-            who = "ours_binds" if ours_binds else "libzmq_binds"
-
-            def t1(self, transport=transport, ours_binds=ours_binds):
-                self.our_push_to_libzmq_pull(transport, ours_binds)
-
-            def t2(self, transport=transport, ours_binds=ours_binds):
-                self.libzmq_push_to_our_pull(transport, ours_binds)
-
-            t1.__doc__ = "our PUSH -> libzmq PULL over %s, %s" % (transport, who)
-            t2.__doc__ = "libzmq PUSH -> our PULL over %s, %s" % (transport, who)
-            setattr(PushPullMatrix, "test_our_push_to_libzmq_pull_%s_%s" % (transport, who), t1)
-            setattr(PushPullMatrix, "test_libzmq_push_to_our_pull_%s_%s" % (transport, who), t2)
-
-
-_add_matrix()
+add_matrix(PushPullMatrix, [
+    ("our_push_to_libzmq_pull", "our PUSH -> libzmq PULL", PushPullMatrix.our_push_to_libzmq_pull),
+    ("libzmq_push_to_our_pull", "libzmq PUSH -> our PULL", PushPullMatrix.libzmq_push_to_our_pull),
+], TRANSPORTS)
 
 
 def numbered(n, prefix=b"m"):

@@ -3,7 +3,7 @@
 
 import zmq
 
-from helpers import InteropCase, probe_until_seen, readline_polling, zrecv, zrecv_none
+from helpers import InteropCase, add_matrix, probe_until_seen, readline_polling, zrecv, zrecv_none
 
 
 def h(b):
@@ -185,22 +185,16 @@ class OurXsub(InteropCase):
 TRANSPORTS = ("tcp", "tcp6", "ipc")
 
 
-def _add_matrix():
-    cases = [
-        (OurXpub, "xpub", "libzmq_xsub", OurXpub.xpub_with_libzmq_xsub),
-        (OurXpub, "xpub", "libzmq_sub", OurXpub.xpub_with_libzmq_sub),
-        (OurXsub, "xsub", "libzmq_xpub", OurXsub.xsub_with_libzmq_xpub),
-        (OurXsub, "xsub", "libzmq_pub", OurXsub.xsub_with_libzmq_pub),
-    ]
-    for cls, ours, theirs, fn in cases:
-        for transport in TRANSPORTS:
-            for ours_binds in (True, False):
-                def t(self, fn=fn, transport=transport, ours_binds=ours_binds):
-                    fn(self, ours_binds, transport)
-                who = "ours_binds" if ours_binds else "libzmq_binds"
-                t.__doc__ = "our %s with a %s over %s, %s" % (ours.upper(), theirs.replace("_", " "),
-                                                               transport, who)
-                setattr(cls, "test_%s_with_%s_%s_%s" % (ours, theirs, transport, who), t)
+def _swapped(fn):
+    """These helpers take (ours_binds, transport)."""
+    return lambda self, transport, ours_binds: fn(self, ours_binds, transport)
 
 
-_add_matrix()
+add_matrix(OurXpub, [
+    ("xpub_with_libzmq_xsub", "our XPUB with a libzmq xsub", _swapped(OurXpub.xpub_with_libzmq_xsub)),
+    ("xpub_with_libzmq_sub", "our XPUB with a libzmq sub", _swapped(OurXpub.xpub_with_libzmq_sub)),
+], TRANSPORTS)
+add_matrix(OurXsub, [
+    ("xsub_with_libzmq_xpub", "our XSUB with a libzmq xpub", _swapped(OurXsub.xsub_with_libzmq_xpub)),
+    ("xsub_with_libzmq_pub", "our XSUB with a libzmq pub", _swapped(OurXsub.xsub_with_libzmq_pub)),
+], TRANSPORTS)
