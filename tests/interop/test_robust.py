@@ -8,28 +8,13 @@ import time
 import zmq
 
 from helpers import (InteropCase, Monitor, RawPeer, WAIT, command, drain_probes,
-                     probe_until_seen, split_tcp_endpoint, zrecv)
+                     probe_until_seen, split_tcp_endpoint, zrebind, zrecv)
 
 FAILED_EVENTS = {zmq.EVENT_DISCONNECTED, zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL,
                  zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL, zmq.EVENT_CLOSED}
 
 
 class Reconnect(InteropCase):
-
-    def rebind(self, kind, ep, timeout=WAIT):
-        """Bind a new libzmq socket on exactly ``ep`` (retrying while the old listener is
-        being torn down by libzmq's I/O thread)."""
-        deadline = time.monotonic() + timeout
-        while True:
-            s = self.zsock(kind)
-            try:
-                s.bind(ep)
-                return s
-            except zmq.ZMQError as e:
-                s.close(linger=0)
-                if e.errno != zmq.EADDRINUSE or time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
 
     def test_sub_reconnects_after_libzmq_pub_rebinds(self):
         """libzmq PUB bound, our SUB connected and receiving; the PUB is closed and a new
@@ -42,7 +27,7 @@ class Reconnect(InteropCase):
         self.assertEqual(drain_probes(sub, b"probe", timeout=WAIT), b"before")
         pub.close(linger=0)
         time.sleep(0.3)  # let our SUB see the connection drop and retry at least once
-        pub2 = self.rebind(zmq.PUB, ep)
+        pub2 = zrebind(self, zmq.PUB, ep)
         probe_until_seen(lambda: pub2.send(b"probe2"), sub, b"probe2", timeout=15.0)
         pub2.send(b"after")
         self.assertEqual(drain_probes(sub, b"probe2", timeout=WAIT), b"after")
@@ -60,7 +45,7 @@ class Reconnect(InteropCase):
         self.assertEqual(sub.readline(), b"A1")
         xpub.close(linger=0)
         time.sleep(0.3)
-        xpub2 = self.rebind(zmq.XPUB, ep)
+        xpub2 = zrebind(self, zmq.XPUB, ep)
         self.assertEqual({zrecv(xpub2, 15.0)[0], zrecv(xpub2)[0]}, {b"\x01A", b"\x01B"},
                          sub.describe())
         xpub2.send(b"B2")
