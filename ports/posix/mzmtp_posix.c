@@ -756,7 +756,7 @@ mzmtp_status_t mzmtp_posix_run(mzmtp_posix_t *io, int timeout_ms)
         return MZMTP_OK;
     }
 #endif
-    io->accept_polled_at = mzmtp_posix_now_ms();
+    if (io->accept_ivl_ms > 0) io->accept_polled_at = mzmtp_posix_now_ms();
     int rc = poll(fds, (nfds_t)n, timeout_ms);
     if (rc < 0) {
         if (errno != EINTR) return MZMTP_ERR_CLOSED;
