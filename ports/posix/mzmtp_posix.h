@@ -121,10 +121,10 @@ void mzmtp_posix_set_reconnect(mzmtp_posix_t *io, int32_t ivl_ms, int32_t ivl_ma
  * mzmtp_posix_run() waits for a lone peer's input inside recv() (one system call per
  * message instead of poll() + recv()); a listening socket in the wait set prevents that,
  * because new connections must be seen. With an interval, run() waits in recv() anyway
- * while one peer's input is all it waits for besides listeners, and polls the listeners
- * at least every @p ivl_ms: a new connection may then wait up to that long to be
- * accepted, and an idle process wakes that often. Default 0: listeners are polled on
- * every wait.
+ * while one peer's input is all it waits for besides listeners, but only until @p ivl_ms
+ * after it last polled them; then it polls again (listeners included, for the whole
+ * timeout). A new connection may wait up to @p ivl_ms to be accepted while the one peer
+ * keeps the socket busy. Default 0: listeners are polled on every wait.
  */
 void mzmtp_posix_set_accept_interval(mzmtp_posix_t *io, int32_t ivl_ms);
 
