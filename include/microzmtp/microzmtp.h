@@ -22,6 +22,7 @@
 #include "mzmtp_status.h"
 #include "mzmtp_wire.h"
 #include "mzmtp_conn.h"
+#include "mzmtp_security.h"
 
 #define MZMTP_VERSION_MAJOR 0
 #define MZMTP_VERSION_MINOR 1
@@ -87,6 +88,16 @@ typedef enum mzmtp_option {
                                       ZMQ_XPUB_NODROP); POLLOUT then means room. */
     MZMTP_OPT_ROUTER_ID_SEED,    /**< ROUTER: first generated id counter (use a random
                                       value, as libzmq does). */
+    /* Security (mzmtp_security.h). Set before the first bind/connect; a socket speaks
+     * one mechanism. Byte options take their bytes, uint32_t ones a 0/1. */
+    MZMTP_OPT_PLAIN_SERVER,      /**< 1 = PLAIN server (asks the authenticator). */
+    MZMTP_OPT_PLAIN_USERNAME,    /**< bytes (0..255): makes the socket a PLAIN client. */
+    MZMTP_OPT_PLAIN_PASSWORD,    /**< bytes (0..255), for the PLAIN client. Wiped at close. */
+    MZMTP_OPT_CURVE_SERVER,      /**< 1 = CURVE server; needs CURVE_SECRETKEY. */
+    MZMTP_OPT_CURVE_PUBLICKEY,   /**< 32 bytes: our long-term public key. */
+    MZMTP_OPT_CURVE_SECRETKEY,   /**< 32 bytes: our long-term secret key. Wiped at close. */
+    MZMTP_OPT_CURVE_SERVERKEY,   /**< 32 bytes: the server's public key; makes the socket
+                                      a CURVE client. */
 } mzmtp_option_t;
 
 /** Peer slot states (private). */
@@ -306,6 +317,24 @@ uint32_t mzmtp_socket_next_timeout(const mzmtp_socket_t *sock, uint32_t now_ms);
  *  (mzmtp_socket_next_timeout() walks every slot). 0 when the peer is dead, UINT32_MAX
  *  when it has no timer or is not live. */
 uint32_t mzmtp_socket_peer_next_timeout(const mzmtp_socket_t *sock, int peer, uint32_t now_ms);
+/* ---------------------------- security (mzmtp_security.h) --------------------------- */
+
+/** Install the authenticator (or NULL): see mzmtp_auth_fn. @p ctx is passed back. */
+void mzmtp_socket_set_auth(mzmtp_socket_t *sock, mzmtp_auth_fn fn, void *ctx);
+/** Install the random source CURVE needs (ports install the platform's own). */
+void mzmtp_socket_set_random(mzmtp_socket_t *sock, mzmtp_random_fn fn, void *ctx);
+/** @return The socket's mechanism, as its options select it. */
+mzmtp_mechanism_t mzmtp_socket_mechanism(const mzmtp_socket_t *sock);
+/** @return The peer slot of the message being read (or last read) by mzmtp_socket_recv(),
+ *  or -1: with mzmtp_socket_peer_user_id() it gives each message's User-Id. */
+int mzmtp_socket_recv_peer(const mzmtp_socket_t *sock);
+/** The User-Id the authenticator gave @p peer (empty for NULL and for a client side).
+ *  @param[out] id Lent until the peer's slot is reused. @return Its length. */
+size_t mzmtp_socket_peer_user_id(const mzmtp_socket_t *sock, int peer, const uint8_t **id);
+/** Port: record the peer's address (text, copied, cut to MZMTP_CONF_ADDRESS_MAX − 1),
+ *  given to the authenticator. Call between mzmtp_socket_peer_open() and _start(). */
+void mzmtp_socket_peer_set_address(mzmtp_socket_t *sock, int peer, const char *address);
+
 /** Report a port-level event to the monitor. */
 void mzmtp_socket_notify(mzmtp_socket_t *sock, mzmtp_socket_event_t ev, int peer,
                          mzmtp_status_t status);

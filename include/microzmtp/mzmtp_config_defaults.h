@@ -115,6 +115,24 @@
 #endif
 
 /**
+ * 1: the CURVE mechanism (RFC 25/26) is compiled in; it needs a crypto backend
+ * (libsodium: link it) and a random source per socket. 0: NULL and PLAIN only, no crypto
+ * code. Default: 0 (the host build turns it on). RAM and flash: see docs/security.md.
+ */
+#ifndef MZMTP_CONF_CURVE
+#define MZMTP_CONF_CURVE 0
+#endif
+
+/**
+ * Longest peer address text kept per peer for the authenticator, bytes with the NUL.
+ * Range 1..255 (1 = none kept). Default: 48 (an IPv6 address with port). RAM: this many
+ * bytes per peer slot.
+ */
+#ifndef MZMTP_CONF_ADDRESS_MAX
+#define MZMTP_CONF_ADDRESS_MAX 48
+#endif
+
+/**
  * 1: frames and messages up to 2^63 bytes, counted in 64-bit arithmetic. 0: up to 2 GiB
  * (0x7FF00000 bytes) each, in 32-bit arithmetic, which is smaller and faster on 32-bit
  * MCUs; a larger frame closes the connection with MZMTP_ERR_MSG_SIZE. Either way a

@@ -42,6 +42,10 @@ typedef enum mzmtp_status {
     MZMTP_ERR_MSG_SIZE = -45,     /**< Peer's frame or message exceeds our maximum. */
     MZMTP_ERR_TIMEOUT = -46,      /**< Handshake or heartbeat timed out. */
     MZMTP_ERR_CLOSED = -47,       /**< The transport closed or failed. */
+    MZMTP_ERR_AUTH = -48,         /**< Authentication failed: our authenticator denied the
+                                       peer, or the peer refused our credentials. */
+    MZMTP_ERR_CRYPTO = -49,       /**< A CURVE box did not open, a nonce did not increase,
+                                       or the random source failed. */
 } mzmtp_status_t;
 
 /** @return true when @p s means the connection must be closed. */
