@@ -21,6 +21,8 @@ const char *mzmtp_status_str(mzmtp_status_t s)
     case MZMTP_ERR_MSG_SIZE: return "MZMTP_ERR_MSG_SIZE";
     case MZMTP_ERR_TIMEOUT: return "MZMTP_ERR_TIMEOUT";
     case MZMTP_ERR_CLOSED: return "MZMTP_ERR_CLOSED";
+    case MZMTP_ERR_AUTH: return "MZMTP_ERR_AUTH";
+    case MZMTP_ERR_CRYPTO: return "MZMTP_ERR_CRYPTO";
     }
     return "MZMTP_ERR_UNKNOWN";
 }
@@ -34,6 +36,8 @@ bool mzmtp_status_allows_reconnect(mzmtp_status_t s)
     case MZMTP_ERR_SOCKET_TYPE:
     case MZMTP_ERR_PEER_ERROR:
     case MZMTP_ERR_MSG_SIZE:
+    case MZMTP_ERR_AUTH:
+    case MZMTP_ERR_CRYPTO:
         return false;
     default:
         return true;
