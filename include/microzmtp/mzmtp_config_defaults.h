@@ -124,6 +124,17 @@
 #endif
 
 /**
+ * Longest PLAIN user name and password a client socket stores (MZMTP_OPT_PLAIN_USERNAME,
+ * _PASSWORD). Longer values are refused by mzmtp_socket_setopt(). A server takes any
+ * length the peer sends (RFC 24: up to 255) straight from its receive buffer.
+ * Unit: bytes. Range: 1..255. Default: 48 (so that a HELLO fits MZMTP_CONF_CMD_BUF 128).
+ * RAM: 2 × this per socket.
+ */
+#ifndef MZMTP_CONF_PLAIN_CRED_MAX
+#define MZMTP_CONF_PLAIN_CRED_MAX 48
+#endif
+
+/**
  * Longest peer address text kept per peer for the authenticator, bytes with the NUL.
  * Range 1..255 (1 = none kept). Default: 48 (an IPv6 address with port). RAM: this many
  * bytes per peer slot.
@@ -205,6 +216,15 @@
 #endif
 #if MZMTP_CONF_SEND_SLOTS < 2 || MZMTP_CONF_SEND_SLOTS > 65535
 #error "MZMTP_CONF_SEND_SLOTS must be 2..65535"
+#endif
+#if MZMTP_CONF_PLAIN_CRED_MAX < 1 || MZMTP_CONF_PLAIN_CRED_MAX > 255
+#error "MZMTP_CONF_PLAIN_CRED_MAX must be 1..255"
+#endif
+#if 2 * MZMTP_CONF_PLAIN_CRED_MAX + 18 > MZMTP_CONF_CMD_BUF
+#error "MZMTP_CONF_CMD_BUF must hold a PLAIN HELLO with the longest credentials"
+#endif
+#if MZMTP_CONF_ADDRESS_MAX < 1 || MZMTP_CONF_ADDRESS_MAX > 255
+#error "MZMTP_CONF_ADDRESS_MAX must be 1..255"
 #endif
 #if MZMTP_CONF_CMD_BUF < 96 || MZMTP_CONF_CMD_BUF > 65535
 #error "MZMTP_CONF_CMD_BUF must be 96..65535"
