@@ -375,6 +375,10 @@ MZMTP_NODISCARD mzmtp_status_t mzmtp_conn_tick(mzmtp_conn_t *conn, uint32_t now_
 /** @return Milliseconds until mzmtp_conn_tick() has work, or UINT32_MAX for none. */
 uint32_t mzmtp_conn_next_timeout(const mzmtp_conn_t *conn, uint32_t now_ms);
 
+/** Wipe the engine's secrets (CURVE keys and handshake scratch); the socket calls it
+ *  when the connection ends. Messages already buffered stay readable. */
+void mzmtp_conn_wipe(mzmtp_conn_t *conn);
+
 /** @return The peer's ZMTP minor version (0 = 3.0), valid after the greeting. */
 static inline unsigned mzmtp_conn_peer_minor(const mzmtp_conn_t *conn) { return conn->peer_minor; }
 static inline mzmtp_conn_state_t mzmtp_conn_state(const mzmtp_conn_t *conn)

@@ -183,6 +183,8 @@ mzmtp_status_t mzmtp_conn_init(mzmtp_conn_t *conn, int socket_type,
     return MZMTP_OK;
 }
 
+void mzmtp_conn_wipe(mzmtp_conn_t *conn) { mzmtp_mech_wipe(conn); }
+
 /* ---------------- input ---------------- */
 
 static mzmtp_off_t abs_rd(const mzmtp_conn_t *c) { return (mzmtp_off_t)(c->base + c->rx_rd); }
@@ -476,6 +478,11 @@ static mzmtp_status_t on_command(mzmtp_conn_t *c, const uint8_t *body, size_t le
     const uint8_t *name, *data;
     size_t nlen, dlen;
     if (mzmtp_wire_decode_command(body, len, &name, &nlen, &data, &dlen) != MZMTP_OK) {
+        /* During the handshake the mechanism judges even an undecodable command: a
+         * PLAIN client recognises libzmq's mis-encoded ERROR (ZMTP-NOTES P4). */
+        if (c->state == MZMTP_CONN_HANDSHAKE) {
+            return mzmtp_mech_on_command(c, NULL, 0, body, len, now, ev);
+        }
         return die(c, MZMTP_ERR_PROTOCOL);
     }
     if (c->state == MZMTP_CONN_HANDSHAKE) {

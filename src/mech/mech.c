@@ -12,16 +12,21 @@
 #define GREETING(m0, m1, m2, m3, m4, server) \
     {0xFF, 0, 0, 0, 0, 0, 0, 0, 1, 0x7F, 3, 1, m0, m1, m2, m3, m4, [32] = server}
 static const uint8_t greeting_null[MZMTP_GREETING_SIZE] = GREETING('N', 'U', 'L', 'L', 0, 0);
+/* ZMTP-NOTES G7: libzmq always sends as-server 0 and ignores the peer's; RFC 23/37 ask a
+ * PLAIN or CURVE server to send 1. We send what the RFC asks and ignore the peer's. */
+static const uint8_t greeting_plain[2][MZMTP_GREETING_SIZE] = {
+    GREETING('P', 'L', 'A', 'I', 'N', 0), GREETING('P', 'L', 'A', 'I', 'N', 1)};
 #if MZMTP_CONF_CURVE
 static const uint8_t greeting_curve[2][MZMTP_GREETING_SIZE] = {
     GREETING('C', 'U', 'R', 'V', 'E', 0), GREETING('C', 'U', 'R', 'V', 'E', 1)};
 #endif
 
-static inline bool is_server(const mzmtp_conn_t *c) { return c->opts.sec != NULL && c->opts.sec->server; }
+static bool is_server(const mzmtp_conn_t *c) { return c->opts.sec != NULL && c->opts.sec->server; }
 
 const uint8_t *mzmtp_mech_greeting(const mzmtp_conn_t *c)
 {
     switch (c->mech) {
+    case MZMTP_MECH_PLAIN: return greeting_plain[is_server(c)];
 #if MZMTP_CONF_CURVE
     case MZMTP_MECH_CURVE: return greeting_curve[is_server(c)];
 #endif
@@ -39,6 +44,7 @@ mzmtp_status_t mzmtp_mech_start(mzmtp_conn_t *c, uint32_t now_ms)
 {
     (void)now_ms;
     switch (c->mech) {
+    case MZMTP_MECH_PLAIN: return mzmtp_mech_plain_start(c);
 #if MZMTP_CONF_CURVE
     case MZMTP_MECH_CURVE: return mzmtp_mech_curve_start(c, now_ms);
 #endif
@@ -52,6 +58,7 @@ mzmtp_status_t mzmtp_mech_on_command(mzmtp_conn_t *c, const uint8_t *name, size_
 {
     (void)now_ms;
     switch (c->mech) {
+    case MZMTP_MECH_PLAIN: return mzmtp_mech_plain_on_command(c, name, nlen, data, dlen, ev);
 #if MZMTP_CONF_CURVE
     case MZMTP_MECH_CURVE:
         return mzmtp_mech_curve_on_command(c, name, nlen, data, dlen, now_ms, ev);

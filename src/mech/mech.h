@@ -30,7 +30,8 @@ bool mzmtp_mech_accepts(const mzmtp_conn_t *c, const uint8_t *mech20);
  *  does not fit the command buffer), MZMTP_ERR_CRYPTO (CURVE: no random source). */
 mzmtp_status_t mzmtp_mech_start(mzmtp_conn_t *c, uint32_t now_ms);
 /**
- * Run one handshake command (a whole frame, decoded into name and data).
+ * Run one handshake command (a whole frame, decoded into name and data; a body that does
+ * not decode as a command comes with @p name NULL, @p nlen 0 and the body as data).
  * @return MZMTP_OK (with ev->kind HANDSHAKE when the handshake is over, or NONE),
  *         or a fatal status (the engine is dead; an ERROR may be queued).
  */
