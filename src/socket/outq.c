@@ -36,10 +36,19 @@ void mzmtp_outq_init(mzmtp_outq_t *q, uint8_t *data, size_t size)
     q->size = size > UINT32_MAX ? UINT32_MAX : (uint32_t)size;
 }
 
+/* Slot @p s has just lost its last peer. */
+static void mark_dead(mzmtp_outq_t *q, const mzmtp_outq_slot_t *s)
+{
+    q->dead_slots++;
+    q->dead_bytes += s->len;
+}
+
 /* Drop fully written slots from the front and reclaim their bytes. */
 static void reclaim(mzmtp_outq_t *q)
 {
     while (q->count > 0 && q->slot[q->first].mask == 0) {
+        q->dead_slots--;
+        q->dead_bytes -= q->slot[q->first].len;
 #if MZMTP_CONF_SEND_REF
         if (q->slot[q->first].ext_len) q->ext_live--;
 #endif
@@ -223,6 +232,7 @@ static void forget(mzmtp_outq_t *q, unsigned pipe, bool all)
         mzmtp_outq_slot_t *s = &q->slot[slot_index(q, seq)];
         if (!(s->mask & bit) || (!all && seq == pp->cursor && pp->sent > 0)) continue;
         s->mask &= (mzmtp_peermask_t)~bit;
+        if (s->mask == 0) mark_dead(q, s);
         pp->queued--;
     }
     reclaim(q);
@@ -237,9 +247,117 @@ void mzmtp_outq_pipe_drop(mzmtp_outq_t *q, unsigned pipe)
     mzmtp_outq_pipe_attach(q, pipe);
 }
 
+/* Is @p pipe in the middle of writing the slot numbered @p seq? (A pipe that has written
+ * part of a message always has its cursor on it.) */
+static bool writing(const mzmtp_outq_t *q, unsigned pipe, uint32_t seq)
+{
+    return q->pipe[pipe].sent != 0 && q->pipe[pipe].cursor == seq;
+}
+
+/* The peers of @p mask that have not started the slot numbered @p seq. */
+static mzmtp_peermask_t unstarted(const mzmtp_outq_t *q, uint32_t seq, mzmtp_peermask_t mask)
+{
+    for (mzmtp_peermask_t m = mask; m; m &= m - 1u) {
+        unsigned p = mzmtp_util_mask_first(m);
+        if (writing(q, p, seq)) mask &= (mzmtp_peermask_t)~PEER_BIT(p);
+    }
+    return mask;
+}
+
 mzmtp_peermask_t mzmtp_outq_oldest_mask(const mzmtp_outq_t *q)
 {
-    return q->count ? q->slot[q->first].mask : 0;
+    for (uint32_t i = 0; i < q->count; i++) {
+        mzmtp_peermask_t m =
+            unstarted(q, q->seq_first + i, q->slot[(q->first + i) % MZMTP_CONF_SEND_SLOTS].mask);
+        if (m) return m;
+    }
+    return 0;
+}
+
+/* Is sequence number @p seq stored before the wrap (in the upper part of the ring)? */
+static bool before_wrap(const mzmtp_outq_t *q, uint32_t seq)
+{
+    return q->wrap_end != 0 && seq_before(seq, q->wrap_seq);
+}
+
+bool mzmtp_outq_compact(mzmtp_outq_t *q)
+{
+    if (q->open || q->dead_slots == 0) return false;
+    uint32_t used = q->wrap_end ? q->wrap_end - q->slot[q->first].off + q->bhead
+                                : q->bhead - q->slot[q->first].off;
+    if (q->dead_slots * 4u < q->count && (uint64_t)q->dead_bytes * 4u < used) return false;
+
+    /* Each pipe's place, as an index relative to the oldest slot (count when it is at
+     * the end, and also when its cursor lags behind the oldest slot: settle() would move
+     * it there, and no slot before its cursor carries its bit). Visited newest first. */
+    uint8_t order[MZMTP_CONF_MAX_PEERS];
+    uint32_t rel[MZMTP_CONF_MAX_PEERS];
+    unsigned npipes = 0;
+    for (unsigned p = 0; p < MZMTP_CONF_MAX_PEERS; p++) {
+        uint32_t r = q->pipe[p].cursor - q->seq_first;
+        rel[p] = seq_before(q->pipe[p].cursor, q->seq_first) ? 0 : r > q->count ? q->count : r;
+        unsigned i = npipes++;
+        while (i > 0 && rel[order[i - 1]] < rel[p]) { /* insertion sort, descending */
+            order[i] = order[i - 1];
+            i--;
+        }
+        order[i] = (uint8_t)p;
+    }
+
+    /* Walk from the newest slot to the oldest. Needed slots move to just below `target`
+     * (bytes) and to the end of the slot array (indices), keeping their order; slots
+     * nobody needs vanish. Bytes move towards higher addresses only, newest first, so no
+     * move overwrites a slot not yet moved. */
+    const uint32_t end = q->seq_first + q->count;
+    uint32_t target = q->bhead;
+    bool target_upper = false; /* target lies before the wrap */
+    uint32_t kept = 0, new_wrap_seq = end;
+    unsigned next = 0;
+    while (next < npipes && rel[order[next]] == q->count) q->pipe[order[next++]].cursor = end;
+    for (uint32_t i = q->count; i-- > 0;) {
+        mzmtp_outq_slot_t s = q->slot[(q->first + i) % MZMTP_CONF_SEND_SLOTS];
+        if (s.mask != 0) {
+            /* A slot stored before the wrap moves after it while there is room there (the
+             * kept slots then start after the wrap); once there is none, it and every
+             * older slot stay before the wrap, packed against its end. */
+            if (!target_upper && before_wrap(q, q->seq_first + i) && target < s.len) {
+                target = q->wrap_end;
+                target_upper = true;
+            }
+            uint32_t dst = target - s.len;
+            if (dst != s.off) memmove(q->data + dst, q->data + s.off, s.len);
+            s.off = dst;
+            target = dst;
+            kept++;
+            q->slot[(q->first + q->count - kept) % MZMTP_CONF_SEND_SLOTS] = s;
+            if (!target_upper) new_wrap_seq = end - kept;
+        }
+#if MZMTP_CONF_SEND_REF
+        else if (s.ext_len) {
+            q->ext_live--;
+        }
+#endif
+        /* Pipes whose cursor is here move to the nearest slot kept at or after it. */
+        while (next < npipes && rel[order[next]] == i) {
+            q->pipe[order[next]].cursor = end - kept;
+            next++;
+        }
+    }
+
+    q->first = (q->first + q->count - kept) % MZMTP_CONF_SEND_SLOTS;
+    q->count = kept;
+    q->seq_first = end - kept;
+    q->dead_slots = 0;
+    q->dead_bytes = 0;
+    if (q->wrap_end != 0) {
+        if (target_upper) {
+            q->wrap_seq = new_wrap_seq; /* the first slot kept after the wrap, or end */
+        } else {
+            q->wrap_end = 0; /* everything kept now lies after the wrap */
+        }
+    }
+    if (q->count == 0) q->bhead = 0;
+    return true;
 }
 
 void mzmtp_outq_pipe_rewind(mzmtp_outq_t *q, unsigned pipe) { q->pipe[pipe].sent = 0; }
@@ -332,6 +450,7 @@ void mzmtp_outq_advance(mzmtp_outq_t *q, unsigned pipe, size_t n)
         }
         n -= rem;
         s->mask &= (mzmtp_peermask_t)~PEER_BIT(pipe);
+        if (s->mask == 0) mark_dead(q, s);
         pp->sent = 0;
         pp->queued--;
         pp->cursor++;

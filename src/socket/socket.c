@@ -494,7 +494,10 @@ static mzmtp_status_t pub_targets(mzmtp_socket_t *sock, const uint8_t *d, size_t
                                   size_t ring_len, mzmtp_peermask_t *out)
 {
     mzmtp_outq_t *q = &sock->outq;
-    mzmtp_peermask_t mask = sub_match_peers(sock, d, len) & sock->ready & (mzmtp_peermask_t)~sock->ignored;
+    /* Handshaken peers, and connecting slots waiting for their link (they kept their
+     * subscriptions and queue). */
+    mzmtp_peermask_t mask = sub_match_peers(sock, d, len) & (sock->ready | sock->keep) &
+                            (mzmtp_peermask_t)~sock->ignored;
     for (mzmtp_peermask_t m = sock->sndhwm ? mask : 0; m; m &= m - 1u) {
         unsigned p = mzmtp_util_mask_first(m);
         if (mzmtp_outq_pipe_queued(q, p) >= sock->sndhwm) {
@@ -504,17 +507,18 @@ static mzmtp_status_t pub_targets(mzmtp_socket_t *sock, const uint8_t *d, size_t
             mask &= (mzmtp_peermask_t)~BIT(p);
         }
     }
-    /* A full ring must not starve every subscriber for the slowest one: shed the queues
-     * of the peers holding the oldest message (they miss messages, as a peer at its HWM
-     * does) until this one fits. */
-    for (unsigned i = 0; mask && i < MZMTP_CONF_MAX_PEERS && !mzmtp_outq_can_take(q, ring_len); i++) {
+    /* A full ring must not starve every subscriber for the slowest one. First squeeze out
+     * what nobody needs behind an old message that is still needed (a stalled peer's
+     * half-written one pins the ring's head, and everything behind it stays allocated);
+     * then shed the queues of the peers holding the oldest message they have not started
+     * (they are the slow ones, and miss messages as a peer at its HWM does), until this
+     * one fits. Each round sheds at least one peer. */
+    for (unsigned i = 0; mask && !mzmtp_outq_can_take(q, ring_len); i++) {
         if (sock->nodrop) return MZMTP_AGAIN;
-        mzmtp_peermask_t old = mzmtp_outq_oldest_mask(q);
-        uint32_t oldest = q->seq_first;
-        for (unsigned p = 0; p < MZMTP_CONF_MAX_PEERS; p++) {
-            if (old & BIT(p)) mzmtp_outq_pipe_shed(q, p);
-        }
-        if (q->seq_first == oldest) break; /* the oldest is being written */
+        if (mzmtp_outq_compact(q)) continue;
+        mzmtp_peermask_t old = i <= 2u * MZMTP_CONF_MAX_PEERS + 1u ? mzmtp_outq_oldest_mask(q) : 0;
+        if (old == 0) break; /* only half-written messages left: this one is dropped */
+        for (mzmtp_peermask_t m = old; m; m &= m - 1u) mzmtp_outq_pipe_shed(q, mzmtp_util_mask_first(m));
     }
     *out = mask;
     return MZMTP_OK;
@@ -1057,7 +1061,11 @@ void mzmtp_socket_peer_stop(mzmtp_socket_t *sock, int peer, mzmtp_status_t why)
         sock->router_pending = false;
         if (IS(sock, MZMTP_ROUTER) && sock->send_in_msg) sock->send_drop = true;
     }
-    sub_forget_peer(sock, p);
+    /* A connecting PUB/XPUB keeps its peer's subscriptions with its queue, so what is
+     * published while the link is down waits for it, up to the HWM (libzmq's pipe
+     * outlives the connection: ZMTP-NOTES R4). The returning peer's SUBSCRIBEs are then
+     * duplicates, which a set ignores (S1). */
+    if (!(is_pub(sock) && (sock->keep & BIT(p)))) sub_forget_peer(sock, p);
     if (was_live && CAN_RECV) {
         /* Complete messages already received stay readable (nothing accepted is lost);
          * a message cut in the middle is reported as truncated. */
@@ -1088,6 +1096,7 @@ void mzmtp_socket_peer_release(mzmtp_socket_t *sock, int peer)
     unsigned p = (unsigned)peer;
     if (sock->peer_state[p] == MZMTP_PEER_LIVE) mzmtp_socket_peer_stop(sock, peer, MZMTP_ERR_CLOSED);
     sock->keep &= (mzmtp_peermask_t)~BIT(p);
+    sub_forget_peer(sock, p);
     mzmtp_outq_pipe_drop(&sock->outq, p);
     if (!(sock->draining & BIT(p))) sock->peer_state[p] = MZMTP_PEER_FREE;
 }

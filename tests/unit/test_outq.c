@@ -455,6 +455,10 @@ static void model_check_pipe(unsigned p, bool one_message, tu_rng_t *rng)
     }
 }
 
+/* With a slow pipe 0 (it writes one time in eight), the ring fills behind its head, and
+ * the model also sheds pipes and compacts the ring, as a PUB does when its ring is full. */
+static bool model_slow_pipe;
+
 static void run_model(uint64_t seed, size_t ring_size, unsigned max_len, int steps)
 {
     tu_rng_t rng;
@@ -512,7 +516,15 @@ static void run_model(uint64_t seed, size_t ring_size, unsigned max_len, int ste
             }
         } else if (op < 85) {
             unsigned p = tu_rng_below(&rng, MODEL_PIPES);
+            if (model_slow_pipe && p == 0 && tu_rng_below(&rng, 8) != 0) p = 1;
             model_check_pipe(p, tu_rng_below(&rng, 2) == 0, &rng);
+        } else if (model_slow_pipe && op < 88) {
+            /* Every pipe keeps its place and its bytes, whatever moved. */
+            (void)mzmtp_outq_compact(&q);
+        } else if (model_slow_pipe && op < 90) {
+            unsigned p = tu_rng_below(&rng, MODEL_PIPES);
+            mzmtp_outq_pipe_shed(&q, p);
+            mp[p].count = mp[p].sent != 0 && mp[p].count > 0 ? 1 : 0;
         } else if (op < 90) {
             unsigned p = tu_rng_below(&rng, MODEL_PIPES);
             mzmtp_outq_pipe_rewind(&q, p);
@@ -565,6 +577,16 @@ static void model_check_large_ring(void **state)
     run_model(300, 8192, 1000, 20000);
 }
 
+static void model_check_compaction_behind_a_slow_pipe(void **state)
+{
+    model_slow_pipe = true;
+    for (uint64_t seed = 400; seed <= 420; seed++) run_model(seed, 256, 40, 5000);
+    for (uint64_t seed = 500; seed <= 505; seed++) run_model(seed, 1000, 300, 5000);
+    for (uint64_t seed = 600; seed <= 605; seed++) run_model(seed, 777, 120, 5000);
+    run_model(700, 8192, 1000, 20000);
+    model_slow_pipe = false;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -594,6 +616,7 @@ int main(void)
         cmocka_unit_test(model_check_ring_with_long_frames),
         cmocka_unit_test(model_check_odd_ring_size),
         cmocka_unit_test(model_check_large_ring),
+        cmocka_unit_test(model_check_compaction_behind_a_slow_pipe),
     };
     return cmocka_run_group_tests_name("outq", tests, NULL, NULL);
 }
