@@ -259,7 +259,16 @@ void mzmtp_socket_close(mzmtp_socket_t *sock);
 bool mzmtp_socket_flushed(const mzmtp_socket_t *sock);
 /** @return Peers whose handshake is complete. */
 unsigned mzmtp_socket_peer_count(const mzmtp_socket_t *sock);
-/** @return Number of distinct topics with subscribers (PUB/XPUB), for --wait-peers. */
+/** @return Messages queued for @p peer and not yet fully written (what its send HWM
+ *  counts); 0 for a free slot. A sender that must not outrun a reading peer (a tool
+ *  fed from a file) watches it; ZeroMQ's PUB itself drops at the HWM. */
+uint32_t mzmtp_socket_peer_queued(const mzmtp_socket_t *sock, int peer);
+/** @return Bytes (frame headers included: 2 per frame up to 255 bytes, 9 above) of the
+ *  largest message the send ring takes now without dropping or shedding anything;
+ *  0 when every send slot is in use. */
+size_t mzmtp_socket_send_room(const mzmtp_socket_t *sock);
+/** @return PUB/XPUB: handshaken peers with at least one subscription (what a publisher
+ *  waits for before its first message, as zmtpcat --wait-peers does); 0 otherwise. */
 unsigned mzmtp_socket_sub_peer_count(const mzmtp_socket_t *sock);
 
 /* ---------------------------- port interface ------------------------------------- */

@@ -126,6 +126,9 @@ MZMTP_NODISCARD mzmtp_status_t mzmtp_outq_add_encoded(mzmtp_outq_t *q, const uin
                                                       size_t len);
 /** @return true when a message of @p len bytes in one frame would fit now. */
 bool mzmtp_outq_can_take(const mzmtp_outq_t *q, size_t len);
+/** @return Encoded bytes (frame headers included) of the largest message that fits now,
+ *  0 when every slot is in use. */
+size_t mzmtp_outq_room(const mzmtp_outq_t *q);
 /** Make peer @p pipe start with the next message committed. */
 void mzmtp_outq_pipe_attach(mzmtp_outq_t *q, unsigned pipe);
 /** Forget every message still waiting for @p pipe (its peer left for good). */

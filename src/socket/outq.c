@@ -214,6 +214,15 @@ bool mzmtp_outq_can_take(const mzmtp_outq_t *q, size_t len)
     return need <= (size_t)(q->slot[q->first].off - q->bhead);
 }
 
+size_t mzmtp_outq_room(const mzmtp_outq_t *q)
+{
+    if (q->count >= MZMTP_CONF_SEND_SLOTS || q->open) return 0;
+    if (q->count == 0) return q->size;
+    uint32_t first_off = q->slot[q->first].off;
+    if (q->wrap_end == 0) return q->size - q->bhead > first_off ? q->size - q->bhead : first_off;
+    return first_off - q->bhead;
+}
+
 void mzmtp_outq_pipe_attach(mzmtp_outq_t *q, unsigned pipe)
 {
     q->pipe[pipe].cursor = q->seq_first + q->count;

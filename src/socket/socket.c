@@ -994,6 +994,17 @@ unsigned mzmtp_socket_sub_peer_count(const mzmtp_socket_t *sock)
     return is_pub(sock) ? popcount(m & sock->ready) : 0;
 }
 
+uint32_t mzmtp_socket_peer_queued(const mzmtp_socket_t *sock, int peer)
+{
+    if (sock == NULL || !valid_peer(sock, peer)) return 0;
+    return mzmtp_outq_pipe_queued(&sock->outq, (unsigned)peer);
+}
+
+size_t mzmtp_socket_send_room(const mzmtp_socket_t *sock)
+{
+    return sock == NULL ? 0 : mzmtp_outq_room(&sock->outq);
+}
+
 /* ---------------- port interface ---------------- */
 
 mzmtp_status_t mzmtp_socket_peer_open(mzmtp_socket_t *sock, bool keep_queue, int *peer)
