@@ -101,8 +101,11 @@ void mzmtp_outq_cancel(mzmtp_outq_t *q);
 void mzmtp_outq_begin(mzmtp_outq_t *q, mzmtp_peermask_t mask);
 /**
  * Append one frame to the open message; @p more false commits it.
- * @return MZMTP_OK, or MZMTP_ERR_NO_MEMORY (no slot or bytes left: the whole open message
- *         is rolled back and the peers get nothing of it).
+ * @return MZMTP_OK; MZMTP_AGAIN (no slot or bytes free now: the frame was not added; a
+ *         message with earlier frames stays open, so offer the same frame again once the
+ *         peers have written some; a message without any is dropped); or
+ *         MZMTP_ERR_NO_MEMORY (the whole message can never fit the ring: it is rolled
+ *         back and the peers get nothing of it).
  */
 MZMTP_NODISCARD mzmtp_status_t mzmtp_outq_add_frame(mzmtp_outq_t *q, const uint8_t *data,
                                                     size_t len, bool more);

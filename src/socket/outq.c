@@ -109,6 +109,20 @@ void mzmtp_outq_cancel(mzmtp_outq_t *q)
     if (q->open) rollback(q);
 }
 
+/* No room now for @p need more bytes of the open message. If the whole message could
+ * never fit the ring, it is rolled back (MZMTP_ERR_NO_MEMORY); otherwise the ring is
+ * only full for now (MZMTP_AGAIN): the frame is not added and the open message, if it
+ * has frames already, stays open for the same frame to be offered again. */
+static mzmtp_status_t refuse(mzmtp_outq_t *q, uint64_t need)
+{
+    if ((uint64_t)q->open_len + need > q->size) {
+        rollback(q);
+        return MZMTP_ERR_NO_MEMORY;
+    }
+    if (q->open_len == 0) rollback(q);
+    return MZMTP_AGAIN;
+}
+
 static void commit(mzmtp_outq_t *q)
 {
     q->open = false;
@@ -140,15 +154,12 @@ mzmtp_status_t mzmtp_outq_add_frame(mzmtp_outq_t *q, const uint8_t *data, size_t
         return MZMTP_OK;
     }
     size_t hdr = mzmtp_wire_frame_hdr_size(len);
-    if (q->open_len == 0 && q->count >= MZMTP_CONF_SEND_SLOTS) {
+    if (len > UINT32_MAX - hdr || hdr + len > (size_t)(UINT32_MAX - q->open_len)) {
         rollback(q);
         return MZMTP_ERR_NO_MEMORY;
     }
-    if (len > UINT32_MAX - hdr || hdr + len > (size_t)(UINT32_MAX - q->open_len) ||
-        !reserve(q, (uint32_t)(hdr + len))) {
-        rollback(q);
-        return MZMTP_ERR_NO_MEMORY;
-    }
+    if (q->open_len == 0 && q->count >= MZMTP_CONF_SEND_SLOTS) return refuse(q, hdr + len);
+    if (!reserve(q, (uint32_t)(hdr + len))) return refuse(q, hdr + len);
     uint8_t *at = q->data + q->bhead;
     (void)mzmtp_util_put_frame_hdr(at, more ? MZMTP_FLAG_MORE : 0, len);
     if (len) memcpy(at + hdr, data, len);
@@ -162,14 +173,12 @@ mzmtp_status_t mzmtp_outq_add_encoded(mzmtp_outq_t *q, const uint8_t *frames, si
 {
     if (!q->open) return MZMTP_ERR_STATE;
     if (q->open_drop || len == 0) return MZMTP_OK;
-    if (q->open_len == 0 && q->count >= MZMTP_CONF_SEND_SLOTS) {
+    if (len > (size_t)(UINT32_MAX - q->open_len)) {
         rollback(q);
         return MZMTP_ERR_NO_MEMORY;
     }
-    if (len > (size_t)(UINT32_MAX - q->open_len) || !reserve(q, (uint32_t)len)) {
-        rollback(q);
-        return MZMTP_ERR_NO_MEMORY;
-    }
+    if ((q->open_len == 0 && q->count >= MZMTP_CONF_SEND_SLOTS) || !reserve(q, (uint32_t)len))
+        return refuse(q, len);
     memcpy(q->data + q->bhead, frames, len);
     q->bhead += (uint32_t)len;
     q->open_len += (uint32_t)len;
@@ -186,11 +195,12 @@ mzmtp_status_t mzmtp_outq_add_ref(mzmtp_outq_t *q, const uint8_t *data, size_t l
     }
     size_t hdr = mzmtp_wire_frame_hdr_size(len);
     /* The whole message (ring bytes and body) is counted in 32 bits. */
-    if ((q->open_len == 0 && q->count >= MZMTP_CONF_SEND_SLOTS) ||
-        (uint64_t)q->open_len + hdr + len > UINT32_MAX || !reserve(q, (uint32_t)hdr)) {
+    if ((uint64_t)q->open_len + hdr + len > UINT32_MAX) {
         rollback(q);
         return MZMTP_ERR_NO_MEMORY;
     }
+    if ((q->open_len == 0 && q->count >= MZMTP_CONF_SEND_SLOTS) || !reserve(q, (uint32_t)hdr))
+        return refuse(q, hdr);
     q->bhead += (uint32_t)mzmtp_util_put_frame_hdr(q->data + q->bhead, 0, len);
     q->open_len += (uint32_t)hdr;
     q->open_ext = len ? data : NULL;

@@ -179,7 +179,7 @@ static mzmtp_status_t peer_subscription(mzmtp_socket_t *s, unsigned p, const uin
     uint8_t *e = sub_find(s, topic, len);
     if (subscribe) {
         if (e == NULL) e = sub_add(s, topic, len);
-        if (e == NULL) return MZMTP_ERR_LIMIT;
+        if (e == NULL) return MZMTP_ERR_PEER_LIMIT; /* table full, or topic too long */
         ent_set_mask(e, ent_mask(e) | BIT(p));
     } else if (e != NULL) {
         ent_set_mask(e, ent_mask(e) & (mzmtp_peermask_t)~BIT(p));
@@ -321,7 +321,7 @@ static mzmtp_status_t on_handshake(mzmtp_socket_t *s, unsigned p, const uint8_t 
     }
     if (IS(s, MZMTP_ROUTER)) {
         /* ZMTP-NOTES S9: the Identity becomes the routing id, or 00 + a 32-bit counter. */
-        if (len > MZMTP_CONF_ROUTING_ID_MAX) return MZMTP_ERR_LIMIT;
+        if (len > MZMTP_CONF_ROUTING_ID_MAX) return MZMTP_ERR_PEER_LIMIT;
         if (len == 0) {
             uint8_t gen[5] = {0, (uint8_t)(s->rid_next >> 24), (uint8_t)(s->rid_next >> 16),
                               (uint8_t)(s->rid_next >> 8), (uint8_t)s->rid_next};
@@ -618,6 +618,7 @@ static mzmtp_status_t send_frame(mzmtp_socket_t *sock, const void *data, size_t 
     if (sock->closing) return MZMTP_ERR_STATE;
     const uint8_t *d = data;
     mzmtp_outq_t *q = &sock->outq;
+    bool continuing = sock->send_in_msg; /* an earlier frame of this message was taken */
     /* Ring bytes this frame needs besides its header (9 bytes at most): by reference,
      * none; a header of up to 9 bytes is what can_take(7) plans for. */
     size_t ring_len = by_ref ? 7u : len;
@@ -660,11 +661,26 @@ static mzmtp_status_t send_frame(mzmtp_socket_t *sock, const void *data, size_t 
     mzmtp_status_t st = mzmtp_outq_add_frame(q, d, len, more);
 #endif
     if (st != MZMTP_OK) {
-        /* No room for the rest of this message: it is rolled back whole. PUB drops (it
-         * never blocks); the others report that the message did not go. */
+        bool drops = is_pub(sock) || (IS(sock, MZMTP_ROUTER) && !sock->router_mandatory);
+        if (st == MZMTP_AGAIN && !drops) {
+            /* The ring is only full for now. A message already started stays open: the
+             * application offers this frame again. A first frame leaves nothing behind. */
+            if (continuing) {
+                sock->send_in_msg = true;
+                if (IS(sock, MZMTP_ROUTER) && !q->open) sock->router_pending = true;
+            } else {
+                mzmtp_outq_cancel(q);
+                sock->send_in_msg = false;
+                if (IS(sock, MZMTP_REQ)) sock->req_state = 0;
+            }
+            return MZMTP_AGAIN;
+        }
+        /* No room for this message, now (PUB: it never blocks) or ever: it is rolled back
+         * whole and its remaining frames are swallowed. PUB drops; the others report
+         * that it can never go. */
+        mzmtp_outq_cancel(q);
         sock->send_drop = more; /* send_in_msg is already `more` */
         if (IS(sock, MZMTP_REQ)) sock->req_state = 0;
-        bool drops = is_pub(sock) || (IS(sock, MZMTP_ROUTER) && !sock->router_mandatory);
         return drops ? MZMTP_OK : MZMTP_ERR_NO_MEMORY;
     }
     if (!more) {
