@@ -306,60 +306,45 @@ bool mzmtp_outq_compact(mzmtp_outq_t *q)
                                 : q->bhead - q->slot[q->first].off;
     if (q->dead_slots * 4u < q->count && (uint64_t)q->dead_bytes * 4u < used) return false;
 
-    /* Each pipe's place, as an index relative to the oldest slot (count when it is at
-     * the end, and also when its cursor lags behind the oldest slot: settle() would move
-     * it there, and no slot before its cursor carries its bit). Visited newest first. */
-    uint8_t order[MZMTP_CONF_MAX_PEERS];
-    uint32_t rel[MZMTP_CONF_MAX_PEERS];
-    unsigned npipes = 0;
-    for (unsigned p = 0; p < MZMTP_CONF_MAX_PEERS; p++) {
-        uint32_t r = q->pipe[p].cursor - q->seq_first;
-        rel[p] = seq_before(q->pipe[p].cursor, q->seq_first) ? 0 : r > q->count ? q->count : r;
-        unsigned i = npipes++;
-        while (i > 0 && rel[order[i - 1]] < rel[p]) { /* insertion sort, descending */
-            order[i] = order[i - 1];
-            i--;
-        }
-        order[i] = (uint8_t)p;
-    }
+    /* Every pipe's cursor on the first slot it needs, or at the end: a cursor then always
+     * sits on a slot that is kept and carries its bit. */
+    for (unsigned p = 0; p < MZMTP_CONF_MAX_PEERS; p++) (void)settle(q, p);
 
     /* Walk from the newest slot to the oldest. Needed slots move to just below `target`
-     * (bytes) and to the end of the slot array (indices), keeping their order; slots
-     * nobody needs vanish. Bytes move towards higher addresses only, newest first, so no
-     * move overwrites a slot not yet moved. */
+     * (bytes) and to the end of the slot array (indices), keeping their order, so the
+     * sequence numbers still end at `end`; slots nobody needs vanish. Bytes move towards
+     * higher addresses only, newest first, so no move overwrites a slot not yet moved. */
     const uint32_t end = q->seq_first + q->count;
     uint32_t target = q->bhead;
     bool target_upper = false; /* target lies before the wrap */
     uint32_t kept = 0, new_wrap_seq = end;
-    unsigned next = 0;
-    while (next < npipes && rel[order[next]] == q->count) q->pipe[order[next++]].cursor = end;
     for (uint32_t i = q->count; i-- > 0;) {
+        uint32_t seq = q->seq_first + i;
         mzmtp_outq_slot_t s = q->slot[(q->first + i) % MZMTP_CONF_SEND_SLOTS];
-        if (s.mask != 0) {
-            /* A slot stored before the wrap moves after it while there is room there (the
-             * kept slots then start after the wrap); once there is none, it and every
-             * older slot stay before the wrap, packed against its end. */
-            if (!target_upper && before_wrap(q, q->seq_first + i) && target < s.len) {
-                target = q->wrap_end;
-                target_upper = true;
-            }
-            uint32_t dst = target - s.len;
-            if (dst != s.off) memmove(q->data + dst, q->data + s.off, s.len);
-            s.off = dst;
-            target = dst;
-            kept++;
-            q->slot[(q->first + q->count - kept) % MZMTP_CONF_SEND_SLOTS] = s;
-            if (!target_upper) new_wrap_seq = end - kept;
-        }
+        if (s.mask == 0) {
 #if MZMTP_CONF_SEND_REF
-        else if (s.ext_len) {
-            q->ext_live--;
-        }
+            if (s.ext_len) q->ext_live--;
 #endif
-        /* Pipes whose cursor is here move to the nearest slot kept at or after it. */
-        while (next < npipes && rel[order[next]] == i) {
-            q->pipe[order[next]].cursor = end - kept;
-            next++;
+            continue;
+        }
+        /* A slot stored before the wrap moves after it while there is room there (the
+         * kept slots then start after the wrap); once there is none, it and every older
+         * slot stay before the wrap, packed against its end. */
+        if (!target_upper && before_wrap(q, seq) && target < s.len) {
+            target = q->wrap_end;
+            target_upper = true;
+        }
+        target -= s.len;
+        if (target != s.off) mzmtp_util_move_up(q->data + target, q->data + s.off, s.len);
+        s.off = target;
+        kept++;
+        q->slot[(q->first + q->count - kept) % MZMTP_CONF_SEND_SLOTS] = s;
+        if (!target_upper) new_wrap_seq = end - kept;
+        /* Pipes on this slot follow it. (A pipe moved here cannot match an older slot:
+         * slots only move to higher numbers.) */
+        for (mzmtp_peermask_t m = s.mask; m; m &= m - 1u) {
+            mzmtp_outq_pipe_t *pp = &q->pipe[mzmtp_util_mask_first(m)];
+            if (pp->cursor == seq) pp->cursor = end - kept;
         }
     }
 
