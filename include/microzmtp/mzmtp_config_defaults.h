@@ -115,6 +115,17 @@
 #endif
 
 /**
+ * 1: the PLAIN mechanism (RFC 24) is compiled in, client and server, with the socket's
+ * authenticator, User-Id and peer address (mzmtp_security.h). 0: NULL only; the PLAIN
+ * options return MZMTP_ERR_NOT_SUPPORTED. Default: 1. Flash: about 1 KB on Cortex-M3.
+ * RAM per socket: 2 × MZMTP_CONF_PLAIN_CRED_MAX + MZMTP_CONF_MAX_PEERS ×
+ * (MZMTP_USER_ID_MAX + 1 + MZMTP_CONF_ADDRESS_MAX) + about 20 bytes.
+ */
+#ifndef MZMTP_CONF_PLAIN
+#define MZMTP_CONF_PLAIN 1
+#endif
+
+/**
  * 1: the CURVE mechanism (RFC 25/26) is compiled in; it needs a crypto backend
  * (libsodium: link it) and a random source per socket. 0: NULL and PLAIN only, no crypto
  * code. Default: 0 (the host build turns it on). RAM and flash: see docs/security.md.
@@ -216,6 +227,11 @@
 #endif
 #if MZMTP_CONF_SEND_SLOTS < 2 || MZMTP_CONF_SEND_SLOTS > 65535
 #error "MZMTP_CONF_SEND_SLOTS must be 2..65535"
+#endif
+/* Internal: a mechanism other than NULL is compiled in (authenticator, User-Id, address). */
+#define MZMTP_SECURITY (MZMTP_CONF_PLAIN || MZMTP_CONF_CURVE)
+#if MZMTP_CONF_CURVE
+#error "MZMTP_CONF_CURVE: the CURVE mechanism is not implemented yet (issue 9); build with 0"
 #endif
 #if MZMTP_CONF_PLAIN_CRED_MAX < 1 || MZMTP_CONF_PLAIN_CRED_MAX > 255
 #error "MZMTP_CONF_PLAIN_CRED_MAX must be 1..255"

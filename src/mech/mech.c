@@ -14,19 +14,25 @@
 static const uint8_t greeting_null[MZMTP_GREETING_SIZE] = GREETING('N', 'U', 'L', 'L', 0, 0);
 /* ZMTP-NOTES G7: libzmq always sends as-server 0 and ignores the peer's; RFC 23/37 ask a
  * PLAIN or CURVE server to send 1. We send what the RFC asks and ignore the peer's. */
+#if MZMTP_CONF_PLAIN
 static const uint8_t greeting_plain[2][MZMTP_GREETING_SIZE] = {
     GREETING('P', 'L', 'A', 'I', 'N', 0), GREETING('P', 'L', 'A', 'I', 'N', 1)};
+#endif
 #if MZMTP_CONF_CURVE
 static const uint8_t greeting_curve[2][MZMTP_GREETING_SIZE] = {
     GREETING('C', 'U', 'R', 'V', 'E', 0), GREETING('C', 'U', 'R', 'V', 'E', 1)};
 #endif
 
+#if MZMTP_SECURITY
 static bool is_server(const mzmtp_conn_t *c) { return c->opts.sec != NULL && c->opts.sec->server; }
+#endif
 
 const uint8_t *mzmtp_mech_greeting(const mzmtp_conn_t *c)
 {
     switch (c->mech) {
+#if MZMTP_CONF_PLAIN
     case MZMTP_MECH_PLAIN: return greeting_plain[is_server(c)];
+#endif
 #if MZMTP_CONF_CURVE
     case MZMTP_MECH_CURVE: return greeting_curve[is_server(c)];
 #endif
@@ -44,7 +50,9 @@ mzmtp_status_t mzmtp_mech_start(mzmtp_conn_t *c, uint32_t now_ms)
 {
     (void)now_ms;
     switch (c->mech) {
+#if MZMTP_CONF_PLAIN
     case MZMTP_MECH_PLAIN: return mzmtp_mech_plain_start(c);
+#endif
 #if MZMTP_CONF_CURVE
     case MZMTP_MECH_CURVE: return mzmtp_mech_curve_start(c, now_ms);
 #endif
@@ -58,7 +66,9 @@ mzmtp_status_t mzmtp_mech_on_command(mzmtp_conn_t *c, const uint8_t *name, size_
 {
     (void)now_ms;
     switch (c->mech) {
+#if MZMTP_CONF_PLAIN
     case MZMTP_MECH_PLAIN: return mzmtp_mech_plain_on_command(c, name, nlen, data, dlen, ev);
+#endif
 #if MZMTP_CONF_CURVE
     case MZMTP_MECH_CURVE:
         return mzmtp_mech_curve_on_command(c, name, nlen, data, dlen, now_ms, ev);
@@ -86,6 +96,7 @@ mzmtp_status_t mzmtp_mech_peer_error(mzmtp_conn_t *c, const uint8_t *data, size_
     return mzmtp_conn_mech_die(c, st, NULL, 0);
 }
 
+#if MZMTP_SECURITY
 unsigned mzmtp_mech_authenticate(mzmtp_conn_t *c, mzmtp_auth_request_t *req)
 {
     mzmtp_auth_reply_t reply;
@@ -112,6 +123,7 @@ mzmtp_status_t mzmtp_mech_refuse(mzmtp_conn_t *c, unsigned code)
     if (code >= 300 && code < 400) return mzmtp_conn_mech_die(c, MZMTP_ERR_AUTH, NULL, 0);
     return mzmtp_conn_mech_die(c, MZMTP_ERR_AUTH, code >= 500 && code < 600 ? "500" : "400", 3);
 }
+#endif
 
 /* ---------------- NULL ---------------- */
 

@@ -8,6 +8,8 @@
 #include "mech.h"
 #include "../util/mzmtp_util.h"
 
+#if MZMTP_CONF_PLAIN
+
 enum { PLAIN_HELLO = 0, PLAIN_INITIATE, PLAIN_READY };
 
 mzmtp_status_t mzmtp_mech_plain_start(mzmtp_conn_t *c)
@@ -103,3 +105,6 @@ mzmtp_status_t mzmtp_mech_plain_on_command(mzmtp_conn_t *c, const uint8_t *name,
     }
     return mzmtp_conn_mech_die(c, MZMTP_ERR_PROTOCOL, NULL, 0);
 }
+#else
+typedef int mzmtp_plain_left_out; /* C99 wants something in a translation unit */
+#endif /* MZMTP_CONF_PLAIN */

@@ -10,6 +10,7 @@
 #include "../crypto/mzmtp_crypto.h"
 #endif
 
+#if MZMTP_SECURITY
 bool mzmtp_socket_sec_option(mzmtp_option_t opt)
 {
     return opt >= MZMTP_OPT_PLAIN_SERVER && opt <= MZMTP_OPT_CURVE_SERVERKEY;
@@ -134,11 +135,6 @@ mzmtp_mechanism_t mzmtp_socket_mechanism(const mzmtp_socket_t *sock)
     return (mzmtp_mechanism_t)sock->sec.mechanism;
 }
 
-int mzmtp_socket_recv_peer(const mzmtp_socket_t *sock)
-{
-    return sock->recv_last == 0xFFu ? -1 : (int)sock->recv_last;
-}
-
 size_t mzmtp_socket_peer_user_id(const mzmtp_socket_t *sock, int peer, const uint8_t **id)
 {
     if (peer < 0 || peer >= MZMTP_CONF_MAX_PEERS) {
@@ -174,3 +170,54 @@ void mzmtp_socket_sec_wipe(mzmtp_socket_t *sock)
     mzmtp_secure_wipe(sock->sec.cookie_key, sizeof sock->sec.cookie_key);
 #endif
 }
+#else /* NULL only: the security calls exist and say so */
+
+bool mzmtp_socket_sec_option(mzmtp_option_t opt)
+{
+    return opt >= MZMTP_OPT_PLAIN_SERVER && opt <= MZMTP_OPT_CURVE_SERVERKEY;
+}
+
+mzmtp_status_t mzmtp_socket_sec_setopt(mzmtp_socket_t *sock, mzmtp_option_t opt,
+                                       const void *val, size_t len)
+{
+    (void)sock, (void)opt, (void)val, (void)len;
+    return MZMTP_ERR_NOT_SUPPORTED;
+}
+
+void mzmtp_socket_set_auth(mzmtp_socket_t *sock, mzmtp_auth_fn fn, void *ctx)
+{
+    (void)sock, (void)fn, (void)ctx; /* no mechanism here asks anyone */
+}
+
+void mzmtp_socket_set_random(mzmtp_socket_t *sock, mzmtp_random_fn fn, void *ctx)
+{
+    (void)sock, (void)fn, (void)ctx;
+}
+
+mzmtp_mechanism_t mzmtp_socket_mechanism(const mzmtp_socket_t *sock)
+{
+    (void)sock;
+    return MZMTP_MECH_NULL;
+}
+
+size_t mzmtp_socket_peer_user_id(const mzmtp_socket_t *sock, int peer, const uint8_t **id)
+{
+    (void)sock, (void)peer;
+    *id = NULL;
+    return 0;
+}
+
+void mzmtp_socket_peer_set_address(mzmtp_socket_t *sock, int peer, const char *address)
+{
+    (void)sock, (void)peer, (void)address;
+}
+
+void mzmtp_socket_sec_peer_start(mzmtp_socket_t *sock, unsigned p) { (void)sock, (void)p; }
+void mzmtp_socket_sec_wipe(mzmtp_socket_t *sock) { (void)sock; }
+#endif /* MZMTP_SECURITY */
+
+int mzmtp_socket_recv_peer(const mzmtp_socket_t *sock)
+{
+    return sock->recv_last == 0xFFu ? -1 : (int)sock->recv_last;
+}
+
