@@ -15,12 +15,7 @@
 #include <string.h>
 #include "microzmtp/mzmtp_conn.h"
 #include "../util/mzmtp_util.h"
-
-/* RFC 37 "Formal Grammar": signature, version 3.1, mechanism "NULL", as-server 0. */
-static const uint8_t greeting_null[MZMTP_GREETING_SIZE] = {
-    0xFF, 0, 0, 0, 0, 0, 0, 0, 1, 0x7F, 3, 1, 'N', 'U', 'L', 'L',
-};
-static const uint8_t mech_null[20] = {'N', 'U', 'L', 'L'};
+#include "../mech/mech.h"
 
 static bool time_reached(uint32_t now, uint32_t deadline)
 {
@@ -71,28 +66,55 @@ static size_t put_property(uint8_t *at, const char *name, size_t nlen, const uin
     return 5 + nlen + vlen;
 }
 
-static bool queue_ready(mzmtp_conn_t *c)
+/* RFC 37 "The READY Command": Socket-Type always; Identity from REQ, DEALER and ROUTER
+ * (libzmq sends it even when empty, ZMTP-NOTES M2). */
+static const char prop_type[] = "Socket-Type", prop_id[] = "Identity";
+
+static bool sends_identity(const mzmtp_conn_t *c)
 {
-    /* RFC 37 "The READY Command": Socket-Type always; Identity from REQ, DEALER and
-     * ROUTER (libzmq sends it even when empty, ZMTP-NOTES M2). */
-    static const char st[] = "Socket-Type", id[] = "Identity";
-    size_t tlen = mzmtp_wire_socket_type_name_len(c->socket_type);
-    bool with_id = c->socket_type == MZMTP_REQ || c->socket_type == MZMTP_DEALER ||
-                   c->socket_type == MZMTP_ROUTER;
-    size_t body = 6 + 5 + (sizeof st - 1) + tlen;
-    if (with_id) body += 5 + (sizeof id - 1) + c->opts.identity_len;
+    return c->socket_type == MZMTP_REQ || c->socket_type == MZMTP_DEALER ||
+           c->socket_type == MZMTP_ROUTER;
+}
+
+size_t mzmtp_conn_mech_metadata_len(const mzmtp_conn_t *c)
+{
+    size_t n = 5 + (sizeof prop_type - 1) + mzmtp_wire_socket_type_name_len(c->socket_type);
+    if (sends_identity(c)) n += 5 + (sizeof prop_id - 1) + c->opts.identity_len;
+    return n;
+}
+
+void mzmtp_conn_mech_metadata(const mzmtp_conn_t *c, uint8_t *at)
+{
+    at += put_property(at, prop_type, sizeof prop_type - 1,
+                       (const uint8_t *)mzmtp_wire_socket_type_name(c->socket_type),
+                       mzmtp_wire_socket_type_name_len(c->socket_type));
+    if (sends_identity(c)) {
+        (void)put_property(at, prop_id, sizeof prop_id - 1, c->opts.identity, c->opts.identity_len);
+    }
+}
+
+bool mzmtp_conn_mech_put_meta_cmd(mzmtp_conn_t *c, const char *name, size_t nlen)
+{
+    size_t body = 1 + nlen + mzmtp_conn_mech_metadata_len(c);
     size_t hdr = mzmtp_wire_frame_hdr_size(body);
     uint8_t *at = cmd_room(c, hdr + body);
     if (at == NULL) return false;
     at += mzmtp_util_put_frame_hdr(at, MZMTP_FLAG_COMMAND, body);
-    *at++ = 5;
-    memcpy(at, "READY", 5);
-    at += 5;
-    at += put_property(at, st, sizeof st - 1,
-                       (const uint8_t *)mzmtp_wire_socket_type_name(c->socket_type), tlen);
-    if (with_id) (void)put_property(at, id, sizeof id - 1, c->opts.identity, c->opts.identity_len);
+    *at++ = (uint8_t)nlen;
+    memcpy(at, name, nlen);
+    mzmtp_conn_mech_metadata(c, at + nlen);
     c->cmd_wr = (uint16_t)(c->cmd_wr + hdr + body);
     return true;
+}
+
+uint8_t *mzmtp_conn_mech_room(mzmtp_conn_t *c, size_t need) { return cmd_room(c, need); }
+
+void mzmtp_conn_mech_commit(mzmtp_conn_t *c, size_t n) { c->cmd_wr = (uint16_t)(c->cmd_wr + n); }
+
+bool mzmtp_conn_mech_put(mzmtp_conn_t *c, const char *name, size_t nlen, const uint8_t *d1,
+                         size_t l1, const uint8_t *d2, size_t l2)
+{
+    return cmd_put_n(c, name, nlen, d1, l1, d2, l2);
 }
 
 static bool out_mid_message(const mzmtp_conn_t *c)
@@ -117,6 +139,12 @@ static mzmtp_status_t die_n(mzmtp_conn_t *c, mzmtp_status_t st, const char *reas
 
 /* die() closes without a word; die_why() sends ERROR with a literal reason first. */
 #define die(c, st) die_n((c), (st), NULL, 0)
+
+mzmtp_status_t mzmtp_conn_mech_die(mzmtp_conn_t *c, mzmtp_status_t st, const char *reason,
+                                   uint8_t rlen)
+{
+    return die_n(c, st, reason, rlen);
+}
 #define die_why(c, st, lit) die_n((c), (st), (lit), (uint8_t)(sizeof(lit) - 1u))
 
 void mzmtp_conn_send_error(mzmtp_conn_t *conn, const char *reason, size_t len)
@@ -145,13 +173,17 @@ mzmtp_status_t mzmtp_conn_init(mzmtp_conn_t *conn, int socket_type,
     conn->scan_err = MZMTP_OK;
     conn->scan = MZMTP_GREETING_SIZE;
     conn->state = MZMTP_CONN_GREETING;
-    if (!queue_ready(conn)) return MZMTP_ERR_INVALID;
+    conn->mech = opts->sec != NULL ? opts->sec->mechanism : (uint8_t)MZMTP_MECH_NULL;
+    mzmtp_status_t st = mzmtp_mech_start(conn, now_ms);
+    if (st != MZMTP_OK) return st;
     if (opts->handshake_ivl_ms) {
         conn->hs_armed = true;
         conn->hs_deadline = now_ms + opts->handshake_ivl_ms;
     }
     return MZMTP_OK;
 }
+
+void mzmtp_conn_wipe(mzmtp_conn_t *conn) { mzmtp_mech_wipe(conn); }
 
 /* ---------------- input ---------------- */
 
@@ -405,8 +437,8 @@ bool mzmtp_conn_in_message(const mzmtp_conn_t *conn) { return conn->head_in_msg;
 
 /* ---------------- commands ---------------- */
 
-static mzmtp_status_t on_ready(mzmtp_conn_t *c, const uint8_t *data, size_t len,
-                               mzmtp_conn_event_t *ev)
+mzmtp_status_t mzmtp_conn_mech_peer_ready(mzmtp_conn_t *c, const uint8_t *data, size_t len,
+                                          mzmtp_conn_event_t *ev)
 {
     mzmtp_metadata_iter_t it;
     const uint8_t *name, *value;
@@ -446,20 +478,15 @@ static mzmtp_status_t on_command(mzmtp_conn_t *c, const uint8_t *body, size_t le
     const uint8_t *name, *data;
     size_t nlen, dlen;
     if (mzmtp_wire_decode_command(body, len, &name, &nlen, &data, &dlen) != MZMTP_OK) {
+        /* During the handshake the mechanism judges even an undecodable command: a
+         * PLAIN client recognises libzmq's mis-encoded ERROR (ZMTP-NOTES P4). */
+        if (c->state == MZMTP_CONN_HANDSHAKE) {
+            return mzmtp_mech_on_command(c, NULL, 0, body, len, now, ev);
+        }
         return die(c, MZMTP_ERR_PROTOCOL);
     }
     if (c->state == MZMTP_CONN_HANDSHAKE) {
-        if (NAME_IS(name, nlen, "READY")) return on_ready(c, data, dlen, ev);
-        if (NAME_IS(name, nlen, "ERROR")) {
-            /* RFC 37: error-reason = OCTET 0*255; a short body still ends the link. */
-            ev->kind = MZMTP_CONN_EV_ERROR;
-            ev->data = dlen > 0 ? data + 1 : data;
-            ev->len = dlen > 0 ? (data[0] < dlen ? data[0] : dlen - 1) : 0;
-            return die(c, MZMTP_ERR_PEER_ERROR);
-        }
-        /* ZMTP-NOTES N4: any other command during the handshake is fatal. This also
-         * covers libzmq's mis-encoded "^RROR" (P4). */
-        return die(c, MZMTP_ERR_PROTOCOL);
+        return mzmtp_mech_on_command(c, name, nlen, data, dlen, now, ev);
     }
     if (NAME_IS(name, nlen, "PING")) {
         /* RFC 37 "The PING Command": ttl (2 octets, deciseconds), context 0-16 octets.
@@ -510,7 +537,7 @@ mzmtp_status_t mzmtp_conn_process(mzmtp_conn_t *conn, uint32_t now_ms, mzmtp_con
         if (st == MZMTP_AGAIN) return MZMTP_AGAIN;
         if (st != MZMTP_OK) return die(c, st);
         /* ZMTP-NOTES G6: the mechanism is an exact 20-byte match. */
-        if (!mzmtp_util_bytes_eq(info.mechanism, mech_null, sizeof(mech_null))) {
+        if (!mzmtp_mech_accepts(c, info.mechanism)) {
             return die(c, MZMTP_ERR_MECHANISM);
         }
         c->peer_minor = info.minor;
@@ -628,7 +655,7 @@ size_t mzmtp_conn_output(mzmtp_conn_t *conn, mzmtp_iov_t *iov, size_t max)
     conn->plan_cmd = 0;
     if (max == 0) return 0;
     if (conn->greeting_sent < MZMTP_GREETING_SIZE) {
-        iov[n].base = greeting_null + conn->greeting_sent;
+        iov[n].base = mzmtp_mech_greeting(conn) + conn->greeting_sent;
         iov[n].len = MZMTP_GREETING_SIZE - conn->greeting_sent;
         n++;
     }

@@ -8,6 +8,7 @@
 #include <string.h>
 #include "microzmtp/microzmtp.h"
 #include "../util/mzmtp_util.h"
+#include "socket_sec.h"
 
 #define BIT(p) ((mzmtp_peermask_t)1u << (p))
 /* Compile-time constant false for types left out of MZMTP_CONF_SOCKET_TYPES, so their
@@ -204,6 +205,7 @@ mzmtp_status_t mzmtp_socket_init_sized(mzmtp_socket_t *sock, int type,
     sock->type = (uint8_t)type;
     sock->mem = mem;
     sock->recv_peer = NO_PEER;
+    sock->recv_last = NO_PEER;
     sock->sndhwm = MZMTP_CONF_SNDHWM;
     sock->opts.rcvhwm = MZMTP_CONF_RCVHWM;
     sock->opts.handshake_ivl_ms = MZMTP_CONF_HANDSHAKE_IVL_MS;
@@ -230,6 +232,7 @@ mzmtp_status_t mzmtp_socket_setopt(mzmtp_socket_t *sock, mzmtp_option_t opt, con
         sock->opts.identity_len = sock->identity_len;
         return MZMTP_OK;
     }
+    if (mzmtp_socket_sec_option(opt)) return mzmtp_socket_sec_setopt(sock, opt, val, len);
     uint32_t v;
     if (len != sizeof(v)) return MZMTP_ERR_INVALID;
     memcpy(&v, val, sizeof(v));
@@ -772,6 +775,7 @@ static bool recv_select(mzmtp_socket_t *sock)
             continue;
         }
         sock->recv_peer = (uint8_t)p;
+        sock->recv_last = (uint8_t)p;
         sock->router_id_out = false;
         return true;
     }
@@ -975,7 +979,9 @@ unsigned mzmtp_socket_poll(mzmtp_socket_t *sock)
 
 void mzmtp_socket_close(mzmtp_socket_t *sock)
 {
-    if (sock != NULL) sock->closing = 1;
+    if (sock == NULL) return;
+    sock->closing = 1;
+    mzmtp_socket_sec_wipe(sock); /* no new handshake can start: secrets go now */
 }
 
 bool mzmtp_socket_flushed(const mzmtp_socket_t *sock)
@@ -1052,6 +1058,7 @@ mzmtp_status_t mzmtp_socket_peer_start(mzmtp_socket_t *sock, int peer, uint32_t 
     sock->readable &= (mzmtp_peermask_t)~BIT(p);
     sock->now = now_ms;
     mzmtp_outq_pipe_rewind(&sock->outq, p);
+    mzmtp_socket_sec_peer_start(sock, p);
     mzmtp_status_t st = mzmtp_conn_init(&sock->peer[p], sock->type, &sock->opts,
                                         sock->mem->recv_buf + (size_t)p * sock->mem->recv_per_peer,
                                         sock->mem->recv_per_peer, &sock->outq, p, now_ms);
@@ -1105,6 +1112,7 @@ void mzmtp_socket_peer_stop(mzmtp_socket_t *sock, int peer, mzmtp_status_t why)
         if ((sock->readable & BIT(p)) || sock->recv_peer == p) sock->draining |= BIT(p);
     }
     if (was_live) {
+        mzmtp_conn_wipe(&sock->peer[p]); /* session keys go with the connection */
         mzmtp_socket_notify(sock, was_ready ? MZMTP_EV_DISCONNECTED : MZMTP_EV_HANDSHAKE_FAILED,
                             peer, why);
     }
