@@ -294,7 +294,7 @@ unsigned mzmtp_socket_sub_peer_count(const mzmtp_socket_t *sock);
 /**
  * Take a free peer slot for a new connection.
  * @param[in]  keep_queue true for a connecting side: the slot, and the messages queued
- *             for it, survive disconnects until mzmtp_socket_peer_release() (ZMTP-NOTES R4).
+ *             for it, survive disconnects until mzmtp_socket_peer_release() (wire-notes R4).
  * @param[out] peer Slot index.
  * @return MZMTP_OK, MZMTP_ERR_LIMIT (all MZMTP_CONF_MAX_PEERS in use), MZMTP_ERR_STATE.
  */

@@ -206,7 +206,7 @@ typedef struct mzmtp_conn_event {
  */
 typedef struct mzmtp_conn_sec {
     uint8_t mechanism; /* mzmtp_mechanism_t */
-    bool server;       /* our role (ZMTP-NOTES G7: local options only) */
+    bool server;       /* our role (wire-notes G7: local options only) */
     uint8_t user_len, pass_len;
     uint8_t user[MZMTP_CONF_PLAIN_CRED_MAX]; /* PLAIN client credentials */
     uint8_t pass[MZMTP_CONF_PLAIN_CRED_MAX];
@@ -304,7 +304,7 @@ typedef struct mzmtp_conn {
 } mzmtp_conn_t;
 
 /**
- * Start an engine: it queues its greeting and READY at once (ZMTP-NOTES G3, N1).
+ * Start an engine: it queues its greeting and READY at once (wire-notes G3, N1).
  * @param[out] conn        The engine.
  * @param[in]  socket_type Our socket type (mzmtp_socket_type_t).
  * @param[in]  opts        Copied.
@@ -372,7 +372,7 @@ bool mzmtp_conn_in_message(const mzmtp_conn_t *conn);
 
 /**
  * Queue a subscription for the peer: SUBSCRIBE/CANCEL to a 3.1 peer, a 0x01/0x00-prefixed
- * data frame to a 3.0 peer (ZMTP-NOTES H2, H5).
+ * data frame to a 3.0 peer (wire-notes H2, H5).
  * @return MZMTP_OK, MZMTP_AGAIN (command buffer full; retry after output drains),
  *         MZMTP_ERR_STATE (handshake not done).
  */

@@ -70,7 +70,7 @@ static bool is_ipc(const char *endpoint) { return strncmp(endpoint, "ipc://", 6)
 
 /*
  * Turn an endpoint into a socket address. Bind takes numeric hosts and "*" only
- * (ZMTP-NOTES T1); connect also resolves names, and refuses port 0 or "*" (T2).
+ * (wire-notes T1); connect also resolves names, and refuses port 0 or "*" (T2).
  * @return MZMTP_OK, MZMTP_ERR_INVALID (malformed), MZMTP_ERR_CLOSED (name not resolved).
  */
 static mzmtp_status_t parse_endpoint(const char *endpoint, bool bind, struct sockaddr_storage *sa,
@@ -399,7 +399,7 @@ static void peer_begin(mzmtp_posix_t *io, mzmtp_posix_socket_t *ps, int p, int f
         close_peer(io, ps, p, st, now);
         return;
     }
-    peer_write(io, ps, p, now); /* greeting at once: libzmq waits for it (ZMTP-NOTES G3) */
+    peer_write(io, ps, p, now); /* greeting at once: libzmq waits for it (wire-notes G3) */
 }
 
 static void connect_done(mzmtp_posix_t *io, mzmtp_posix_endpoint_t *ep, int fd, uint32_t now)

@@ -1,10 +1,12 @@
 /*
- * Sans-I/O ZMTP 3.x engine for one peer: greeting, NULL handshake, framing, commands,
- * heartbeats (RFC 37). Bytes in, bytes out, events; no I/O, no clock, no allocation.
+ * Sans-I/O ZMTP 3.x engine for one peer: greeting, framing, commands, heartbeats (RFC 37);
+ * the security handshake belongs to the mechanism (src/mech). Bytes in, bytes out,
+ * events; no I/O, no clock, no allocation.
  *
  * Receive buffer layout: [0, rx_rd) consumed, [rx_rd, rx_wr) buffered, [rx_wr, rx_cap)
- * free. Stream offsets are 64-bit (base + buffer offset) so that the scanner may stand
- * past the buffered bytes while a large frame streams through.
+ * free. Stream offsets (base + buffer offset; mzmtp_off_t: 32-bit, or 64-bit with
+ * MZMTP_CONF_LARGE_FRAMES, wrap-safe either way) let the scanner stand past the buffered
+ * bytes while a large frame streams through.
  *
  * Two cursors walk the input. The scanner (scan) validates frame headers as soon as they
  * arrive and counts complete data messages, which gives the receive HWM and tells whether
@@ -67,7 +69,7 @@ static size_t put_property(uint8_t *at, const char *name, size_t nlen, const uin
 }
 
 /* RFC 37 "The READY Command": Socket-Type always; Identity from REQ, DEALER and ROUTER
- * (libzmq sends it even when empty, ZMTP-NOTES M2). */
+ * (libzmq sends it even when empty, wire-notes M2). */
 static const char prop_type[] = "Socket-Type", prop_id[] = "Identity";
 
 static bool sends_identity(const mzmtp_conn_t *c)
@@ -225,7 +227,7 @@ void mzmtp_conn_rx_commit(mzmtp_conn_t *conn, size_t n, uint32_t now_ms)
     if (n > (size_t)(conn->rx_cap - conn->rx_wr)) n = conn->rx_cap - conn->rx_wr;
     conn->rx_wr += (uint32_t)n;
     if (n > 0) {
-        /* ZMTP-NOTES H7: any traffic from the peer cancels the heartbeat timeouts. */
+        /* wire-notes H7: any traffic from the peer cancels the heartbeat timeouts. */
         conn->hb_wait_pong = false;
         conn->ttl_armed = false;
     }
@@ -284,7 +286,7 @@ static void scan_run(mzmtp_conn_t *c)
         bool whole = h.size <= (uint64_t)(c->rx_wr - off - h.hdr_len);
         if (h.flags & MZMTP_FLAG_COMMAND) {
             /* Commands are handled whole, so they must fit the buffer; libzmq applies
-             * MAXMSGSIZE to them too (ZMTP-NOTES F4). */
+             * MAXMSGSIZE to them too (wire-notes F4). */
             if (h.size > (uint64_t)(c->rx_cap - h.hdr_len) || (max && h.size > max)) {
                 c->scan_err = MZMTP_ERR_MSG_SIZE;
                 return;
@@ -297,7 +299,7 @@ static void scan_run(mzmtp_conn_t *c)
             continue;
         }
         if (c->state != MZMTP_CONN_READY && off == c->rx_rd) {
-            /* RFC 37: nothing but READY/ERROR before the handshake ends (ZMTP-NOTES N4). */
+            /* RFC 37: nothing but READY/ERROR before the handshake ends (wire-notes N4). */
             c->scan_err = MZMTP_ERR_PROTOCOL;
             return;
         }
@@ -449,7 +451,7 @@ mzmtp_status_t mzmtp_conn_mech_peer_ready(mzmtp_conn_t *c, const uint8_t *data, 
     ev->len = 0;
     mzmtp_wire_metadata_begin(&it, data, len);
     while ((st = mzmtp_wire_metadata_next(&it, &name, &nlen, &value, &vlen)) == MZMTP_OK) {
-        /* RFC 37: property names are case-insensitive (ZMTP-NOTES M3). */
+        /* RFC 37: property names are case-insensitive (wire-notes M3). */
         if (mzmtp_wire_name_eq_nocase_n(name, nlen, "Socket-Type", 11)) {
             peer_type = mzmtp_wire_socket_type_parse(value, vlen);
             if (peer_type < 0) return die_why(c, MZMTP_ERR_SOCKET_TYPE, "Invalid socket type");
@@ -461,7 +463,7 @@ mzmtp_status_t mzmtp_conn_mech_peer_ready(mzmtp_conn_t *c, const uint8_t *data, 
         }
     }
     if (st != MZMTP_AGAIN) return die(c, MZMTP_ERR_PROTOCOL);
-    /* A missing Socket-Type is accepted, as libzmq does (ZMTP-NOTES M4). */
+    /* A missing Socket-Type is accepted, as libzmq does (wire-notes M4). */
     if (peer_type >= 0 && !mzmtp_wire_socket_types_compatible(c->socket_type, peer_type)) {
         return die_why(c, MZMTP_ERR_SOCKET_TYPE, "Invalid socket type");
     }
@@ -479,7 +481,7 @@ static mzmtp_status_t on_command(mzmtp_conn_t *c, const uint8_t *body, size_t le
     size_t nlen, dlen;
     if (mzmtp_wire_decode_command(body, len, &name, &nlen, &data, &dlen) != MZMTP_OK) {
         /* During the handshake the mechanism judges even an undecodable command: a
-         * PLAIN client recognises libzmq's mis-encoded ERROR (ZMTP-NOTES P4). */
+         * PLAIN client recognises libzmq's mis-encoded ERROR (wire-notes P4). */
         if (c->state == MZMTP_CONN_HANDSHAKE) {
             return mzmtp_mech_on_command(c, NULL, 0, body, len, now, ev);
         }
@@ -490,7 +492,7 @@ static mzmtp_status_t on_command(mzmtp_conn_t *c, const uint8_t *body, size_t le
     }
     if (NAME_IS(name, nlen, "PING")) {
         /* RFC 37 "The PING Command": ttl (2 octets, deciseconds), context 0-16 octets.
-         * libzmq echoes at most 16 bytes of context (ZMTP-NOTES H6). */
+         * libzmq echoes at most 16 bytes of context (wire-notes H6). */
         size_t ctx_len = dlen > 2 ? dlen - 2 : 0;
         if (ctx_len > 16) ctx_len = 16;
         if (!CMD_PUT(c, "PONG", dlen > 2 ? data + 2 : data, ctx_len)) return MZMTP_AGAIN;
@@ -513,7 +515,7 @@ static mzmtp_status_t on_command(mzmtp_conn_t *c, const uint8_t *body, size_t le
     } else if (is_pub && NAME_IS(name, nlen, "CANCEL")) {
         ev->kind = MZMTP_CONN_EV_CANCEL;
     } else {
-        /* PONG, late READY/ERROR (ZMTP-NOTES N7) and unknown commands (H10): ignored. */
+        /* PONG, late READY/ERROR (wire-notes N7) and unknown commands (H10): ignored. */
         return MZMTP_OK;
     }
     ev->data = data;
@@ -536,7 +538,7 @@ mzmtp_status_t mzmtp_conn_process(mzmtp_conn_t *conn, uint32_t now_ms, mzmtp_con
         mzmtp_status_t st = mzmtp_wire_decode_greeting(c->rx + c->rx_rd, have, &info);
         if (st == MZMTP_AGAIN) return MZMTP_AGAIN;
         if (st != MZMTP_OK) return die(c, st);
-        /* ZMTP-NOTES G6: the mechanism is an exact 20-byte match. */
+        /* wire-notes G6: the mechanism is an exact 20-byte match. */
         if (!mzmtp_mech_accepts(c, info.mechanism)) {
             return die(c, MZMTP_ERR_MECHANISM);
         }
@@ -595,7 +597,7 @@ mzmtp_status_t mzmtp_conn_process(mzmtp_conn_t *conn, uint32_t now_ms, mzmtp_con
             return MZMTP_AGAIN;
         }
         if ((c->socket_type == MZMTP_PUB || c->socket_type == MZMTP_XPUB) && !c->head_in_msg) {
-            /* ZMTP 3.0 subscriptions, accepted from any peer as libzmq does (ZMTP-NOTES
+            /* ZMTP 3.0 subscriptions, accepted from any peer as libzmq does (wire-notes
              * H2, H3): a first frame starting with 0x01 subscribes, 0x00 cancels. */
             const uint8_t *p;
             size_t avail;
@@ -624,7 +626,7 @@ mzmtp_status_t mzmtp_conn_send_subscription(mzmtp_conn_t *conn, const uint8_t *t
     if (conn->state != MZMTP_CONN_READY) return MZMTP_ERR_STATE;
     if (len > 255) return MZMTP_ERR_INVALID;
     if (conn->peer_minor == 0) {
-        /* ZMTP 3.0 peers get the 0x01/0x00-prefixed data frame (ZMTP-NOTES H2, H5). */
+        /* ZMTP 3.0 peers get the 0x01/0x00-prefixed data frame (wire-notes H2, H5). */
         size_t hdr = mzmtp_wire_frame_hdr_size(len + 1);
         uint8_t *at = cmd_room(conn, hdr + len + 1);
         if (at == NULL) return MZMTP_AGAIN;
@@ -721,7 +723,7 @@ mzmtp_status_t mzmtp_conn_tick(mzmtp_conn_t *conn, uint32_t now_ms)
     if (c->opts.hb_ivl_ms == 0) return MZMTP_OK;
     if (c->hb_wait_pong && time_reached(now_ms, c->hb_deadline)) return die(c, MZMTP_ERR_TIMEOUT);
     if (time_reached(now_ms, c->hb_next_ping)) {
-        /* RFC 37 "The PING Command"; ZMTP-NOTES H8/H9: TTL at most 655 ds, always sent. */
+        /* RFC 37 "The PING Command"; wire-notes H8/H9: TTL at most 655 ds, always sent. */
         uint32_t ds = c->opts.hb_ttl_ms / 100u;
         if (ds > 655) ds = 655;
         uint8_t ttl[2] = {(uint8_t)(ds >> 8), (uint8_t)ds};

@@ -8,11 +8,11 @@
 #include "../util/mzmtp_util.h"
 
 /* RFC 37 "Formal Grammar": signature, version 3.1, mechanism padded to 20 bytes with
- * zeros, as-server, 31 bytes of filler. Bytes 1-8 as libzmq sends them (ZMTP-NOTES G2). */
+ * zeros, as-server, 31 bytes of filler. Bytes 1-8 as libzmq sends them (wire-notes G2). */
 #define GREETING(m0, m1, m2, m3, m4, server) \
     {0xFF, 0, 0, 0, 0, 0, 0, 0, 1, 0x7F, 3, 1, m0, m1, m2, m3, m4, [32] = server}
 static const uint8_t greeting_null[MZMTP_GREETING_SIZE] = GREETING('N', 'U', 'L', 'L', 0, 0);
-/* ZMTP-NOTES G7: libzmq always sends as-server 0 and ignores the peer's; RFC 23/37 ask a
+/* wire-notes G7: libzmq always sends as-server 0 and ignores the peer's; RFC 23/37 ask a
  * PLAIN or CURVE server to send 1. We send what the RFC asks and ignore the peer's. */
 #if MZMTP_CONF_PLAIN
 static const uint8_t greeting_plain[2][MZMTP_GREETING_SIZE] = {
@@ -42,7 +42,7 @@ const uint8_t *mzmtp_mech_greeting(const mzmtp_conn_t *c)
 
 bool mzmtp_mech_accepts(const mzmtp_conn_t *c, const uint8_t *mech20)
 {
-    /* ZMTP-NOTES G6: an exact, case-sensitive 20-byte comparison. */
+    /* wire-notes G6: an exact, case-sensitive 20-byte comparison. */
     return mzmtp_util_bytes_eq(mech20, mzmtp_mech_greeting(c) + 12, 20);
 }
 
@@ -107,7 +107,7 @@ unsigned mzmtp_mech_authenticate(mzmtp_conn_t *c, mzmtp_auth_request_t *req)
     mzmtp_conn_sec_t *sec = c->opts.sec;
     if (sec->auth == NULL) {
         /* No authenticator: PLAIN refuses everyone (there are no default users), CURVE
-         * accepts any key (libzmq without ZAP, ZMTP-NOTES C10). */
+         * accepts any key (libzmq without ZAP, wire-notes C10). */
         return req->mechanism == MZMTP_MECH_CURVE ? 200u : 400u;
     }
     sec->auth(sec->auth_owner, c->pipe, req, &reply);
@@ -118,7 +118,7 @@ unsigned mzmtp_mech_authenticate(mzmtp_conn_t *c, mzmtp_auth_request_t *req)
 
 mzmtp_status_t mzmtp_mech_refuse(mzmtp_conn_t *c, unsigned code)
 {
-    /* ZMTP-NOTES N6: libzmq sends ERROR "400" or "500" and closes silently on a 300
+    /* wire-notes N6: libzmq sends ERROR "400" or "500" and closes silently on a 300
      * (temporary: the client may try again, so no ERROR, which would stop its retries). */
     if (code >= 300 && code < 400) return mzmtp_conn_mech_die(c, MZMTP_ERR_AUTH, NULL, 0);
     return mzmtp_conn_mech_die(c, MZMTP_ERR_AUTH, code >= 500 && code < 600 ? "500" : "400", 3);
@@ -129,7 +129,7 @@ mzmtp_status_t mzmtp_mech_refuse(mzmtp_conn_t *c, unsigned code)
 
 mzmtp_status_t mzmtp_mech_null_start(mzmtp_conn_t *c)
 {
-    /* ZMTP-NOTES N1: READY right after the greeting, without waiting for the peer. */
+    /* wire-notes N1: READY right after the greeting, without waiting for the peer. */
     return mzmtp_conn_mech_put_meta_cmd(c, "READY", 5) ? MZMTP_OK : MZMTP_ERR_INVALID;
 }
 
@@ -141,6 +141,6 @@ mzmtp_status_t mzmtp_mech_null_on_command(mzmtp_conn_t *c, const uint8_t *name, 
     if (MECH_NAME_IS(name, nlen, "ERROR")) {
         return mzmtp_mech_peer_error(c, data, dlen, MZMTP_ERR_PEER_ERROR, ev);
     }
-    /* ZMTP-NOTES N4: any other command during the handshake is fatal. */
+    /* wire-notes N4: any other command during the handshake is fatal. */
     return mzmtp_conn_mech_die(c, MZMTP_ERR_PROTOCOL, NULL, 0);
 }

@@ -86,7 +86,7 @@ mzmtp_status_t mzmtp_mech_peer_error(mzmtp_conn_t *c, const uint8_t *data, size_
                                      mzmtp_status_t st, mzmtp_conn_event_t *ev);
 /** Ask the socket's authenticator; @return the RFC 27 status code (200 allows). */
 unsigned mzmtp_mech_authenticate(mzmtp_conn_t *c, mzmtp_auth_request_t *req);
-/** Refuse the peer for status @p code (300/400/500, ZMTP-NOTES N6): ERROR "400"/"500"
+/** Refuse the peer for status @p code (300/400/500, wire-notes N6): ERROR "400"/"500"
  *  then close, a 300 closes without ERROR. @return MZMTP_ERR_AUTH. */
 mzmtp_status_t mzmtp_mech_refuse(mzmtp_conn_t *c, unsigned code);
 

@@ -2,7 +2,7 @@
  * The PLAIN mechanism (RFC 24): user name and password in clear, for trusted networks.
  *   client: HELLO -> (WELCOME) -> INITIATE -> (READY)
  *   server: (HELLO) -> ask the authenticator -> WELCOME | ERROR -> (INITIATE) -> READY
- * Roles come from our options only (ZMTP-NOTES G7, P2).
+ * Roles come from our options only (wire-notes G7, P2).
  */
 #include <string.h>
 #include "mech.h"
@@ -41,7 +41,7 @@ mzmtp_status_t mzmtp_mech_plain_start(mzmtp_conn_t *c)
 static mzmtp_status_t server_hello(mzmtp_conn_t *c, const uint8_t *d, size_t len)
 {
     /* RFC 24: username = %d0-255 *VCHAR, password likewise; nothing may follow
-     * (libzmq rejects trailing bytes, ZMTP-NOTES P1). */
+     * (libzmq rejects trailing bytes, wire-notes P1). */
     if (len < 2 || (size_t)d[0] + 2 > len) return mzmtp_conn_mech_die(c, MZMTP_ERR_PROTOCOL, NULL, 0);
     size_t ulen = d[0];
     size_t plen = d[1 + ulen];
@@ -97,7 +97,7 @@ mzmtp_status_t mzmtp_mech_plain_on_command(mzmtp_conn_t *c, const uint8_t *name,
     if (c->mech_step == PLAIN_READY && MECH_NAME_IS(name, nlen, "READY")) {
         return mzmtp_conn_mech_peer_ready(c, data, dlen, ev);
     }
-    /* ZMTP-NOTES P4: libzmq's PLAIN server mis-encodes its ERROR as "^RROR" (a name
+    /* wire-notes P4: libzmq's PLAIN server mis-encodes its ERROR as "^RROR" (a name
      * length of 0x5E, so the command does not even decode; the engine hands us the raw
      * body with name NULL): that is its refusal of our credentials. */
     if (name == NULL && dlen >= 5 && data[0] == 0x5E && mzmtp_util_bytes_eq(data + 1, "RROR", 4)) {

@@ -1,7 +1,7 @@
 /*
  * PLAIN (RFC 24): both roles as raw engines fed libzmq-shaped byte scripts (whole, byte by
  * byte, random splits), the exact bytes they write, the authenticator's verdicts
- * (ZMTP-NOTES P1-P4, N6), a malformed-input table, and two sockets back to back.
+ * (wire-notes P1-P4, N6), a malformed-input table, and two sockets back to back.
  */
 #include <stdio.h>
 #include "testutil.h"
@@ -103,7 +103,7 @@ static void client_handshake_in_every_split(void **state)
 
 static void client_ignores_as_server_bit_of_peer(void **state)
 {
-    /* ZMTP-NOTES G7: libzmq's server sends as-server 0; roles are local. */
+    /* wire-notes G7: libzmq's server sends as-server 0; roles are local. */
     sec_client("admin", "secret");
     TU_ASSERT_STATUS(run(MZMTP_DEALER, GREETING_PLAIN("00") WELCOME READY_ROUTER, TU_WHOLE, 0), MZMTP_OK);
     assert_int_equal(tu_log_count(&lg, MZMTP_CONN_EV_HANDSHAKE), 1);
@@ -123,7 +123,7 @@ static void client_told_error_fails_with_auth_and_reports_reason(void **state)
 
 static void client_treats_libzmq_caret_rror_as_auth_failure(void **state)
 {
-    /* ZMTP-NOTES P4: the exact bytes libzmq 4.3.4 sends to refuse us. */
+    /* wire-notes P4: the exact bytes libzmq 4.3.4 sends to refuse us. */
     sec_client("admin", "wrong");
     TU_ASSERT_STATUS(run(MZMTP_DEALER, GREETING_PLAIN("00") " 04 09 5E 52 52 4F 52 03 34 30 30 ",
                          TU_WHOLE, 0), MZMTP_ERR_AUTH);
@@ -183,7 +183,7 @@ static void server_without_authenticator_refuses_everyone(void **state)
 
 static void server_status_500_sends_500_and_300_closes_silently(void **state)
 {
-    /* ZMTP-NOTES N6: libzmq sends "500" for 500 and no ERROR for a temporary 300. */
+    /* wire-notes N6: libzmq sends "500" for 500 and no ERROR for a temporary 300. */
     sec_server(true);
     auth_status = 500;
     TU_ASSERT_STATUS(run(MZMTP_ROUTER, GREETING_PLAIN("00") HELLO_ADMIN, TU_WHOLE, 0), MZMTP_ERR_AUTH);
