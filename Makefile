@@ -5,6 +5,7 @@
 #   make size   arm-none-eabi-gcc sizes of minimal PUB/SUB programs
 #   make bench  microzmtp and libzmq side by side (about 4 minutes), RATIO lines
 #   make bench-mcu  instructions per message on Cortex-M3 under qemu-system-arm -icount
+#   make bench-slow slow subscribers: libzmq's PUB and ours side by side (about 1 minute)
 # Each target installs missing Debian packages first (scripts/deps.sh; sudo when not root).
 
 BUILD      ?= build
@@ -12,6 +13,10 @@ BUILD_SAN  ?= build-san
 BUILD_FUZZ ?= build-fuzz
 BUILD_BENCH ?= build-bench
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+
+.PHONY: bench-slow
+bench-slow: build
+	/usr/bin/python3 bench/slow_subscribers.py --zmtpcat $(BUILD)/zmtpcat
 
 .PHONY: all deps build demo test test-unit test-san test-fuzz test-contiki size bench bench-mcu clean
 

@@ -171,7 +171,12 @@ MZMTP_NODISCARD mzmtp_status_t mzmtp_socket_init_sized(mzmtp_socket_t *sock, int
 MZMTP_NODISCARD mzmtp_status_t mzmtp_socket_setopt(mzmtp_socket_t *sock, mzmtp_option_t opt,
                                                    const void *val, size_t len);
 
-/** Install a monitor callback (or NULL). @p ctx is passed back untouched. */
+/** Install a monitor callback (or NULL). @p ctx is passed back untouched. The callback
+ *  runs synchronously inside socket and port calls (handshakes, disconnects, a port's
+ *  accept and connect): it may only read the socket (peer counts, mzmtp_socket_peer_*
+ *  queries, its own ctx) and must not call anything that changes it — send, recv,
+ *  subscribe, setopt, close or any port-interface call — nor the port itself; record
+ *  the event and act after the port call returns. */
 void mzmtp_socket_set_monitor(mzmtp_socket_t *sock, mzmtp_monitor_fn fn, void *ctx);
 
 /**
@@ -180,8 +185,11 @@ void mzmtp_socket_set_monitor(mzmtp_socket_t *sock, mzmtp_monitor_fn fn, void *c
  * PUB/XPUB: a message nobody subscribed to, or for a peer at its HWM, is dropped for
  * that peer and the call still returns MZMTP_OK (ZeroMQ semantics).
  * XSUB: a first frame starting with 0x01/0x00 subscribes/cancels the rest.
- * @return MZMTP_OK, MZMTP_AGAIN (no room now; nothing was queued),
- *         MZMTP_ERR_NO_MEMORY (the message can never fit the send ring),
+ * @return MZMTP_OK; MZMTP_AGAIN (no peer can take it, or no room in the send ring now:
+ *         nothing of this frame was queued — for a first frame nothing at all; for a
+ *         later one the message stays open, so send the same frame again);
+ *         MZMTP_ERR_NO_MEMORY (the whole message can never fit the empty send ring: it is
+ *         dropped, and its remaining frames are swallowed),
  *         MZMTP_ERR_NOT_SUPPORTED (SUB), MZMTP_ERR_STATE (closing), MZMTP_ERR_INVALID.
  */
 MZMTP_NODISCARD mzmtp_status_t mzmtp_socket_send(mzmtp_socket_t *sock, const void *data,
@@ -259,7 +267,16 @@ void mzmtp_socket_close(mzmtp_socket_t *sock);
 bool mzmtp_socket_flushed(const mzmtp_socket_t *sock);
 /** @return Peers whose handshake is complete. */
 unsigned mzmtp_socket_peer_count(const mzmtp_socket_t *sock);
-/** @return Number of distinct topics with subscribers (PUB/XPUB), for --wait-peers. */
+/** @return Messages queued for @p peer and not yet fully written (what its send HWM
+ *  counts); 0 for a free slot. A sender that must not outrun a reading peer (a tool
+ *  fed from a file) watches it; ZeroMQ's PUB itself drops at the HWM. */
+uint32_t mzmtp_socket_peer_queued(const mzmtp_socket_t *sock, int peer);
+/** @return Bytes (frame headers included: 2 per frame up to 255 bytes, 9 above) of the
+ *  largest message the send ring takes now without dropping or shedding anything;
+ *  0 when every send slot is in use. */
+size_t mzmtp_socket_send_room(const mzmtp_socket_t *sock);
+/** @return PUB/XPUB: handshaken peers with at least one subscription (what a publisher
+ *  waits for before its first message, as zmtpcat --wait-peers does); 0 otherwise. */
 unsigned mzmtp_socket_sub_peer_count(const mzmtp_socket_t *sock);
 
 /* ---------------------------- port interface ------------------------------------- */
@@ -286,10 +303,11 @@ void mzmtp_socket_peer_release(mzmtp_socket_t *sock, int peer);
 void mzmtp_socket_peer_rx_space(mzmtp_socket_t *sock, int peer, uint8_t **ptr, size_t *len);
 /**
  * Account @p n received bytes and process them.
- * @return MZMTP_OK, or a negative status, which means the connection must end: a fatal
- *         protocol status, or MZMTP_ERR_LIMIT (the peer exceeded a compile-time limit, e.g.
- *         the subscription table). Write what mzmtp_socket_peer_output() still gives (an
- *         ERROR), then close the transport and call mzmtp_socket_peer_stop().
+ * @return MZMTP_OK, or a fatal status (mzmtp_status_is_fatal(): a protocol error, or
+ *         MZMTP_ERR_PEER_LIMIT when the peer exceeded a compile-time limit, e.g. the
+ *         subscription table), which means the connection must end: write what
+ *         mzmtp_socket_peer_output() still gives (an ERROR), then close the transport and
+ *         call mzmtp_socket_peer_stop().
  */
 MZMTP_NODISCARD mzmtp_status_t mzmtp_socket_peer_rx_commit(mzmtp_socket_t *sock, int peer,
                                                            size_t n, uint32_t now_ms);

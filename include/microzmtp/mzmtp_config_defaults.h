@@ -38,7 +38,7 @@
 
 /**
  * Longest subscription topic accepted, in bytes. A peer's longer SUBSCRIBE closes that
- * connection with MZMTP_ERR_LIMIT. Range: 0..255. Default: 64. RAM: none.
+ * connection with MZMTP_ERR_PEER_LIMIT. Range: 0..255. Default: 64. RAM: none.
  */
 #ifndef MZMTP_CONF_MAX_TOPIC
 #define MZMTP_CONF_MAX_TOPIC 64
@@ -65,7 +65,7 @@
 
 /**
  * Longest routing id (ZMQ_ROUTING_ID) a socket sends, and a ROUTER stores per peer.
- * A peer whose Identity is longer is refused (MZMTP_ERR_LIMIT). Generated ids take 5 B.
+ * A peer whose Identity is longer is refused (MZMTP_ERR_PEER_LIMIT). Generated ids take 5 B.
  * Unit: bytes. Range: 5..255. Default: 16. RAM: (MAX_PEERS + 1) × this, per socket.
  */
 #ifndef MZMTP_CONF_ROUTING_ID_MAX

@@ -75,6 +75,7 @@ typedef struct mzmtp_outq {
     uint32_t wrap_seq; /* first sequence number stored after the wrap */
     uint32_t seq_first; /* sequence number of slot[first] */
     uint32_t first, count;
+    uint32_t dead_slots, dead_bytes; /* slots nobody needs, kept behind a live older one */
     mzmtp_outq_slot_t slot[MZMTP_CONF_SEND_SLOTS];
     mzmtp_outq_pipe_t pipe[MZMTP_CONF_MAX_PEERS];
     /* the message being composed by the application */
@@ -100,8 +101,11 @@ void mzmtp_outq_cancel(mzmtp_outq_t *q);
 void mzmtp_outq_begin(mzmtp_outq_t *q, mzmtp_peermask_t mask);
 /**
  * Append one frame to the open message; @p more false commits it.
- * @return MZMTP_OK, or MZMTP_ERR_NO_MEMORY (no slot or bytes left: the whole open message
- *         is rolled back and the peers get nothing of it).
+ * @return MZMTP_OK; MZMTP_AGAIN (no slot or bytes free now: the frame was not added; a
+ *         message with earlier frames stays open, so offer the same frame again once the
+ *         peers have written some; a message without any is dropped); or
+ *         MZMTP_ERR_NO_MEMORY (the whole message can never fit the ring: it is rolled
+ *         back and the peers get nothing of it).
  */
 MZMTP_NODISCARD mzmtp_status_t mzmtp_outq_add_frame(mzmtp_outq_t *q, const uint8_t *data,
                                                     size_t len, bool more);
@@ -125,6 +129,9 @@ MZMTP_NODISCARD mzmtp_status_t mzmtp_outq_add_encoded(mzmtp_outq_t *q, const uin
                                                       size_t len);
 /** @return true when a message of @p len bytes in one frame would fit now. */
 bool mzmtp_outq_can_take(const mzmtp_outq_t *q, size_t len);
+/** @return Encoded bytes (frame headers included) of the largest message that fits now,
+ *  0 when every slot is in use. */
+size_t mzmtp_outq_room(const mzmtp_outq_t *q);
 /** Make peer @p pipe start with the next message committed. */
 void mzmtp_outq_pipe_attach(mzmtp_outq_t *q, unsigned pipe);
 /** Forget every message still waiting for @p pipe (its peer left for good). */
@@ -132,8 +139,21 @@ void mzmtp_outq_pipe_drop(mzmtp_outq_t *q, unsigned pipe);
 /** Forget every message queued for @p pipe except one it has started to write (a PUB
  *  making room in a full ring at the expense of its slowest peer). */
 void mzmtp_outq_pipe_shed(mzmtp_outq_t *q, unsigned pipe);
-/** @return The peers that still have to write the oldest message (0 if none). */
+/** @return The peers that still have to start the oldest message some peer has not
+ *  started (0 if none): the ones to shed when the ring is full. A message a peer is in
+ *  the middle of writing cannot be taken back; mzmtp_outq_compact() moves it instead. */
 mzmtp_peermask_t mzmtp_outq_oldest_mask(const mzmtp_outq_t *q);
+/**
+ * Squeeze out the messages nobody needs any more that sit behind older ones still needed
+ * (a stalled peer's half-written message at the head pins the whole ring otherwise):
+ * the needed messages move, in order, towards the newest, and every peer keeps its place.
+ * Does nothing while a message is open, or when fewer than a quarter of the slots and of
+ * the bytes would be freed (so that a ring full of needed messages costs no copying).
+ * Moves bytes a port may have been given by mzmtp_outq_peek() but not yet confirmed with
+ * mzmtp_outq_advance(): call it only between a port's write and its next peek.
+ * @return true when something was freed.
+ */
+bool mzmtp_outq_compact(mzmtp_outq_t *q);
 /** Restart the partly written message of @p pipe from its first byte (reconnect). */
 void mzmtp_outq_pipe_rewind(mzmtp_outq_t *q, unsigned pipe);
 /** @return Messages still queued for @p pipe. */

@@ -14,12 +14,17 @@
 #endif
 
 /**
- * Result of a fallible call. 0 is success, 1 is "would block" (not an error), negative
- * values are errors in three ranges:
- *  - -1..-19  caller mistakes (bad argument, wrong state);
- *  - -20..-39 limits (memory, sizes) — the object is still usable;
- *  - -40..    fatal for the connection (protocol or peer): drain its output (it may hold
- *             an ERROR command), then close it. mzmtp_status_is_fatal() tells them apart.
+ * Result of a fallible call. One rule holds for every call that returns it:
+ *  - 0 is success; 1 (MZMTP_AGAIN) is "not now": nothing was done, the same call may
+ *    succeed later (room freed, a peer arrived, data came in). It is never an error.
+ *  - -1..-19  caller mistakes (bad argument, wrong state): nothing was done.
+ *  - -20..-39 limits of the memory or the build (the request can never succeed as it
+ *             is): the object is still usable.
+ *  - -40..    fatal for a connection (protocol, peer or transport): drain its output (it
+ *             may hold an ERROR command), then close it. mzmtp_status_is_fatal() is the
+ *             test; a port never closes a connection for any other status.
+ * So a status from the network side of a socket (mzmtp_socket_peer_rx_commit(),
+ * mzmtp_socket_peer_input(), mzmtp_conn_process()) is MZMTP_OK, MZMTP_AGAIN or fatal.
  */
 typedef enum mzmtp_status {
     MZMTP_OK = 0,
@@ -29,7 +34,9 @@ typedef enum mzmtp_status {
     MZMTP_ERR_STATE = -2,         /**< Not allowed in this state (closed; REQ/REP order). */
     MZMTP_ERR_NOT_SUPPORTED = -3, /**< A feature this socket type or build does not have. */
 
-    MZMTP_ERR_NO_MEMORY = -20, /**< The buffers given at init cannot hold this. */
+    MZMTP_ERR_NO_MEMORY = -20, /**< The buffers given at init can never hold this (a
+                                    message larger than the empty send ring); a ring that
+                                    is only full for now gives MZMTP_AGAIN. */
     MZMTP_ERR_LIMIT = -21,     /**< A compile-time limit (peers, topics) is reached. */
     MZMTP_ERR_TRUNCATED = -22, /**< A streamed message was cut short by its peer leaving. */
     MZMTP_ERR_UNROUTABLE = -23, /**< ROUTER with MANDATORY: no peer has that routing id. */
@@ -46,6 +53,8 @@ typedef enum mzmtp_status {
                                        peer, or the peer refused our credentials. */
     MZMTP_ERR_CRYPTO = -49,       /**< A CURVE box did not open, a nonce did not increase,
                                        or the random source failed. */
+    MZMTP_ERR_PEER_LIMIT = -50,   /**< The peer exceeded a compile-time limit of ours (the
+                                       subscription table, topic or routing id length). */
 } mzmtp_status_t;
 
 /** @return true when @p s means the connection must be closed. */

@@ -263,7 +263,7 @@ feed(struct conn *c, const uint8_t *d, size_t len, uint32_t now)
     mzmtp_status_t st = mzmtp_socket_peer_rx_commit(c->sock, c->peer, k, now);
     LOG_DBG("peer %d: %u bytes in, room was %u: %s\n", c->peer, (unsigned)k, (unsigned)room,
             mzmtp_status_str(st));
-    if((int)st < 0) {
+    if(mzmtp_status_is_fatal(st)) {
       LOG_WARN("peer %d: %s, closing\n", c->peer, mzmtp_status_str(st));
       c->flags |= CF_FATAL;
       c->why = st;

@@ -354,7 +354,7 @@ static void peer_read(mzmtp_posix_t *io, mzmtp_posix_socket_t *ps, int p, uint32
     if (flags == 0) now = mzmtp_posix_now_ms(); /* it waited */
     if (r > 0) {
         mzmtp_status_t st = mzmtp_socket_peer_rx_commit(ps->sock, p, (size_t)r, now);
-        if ((int)st < 0) peer_fail(io, ps, p, st, now);
+        if (mzmtp_status_is_fatal(st)) peer_fail(io, ps, p, st, now);
     } else if (r == 0) {
         close_peer(io, ps, p, MZMTP_ERR_CLOSED, now);
     } else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {

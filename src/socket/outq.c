@@ -36,10 +36,19 @@ void mzmtp_outq_init(mzmtp_outq_t *q, uint8_t *data, size_t size)
     q->size = size > UINT32_MAX ? UINT32_MAX : (uint32_t)size;
 }
 
+/* Slot @p s has just lost its last peer. */
+static void mark_dead(mzmtp_outq_t *q, const mzmtp_outq_slot_t *s)
+{
+    q->dead_slots++;
+    q->dead_bytes += s->len;
+}
+
 /* Drop fully written slots from the front and reclaim their bytes. */
 static void reclaim(mzmtp_outq_t *q)
 {
     while (q->count > 0 && q->slot[q->first].mask == 0) {
+        q->dead_slots--;
+        q->dead_bytes -= q->slot[q->first].len;
 #if MZMTP_CONF_SEND_REF
         if (q->slot[q->first].ext_len) q->ext_live--;
 #endif
@@ -100,6 +109,20 @@ void mzmtp_outq_cancel(mzmtp_outq_t *q)
     if (q->open) rollback(q);
 }
 
+/* No room now for @p need more bytes of the open message. If the whole message could
+ * never fit the ring, it is rolled back (MZMTP_ERR_NO_MEMORY); otherwise the ring is
+ * only full for now (MZMTP_AGAIN): the frame is not added and the open message, if it
+ * has frames already, stays open for the same frame to be offered again. */
+static mzmtp_status_t refuse(mzmtp_outq_t *q, uint64_t need)
+{
+    if ((uint64_t)q->open_len + need > q->size) {
+        rollback(q);
+        return MZMTP_ERR_NO_MEMORY;
+    }
+    if (q->open_len == 0) rollback(q);
+    return MZMTP_AGAIN;
+}
+
 static void commit(mzmtp_outq_t *q)
 {
     q->open = false;
@@ -131,15 +154,12 @@ mzmtp_status_t mzmtp_outq_add_frame(mzmtp_outq_t *q, const uint8_t *data, size_t
         return MZMTP_OK;
     }
     size_t hdr = mzmtp_wire_frame_hdr_size(len);
-    if (q->open_len == 0 && q->count >= MZMTP_CONF_SEND_SLOTS) {
+    if (len > UINT32_MAX - hdr || hdr + len > (size_t)(UINT32_MAX - q->open_len)) {
         rollback(q);
         return MZMTP_ERR_NO_MEMORY;
     }
-    if (len > UINT32_MAX - hdr || hdr + len > (size_t)(UINT32_MAX - q->open_len) ||
-        !reserve(q, (uint32_t)(hdr + len))) {
-        rollback(q);
-        return MZMTP_ERR_NO_MEMORY;
-    }
+    if (q->open_len == 0 && q->count >= MZMTP_CONF_SEND_SLOTS) return refuse(q, hdr + len);
+    if (!reserve(q, (uint32_t)(hdr + len))) return refuse(q, hdr + len);
     uint8_t *at = q->data + q->bhead;
     (void)mzmtp_util_put_frame_hdr(at, more ? MZMTP_FLAG_MORE : 0, len);
     if (len) memcpy(at + hdr, data, len);
@@ -153,14 +173,12 @@ mzmtp_status_t mzmtp_outq_add_encoded(mzmtp_outq_t *q, const uint8_t *frames, si
 {
     if (!q->open) return MZMTP_ERR_STATE;
     if (q->open_drop || len == 0) return MZMTP_OK;
-    if (q->open_len == 0 && q->count >= MZMTP_CONF_SEND_SLOTS) {
+    if (len > (size_t)(UINT32_MAX - q->open_len)) {
         rollback(q);
         return MZMTP_ERR_NO_MEMORY;
     }
-    if (len > (size_t)(UINT32_MAX - q->open_len) || !reserve(q, (uint32_t)len)) {
-        rollback(q);
-        return MZMTP_ERR_NO_MEMORY;
-    }
+    if ((q->open_len == 0 && q->count >= MZMTP_CONF_SEND_SLOTS) || !reserve(q, (uint32_t)len))
+        return refuse(q, len);
     memcpy(q->data + q->bhead, frames, len);
     q->bhead += (uint32_t)len;
     q->open_len += (uint32_t)len;
@@ -177,11 +195,12 @@ mzmtp_status_t mzmtp_outq_add_ref(mzmtp_outq_t *q, const uint8_t *data, size_t l
     }
     size_t hdr = mzmtp_wire_frame_hdr_size(len);
     /* The whole message (ring bytes and body) is counted in 32 bits. */
-    if ((q->open_len == 0 && q->count >= MZMTP_CONF_SEND_SLOTS) ||
-        (uint64_t)q->open_len + hdr + len > UINT32_MAX || !reserve(q, (uint32_t)hdr)) {
+    if ((uint64_t)q->open_len + hdr + len > UINT32_MAX) {
         rollback(q);
         return MZMTP_ERR_NO_MEMORY;
     }
+    if ((q->open_len == 0 && q->count >= MZMTP_CONF_SEND_SLOTS) || !reserve(q, (uint32_t)hdr))
+        return refuse(q, hdr);
     q->bhead += (uint32_t)mzmtp_util_put_frame_hdr(q->data + q->bhead, 0, len);
     q->open_len += (uint32_t)hdr;
     q->open_ext = len ? data : NULL;
@@ -205,6 +224,15 @@ bool mzmtp_outq_can_take(const mzmtp_outq_t *q, size_t len)
     return need <= (size_t)(q->slot[q->first].off - q->bhead);
 }
 
+size_t mzmtp_outq_room(const mzmtp_outq_t *q)
+{
+    if (q->count >= MZMTP_CONF_SEND_SLOTS || q->open) return 0;
+    if (q->count == 0) return q->size;
+    uint32_t first_off = q->slot[q->first].off;
+    if (q->wrap_end == 0) return q->size - q->bhead > first_off ? q->size - q->bhead : first_off;
+    return first_off - q->bhead;
+}
+
 void mzmtp_outq_pipe_attach(mzmtp_outq_t *q, unsigned pipe)
 {
     q->pipe[pipe].cursor = q->seq_first + q->count;
@@ -223,6 +251,7 @@ static void forget(mzmtp_outq_t *q, unsigned pipe, bool all)
         mzmtp_outq_slot_t *s = &q->slot[slot_index(q, seq)];
         if (!(s->mask & bit) || (!all && seq == pp->cursor && pp->sent > 0)) continue;
         s->mask &= (mzmtp_peermask_t)~bit;
+        if (s->mask == 0) mark_dead(q, s);
         pp->queued--;
     }
     reclaim(q);
@@ -237,9 +266,102 @@ void mzmtp_outq_pipe_drop(mzmtp_outq_t *q, unsigned pipe)
     mzmtp_outq_pipe_attach(q, pipe);
 }
 
+/* Is @p pipe in the middle of writing the slot numbered @p seq? (A pipe that has written
+ * part of a message always has its cursor on it.) */
+static bool writing(const mzmtp_outq_t *q, unsigned pipe, uint32_t seq)
+{
+    return q->pipe[pipe].sent != 0 && q->pipe[pipe].cursor == seq;
+}
+
+/* The peers of @p mask that have not started the slot numbered @p seq. */
+static mzmtp_peermask_t unstarted(const mzmtp_outq_t *q, uint32_t seq, mzmtp_peermask_t mask)
+{
+    for (mzmtp_peermask_t m = mask; m; m &= m - 1u) {
+        unsigned p = mzmtp_util_mask_first(m);
+        if (writing(q, p, seq)) mask &= (mzmtp_peermask_t)~PEER_BIT(p);
+    }
+    return mask;
+}
+
 mzmtp_peermask_t mzmtp_outq_oldest_mask(const mzmtp_outq_t *q)
 {
-    return q->count ? q->slot[q->first].mask : 0;
+    for (uint32_t i = 0; i < q->count; i++) {
+        mzmtp_peermask_t m =
+            unstarted(q, q->seq_first + i, q->slot[(q->first + i) % MZMTP_CONF_SEND_SLOTS].mask);
+        if (m) return m;
+    }
+    return 0;
+}
+
+/* Is sequence number @p seq stored before the wrap (in the upper part of the ring)? */
+static bool before_wrap(const mzmtp_outq_t *q, uint32_t seq)
+{
+    return q->wrap_end != 0 && seq_before(seq, q->wrap_seq);
+}
+
+bool mzmtp_outq_compact(mzmtp_outq_t *q)
+{
+    if (q->open || q->dead_slots == 0) return false;
+    uint32_t used = q->wrap_end ? q->wrap_end - q->slot[q->first].off + q->bhead
+                                : q->bhead - q->slot[q->first].off;
+    if (q->dead_slots * 4u < q->count && (uint64_t)q->dead_bytes * 4u < used) return false;
+
+    /* Every pipe's cursor on the first slot it needs, or at the end: a cursor then always
+     * sits on a slot that is kept and carries its bit. */
+    for (unsigned p = 0; p < MZMTP_CONF_MAX_PEERS; p++) (void)settle(q, p);
+
+    /* Walk from the newest slot to the oldest. Needed slots move to just below `target`
+     * (bytes) and to the end of the slot array (indices), keeping their order, so the
+     * sequence numbers still end at `end`; slots nobody needs vanish. Bytes move towards
+     * higher addresses only, newest first, so no move overwrites a slot not yet moved. */
+    const uint32_t end = q->seq_first + q->count;
+    uint32_t target = q->bhead;
+    bool target_upper = false; /* target lies before the wrap */
+    uint32_t kept = 0, new_wrap_seq = end;
+    for (uint32_t i = q->count; i-- > 0;) {
+        uint32_t seq = q->seq_first + i;
+        mzmtp_outq_slot_t s = q->slot[(q->first + i) % MZMTP_CONF_SEND_SLOTS];
+        if (s.mask == 0) {
+#if MZMTP_CONF_SEND_REF
+            if (s.ext_len) q->ext_live--;
+#endif
+            continue;
+        }
+        /* A slot stored before the wrap moves after it while there is room there (the
+         * kept slots then start after the wrap); once there is none, it and every older
+         * slot stay before the wrap, packed against its end. */
+        if (!target_upper && before_wrap(q, seq) && target < s.len) {
+            target = q->wrap_end;
+            target_upper = true;
+        }
+        target -= s.len;
+        if (target != s.off) mzmtp_util_move_up(q->data + target, q->data + s.off, s.len);
+        s.off = target;
+        kept++;
+        q->slot[(q->first + q->count - kept) % MZMTP_CONF_SEND_SLOTS] = s;
+        if (!target_upper) new_wrap_seq = end - kept;
+        /* Pipes on this slot follow it. (A pipe moved here cannot match an older slot:
+         * slots only move to higher numbers.) */
+        for (mzmtp_peermask_t m = s.mask; m; m &= m - 1u) {
+            mzmtp_outq_pipe_t *pp = &q->pipe[mzmtp_util_mask_first(m)];
+            if (pp->cursor == seq) pp->cursor = end - kept;
+        }
+    }
+
+    q->first = (q->first + q->count - kept) % MZMTP_CONF_SEND_SLOTS;
+    q->count = kept;
+    q->seq_first = end - kept;
+    q->dead_slots = 0;
+    q->dead_bytes = 0;
+    if (q->wrap_end != 0) {
+        if (target_upper) {
+            q->wrap_seq = new_wrap_seq; /* the first slot kept after the wrap, or end */
+        } else {
+            q->wrap_end = 0; /* everything kept now lies after the wrap */
+        }
+    }
+    if (q->count == 0) q->bhead = 0;
+    return true;
 }
 
 void mzmtp_outq_pipe_rewind(mzmtp_outq_t *q, unsigned pipe) { q->pipe[pipe].sent = 0; }
@@ -332,6 +454,7 @@ void mzmtp_outq_advance(mzmtp_outq_t *q, unsigned pipe, size_t n)
         }
         n -= rem;
         s->mask &= (mzmtp_peermask_t)~PEER_BIT(pipe);
+        if (s->mask == 0) mark_dead(q, s);
         pp->sent = 0;
         pp->queued--;
         pp->cursor++;

@@ -179,7 +179,7 @@ static mzmtp_status_t peer_subscription(mzmtp_socket_t *s, unsigned p, const uin
     uint8_t *e = sub_find(s, topic, len);
     if (subscribe) {
         if (e == NULL) e = sub_add(s, topic, len);
-        if (e == NULL) return MZMTP_ERR_LIMIT;
+        if (e == NULL) return MZMTP_ERR_PEER_LIMIT; /* table full, or topic too long */
         ent_set_mask(e, ent_mask(e) | BIT(p));
     } else if (e != NULL) {
         ent_set_mask(e, ent_mask(e) & (mzmtp_peermask_t)~BIT(p));
@@ -321,7 +321,7 @@ static mzmtp_status_t on_handshake(mzmtp_socket_t *s, unsigned p, const uint8_t 
     }
     if (IS(s, MZMTP_ROUTER)) {
         /* ZMTP-NOTES S9: the Identity becomes the routing id, or 00 + a 32-bit counter. */
-        if (len > MZMTP_CONF_ROUTING_ID_MAX) return MZMTP_ERR_LIMIT;
+        if (len > MZMTP_CONF_ROUTING_ID_MAX) return MZMTP_ERR_PEER_LIMIT;
         if (len == 0) {
             uint8_t gen[5] = {0, (uint8_t)(s->rid_next >> 24), (uint8_t)(s->rid_next >> 16),
                               (uint8_t)(s->rid_next >> 8), (uint8_t)s->rid_next};
@@ -494,7 +494,10 @@ static mzmtp_status_t pub_targets(mzmtp_socket_t *sock, const uint8_t *d, size_t
                                   size_t ring_len, mzmtp_peermask_t *out)
 {
     mzmtp_outq_t *q = &sock->outq;
-    mzmtp_peermask_t mask = sub_match_peers(sock, d, len) & sock->ready & (mzmtp_peermask_t)~sock->ignored;
+    /* Handshaken peers, and connecting slots waiting for their link (they kept their
+     * subscriptions and queue). */
+    mzmtp_peermask_t mask = sub_match_peers(sock, d, len) & (sock->ready | sock->keep) &
+                            (mzmtp_peermask_t)~sock->ignored;
     for (mzmtp_peermask_t m = sock->sndhwm ? mask : 0; m; m &= m - 1u) {
         unsigned p = mzmtp_util_mask_first(m);
         if (mzmtp_outq_pipe_queued(q, p) >= sock->sndhwm) {
@@ -504,17 +507,18 @@ static mzmtp_status_t pub_targets(mzmtp_socket_t *sock, const uint8_t *d, size_t
             mask &= (mzmtp_peermask_t)~BIT(p);
         }
     }
-    /* A full ring must not starve every subscriber for the slowest one: shed the queues
-     * of the peers holding the oldest message (they miss messages, as a peer at its HWM
-     * does) until this one fits. */
-    for (unsigned i = 0; mask && i < MZMTP_CONF_MAX_PEERS && !mzmtp_outq_can_take(q, ring_len); i++) {
+    /* A full ring must not starve every subscriber for the slowest one. First squeeze out
+     * what nobody needs behind an old message that is still needed (a stalled peer's
+     * half-written one pins the ring's head, and everything behind it stays allocated);
+     * then shed the queues of the peers holding the oldest message they have not started
+     * (they are the slow ones, and miss messages as a peer at its HWM does), until this
+     * one fits. Each round sheds at least one peer. */
+    for (unsigned i = 0; mask && !mzmtp_outq_can_take(q, ring_len); i++) {
         if (sock->nodrop) return MZMTP_AGAIN;
-        mzmtp_peermask_t old = mzmtp_outq_oldest_mask(q);
-        uint32_t oldest = q->seq_first;
-        for (unsigned p = 0; p < MZMTP_CONF_MAX_PEERS; p++) {
-            if (old & BIT(p)) mzmtp_outq_pipe_shed(q, p);
-        }
-        if (q->seq_first == oldest) break; /* the oldest is being written */
+        if (mzmtp_outq_compact(q)) continue;
+        mzmtp_peermask_t old = i <= 2u * MZMTP_CONF_MAX_PEERS + 1u ? mzmtp_outq_oldest_mask(q) : 0;
+        if (old == 0) break; /* only half-written messages left: this one is dropped */
+        for (mzmtp_peermask_t m = old; m; m &= m - 1u) mzmtp_outq_pipe_shed(q, mzmtp_util_mask_first(m));
     }
     *out = mask;
     return MZMTP_OK;
@@ -614,6 +618,7 @@ static mzmtp_status_t send_frame(mzmtp_socket_t *sock, const void *data, size_t 
     if (sock->closing) return MZMTP_ERR_STATE;
     const uint8_t *d = data;
     mzmtp_outq_t *q = &sock->outq;
+    bool continuing = sock->send_in_msg; /* an earlier frame of this message was taken */
     /* Ring bytes this frame needs besides its header (9 bytes at most): by reference,
      * none; a header of up to 9 bytes is what can_take(7) plans for. */
     size_t ring_len = by_ref ? 7u : len;
@@ -656,11 +661,26 @@ static mzmtp_status_t send_frame(mzmtp_socket_t *sock, const void *data, size_t 
     mzmtp_status_t st = mzmtp_outq_add_frame(q, d, len, more);
 #endif
     if (st != MZMTP_OK) {
-        /* No room for the rest of this message: it is rolled back whole. PUB drops (it
-         * never blocks); the others report that the message did not go. */
+        bool drops = is_pub(sock) || (IS(sock, MZMTP_ROUTER) && !sock->router_mandatory);
+        if (st == MZMTP_AGAIN && !drops) {
+            /* The ring is only full for now. A message already started stays open: the
+             * application offers this frame again. A first frame leaves nothing behind. */
+            if (continuing) {
+                sock->send_in_msg = true;
+                if (IS(sock, MZMTP_ROUTER) && !q->open) sock->router_pending = true;
+            } else {
+                mzmtp_outq_cancel(q);
+                sock->send_in_msg = false;
+                if (IS(sock, MZMTP_REQ)) sock->req_state = 0;
+            }
+            return MZMTP_AGAIN;
+        }
+        /* No room for this message, now (PUB: it never blocks) or ever: it is rolled back
+         * whole and its remaining frames are swallowed. PUB drops; the others report
+         * that it can never go. */
+        mzmtp_outq_cancel(q);
         sock->send_drop = more; /* send_in_msg is already `more` */
         if (IS(sock, MZMTP_REQ)) sock->req_state = 0;
-        bool drops = is_pub(sock) || (IS(sock, MZMTP_ROUTER) && !sock->router_mandatory);
         return drops ? MZMTP_OK : MZMTP_ERR_NO_MEMORY;
     }
     if (!more) {
@@ -990,6 +1010,17 @@ unsigned mzmtp_socket_sub_peer_count(const mzmtp_socket_t *sock)
     return is_pub(sock) ? popcount(m & sock->ready) : 0;
 }
 
+uint32_t mzmtp_socket_peer_queued(const mzmtp_socket_t *sock, int peer)
+{
+    if (sock == NULL || !valid_peer(sock, peer)) return 0;
+    return mzmtp_outq_pipe_queued(&sock->outq, (unsigned)peer);
+}
+
+size_t mzmtp_socket_send_room(const mzmtp_socket_t *sock)
+{
+    return sock == NULL ? 0 : mzmtp_outq_room(&sock->outq);
+}
+
 /* ---------------- port interface ---------------- */
 
 mzmtp_status_t mzmtp_socket_peer_open(mzmtp_socket_t *sock, bool keep_queue, int *peer)
@@ -1057,7 +1088,11 @@ void mzmtp_socket_peer_stop(mzmtp_socket_t *sock, int peer, mzmtp_status_t why)
         sock->router_pending = false;
         if (IS(sock, MZMTP_ROUTER) && sock->send_in_msg) sock->send_drop = true;
     }
-    sub_forget_peer(sock, p);
+    /* A connecting PUB/XPUB keeps its peer's subscriptions with its queue, so what is
+     * published while the link is down waits for it, up to the HWM (libzmq's pipe
+     * outlives the connection: ZMTP-NOTES R4). The returning peer's SUBSCRIBEs are then
+     * duplicates, which a set ignores (S1). */
+    if (!(is_pub(sock) && (sock->keep & BIT(p)))) sub_forget_peer(sock, p);
     if (was_live && CAN_RECV) {
         /* Complete messages already received stay readable (nothing accepted is lost);
          * a message cut in the middle is reported as truncated. */
@@ -1088,6 +1123,7 @@ void mzmtp_socket_peer_release(mzmtp_socket_t *sock, int peer)
     unsigned p = (unsigned)peer;
     if (sock->peer_state[p] == MZMTP_PEER_LIVE) mzmtp_socket_peer_stop(sock, peer, MZMTP_ERR_CLOSED);
     sock->keep &= (mzmtp_peermask_t)~BIT(p);
+    sub_forget_peer(sock, p);
     mzmtp_outq_pipe_drop(&sock->outq, p);
     if (!(sock->draining & BIT(p))) sock->peer_state[p] = MZMTP_PEER_FREE;
 }

@@ -14,6 +14,15 @@ void mzmtp_util_move_down(uint8_t *dst, const uint8_t *src, size_t n)
 #endif
 }
 
+void mzmtp_util_move_up(uint8_t *dst, const uint8_t *src, size_t n)
+{
+#if UINTPTR_MAX > 0xFFFFFFFFu
+    memmove(dst, src, n);
+#else
+    while (n-- > 0) dst[n] = src[n];
+#endif
+}
+
 bool mzmtp_util_bytes_eq(const void *a, const void *b, size_t n)
 {
     const uint8_t *x = a, *y = b;

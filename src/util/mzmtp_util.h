@@ -8,12 +8,14 @@
 #include "microzmtp/mzmtp_conn.h"
 
 /**
- * Move @p n bytes from @p src down to @p dst (dst ≤ src; the ranges may overlap). Every
- * move in the core compacts a buffer toward its start, so a forward copy is enough, and
- * it keeps the C library's memmove (about 250 B on Cortex-M3) out of small firmware.
- * 64-bit hosts use memmove (see bytes.c).
+ * Move @p n bytes from @p src down to @p dst (dst ≤ src; the ranges may overlap). The core
+ * knows which way each of its moves goes, so a one-way copy is enough, and it keeps the
+ * C library's memmove (about 250 B on Cortex-M3) out of small firmware. 64-bit hosts use
+ * memmove (see bytes.c).
  */
 void mzmtp_util_move_down(uint8_t *dst, const uint8_t *src, size_t n);
+/** The same for @p dst >= @p src (copies from the end). */
+void mzmtp_util_move_up(uint8_t *dst, const uint8_t *src, size_t n);
 
 /** @return true when @p a[0..n) equals @p b[0..n) (memcmp() == 0 without the C library's
  *  larger memcmp). */

@@ -23,6 +23,7 @@ const char *mzmtp_status_str(mzmtp_status_t s)
     case MZMTP_ERR_CLOSED: return "MZMTP_ERR_CLOSED";
     case MZMTP_ERR_AUTH: return "MZMTP_ERR_AUTH";
     case MZMTP_ERR_CRYPTO: return "MZMTP_ERR_CRYPTO";
+    case MZMTP_ERR_PEER_LIMIT: return "MZMTP_ERR_PEER_LIMIT";
     }
     return "MZMTP_ERR_UNKNOWN";
 }

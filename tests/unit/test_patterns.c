@@ -1136,7 +1136,7 @@ static void router_closes_a_peer_whose_identity_exceeds_routing_id_max(void **st
     mzmtp_socket_t *router = sock_new(0, MZMTP_ROUTER);
     int p = peer_up(router, false, 0);
     /* RFC 37 allows 255 bytes; past our compile-time limit the port must close. */
-    mzmtp_status_t want = MZMTP_CONF_ROUTING_ID_MAX < 255 ? MZMTP_ERR_LIMIT : MZMTP_ERR_PROTOCOL;
+    mzmtp_status_t want = MZMTP_CONF_ROUTING_ID_MAX < 255 ? MZMTP_ERR_PEER_LIMIT : MZMTP_ERR_PROTOCOL;
     TU_ASSERT_STATUS(feed_dealer_with_identity(router, p, MZMTP_CONF_ROUTING_ID_MAX + 1), want);
     assert_int_equal(mzmtp_socket_peer_count(router), 0);
     expect_nothing(router);

@@ -621,6 +621,11 @@ static void status_names_and_fatal_ranges(void **state)
     assert_true(mzmtp_status_is_fatal(MZMTP_ERR_PROTOCOL));
     assert_true(mzmtp_status_is_fatal(MZMTP_ERR_TIMEOUT));
     assert_true(mzmtp_status_is_fatal(MZMTP_ERR_CLOSED));
+    assert_true(mzmtp_status_is_fatal(MZMTP_ERR_AUTH));
+    assert_true(mzmtp_status_is_fatal(MZMTP_ERR_CRYPTO));
+    assert_true(mzmtp_status_is_fatal(MZMTP_ERR_PEER_LIMIT));
+    assert_false(mzmtp_status_is_fatal(MZMTP_ERR_LIMIT));
+    assert_string_equal(mzmtp_status_str(MZMTP_ERR_PEER_LIMIT), "MZMTP_ERR_PEER_LIMIT");
     assert_non_null(mzmtp_status_str((mzmtp_status_t)-99));
 }
 
@@ -633,6 +638,8 @@ static void no_retry_after_a_protocol_error(void **state)
     assert_false(mzmtp_status_allows_reconnect(MZMTP_ERR_SOCKET_TYPE));
     assert_false(mzmtp_status_allows_reconnect(MZMTP_ERR_PEER_ERROR));
     assert_false(mzmtp_status_allows_reconnect(MZMTP_ERR_MSG_SIZE));
+    assert_false(mzmtp_status_allows_reconnect(MZMTP_ERR_AUTH));
+    assert_false(mzmtp_status_allows_reconnect(MZMTP_ERR_CRYPTO));
 }
 
 static void retry_after_transport_losses_and_timeouts(void **state)
@@ -640,7 +647,7 @@ static void retry_after_transport_losses_and_timeouts(void **state)
     static const mzmtp_status_t ok[] = {
         MZMTP_OK,          MZMTP_AGAIN,           MZMTP_ERR_INVALID,  MZMTP_ERR_STATE,
         MZMTP_ERR_NOT_SUPPORTED, MZMTP_ERR_NO_MEMORY, MZMTP_ERR_LIMIT, MZMTP_ERR_TRUNCATED,
-        MZMTP_ERR_UNROUTABLE, MZMTP_ERR_TIMEOUT, MZMTP_ERR_CLOSED,
+        MZMTP_ERR_UNROUTABLE, MZMTP_ERR_TIMEOUT, MZMTP_ERR_CLOSED, MZMTP_ERR_PEER_LIMIT,
     };
     for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
         if (!mzmtp_status_allows_reconnect(ok[i])) print_error("%s\n", mzmtp_status_str(ok[i]));

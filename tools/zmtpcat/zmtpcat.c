@@ -27,8 +27,8 @@
 /* Big buffers: 1 MiB+ messages must go through. The send ring holds whole encoded
  * messages; received frames larger than a peer's buffer stream through in pieces. */
 #define SEND_RING_BYTES (8u << 20)
-/* PUB/XPUB: how long a batch waits for slow subscribers before it goes anyway, ms. */
-#define PUB_GATE_MS 100u
+/* PUB/XPUB: a subscriber whose queue has not moved for this long is stalled, ms. */
+#define PUB_STALL_MS 100u
 #define RECV_PEER_BYTES (64u << 10)
 MZMTP_SOCKET_MEM_DEFINE(cat_mem, SEND_RING_BYTES, RECV_PEER_BYTES);
 
@@ -443,6 +443,43 @@ static mzmtp_status_t send_message(const message_t *m, size_t *next)
     return MZMTP_OK;
 }
 
+/* PUB/XPUB drop a message for a peer at its HWM, or shed the oldest queues when the ring
+ * is full (ZeroMQ semantics), but a tool fed from a file must not lose lines for a
+ * subscriber that reads: a message waits while a peer that is moving would lose it. A
+ * peer whose queue has not shrunk for PUB_STALL_MS is stalled, and misses what its HWM
+ * cannot hold, as with any ZeroMQ publisher; the others never wait for it. */
+typedef struct pub_gate {
+    uint32_t queued[MZMTP_CONF_MAX_PEERS]; /* last seen queue of each peer */
+    uint32_t moved[MZMTP_CONF_MAX_PEERS];  /* when it last shrank (or the peer came) */
+    bool seen[MZMTP_CONF_MAX_PEERS];
+} pub_gate_t;
+
+/* @return true when a message of @p len encoded bytes may go now; else *wait_ms is how
+ * long until a peer that holds it back would count as stalled. */
+static bool pub_gate_open(pub_gate_t *g, uint32_t hwm, size_t len, uint32_t now, uint32_t *wait_ms)
+{
+    bool ring_ok = mzmtp_socket_send_room(&cat_sock) >= len;
+    bool open = true;
+    *wait_ms = PUB_STALL_MS;
+    for (int p = 0; p < MZMTP_CONF_MAX_PEERS; p++) {
+        if (!mzmtp_socket_peer_live(&cat_sock, p)) {
+            g->seen[p] = false;
+            continue;
+        }
+        uint32_t q = mzmtp_socket_peer_queued(&cat_sock, p);
+        if (!g->seen[p] || q < g->queued[p]) g->moved[p] = now;
+        g->seen[p] = true;
+        g->queued[p] = q;
+        uint32_t idle = now - g->moved[p];
+        if (idle >= PUB_STALL_MS) continue; /* stalled: it does not hold the others back */
+        if ((hwm != 0 && q >= hwm) || (!ring_ok && q > 0)) {
+            open = false;
+            if (PUB_STALL_MS - idle < *wait_ms) *wait_ms = PUB_STALL_MS - idle;
+        }
+    }
+    return open;
+}
+
 static void finish(const options_t *o, int code)
 {
     int32_t linger = (o->roles & ROLE_SEND) ? (int32_t)o->linger_ms : 0;
@@ -477,11 +514,9 @@ int main(int argc, char **argv)
     size_t rx_chunk = RECV_PEER_BYTES;
     bool pub_like = o.type == MZMTP_PUB || o.type == MZMTP_XPUB;
     uint32_t hwm = o.has_sndhwm ? o.sndhwm : MZMTP_CONF_SNDHWM;
-    size_t batch_max = hwm == 0 || hwm > 256 ? 256 : hwm; /* messages per batch */
-    size_t batch_left = 0, batch_bytes = 0;
+    static pub_gate_t gate;
     bool peers_ok = false;
-    bool gate_waiting = false; /* PUB: waiting for the previous batch to be written */
-    uint32_t gate_since = 0;
+    int gate_wait = -1; /* PUB: ms until a peer holding the next message back is stalled */
 
     for (;;) {
         /* Take every message that has arrived. */
@@ -551,33 +586,19 @@ int main(int argc, char **argv)
                 out_next = 0;
             }
             if (!out_pending) break;
-            if (pub_like && out_next == 0 && batch_left == 0) {
-                /* PUB/XPUB drop at the HWM or a full ring instead of saying AGAIN (ZeroMQ
-                 * semantics), but a tool must not lose lines: queue a batch only once
-                 * everything before it was written, a batch below the HWM and the ring. */
-                if (!mzmtp_socket_flushed(&cat_sock)) {
-                    /* ...but a subscriber that stopped reading must not stop the others:
-                     * after PUB_GATE_MS the batch goes, and that peer misses what its HWM
-                     * cannot hold, as with any ZeroMQ publisher. */
-                    uint32_t now = mzmtp_posix_now_ms();
-                    if (!gate_waiting) {
-                        gate_waiting = true;
-                        gate_since = now;
-                    }
-                    if (now - gate_since < PUB_GATE_MS) break;
+            gate_wait = -1;
+            if (pub_like && out_next == 0) {
+                uint32_t wait_ms = 0;
+                if (!pub_gate_open(&gate, hwm, out.len + 9u * out.frames, mzmtp_posix_now_ms(),
+                                   &wait_ms)) {
+                    gate_wait = (int)wait_ms;
+                    break;
                 }
-                gate_waiting = false;
-                batch_left = batch_max;
-                batch_bytes = 0;
             }
             mzmtp_status_t st = send_message(&out, &out_next);
             if (st == MZMTP_AGAIN) break; /* keep it; retry after the loop made room */
             if (st != MZMTP_OK) die_runtime("send", mzmtp_status_str(st));
             out_pending = false;
-            if (pub_like) {
-                batch_bytes += out.len;
-                batch_left = batch_bytes >= SEND_RING_BYTES / 4 ? 0 : batch_left - 1;
-            }
             if (o.type == MZMTP_REQ) req_waiting = true;
             if (o.type == MZMTP_REP && o.count > 0 && received >= o.count) finish(&o, 0);
         }
@@ -606,11 +627,7 @@ int main(int argc, char **argv)
             timeout = (int)((uint32_t)o.timeout_ms - idle);
         }
 
-        if (gate_waiting) {
-            uint32_t waited = now - gate_since;
-            int rest = waited >= PUB_GATE_MS ? 0 : (int)(PUB_GATE_MS - waited);
-            if (timeout < 0 || rest < timeout) timeout = rest;
-        }
+        if (gate_wait >= 0 && (timeout < 0 || gate_wait < timeout)) timeout = gate_wait;
 
         struct pollfd fds[MZMTP_POSIX_MAX_FDS + 1];
         size_t n = mzmtp_posix_fds(&cat_io, fds, MZMTP_POSIX_MAX_FDS, &timeout);
