@@ -19,7 +19,7 @@ int main(void)
     static char endpoint[32] = "tcp://10.0.2.2:";
     uint16_t port, bound = 0;
     uint32_t count, done = 0;
-    uint8_t msg[5 + 200];
+    uint8_t msg[5 + 200], scrap[32];
     size_t have = 5;
 
     net_init();
@@ -65,12 +65,13 @@ int main(void)
         /* Forward only while the PUSH can queue: otherwise the work waits in the PULL's
          * buffer and TCP window, and the host's PUSH is throttled (backpressure). */
         while (done != count && (mzmtp_socket_poll(&push) & MZMTP_POLLOUT) &&
-               mzmtp_socket_recv(&pull, msg + have, sizeof msg - have, &len, &flags) == MZMTP_OK) {
-            have += len;
+               mzmtp_socket_recv(&pull, have < sizeof msg ? msg + have : scrap,
+                                 have < sizeof msg ? sizeof msg - have : sizeof scrap,
+                                 &len, &flags) == MZMTP_OK) {
+            if (have < sizeof msg) {
+                have += len; /* once msg is full, the rest goes to scrap: dropped */
+            }
             if (flags & (MZMTP_RECV_MORE | MZMTP_RECV_PARTIAL)) {
-                if (have == sizeof msg) {
-                    have = sizeof msg - 1;
-                }
                 continue;
             }
             if (mzmtp_socket_send(&push, msg, have, false) != MZMTP_OK) {

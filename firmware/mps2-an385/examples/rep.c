@@ -14,7 +14,7 @@ int main(void)
 {
     uint32_t count, done = 0;
     uint16_t port = 0;
-    uint8_t req[200];
+    uint8_t req[200], scrap[32];
     size_t have = 0;
 
     net_init();
@@ -32,12 +32,13 @@ int main(void)
         unsigned flags;
         /* Read a whole request (its frames joined, cut at sizeof req), then answer. */
         while (done != count &&
-               mzmtp_socket_recv(&rep, req + have, sizeof req - have, &len, &flags) == MZMTP_OK) {
-            have += len;
+               mzmtp_socket_recv(&rep, have < sizeof req ? req + have : scrap,
+                                 have < sizeof req ? sizeof req - have : sizeof scrap,
+                                 &len, &flags) == MZMTP_OK) {
+            if (have < sizeof req) {
+                have += len; /* once req is full, the rest goes to scrap: dropped */
+            }
             if (flags & (MZMTP_RECV_MORE | MZMTP_RECV_PARTIAL)) {
-                if (have == sizeof req) {
-                    have = sizeof req - 1; /* keep reading; the rest is dropped */
-                }
                 continue;
             }
             if (mzmtp_socket_send(&rep, "re:", 3, true) != MZMTP_OK ||
