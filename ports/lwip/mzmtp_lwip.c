@@ -176,8 +176,9 @@ static void feed(mzmtp_lwip_conn_t *c, uint32_t now)
         if (room == 0) {
             break;
         }
-        u16_t k = room < c->rx->len ? (u16_t)room : c->rx->len;
-        memcpy(at, c->rx->payload, k);
+        /* Across the chain: a pbuf of length 0 inside it must not stall the loop. */
+        u16_t k = room < c->rx->tot_len ? (u16_t)room : c->rx->tot_len;
+        (void)pbuf_copy_partial(c->rx, at, k, 0);
         c->rx = pbuf_free_header(c->rx, k);
         if (c->pcb != NULL) {
             tcp_recved(c->pcb, k);
