@@ -2,7 +2,8 @@
 #   make demo   a ZeroMQ PUB firmware on an emulated Cortex-M3 (QEMU, lwIP), a pyzmq SUB
 #               printing its readings; then the POSIX demo (also alone: make demo-posix)
 #   make firmware  the mps2-an385 firmware images (lwIP from Debian's source package)
-#   make test-lwip the firmware examples under QEMU against pyzmq (part of make test)
+#   make test-lwip the firmware examples under QEMU against pyzmq, then host lwIP tests in a
+#               network namespace (root; part of make test)
 #   make test   every test: unit (cmocka), interop against libzmq, ASan/UBSan, fuzz smoke,
 #               Cortex-M3 size budget
 #   make size   arm-none-eabi-gcc sizes of minimal PUB/SUB programs
@@ -16,6 +17,7 @@ BUILD_SAN  ?= build-san
 BUILD_FUZZ ?= build-fuzz
 BUILD_BENCH ?= build-bench
 BUILD_FW   ?= build-fw
+BUILD_LWIP_HOST ?= build-lwip-host
 # lwIP's tree (holding src/core); by default Debian's source package, fetched once by
 # scripts/lwip-src.sh into the ignored build-lwip/. Never committed.
 LWIP_DIR   ?= $(shell sh scripts/lwip-src.sh)
@@ -47,8 +49,11 @@ demo-posix: build
 firmware: deps
 	$(MAKE) -C firmware/mps2-an385 LWIP_DIR="$(LWIP_DIR)" BUILD=$(CURDIR)/$(BUILD_FW) -j 2
 
+# The host lwIP tests create a network namespace with a tap device: they need root.
 test-lwip: firmware
 	/usr/bin/python3 tests/lwip/test_firmware.py $(BUILD_FW)
+	$(MAKE) -C tests/lwip/host LWIP_DIR="$(LWIP_DIR)" BUILD=$(CURDIR)/$(BUILD_LWIP_HOST) -j 2
+	/usr/bin/python3 tests/lwip/test_host.py $(BUILD_LWIP_HOST)/node
 
 test-unit: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
@@ -85,4 +90,4 @@ test: test-unit test-san test-fuzz size test-contiki test-lwip
 	@echo "make test: all suites passed"
 
 clean:
-	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_FUZZ) $(BUILD_BENCH) $(BUILD_FW) bench/size/out
+	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_FUZZ) $(BUILD_BENCH) $(BUILD_FW) $(BUILD_LWIP_HOST) bench/size/out
