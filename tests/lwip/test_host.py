@@ -22,21 +22,45 @@ def sh(*cmd):
 
 
 class Node:
-    def __init__(self, node, action, endpoint):
-        self.proc = subprocess.Popen([node, TAP, NODE_IP, "rep", action, endpoint],
+    """The lwIP node; a thread keeps its last stats line."""
+
+    def __init__(self, node, kind, action, endpoint):
+        import threading
+        self.proc = subprocess.Popen([node, TAP, NODE_IP, kind, action, endpoint],
                                      stdout=subprocess.PIPE, text=True)
         line = self.proc.stdout.readline()
         if not line.startswith("ready port="):
+            self.stop()
             raise AssertionError("node did not start: %r" % line)
         self.port = int(line.split("=")[1])
+        self.last = ""
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            if line.startswith("stats "):
+                self.last = line.strip()
+
+    def stats(self):
+        return {k: int(v) for k, v in (f.split("=") for f in self.last.split()[1:])} if self.last else {}
+
+    def wait_stats(self, cond, timeout=30):
+        end = time.time() + timeout
+        while time.time() < end:
+            st = self.stats()
+            if st and cond(st):
+                return st
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        return self.stats()
 
     def stop(self):
         if self.proc.poll() is None:
             os.kill(self.proc.pid, signal.SIGTERM)
             self.proc.wait(5)
-        out = self.proc.stdout.read()
-        stats = [l for l in out.splitlines() if l.startswith("port-stats")]
-        return stats[-1] if stats else ""
+        return self.last
 
 
 def check(cond, what):
@@ -55,7 +79,7 @@ def t_rep_bind(zmq, ctx, node):
     """lwIP REP binds; pyzmq REQ: small round trips, then 1 MiB each way in 1 KiB messages
     (through a 256 B receive buffer and a 1072 B TCP window); a garbage peer is closed and
     the REQ goes on."""
-    n = Node(node, "bind", "tcp://*:0")
+    n = Node(node, "rep", "bind", "tcp://*:0")
     try:
         req = ctx.socket(zmq.REQ)
         req.setsockopt(zmq.LINGER, 0)
@@ -92,7 +116,7 @@ def t_rep_connect(zmq, ctx, node):
     req.setsockopt(zmq.LINGER, 0)
     req.setsockopt(zmq.RCVTIMEO, 10000)
     port = req.bind_to_random_port("tcp://%s" % KERNEL_IP)
-    n = Node(node, "connect", "tcp://%s:%d" % (KERNEL_IP, port))
+    n = Node(node, "rep", "connect", "tcp://%s:%d" % (KERNEL_IP, port))
     try:
         round_trips(zmq, req, 50, 200)
         req.close()
@@ -108,6 +132,97 @@ def t_rep_connect(zmq, ctx, node):
         n.stop()
 
 
+def pattern(n, size=1024):
+    return (b"%08d" % n) + bytes((n + i) % 251 for i in range(8, size))
+
+
+def pair(zmq, ctx, node, kind, ztype, node_binds):
+    """The node of kind `kind` and a pyzmq socket of type ztype, one binding, one connecting."""
+    z = ctx.socket(ztype)
+    z.setsockopt(zmq.LINGER, 0)
+    z.setsockopt(zmq.RCVTIMEO, 10000)
+    if ztype == zmq.SUB:
+        z.setsockopt(zmq.SUBSCRIBE, b"")
+    if node_binds:
+        n = Node(node, kind, "bind", "tcp://*:0")
+        z.connect("tcp://%s:%d" % (NODE_IP, n.port))
+    else:
+        port = z.bind_to_random_port("tcp://%s" % KERNEL_IP)
+        n = Node(node, kind, "connect", "tcp://%s:%d" % (KERNEL_IP, port))
+    return n, z
+
+
+def t_pub(zmq, ctx, node, node_binds):
+    n, z = pair(zmq, ctx, node, "pub", zmq.SUB, node_binds)
+    try:
+        got = [z.recv() for _ in range(200)]
+        seq = [int(m.split()[0].split(b"/")[1]) for m in got]
+        check(all(m.startswith(b"sensor/") and len(m) == len(m.split()[0]) + 101 for m in got), "bad message")
+        check(seq == list(range(seq[0], seq[0] + 200)), "gap in the sequence")
+        return "200 consecutive messages; %s" % n.stop()
+    finally:
+        z.close()
+        n.stop()
+
+
+def t_sub(zmq, ctx, node, node_binds):
+    n, z = pair(zmq, ctx, node, "sub", zmq.PUB, node_binds)
+    try:
+        end = time.time() + 20
+        i = 0
+        while time.time() < end and n.stats().get("msgs", 0) < 200:
+            z.send(b"other/%d" % i)
+            z.send(b"sensor/%d " % i + b"y" * 300)
+            i += 1
+            time.sleep(0.002)
+        st = n.wait_stats(lambda s: s["msgs"] >= 200, 5)
+        check(st.get("msgs", 0) >= 200 and st["bad"] == 0, "node stats %r" % st)
+        return "%d sensor/ messages of %d sent, other/ filtered; %s" % (st["msgs"], i, n.stop())
+    finally:
+        z.close()
+        n.stop()
+
+
+def t_push(zmq, ctx, node, node_binds):
+    n, z = pair(zmq, ctx, node, "push", zmq.PULL, node_binds)
+    try:
+        t0 = time.time()
+        for i in range(1024):
+            check(z.recv() == pattern(i), "message %d differs" % i)
+        return "1 MiB (1024 x 1 KiB) in order in %.1f s; %s" % (time.time() - t0, n.stop())
+    finally:
+        z.close()
+        n.stop()
+
+
+def t_pull(zmq, ctx, node, node_binds, kind="pull", count=1024):
+    n, z = pair(zmq, ctx, node, kind, zmq.PUSH, node_binds)
+    try:
+        t0 = time.time()
+        for i in range(count):
+            z.send(pattern(i))
+        st = n.wait_stats(lambda s: s["msgs"] >= count, 60)
+        check(st.get("msgs") == count and st["bad"] == 0, "node stats %r" % st)
+        if kind == "pull-slow":
+            check(st["stalls"] > 0 and st["held_max"] <= 1072,
+                  "no backpressure seen or more held than the window: %r" % st)
+        return "%d x 1 KiB checked in %.1f s; %s" % (count, time.time() - t0, n.stop())
+    finally:
+        z.close()
+        n.stop()
+
+
+def t_pull_slow(zmq, ctx, node, node_binds):
+    return t_pull(zmq, ctx, node, node_binds, "pull-slow", 256)
+
+
+TESTS = [("rep_bind", t_rep_bind), ("rep_connect", t_rep_connect)] + [
+    ("%s_%s" % (name, "bind" if b else "connect"), (lambda f, b: lambda z, c, n: f(z, c, n, b))(f, b))
+    for name, f in [("pub", t_pub), ("sub", t_sub), ("push", t_push), ("pull", t_pull),
+                    ("pull_slow", t_pull_slow)]
+    for b in (True, False)]
+
+
 def inside(node):
     import zmq
     sh("ip", "link", "set", "lo", "up")
@@ -116,15 +231,15 @@ def inside(node):
     sh("ip", "link", "set", TAP, "up")
     ctx = zmq.Context()
     failed = 0
-    tests = [t_rep_bind, t_rep_connect]
-    for t in tests:
+    tests = TESTS
+    for name, t in tests:
         t0 = time.time()
         try:
             what = t(zmq, ctx, node)
-            print("PASS lwip-host %-13s %s (%.1f s)" % (t.__name__[2:], what, time.time() - t0), flush=True)
+            print("PASS lwip-host %-17s %s (%.1f s)" % (name, what, time.time() - t0), flush=True)
         except Exception as e:
             failed += 1
-            print("FAIL lwip-host %-13s %s" % (t.__name__[2:], e), flush=True)
+            print("FAIL lwip-host %-17s %s" % (name, e), flush=True)
     ctx.term()
     print("host lwIP tests: %d passed, %d failed" % (len(tests) - failed, failed))
     return 1 if failed else 0

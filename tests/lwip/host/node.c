@@ -4,11 +4,16 @@
  *
  *   node TAP IP TYPE bind|connect ENDPOINT
  *
- * TYPE rep: a REP that echoes every request (messages up to 64 KiB, read in pieces
- * through a 256-byte receive buffer, answered through a 4 KiB send ring).
- * Prints "ready port=N" once bound (N: the port bound, 0 when connecting), and
- * "port-stats accepted=.. stalls=.. held_max=.."
- * every second.
+ * Every node has a 256-byte receive buffer and a 4 KiB send ring. TYPE:
+ *   rep       echoes every request (up to 64 KiB, read in pieces);
+ *   pub       publishes "sensor/<n>" + 100 bytes every 2 ms;
+ *   sub       subscribes to "sensor/", counts messages (bad: any other topic);
+ *   push      pushes 1024 messages of 1 KiB, "<n as %08u>" + a pattern, then idles;
+ *   pull      pulls and checks such messages (bad: out of order or corrupt);
+ *   pull-slow the same, one message every 5 ms (the window closes: backpressure).
+ * Prints "ready port=N" once bound (N: the port bound, 0 when connecting), then every
+ * 200 ms "stats msgs=.. bytes=.. bad=.. accepted=.. refused=.. stalls=.. held_max=..
+ * connects=..".
  */
 #include "mzmtp_lwip.h"
 
@@ -104,16 +109,37 @@ static mzmtp_lwip_t io;
 static struct netif tap;
 static uint8_t msg[65536], scrap[256];
 
+enum { T_REP, T_PUB, T_SUB, T_PUSH, T_PULL, T_PULL_SLOW };
+static const char *const type_names[] = {"rep", "pub", "sub", "push", "pull", "pull-slow"};
+static const mzmtp_socket_type_t zmq_types[] = {MZMTP_REP, MZMTP_PUB, MZMTP_SUB,
+                                                MZMTP_PUSH, MZMTP_PULL, MZMTP_PULL};
+
+/* The test payload: 8 digits of n, then bytes (n + i) mod 251. */
+static size_t pattern(uint8_t *out, uint32_t n, size_t size)
+{
+    (void)snprintf((char *)out, 9, "%08u", (unsigned)n);
+    for (size_t i = 8; i < size; i++) {
+        out[i] = (uint8_t)((n + i) % 251u);
+    }
+    return size;
+}
+
 int main(int argc, char **argv)
 {
     ip4_addr_t ip, mask, gw;
     size_t have = 0;
-    int replying = 0;
+    int pending = 0, type = -1;
     uint16_t port = 0;
-    uint32_t stats_at;
+    uint32_t stats_at, next_at, n_out = 0, msgs = 0, bad = 0;
+    uint64_t bytes = 0;
 
-    if (argc != 6 || strcmp(argv[3], "rep") != 0) {
-        fprintf(stderr, "usage: node TAP IP rep bind|connect ENDPOINT\n");
+    for (int t = 0; argc == 6 && t <= T_PULL_SLOW; t++) {
+        if (strcmp(argv[3], type_names[t]) == 0) {
+            type = t;
+        }
+    }
+    if (type < 0) {
+        fprintf(stderr, "usage: node TAP IP rep|pub|sub|push|pull|pull-slow bind|connect ENDPOINT\n");
         return 2;
     }
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -129,40 +155,70 @@ int main(int argc, char **argv)
     netif_set_default(&tap);
     netif_set_up(&tap);
     mzmtp_lwip_init(&io);
-    if (mzmtp_socket_init(&node, MZMTP_REP, &node_mem) != MZMTP_OK ||
+    if (mzmtp_socket_init(&node, zmq_types[type], &node_mem) != MZMTP_OK ||
+        (type == T_SUB && mzmtp_socket_subscribe(&node, "sensor/", 7) != MZMTP_OK) ||
         (strcmp(argv[4], "bind") == 0 ? mzmtp_lwip_bind(&io, &node, argv[5], &port)
                                       : mzmtp_lwip_connect(&io, &node, argv[5])) != MZMTP_OK) {
         fprintf(stderr, "node: setup failed\n");
         return 1;
     }
     printf("ready port=%u\n", (unsigned)port);
-    stats_at = sys_now() + 1000u;
+    stats_at = next_at = sys_now();
     for (;;) {
         struct pollfd pfd = {tap_fd, POLLIN, 0};
         size_t len;
         unsigned flags;
         mzmtp_status_t st;
+        uint32_t now = sys_now();
+        bool slow_turn = type != T_PULL_SLOW || (int32_t)(now - next_at) >= 0;
 
-        while (!replying &&
+        /* Receive: whole messages into msg (the rest of an over-long one into scrap). */
+        while (type != T_PUB && type != T_PUSH && !pending && slow_turn &&
                (st = mzmtp_socket_recv(&node, have < sizeof msg ? msg + have : scrap,
                                        have < sizeof msg ? sizeof msg - have : sizeof scrap,
                                        &len, &flags)) == MZMTP_OK) {
             if (have < sizeof msg) {
-                have += len; /* beyond 64 KiB the rest is dropped */
+                have += len;
             }
-            if (!(flags & (MZMTP_RECV_MORE | MZMTP_RECV_PARTIAL))) {
-                replying = 1;
+            bytes += len;
+            if (flags & (MZMTP_RECV_MORE | MZMTP_RECV_PARTIAL)) {
+                continue;
+            }
+            msgs++;
+            if (type == T_REP) {
+                pending = 1; /* answer before reading on */
+                break;
+            }
+            if (type == T_SUB) {
+                bad += (have < 7 || memcmp(msg, "sensor/", 7) != 0) ? 1u : 0u;
+            } else {
+                static uint8_t want[1024];
+                bad += (have != sizeof want || memcmp(msg, want, pattern(want, msgs - 1, sizeof want)) != 0) ? 1u : 0u;
+            }
+            have = 0;
+            if (type == T_PULL_SLOW) {
+                next_at = now + 5u;
+                break;
             }
         }
-        if (replying) {
+        /* Send. */
+        if (pending) {
             st = mzmtp_socket_send(&node, msg, have, false);
-            if (st == MZMTP_OK) {
-                replying = 0;
+            if (st != MZMTP_AGAIN) {
+                bad += st == MZMTP_OK ? 0u : 1u;
+                pending = 0;
                 have = 0;
-            } else if (st != MZMTP_AGAIN) {
-                fprintf(stderr, "node: reply of %zu B refused (%d)\n", have, (int)st);
-                replying = 0;
-                have = 0;
+            }
+        } else if (type == T_PUB && (int32_t)(now - next_at) >= 0) {
+            int k = snprintf((char *)msg, sizeof msg, "sensor/%u ", (unsigned)n_out++);
+            memset(msg + k, 'x', 100);
+            st = mzmtp_socket_send(&node, msg, (size_t)k + 100u, false);
+            bad += (st != MZMTP_OK && st != MZMTP_AGAIN) ? 1u : 0u;
+            next_at = now + 2u;
+        } else if (type == T_PUSH) {
+            while (n_out < 1024u &&
+                   mzmtp_socket_send(&node, msg, pattern(msg, n_out, 1024), false) == MZMTP_OK) {
+                n_out++;
             }
         }
         tap_poll(&tap);
@@ -171,11 +227,13 @@ int main(int argc, char **argv)
         if ((int32_t)(sys_now() - stats_at) >= 0) {
             mzmtp_lwip_stats_t s;
             mzmtp_lwip_get_stats(&io, &s);
-            printf("port-stats accepted=%u refused=%u stalls=%u held_max=%u connects=%u\n",
+            printf("stats msgs=%u bytes=%llu bad=%u sent=%u accepted=%u refused=%u stalls=%u "
+                   "held_max=%u connects=%u\n",
+                   (unsigned)msgs, (unsigned long long)bytes, (unsigned)bad, (unsigned)n_out,
                    (unsigned)s.accepted, (unsigned)s.refused, (unsigned)s.stalls,
                    (unsigned)s.held_max, (unsigned)s.connects);
-            stats_at += 1000u;
+            stats_at += 200u;
         }
-        (void)poll(&pfd, 1, wait == 0 || replying ? 0 : 1);
+        (void)poll(&pfd, 1, wait == 0 || pending ? 0 : 1);
     }
 }
