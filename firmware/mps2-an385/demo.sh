@@ -33,6 +33,6 @@ status=$?
 kill "$qemu_pid" 2>/dev/null
 wait "$qemu_pid" 2>/dev/null
 echo "demo: firmware console (last lines):"
-tail -n 3 "$log" | sed 's/^/  firmware> /'
+grep -v "terminating on signal" "$log" | tail -n 2 | sed "s/^/  firmware> /"
 rm -f "$log"
 exit $status
