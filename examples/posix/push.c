@@ -7,7 +7,7 @@
  *
  * Exits 0 once every task was written, 1 on an error or after 10 s without progress.
  * Bound, it waits for a first PULL peer; connected, tasks queue until the connection is
- * up (ZMTP-NOTES R4).
+ * up (wire-notes R4).
  */
 #include "example.h"
 

@@ -144,6 +144,16 @@ typedef struct mzmtp_socket {
     uint8_t env[MZMTP_CONF_ENVELOPE_MAX];
     uint8_t rid_len[MZMTP_CONF_MAX_PEERS];
     uint8_t rid[MZMTP_CONF_MAX_PEERS][MZMTP_CONF_ROUTING_ID_MAX];
+    uint8_t recv_last;  /* peer of the message read last, or 0xFF */
+#if MZMTP_SECURITY
+    /* security (src/socket/socket_sec.c) */
+    mzmtp_conn_sec_t sec;
+    mzmtp_auth_fn auth;
+    void *auth_ctx;
+    uint8_t user_id_len[MZMTP_CONF_MAX_PEERS];
+    uint8_t user_id[MZMTP_CONF_MAX_PEERS][MZMTP_USER_ID_MAX];
+    char address[MZMTP_CONF_MAX_PEERS][MZMTP_CONF_ADDRESS_MAX];
+#endif
     mzmtp_outq_t outq;
     mzmtp_conn_t peer[MZMTP_CONF_MAX_PEERS];
 } mzmtp_socket_t;
@@ -284,7 +294,7 @@ unsigned mzmtp_socket_sub_peer_count(const mzmtp_socket_t *sock);
 /**
  * Take a free peer slot for a new connection.
  * @param[in]  keep_queue true for a connecting side: the slot, and the messages queued
- *             for it, survive disconnects until mzmtp_socket_peer_release() (ZMTP-NOTES R4).
+ *             for it, survive disconnects until mzmtp_socket_peer_release() (wire-notes R4).
  * @param[out] peer Slot index.
  * @return MZMTP_OK, MZMTP_ERR_LIMIT (all MZMTP_CONF_MAX_PEERS in use), MZMTP_ERR_STATE.
  */

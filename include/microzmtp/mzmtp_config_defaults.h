@@ -115,12 +115,34 @@
 #endif
 
 /**
+ * 1: the PLAIN mechanism (RFC 24) is compiled in, client and server, with the socket's
+ * authenticator, User-Id and peer address (mzmtp_security.h). 0: NULL only; the PLAIN
+ * options return MZMTP_ERR_NOT_SUPPORTED. Default: 1. Flash: about 1 KB on Cortex-M3.
+ * RAM per socket: 2 × MZMTP_CONF_PLAIN_CRED_MAX + MZMTP_CONF_MAX_PEERS ×
+ * (MZMTP_USER_ID_MAX + 1 + MZMTP_CONF_ADDRESS_MAX) + about 20 bytes.
+ */
+#ifndef MZMTP_CONF_PLAIN
+#define MZMTP_CONF_PLAIN 1
+#endif
+
+/**
  * 1: the CURVE mechanism (RFC 25/26) is compiled in; it needs a crypto backend
  * (libsodium: link it) and a random source per socket. 0: NULL and PLAIN only, no crypto
  * code. Default: 0 (the host build turns it on). RAM and flash: see docs/security.md.
  */
 #ifndef MZMTP_CONF_CURVE
 #define MZMTP_CONF_CURVE 0
+#endif
+
+/**
+ * Longest PLAIN user name and password a client socket stores (MZMTP_OPT_PLAIN_USERNAME,
+ * _PASSWORD). Longer values are refused by mzmtp_socket_setopt(). A server takes any
+ * length the peer sends (RFC 24: up to 255) straight from its receive buffer.
+ * Unit: bytes. Range: 1..255. Default: 48 (so that a HELLO fits MZMTP_CONF_CMD_BUF 128).
+ * RAM: 2 × this per socket.
+ */
+#ifndef MZMTP_CONF_PLAIN_CRED_MAX
+#define MZMTP_CONF_PLAIN_CRED_MAX 48
 #endif
 
 /**
@@ -205,6 +227,20 @@
 #endif
 #if MZMTP_CONF_SEND_SLOTS < 2 || MZMTP_CONF_SEND_SLOTS > 65535
 #error "MZMTP_CONF_SEND_SLOTS must be 2..65535"
+#endif
+/* Internal: a mechanism other than NULL is compiled in (authenticator, User-Id, address). */
+#define MZMTP_SECURITY (MZMTP_CONF_PLAIN || MZMTP_CONF_CURVE)
+#if MZMTP_CONF_CURVE
+#error "MZMTP_CONF_CURVE: the CURVE mechanism is not implemented yet (issue 9); build with 0"
+#endif
+#if MZMTP_CONF_PLAIN_CRED_MAX < 1 || MZMTP_CONF_PLAIN_CRED_MAX > 255
+#error "MZMTP_CONF_PLAIN_CRED_MAX must be 1..255"
+#endif
+#if 2 * MZMTP_CONF_PLAIN_CRED_MAX + 18 > MZMTP_CONF_CMD_BUF
+#error "MZMTP_CONF_CMD_BUF must hold a PLAIN HELLO with the longest credentials"
+#endif
+#if MZMTP_CONF_ADDRESS_MAX < 1 || MZMTP_CONF_ADDRESS_MAX > 255
+#error "MZMTP_CONF_ADDRESS_MAX must be 1..255"
 #endif
 #if MZMTP_CONF_CMD_BUF < 96 || MZMTP_CONF_CMD_BUF > 65535
 #error "MZMTP_CONF_CMD_BUF must be 96..65535"

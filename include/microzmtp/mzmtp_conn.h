@@ -22,6 +22,7 @@
 #include "mzmtp_config_defaults.h"
 #include "mzmtp_status.h"
 #include "mzmtp_wire.h"
+#include "mzmtp_security.h"
 
 /** A set of peers of one socket, one bit per peer slot. */
 #if MZMTP_CONF_MAX_PEERS <= 32
@@ -197,6 +198,55 @@ typedef struct mzmtp_conn_event {
     int peer_type; /**< For HANDSHAKE: the peer's Socket-Type, or -1 if it sent none. */
 } mzmtp_conn_event_t;
 
+/**
+ * Security settings of engines: which mechanism, which role, our credentials. Owned by the
+ * socket (one per socket, shared by its engines) and borrowed by each engine for its
+ * lifetime; a NULL pointer in mzmtp_conn_opts_t means the NULL mechanism. All fields are
+ * private to the core.
+ */
+typedef struct mzmtp_conn_sec {
+    uint8_t mechanism; /* mzmtp_mechanism_t */
+    bool server;       /* our role (wire-notes G7: local options only) */
+    uint8_t user_len, pass_len;
+    uint8_t user[MZMTP_CONF_PLAIN_CRED_MAX]; /* PLAIN client credentials */
+    uint8_t pass[MZMTP_CONF_PLAIN_CRED_MAX];
+    /** Server side: asks the authenticator about the engine's peer (the socket fills in
+     *  the address and keeps the User-Id). NULL refuses every PLAIN peer and accepts
+     *  every CURVE key (libzmq without ZAP). */
+    void (*auth)(void *owner, unsigned peer, mzmtp_auth_request_t *req,
+                 mzmtp_auth_reply_t *reply);
+    void *auth_owner;
+#if MZMTP_CONF_CURVE
+    uint8_t public_key[MZMTP_CURVE_KEY_LEN]; /* ours, long-term */
+    uint8_t secret_key[MZMTP_CURVE_KEY_LEN];
+    uint8_t server_key[MZMTP_CURVE_KEY_LEN]; /* client: the server's public key */
+    mzmtp_random_fn rng;
+    void *rng_ctx;
+    /* Server: cookie keys (RFC 26 "The WELCOME command"), the current and the previous
+     * one, rotated every MZMTP_CONF_CURVE_COOKIE_MS by the engines' clocks. */
+    uint8_t cookie_key[2][MZMTP_CURVE_KEY_LEN];
+    uint32_t cookie_born; /* now_ms when cookie_key[cookie_cur] was made */
+    uint8_t cookie_cur;
+    uint8_t cookie_count; /* keys made so far, up to 2 */
+#endif
+} mzmtp_conn_sec_t;
+
+#if MZMTP_CONF_CURVE
+/** Per-engine CURVE state. After the handshake only key and the two counters matter
+ *  (48 B); hs is handshake scratch, wiped when the handshake ends. */
+typedef struct mzmtp_curve_state {
+    uint8_t key[MZMTP_CURVE_KEY_LEN]; /* the session key, crypto_box_beforenm(C', s') */
+    uint64_t tx_nonce;                /* last short nonce we sent */
+    uint64_t rx_nonce;                /* last short nonce the peer sent */
+    union {
+        struct {
+            uint8_t cn_secret[MZMTP_CURVE_KEY_LEN]; /* client: c' */
+            uint8_t cn_public[MZMTP_CURVE_KEY_LEN]; /* client: C' */
+        } c;
+    } hs;
+} mzmtp_curve_state_t;
+#endif
+
 /** Runtime options of an engine; copy of the socket's options at attach time. */
 typedef struct mzmtp_conn_opts {
     uint64_t max_msg_size;     /**< Largest message accepted, bytes; 0 = no limit. */
@@ -207,6 +257,7 @@ typedef struct mzmtp_conn_opts {
     uint32_t rcvhwm;           /**< Complete messages buffered before we stop reading. */
     const uint8_t *identity;   /**< Routing id sent in READY (REQ/DEALER/ROUTER). */
     uint8_t identity_len;
+    mzmtp_conn_sec_t *sec;     /**< Security settings (borrowed), or NULL for NULL. */
 } mzmtp_conn_opts_t;
 
 /** One ZMTP link. All fields are private; the struct is public for static allocation. */
@@ -215,6 +266,8 @@ typedef struct mzmtp_conn {
     uint8_t socket_type;
     uint8_t peer_minor;
     uint8_t greeting_sent;
+    uint8_t mech;       /* mzmtp_mechanism_t, from opts.sec */
+    uint8_t mech_step;  /* mechanism handshake step (src/mech) */
     bool streaming;   /* head message is being delivered before it is complete */
     bool pending_end; /* scanner jumped a streamed last frame; count it once it arrives */
     bool head_more;   /* MORE flag of the frame being read */
@@ -245,10 +298,13 @@ typedef struct mzmtp_conn {
     uint16_t cmd_rd, cmd_wr;
     uint16_t plan_cmd; /* command bytes offered by the last output() */
     uint8_t cmd[MZMTP_CONF_CMD_BUF];
+#if MZMTP_CONF_CURVE
+    mzmtp_curve_state_t curve;
+#endif
 } mzmtp_conn_t;
 
 /**
- * Start an engine: it queues its greeting and READY at once (ZMTP-NOTES G3, N1).
+ * Start an engine: it queues its greeting and READY at once (wire-notes G3, N1).
  * @param[out] conn        The engine.
  * @param[in]  socket_type Our socket type (mzmtp_socket_type_t).
  * @param[in]  opts        Copied.
@@ -316,7 +372,7 @@ bool mzmtp_conn_in_message(const mzmtp_conn_t *conn);
 
 /**
  * Queue a subscription for the peer: SUBSCRIBE/CANCEL to a 3.1 peer, a 0x01/0x00-prefixed
- * data frame to a 3.0 peer (ZMTP-NOTES H2, H5).
+ * data frame to a 3.0 peer (wire-notes H2, H5).
  * @return MZMTP_OK, MZMTP_AGAIN (command buffer full; retry after output drains),
  *         MZMTP_ERR_STATE (handshake not done).
  */
@@ -338,6 +394,10 @@ bool mzmtp_conn_has_output(const mzmtp_conn_t *conn);
 MZMTP_NODISCARD mzmtp_status_t mzmtp_conn_tick(mzmtp_conn_t *conn, uint32_t now_ms);
 /** @return Milliseconds until mzmtp_conn_tick() has work, or UINT32_MAX for none. */
 uint32_t mzmtp_conn_next_timeout(const mzmtp_conn_t *conn, uint32_t now_ms);
+
+/** Wipe the engine's secrets (CURVE keys and handshake scratch); the socket calls it
+ *  when the connection ends. Messages already buffered stay readable. */
+void mzmtp_conn_wipe(mzmtp_conn_t *conn);
 
 /** @return The peer's ZMTP minor version (0 = 3.0), valid after the greeting. */
 static inline unsigned mzmtp_conn_peer_minor(const mzmtp_conn_t *conn) { return conn->peer_minor; }

@@ -64,7 +64,7 @@ static inline bool mzmtp_status_is_fatal(mzmtp_status_t s) { return (int)s <= -4
  * @return false when a connection that ended for @p s must not be made again by the
  *         connecting side: the protocol errors (PROTOCOL, VERSION, MECHANISM, SOCKET_TYPE,
  *         PEER_ERROR, MSG_SIZE, AUTH, CRYPTO) — the peer will not change, and libzmq does not retry
- *         either (ZMTP-NOTES R2). Every port's reconnect logic asks this.
+ *         either (wire-notes R2). Every port's reconnect logic asks this.
  */
 bool mzmtp_status_allows_reconnect(mzmtp_status_t s);
 

@@ -44,7 +44,7 @@ const char *mzmtp_wire_socket_type_name(int type);
 size_t mzmtp_wire_socket_type_name_len(int type);
 /** @return The type whose exact, case-sensitive name is @p name[0..len), or -1. */
 int mzmtp_wire_socket_type_parse(const uint8_t *name, size_t len);
-/** @return true when RFC 37's table (ZMTP-NOTES M5) lets @p a talk to @p b. */
+/** @return true when RFC 37's table (wire-notes M5) lets @p a talk to @p b. */
 bool mzmtp_wire_socket_types_compatible(int a, int b);
 
 /** What a peer's greeting told us. */
@@ -91,7 +91,7 @@ typedef struct mzmtp_frame_hdr {
 
 /**
  * Decode a frame header strictly: reserved bits 3–7, MORE on a command and sizes of 2^63
- * or more are MZMTP_ERR_PROTOCOL (stricter than libzmq, which ignores them; ZMTP-NOTES F3).
+ * or more are MZMTP_ERR_PROTOCOL (stricter than libzmq, which ignores them; wire-notes F3).
  * @return MZMTP_OK, MZMTP_AGAIN if @p len is too short to tell, or MZMTP_ERR_PROTOCOL.
  */
 MZMTP_NODISCARD mzmtp_status_t mzmtp_wire_decode_frame_hdr(const uint8_t *in, size_t len,

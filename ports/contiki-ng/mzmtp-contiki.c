@@ -211,7 +211,7 @@ conn_finish(struct conn *c, uint32_t now)
     struct endpoint *e = &port.ep[ep];
     if(e->kind == EP_CONNECT && e->sock == sock && sock != NULL) {
       /* A connection that never came up is a failed connect: back off. Protocol errors
-       * are not retried (ZMTP-NOTES R2, as the POSIX port): the peer will not change. */
+       * are not retried (wire-notes R2, as the POSIX port): the peer will not change. */
       if(mzmtp_status_allows_reconnect(why)) {
         schedule_retry(e, now, !started && e->state == EP_CONNECTING);
       } else {

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -69,7 +70,7 @@ static bool is_ipc(const char *endpoint) { return strncmp(endpoint, "ipc://", 6)
 
 /*
  * Turn an endpoint into a socket address. Bind takes numeric hosts and "*" only
- * (ZMTP-NOTES T1); connect also resolves names, and refuses port 0 or "*" (T2).
+ * (wire-notes T1); connect also resolves names, and refuses port 0 or "*" (T2).
  * @return MZMTP_OK, MZMTP_ERR_INVALID (malformed), MZMTP_ERR_CLOSED (name not resolved).
  */
 static mzmtp_status_t parse_endpoint(const char *endpoint, bool bind, struct sockaddr_storage *sa,
@@ -363,8 +364,33 @@ static void peer_read(mzmtp_posix_t *io, mzmtp_posix_socket_t *ps, int p, uint32
 }
 
 /* A transport is up on peer slot @p p: start its ZMTP session. */
+/* Tell the socket who is on the other end ("192.0.2.7:40112", "[fd00::1]:5555"; "" for
+ * ipc), for its authenticator (mzmtp_auth_request_t.address). */
+static void peer_address(mzmtp_socket_t *sock, int p, int fd)
+{
+    struct sockaddr_storage sa;
+    socklen_t len = sizeof sa;
+    char host[INET6_ADDRSTRLEN] = "";
+    char text[INET6_ADDRSTRLEN + 10] = "";
+    if (getpeername(fd, (struct sockaddr *)&sa, &len) == 0) {
+        if (sa.ss_family == AF_INET) {
+            const struct sockaddr_in *in = (const struct sockaddr_in *)&sa;
+            if (inet_ntop(AF_INET, &in->sin_addr, host, sizeof host) != NULL) {
+                snprintf(text, sizeof text, "%s:%u", host, (unsigned)ntohs(in->sin_port));
+            }
+        } else if (sa.ss_family == AF_INET6) {
+            const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&sa;
+            if (inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host) != NULL) {
+                snprintf(text, sizeof text, "[%s]:%u", host, (unsigned)ntohs(in6->sin6_port));
+            }
+        }
+    }
+    mzmtp_socket_peer_set_address(sock, p, text);
+}
+
 static void peer_begin(mzmtp_posix_t *io, mzmtp_posix_socket_t *ps, int p, int fd, uint32_t now)
 {
+    peer_address(ps->sock, p, fd);
     ps->fd[p] = fd;
     ps->live |= (mzmtp_peermask_t)1 << p;
     set_nonblock(fd, !WAIT_IN_RECV);
@@ -373,7 +399,7 @@ static void peer_begin(mzmtp_posix_t *io, mzmtp_posix_socket_t *ps, int p, int f
         close_peer(io, ps, p, st, now);
         return;
     }
-    peer_write(io, ps, p, now); /* greeting at once: libzmq waits for it (ZMTP-NOTES G3) */
+    peer_write(io, ps, p, now); /* greeting at once: libzmq waits for it (wire-notes G3) */
 }
 
 static void connect_done(mzmtp_posix_t *io, mzmtp_posix_endpoint_t *ep, int fd, uint32_t now)

@@ -18,7 +18,7 @@
  *  - `tcp://IPv4:port`, `tcp://[IPv6]:port` (zone as `%iface`), `tcp://` + `*:port` (bind
  *    on every IPv4 interface). On bind the port may be `0` or `*` (ephemeral); the actual
  *    endpoint is returned, as ZMQ_LAST_ENDPOINT would give it. Binding needs a numeric
- *    address (ZMTP-NOTES T1); connecting also accepts a host name (resolved with
+ *    address (wire-notes T1); connecting also accepts a host name (resolved with
  *    getaddrinfo at each attempt).
  *  - `ipc://path` (AF_UNIX stream; bind replaces an existing file and removes it on close)
  *    and, on Linux, `ipc://@name` in the abstract namespace.
@@ -99,13 +99,13 @@ typedef struct mzmtp_posix {
 } mzmtp_posix_t;
 
 /**
- * Initialise @p io: empty tables, reconnect interval 100 ms, no maximum (ZMTP-NOTES R1).
+ * Initialise @p io: empty tables, reconnect interval 100 ms, no maximum (wire-notes R1).
  * @param[out] io Context storage (static, typically).
  */
 void mzmtp_posix_init(mzmtp_posix_t *io);
 
 /**
- * Set the reconnect policy of connecting endpoints (ZMTP-NOTES R1, R2). After a lost
+ * Set the reconnect policy of connecting endpoints (wire-notes R1, R2). After a lost
  * connection, a handshake failure or a heartbeat timeout the next attempt starts after
  * @p ivl_ms plus a random 0..@p ivl_ms. Consecutive failed TCP connects double the
  * interval up to @p ivl_max_ms. After a protocol error (PROTOCOL, VERSION, MECHANISM,
@@ -149,7 +149,7 @@ MZMTP_NODISCARD mzmtp_status_t mzmtp_posix_bind(mzmtp_posix_t *io, mzmtp_socket_
 /**
  * Connect @p sock to @p endpoint, now and after every loss (see
  * mzmtp_posix_set_reconnect()). The endpoint takes one peer slot for good (keep_queue
- * true), so messages sent while it is disconnected wait for it (ZMTP-NOTES R4). The
+ * true), so messages sent while it is disconnected wait for it (wire-notes R4). The
  * connection completes in the loop; a refused connect is retried, never reported here.
  * @param[in,out] io       Initialised context.
  * @param[in,out] sock     Initialised socket, borrowed until mzmtp_posix_close().

@@ -1,10 +1,12 @@
 /*
- * Sans-I/O ZMTP 3.x engine for one peer: greeting, NULL handshake, framing, commands,
- * heartbeats (RFC 37). Bytes in, bytes out, events; no I/O, no clock, no allocation.
+ * Sans-I/O ZMTP 3.x engine for one peer: greeting, framing, commands, heartbeats (RFC 37);
+ * the security handshake belongs to the mechanism (src/mech). Bytes in, bytes out,
+ * events; no I/O, no clock, no allocation.
  *
  * Receive buffer layout: [0, rx_rd) consumed, [rx_rd, rx_wr) buffered, [rx_wr, rx_cap)
- * free. Stream offsets are 64-bit (base + buffer offset) so that the scanner may stand
- * past the buffered bytes while a large frame streams through.
+ * free. Stream offsets (base + buffer offset; mzmtp_off_t: 32-bit, or 64-bit with
+ * MZMTP_CONF_LARGE_FRAMES, wrap-safe either way) let the scanner stand past the buffered
+ * bytes while a large frame streams through.
  *
  * Two cursors walk the input. The scanner (scan) validates frame headers as soon as they
  * arrive and counts complete data messages, which gives the receive HWM and tells whether
@@ -15,12 +17,7 @@
 #include <string.h>
 #include "microzmtp/mzmtp_conn.h"
 #include "../util/mzmtp_util.h"
-
-/* RFC 37 "Formal Grammar": signature, version 3.1, mechanism "NULL", as-server 0. */
-static const uint8_t greeting_null[MZMTP_GREETING_SIZE] = {
-    0xFF, 0, 0, 0, 0, 0, 0, 0, 1, 0x7F, 3, 1, 'N', 'U', 'L', 'L',
-};
-static const uint8_t mech_null[20] = {'N', 'U', 'L', 'L'};
+#include "../mech/mech.h"
 
 static bool time_reached(uint32_t now, uint32_t deadline)
 {
@@ -71,28 +68,55 @@ static size_t put_property(uint8_t *at, const char *name, size_t nlen, const uin
     return 5 + nlen + vlen;
 }
 
-static bool queue_ready(mzmtp_conn_t *c)
+/* RFC 37 "The READY Command": Socket-Type always; Identity from REQ, DEALER and ROUTER
+ * (libzmq sends it even when empty, wire-notes M2). */
+static const char prop_type[] = "Socket-Type", prop_id[] = "Identity";
+
+static bool sends_identity(const mzmtp_conn_t *c)
 {
-    /* RFC 37 "The READY Command": Socket-Type always; Identity from REQ, DEALER and
-     * ROUTER (libzmq sends it even when empty, ZMTP-NOTES M2). */
-    static const char st[] = "Socket-Type", id[] = "Identity";
-    size_t tlen = mzmtp_wire_socket_type_name_len(c->socket_type);
-    bool with_id = c->socket_type == MZMTP_REQ || c->socket_type == MZMTP_DEALER ||
-                   c->socket_type == MZMTP_ROUTER;
-    size_t body = 6 + 5 + (sizeof st - 1) + tlen;
-    if (with_id) body += 5 + (sizeof id - 1) + c->opts.identity_len;
+    return c->socket_type == MZMTP_REQ || c->socket_type == MZMTP_DEALER ||
+           c->socket_type == MZMTP_ROUTER;
+}
+
+size_t mzmtp_conn_mech_metadata_len(const mzmtp_conn_t *c)
+{
+    size_t n = 5 + (sizeof prop_type - 1) + mzmtp_wire_socket_type_name_len(c->socket_type);
+    if (sends_identity(c)) n += 5 + (sizeof prop_id - 1) + c->opts.identity_len;
+    return n;
+}
+
+void mzmtp_conn_mech_metadata(const mzmtp_conn_t *c, uint8_t *at)
+{
+    at += put_property(at, prop_type, sizeof prop_type - 1,
+                       (const uint8_t *)mzmtp_wire_socket_type_name(c->socket_type),
+                       mzmtp_wire_socket_type_name_len(c->socket_type));
+    if (sends_identity(c)) {
+        (void)put_property(at, prop_id, sizeof prop_id - 1, c->opts.identity, c->opts.identity_len);
+    }
+}
+
+bool mzmtp_conn_mech_put_meta_cmd(mzmtp_conn_t *c, const char *name, size_t nlen)
+{
+    size_t body = 1 + nlen + mzmtp_conn_mech_metadata_len(c);
     size_t hdr = mzmtp_wire_frame_hdr_size(body);
     uint8_t *at = cmd_room(c, hdr + body);
     if (at == NULL) return false;
     at += mzmtp_util_put_frame_hdr(at, MZMTP_FLAG_COMMAND, body);
-    *at++ = 5;
-    memcpy(at, "READY", 5);
-    at += 5;
-    at += put_property(at, st, sizeof st - 1,
-                       (const uint8_t *)mzmtp_wire_socket_type_name(c->socket_type), tlen);
-    if (with_id) (void)put_property(at, id, sizeof id - 1, c->opts.identity, c->opts.identity_len);
+    *at++ = (uint8_t)nlen;
+    memcpy(at, name, nlen);
+    mzmtp_conn_mech_metadata(c, at + nlen);
     c->cmd_wr = (uint16_t)(c->cmd_wr + hdr + body);
     return true;
+}
+
+uint8_t *mzmtp_conn_mech_room(mzmtp_conn_t *c, size_t need) { return cmd_room(c, need); }
+
+void mzmtp_conn_mech_commit(mzmtp_conn_t *c, size_t n) { c->cmd_wr = (uint16_t)(c->cmd_wr + n); }
+
+bool mzmtp_conn_mech_put(mzmtp_conn_t *c, const char *name, size_t nlen, const uint8_t *d1,
+                         size_t l1, const uint8_t *d2, size_t l2)
+{
+    return cmd_put_n(c, name, nlen, d1, l1, d2, l2);
 }
 
 static bool out_mid_message(const mzmtp_conn_t *c)
@@ -117,6 +141,12 @@ static mzmtp_status_t die_n(mzmtp_conn_t *c, mzmtp_status_t st, const char *reas
 
 /* die() closes without a word; die_why() sends ERROR with a literal reason first. */
 #define die(c, st) die_n((c), (st), NULL, 0)
+
+mzmtp_status_t mzmtp_conn_mech_die(mzmtp_conn_t *c, mzmtp_status_t st, const char *reason,
+                                   uint8_t rlen)
+{
+    return die_n(c, st, reason, rlen);
+}
 #define die_why(c, st, lit) die_n((c), (st), (lit), (uint8_t)(sizeof(lit) - 1u))
 
 void mzmtp_conn_send_error(mzmtp_conn_t *conn, const char *reason, size_t len)
@@ -145,13 +175,17 @@ mzmtp_status_t mzmtp_conn_init(mzmtp_conn_t *conn, int socket_type,
     conn->scan_err = MZMTP_OK;
     conn->scan = MZMTP_GREETING_SIZE;
     conn->state = MZMTP_CONN_GREETING;
-    if (!queue_ready(conn)) return MZMTP_ERR_INVALID;
+    conn->mech = opts->sec != NULL ? opts->sec->mechanism : (uint8_t)MZMTP_MECH_NULL;
+    mzmtp_status_t st = mzmtp_mech_start(conn, now_ms);
+    if (st != MZMTP_OK) return st;
     if (opts->handshake_ivl_ms) {
         conn->hs_armed = true;
         conn->hs_deadline = now_ms + opts->handshake_ivl_ms;
     }
     return MZMTP_OK;
 }
+
+void mzmtp_conn_wipe(mzmtp_conn_t *conn) { mzmtp_mech_wipe(conn); }
 
 /* ---------------- input ---------------- */
 
@@ -193,7 +227,7 @@ void mzmtp_conn_rx_commit(mzmtp_conn_t *conn, size_t n, uint32_t now_ms)
     if (n > (size_t)(conn->rx_cap - conn->rx_wr)) n = conn->rx_cap - conn->rx_wr;
     conn->rx_wr += (uint32_t)n;
     if (n > 0) {
-        /* ZMTP-NOTES H7: any traffic from the peer cancels the heartbeat timeouts. */
+        /* wire-notes H7: any traffic from the peer cancels the heartbeat timeouts. */
         conn->hb_wait_pong = false;
         conn->ttl_armed = false;
     }
@@ -252,7 +286,7 @@ static void scan_run(mzmtp_conn_t *c)
         bool whole = h.size <= (uint64_t)(c->rx_wr - off - h.hdr_len);
         if (h.flags & MZMTP_FLAG_COMMAND) {
             /* Commands are handled whole, so they must fit the buffer; libzmq applies
-             * MAXMSGSIZE to them too (ZMTP-NOTES F4). */
+             * MAXMSGSIZE to them too (wire-notes F4). */
             if (h.size > (uint64_t)(c->rx_cap - h.hdr_len) || (max && h.size > max)) {
                 c->scan_err = MZMTP_ERR_MSG_SIZE;
                 return;
@@ -265,7 +299,7 @@ static void scan_run(mzmtp_conn_t *c)
             continue;
         }
         if (c->state != MZMTP_CONN_READY && off == c->rx_rd) {
-            /* RFC 37: nothing but READY/ERROR before the handshake ends (ZMTP-NOTES N4). */
+            /* RFC 37: nothing but READY/ERROR before the handshake ends (wire-notes N4). */
             c->scan_err = MZMTP_ERR_PROTOCOL;
             return;
         }
@@ -405,8 +439,8 @@ bool mzmtp_conn_in_message(const mzmtp_conn_t *conn) { return conn->head_in_msg;
 
 /* ---------------- commands ---------------- */
 
-static mzmtp_status_t on_ready(mzmtp_conn_t *c, const uint8_t *data, size_t len,
-                               mzmtp_conn_event_t *ev)
+mzmtp_status_t mzmtp_conn_mech_peer_ready(mzmtp_conn_t *c, const uint8_t *data, size_t len,
+                                          mzmtp_conn_event_t *ev)
 {
     mzmtp_metadata_iter_t it;
     const uint8_t *name, *value;
@@ -417,7 +451,7 @@ static mzmtp_status_t on_ready(mzmtp_conn_t *c, const uint8_t *data, size_t len,
     ev->len = 0;
     mzmtp_wire_metadata_begin(&it, data, len);
     while ((st = mzmtp_wire_metadata_next(&it, &name, &nlen, &value, &vlen)) == MZMTP_OK) {
-        /* RFC 37: property names are case-insensitive (ZMTP-NOTES M3). */
+        /* RFC 37: property names are case-insensitive (wire-notes M3). */
         if (mzmtp_wire_name_eq_nocase_n(name, nlen, "Socket-Type", 11)) {
             peer_type = mzmtp_wire_socket_type_parse(value, vlen);
             if (peer_type < 0) return die_why(c, MZMTP_ERR_SOCKET_TYPE, "Invalid socket type");
@@ -429,7 +463,7 @@ static mzmtp_status_t on_ready(mzmtp_conn_t *c, const uint8_t *data, size_t len,
         }
     }
     if (st != MZMTP_AGAIN) return die(c, MZMTP_ERR_PROTOCOL);
-    /* A missing Socket-Type is accepted, as libzmq does (ZMTP-NOTES M4). */
+    /* A missing Socket-Type is accepted, as libzmq does (wire-notes M4). */
     if (peer_type >= 0 && !mzmtp_wire_socket_types_compatible(c->socket_type, peer_type)) {
         return die_why(c, MZMTP_ERR_SOCKET_TYPE, "Invalid socket type");
     }
@@ -446,24 +480,19 @@ static mzmtp_status_t on_command(mzmtp_conn_t *c, const uint8_t *body, size_t le
     const uint8_t *name, *data;
     size_t nlen, dlen;
     if (mzmtp_wire_decode_command(body, len, &name, &nlen, &data, &dlen) != MZMTP_OK) {
+        /* During the handshake the mechanism judges even an undecodable command: a
+         * PLAIN client recognises libzmq's mis-encoded ERROR (wire-notes P4). */
+        if (c->state == MZMTP_CONN_HANDSHAKE) {
+            return mzmtp_mech_on_command(c, NULL, 0, body, len, now, ev);
+        }
         return die(c, MZMTP_ERR_PROTOCOL);
     }
     if (c->state == MZMTP_CONN_HANDSHAKE) {
-        if (NAME_IS(name, nlen, "READY")) return on_ready(c, data, dlen, ev);
-        if (NAME_IS(name, nlen, "ERROR")) {
-            /* RFC 37: error-reason = OCTET 0*255; a short body still ends the link. */
-            ev->kind = MZMTP_CONN_EV_ERROR;
-            ev->data = dlen > 0 ? data + 1 : data;
-            ev->len = dlen > 0 ? (data[0] < dlen ? data[0] : dlen - 1) : 0;
-            return die(c, MZMTP_ERR_PEER_ERROR);
-        }
-        /* ZMTP-NOTES N4: any other command during the handshake is fatal. This also
-         * covers libzmq's mis-encoded "^RROR" (P4). */
-        return die(c, MZMTP_ERR_PROTOCOL);
+        return mzmtp_mech_on_command(c, name, nlen, data, dlen, now, ev);
     }
     if (NAME_IS(name, nlen, "PING")) {
         /* RFC 37 "The PING Command": ttl (2 octets, deciseconds), context 0-16 octets.
-         * libzmq echoes at most 16 bytes of context (ZMTP-NOTES H6). */
+         * libzmq echoes at most 16 bytes of context (wire-notes H6). */
         size_t ctx_len = dlen > 2 ? dlen - 2 : 0;
         if (ctx_len > 16) ctx_len = 16;
         if (!CMD_PUT(c, "PONG", dlen > 2 ? data + 2 : data, ctx_len)) return MZMTP_AGAIN;
@@ -486,7 +515,7 @@ static mzmtp_status_t on_command(mzmtp_conn_t *c, const uint8_t *body, size_t le
     } else if (is_pub && NAME_IS(name, nlen, "CANCEL")) {
         ev->kind = MZMTP_CONN_EV_CANCEL;
     } else {
-        /* PONG, late READY/ERROR (ZMTP-NOTES N7) and unknown commands (H10): ignored. */
+        /* PONG, late READY/ERROR (wire-notes N7) and unknown commands (H10): ignored. */
         return MZMTP_OK;
     }
     ev->data = data;
@@ -509,8 +538,8 @@ mzmtp_status_t mzmtp_conn_process(mzmtp_conn_t *conn, uint32_t now_ms, mzmtp_con
         mzmtp_status_t st = mzmtp_wire_decode_greeting(c->rx + c->rx_rd, have, &info);
         if (st == MZMTP_AGAIN) return MZMTP_AGAIN;
         if (st != MZMTP_OK) return die(c, st);
-        /* ZMTP-NOTES G6: the mechanism is an exact 20-byte match. */
-        if (!mzmtp_util_bytes_eq(info.mechanism, mech_null, sizeof(mech_null))) {
+        /* wire-notes G6: the mechanism is an exact 20-byte match. */
+        if (!mzmtp_mech_accepts(c, info.mechanism)) {
             return die(c, MZMTP_ERR_MECHANISM);
         }
         c->peer_minor = info.minor;
@@ -568,7 +597,7 @@ mzmtp_status_t mzmtp_conn_process(mzmtp_conn_t *conn, uint32_t now_ms, mzmtp_con
             return MZMTP_AGAIN;
         }
         if ((c->socket_type == MZMTP_PUB || c->socket_type == MZMTP_XPUB) && !c->head_in_msg) {
-            /* ZMTP 3.0 subscriptions, accepted from any peer as libzmq does (ZMTP-NOTES
+            /* ZMTP 3.0 subscriptions, accepted from any peer as libzmq does (wire-notes
              * H2, H3): a first frame starting with 0x01 subscribes, 0x00 cancels. */
             const uint8_t *p;
             size_t avail;
@@ -597,7 +626,7 @@ mzmtp_status_t mzmtp_conn_send_subscription(mzmtp_conn_t *conn, const uint8_t *t
     if (conn->state != MZMTP_CONN_READY) return MZMTP_ERR_STATE;
     if (len > 255) return MZMTP_ERR_INVALID;
     if (conn->peer_minor == 0) {
-        /* ZMTP 3.0 peers get the 0x01/0x00-prefixed data frame (ZMTP-NOTES H2, H5). */
+        /* ZMTP 3.0 peers get the 0x01/0x00-prefixed data frame (wire-notes H2, H5). */
         size_t hdr = mzmtp_wire_frame_hdr_size(len + 1);
         uint8_t *at = cmd_room(conn, hdr + len + 1);
         if (at == NULL) return MZMTP_AGAIN;
@@ -628,7 +657,7 @@ size_t mzmtp_conn_output(mzmtp_conn_t *conn, mzmtp_iov_t *iov, size_t max)
     conn->plan_cmd = 0;
     if (max == 0) return 0;
     if (conn->greeting_sent < MZMTP_GREETING_SIZE) {
-        iov[n].base = greeting_null + conn->greeting_sent;
+        iov[n].base = mzmtp_mech_greeting(conn) + conn->greeting_sent;
         iov[n].len = MZMTP_GREETING_SIZE - conn->greeting_sent;
         n++;
     }
@@ -694,7 +723,7 @@ mzmtp_status_t mzmtp_conn_tick(mzmtp_conn_t *conn, uint32_t now_ms)
     if (c->opts.hb_ivl_ms == 0) return MZMTP_OK;
     if (c->hb_wait_pong && time_reached(now_ms, c->hb_deadline)) return die(c, MZMTP_ERR_TIMEOUT);
     if (time_reached(now_ms, c->hb_next_ping)) {
-        /* RFC 37 "The PING Command"; ZMTP-NOTES H8/H9: TTL at most 655 ds, always sent. */
+        /* RFC 37 "The PING Command"; wire-notes H8/H9: TTL at most 655 ds, always sent. */
         uint32_t ds = c->opts.hb_ttl_ms / 100u;
         if (ds > 655) ds = 655;
         uint8_t ttl[2] = {(uint8_t)(ds >> 8), (uint8_t)ds};

@@ -1,6 +1,6 @@
 /*
  * The send ring: one socket's outgoing messages, encoded as ZMTP frames once and shared
- * by every peer that must write them (DESIGN.md "PUB fan-out … stores a message once").
+ * by every peer that must write them (docs/architecture.md, "the send ring").
  *
  * Bytes live in a caller-provided ring; each committed message takes one slot that holds
  * its offset, length and the mask of peers still to write it. A message is contiguous in

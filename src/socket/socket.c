@@ -1,5 +1,6 @@
 /*
- * Sockets: PUB, SUB, XPUB, XSUB (RFC 29) over the connection engine.
+ * Sockets of all eleven standard types over the connection engine: PUB, SUB, XPUB, XSUB
+ * (RFC 29), PUSH, PULL (RFC 30), REQ, REP, DEALER, ROUTER (RFC 28) and PAIR (RFC 31).
  *
  * The socket keeps per-peer state in bit masks (one bit per peer slot), a subscription
  * table and the shared send ring. It never blocks and never calls back into the
@@ -8,6 +9,7 @@
 #include <string.h>
 #include "microzmtp/microzmtp.h"
 #include "../util/mzmtp_util.h"
+#include "socket_sec.h"
 
 #define BIT(p) ((mzmtp_peermask_t)1u << (p))
 /* Compile-time constant false for types left out of MZMTP_CONF_SOCKET_TYPES, so their
@@ -20,7 +22,7 @@
 
 /* ---------------- subscription table ----------------
  * Entry: len(1) flags(1) count(2, native) mask(peermask, native) topic(len).
- * PUB/XPUB: mask = peers subscribed (a set per peer, ZMTP-NOTES S1), flags = REPORTED
+ * PUB/XPUB: mask = peers subscribed (a set per peer, wire-notes S1), flags = REPORTED
  * (XPUB told the application the topic is subscribed).
  * SUB/XSUB: count = local subscribe calls (S1: counted), mask = peers we have sent the
  * SUBSCRIBE to. A difference between count>0 and a peer's bit is work for sync_subs(). */
@@ -204,6 +206,7 @@ mzmtp_status_t mzmtp_socket_init_sized(mzmtp_socket_t *sock, int type,
     sock->type = (uint8_t)type;
     sock->mem = mem;
     sock->recv_peer = NO_PEER;
+    sock->recv_last = NO_PEER;
     sock->sndhwm = MZMTP_CONF_SNDHWM;
     sock->opts.rcvhwm = MZMTP_CONF_RCVHWM;
     sock->opts.handshake_ivl_ms = MZMTP_CONF_HANDSHAKE_IVL_MS;
@@ -230,6 +233,7 @@ mzmtp_status_t mzmtp_socket_setopt(mzmtp_socket_t *sock, mzmtp_option_t opt, con
         sock->opts.identity_len = sock->identity_len;
         return MZMTP_OK;
     }
+    if (mzmtp_socket_sec_option(opt)) return mzmtp_socket_sec_setopt(sock, opt, val, len);
     uint32_t v;
     if (len != sizeof(v)) return MZMTP_ERR_INVALID;
     memcpy(&v, val, sizeof(v));
@@ -316,11 +320,11 @@ static void finish_drain(mzmtp_socket_t *s, unsigned p)
 static mzmtp_status_t on_handshake(mzmtp_socket_t *s, unsigned p, const uint8_t *id, size_t len)
 {
     if (IS(s, MZMTP_PAIR) && (s->ready & (mzmtp_peermask_t)~s->ignored)) {
-        /* ZMTP-NOTES S10: a second PAIR peer is ignored; the first is not disturbed. */
+        /* wire-notes S10: a second PAIR peer is ignored; the first is not disturbed. */
         s->ignored |= BIT(p);
     }
     if (IS(s, MZMTP_ROUTER)) {
-        /* ZMTP-NOTES S9: the Identity becomes the routing id, or 00 + a 32-bit counter. */
+        /* wire-notes S9: the Identity becomes the routing id, or 00 + a 32-bit counter. */
         if (len > MZMTP_CONF_ROUTING_ID_MAX) return MZMTP_ERR_PEER_LIMIT;
         if (len == 0) {
             uint8_t gen[5] = {0, (uint8_t)(s->rid_next >> 24), (uint8_t)(s->rid_next >> 16),
@@ -345,7 +349,7 @@ static mzmtp_status_t on_handshake(mzmtp_socket_t *s, unsigned p, const uint8_t 
 }
 
 /* REQ: a message from peer @p p is at the head. Only the peer asked may answer, and its
- * reply must start with an empty delimiter frame (RFC 28; ZMTP-NOTES S6, S7). */
+ * reply must start with an empty delimiter frame (RFC 28; wire-notes S6, S7). */
 static mzmtp_status_t req_accept_reply(mzmtp_socket_t *s, unsigned p)
 {
     mzmtp_conn_t *c = &s->peer[p];
@@ -389,7 +393,7 @@ static mzmtp_status_t pump(mzmtp_socket_t *s, unsigned p)
             st = on_handshake(s, p, ev.data, ev.len);
             if (st != MZMTP_OK) break;
             if (is_sub(s)) {
-                /* ZMTP-NOTES S2: a new or returning peer gets every subscription once. */
+                /* wire-notes S2: a new or returning peer gets every subscription once. */
                 sub_forget_peer(s, p);
                 s->sub_pending |= BIT(p);
                 sync_subs(s, p);
@@ -414,7 +418,7 @@ static mzmtp_status_t pump(mzmtp_socket_t *s, unsigned p)
                 bool more;
                 if (mzmtp_conn_peek(c, &d, &avail, &left, &more) == MZMTP_OK &&
                     !sub_match_local(s, d, avail, left)) {
-                    mzmtp_conn_skip(c); /* ZMTP-NOTES S4: SUB filters again on receipt. */
+                    mzmtp_conn_skip(c); /* wire-notes S4: SUB filters again on receipt. */
                 } else {
                     s->readable |= BIT(p);
                 }
@@ -501,7 +505,7 @@ static mzmtp_status_t pub_targets(mzmtp_socket_t *sock, const uint8_t *d, size_t
     for (mzmtp_peermask_t m = sock->sndhwm ? mask : 0; m; m &= m - 1u) {
         unsigned p = mzmtp_util_mask_first(m);
         if (mzmtp_outq_pipe_queued(q, p) >= sock->sndhwm) {
-            /* RFC 29 / ZMTP-NOTES S3: a peer at its HWM misses this message, unless
+            /* RFC 29 / wire-notes S3: a peer at its HWM misses this message, unless
              * NODROP (libzmq's ZMQ_XPUB_NODROP) asks to refuse it instead. */
             if (sock->nodrop) return MZMTP_AGAIN;
             mask &= (mzmtp_peermask_t)~BIT(p);
@@ -585,7 +589,7 @@ static mzmtp_status_t send_begin(mzmtp_socket_t *sock, const uint8_t *d, size_t 
         return MZMTP_OK;
     case MZMTP_ROUTER:
         if (!HAS(MZMTP_ROUTER)) return MZMTP_ERR_NOT_SUPPORTED;
-        /* The first frame names the peer and is not sent (ZMTP-NOTES S9). */
+        /* The first frame names the peer and is not sent (wire-notes S9). */
         *swallowed = true;
         p = find_routing_id(sock, d, len);
         if (p >= 0 && sock->sndhwm && mzmtp_outq_pipe_queued(q, (unsigned)p) >= sock->sndhwm) {
@@ -732,7 +736,7 @@ static bool xpub_notification(mzmtp_socket_t *s, uint8_t *buf, size_t cap, size_
 
 /* REP: read the envelope of the request at the head of peer @p p — every frame up to and
  * including the first empty one — into sock->env, encoded, for the reply (RFC 28,
- * ZMTP-NOTES S8). @return false if the request is malformed (then it is dropped). */
+ * wire-notes S8). @return false if the request is malformed (then it is dropped). */
 static bool rep_take_envelope(mzmtp_socket_t *s, unsigned p)
 {
     mzmtp_conn_t *c = &s->peer[p];
@@ -772,6 +776,7 @@ static bool recv_select(mzmtp_socket_t *sock)
             continue;
         }
         sock->recv_peer = (uint8_t)p;
+        sock->recv_last = (uint8_t)p;
         sock->router_id_out = false;
         return true;
     }
@@ -814,7 +819,7 @@ static mzmtp_status_t recv_next(mzmtp_socket_t *sock, uint8_t *buf, size_t cap,
     unsigned p = sock->recv_peer;
     mzmtp_conn_t *c = &sock->peer[p];
     if (IS(sock, MZMTP_ROUTER) && !sock->router_id_out) {
-        /* ZMTP-NOTES S9: a ROUTER message starts with the peer's routing id. */
+        /* wire-notes S9: a ROUTER message starts with the peer's routing id. */
         if (ref != NULL) {
             *ref = sock->rid[p];
         } else {
@@ -901,7 +906,7 @@ mzmtp_status_t mzmtp_socket_unsubscribe(mzmtp_socket_t *sock, const void *topic,
     if (st != MZMTP_OK) return st;
     uint8_t *e = sub_find(sock, topic, len);
     if (e == NULL || ent_count(e) == 0) return MZMTP_ERR_INVALID;
-    /* ZMTP-NOTES S1: CANCEL goes out only when the local count reaches zero. */
+    /* wire-notes S1: CANCEL goes out only when the local count reaches zero. */
     ent_set_count(e, (uint16_t)(ent_count(e) - 1u));
     if (ent_idle(sock, e)) {
         sub_remove(sock, e);
@@ -975,14 +980,16 @@ unsigned mzmtp_socket_poll(mzmtp_socket_t *sock)
 
 void mzmtp_socket_close(mzmtp_socket_t *sock)
 {
-    if (sock != NULL) sock->closing = 1;
+    if (sock == NULL) return;
+    sock->closing = 1;
+    mzmtp_socket_sec_wipe(sock); /* no new handshake can start: secrets go now */
 }
 
 bool mzmtp_socket_flushed(const mzmtp_socket_t *sock)
 {
     for (unsigned p = 0; p < MZMTP_CONF_MAX_PEERS; p++) {
         if (sock->peer_state[p] == MZMTP_PEER_FREE || (sock->ignored & BIT(p))) continue;
-        /* Messages queued for a peer still connecting count too (ZMTP-NOTES R4). */
+        /* Messages queued for a peer still connecting count too (wire-notes R4). */
         if (mzmtp_outq_pipe_queued(&sock->outq, p) > 0) return false;
         if (sock->peer_state[p] == MZMTP_PEER_LIVE && (sock->ready & BIT(p)) &&
             mzmtp_conn_has_output(&sock->peer[p])) {
@@ -1052,6 +1059,7 @@ mzmtp_status_t mzmtp_socket_peer_start(mzmtp_socket_t *sock, int peer, uint32_t 
     sock->readable &= (mzmtp_peermask_t)~BIT(p);
     sock->now = now_ms;
     mzmtp_outq_pipe_rewind(&sock->outq, p);
+    mzmtp_socket_sec_peer_start(sock, p);
     mzmtp_status_t st = mzmtp_conn_init(&sock->peer[p], sock->type, &sock->opts,
                                         sock->mem->recv_buf + (size_t)p * sock->mem->recv_per_peer,
                                         sock->mem->recv_per_peer, &sock->outq, p, now_ms);
@@ -1090,7 +1098,7 @@ void mzmtp_socket_peer_stop(mzmtp_socket_t *sock, int peer, mzmtp_status_t why)
     }
     /* A connecting PUB/XPUB keeps its peer's subscriptions with its queue, so what is
      * published while the link is down waits for it, up to the HWM (libzmq's pipe
-     * outlives the connection: ZMTP-NOTES R4). The returning peer's SUBSCRIBEs are then
+     * outlives the connection: wire-notes R4). The returning peer's SUBSCRIBEs are then
      * duplicates, which a set ignores (S1). */
     if (!(is_pub(sock) && (sock->keep & BIT(p)))) sub_forget_peer(sock, p);
     if (was_live && CAN_RECV) {
@@ -1105,6 +1113,7 @@ void mzmtp_socket_peer_stop(mzmtp_socket_t *sock, int peer, mzmtp_status_t why)
         if ((sock->readable & BIT(p)) || sock->recv_peer == p) sock->draining |= BIT(p);
     }
     if (was_live) {
+        mzmtp_conn_wipe(&sock->peer[p]); /* session keys go with the connection */
         mzmtp_socket_notify(sock, was_ready ? MZMTP_EV_DISCONNECTED : MZMTP_EV_HANDSHAKE_FAILED,
                             peer, why);
     }

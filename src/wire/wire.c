@@ -34,7 +34,7 @@ size_t mzmtp_wire_socket_type_name_len(int type)
 
 int mzmtp_wire_socket_type_parse(const uint8_t *name, size_t len)
 {
-    /* ZMTP-NOTES M4: libzmq compares the value exactly and case-sensitively. */
+    /* wire-notes M4: libzmq compares the value exactly and case-sensitively. */
     for (int t = 0; t < MZMTP_SOCKET_TYPE_COUNT; t++) {
         if (type_name_len[t] == len && mzmtp_util_bytes_eq(type_names[t], name, len)) return t;
     }
@@ -43,7 +43,7 @@ int mzmtp_wire_socket_type_parse(const uint8_t *name, size_t len)
 
 bool mzmtp_wire_socket_types_compatible(int a, int b)
 {
-    /* RFC 37 "The Socket Type property", ZMTP-NOTES M5: bit b of peers[a]. */
+    /* RFC 37 "The Socket Type property", wire-notes M5: bit b of peers[a]. */
 #define T(x) (1u << MZMTP_##x)
     static const uint16_t peers[MZMTP_SOCKET_TYPE_COUNT] = {
         [MZMTP_PAIR] = T(PAIR),
@@ -72,7 +72,7 @@ size_t mzmtp_wire_encode_greeting(uint8_t *out, size_t cap, const char *mechanis
     if (cap < MZMTP_GREETING_SIZE) return 0;
     memset(out, 0, MZMTP_GREETING_SIZE);
     /* RFC 37 "Formal Grammar": signature = %xFF padding %x7F; bytes 1-8 are ours to
-     * choose. libzmq puts a 1 in byte 8 (ZMTP-NOTES G2); we do the same. */
+     * choose. libzmq puts a 1 in byte 8 (wire-notes G2); we do the same. */
     out[0] = 0xFF;
     out[8] = 0x01;
     out[9] = 0x7F;
@@ -87,7 +87,7 @@ mzmtp_status_t mzmtp_wire_decode_greeting(const uint8_t *in, size_t len,
                                           mzmtp_greeting_info_t *info)
 {
     if (len > MZMTP_GREETING_SIZE) len = MZMTP_GREETING_SIZE;
-    /* ZMTP-NOTES G4: byte 0 must be FF and byte 9 must have bit 0 set; bytes 1-8 are not
+    /* wire-notes G4: byte 0 must be FF and byte 9 must have bit 0 set; bytes 1-8 are not
      * checked (G2). Fail as soon as the bytes we have allow. */
     if (len >= 1 && in[0] != 0xFF) return MZMTP_ERR_PROTOCOL;
     if (len >= 10 && (in[9] & 0x01) == 0) return MZMTP_ERR_PROTOCOL;
@@ -125,7 +125,7 @@ mzmtp_status_t mzmtp_wire_decode_frame_hdr(const uint8_t *in, size_t len,
     if (len < 1) return MZMTP_AGAIN;
     uint8_t f = in[0];
     /* RFC 37 "Framing": bits 3-7 are reserved and zero; a command never has MORE.
-     * libzmq lets both through (ZMTP-NOTES F3); we close instead, as documented. */
+     * libzmq lets both through (wire-notes F3); we close instead, as documented. */
     if (f & 0xF8u) return MZMTP_ERR_PROTOCOL;
     if ((f & MZMTP_FLAG_COMMAND) && (f & MZMTP_FLAG_MORE)) return MZMTP_ERR_PROTOCOL;
     if (f & MZMTP_FLAG_LONG) {
@@ -227,7 +227,7 @@ mzmtp_status_t mzmtp_wire_metadata_next(mzmtp_metadata_iter_t *it, const uint8_t
 {
     if (it->left == 0) return MZMTP_AGAIN;
     /* RFC 37 "Metadata": name-len OCTET, name, value-len 4 OCTETs, value. A truncated
-     * property or a stray byte closes the connection, as libzmq does (ZMTP-NOTES M1). */
+     * property or a stray byte closes the connection, as libzmq does (wire-notes M1). */
     size_t nlen = it->p[0];
     if (nlen == 0 || it->left < 1 + nlen + 4) return MZMTP_ERR_PROTOCOL;
     uint32_t vlen = mzmtp_wire_get_u32(it->p + 1 + nlen);

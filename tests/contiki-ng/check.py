@@ -1172,7 +1172,7 @@ def client_checks(node):
         st.pop("hr").close(0)
         if not node.wait(r"^mon dealer disconnected peer=\d+", since):
             return "the node did not see the ROUTER leave"
-        # The connecting side keeps its queue (ZMTP-NOTES R4): messages dealt now wait.
+        # The connecting side keeps its queue (wire-notes R4): messages dealt now wait.
         command("deal 3", r"^deal 3 ok=3 MZMTP_OK$")
         time.sleep(1.0)
         hr = sock(zmq.ROUTER)

@@ -459,7 +459,7 @@ static void pat_app_step(pat_app_t *a)
         }
         if (st != MZMTP_OK) abort();
         if (a->type == MZMTP_ROUTER && a->frame == 0 && !a->in_msg) {
-            /* The routing id comes whole, as the first frame (ZMTP-NOTES S9), also for a
+            /* The routing id comes whole, as the first frame (wire-notes S9), also for a
              * message read after its peer left (router_keeps_the_routing_id_of_messages_
              * read_after_their_peer_left). */
             if (flags != MZMTP_RECV_MORE || n == 0 || n > sizeof a->id) abort();
@@ -592,7 +592,7 @@ static void fuzz_pattern(uint8_t mode, uint8_t seed, const uint8_t *in, size_t l
     app.type = pat->type;
     app.r = &r;
     if (keep && pat->type == MZMTP_REQ) {
-        /* A request queued before the connection exists (ZMTP-NOTES R4). */
+        /* A request queued before the connection exists (wire-notes R4). */
         if (mzmtp_socket_peer_open(&sock, true, &peer[0]) != MZMTP_OK) abort();
         pat_app_step(&app);
         if (mzmtp_socket_peer_start(&sock, peer[0], now) != MZMTP_OK) abort();

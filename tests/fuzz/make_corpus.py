@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Write the seed corpus of fuzz_conn into corpus/ (see fuzz_conn.c for the layout:
 mode byte, seed byte, then bytes from the peer). Each seed is a short valid transcript
-of what libzmq sends (ZMTP-NOTES G, N, H), so the fuzzer starts past the handshake."""
+of what libzmq sends (wire-notes G, N, H), so the fuzzer starts past the handshake."""
 import os
 import struct
 
@@ -57,7 +57,7 @@ SEEDS = {
     # The pattern socket of fuzz_conn.c: seed % 7 picks it, the high seed bits pick peers
     # and options (see fuzz_conn.c). Each transcript is what its libzmq peer would send.
     # REQ on a connecting slot (a request queued before the connection), replies behind
-    # the empty delimiter (ZMTP-NOTES S6), a PING, then a reply without one (S7: closes).
+    # the empty delimiter (wire-notes S6), a PING, then a reply without one (S7: closes).
     "req_replies": (0x02, 0x23, frame(b"", 1) + frame(b"r1") + PING + frame(b"", 1)
                     + frame(b"r2") + frame(b"", 1) + frame(b"r3", 1) + frame(b"r3b")
                     + frame(b"no-delimiter")),

@@ -1,7 +1,7 @@
 """DEALER/ROUTER between zmtpcat and libzmq, each side binding and connecting, over
 tcp://127.0.0.1 and ipc://: our DEALER with a libzmq ROUTER or DEALER, a libzmq DEALER
 with our ROUTER, ROUTER to ROUTER; routing ids (an Identity, or a 5-byte 00xxxxxxxx
-generated id, ZMTP-NOTES S9), replies routed by id, several DEALERs on one ROUTER, and
+generated id, wire-notes S9), replies routed by id, several DEALERs on one ROUTER, and
 our DEALER with our ROUTER. Our ROUTER prints and reads the routing id as a hex frame."""
 
 import re
@@ -149,7 +149,7 @@ class RoutingIds(InteropCase):
         router.terminate()
 
     def test_our_router_ignores_duplicate_identity(self):
-        """ZMTP-NOTES S9: a second peer with an Identity already in use is ignored (no
+        """wire-notes S9: a second peer with an Identity already in use is ignored (no
         handover): its messages are not delivered and replies go to the first peer."""
         router, ep = self.zmtpcat_bind("tcp", "router")
         first = self.zsock(zmq.DEALER, ROUTING_ID=b"dup")
@@ -171,7 +171,7 @@ class RoutingIds(InteropCase):
 class IdReuse(InteropCase):
 
     def test_identity_free_again_after_disconnect(self):
-        """ZMTP-NOTES R3: when a DEALER with ZMQ_ROUTING_ID "x" leaves, our ROUTER frees
+        """wire-notes R3: when a DEALER with ZMQ_ROUTING_ID "x" leaves, our ROUTER frees
         "x"; the next DEALER with that id (connecting after the first one's disconnect was
         seen) is routed normally, three times over."""
         router, ep = self.zmtpcat_bind("tcp", "router", "-v")

@@ -9,7 +9,7 @@ import zmq
 from helpers import (InteropCase, Monitor, WireTap, WAIT, FLAG_COMMAND, drain_probes,
                      have_ipv6_loopback, parse_command, probe_until_seen, zrecv)
 
-ZMQ_METADATA = 95  # ZMTP-NOTES D4: works by number on Debian's libzmq 4.3.4
+ZMQ_METADATA = 95  # wire-notes D4: works by number on Debian's libzmq 4.3.4
 
 
 class Heartbeats(InteropCase):
@@ -67,7 +67,7 @@ class Heartbeats(InteropCase):
 class Metadata(InteropCase):
 
     def test_libzmq_sub_with_routing_id_and_metadata(self):
-        """A libzmq SUB with ZMQ_ROUTING_ID "abc" (greeting padding ...04 7F, ZMTP-NOTES G2)
+        """A libzmq SUB with ZMQ_ROUTING_ID "abc" (greeting padding ...04 7F, wire-notes G2)
         and ZMQ_METADATA X-Hello (an extra READY property) is accepted by our PUB."""
         pub, ep = self.zmtpcat_bind("tcp", "pub", "--wait-peers", "1")
         sub = self.zsock(zmq.SUB, ROUTING_ID=b"abc")
@@ -92,7 +92,7 @@ class MaxMsgSize(InteropCase):
 
     def test_our_sub_maxmsgsize_drops_oversize_connection(self):
         """Our SUB --maxmsgsize 100 (bound): a 100-byte message is printed; a 101-byte one
-        closes that connection (as libzmq does, ZMTP-NOTES F4) and is never printed; the
+        closes that connection (as libzmq does, wire-notes F4) and is never printed; the
         libzmq PUB reconnects and later messages arrive."""
         sub, ep = self.zmtpcat_bind("tcp", "sub", "--maxmsgsize", "100")
         pub = self.zsock(zmq.PUB, RECONNECT_IVL=50)

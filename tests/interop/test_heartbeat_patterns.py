@@ -1,4 +1,4 @@
-"""ZMTP 3.1 heartbeats (PING/PONG, ZMTP-NOTES H6-H9) on the non-PUB/SUB patterns:
+"""ZMTP 3.1 heartbeats (PING/PONG, wire-notes H6-H9) on the non-PUB/SUB patterns:
 libzmq peers with ZMQ_HEARTBEAT_IVL get PONGs from our PUSH, PULL, REQ, REP, DEALER,
 ROUTER and PAIR, so an idle connection outlives HEARTBEAT_TIMEOUT; our --heartbeat drops
 a raw peer that completed the handshake but never answers (-v: disconnected ... TIMEOUT)
@@ -247,7 +247,7 @@ class LibzmqAnswersUs(InteropCase):
             mon.wait_event({zmq.EVENT_DISCONNECTED}, timeout=3.0)
             elapsed = time.monotonic() - t0
             # Let the ROUTER retire the old pipe of "ttl" before we come back: libzmq
-            # ignores a peer whose id is still in use (ZMTP-NOTES S9, no handover).
+            # ignores a peer whose id is still in use (wire-notes S9, no handover).
             for _ in range(10):
                 router.getsockopt(zmq.EVENTS)
                 time.sleep(0.01)

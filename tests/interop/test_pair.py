@@ -1,6 +1,6 @@
 """PAIR (RFC 31) between zmtpcat and libzmq: both directions at once, each side binding
 and connecting, over tcp://127.0.0.1 and ipc://; a second libzmq PAIR on our bound PAIR
-is ignored without disturbing the first (ZMTP-NOTES S10)."""
+is ignored without disturbing the first (wire-notes S10)."""
 
 import time
 

@@ -1,4 +1,4 @@
-"""Socket-type checks across the patterns (RFC 37 / ZMTP-NOTES M5, M6, R2): libzmq
+"""Socket-type checks across the patterns (RFC 37 / wire-notes M5, M6, R2): libzmq
 sockets of an illegal type connecting to our bound PULL, PUSH, REP, ROUTER and PAIR are
 refused while a good peer on the same socket keeps working, and our connecting PUSH or
 REQ refused by a libzmq socket of the wrong type neither loses messages to it nor
@@ -94,7 +94,7 @@ class BoundRefusal(InteropCase):
         self.refuse("pair", [zmq.DEALER, zmq.PUSH, zmq.SUB], zmq.PAIR, exchange)
 
     def test_bound_dealer_refuses_req_pull_pair(self):
-        """DEALER accepts REP, DEALER and ROUTER only (ZMTP-NOTES M5)."""
+        """DEALER accepts REP, DEALER and ROUTER only (wire-notes M5)."""
         def exchange(proc, good, i):
             good.send(b"x%d" % i)
             self.assertEqual(proc.readline(), b"x%d" % i, proc.describe())
@@ -131,7 +131,7 @@ class ConnectingRefusal(InteropCase):
         PULL. The PULL's connection is not disturbed: what reaches it arrives in order, and
         once the refused endpoint has failed, lines keep flowing to the PULL. (Like a
         libzmq PUSH with IMMEDIATE=0, lines queued for the refused endpoint may wait there,
-        ZMTP-NOTES R4, so only a subsequence is required; a libzmq PUSH in our place
+        wire-notes R4, so only a subsequence is required; a libzmq PUSH in our place
         delivers 10 of the 20 too.)"""
         pub = self.zsock(zmq.PUB)
         pub_ep = self.zbind(pub, "tcp")
@@ -177,7 +177,7 @@ class ConnectingRefusal(InteropCase):
 
     def test_libzmq_dealer_to_our_pull_never_retried(self):
         """A libzmq DEALER refused by our bound PULL (it reads our READY saying PULL) does
-        not come back (ZMTP-NOTES M6, R2), and our PULL stays usable."""
+        not come back (wire-notes M6, R2), and our PULL stays usable."""
         pull, ep = self.zmtpcat_bind("ipc", "pull", "-v")
         bad = self.zsock(zmq.DEALER, RECONNECT_IVL=50)
         mon = Monitor(bad)

@@ -1,7 +1,7 @@
 """PUSH/PULL (RFC 30) between zmtpcat and libzmq: both directions, each side binding and
 connecting, over tcp://127.0.0.1 and ipc://; 1000 messages in order; our PUSH
 round-robins over two libzmq PULLs; our PULL fair-queues two libzmq PUSHes; our connecting
-PUSH keeps its queue while the PULL is away (ZMTP-NOTES R4)."""
+PUSH keeps its queue while the PULL is away (wire-notes R4)."""
 
 import time
 
@@ -114,7 +114,7 @@ class RoundRobin(InteropCase):
         for g in got:
             self.assertEqual(g, sorted(g, key=lines.index), "one PULL got messages out of order")
             self.assertEqual(len(g), n // 2, "round-robin over 2 PULLs: %r" % [len(x) for x in got])
-        # RFC 30 / ZMTP-NOTES S5: with both peers ready, strict alternation.
+        # RFC 30 / wire-notes S5: with both peers ready, strict alternation.
         firsts = sorted(got, key=lambda g: lines.index(g[0]))
         self.assertEqual(firsts[0], lines[0::2], "PULL #1 should get m0, m2, m4, ...")
         self.assertEqual(firsts[1], lines[1::2], "PULL #2 should get m1, m3, m5, ...")
@@ -181,7 +181,7 @@ class FairQueue(InteropCase):
 class ReconnectQueue(InteropCase):
 
     def queue_across_reconnect(self, transport):
-        """ZMTP-NOTES R4: our connecting PUSH keeps its queue while its only libzmq PULL is
+        """wire-notes R4: our connecting PUSH keeps its queue while its only libzmq PULL is
         away; lines sent while it was down arrive, in order, once a new PULL is bound on
         the same endpoint."""
         pull = self.zsock(zmq.PULL)

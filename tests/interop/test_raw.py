@@ -133,7 +133,7 @@ class Zmtp30AndSubscriptions(RawCase):
 
     def test_raw31_duplicate_subscribe_single_cancel(self):
         """SUBSCRIBE A twice, then one CANCEL A: our PUB keeps a set per connection (like
-        libzmq, ZMTP-NOTES S1), so A stops; B keeps flowing."""
+        libzmq, wire-notes S1), so A stops; B keeps flowing."""
         pub, ep = self.zmtpcat_bind("tcp", "pub", "--wait-peers", "1")
         raw = self.raw_connect(ep)
         raw.handshake(b"SUB")
@@ -216,7 +216,7 @@ class Encoding(RawCase):
         ], [h.hex(" ") for h in hdrs])
 
     def test_our_sub_accepts_long_form_small_frames(self):
-        """A PUB may send a small body in the long form (libzmq accepts it, ZMTP-NOTES F2)."""
+        """A PUB may send a small body in the long form (libzmq accepts it, wire-notes F2)."""
         lst, ep = self.listener()
         sub = self.zmtpcat("sub", "-c", ep, "-n", "2", "--hex")
         raw = self.raw_accept(lst)
@@ -320,7 +320,7 @@ class BadPeers(RawCase):
         self.deliver()
 
     def test_socket_type_push_refused(self):
-        """READY with Socket-Type PUSH (illegal with PUB, ZMTP-NOTES M5) is refused."""
+        """READY with Socket-Type PUSH (illegal with PUB, wire-notes M5) is refused."""
         self.assert_refused(greeting() + ready(b"PUSH"), "Socket-Type PUSH")
         self.late_subscriber_works()
 

@@ -20,7 +20,7 @@ REQUESTS = [
     ("x" * 300, [b"x" * 300]),
 ]
 
-GENERATED_ID = re.compile(rb"^00[0-9a-f]{8}$")  # ZMTP-NOTES S9: 00 + uint32, as hex
+GENERATED_ID = re.compile(rb"^00[0-9a-f]{8}$")  # wire-notes S9: 00 + uint32, as hex
 
 
 def line_of(frames):
@@ -147,7 +147,7 @@ class Envelopes(InteropCase):
     def test_our_rep_echoes_multi_hop_envelope(self):
         """A libzmq DEALER sends [hop2, hop1, "", body] (a request that went through two
         ROUTERs): our REP prints only the body and sends all of the envelope back
-        (ZMTP-NOTES S8)."""
+        (wire-notes S8)."""
         rep, ep = self.zmtpcat_bind("tcp", "rep")
         dealer = self.zsock(zmq.DEALER)
         dealer.connect(ep)
@@ -172,7 +172,7 @@ class Envelopes(InteropCase):
         rep.terminate()
 
     def test_our_rep_drops_request_without_delimiter(self):
-        """ZMTP-NOTES S8: a request with no empty delimiter frame is dropped silently, and
+        """wire-notes S8: a request with no empty delimiter frame is dropped silently, and
         the next well-formed request on the same connection is answered."""
         rep, ep = self.zmtpcat_bind("tcp", "rep")
         dealer = self.zsock(zmq.DEALER)
@@ -326,7 +326,7 @@ class MoreReqRep(InteropCase):
         self.assertExit(ours, 0)
 
     def test_our_req_does_not_deliver_reply_without_delimiter(self):
-        """ZMTP-NOTES S6/S7: a reply to REQ must start with the empty delimiter. A libzmq
+        """wire-notes S6/S7: a reply to REQ must start with the empty delimiter. A libzmq
         ROUTER answering [id, "nodelim"] must not have "nodelim" printed as the reply
         (libzmq drops the connection; dropping the message is fine too)."""
         router = self.zsock(zmq.ROUTER)

@@ -35,7 +35,7 @@ class Reconnect(InteropCase):
         sub.terminate()
 
     def test_sub_resubscribes_after_libzmq_xpub_rebinds(self):
-        """After the reconnect our SUB sends each of its subscriptions again (ZMTP-NOTES S2);
+        """After the reconnect our SUB sends each of its subscriptions again (wire-notes S2);
         a re-bound libzmq XPUB sees \\x01A and \\x01B once more."""
         xpub = self.zsock(zmq.XPUB)
         ep = self.zbind(xpub, "tcp")
@@ -90,7 +90,7 @@ class Reconnect(InteropCase):
 class SlowSubscriber(InteropCase):
 
     def test_stalled_subscriber_does_not_block_others(self):
-        """RFC 29 / ZMTP-NOTES S3: a PUB never blocks; each subscriber has its own queue and
+        """RFC 29 / wire-notes S3: a PUB never blocks; each subscriber has its own queue and
         only a full queue drops. A raw SUB that subscribes and then never reads (tiny
         receive buffer) must not stop a libzmq SUB from getting all 300 messages of 32 KiB
         (default HWM 1000, so nothing may be dropped for the reading SUB; libzmq's PUB does

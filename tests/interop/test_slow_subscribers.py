@@ -8,7 +8,7 @@ subscriber only hurts itself).
 - zmtpcat fed 80 MB on stdin with one stalled SUB and --sndhwm 100 reads it at >= 20 MB/s,
   stays under 64 MB of RSS and exits within --linger of EOF.
 - A connecting PUB whose bound SUB is killed and re-bound: what was published during the
-  gap (within SNDHWM) arrives (ZMTP-NOTES R4).
+  gap (within SNDHWM) arrives (wire-notes R4).
 """
 
 import os

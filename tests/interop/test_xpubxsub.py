@@ -59,7 +59,7 @@ class OurXpub(InteropCase):
 
     def test_xpub_reports_first_subscribe_and_last_cancel_only(self):
         """Two libzmq XSUBs subscribe to A: one \\x01A; one cancels: nothing; the last
-        cancels: \\x00A (ZMTP-NOTES S4, libzmq XPUB without VERBOSE). B and C are markers
+        cancels: \\x00A (wire-notes S4, libzmq XPUB without VERBOSE). B and C are markers
         that prove the duplicate was processed without being reported."""
         xpub, ep = self.zmtpcat_bind("tcp", "xpub", "--hex")
         s1 = self.zsock(zmq.XSUB)
@@ -80,7 +80,7 @@ class OurXpub(InteropCase):
 
     def test_xpub_duplicate_subscribe_from_one_libzmq_sub(self):
         """A libzmq SUB sends SUBSCRIBE on every setsockopt, duplicates included, and CANCEL
-        only when its own count reaches 0 (ZMTP-NOTES S1): our XPUB reports \x01A once and
+        only when its own count reaches 0 (wire-notes S1): our XPUB reports \x01A once and
         \x00A after the second UNSUBSCRIBE (B and C are markers)."""
         xpub, ep = self.zmtpcat_bind("tcp", "xpub", "--hex")
         sub = self.zsock(zmq.SUB)
@@ -98,7 +98,7 @@ class OurXpub(InteropCase):
         xpub.terminate()
 
     def test_xpub_reports_cancels_when_peer_disconnects(self):
-        """A libzmq XSUB with topic B disconnects: our XPUB reports \\x00B (ZMTP-NOTES R3/S4)."""
+        """A libzmq XSUB with topic B disconnects: our XPUB reports \\x00B (wire-notes R3/S4)."""
         xpub, ep = self.zmtpcat_bind("tcp", "xpub", "--hex")
         s = self.zsock(zmq.XSUB)
         s.connect(ep)

@@ -5,7 +5,7 @@
  */
 #include "testutil.h"
 
-/* ---- scripts (ZMTP-NOTES G1/G2, N2, H1, H6) ---- */
+/* ---- scripts (wire-notes G1/G2, N2, H1, H6) ---- */
 #define ZEROS16 "00*16"
 #define GREETING(major, minor, mech20) " FF 00*7 01 7F " major " " minor " " mech20 " 00 00*31 "
 #define MECH_NULL " 'NULL' " ZEROS16 " "

@@ -1,7 +1,7 @@
 /*
  * The Contiki-NG port's Contiki-independent logic (ports/contiki-ng/mzmtp-contiki-logic.c):
  * the per-connection input stage, the endpoint parser, the reconnect schedule and its
- * no-retry statuses (ZMTP-NOTES R2), and the wrap-safe time helpers. The port itself
+ * no-retry statuses (wire-notes R2), and the wrap-safe time helpers. The port itself
  * (uIP, processes) runs in tests/contiki-ng/run.sh, which needs a Contiki-NG tree.
  */
 #define _POSIX_C_SOURCE 200112L /* inet_pton */

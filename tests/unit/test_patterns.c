@@ -1,7 +1,7 @@
 /*
  * The socket patterns other than PUB/SUB, back to back in memory: PUSH/PULL (RFC 30),
  * REQ/REP (RFC 28), DEALER/ROUTER, PAIR (RFC 31), queues across reconnects, socket-type
- * checks, poll and heartbeats (ZMTP-NOTES S5–S10, R3–R4, M5, H6–H7).
+ * checks, poll and heartbeats (wire-notes S5–S10, R3–R4, M5, H6–H7).
  *
  * Most tests wire sockets to sockets with tu_connect_sockets()/tu_pump(). Where the wire
  * itself is the specification (REQ's delimiter, REP's envelope, PING/PONG) one side is
@@ -42,7 +42,7 @@ static uint8_t raw_rx[4096];
 static uint8_t raw_ring[4096];
 static mzmtp_outq_t raw_q;
 
-/* The greeting every microzmtp engine sends (RFC 37, ZMTP-NOTES G1/G2). */
+/* The greeting every microzmtp engine sends (RFC 37, wire-notes G1/G2). */
 #define GREETING "FF 00 00 00 00 00 00 00 01 7F 03 01 'NULL' 00*16 00 00*31 "
 
 /* ------------------------------------------------------------------------------------ */
@@ -221,7 +221,7 @@ static size_t put_envelope(tu_buf_t *b, size_t env_bytes)
 }
 
 /* ------------------------------------------------------------------------------------ */
-/* PUSH / PULL (RFC 30, ZMTP-NOTES S5)                                                   */
+/* PUSH / PULL (RFC 30, wire-notes S5)                                                   */
 /* ------------------------------------------------------------------------------------ */
 
 /* PUSH sk[0] bound, PULLs sk[1..n] connected, handshakes done. */
@@ -431,7 +431,7 @@ static void push_drops_data_sent_upstream_and_stays_connected(void **state)
 }
 
 /* ------------------------------------------------------------------------------------ */
-/* Queues across reconnects (ZMTP-NOTES R3, R4)                                          */
+/* Queues across reconnects (wire-notes R3, R4)                                          */
 /* ------------------------------------------------------------------------------------ */
 
 static void connecting_slot_queues_messages_before_its_first_connection(void **state)
@@ -543,7 +543,7 @@ static void bound_side_queue_is_dropped_when_its_peer_leaves(void **state)
 }
 
 /* ------------------------------------------------------------------------------------ */
-/* REQ (RFC 28, ZMTP-NOTES S6, S7)                                                       */
+/* REQ (RFC 28, wire-notes S6, S7)                                                       */
 /* ------------------------------------------------------------------------------------ */
 
 /* REQ sk[0] connected to REP sk[1], handshake done. */
@@ -677,7 +677,7 @@ static void req_closes_a_connection_whose_reply_lacks_the_empty_delimiter(void *
 }
 
 /* ------------------------------------------------------------------------------------ */
-/* REP (RFC 28, ZMTP-NOTES S8)                                                           */
+/* REP (RFC 28, wire-notes S8)                                                           */
 /* ------------------------------------------------------------------------------------ */
 
 /* A REP socket sk[0] with one raw peer of @p type whose handshake is done. */
@@ -853,7 +853,7 @@ static void rep_recv_while_a_reply_is_due_is_a_state_error(void **state)
 }
 
 /* ------------------------------------------------------------------------------------ */
-/* DEALER / ROUTER (ZMTP-NOTES S9, M2, M7)                                               */
+/* DEALER / ROUTER (wire-notes S9, M2, M7)                                               */
 /* ------------------------------------------------------------------------------------ */
 
 static void dealer_ready_carries_an_identity_as_libzmq_sends_it(void **state)
@@ -1240,7 +1240,7 @@ static void dealer_round_robins_and_router_fair_queues(void **state)
 }
 
 /* ------------------------------------------------------------------------------------ */
-/* PAIR (RFC 31, ZMTP-NOTES S10)                                                         */
+/* PAIR (RFC 31, wire-notes S10)                                                         */
 /* ------------------------------------------------------------------------------------ */
 
 static void pair_ignores_a_second_peer_in_both_directions(void **state)
@@ -1273,7 +1273,7 @@ static void pair_ignores_a_second_peer_in_both_directions(void **state)
 }
 
 /* ------------------------------------------------------------------------------------ */
-/* Socket types (ZMTP-NOTES M5)                                                          */
+/* Socket types (wire-notes M5)                                                          */
 /* ------------------------------------------------------------------------------------ */
 
 static void socket_type_pairs_that_may_talk_complete_the_handshake(void **state)
@@ -1602,7 +1602,7 @@ static void poll_pair_ignores_the_second_peer(void **state)
 }
 
 /* ------------------------------------------------------------------------------------ */
-/* Heartbeats on DEALER/ROUTER with a fake clock (ZMTP-NOTES H6, H7)                     */
+/* Heartbeats on DEALER/ROUTER with a fake clock (wire-notes H6, H7)                     */
 /* ------------------------------------------------------------------------------------ */
 
 static void router_answers_a_ping_with_a_pong_echoing_its_context(void **state)

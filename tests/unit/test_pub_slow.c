@@ -4,7 +4,7 @@
  * hold in the send ring — including a half-written message at the ring's head, which
  * used to pin the ring until every later message was dropped for everyone. The stalled
  * ones lose exactly what their HWM cannot hold. A connecting PUB keeps its peer's
- * subscriptions and queue across a reconnect (ZMTP-NOTES R4).
+ * subscriptions and queue across a reconnect (wire-notes R4).
  */
 #include "testutil.h"
 

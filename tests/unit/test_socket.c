@@ -1,6 +1,6 @@
 /*
  * Sockets back to back in memory: PUB/SUB and XPUB/XSUB subscription semantics
- * (ZMTP-NOTES S1–S4), prefix filtering, multipart delivery, HWM drops and fair queueing.
+ * (wire-notes S1–S4), prefix filtering, multipart delivery, HWM drops and fair queueing.
  * Where the wire itself matters, one side is a raw engine whose events are logged.
  */
 #include "testutil.h"
@@ -1252,7 +1252,7 @@ static void recv_ref_lends_a_routers_routing_id_frame(void **state)
     size_t n;
     unsigned fl;
     TU_ASSERT_STATUS(mzmtp_socket_recv_ref(&sb, &d, &n, &fl), MZMTP_OK);
-    assert_int_equal(n, 5); /* 0x00 + a 32-bit counter (ZMTP-NOTES S9) */
+    assert_int_equal(n, 5); /* 0x00 + a 32-bit counter (wire-notes S9) */
     assert_int_equal(((const uint8_t *)d)[0], 0);
     assert_int_equal(fl, MZMTP_RECV_MORE);
     uint8_t id[5];

@@ -1,6 +1,6 @@
 /*
  * The ZMTP 3.1 codec (mzmtp_wire.h): greeting, frame headers, commands, metadata and the
- * socket-type table, each checked against the exact bytes of RFC 37 and ZMTP-NOTES.
+ * socket-type table, each checked against the exact bytes of RFC 37 and wire-notes.
  */
 #include "testutil.h"
 
@@ -631,7 +631,7 @@ static void status_names_and_fatal_ranges(void **state)
 
 static void no_retry_after_a_protocol_error(void **state)
 {
-    /* ZMTP-NOTES R2: libzmq's connecting side never reconnects after these. */
+    /* wire-notes R2: libzmq's connecting side never reconnects after these. */
     assert_false(mzmtp_status_allows_reconnect(MZMTP_ERR_PROTOCOL));
     assert_false(mzmtp_status_allows_reconnect(MZMTP_ERR_VERSION));
     assert_false(mzmtp_status_allows_reconnect(MZMTP_ERR_MECHANISM));

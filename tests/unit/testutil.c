@@ -124,7 +124,7 @@ void tu_put_greeting(tu_buf_t *b, uint8_t major, uint8_t minor, const char *mech
 {
     uint8_t g[64] = {0};
     g[0] = 0xFF;
-    g[8] = 0x01; /* libzmq: routing-id length + 1 (ZMTP-NOTES G2) */
+    g[8] = 0x01; /* libzmq: routing-id length + 1 (wire-notes G2) */
     g[9] = 0x7F;
     g[10] = major;
     g[11] = minor;

@@ -81,6 +81,9 @@ typedef struct options {
     bool has_sndhwm, has_rcvhwm, has_maxmsgsize;
     uint32_t sndhwm, rcvhwm, hb_ivl, hb_timeout, hb_ttl;
     uint64_t maxmsgsize;
+    const char *plain_user, *plain_pass; /* --plain-user/--plain-pass: a PLAIN client */
+    const char **plain_allow;            /* --plain-server U:P, repeatable: a PLAIN server */
+    size_t n_plain_allow;
 } options_t;
 
 static void usage(FILE *out)
@@ -148,7 +151,10 @@ static void parse_args(int argc, char **argv, options_t *o)
     o->endpoints = calloc((size_t)argc, sizeof *o->endpoints);
     o->is_bind = calloc((size_t)argc, sizeof *o->is_bind);
     o->topics = calloc((size_t)argc, sizeof *o->topics);
-    if (!o->endpoints || !o->is_bind || !o->topics) die_runtime("memory", strerror(errno));
+    o->plain_allow = calloc((size_t)argc, sizeof *o->plain_allow);
+    if (!o->endpoints || !o->is_bind || !o->topics || !o->plain_allow) {
+        die_runtime("memory", strerror(errno));
+    }
 
     const char *type_arg = NULL;
     for (int i = 1; i < argc; i++) {
@@ -173,9 +179,20 @@ static void parse_args(int argc, char **argv, options_t *o)
         if (strcmp(a, "--hex") == 0) { o->hex = true; continue; }
         if (strcmp(a, "-v") == 0) { o->verbose = true; continue; }
         if (strcmp(a, "--print-endpoint") == 0) { o->print_endpoint = true; continue; }
-        /* Everything else takes a value. */
-        if (i + 1 >= argc) die_usage("%s needs a value", a);
-        const char *v = argv[++i];
+        /* Everything else takes a value: the next argument, or after '=' ("--opt=VALUE",
+         * for values that begin with '-'). */
+        const char *v;
+        char name[32];
+        const char *eq = strncmp(a, "--", 2) == 0 ? strchr(a, '=') : NULL;
+        if (eq != NULL && (size_t)(eq - a) < sizeof name) {
+            memcpy(name, a, (size_t)(eq - a));
+            name[eq - a] = '\0';
+            a = name;
+            v = eq + 1;
+        } else {
+            if (i + 1 >= argc) die_usage("%s needs a value", a);
+            v = argv[++i];
+        }
         if (strcmp(a, "-b") == 0 || strcmp(a, "-c") == 0) {
             o->is_bind[o->n_endpoints] = a[1] == 'b';
             o->endpoints[o->n_endpoints++] = v;
@@ -212,9 +229,13 @@ static void parse_args(int argc, char **argv, options_t *o)
             o->hb_ttl = (uint32_t)parse_number(a, v, 65500u);
         } else if (strcmp(a, "--identity") == 0) {
             o->identity = v;
-        } else if (strcmp(a, "--plain-user") == 0 || strcmp(a, "--plain-pass") == 0 ||
-                   strcmp(a, "--plain-server") == 0) {
-            die_usage("%s: the PLAIN mechanism is not supported by this release of microzmtp", a);
+        } else if (strcmp(a, "--plain-user") == 0) {
+            o->plain_user = v;
+        } else if (strcmp(a, "--plain-pass") == 0) {
+            o->plain_pass = v;
+        } else if (strcmp(a, "--plain-server") == 0) {
+            if (strchr(v, ':') == NULL) die_usage("%s wants USER:PASSWORD", a);
+            o->plain_allow[o->n_plain_allow++] = v;
         } else if (strcmp(a, "--curve-server") == 0 || strcmp(a, "--curve-allow") == 0 ||
                    strcmp(a, "--curve-client") == 0 || strcmp(a, "--curve-secret") == 0) {
             die_usage("%s: the CURVE mechanism is not supported by this release of microzmtp", a);
@@ -238,6 +259,12 @@ static void parse_args(int argc, char **argv, options_t *o)
     }
     if (o->reply != NULL && o->type != MZMTP_REP) die_usage("--reply applies to rep, not %s", o->type_name);
     if (o->count > 0 && !(o->roles & ROLE_RECV)) die_usage("-n applies to receivers, not %s", o->type_name);
+    if ((o->plain_user == NULL) != (o->plain_pass == NULL)) {
+        die_usage("%s", "--plain-user and --plain-pass go together");
+    }
+    if (o->plain_user != NULL && o->n_plain_allow > 0) {
+        die_usage("%s", "a socket is a PLAIN client (--plain-user) or server (--plain-server), not both");
+    }
 }
 
 /* ----------------------------------- messages ------------------------------------------ */
@@ -350,13 +377,39 @@ static void print_message(const options_t *o, const message_t *m)
 static void on_event(void *ctx, mzmtp_socket_t *sock, mzmtp_socket_event_t ev, int peer,
                      mzmtp_status_t status)
 {
-    (void)ctx;
+    const options_t *o = ctx;
     (void)sock;
+    if (o->plain_user != NULL && ev == MZMTP_EV_HANDSHAKE_FAILED && status == MZMTP_ERR_AUTH) {
+        /* Our credentials were refused: nothing was or will be delivered; say it once. */
+        fprintf(stderr, "zmtpcat: authentication failed (%s)\n", mzmtp_status_str(status));
+        exit(EXIT_RUNTIME);
+    }
+    if (!o->verbose) return;
     fprintf(stderr, "zmtpcat: %s", mzmtp_socket_event_str(ev));
     if (peer >= 0) fprintf(stderr, " peer %d", peer);
     if (status != MZMTP_OK) fprintf(stderr, " (%s)", mzmtp_status_str(status));
     fputc('\n', stderr);
     fflush(stderr);
+}
+
+/* --plain-server: allow exactly the USER:PASSWORD pairs given; the User-Id is the user. */
+static void plain_auth(void *ctx, const mzmtp_auth_request_t *req, mzmtp_auth_reply_t *reply)
+{
+    const options_t *o = ctx;
+    reply->status = 400;
+    for (size_t i = 0; i < o->n_plain_allow; i++) {
+        const char *pair = o->plain_allow[i];
+        size_t ulen = (size_t)(strchr(pair, ':') - pair);
+        const char *pass = pair + ulen + 1;
+        size_t plen = strlen(pass);
+        if (req->username_len == ulen && memcmp(req->username, pair, ulen) == 0 &&
+            req->password_len == plen && mzmtp_secure_equal(req->password, pass, plen)) {
+            reply->status = 200;
+            reply->user_id_len = ulen < sizeof reply->user_id ? ulen : sizeof reply->user_id;
+            memcpy(reply->user_id, pair, reply->user_id_len);
+            return;
+        }
+    }
 }
 
 static void set_u32(mzmtp_option_t opt, uint32_t v, const char *name)
@@ -373,7 +426,19 @@ static void setup_socket(const options_t *o)
         die_usage("socket type '%s' is not supported by this release of microzmtp", o->type_name);
     }
     if (st != MZMTP_OK) die_runtime("socket", mzmtp_status_str(st));
-    if (o->verbose) mzmtp_socket_set_monitor(&cat_sock, on_event, NULL);
+    mzmtp_socket_set_monitor(&cat_sock, on_event, (void *)o);
+    if (o->plain_user != NULL) {
+        if (mzmtp_socket_setopt(&cat_sock, MZMTP_OPT_PLAIN_USERNAME, o->plain_user,
+                                strlen(o->plain_user)) != MZMTP_OK ||
+            mzmtp_socket_setopt(&cat_sock, MZMTP_OPT_PLAIN_PASSWORD, o->plain_pass,
+                                strlen(o->plain_pass)) != MZMTP_OK) {
+            die_usage("%s", "bad --plain-user or --plain-pass (at most MZMTP_CONF_PLAIN_CRED_MAX bytes)");
+        }
+    }
+    if (o->n_plain_allow > 0) {
+        set_u32(MZMTP_OPT_PLAIN_SERVER, 1, "--plain-server");
+        mzmtp_socket_set_auth(&cat_sock, plain_auth, (void *)o);
+    }
     if (o->has_sndhwm) set_u32(MZMTP_OPT_SNDHWM, o->sndhwm, "--sndhwm");
     if (o->has_rcvhwm) set_u32(MZMTP_OPT_RCVHWM, o->rcvhwm, "--rcvhwm");
     if (o->hb_ivl) set_u32(MZMTP_OPT_HEARTBEAT_IVL, o->hb_ivl, "--heartbeat");

@@ -1,0 +1,18 @@
+/* Security glue of sockets (socket_sec.c), internal to src/socket. */
+#ifndef MZMTP_SOCKET_SEC_H
+#define MZMTP_SOCKET_SEC_H
+
+#include "microzmtp/microzmtp.h"
+
+/** @return true for the MZMTP_OPT_PLAIN_* and MZMTP_OPT_CURVE_* options. */
+bool mzmtp_socket_sec_option(mzmtp_option_t opt);
+/** mzmtp_socket_setopt() for those options. */
+mzmtp_status_t mzmtp_socket_sec_setopt(mzmtp_socket_t *sock, mzmtp_option_t opt,
+                                       const void *val, size_t len);
+/** A connection starts on @p p: point its engine at the settings, forget the last
+ *  peer's User-Id. */
+void mzmtp_socket_sec_peer_start(mzmtp_socket_t *sock, unsigned p);
+/** Wipe the socket's secrets (close). */
+void mzmtp_socket_sec_wipe(mzmtp_socket_t *sock);
+
+#endif
