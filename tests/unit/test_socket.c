@@ -119,6 +119,25 @@ static void unsubscribe(mzmtp_socket_t *s, const char *topic)
 }
 
 /* PUB (sa) bound, SUB (sb) connected, handshake done. */
+/* The fixture of the PUB tests: PUB sa (send ring @p pub_mem, SNDHWM @p sndhwm unless 0)
+ * with SUBs sb and sc over links l[0] and l[1], both subscribed to @p topic, handshakes
+ * and subscriptions pumped through. */
+static void pub_and_two_subs(tu_link_t l[2], const mzmtp_socket_mem_t *pub_mem, uint32_t sndhwm,
+                             const char *topic)
+{
+    init_socket(&sa, MZMTP_PUB, pub_mem);
+    init_socket(&sb, MZMTP_SUB, &mem_b);
+    init_socket(&sc, MZMTP_SUB, &mem_c);
+    if (sndhwm) {
+        TU_ASSERT_STATUS(mzmtp_socket_setopt(&sa, MZMTP_OPT_SNDHWM, &sndhwm, sizeof sndhwm), MZMTP_OK);
+    }
+    tu_connect_sockets(&l[0], &sa, &sb, 0);
+    tu_connect_sockets(&l[1], &sa, &sc, 0);
+    subscribe(&sb, topic);
+    subscribe(&sc, topic);
+    tu_pump(l, 2, 0);
+}
+
 static void pub_sub(tu_link_t *l)
 {
     init_socket(&sa, MZMTP_PUB, &mem_a);
@@ -387,15 +406,8 @@ static void pub_keeps_each_peers_subscriptions_as_a_set(void **state)
 static void pub_keeps_subscriptions_per_peer(void **state)
 {
     /* One peer's CANCEL does not remove another peer's subscription. */
-    init_socket(&sa, MZMTP_PUB, &mem_a);
-    init_socket(&sb, MZMTP_SUB, &mem_b);
-    init_socket(&sc, MZMTP_SUB, &mem_c);
     tu_link_t l[2];
-    tu_connect_sockets(&l[0], &sa, &sb, 0);
-    tu_connect_sockets(&l[1], &sa, &sc, 0);
-    subscribe(&sb, "A");
-    subscribe(&sc, "A");
-    tu_pump(l, 2, 0);
+    pub_and_two_subs(l, &mem_a, 0, "A");
     unsubscribe(&sb, "A");
     tu_pump(l, 2, 0);
     tu_socket_send_str(&sa, "A1", MZMTP_OK);
@@ -578,17 +590,8 @@ static void pub_drops_at_sndhwm_without_blocking(void **state)
 static void pub_hwm_is_per_peer(void **state)
 {
     /* A slow subscriber loses messages; a fast one on the same PUB gets them all. */
-    init_socket(&sa, MZMTP_PUB, &mem_a);
-    init_socket(&sb, MZMTP_SUB, &mem_b);
-    init_socket(&sc, MZMTP_SUB, &mem_c);
-    uint32_t hwm = 3;
-    TU_ASSERT_STATUS(mzmtp_socket_setopt(&sa, MZMTP_OPT_SNDHWM, &hwm, sizeof hwm), MZMTP_OK);
     tu_link_t l[2];
-    tu_connect_sockets(&l[0], &sa, &sb, 0);
-    tu_connect_sockets(&l[1], &sa, &sc, 0);
-    subscribe(&sb, "");
-    subscribe(&sc, "");
-    tu_pump(l, 2, 0);
+    pub_and_two_subs(l, &mem_a, 3, "");
     l[1].cut = true; /* sc stops reading from the network */
     char msg[8];
     for (int i = 0; i < 8; i++) {
@@ -607,15 +610,8 @@ static void full_pub_ring_does_not_starve_a_fast_subscriber(void **state)
 {
     /* S3: PUB never blocks; a stalled peer must not stop the others. The send ring
      * (256 B) holds only a few 50-byte messages. */
-    init_socket(&sa, MZMTP_PUB, &mem_small);
-    init_socket(&sb, MZMTP_SUB, &mem_b);
-    init_socket(&sc, MZMTP_SUB, &mem_c);
     tu_link_t l[2];
-    tu_connect_sockets(&l[0], &sa, &sb, 0);
-    tu_connect_sockets(&l[1], &sa, &sc, 0);
-    subscribe(&sb, "");
-    subscribe(&sc, "");
-    tu_pump(l, 2, 0);
+    pub_and_two_subs(l, &mem_small, 0, "");
     l[1].cut = true; /* sc stalls */
     char msg[51];
     for (int i = 0; i < 20; i++) {
@@ -1115,15 +1111,8 @@ static void pub_sends_a_message_larger_than_its_ring_by_reference(void **state)
 {
     /* The body stays in application memory; the 256-byte ring holds only headers. Two
      * subscribers read it at their own pace; the memory is in use until both have it. */
-    init_socket(&sa, MZMTP_PUB, &mem_small);
-    init_socket(&sb, MZMTP_SUB, &mem_b);
-    init_socket(&sc, MZMTP_SUB, &mem_c);
     tu_link_t l[2];
-    tu_connect_sockets(&l[0], &sa, &sb, 0);
-    tu_connect_sockets(&l[1], &sa, &sc, 0);
-    subscribe(&sb, "big");
-    subscribe(&sc, "big");
-    tu_pump(l, 2, 0);
+    pub_and_two_subs(l, &mem_small, 0, "big");
     for (size_t i = 0; i < sizeof big_src; i++) big_src[i] = (uint8_t)(i * 7u + i / 251u);
     TU_ASSERT_STATUS(mzmtp_socket_send(&sa, "big", 3, true), MZMTP_OK);
     TU_ASSERT_STATUS(mzmtp_socket_send_ref(&sa, big_src, sizeof big_src), MZMTP_OK);
