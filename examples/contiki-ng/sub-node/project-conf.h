@@ -1,9 +1,6 @@
 #ifndef PROJECT_CONF_H_
 #define PROJECT_CONF_H_
 
-/* microzmtp runs over TCP, which Contiki-NG leaves off by default. */
-#define UIP_CONF_TCP 1
-
 /* Core (include/microzmtp/mzmtp_config_defaults.h): 4 peers per socket, and only
  * the SUB pattern's code linked. */
 #define MZMTP_CONF_MAX_PEERS 4
@@ -16,24 +13,7 @@
 #define MZMTP_CONTIKI_CONF_MAX_ENDPOINTS 3
 #define MZMTP_CONTIKI_CONF_MAX_CONNS 5
 
-#if CONTIKI_TARGET_NATIVE
-/* native polls its file descriptors with this timeout (ms) when idle; the default
- * (1000) would make every timer up to a second late. */
-#define SELECT_CONF_TIMEOUT 10
-#ifndef LOG_CONF_LEVEL_MZMTP
-#define LOG_CONF_LEVEL_MZMTP LOG_LEVEL_INFO
-#endif
-#else
-/* 6LoWPAN: small segments fragment less, and each connection keeps one segment
- * in and one out (MZMTP_CONTIKI_CONF_RX_STAGE, _TX_BUF). */
-#define UIP_CONF_TCP_MSS 256
-#endif
-
-#if CONTIKI_TARGET_ZOUL
-/* zoul keeps deep sleep (PM2) available by default, which leaves only its 16 KB of
- * retention RAM for data; a node that accepts TCP connections keeps its radio on and
- * seldom reaches PM2, so use all 32 KB, as cc2538dk does. */
-#define LPM_CONF_MAX_PM 1
-#endif
+/* TCP on, and the per-target settings every example shares. */
+#include "../common/example-conf.h"
 
 #endif /* PROJECT_CONF_H_ */
