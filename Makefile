@@ -63,8 +63,18 @@ bench-mcu:
 	@sh scripts/deps.sh qemu-system-arm
 	$(MAKE) -C bench/mcu run
 
-test: test-unit test-san test-fuzz size test-contiki
+test: test-unit test-san test-fuzz size test-contiki test-target
 	@echo "make test: all suites passed"
 
 clean:
 	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_FUZZ) $(BUILD_BENCH) bench/size/out
+
+# The unit tests (device profile) on Cortex-M3 under qemu-system-arm and on big-endian
+# s390x under qemu-user, counts compared with the host's (tests/target, about 10 s).
+# cmocka for them is built from Debian's source package (scripts/cmocka-src.sh).
+BUILD_TARGET ?= build/target
+.PHONY: test-target
+test-target:
+	@sh scripts/deps.sh qemu-system-arm qemu-user gcc-s390x-linux-gnu libc6-dev-s390x-cross dpkg-dev
+	$(MAKE) -C tests/target -j 2 BUILD=$(CURDIR)/$(BUILD_TARGET) \
+	    CMOCKA_SRC="$$(sh scripts/cmocka-src.sh $(CURDIR)/$(BUILD_TARGET)/src)" run

@@ -13,6 +13,9 @@ SUDO=""
 SRC=/etc/apt/sources.list.d/microzmtp-src.sources
 if ! apt-cache showsrc cmocka >/dev/null 2>&1 || [ -z "$(apt-cache showsrc cmocka 2>/dev/null)" ]; then
     if [ ! -f "$SRC" ]; then
+        [ -f /etc/apt/sources.list.d/debian.sources ] || {
+            echo "cmocka-src: no deb-src entry for cmocka and no debian.sources to derive one from" >&2
+            exit 1; }
         sed 's/^Types:.*/Types: deb-src/' /etc/apt/sources.list.d/debian.sources | $SUDO tee "$SRC" >/dev/null
     fi
     $SUDO apt-get update -qq
