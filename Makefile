@@ -1,7 +1,7 @@
 # microzmtp — the commands a user runs. Everything builds with CMake under build*/.
 #   make demo   a microzmtp publisher on the POSIX port, a real libzmq (pyzmq) subscriber
 #   make test   every test: unit (cmocka), interop against libzmq, ASan/UBSan, fuzz smoke,
-#               Cortex-M3 size budget
+#               Cortex-M3 size budget, unit tests on Cortex-M3 and big-endian (test-target)
 #   make size   arm-none-eabi-gcc sizes of minimal PUB/SUB programs
 #   make bench  microzmtp and libzmq side by side (about 4 minutes), RATIO lines
 #   make bench-mcu  instructions per message on Cortex-M3 under qemu-system-arm -icount
