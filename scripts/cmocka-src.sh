@@ -6,8 +6,8 @@
 set -eu
 DIR=${1:-build/target/src}
 mkdir -p "$DIR"
-found=$(find "$DIR" -maxdepth 2 -name cmocka.c -path '*/src/*' 2>/dev/null | head -n1)
-if [ -n "$found" ]; then dirname "$(dirname "$found")"; exit 0; fi
+if [ -f "$DIR/cmocka/src/cmocka.c" ]; then echo "$DIR/cmocka"; exit 0; fi
+rm -rf "$DIR/cmocka"   # a half-unpacked tree from an interrupted run
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 SRC=/etc/apt/sources.list.d/microzmtp-src.sources
