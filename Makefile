@@ -1,5 +1,9 @@
 # microzmtp — the commands a user runs. Everything builds with CMake under build*/.
-#   make demo   a microzmtp publisher on the POSIX port, a real libzmq (pyzmq) subscriber
+#   make demo   a ZeroMQ PUB firmware on an emulated Cortex-M3 (QEMU, lwIP), a pyzmq SUB
+#               printing its readings; then the POSIX demo (also alone: make demo-posix)
+#   make firmware  the mps2-an385 firmware images (lwIP from Debian's source package)
+#   make test-lwip the firmware examples under QEMU against pyzmq, then host lwIP tests in a
+#               network namespace (root; part of make test)
 #   make test   every test: unit (cmocka), interop against libzmq, ASan/UBSan, fuzz smoke,
 #               Cortex-M3 size budget, unit tests on Cortex-M3 and big-endian (test-target)
 #   make size   arm-none-eabi-gcc sizes of minimal PUB/SUB programs
@@ -12,12 +16,18 @@ BUILD      ?= build
 BUILD_SAN  ?= build-san
 BUILD_FUZZ ?= build-fuzz
 BUILD_BENCH ?= build-bench
+BUILD_FW   ?= build-fw
+BUILD_LWIP_HOST ?= build-lwip-host
+# lwIP's tree (holding src/core); by default Debian's source package, fetched once by
+# scripts/lwip-src.sh into the ignored build-lwip/. Never committed.
+LWIP_DIR   ?= $(shell sh scripts/lwip-src.sh)
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 
 .PHONY: bench-slow
 bench-slow: build
 	/usr/bin/python3 bench/slow_subscribers.py --zmtpcat $(BUILD)/zmtpcat
 
+.PHONY: firmware demo-posix test-lwip
 .PHONY: all deps build demo test test-unit test-san test-fuzz test-contiki size bench bench-mcu clean
 
 all: build
@@ -29,8 +39,21 @@ build: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	cmake --build $(BUILD) -j $(JOBS)
 
-demo: build
+demo: firmware build
+	sh firmware/mps2-an385/demo.sh $(BUILD_FW) 5
 	sh examples/demo.sh $(BUILD)
+
+demo-posix: build
+	sh examples/demo.sh $(BUILD)
+
+firmware: deps
+	$(MAKE) -C firmware/mps2-an385 LWIP_DIR="$(LWIP_DIR)" BUILD=$(CURDIR)/$(BUILD_FW) -j 2
+
+# The host lwIP tests create a network namespace with a tap device: they need root.
+test-lwip: firmware
+	/usr/bin/python3 tests/lwip/test_firmware.py $(BUILD_FW)
+	$(MAKE) -C tests/lwip/host LWIP_DIR="$(LWIP_DIR)" BUILD=$(CURDIR)/$(BUILD_LWIP_HOST) -j 2
+	/usr/bin/python3 tests/lwip/test_host.py $(BUILD_LWIP_HOST)/node
 
 test-unit: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
@@ -63,11 +86,11 @@ bench-mcu:
 	@sh scripts/deps.sh qemu-system-arm
 	$(MAKE) -C bench/mcu run
 
-test: test-unit test-san test-fuzz size test-contiki test-target
+test: test-unit test-san test-fuzz size test-contiki test-lwip test-target
 	@echo "make test: all suites passed"
 
 clean:
-	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_FUZZ) $(BUILD_BENCH) bench/size/out
+	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_FUZZ) $(BUILD_BENCH) $(BUILD_FW) $(BUILD_LWIP_HOST) bench/size/out
 
 # The unit tests (device profile) on Cortex-M3 under qemu-system-arm and on big-endian
 # s390x under qemu-user, counts compared with the host's (tests/target, about 10 s).

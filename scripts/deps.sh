@@ -1,10 +1,12 @@
 #!/bin/sh
 # Install the Debian packages microzmtp's build, demo and tests need, if any is missing.
 # Safe to run again: it does nothing when everything is there. Extra package names given
-# as arguments are installed too (make bench-mcu asks for qemu-system-arm).
+# as arguments are installed too. lwIP's source (for the lwIP port and the firmware) is
+# not a package to install: scripts/lwip-src.sh fetches Debian's source package.
 set -eu
 PKGS="cmake make gcc pkg-config libcmocka-dev libzmq3-dev python3-zmq clang libclang-rt-dev \
-      gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi $*"
+      gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi \
+      qemu-system-arm dpkg-dev iproute2 $*"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

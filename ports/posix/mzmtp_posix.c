@@ -3,6 +3,9 @@
  * sockets' engines, keeps reconnect timers, decides nothing about ZMTP.
  */
 #include "mzmtp_posix.h"
+/* The core's bit helpers (one instruction per peer set); a port kit shared by all ports
+ * would be their public home. */
+#include "../../src/util/mzmtp_util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -184,9 +187,7 @@ static void close_fd(int fd)
  * mask); `continue` and `return` work as usual, `break` only ends the current slot. */
 #define FOR_LIVE(ps, p)                                                                    \
     for (mzmtp_peermask_t live_ = (ps)->live; live_ != 0; live_ &= live_ - 1u)             \
-        for (int p = lowest_bit(live_), once_ = 1; once_; once_ = 0)
-
-static int lowest_bit(mzmtp_peermask_t m);
+        for (int p = (int)mzmtp_util_mask_first(live_), once_ = 1; once_; once_ = 0)
 
 /* ms until the socket's timers have work: its started peers are all it has timers for. */
 static uint32_t sock_next_timeout(const mzmtp_posix_socket_t *ps, uint32_t now)
@@ -199,20 +200,6 @@ static uint32_t sock_next_timeout(const mzmtp_posix_socket_t *ps, uint32_t now)
     return t;
 }
 
-static int lowest_bit(mzmtp_peermask_t m)
-{
-#if defined(__GNUC__) || defined(__clang__)
-    return sizeof m > sizeof(unsigned long) ? __builtin_ctzll((unsigned long long)m)
-                                             : __builtin_ctzl((unsigned long)m);
-#else
-    int p = 0;
-    while (!(m & 1u)) {
-        m >>= 1;
-        p++;
-    }
-    return p;
-#endif
-}
 
 static mzmtp_posix_socket_t *find_sock(mzmtp_posix_t *io, const mzmtp_socket_t *sock, bool add)
 {

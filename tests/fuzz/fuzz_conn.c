@@ -39,23 +39,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "microzmtp/microzmtp.h"
+#include "fuzz_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-typedef struct rng {
-    uint32_t s;
-} rng_t;
-
-static uint32_t rng_next(rng_t *r)
-{
-    /* xorshift32; never zero */
-    uint32_t x = r->s;
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    r->s = x;
-    return x;
-}
 
 /* gcc's warn_unused_result is not silenced by a (void) cast. */
 static void ignore(mzmtp_status_t st) { (void)st; }
@@ -94,27 +80,6 @@ static size_t make_prefix(uint8_t mode, const char *peer_type, uint8_t *out)
         return n + put_ready(out + n, peer_type);
     }
     default: return 0;
-    }
-}
-
-/* Write at most a random number of the bytes on offer, as a slow socket would. */
-static void drain_conn(mzmtp_conn_t *c, rng_t *r)
-{
-    for (int guard = 0; guard < 64; guard++) {
-        mzmtp_iov_t iov[4];
-        size_t n = mzmtp_conn_output(c, iov, 1 + rng_next(r) % 4);
-        size_t total = 0;
-        for (size_t i = 0; i < n; i++) {
-            if (iov[i].len && iov[i].base == NULL) abort();
-            /* Touch every byte so that ASan checks the vectors. */
-            volatile uint8_t sink = 0;
-            for (size_t k = 0; k < iov[i].len; k++) sink ^= iov[i].base[k];
-            (void)sink;
-            total += iov[i].len;
-        }
-        if (total == 0) return;
-        size_t w = 1 + rng_next(r) % total;
-        mzmtp_conn_output_done(c, w);
     }
 }
 

@@ -21,17 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "microzmtp/microzmtp.h"
+#include "fuzz_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static uint32_t next(uint32_t *s)
-{
-    uint32_t x = *s;
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    return *s = x;
-}
 
 static void allow_admin(void *owner, unsigned peer, mzmtp_auth_request_t *req,
                         mzmtp_auth_reply_t *reply)
@@ -71,22 +63,6 @@ static size_t prefix(bool server, uint8_t *out)
     return 64 + n;
 }
 
-static void drain(mzmtp_conn_t *c, uint32_t *r)
-{
-    for (int guard = 0; guard < 64; guard++) {
-        mzmtp_iov_t iov[4];
-        size_t n = mzmtp_conn_output(c, iov, 4), total = 0;
-        for (size_t i = 0; i < n; i++) {
-            volatile uint8_t sink = 0;
-            for (size_t k = 0; k < iov[i].len; k++) sink ^= iov[i].base[k];
-            (void)sink;
-            total += iov[i].len;
-        }
-        if (total == 0) return;
-        mzmtp_conn_output_done(c, 1 + next(r) % total);
-    }
-}
-
 /* Run events; @return a fatal status or OK. Aborts when a refused peer gets through. */
 static mzmtp_status_t run(mzmtp_conn_t *c, uint32_t now, bool must_refuse)
 {
@@ -118,7 +94,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 2) return 0;
     uint8_t mode = data[0];
-    uint32_t r = 0x9E3779B9u ^ ((uint32_t)data[1] * 0x01000193u) ^ 1u;
+    rng_t r = {0x9E3779B9u ^ ((uint32_t)data[1] * 0x01000193u) ^ 1u};
     bool server = mode & 1u;
     bool allow = server && (mode & 4u);
     static mzmtp_conn_t conn;
@@ -155,7 +131,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         size_t pos = 0;
         int stalled = 0;
         while (pos < lens[part] && stalled < 3 && st == MZMTP_OK) {
-            size_t chunk = 1 + next(&r) % 61;
+            size_t chunk = 1 + rng_next(&r) % 61;
             if (chunk > lens[part] - pos) chunk = lens[part] - pos;
             uint8_t *piece = malloc(chunk); /* exactly its size: ASan sees any over-read */
             if (piece == NULL) abort();
@@ -167,8 +143,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             pos += used;
             stalled = used ? 0 : stalled + 1;
             st = run(&conn, now, server && !allow);
-            drain(&conn, &r);
-            now += next(&r) % 300;
+            drain_conn(&conn, &r);
+            now += rng_next(&r) % 300;
             if (st == MZMTP_OK) st = mzmtp_conn_tick(&conn, now);
             if (!mzmtp_status_is_fatal(st)) st = MZMTP_OK;
         }

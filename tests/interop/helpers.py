@@ -351,6 +351,17 @@ class InteropCase(unittest.TestCase):
         p = self.zmtpcat(*args, "-b", ep, "--print-endpoint")
         return p, p.endpoint()
 
+    def join(self, zsock, transport, ours_binds, *args):
+        """Join libzmq socket @zsock and a zmtpcat started with @args over @transport,
+        whichever side binds. @return (zmtpcat process, the endpoint)."""
+        if ours_binds:
+            p, ep = self.zmtpcat_bind(transport, *args)
+            zsock.connect(ep)
+        else:
+            ep = self.zbind(zsock, transport)
+            p = self.zmtpcat(*args, "-c", ep)
+        return p, ep
+
     def zbind(self, sock, transport):
         _, ep = self.bind_template(transport)
         sock.bind(ep)

@@ -22,14 +22,9 @@ def hexid(b):
 class DealerRouterMatrix(InteropCase):
 
     def place(self, transport, ours_binds, ztype, args, peer_opts=None):
+        """libzmq socket of ``ztype`` and zmtpcat ``args`` joined over ``transport``."""
         z = self.zsock(ztype, **(peer_opts or {}))
-        if ours_binds:
-            p, ep = self.zmtpcat_bind(transport, *args)
-            z.connect(ep)
-        else:
-            ep = self.zbind(z, transport)
-            p = self.zmtpcat(*args, "-c", ep)
-        return p, z
+        return self.join(z, transport, ours_binds, *args)[0], z
 
     def our_dealer_libzmq_router(self, transport, ours_binds):
         """No --identity: libzmq generates a 5-byte id 00xxxxxxxx; replies come back by it."""

@@ -40,13 +40,8 @@ class PlainCase(InteropCase):
         return s
 
     def place(self, zsock, transport, ours_binds, *args):
-        """Connect the libzmq socket and zmtpcat, whichever binds; returns zmtpcat."""
-        if ours_binds:
-            cat, self.ep = self.zmtpcat_bind(transport, *args)
-            zsock.connect(self.ep)
-        else:
-            self.ep = self.zbind(zsock, transport)
-            cat = self.zmtpcat(*args, "-c", self.ep)
+        """Join the libzmq socket and zmtpcat, whichever binds; returns zmtpcat."""
+        cat, self.ep = self.join(zsock, transport, ours_binds, *args)
         return cat
 
 

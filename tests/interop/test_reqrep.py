@@ -36,13 +36,7 @@ class ReqRepMatrix(InteropCase):
     def place(self, transport, ours_binds, ztype, args, peer_opts=None):
         """libzmq socket of ``ztype`` and zmtpcat ``args`` joined over ``transport``."""
         z = self.zsock(ztype, **(peer_opts or {}))
-        if ours_binds:
-            p, ep = self.zmtpcat_bind(transport, *args)
-            z.connect(ep)
-        else:
-            ep = self.zbind(z, transport)
-            p = self.zmtpcat(*args, "-c", ep)
-        return p, z
+        return self.join(z, transport, ours_binds, *args)[0], z
 
     # our REQ -> libzmq REP
     def our_req_libzmq_rep(self, transport, ours_binds):

@@ -1,0 +1,61 @@
+/*
+ * rep.c - a REP node: binds tcp://(*):5557 and answers each request with "re:" and the
+ * request (a pyzmq REQ on the host asks through QEMU's hostfwd).
+ *
+ * QEMU -append options: "count=N" (exit 0 after N replies; default 0 = for ever).
+ */
+#include "board.h"
+#include "net.h"
+
+MZMTP_SOCKET_MEM_DEFINE(rep_mem, 512, 256);
+static mzmtp_socket_t rep;
+
+int main(void)
+{
+    uint32_t count, done = 0;
+    uint16_t port = 0;
+    uint8_t req[200], scrap[32];
+    size_t have = 0;
+
+    net_init();
+    count = net_arg_port("count=", 0);
+    if (mzmtp_socket_init(&rep, MZMTP_REP, &rep_mem) != MZMTP_OK ||
+        mzmtp_lwip_bind(&net_io, &rep, "tcp://*:5557", &port) != MZMTP_OK) {
+        board_puts("rep: setup failed\n");
+        return 1;
+    }
+    board_puts("rep: REP bound to tcp://*:");
+    board_putu(port);
+    board_puts("\n");
+    for (;;) {
+        size_t len;
+        unsigned flags;
+        /* Read a whole request (its frames joined, cut at sizeof req), then answer. */
+        while (done != count &&
+               mzmtp_socket_recv(&rep, have < sizeof req ? req + have : scrap,
+                                 have < sizeof req ? sizeof req - have : sizeof scrap,
+                                 &len, &flags) == MZMTP_OK) {
+            if (have < sizeof req) {
+                have += len; /* once req is full, the rest goes to scrap: dropped */
+            }
+            if (flags & (MZMTP_RECV_MORE | MZMTP_RECV_PARTIAL)) {
+                continue;
+            }
+            if (mzmtp_socket_send(&rep, "re:", 3, true) != MZMTP_OK ||
+                mzmtp_socket_send(&rep, req, have, false) != MZMTP_OK) {
+                board_puts("rep: reply refused\n");
+            }
+            have = 0;
+            if (++done == count) {
+                (void)mzmtp_lwip_close(&net_io, &rep, 1000);
+            }
+        }
+        if (count != 0 && done == count && mzmtp_lwip_closed(&net_io, &rep)) {
+            board_puts("rep: done, ");
+            board_putu(done);
+            board_puts(" replies\n");
+            return 0;
+        }
+        net_step(&rep);
+    }
+}

@@ -1,0 +1,700 @@
+/*
+ * lwIP port of microzmtp (raw API): moves bytes between lwIP's TCP connections and the
+ * sockets' connection engines, keeps reconnect and linger timers, runs the engines'
+ * timers, decides nothing about ZMTP. mzmtp_lwip.h says how flow control works.
+ *
+ * lwIP facts this file relies on (lwIP 2.1, src/core/tcp*.c):
+ *  - a pbuf given to the tcp_recv callback belongs to us once we return ERR_OK; the
+ *    window reopens only by tcp_recved(), so what we hold is bounded by TCP_WND;
+ *  - p == NULL in the recv callback is the peer's FIN;
+ *  - the err callback runs after lwIP freed the pcb (RST, timeout, abort): never touch
+ *    it again; tcp_abort() calls it too, so callbacks are detached before aborting;
+ *  - tcp_close() resets instead of FIN when received data was not tcp_recved(), so held
+ *    bytes are given back to the window before any close (an ERROR must reach the peer);
+ *  - tcp_write() with TCP_WRITE_FLAG_COPY copies at once; it fails with ERR_MEM when
+ *    tcp_sndbuf() or the segment queue (TCP_SND_QUEUELEN) is exhausted: try again on
+ *    tcp_sent or tcp_poll.
+ * Closes, reconnects and timers happen in mzmtp_lwip_poll(), outside lwIP's callbacks,
+ * so no callback has to return ERR_ABRT except the accept of a refused connection.
+ */
+#include "mzmtp_lwip.h"
+
+#include "lwip/ip_addr.h"
+#include "lwip/pbuf.h"
+#include "lwip/sys.h"
+
+#include <string.h>
+
+enum { EP_FREE = 0, EP_BIND, EP_CONNECT };
+enum { EP_WAIT = 0, EP_CONNECTING, EP_UP, EP_STOPPED };
+
+#define CF_USED    0x01u /* record in use */
+#define CF_STARTED 0x02u /* the peer's ZMTP session runs (peer_start done, no peer_stop) */
+#define CF_FATAL   0x04u /* the engine failed: write what it still has (ERROR), then FIN */
+#define CF_CLOSE   0x08u /* close now */
+#define CF_EOF     0x10u /* the transport ended; held bytes still go to the engine */
+
+#define NO_INDEX (-1)
+#define POLL_INTERVAL 2 /* tcp_poll: every 2 coarse TCP timer ticks (1 s) */
+
+static bool is_due(uint32_t now, uint32_t t) { return (int32_t)(now - t) >= 0; }
+static uint32_t until(uint32_t now, uint32_t t) { return is_due(now, t) ? 0u : t - now; }
+
+static uint32_t rnd(mzmtp_lwip_t *io)
+{
+    /* xorshift32: reconnect jitter only, nothing secret. */
+    uint32_t x = io->rand_state;
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    io->rand_state = x;
+    return x;
+}
+
+static mzmtp_lwip_sockent_t *find_sock(mzmtp_lwip_t *io, const mzmtp_socket_t *sock)
+{
+    for (int i = 0; i < MZMTP_LWIP_CONF_MAX_SOCKETS; i++) {
+        if (sock != NULL && io->sock[i].sock == sock) {
+            return &io->sock[i];
+        }
+    }
+    return NULL;
+}
+
+static mzmtp_lwip_sockent_t *add_sock(mzmtp_lwip_t *io, mzmtp_socket_t *sock)
+{
+    mzmtp_lwip_sockent_t *s = find_sock(io, sock);
+    for (int i = 0; s == NULL && i < MZMTP_LWIP_CONF_MAX_SOCKETS; i++) {
+        if (io->sock[i].sock == NULL) {
+            s = &io->sock[i];
+            memset(s, 0, sizeof(*s));
+            s->sock = sock;
+        }
+    }
+    return s;
+}
+
+static mzmtp_lwip_conn_t *conn_alloc(mzmtp_lwip_t *io, mzmtp_socket_t *sock, int peer, int ep)
+{
+    for (int i = 0; i < MZMTP_LWIP_CONF_MAX_CONNS; i++) {
+        mzmtp_lwip_conn_t *c = &io->conn[i];
+        if (!(c->flags & CF_USED)) {
+            memset(c, 0, sizeof(*c));
+            c->io = io;
+            c->sock = sock;
+            c->peer = (int8_t)peer;
+            c->ep = (int8_t)ep;
+            c->flags = CF_USED;
+            return c;
+        }
+    }
+    return NULL;
+}
+
+static void detach(struct tcp_pcb *pcb)
+{
+    tcp_arg(pcb, NULL);
+    tcp_recv(pcb, NULL);
+    tcp_sent(pcb, NULL);
+    tcp_err(pcb, NULL);
+    tcp_poll(pcb, NULL, 0);
+}
+
+/* Give held bytes back to the window and drop them (the session is over). */
+static void drop_held(mzmtp_lwip_conn_t *c)
+{
+    if (c->rx == NULL) {
+        return;
+    }
+    if (c->pcb != NULL) {
+        tcp_recved(c->pcb, c->rx->tot_len);
+    }
+    pbuf_free(c->rx);
+    c->rx = NULL;
+}
+
+static void schedule_retry(mzmtp_lwip_t *io, mzmtp_lwip_endpoint_t *e, uint32_t now,
+                           bool failed_connect)
+{
+    uint32_t wait;
+    if (io->ivl_ms < 0) {
+        e->state = EP_STOPPED;
+        return;
+    }
+    wait = failed_connect ? e->backoff_ms : (uint32_t)io->ivl_ms;
+    if (failed_connect && io->ivl_max_ms > io->ivl_ms) {
+        /* libzmq's ZMQ_RECONNECT_IVL_MAX: double after each failed attempt. */
+        uint32_t next = e->backoff_ms * 2u;
+        e->backoff_ms = next > (uint32_t)io->ivl_max_ms ? (uint32_t)io->ivl_max_ms : next;
+    }
+    e->retry_at = now + wait + (wait > 0 ? rnd(io) % (wait + 1u) : 0u);
+    e->state = EP_WAIT;
+    mzmtp_socket_notify(e->sock, MZMTP_EV_CONNECT_RETRY, e->peer, MZMTP_OK);
+}
+
+/* The connection is over for good: end its ZMTP session, close the pcb, free the record
+ * and let a connecting endpoint try again. Outside lwIP callbacks only. */
+static void conn_finish(mzmtp_lwip_conn_t *c, uint32_t now)
+{
+    mzmtp_lwip_t *io = c->io;
+    mzmtp_status_t why = c->why == MZMTP_OK ? MZMTP_ERR_CLOSED : (mzmtp_status_t)c->why;
+    bool started = (c->flags & CF_STARTED) != 0;
+
+    if (started) {
+        mzmtp_socket_peer_stop(c->sock, c->peer, why);
+    }
+    drop_held(c);
+    if (c->pcb != NULL) {
+        detach(c->pcb);
+        if (tcp_close(c->pcb) != ERR_OK) {
+            tcp_abort(c->pcb); /* out of memory for the FIN: reset instead */
+        }
+        c->pcb = NULL;
+    }
+    if (c->ep != NO_INDEX) {
+        mzmtp_lwip_endpoint_t *e = &io->ep[c->ep];
+        if (e->kind == EP_CONNECT && e->sock == c->sock) {
+            /* A connection that never came up is a failed connect: back off. Protocol
+             * errors are not retried (ZMTP-NOTES R2): the peer will not change. */
+            if (mzmtp_status_allows_reconnect(why)) {
+                schedule_retry(io, e, now, !started && e->state == EP_CONNECTING);
+            } else {
+                e->state = EP_STOPPED;
+            }
+        }
+    }
+    memset(c, 0, sizeof(*c));
+}
+
+/* Hand held bytes to the engine as far as it has room; tcp_recved() exactly those. */
+static void feed(mzmtp_lwip_conn_t *c, uint32_t now)
+{
+    while (c->rx != NULL && (c->flags & CF_STARTED) && !(c->flags & (CF_FATAL | CF_CLOSE))) {
+        uint8_t *at;
+        size_t room;
+        mzmtp_socket_peer_rx_space(c->sock, c->peer, &at, &room);
+        if (room == 0) {
+            break;
+        }
+        /* Across the chain: a pbuf of length 0 inside it must not stall the loop. */
+        u16_t k = room < c->rx->tot_len ? (u16_t)room : c->rx->tot_len;
+        (void)pbuf_copy_partial(c->rx, at, k, 0);
+        c->rx = pbuf_free_header(c->rx, k);
+        if (c->pcb != NULL) {
+            tcp_recved(c->pcb, k);
+        }
+        mzmtp_status_t st = mzmtp_socket_peer_rx_commit(c->sock, c->peer, k, now);
+        if ((int)st < 0) {
+            c->flags |= CF_FATAL;
+            c->why = (int8_t)st;
+            drop_held(c);
+        }
+    }
+}
+
+/* Queue the engine's next bytes in lwIP (copied), as far as lwIP has room. */
+static void output(mzmtp_lwip_conn_t *c)
+{
+    mzmtp_iov_t iov[MZMTP_LWIP_CONF_IOVS];
+    bool wrote = false;
+
+    while (c->pcb != NULL && (c->flags & CF_STARTED) && !(c->flags & CF_CLOSE)) {
+        size_t n = mzmtp_socket_peer_output(c->sock, c->peer, iov, MZMTP_LWIP_CONF_IOVS);
+        size_t done = 0;
+        bool full = false;
+        for (size_t i = 0; i < n && !full; i++) {
+            size_t room = tcp_sndbuf(c->pcb);
+            size_t m = iov[i].len < room ? iov[i].len : room;
+            u8_t more = (i + 1 < n || m < iov[i].len) ? TCP_WRITE_FLAG_MORE : 0;
+            if (m > 0xFFFFu) {
+                m = 0xFFFFu;
+            }
+            if (m == 0 || tcp_write(c->pcb, iov[i].base, (u16_t)m,
+                                    (u8_t)(TCP_WRITE_FLAG_COPY | more)) != ERR_OK) {
+                break; /* no room or no segment left: tcp_sent/tcp_poll bring us back */
+            }
+            done += m;
+            full = m < iov[i].len;
+        }
+        if (done == 0) {
+            break;
+        }
+        mzmtp_socket_peer_output_done(c->sock, c->peer, done);
+        wrote = true;
+        if (full) {
+            break;
+        }
+    }
+    if (wrote) {
+        (void)tcp_output(c->pcb);
+    }
+}
+
+/* ------------------------------ lwIP callbacks -------------------------------------- */
+
+static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
+{
+    mzmtp_lwip_conn_t *c = arg;
+    (void)err; /* always ERR_OK in lwIP 2.1 */
+    if (p == NULL) {
+        if (c != NULL) {
+            c->flags |= CF_EOF; /* FIN: held bytes still go in, then we close */
+        }
+        return ERR_OK;
+    }
+    if (c == NULL || !(c->flags & CF_STARTED) || (c->flags & (CF_FATAL | CF_CLOSE))) {
+        tcp_recved(pcb, p->tot_len); /* the session is ending: nothing more goes in */
+        pbuf_free(p);
+        return ERR_OK;
+    }
+    if (c->rx == NULL) {
+        c->rx = p;
+    } else {
+        pbuf_cat(c->rx, p);
+    }
+    feed(c, sys_now());
+    if (c->rx != NULL) {
+        c->io->stats.stalls++;
+        if (c->rx->tot_len > c->io->stats.held_max) {
+            c->io->stats.held_max = c->rx->tot_len;
+        }
+    }
+    output(c); /* replies (greeting, READY, PONG) go at once */
+    return ERR_OK;
+}
+
+static err_t on_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
+{
+    (void)pcb;
+    (void)len;
+    if (arg != NULL) {
+        output(arg);
+    }
+    return ERR_OK;
+}
+
+static err_t on_poll(void *arg, struct tcp_pcb *pcb)
+{
+    (void)pcb;
+    if (arg != NULL) {
+        mzmtp_lwip_conn_t *c = arg;
+        feed(c, sys_now());
+        output(c);
+    }
+    return ERR_OK;
+}
+
+static void on_err(void *arg, err_t err)
+{
+    mzmtp_lwip_conn_t *c = arg;
+    (void)err;
+    if (c != NULL) {
+        c->pcb = NULL; /* lwIP freed it */
+        c->flags |= CF_EOF;
+    }
+}
+
+static void attach(mzmtp_lwip_conn_t *c, struct tcp_pcb *pcb)
+{
+    c->pcb = pcb;
+    tcp_arg(pcb, c);
+    tcp_recv(pcb, on_recv);
+    tcp_sent(pcb, on_sent);
+    tcp_err(pcb, on_err);
+    tcp_poll(pcb, on_poll, POLL_INTERVAL);
+    tcp_nagle_disable(pcb); /* as libzmq's TCP_NODELAY: small messages go at once */
+}
+
+static bool start_session(mzmtp_lwip_conn_t *c)
+{
+    mzmtp_status_t st = mzmtp_socket_peer_start(c->sock, c->peer, sys_now());
+    if (st != MZMTP_OK) {
+        c->flags |= CF_CLOSE;
+        c->why = (int8_t)st;
+        return false;
+    }
+    c->flags |= CF_STARTED;
+    return true;
+}
+
+static err_t on_connected(void *arg, struct tcp_pcb *pcb, err_t err)
+{
+    mzmtp_lwip_conn_t *c = arg;
+    (void)err; /* always ERR_OK: failures come through on_err */
+    if (c == NULL) {
+        return ERR_OK;
+    }
+    attach(c, pcb);
+    if (start_session(c)) {
+        mzmtp_lwip_endpoint_t *e = &c->io->ep[c->ep];
+        e->state = EP_UP;
+        e->backoff_ms = c->io->ivl_ms < 0 ? 0u : (uint32_t)c->io->ivl_ms;
+        mzmtp_socket_notify(c->sock, MZMTP_EV_CONNECTED, c->peer, MZMTP_OK);
+        output(c);
+    }
+    return ERR_OK;
+}
+
+static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
+{
+    mzmtp_lwip_endpoint_t *e = arg;
+    mzmtp_lwip_conn_t *c;
+    int peer;
+
+    if (err != ERR_OK || pcb == NULL || e == NULL || e->sock == NULL) {
+        return ERR_VAL;
+    }
+    c = conn_alloc(e->io, e->sock, NO_INDEX, NO_INDEX);
+    if (c == NULL || mzmtp_socket_peer_open(e->sock, false, &peer) != MZMTP_OK) {
+        if (c != NULL) {
+            memset(c, 0, sizeof(*c));
+        }
+        e->io->stats.refused++;
+        tcp_abort(pcb); /* no callbacks set yet: nothing of ours runs */
+        return ERR_ABRT;
+    }
+    c->peer = (int8_t)peer;
+    attach(c, pcb);
+    e->io->stats.accepted++;
+    if (start_session(c)) {
+        mzmtp_socket_notify(c->sock, MZMTP_EV_ACCEPTED, c->peer, MZMTP_OK);
+        output(c); /* our greeting goes without waiting for the peer's (ZMTP-NOTES G3) */
+    } else {
+        mzmtp_socket_peer_release(c->sock, c->peer);
+    }
+    return ERR_OK;
+}
+
+/* ------------------------------ the main-loop side ---------------------------------- */
+
+static void connect_attempt(mzmtp_lwip_t *io, int idx, uint32_t now)
+{
+    mzmtp_lwip_endpoint_t *e = &io->ep[idx];
+    mzmtp_lwip_conn_t *c = conn_alloc(io, e->sock, e->peer, idx);
+    struct tcp_pcb *pcb = c != NULL ? tcp_new_ip_type(IP_GET_TYPE(&e->addr)) : NULL;
+
+    io->stats.connects++;
+    e->state = EP_CONNECTING;
+    if (pcb == NULL) {
+        if (c != NULL) {
+            memset(c, 0, sizeof(*c));
+        }
+        schedule_retry(io, e, now, true); /* out of records or pcbs: try again later */
+        return;
+    }
+    c->pcb = pcb;
+    tcp_arg(pcb, c);
+    tcp_err(pcb, on_err);
+    if (tcp_connect(pcb, &e->addr, e->port, on_connected) != ERR_OK) {
+        c->flags |= CF_EOF; /* no route or no memory: finished in this poll */
+    }
+}
+
+/* Engine timers: heartbeats, handshake timeout; dead peers are closed. */
+static void run_tick(mzmtp_lwip_t *io, mzmtp_socket_t *sock, uint32_t now)
+{
+    mzmtp_peermask_t dead = 0;
+    mzmtp_socket_tick(sock, now, &dead);
+    for (int i = 0; dead != 0 && i < MZMTP_LWIP_CONF_MAX_CONNS; i++) {
+        mzmtp_lwip_conn_t *c = &io->conn[i];
+        if ((c->flags & CF_STARTED) && c->sock == sock &&
+            (dead & ((mzmtp_peermask_t)1 << c->peer))) {
+            mzmtp_status_t why = mzmtp_socket_peer_status(sock, c->peer);
+            c->why = (int8_t)(why == MZMTP_OK ? MZMTP_ERR_TIMEOUT : why);
+            c->flags |= CF_CLOSE;
+        }
+    }
+}
+
+/* A closing socket lets go once flushed, or when its linger time is up. */
+static void close_progress(mzmtp_lwip_t *io, mzmtp_lwip_sockent_t *s, uint32_t now)
+{
+    mzmtp_socket_t *sock = s->sock;
+    if (!mzmtp_socket_flushed(sock) && (s->linger_ms < 0 || !is_due(now, s->linger_at))) {
+        return;
+    }
+    for (int i = 0; i < MZMTP_LWIP_CONF_MAX_CONNS; i++) {
+        mzmtp_lwip_conn_t *c = &io->conn[i];
+        if ((c->flags & CF_USED) && c->sock == sock) {
+            c->ep = NO_INDEX; /* no reconnect */
+            conn_finish(c, now);
+        }
+    }
+    for (int i = 0; i < MZMTP_LWIP_CONF_MAX_ENDPOINTS; i++) {
+        mzmtp_lwip_endpoint_t *e = &io->ep[i];
+        if (e->sock == sock) {
+            if (e->kind == EP_CONNECT) {
+                mzmtp_socket_peer_release(sock, e->peer);
+            }
+            memset(e, 0, sizeof(*e));
+        }
+    }
+    memset(s, 0, sizeof(*s));
+    mzmtp_socket_notify(sock, MZMTP_EV_CLOSED, -1, MZMTP_OK);
+}
+
+uint32_t mzmtp_lwip_poll(mzmtp_lwip_t *io)
+{
+    uint32_t now = sys_now();
+    uint32_t wait = UINT32_MAX;
+
+    for (int i = 0; i < MZMTP_LWIP_CONF_MAX_SOCKETS; i++) {
+        mzmtp_lwip_sockent_t *s = &io->sock[i];
+        if (s->sock != NULL && mzmtp_socket_next_timeout(s->sock, now) == 0) {
+            run_tick(io, s->sock, now);
+        }
+    }
+    for (int i = 0; i < MZMTP_LWIP_CONF_MAX_CONNS; i++) {
+        mzmtp_lwip_conn_t *c = &io->conn[i];
+        if (!(c->flags & CF_USED)) {
+            continue;
+        }
+        feed(c, now); /* the application may have read: reopen the window */
+        output(c);
+        if ((c->flags & CF_CLOSE) ||
+            ((c->flags & CF_FATAL) && !mzmtp_socket_peer_has_output(c->sock, c->peer)) ||
+            ((c->flags & CF_EOF) && (c->rx == NULL || !(c->flags & CF_STARTED)))) {
+            conn_finish(c, now);
+        }
+    }
+    for (int i = 0; i < MZMTP_LWIP_CONF_MAX_SOCKETS; i++) {
+        mzmtp_lwip_sockent_t *s = &io->sock[i];
+        if (s->sock == NULL) {
+            continue;
+        }
+        if (s->closing) {
+            close_progress(io, s, now);
+            if (s->sock != NULL && s->linger_ms >= 0 && until(now, s->linger_at) < wait) {
+                wait = until(now, s->linger_at);
+            }
+        }
+        if (s->sock != NULL) {
+            uint32_t t = mzmtp_socket_next_timeout(s->sock, now);
+            wait = t < wait ? t : wait;
+        }
+    }
+    for (int i = 0; i < MZMTP_LWIP_CONF_MAX_ENDPOINTS; i++) {
+        mzmtp_lwip_endpoint_t *e = &io->ep[i];
+        if (e->kind == EP_CONNECT && e->state == EP_WAIT) {
+            if (is_due(now, e->retry_at)) {
+                connect_attempt(io, i, now);
+                wait = 0; /* a failed attempt is finished at the next poll */
+            } else if (until(now, e->retry_at) < wait) {
+                wait = until(now, e->retry_at);
+            }
+        }
+    }
+    return wait;
+}
+
+/* ------------------------------ endpoints -------------------------------------------- */
+
+/*
+ * "tcp://HOST:PORT": HOST is `*` (bind only), an IPv4 address, or [IPv6]; PORT is 1..65535,
+ * or `*`/0 on bind. @return MZMTP_OK or MZMTP_ERR_INVALID.
+ */
+static mzmtp_status_t parse_endpoint(const char *ep, bool bind, ip_addr_t *addr, uint16_t *port)
+{
+    char host[48];
+    const char *colon, *h;
+    size_t hl;
+    uint32_t v = 0;
+
+    if (ep == NULL || strncmp(ep, "tcp://", 6) != 0 || (colon = strrchr(ep + 6, ':')) == NULL) {
+        return MZMTP_ERR_INVALID;
+    }
+    h = ep + 6;
+    hl = (size_t)(colon - h);
+    if (hl >= 2 && h[0] == '[' && h[hl - 1] == ']') {
+        h++;
+        hl -= 2;
+    }
+    if (hl == 0 || hl >= sizeof host) {
+        return MZMTP_ERR_INVALID;
+    }
+    memcpy(host, h, hl);
+    host[hl] = '\0';
+    if (strcmp(host, "*") == 0) {
+        if (!bind) {
+            return MZMTP_ERR_INVALID;
+        }
+        ip_addr_copy(*addr, *IP_ANY_TYPE);
+    } else if (!ipaddr_aton(host, addr) || (!bind && ip_addr_isany(addr))) {
+        return MZMTP_ERR_INVALID;
+    }
+    if (bind && strcmp(colon + 1, "*") == 0) {
+        *port = 0;
+        return MZMTP_OK;
+    }
+    for (const char *d = colon + 1; *d != '\0'; d++) {
+        if (*d < '0' || *d > '9' || d - colon > 5) {
+            return MZMTP_ERR_INVALID;
+        }
+        v = v * 10u + (uint32_t)(*d - '0');
+    }
+    if (colon[1] == '\0' || v > 65535u || (v == 0 && !bind)) {
+        return MZMTP_ERR_INVALID;
+    }
+    *port = (uint16_t)v;
+    return MZMTP_OK;
+}
+
+static mzmtp_lwip_endpoint_t *free_endpoint(mzmtp_lwip_t *io)
+{
+    for (int i = 0; i < MZMTP_LWIP_CONF_MAX_ENDPOINTS; i++) {
+        if (io->ep[i].kind == EP_FREE) {
+            return &io->ep[i];
+        }
+    }
+    return NULL;
+}
+
+/* ------------------------------ public API ------------------------------------------- */
+
+void mzmtp_lwip_init(mzmtp_lwip_t *io)
+{
+    memset(io, 0, sizeof(*io));
+    io->ivl_ms = MZMTP_LWIP_CONF_RECONNECT_IVL_MS;
+    io->ivl_max_ms = MZMTP_LWIP_CONF_RECONNECT_IVL_MAX_MS;
+    io->rand_state = 0x9E3779B9u ^ sys_now();
+}
+
+mzmtp_status_t mzmtp_lwip_bind(mzmtp_lwip_t *io, mzmtp_socket_t *sock, const char *endpoint,
+                               uint16_t *port)
+{
+    ip_addr_t addr;
+    uint16_t p;
+    mzmtp_lwip_endpoint_t *e;
+    mzmtp_lwip_sockent_t *s;
+    struct tcp_pcb *pcb, *lpcb;
+
+    if (io == NULL || sock == NULL || parse_endpoint(endpoint, true, &addr, &p) != MZMTP_OK) {
+        return MZMTP_ERR_INVALID;
+    }
+    s = find_sock(io, sock);
+    if (s != NULL && s->closing) {
+        return MZMTP_ERR_STATE;
+    }
+    e = free_endpoint(io);
+    if (e == NULL || (s = add_sock(io, sock)) == NULL) {
+        return MZMTP_ERR_LIMIT;
+    }
+    pcb = tcp_new_ip_type(IP_GET_TYPE(&addr));
+    if (pcb == NULL) {
+        return MZMTP_ERR_LIMIT;
+    }
+    if (tcp_bind(pcb, &addr, p) != ERR_OK) {
+        tcp_abort(pcb);
+        return MZMTP_ERR_CLOSED;
+    }
+    p = pcb->local_port;
+    lpcb = tcp_listen_with_backlog(pcb, (u8_t)MZMTP_LWIP_CONF_MAX_CONNS);
+    if (lpcb == NULL) {
+        tcp_abort(pcb);
+        return MZMTP_ERR_LIMIT;
+    }
+    memset(e, 0, sizeof(*e));
+    e->io = io;
+    e->sock = sock;
+    e->listen = lpcb;
+    e->kind = EP_BIND;
+    e->state = EP_UP;
+    e->peer = NO_INDEX;
+    e->port = p;
+    e->addr = addr;
+    tcp_arg(lpcb, e);
+    tcp_accept(lpcb, on_accept);
+    if (port != NULL) {
+        *port = p;
+    }
+    return MZMTP_OK;
+}
+
+mzmtp_status_t mzmtp_lwip_connect(mzmtp_lwip_t *io, mzmtp_socket_t *sock, const char *endpoint)
+{
+    ip_addr_t addr;
+    uint16_t p;
+    mzmtp_lwip_endpoint_t *e;
+    mzmtp_lwip_sockent_t *s;
+    int peer;
+    mzmtp_status_t st;
+
+    if (io == NULL || sock == NULL || parse_endpoint(endpoint, false, &addr, &p) != MZMTP_OK) {
+        return MZMTP_ERR_INVALID;
+    }
+    s = find_sock(io, sock);
+    if (s != NULL && s->closing) {
+        return MZMTP_ERR_STATE;
+    }
+    e = free_endpoint(io);
+    if (e == NULL || add_sock(io, sock) == NULL) {
+        return MZMTP_ERR_LIMIT;
+    }
+    st = mzmtp_socket_peer_open(sock, true, &peer);
+    if (st != MZMTP_OK) {
+        return st;
+    }
+    memset(e, 0, sizeof(*e));
+    e->io = io;
+    e->sock = sock;
+    e->kind = EP_CONNECT;
+    e->state = EP_WAIT;
+    e->peer = (int8_t)peer;
+    e->port = p;
+    e->addr = addr;
+    e->backoff_ms = io->ivl_ms < 0 ? 0u : (uint32_t)io->ivl_ms;
+    e->retry_at = sys_now(); /* the first attempt at the next mzmtp_lwip_poll() */
+    return MZMTP_OK;
+}
+
+void mzmtp_lwip_set_reconnect(mzmtp_lwip_t *io, int32_t ivl_ms, int32_t ivl_max_ms)
+{
+    io->ivl_ms = ivl_ms < 0 ? -1 : ivl_ms;
+    io->ivl_max_ms = ivl_max_ms;
+}
+
+mzmtp_status_t mzmtp_lwip_close(mzmtp_lwip_t *io, mzmtp_socket_t *sock, int32_t linger_ms)
+{
+    mzmtp_lwip_sockent_t *s = io != NULL ? find_sock(io, sock) : NULL;
+    if (s == NULL) {
+        return MZMTP_ERR_INVALID;
+    }
+    mzmtp_socket_close(sock);
+    if (s->closing) {
+        return MZMTP_OK;
+    }
+    s->closing = 1;
+    s->linger_ms = linger_ms < 0 ? -1 : linger_ms;
+    s->linger_at = sys_now() + (uint32_t)(linger_ms < 0 ? 0 : linger_ms);
+    for (int i = 0; i < MZMTP_LWIP_CONF_MAX_ENDPOINTS; i++) {
+        mzmtp_lwip_endpoint_t *e = &io->ep[i];
+        if (e->sock != sock) {
+            continue;
+        }
+        if (e->kind == EP_BIND && e->listen != NULL) {
+            tcp_arg(e->listen, NULL);
+            tcp_accept(e->listen, NULL);
+            (void)tcp_close(e->listen); /* a listening pcb always closes */
+            e->listen = NULL;
+        }
+        e->state = EP_STOPPED; /* no new connections, no reconnects */
+    }
+    return MZMTP_OK;
+}
+
+bool mzmtp_lwip_closed(const mzmtp_lwip_t *io, const mzmtp_socket_t *sock)
+{
+    for (int i = 0; i < MZMTP_LWIP_CONF_MAX_SOCKETS; i++) {
+        if (io->sock[i].sock == sock) {
+            return false;
+        }
+    }
+    return true;
+}
+
+void mzmtp_lwip_get_stats(const mzmtp_lwip_t *io, mzmtp_lwip_stats_t *out)
+{
+    if (io != NULL && out != NULL) {
+        *out = io->stats;
+    }
+}
