@@ -5,7 +5,7 @@
 #   make test-lwip the firmware examples under QEMU against pyzmq, then host lwIP tests in a
 #               network namespace (root; part of make test)
 #   make test   every test: unit (cmocka), interop against libzmq, ASan/UBSan, fuzz smoke,
-#               Cortex-M3 size budget
+#               Cortex-M3 size budget, unit tests on Cortex-M3 and big-endian (test-target)
 #   make size   arm-none-eabi-gcc sizes of minimal PUB/SUB programs
 #   make bench  microzmtp and libzmq side by side (about 4 minutes), RATIO lines
 #   make bench-mcu  instructions per message on Cortex-M3 under qemu-system-arm -icount
@@ -86,8 +86,18 @@ bench-mcu:
 	@sh scripts/deps.sh qemu-system-arm
 	$(MAKE) -C bench/mcu run
 
-test: test-unit test-san test-fuzz size test-contiki test-lwip
+test: test-unit test-san test-fuzz size test-contiki test-lwip test-target
 	@echo "make test: all suites passed"
 
 clean:
 	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_FUZZ) $(BUILD_BENCH) $(BUILD_FW) $(BUILD_LWIP_HOST) bench/size/out
+
+# The unit tests (device profile) on Cortex-M3 under qemu-system-arm and on big-endian
+# s390x under qemu-user, counts compared with the host's (tests/target, about 10 s).
+# cmocka for them is built from Debian's source package (scripts/cmocka-src.sh).
+BUILD_TARGET ?= build/target
+.PHONY: test-target
+test-target:
+	@sh scripts/deps.sh qemu-system-arm qemu-user gcc-s390x-linux-gnu libc6-dev-s390x-cross dpkg-dev
+	$(MAKE) -C tests/target -j 2 BUILD=$(CURDIR)/$(BUILD_TARGET) \
+	    CMOCKA_SRC="$$(sh scripts/cmocka-src.sh $(CURDIR)/$(BUILD_TARGET)/src)" run
