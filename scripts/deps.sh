@@ -4,7 +4,7 @@
 # as arguments are installed too. lwIP's source (for the lwIP port and the firmware) is
 # not a package to install: scripts/lwip-src.sh fetches Debian's source package.
 set -eu
-PKGS="cmake make gcc pkg-config libcmocka-dev libzmq3-dev python3-zmq clang libclang-rt-dev \
+PKGS="cmake make gcc pkg-config libcmocka-dev libzmq3-dev libsodium-dev python3-zmq clang libclang-rt-dev \
       gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi \
       qemu-system-arm dpkg-dev iproute2 $*"
 missing=""

@@ -1,0 +1,61 @@
+/**
+ * @file mzmtp_crypto.h
+ * @brief The crypto primitives CURVE needs, behind our own small interface.
+ *
+ * The CURVE mechanism calls only these functions; one backend implements them
+ * (crypto_sodium.c, libsodium). Every primitive is libsodium's own: nothing here is our
+ * own cryptography. All sizes are fixed by NaCl's crypto_box (Curve25519, XSalsa20,
+ * Poly1305). Buffers follow the "easy" layout: a box is MAC (16 B) followed by the
+ * ciphertext, with no zero padding, so a box of n plaintext bytes is n + 16 bytes.
+ * Functions return true on success; an open that fails authentication returns false and
+ * leaves the output unspecified (the caller must not use it).
+ */
+#ifndef MZMTP_CRYPTO_H
+#define MZMTP_CRYPTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define MZMTP_CRYPTO_KEY_LEN    32u /**< public, secret and shared keys */
+#define MZMTP_CRYPTO_NONCE_LEN  24u /**< crypto_box / crypto_secretbox nonce */
+#define MZMTP_CRYPTO_MAC_LEN    16u /**< Poly1305 tag in front of every box */
+
+/** Backend start-up (libsodium: sodium_init). Safe to call more than once. */
+bool mzmtp_crypto_init(void);
+
+/** public = secret * base point 9 (crypto_scalarmult_base). */
+bool mzmtp_crypto_scalarmult_base(uint8_t public_key[MZMTP_CRYPTO_KEY_LEN],
+                                  const uint8_t secret_key[MZMTP_CRYPTO_KEY_LEN]);
+
+/** The crypto_box shared key of our secret and their public key (crypto_box_beforenm). */
+bool mzmtp_crypto_box_beforenm(uint8_t shared[MZMTP_CRYPTO_KEY_LEN],
+                               const uint8_t their_public[MZMTP_CRYPTO_KEY_LEN],
+                               const uint8_t our_secret[MZMTP_CRYPTO_KEY_LEN]);
+
+/** out[0..len+16) = box of in[0..len) under @p shared. out == in (in place) is allowed:
+ *  libsodium's _easy functions handle the overlap; so is the open below. */
+bool mzmtp_crypto_box_afternm(uint8_t *out, const uint8_t *in, size_t len,
+                              const uint8_t nonce[MZMTP_CRYPTO_NONCE_LEN],
+                              const uint8_t shared[MZMTP_CRYPTO_KEY_LEN]);
+
+/** out[0..len-16) = plaintext of the box in[0..len); false if len < 16 or forged. */
+bool mzmtp_crypto_box_open_afternm(uint8_t *out, const uint8_t *in, size_t len,
+                                   const uint8_t nonce[MZMTP_CRYPTO_NONCE_LEN],
+                                   const uint8_t shared[MZMTP_CRYPTO_KEY_LEN]);
+
+/** Secret-key box (the server's cookie): layout as the public-key box. */
+bool mzmtp_crypto_secretbox(uint8_t *out, const uint8_t *in, size_t len,
+                            const uint8_t nonce[MZMTP_CRYPTO_NONCE_LEN],
+                            const uint8_t key[MZMTP_CRYPTO_KEY_LEN]);
+bool mzmtp_crypto_secretbox_open(uint8_t *out, const uint8_t *in, size_t len,
+                                 const uint8_t nonce[MZMTP_CRYPTO_NONCE_LEN],
+                                 const uint8_t key[MZMTP_CRYPTO_KEY_LEN]);
+
+/** Constant-time compare of 32 bytes (crypto_verify_32). */
+bool mzmtp_crypto_verify32(const uint8_t a[32], const uint8_t b[32]);
+
+/** Wipe a secret so that the compiler cannot drop the stores (sodium_memzero). */
+void mzmtp_crypto_memzero(void *p, size_t len);
+
+#endif

@@ -1,0 +1,173 @@
+/* The crypto interface (src/crypto/mzmtp_crypto.h, libsodium backend) against the CURVE
+ * known-answer transcript (tests/vectors are not in the repo: the values below are copied
+ * from the team's curve-kat.txt, made with libsodium 1.0.18 and libzmq 4.3.4's layouts).
+ * This checks the primitives and nonce layouts the CURVE mechanism will use; it is not
+ * the mechanism itself (not written yet). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "../../src/crypto/mzmtp_crypto.h"
+
+static size_t unhex(uint8_t *out, size_t cap, const char *hex)
+{
+    size_t n = 0;
+    while (hex[0] && hex[1] && n < cap) {
+        unsigned v = 0;
+        for (int i = 0; i < 2; i++) {
+            char c = hex[i];
+            v = (v << 4) | (unsigned)(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+        }
+        out[n++] = (uint8_t)v;
+        hex += 2;
+    }
+    return n;
+}
+
+static const char S_PUB[] = "54FCBA24E93249969316FB617C872BB0C1D1FF14800427C594CBFACF1BC2D652";
+static const char CT_SEC[] = "0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20";
+static const char CT_PUB[] = "07a37cbc142093c8b755dc1b10e86cb426374ad16aa853ed0bdfc0b2b86d1c7c";
+static const char ST_SEC[] = "2122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f40";
+static const char ST_PUB[] = "5869aff450549732cbaaed5e5df9b30a6da31cb0e5742bad5ad4a1a768f1a67b";
+static const char HELLO[] =
+    "04c80548454c4c4f01000000000000000000000000000000000000000000000000000000000000000000"
+    "0000000000000000000000000000000000000000000000000000000000000000000000000000000007a3"
+    "7cbc142093c8b755dc1b10e86cb426374ad16aa853ed0bdfc0b2b86d1c7c00000000000000016e3f26f7"
+    "2fe2f05db20de7881ee6a08fc432afe73b138226f5930879c93bdd4d8586425a3a8d6bc5d83598a3017e"
+    "0f1792ff0381360d168b6fe1c5e0bb752b0d365e13ea8e8a29ce1c5052c8c63eced7";
+static const char WELCOME[] =
+    "04a80757454c434f4d45111111111111111111111111111111111b723d7895e0c59b0f0ad8c2539b849d"
+    "cee53d96e70994fe51cfe39bae1182ce377d66f02241eeb865dd627365785aee504cb52440495e0e5f8a"
+    "213f6805577d85636a2f617edf5462b32085ca1220a08e12142d71c47fa501ab0b55a7b5660a326fe86b"
+    "8668c1b3dd660f5940edaa8393e02ba4b4b71ba29d852d2d343cf2807ee77fb44c60eec6e3f1a511652a"
+    "8b95";
+static const char READY[] =
+    "04410552454144590000000000000001640086d1ab154a21cf6b4b63c8994a57e5b976c483ec0654f901"
+    "c19a18bef5ba8a058356adbb7f4fd971d3a3f9629bff74d79f";
+static const char MSG_CS[] =
+    "0026074d45535341474500000000000000032392739af151941d8293c3ab21586b77220731a3f5fd";
+static const char MSG_SC[] =
+    "0026074d45535341474500000000000000029daf54f72d0da81c78bbef03e46eab762176eb04f186";
+
+/* nonce = 16-byte prefix + 8-byte big-endian counter (RFC 26 short nonces) */
+static void short_nonce(uint8_t n[24], const char *prefix16, const uint8_t *counter8)
+{
+    memcpy(n, prefix16, 16);
+    memcpy(n + 16, counter8, 8);
+}
+
+static void transient_keys_come_from_scalarmult_base(void **state)
+{
+    (void)state;
+    uint8_t sec[32], pub[32], want[32];
+    assert_true(mzmtp_crypto_init());
+    unhex(sec, 32, CT_SEC); unhex(want, 32, CT_PUB);
+    assert_true(mzmtp_crypto_scalarmult_base(pub, sec));
+    assert_memory_equal(pub, want, 32);
+    unhex(sec, 32, ST_SEC); unhex(want, 32, ST_PUB);
+    assert_true(mzmtp_crypto_scalarmult_base(pub, sec));
+    assert_memory_equal(pub, want, 32);
+}
+
+static void hello_signature_box_matches_transcript(void **state)
+{
+    (void)state;
+    uint8_t frame[202], s_pub[32], ct_sec[32], k[32], nonce[24], zeros[64] = {0}, box[80];
+    assert_int_equal(unhex(frame, sizeof frame, HELLO), 202);
+    unhex(s_pub, 32, S_PUB); unhex(ct_sec, 32, CT_SEC);
+    assert_true(mzmtp_crypto_box_beforenm(k, s_pub, ct_sec));
+    short_nonce(nonce, "CurveZMQHELLO---", frame + 2 + 6 + 2 + 72 + 32);
+    assert_true(mzmtp_crypto_box_afternm(box, zeros, 64, nonce, k));
+    assert_memory_equal(box, frame + 202 - 80, 80);
+    /* opening it back gives the 64 zero bytes; one flipped bit is refused */
+    uint8_t plain[64];
+    assert_true(mzmtp_crypto_box_open_afternm(plain, frame + 122, 80, nonce, k));
+    assert_memory_equal(plain, zeros, 64);
+    frame[150] ^= 1;
+    assert_false(mzmtp_crypto_box_open_afternm(plain, frame + 122, 80, nonce, k));
+    assert_false(mzmtp_crypto_box_open_afternm(plain, frame + 122, 15, nonce, k));
+    mzmtp_crypto_memzero(k, sizeof k);
+    for (size_t i = 0; i < sizeof k; i++) assert_int_equal(k[i], 0);
+}
+
+static void welcome_opens_to_server_transient_key(void **state)
+{
+    (void)state;
+    uint8_t frame[170], s_pub[32], ct_sec[32], st_pub[32], k[32], nonce[24], plain[128];
+    assert_int_equal(unhex(frame, sizeof frame, WELCOME), 170);
+    unhex(s_pub, 32, S_PUB); unhex(ct_sec, 32, CT_SEC); unhex(st_pub, 32, ST_PUB);
+    assert_true(mzmtp_crypto_box_beforenm(k, s_pub, ct_sec));
+    memcpy(nonce, "WELCOME-", 8);
+    memcpy(nonce + 8, frame + 2 + 8, 16);
+    assert_true(mzmtp_crypto_box_open_afternm(plain, frame + 26, 144, nonce, k));
+    assert_memory_equal(plain, st_pub, 32); /* then the 96-byte cookie */
+}
+
+static void ready_and_messages_match_transcript(void **state)
+{
+    (void)state;
+    uint8_t ct_sec[32], ct_pub[32], st_sec[32], st_pub[32], kc[32], ks[32], nonce[24];
+    uint8_t frame[67], plain[64], box[64];
+    unhex(ct_sec, 32, CT_SEC); unhex(ct_pub, 32, CT_PUB);
+    unhex(st_sec, 32, ST_SEC); unhex(st_pub, 32, ST_PUB);
+    /* one shared key, computed by each side from its own secret */
+    assert_true(mzmtp_crypto_box_beforenm(kc, st_pub, ct_sec));
+    assert_true(mzmtp_crypto_box_beforenm(ks, ct_pub, st_sec));
+    assert_true(mzmtp_crypto_verify32(kc, ks));
+
+    assert_int_equal(unhex(frame, sizeof frame, READY), 67);
+    short_nonce(nonce, "CurveZMQREADY---", frame + 8);
+    assert_true(mzmtp_crypto_box_open_afternm(plain, frame + 16, 51, nonce, kc));
+    assert_memory_equal(plain, "\x0bSocket-Type\x00\x00\x00\x06ROUTER", 22);
+    assert_memory_equal(plain + 22, "\x08Identity\x00\x00\x00\x00", 13);
+
+    /* C->S "Hello" with inner flags 0x00, boxed in place as the sender will */
+    assert_int_equal(unhex(frame, sizeof frame, MSG_CS), 40);
+    memcpy(box + 16, "\x00Hello", 6);
+    short_nonce(nonce, "CurveZMQMESSAGEC", frame + 10);
+    assert_true(mzmtp_crypto_box_afternm(box, box + 16, 6, nonce, kc));
+    assert_memory_equal(box, frame + 18, 22);
+
+    /* S->C "World" with inner flags 0x01, opened in place as the receiver will */
+    assert_int_equal(unhex(frame, sizeof frame, MSG_SC), 40);
+    short_nonce(nonce, "CurveZMQMESSAGES", frame + 10);
+    assert_true(mzmtp_crypto_box_open_afternm(frame + 18, frame + 18, 22, nonce, kc));
+    assert_memory_equal(frame + 18, "\x01World", 6);
+}
+
+static void secretbox_round_trip_and_forgery(void **state)
+{
+    (void)state;
+    uint8_t key[32], nonce[24], msg[64], box[80], back[64];
+    memset(key, 0xa5, sizeof key); memset(nonce, 0x22, sizeof nonce);
+    for (size_t i = 0; i < sizeof msg; i++) msg[i] = (uint8_t)i;
+    assert_true(mzmtp_crypto_secretbox(box, msg, 64, nonce, key));
+    assert_true(mzmtp_crypto_secretbox_open(back, box, 80, nonce, key));
+    assert_memory_equal(back, msg, 64);
+    key[0] ^= 1; /* a cookie made with another key is refused */
+    assert_false(mzmtp_crypto_secretbox_open(back, box, 80, nonce, key));
+}
+
+static void low_order_public_key_is_refused(void **state)
+{
+    (void)state;
+    uint8_t zero[32] = {0}, sec[32], k[32];
+    unhex(sec, 32, CT_SEC);
+    assert_false(mzmtp_crypto_box_beforenm(k, zero, sec));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(transient_keys_come_from_scalarmult_base),
+        cmocka_unit_test(hello_signature_box_matches_transcript),
+        cmocka_unit_test(welcome_opens_to_server_transient_key),
+        cmocka_unit_test(ready_and_messages_match_transcript),
+        cmocka_unit_test(secretbox_round_trip_and_forgery),
+        cmocka_unit_test(low_order_public_key_is_refused),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
