@@ -18,8 +18,8 @@ for t in "1 PUB 1 0" "2 SUB 0 1" "9 XPUB 1 1" "10 XSUB 1 1" "8 PUSH 1 0" "7 PULL
     dir=$build/$2
     mkdir -p "$dir"
     conf="-DMZMTP_CONF_SOCKET_TYPES=(1u<<$1) -DTYPE=$1 -DDO_SEND=$3 -DDO_RECV=$4"
-    for src in "$root"/src/*/*.c "$here/min_type.c" "$here/stub_link.c" "$here/startup.c"; do
-        case "$src" in */src/crypto/*) continue ;; esac # libsodium backend: not core (CURVE=0)
+    core=$(sed -n 's/^MZMTP_SRC_CORE := //p' "$root/sources.mk") # the one list of the core's files
+    for src in $(printf "$root/%s " $core) "$here/min_type.c" "$here/stub_link.c" "$here/startup.c"; do
         # shellcheck disable=SC2086
         ${CROSS}gcc $CFLAGS $conf -c "$src" -o "$dir/$(basename "$src" .c).o"
     done

@@ -1,0 +1,15 @@
+# The one list of microzmtp's source files, by group. Every build reads it: CMakeLists.txt,
+# ports/contiki-ng/Makefile.contiki-ng, bench/size (Makefile, per_type.sh), bench/mcu,
+# firmware/mps2-an385, tests/target and tests/lwip/host. Paths are relative to the
+# repository root. A new file goes into exactly one group here, and only the builds that
+# take that group compile it. (CMake reads the `NAME := files` lines of this file; keep
+# each group on one line.)
+
+# The protocol core: codec, engine, mechanisms NULL and PLAIN, sockets, helpers.
+MZMTP_SRC_CORE := src/wire/wire.c src/util/bytes.c src/util/status.c src/util/z85.c src/conn/conn.c src/mech/mech.c src/mech/plain.c src/mech/secure.c src/socket/outq.c src/socket/socket.c src/socket/socket_sec.c
+# The crypto interface's libsodium backend (for CURVE; needs libsodium's headers).
+MZMTP_SRC_CRYPTO_SODIUM := src/crypto/crypto_sodium.c
+# The ports.
+MZMTP_SRC_PORT_POSIX := ports/posix/mzmtp_posix.c
+MZMTP_SRC_PORT_CONTIKI := ports/contiki-ng/mzmtp-contiki.c ports/contiki-ng/mzmtp-contiki-logic.c
+MZMTP_SRC_PORT_LWIP := ports/lwip/mzmtp_lwip.c
