@@ -40,16 +40,8 @@
 #define MEMP_NUM_TCP_SEG        16
 #define PBUF_POOL_SIZE          2
 
-/* TCP: small segments and windows. QEMU's LAN9118 drops frames silently once its
- * 10.5 KB receive FIFO is full, so connections x TCP_WND must stay under about 9 KB
- * (PLATFORMS.md): 4 connections x 1072 B. */
-#define TCP_MSS                 536
-#define TCP_WND                 (2 * TCP_MSS)
-#define TCP_SND_BUF             (4 * TCP_MSS)
-#define TCP_SND_QUEUELEN        16
-#define TCP_QUEUE_OOSEQ         0
-#define LWIP_TCP_KEEPALIVE      0
-#define TCP_LISTEN_BACKLOG      1
+/* TCP sizes, shared with the host test node. */
+#include "lwipopts_tcp.h"
 
 /* The rest: no statistics, no checks that cost flash, checksums in software. */
 #define LWIP_STATS              0

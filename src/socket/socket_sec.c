@@ -10,12 +10,12 @@
 #include "../crypto/mzmtp_crypto.h"
 #endif
 
-#if MZMTP_SECURITY
 bool mzmtp_socket_sec_option(mzmtp_option_t opt)
 {
     return opt >= MZMTP_OPT_PLAIN_SERVER && opt <= MZMTP_OPT_CURVE_SERVERKEY;
 }
 
+#if MZMTP_SECURITY
 static bool started(const mzmtp_socket_t *s)
 {
     for (unsigned p = 0; p < MZMTP_CONF_MAX_PEERS; p++) {
@@ -171,11 +171,6 @@ void mzmtp_socket_sec_wipe(mzmtp_socket_t *sock)
 #endif
 }
 #else /* NULL only: the security calls exist and say so */
-
-bool mzmtp_socket_sec_option(mzmtp_option_t opt)
-{
-    return opt >= MZMTP_OPT_PLAIN_SERVER && opt <= MZMTP_OPT_CURVE_SERVERKEY;
-}
 
 mzmtp_status_t mzmtp_socket_sec_setopt(mzmtp_socket_t *sock, mzmtp_option_t opt,
                                        const void *val, size_t len)

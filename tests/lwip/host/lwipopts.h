@@ -27,13 +27,8 @@
 #define MEMP_NUM_TCP_SEG        16
 #define PBUF_POOL_SIZE          8
 
-#define TCP_MSS                 536
-#define TCP_WND                 (2 * TCP_MSS)
-#define TCP_SND_BUF             (4 * TCP_MSS)
-#define TCP_SND_QUEUELEN        16
-#define TCP_QUEUE_OOSEQ         0
-#define LWIP_TCP_KEEPALIVE      0
-#define TCP_LISTEN_BACKLOG      1
+/* The firmware's TCP sizes, the same file. */
+#include "../../../firmware/mps2-an385/lwipopts_tcp.h"
 
 #define LWIP_STATS              0
 #define LWIP_NETIF_LOOPBACK     0
