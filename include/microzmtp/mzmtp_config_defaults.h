@@ -135,6 +135,26 @@
 #endif
 
 /**
+ * CURVE: scratch per connection into which outgoing frames are boxed as MESSAGE commands
+ * (the send ring stays shared and holds plaintext). A frame whose box fits goes out in one
+ * pass; a larger one in two (the MAC first, then the ciphertext in pieces of this size).
+ * During the handshake the same bytes hold the handshake's scratch.
+ * Unit: bytes. Range: 128..65535. Default: 256. RAM: this much per connection.
+ */
+#ifndef MZMTP_CONF_CURVE_TX_BUF
+#define MZMTP_CONF_CURVE_TX_BUF 256
+#endif
+
+/**
+ * CURVE server: the cookie key (RFC 26 "The WELCOME Command") is replaced this often; a
+ * cookie made with the previous key is still accepted, an older one is refused.
+ * Unit: ms. Range: 1000..60000. Default: 60000.
+ */
+#ifndef MZMTP_CONF_CURVE_COOKIE_MS
+#define MZMTP_CONF_CURVE_COOKIE_MS 60000u
+#endif
+
+/**
  * Longest PLAIN user name and password a client socket stores (MZMTP_OPT_PLAIN_USERNAME,
  * _PASSWORD). Longer values are refused by mzmtp_socket_setopt(). A server takes any
  * length the peer sends (RFC 24: up to 255) straight from its receive buffer.
@@ -230,8 +250,16 @@
 #endif
 /* Internal: a mechanism other than NULL is compiled in (authenticator, User-Id, address). */
 #define MZMTP_SECURITY (MZMTP_CONF_PLAIN || MZMTP_CONF_CURVE)
-#if MZMTP_CONF_CURVE
-#error "MZMTP_CONF_CURVE: the CURVE mechanism is not implemented yet (issue 9); build with 0"
+#if MZMTP_CONF_CURVE && (MZMTP_CONF_CURVE_TX_BUF < 128 || MZMTP_CONF_CURVE_TX_BUF > 65535)
+#error "MZMTP_CONF_CURVE_TX_BUF must be 128..65535"
+#endif
+#if MZMTP_CONF_CURVE && (MZMTP_CONF_CURVE_COOKIE_MS < 1000 || MZMTP_CONF_CURVE_COOKIE_MS > 60000)
+#error "MZMTP_CONF_CURVE_COOKIE_MS must be 1000..60000"
+#endif
+/* A CURVE client queues its INITIATE (257 bytes + metadata + a 9-byte frame header) in
+ * the command buffer. */
+#if MZMTP_CONF_CURVE && MZMTP_CONF_CMD_BUF < 310 + MZMTP_CONF_ROUTING_ID_MAX
+#error "MZMTP_CONF_CMD_BUF must hold a CURVE INITIATE (310 + MZMTP_CONF_ROUTING_ID_MAX bytes)"
 #endif
 #if MZMTP_CONF_PLAIN_CRED_MAX < 1 || MZMTP_CONF_PLAIN_CRED_MAX > 255
 #error "MZMTP_CONF_PLAIN_CRED_MAX must be 1..255"

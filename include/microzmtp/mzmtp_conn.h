@@ -232,18 +232,27 @@ typedef struct mzmtp_conn_sec {
 } mzmtp_conn_sec_t;
 
 #if MZMTP_CONF_CURVE
-/** Per-engine CURVE state. After the handshake only key and the two counters matter
- *  (48 B); hs is handshake scratch, wiped when the handshake ends. */
+/** Per-engine CURVE state. The handshake (src/mech/curve.c) leaves the session key and
+ *  the two counters; MESSAGE (src/mech/curve_msg.c) uses them and the output fields. */
 typedef struct mzmtp_curve_state {
-    uint8_t key[MZMTP_CURVE_KEY_LEN]; /* the session key, crypto_box_beforenm(C', s') */
+    uint8_t key[MZMTP_CURVE_KEY_LEN]; /* session key: crypto_box_beforenm(C', s') */
     uint64_t tx_nonce;                /* last short nonce we sent */
     uint64_t rx_nonce;                /* last short nonce the peer sent */
+    /* the frame being boxed */
+    uint32_t plain_len; /* its plaintext ZMTP frame in the source (header + body); 0 none */
+    uint32_t ct_len;    /* bytes of the box's plaintext: flags byte + body */
+    uint32_t ct_done;   /* of which the ciphertext is produced */
+    uint16_t tx_rd, tx_wr; /* scratch bytes written / filled */
+    uint16_t raw_cmd;   /* command bytes queued before the handshake ended: sent as they are */
+    bool from_cmd;      /* the frame comes from the command buffer (else the send ring) */
     union {
+        uint8_t tx[MZMTP_CONF_CURVE_TX_BUF]; /* after the handshake: the boxed output */
         struct {
             uint8_t cn_secret[MZMTP_CURVE_KEY_LEN]; /* client: c' */
             uint8_t cn_public[MZMTP_CURVE_KEY_LEN]; /* client: C' */
-        } c;
-    } hs;
+            uint8_t k_hello[MZMTP_CURVE_KEY_LEN];   /* client: shared(S, c') */
+        } hs; /* handshake scratch (curve.c), wiped when the handshake ends */
+    } u;
 } mzmtp_curve_state_t;
 #endif
 

@@ -19,7 +19,8 @@ bool mzmtp_crypto_init(void)
 bool mzmtp_crypto_scalarmult_base(uint8_t public_key[MZMTP_CRYPTO_KEY_LEN],
                                   const uint8_t secret_key[MZMTP_CRYPTO_KEY_LEN])
 {
-    return crypto_scalarmult_base(public_key, secret_key) == 0;
+    static const uint8_t base9[crypto_scalarmult_BYTES] = {9};
+    return crypto_scalarmult(public_key, secret_key, base9) == 0;
 }
 
 bool mzmtp_crypto_box_beforenm(uint8_t shared[MZMTP_CRYPTO_KEY_LEN],
@@ -58,6 +59,62 @@ bool mzmtp_crypto_secretbox_open(uint8_t *out, const uint8_t *in, size_t len,
 {
     if (len < MZMTP_CRYPTO_MAC_LEN) return false;
     return crypto_secretbox_open_easy(out, in, (unsigned long long)len, nonce, key) == 0;
+}
+
+/* crypto_box_afternm = crypto_secretbox_xsalsa20poly1305 under the shared key: keystream
+ * bytes 0..31 are the Poly1305 key, plaintext byte i is XORed with keystream byte 32 + i.
+ * crypto_stream_xsalsa20_xor_ic starts at a 64-byte block, so an unaligned start goes
+ * through one block of keystream on the stack. */
+#define BLOCK 64u
+bool mzmtp_crypto_box_xor(uint8_t *out, const uint8_t *in, size_t len, uint64_t pos,
+                          const uint8_t nonce[MZMTP_CRYPTO_NONCE_LEN],
+                          const uint8_t shared[MZMTP_CRYPTO_KEY_LEN])
+{
+    uint64_t ks = pos + 32u; /* keystream offset */
+    size_t within = (size_t)(ks % BLOCK);
+    if (within != 0 && len > 0) {
+        uint8_t block[BLOCK] = {0};
+        if (crypto_stream_xsalsa20_xor_ic(block, block, BLOCK, nonce, ks / BLOCK, shared) != 0) {
+            return false;
+        }
+        size_t k = BLOCK - within < len ? BLOCK - within : len;
+        for (size_t i = 0; i < k; i++) out[i] = (uint8_t)(in[i] ^ block[within + i]);
+        sodium_memzero(block, sizeof block);
+        out += k;
+        in += k;
+        len -= k;
+        ks += k;
+    }
+    if (len == 0) return true;
+    return crypto_stream_xsalsa20_xor_ic(out, in, (unsigned long long)len, nonce, ks / BLOCK,
+                                         shared) == 0;
+}
+
+typedef char mac_state_fits[sizeof(crypto_onetimeauth_poly1305_state) <=
+                                    sizeof(((mzmtp_crypto_mac_t *)0)->u.bytes)
+                                ? 1
+                                : -1];
+
+bool mzmtp_crypto_mac_begin(mzmtp_crypto_mac_t *st, const uint8_t nonce[MZMTP_CRYPTO_NONCE_LEN],
+                            const uint8_t shared[MZMTP_CRYPTO_KEY_LEN])
+{
+    uint8_t key[32];
+    if (crypto_stream_xsalsa20(key, sizeof key, nonce, shared) != 0) return false;
+    int r = crypto_onetimeauth_poly1305_init((crypto_onetimeauth_poly1305_state *)(void *)st, key);
+    sodium_memzero(key, sizeof key);
+    return r == 0;
+}
+
+void mzmtp_crypto_mac_update(mzmtp_crypto_mac_t *st, const uint8_t *ct, size_t len)
+{
+    (void)crypto_onetimeauth_poly1305_update((crypto_onetimeauth_poly1305_state *)(void *)st, ct,
+                                             (unsigned long long)len);
+}
+
+void mzmtp_crypto_mac_final(mzmtp_crypto_mac_t *st, uint8_t mac[MZMTP_CRYPTO_MAC_LEN])
+{
+    (void)crypto_onetimeauth_poly1305_final((crypto_onetimeauth_poly1305_state *)(void *)st, mac);
+    sodium_memzero(st, sizeof *st);
 }
 
 bool mzmtp_crypto_verify32(const uint8_t a[32], const uint8_t b[32])

@@ -24,7 +24,9 @@
 /** Backend start-up (libsodium: sodium_init). Safe to call more than once. */
 bool mzmtp_crypto_init(void);
 
-/** public = secret * base point 9 (crypto_scalarmult_base). */
+/** public = secret * base point 9. Computed with the Montgomery ladder
+ *  (crypto_scalarmult on the point 9), not crypto_scalarmult_base, whose ed25519 table
+ *  costs 30 KB of flash on a microcontroller; the result is the same. */
 bool mzmtp_crypto_scalarmult_base(uint8_t public_key[MZMTP_CRYPTO_KEY_LEN],
                                   const uint8_t secret_key[MZMTP_CRYPTO_KEY_LEN]);
 
@@ -51,6 +53,34 @@ bool mzmtp_crypto_secretbox(uint8_t *out, const uint8_t *in, size_t len,
 bool mzmtp_crypto_secretbox_open(uint8_t *out, const uint8_t *in, size_t len,
                                  const uint8_t nonce[MZMTP_CRYPTO_NONCE_LEN],
                                  const uint8_t key[MZMTP_CRYPTO_KEY_LEN]);
+
+/*
+ * The same box, built in pieces, for a frame too large for the engine's scratch: the
+ * box of m under (nonce, shared) is MAC || (m XOR keystream from byte 32), and the MAC is
+ * Poly1305 over that ciphertext under the first 32 keystream bytes (NaCl's
+ * crypto_secretbox construction, which crypto_box_afternm is). These give the two pieces
+ * separately, so that the caller can compute the MAC in a first pass and produce the
+ * ciphertext chunk by chunk in a second; the result is byte for byte the box above
+ * (tests/crypto/test_crypto_kat.c checks it). Each is one or two libsodium calls.
+ */
+/** out[0..len) = in[0..len) XOR the keystream at plaintext offset @p pos. out == in ok. */
+bool mzmtp_crypto_box_xor(uint8_t *out, const uint8_t *in, size_t len, uint64_t pos,
+                          const uint8_t nonce[MZMTP_CRYPTO_NONCE_LEN],
+                          const uint8_t shared[MZMTP_CRYPTO_KEY_LEN]);
+
+/** Incremental MAC of a box's ciphertext; opaque, sized for the backend's state. */
+typedef struct mzmtp_crypto_mac {
+    union {
+        unsigned char bytes[256];
+        unsigned long long align_ll;
+        long double align_ld;
+    } u;
+} mzmtp_crypto_mac_t;
+bool mzmtp_crypto_mac_begin(mzmtp_crypto_mac_t *st, const uint8_t nonce[MZMTP_CRYPTO_NONCE_LEN],
+                            const uint8_t shared[MZMTP_CRYPTO_KEY_LEN]);
+void mzmtp_crypto_mac_update(mzmtp_crypto_mac_t *st, const uint8_t *ct, size_t len);
+/** Write the 16-byte MAC and wipe the state. */
+void mzmtp_crypto_mac_final(mzmtp_crypto_mac_t *st, uint8_t mac[MZMTP_CRYPTO_MAC_LEN]);
 
 /** Constant-time compare of 32 bytes (crypto_verify_32). */
 bool mzmtp_crypto_verify32(const uint8_t a[32], const uint8_t b[32]);

@@ -80,6 +80,31 @@ mzmtp_status_t mzmtp_mech_plain_start(mzmtp_conn_t *c);
 mzmtp_status_t mzmtp_mech_plain_on_command(mzmtp_conn_t *c, const uint8_t *name, size_t nlen,
                                            const uint8_t *data, size_t dlen,
                                            mzmtp_conn_event_t *ev);
+#if MZMTP_CONF_CURVE
+/* CURVE handshake (curve.c). At its end it sets c->curve.key, tx_nonce and rx_nonce (the
+ * last short nonces sent and received), wipes c->curve.u.hs and calls
+ * mzmtp_conn_mech_peer_ready() with the peer's metadata. */
+mzmtp_status_t mzmtp_mech_curve_start(mzmtp_conn_t *c, uint32_t now_ms);
+mzmtp_status_t mzmtp_mech_curve_on_command(mzmtp_conn_t *c, const uint8_t *name, size_t nlen,
+                                           const uint8_t *data, size_t dlen, uint32_t now_ms,
+                                           mzmtp_conn_event_t *ev);
+/* CURVE MESSAGE (curve_msg.c), once the handshake is over. */
+/**
+ * Open the whole MESSAGE frame at @p frame (header @p h) in place and rewrite it as a gap
+ * the reader skips followed by an ordinary frame (its header in @p h on return).
+ * @return MZMTP_OK with *gap set; MZMTP_ERR_PROTOCOL (not a MESSAGE), MZMTP_ERR_CRYPTO
+ *         (forged box, nonce not above the last one).
+ */
+mzmtp_status_t mzmtp_mech_curve_open(mzmtp_conn_t *c, uint8_t *frame, mzmtp_frame_hdr_t *h,
+                                     uint32_t *gap);
+/** First byte of a gap left by mzmtp_mech_curve_open(); the next byte is its length. No
+ *  ZMTP frame starts with it (reserved flag bits). */
+#define MZMTP_CURVE_GAP 0xFFu
+/** The engine's output once the handshake is over (mzmtp_conn_output()). */
+size_t mzmtp_mech_curve_output(mzmtp_conn_t *c, mzmtp_iov_t *iov, size_t max);
+void mzmtp_mech_curve_output_done(mzmtp_conn_t *c, size_t n);
+bool mzmtp_mech_curve_has_output(const mzmtp_conn_t *c);
+#endif
 /** A peer's ERROR during the handshake (RFC 37 "The ERROR Command"): the event, and the
  *  status @p st the engine dies with. */
 mzmtp_status_t mzmtp_mech_peer_error(mzmtp_conn_t *c, const uint8_t *data, size_t dlen,
