@@ -271,6 +271,31 @@ static void server_writes_the_transcripts_welcome_and_ready(void **state)
     }
 }
 
+static void server_delivers_the_transcripts_message_after_its_handshake(void **state)
+{
+    /* curve-kat.txt: the client's MESSAGE, nonce 3, inner flags 00, "Hello" */
+    static const char MSG_CS[] =
+        "0026074d45535341474500000000000000032392739af151941d8293c3ab21586b77220731a3f5fd";
+    uint8_t msg[40];
+    assert_int_equal(tu_script(MSG_CS, msg, sizeof msg), 40);
+    greetings();
+    for (size_t i = 0; i < 3; i++) {
+        setup_kat();
+        tu_buf_t b = TU_BUF(in);
+        tu_put(&b, greet_peer, 64);
+        tu_put(&b, hello_f, sizeof hello_f);
+        tu_put(&b, initiate_f, sizeof initiate_f);
+        tu_put(&b, msg, sizeof msg);
+        TU_ASSERT_STATUS(run(true, in, b.len, splits[i], 9), MZMTP_OK);
+        assert_int_equal(tu_log_count(&lg, MZMTP_CONN_EV_HANDSHAKE), 1);
+        const tu_event_t *m = tu_log_nth(&lg, MZMTP_CONN_EV_MESSAGE, 0);
+        assert_non_null(m);
+        assert_int_equal(m->nframes, 1);
+        TU_ASSERT_BYTES(tu_ev_frame(&lg, m, 0), m->frame_len[0], "Hello", 5);
+        assert_int_equal(conn.curve.rx_nonce, 3);
+    }
+}
+
 /* ---- building commands as a peer would (to forge the malformed ones) ---- */
 
 static void nonce24(uint8_t n[24], const char *prefix, size_t plen, const uint8_t *tail)
@@ -1038,8 +1063,8 @@ static void keypair_helpers(void **state)
 
 /* ------------------------------------------------------------ sockets ------------ */
 
-MZMTP_SOCKET_MEM_DEFINE(mem_a, 4096, 512);
-MZMTP_SOCKET_MEM_DEFINE(mem_b, 4096, 512);
+MZMTP_SOCKET_MEM_DEFINE(mem_a, 8192, 4096);
+MZMTP_SOCKET_MEM_DEFINE(mem_b, 8192, 4096);
 static mzmtp_socket_t sa, sb;
 static unsigned sock_auth_calls;
 static uint8_t sock_auth_key[32];
@@ -1107,6 +1132,42 @@ static void sockets_complete_a_curve_handshake_and_give_user_id(void **state)
     TU_ASSERT_BYTES(id, idl, "device-7", 8);
 }
 
+static void sockets_exchange_boxed_messages_after_the_handshake(void **state)
+{
+    setup_sockets(true);
+    tu_link_t l;
+    int pa = -1, pb = -1;
+    TU_ASSERT_STATUS(mzmtp_socket_peer_open(&sa, false, &pa), MZMTP_OK);
+    TU_ASSERT_STATUS(mzmtp_socket_peer_open(&sb, true, &pb), MZMTP_OK);
+    TU_ASSERT_STATUS(mzmtp_socket_peer_start(&sa, pa, 0), MZMTP_OK);
+    TU_ASSERT_STATUS(mzmtp_socket_peer_start(&sb, pb, 0), MZMTP_OK);
+    tu_link_sockets(&l, &sa, pa, &sb, pb);
+    tu_pump(&l, 1, 0);
+    assert_int_equal(mzmtp_socket_peer_count(&sa), 1);
+    static const size_t sizes_[] = {0, 1, 255, 256, 3000};
+    static uint8_t payload[3000], wire_[4096], got[3100];
+    for (size_t i = 0; i < sizeof payload; i++) payload[i] = (uint8_t)('a' + i % 23);
+    for (size_t k = 0; k < sizeof sizes_ / sizeof sizes_[0]; k++) {
+        size_t n = sizes_[k];
+        TU_ASSERT_STATUS(mzmtp_socket_send(&sb, payload, n, 0), MZMTP_OK);
+        size_t w = tu_socket_take_output(&sb, pb, wire_, sizeof wire_);
+        /* one MESSAGE in a data frame (wire-notes C6, C8): name, nonce 3, 4, ..., then a
+         * box of flags + data, 33 bytes more than the data; nothing in clear */
+        size_t hdr = n + 33 > 255 ? 9 : 2;
+        assert_int_equal(w, hdr + 33 + n);
+        assert_int_equal(wire_[0], hdr == 9 ? 0x02 : 0x00);
+        TU_ASSERT_BYTES(wire_ + hdr, 8, "\x07MESSAGE", 8);
+        assert_int_equal(wire_[hdr + 15], 3 + k);
+        if (n >= 8) assert_false(tu_contains(wire_, w, payload, 8));
+        TU_ASSERT_STATUS(tu_socket_feed(&sa, pa, wire_, w, 0), MZMTP_OK);
+        size_t len, fl[4];
+        unsigned nf;
+        TU_ASSERT_STATUS(tu_socket_recv_msg(&sa, got, sizeof got, &len, &nf, fl, 4), MZMTP_OK);
+        assert_int_equal(nf, 1);
+        TU_ASSERT_BYTES(got, len, payload, n);
+    }
+}
+
 static void sockets_denied_key_is_refused_and_nothing_arrives(void **state)
 {
     setup_sockets(false);
@@ -1153,6 +1214,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(client_writes_the_transcripts_hello_and_initiate),
         cmocka_unit_test(server_writes_the_transcripts_welcome_and_ready),
+        cmocka_unit_test(server_delivers_the_transcripts_message_after_its_handshake),
         cmocka_unit_test(test_builders_reproduce_the_transcript),
         cmocka_unit_test(client_and_server_engines_complete_in_every_split),
         cmocka_unit_test(client_with_another_server_key_is_closed_by_the_server),
@@ -1172,6 +1234,7 @@ int main(void)
         cmocka_unit_test(keys_not_set_are_refused_at_start),
         cmocka_unit_test(keypair_helpers),
         cmocka_unit_test(sockets_complete_a_curve_handshake_and_give_user_id),
+        cmocka_unit_test(sockets_exchange_boxed_messages_after_the_handshake),
         cmocka_unit_test(sockets_denied_key_is_refused_and_nothing_arrives),
         cmocka_unit_test(socket_close_wipes_keys),
         cmocka_unit_test(sizes),
