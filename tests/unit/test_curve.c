@@ -586,6 +586,11 @@ static void build_rows(void)
     tu_put(&b, hello_f, sizeof hello_f);
     tu_put(&b, hello_f, sizeof hello_f);
     END_ROW(b);
+    b = row("server: data frame between WELCOME and INITIATE", true, MZMTP_ERR_PROTOCOL, OUT_WELCOME);
+    tu_put(&b, greet_peer, 64);
+    tu_put(&b, hello_f, sizeof hello_f);
+    tu_put_hex(&b, "00 02 'hi'");
+    END_ROW(b);
     b = row("server: INITIATE of 256 bytes", true, MZMTP_ERR_PROTOCOL, OUT_WELCOME);
     tu_put(&b, greet_peer, 64);
     tu_put(&b, hello_f, sizeof hello_f);
@@ -698,6 +703,11 @@ static void build_rows(void)
     tu_put(&b, welcome_f, sizeof welcome_f);
     tu_put_hex(&b, "04 0A 05 'ERROR' 03 '400'");
     END_ROW(b);
+    b = row("client: data frame before READY", false, MZMTP_ERR_PROTOCOL, OUT_INITIATE);
+    tu_put(&b, greet_peer, 64);
+    tu_put(&b, welcome_f, sizeof welcome_f);
+    tu_put_hex(&b, "00 02 'hi'");
+    END_ROW(b);
     b = row("client: READY of 29 bytes", false, MZMTP_ERR_PROTOCOL, OUT_INITIATE);
     tu_put(&b, greet_peer, 64);
     tu_put(&b, welcome_f, sizeof welcome_f);
@@ -773,9 +783,8 @@ static void malformed_input_table(void **state)
 
 static void data_frame_in_the_middle_of_the_handshake_is_refused(void **state)
 {
-    /* A data frame that arrives after HELLO (server) or WELCOME (client) was handled. One
-     * in the same batch as the command before it is the engine's scanner's to refuse
-     * (src/conn/conn.c), not the mechanism's: not tested here. */
+    /* A data frame that arrives after HELLO (server) or WELCOME (client) was handled (one
+     * in the same batch as that command: malformed_input_table). */
     greetings();
     for (int server = 0; server < 2; server++) {
         setup_kat();
