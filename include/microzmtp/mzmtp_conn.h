@@ -223,11 +223,12 @@ typedef struct mzmtp_conn_sec {
     mzmtp_random_fn rng;
     void *rng_ctx;
     /* Server: cookie keys (RFC 26 "The WELCOME command"), the current and the previous
-     * one, rotated every MZMTP_CONF_CURVE_COOKIE_MS by the engines' clocks. */
+     * one, rotated every MZMTP_CONF_CURVE_COOKIE_MS by the engines' clocks (curve.c): a
+     * key mints cookies for COOKIE_MS after it was made and opens them for 2 x COOKIE_MS. */
     uint8_t cookie_key[2][MZMTP_CURVE_KEY_LEN];
-    uint32_t cookie_born; /* now_ms when cookie_key[cookie_cur] was made */
-    uint8_t cookie_cur;
-    uint8_t cookie_count; /* keys made so far, up to 2 */
+    uint32_t cookie_born[2]; /* now_ms when each key was made */
+    uint8_t cookie_cur;      /* the key that mints cookies */
+    uint8_t cookie_valid;    /* bit k: cookie_key[k] holds a key */
 #endif
 } mzmtp_conn_sec_t;
 
@@ -253,6 +254,10 @@ typedef struct mzmtp_curve_state {
             uint8_t cn_secret[MZMTP_CURVE_KEY_LEN]; /* client: c' */
             uint8_t cn_public[MZMTP_CURVE_KEY_LEN]; /* client: C' */
             uint8_t k_hello[MZMTP_CURVE_KEY_LEN];   /* client: shared(S, c') */
+            /* server, from WELCOME to INITIATE: no secret (s' lives only in the cookie),
+             * just what ties the INITIATE to this connection (wire-notes C16) */
+            uint8_t cookie_nonce[16]; /* the long nonce of the cookie we sent */
+            uint8_t hello_nonce[8];   /* the client's HELLO short nonce */
         } hs; /* handshake scratch (curve.c), wiped when the handshake ends */
     } u;
 } mzmtp_curve_state_t;
