@@ -53,7 +53,7 @@ firmware: deps
 test-lwip: firmware
 	/usr/bin/python3 tests/lwip/test_firmware.py $(BUILD_FW)
 	$(MAKE) -C tests/lwip/host LWIP_DIR="$(LWIP_DIR)" BUILD=$(CURDIR)/$(BUILD_LWIP_HOST) -j 2
-	/usr/bin/python3 tests/lwip/test_host.py $(BUILD_LWIP_HOST)/node
+	/usr/bin/python3 tests/lwip/test_host.py $(BUILD_LWIP_HOST)
 
 test-unit: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
