@@ -14,4 +14,4 @@ MZMTP_SRC_CRYPTO_SODIUM := src/crypto/crypto_sodium.c
 # The ports.
 MZMTP_SRC_PORT_POSIX := ports/posix/mzmtp_posix.c
 MZMTP_SRC_PORT_CONTIKI := ports/contiki-ng/mzmtp-contiki.c ports/contiki-ng/mzmtp-contiki-logic.c
-MZMTP_SRC_PORT_LWIP := ports/lwip/mzmtp_lwip.c
+MZMTP_SRC_PORT_LWIP := ports/lwip/mzmtp_lwip.c ports/lwip/mzmtp_lwip_ep.c

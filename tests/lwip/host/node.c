@@ -346,7 +346,7 @@ static int setup(int argc, char **argv, uint16_t *port)
     netif_set_up(&tap);
     mzmtp_lwip_init(&io);
     app.hello = app.type == T_DEALER || app.type == T_XSUB;
-    int bad = mzmtp_socket_init(&node, zmq_types[app.type], &node_mem) != MZMTP_OK ||
+    int bad = mzmtp_socket_init(&node, (int)zmq_types[app.type], &node_mem) != MZMTP_OK ||
               (app.type == T_SUB && mzmtp_socket_subscribe(&node, "sensor/", 7) != MZMTP_OK) ||
               (strcmp(argv[4], "bind") == 0 ? mzmtp_lwip_bind(&io, &node, argv[5], port)
                                             : mzmtp_lwip_connect(&io, &node, argv[5])) != MZMTP_OK;
