@@ -294,7 +294,7 @@ typedef struct mzmtp_conn {
     mzmtp_conn_opts_t opts;
     /* output */
     mzmtp_outq_t *outq;
-    uint8_t pipe;
+    uint16_t pipe; /* our peer slot in outq (16-bit peer ids) */
     uint16_t cmd_rd, cmd_wr;
     uint16_t plan_cmd; /* command bytes offered by the last output() */
     uint8_t cmd[MZMTP_CONF_CMD_BUF];
