@@ -24,7 +24,6 @@
 /* A REP request holds a whole envelope; a READY may carry a routing id. */
 #define RECV_BYTES (512 + MZMTP_CONF_ENVELOPE_MAX + MZMTP_CONF_ROUTING_ID_MAX)
 #define NSOCK 5
-#define BIT(p) ((mzmtp_peermask_t)1u << (p))
 
 MZMTP_SOCKET_MEM_DEFINE(mem0, SEND_BYTES, RECV_BYTES);
 MZMTP_SOCKET_MEM_DEFINE(mem1, SEND_BYTES, RECV_BYTES);
@@ -418,7 +417,7 @@ static void push_drops_data_sent_upstream_and_stays_connected(void **state)
     link_raw(&l, push, false);
     tu_pump(&l, 1, 0);
     for (int i = 0; i < 20; i++) {
-        mzmtp_outq_begin(&raw_q, 1);
+        tu_outq_begin(&raw_q, 1);
         TU_ASSERT_STATUS(mzmtp_outq_add_frame(&raw_q, (const uint8_t *)"up", 2, false), MZMTP_OK);
         tu_pump(&l, 1, 0);
     }
@@ -1637,13 +1636,10 @@ static void dealer_sends_ping_after_the_heartbeat_interval(void **state)
     tu_link_t l;
     mzmtp_socket_t *d = dealer_router_with_heartbeats(&l);
     int p = l.b.peer;
-    mzmtp_peermask_t dead = 0;
     assert_int_equal(mzmtp_socket_next_timeout(d, 0), 1000);
-    mzmtp_socket_tick(d, 999, &dead);
-    assert_true(dead == 0);
+    assert_int_equal(tu_socket_tick(d, 999), TU_NO_DEAD);
     EXPECT_OUTPUT(d, p, "");
-    mzmtp_socket_tick(d, 1000, &dead);
-    assert_true(dead == 0);
+    assert_int_equal(tu_socket_tick(d, 1000), TU_NO_DEAD);
     EXPECT_OUTPUT(d, p, "04 07 04 'PING' 00 0F"); /* TTL 1500 ms = 15 ds (H6) */
 }
 
@@ -1653,21 +1649,17 @@ static void router_answers_ping_with_pong_and_the_link_stays_up(void **state)
     mzmtp_socket_t *d = dealer_router_with_heartbeats(&l);
     mzmtp_socket_t *router = &sk[1];
     static uint8_t ping[64];
-    mzmtp_peermask_t dead = 0;
-    mzmtp_socket_tick(d, 1000, &dead);
+    assert_int_equal(tu_socket_tick(d, 1000), TU_NO_DEAD);
     size_t n = take(d, l.b.peer, ping, sizeof ping);
     TU_ASSERT_STATUS(tu_socket_feed(router, l.a.peer, ping, n, 1000), MZMTP_OK);
     EXPECT_OUTPUT(router, l.a.peer, "04 05 04 'PONG'");
     TU_ASSERT_STATUS(feed(d, l.b.peer, "04 05 04 'PONG'"), MZMTP_OK);
-    mzmtp_socket_tick(d, 1300, &dead); /* the timeout would have struck here */
-    mzmtp_socket_tick(d, 1999, &dead);
-    assert_true(dead == 0);
+    assert_int_equal(tu_socket_tick(d, 1300), TU_NO_DEAD); /* the timeout would have struck here */
+    assert_int_equal(tu_socket_tick(d, 1999), TU_NO_DEAD);
     /* Left running, the pair keeps itself alive for good. */
     for (uint32_t t = 2000; t <= 20000; t += 100) {
-        mzmtp_socket_tick(d, t, &dead);
-        assert_true(dead == 0);
-        mzmtp_socket_tick(router, t, &dead);
-        assert_true(dead == 0);
+        assert_int_equal(tu_socket_tick(d, t), TU_NO_DEAD);
+        assert_int_equal(tu_socket_tick(router, t), TU_NO_DEAD);
         tu_pump(&l, 1, t);
     }
     TU_ASSERT_STATUS(l.a.status, MZMTP_OK);
@@ -1682,20 +1674,15 @@ static void silence_past_the_heartbeat_timeout_kills_the_dealer_link(void **stat
     tu_link_t l;
     mzmtp_socket_t *d = dealer_router_with_heartbeats(&l);
     l.cut = true; /* the ROUTER stops answering */
-    mzmtp_peermask_t dead = 0;
-    mzmtp_socket_tick(d, 1000, &dead); /* PING out */
-    assert_true(dead == 0);
+    assert_int_equal(tu_socket_tick(d, 1000), TU_NO_DEAD); /* PING out */
     assert_int_equal(mzmtp_socket_next_timeout(d, 1000), 300);
-    mzmtp_socket_tick(d, 1299, &dead);
-    assert_true(dead == 0);
+    assert_int_equal(tu_socket_tick(d, 1299), TU_NO_DEAD);
     TU_ASSERT_STATUS(mzmtp_socket_peer_status(d, l.b.peer), MZMTP_OK);
-    mzmtp_socket_tick(d, 1300, &dead);
-    assert_true(dead == BIT(l.b.peer));
+    assert_int_equal(tu_socket_tick(d, 1300), l.b.peer);
     TU_ASSERT_STATUS(mzmtp_socket_peer_status(d, l.b.peer), MZMTP_ERR_TIMEOUT);
     /* The port closes it; the connecting slot waits to reconnect. */
     mzmtp_socket_peer_stop(d, l.b.peer, MZMTP_ERR_TIMEOUT);
-    mzmtp_socket_tick(d, 1400, &dead);
-    assert_true(dead == 0);
+    assert_int_equal(tu_socket_tick(d, 1400), TU_NO_DEAD);
     assert_int_equal(mzmtp_socket_peer_count(d), 0);
 }
 
@@ -1705,14 +1692,11 @@ static void router_closes_a_peer_silent_past_the_ttl_it_asked_for(void **state)
     tu_link_t l;
     mzmtp_socket_t *d = dealer_router_with_heartbeats(&l);
     mzmtp_socket_t *router = &sk[1];
-    mzmtp_peermask_t dead = 0;
-    mzmtp_socket_tick(d, 1000, &dead);
+    assert_int_equal(tu_socket_tick(d, 1000), TU_NO_DEAD);
     tu_pump(&l, 1, 1000);
     l.cut = true;
-    mzmtp_socket_tick(router, 2499, &dead);
-    assert_true(dead == 0);
-    mzmtp_socket_tick(router, 2500, &dead);
-    assert_true(dead == BIT(l.a.peer));
+    assert_int_equal(tu_socket_tick(router, 2499), TU_NO_DEAD);
+    assert_int_equal(tu_socket_tick(router, 2500), l.a.peer);
     TU_ASSERT_STATUS(mzmtp_socket_peer_status(router, l.a.peer), MZMTP_ERR_TIMEOUT);
 }
 

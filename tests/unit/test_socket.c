@@ -41,7 +41,7 @@ static void raw_start(int type)
 
 static void raw_send(const char *s)
 {
-    mzmtp_outq_begin(&raw_q, 1);
+    tu_outq_begin(&raw_q, 1);
     TU_ASSERT_STATUS(mzmtp_outq_add_frame(&raw_q, (const uint8_t *)s, strlen(s), false), MZMTP_OK);
 }
 
@@ -953,11 +953,8 @@ static void handshake_timeout_through_socket_tick(void **state)
     assert_int_equal(mzmtp_socket_peer_next_timeout(&sa, other, 1000), UINT32_MAX);
     assert_int_equal(mzmtp_socket_peer_next_timeout(&sa, -1, 1000), UINT32_MAX);
     assert_int_equal(mzmtp_socket_peer_next_timeout(&sa, MZMTP_CONF_MAX_PEERS, 1000), UINT32_MAX);
-    mzmtp_peermask_t dead = 0;
-    mzmtp_socket_tick(&sa, 1499, &dead);
-    assert_true(dead == 0);
-    mzmtp_socket_tick(&sa, 1500, &dead);
-    assert_true(dead == ((mzmtp_peermask_t)1 << p));
+    assert_int_equal(tu_socket_tick(&sa, 1499), TU_NO_DEAD);
+    assert_int_equal(tu_socket_tick(&sa, 1500), p);
     /* Dead and not yet closed by the port: due now. */
     assert_int_equal(mzmtp_socket_peer_next_timeout(&sa, p, 1600), 0);
     mzmtp_socket_peer_stop(&sa, p, MZMTP_ERR_TIMEOUT);
@@ -976,21 +973,16 @@ static void heartbeats_keep_a_live_link_and_close_a_silent_one(void **state)
     tu_link_t l;
     tu_connect_sockets(&l, &sa, &sb, 0);
     tu_pump(&l, 1, 0);
-    mzmtp_peermask_t dead = 0;
     for (uint32_t t = 500; t <= 5000; t += 500) {
-        mzmtp_socket_tick(&sa, t, &dead);
-        mzmtp_socket_tick(&sb, t, &dead);
-        assert_true(dead == 0);
+        assert_int_equal(tu_socket_tick(&sa, t), TU_NO_DEAD);
+        assert_int_equal(tu_socket_tick(&sb, t), TU_NO_DEAD);
         tu_pump(&l, 1, t);
     }
     l.cut = true;
-    mzmtp_socket_tick(&sa, 5500, &dead);
-    mzmtp_socket_tick(&sa, 6000, &dead); /* PING out, no answer from now on */
-    assert_true(dead == 0);
-    mzmtp_socket_tick(&sa, 6999, &dead);
-    assert_true(dead == 0);
-    mzmtp_socket_tick(&sa, 7000, &dead);
-    assert_true(dead == ((mzmtp_peermask_t)1 << l.a.peer));
+    assert_int_equal(tu_socket_tick(&sa, 5500), TU_NO_DEAD);
+    assert_int_equal(tu_socket_tick(&sa, 6000), TU_NO_DEAD); /* PING out, no answer from now on */
+    assert_int_equal(tu_socket_tick(&sa, 6999), TU_NO_DEAD);
+    assert_int_equal(tu_socket_tick(&sa, 7000), l.a.peer);
 }
 #endif
 

@@ -611,6 +611,38 @@ void tu_socket_send_str(mzmtp_socket_t *sock, const char *s, mzmtp_status_t expe
     TU_ASSERT_STATUS(mzmtp_socket_send(sock, s, strlen(s), false), expect);
 }
 
+mzmtp_peerset_t tu_peers(uint32_t bits)
+{
+    mzmtp_peerset_t s;
+    memset(&s, 0, sizeof s);
+    if (MZMTP_CONF_MAX_PEERS < 32 && (bits >> (MZMTP_CONF_MAX_PEERS % 32)) != 0) {
+        fail_msg("peer bits 0x%x beyond the %d slots of this build", (unsigned)bits,
+                 (int)MZMTP_CONF_MAX_PEERS);
+    }
+    s.w[0] = bits;
+    return s;
+}
+
+void tu_outq_begin(mzmtp_outq_t *q, uint32_t bits)
+{
+    mzmtp_outq_begin(q, tu_peers(bits));
+}
+
+int tu_socket_tick(mzmtp_socket_t *sock, uint32_t now_ms)
+{
+    bool any = mzmtp_socket_tick(sock, now_ms);
+    int found = TU_NO_DEAD, n = 0;
+    for (int p = mzmtp_socket_peer_next_dead(sock, -1), prev = -1; p >= 0;
+         prev = p, p = mzmtp_socket_peer_next_dead(sock, p)) {
+        assert_true(p > prev && p < MZMTP_CONF_MAX_PEERS);
+        assert_true(mzmtp_socket_peer_status(sock, p) != MZMTP_OK);
+        found = p;
+        n++;
+    }
+    assert_true(any == (n > 0));
+    return n > 1 ? TU_MANY_DEAD : found;
+}
+
 size_t tu_socket_take_output(mzmtp_socket_t *sock, int peer, uint8_t *out, size_t cap)
 {
     size_t total = 0;

@@ -243,4 +243,30 @@ mzmtp_status_t tu_socket_feed(mzmtp_socket_t *sock, int peer, const uint8_t *in,
 /** Send one single-frame message. Fails the test unless it returns @p expect. */
 void tu_socket_send_str(mzmtp_socket_t *sock, const char *s, mzmtp_status_t expect);
 
+/** The set of peer slots named by the bits of @p bits (slot p for bit p). Fails the test
+ *  if a bit names a slot this build does not have (MZMTP_CONF_MAX_PEERS). */
+mzmtp_peerset_t tu_peers(uint32_t bits);
+
+/** mzmtp_outq_begin() for the peer slots named by the bits of @p bits (tu_peers()). */
+void tu_outq_begin(mzmtp_outq_t *q, uint32_t bits);
+
+/** Skip the running test, with its reason, in a build with fewer than @p n peer slots
+ *  (the MZMTP_CONF_MAX_PEERS=1 profile): cmocka reports it SKIPPED, not passed. */
+#define TU_NEED_PEERS(n)                                                                   \
+    do {                                                                                   \
+        if (MZMTP_CONF_MAX_PEERS < (n)) {                                                  \
+            print_message("needs %d peer slots; this build has %d\n", (int)(n),            \
+                          (int)MZMTP_CONF_MAX_PEERS);                                      \
+            skip();                                                                        \
+        }                                                                                  \
+    } while (0)
+
+/** Peer results of tu_socket_tick(). */
+#define TU_NO_DEAD (-1)
+#define TU_MANY_DEAD (-2)
+/** Run mzmtp_socket_tick() and walk mzmtp_socket_peer_next_dead() (checking that the
+ *  walk is in order and agrees with tick's result). @return TU_NO_DEAD, the one peer
+ *  the port must close, or TU_MANY_DEAD. */
+int tu_socket_tick(mzmtp_socket_t *sock, uint32_t now_ms);
+
 #endif /* MZMTP_TESTUTIL_H */
