@@ -659,6 +659,7 @@ static void model_check_large_ring(void **state)
 
 static void model_check_compaction_behind_a_slow_pipe(void **state)
 {
+    TU_NEED_PEERS(2); /* a slow pipe 0 behind a fast pipe 1 */
     model_slow_pipe = true;
     for (uint64_t seed = 400; seed <= 420; seed++) run_model(seed, 256, 40, 5000);
     for (uint64_t seed = 500; seed <= 505; seed++) run_model(seed, 1000, 300, 5000);
