@@ -7,8 +7,8 @@
  * build compiles to the single-integer masks it always had (bench/size checks the flash).
  * Bits at or above MZMTP_CONF_MAX_PEERS are never set, so no operation has to mask them.
  *
- * Walk a set with MZMTP_PEERSET_FOR_EACH; it reads the set as it goes, so the body may
- * remove the peer it is at, or any lower one, but must not add peers above it.
+ * Walk a set with MZMTP_PEERSET_FOR_EACH: the body may remove the peer it is at, and must
+ * not add peers to the set.
  */
 #ifndef MZMTP_PEERSET_H
 #define MZMTP_PEERSET_H
