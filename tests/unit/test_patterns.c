@@ -45,6 +45,9 @@ static mzmtp_outq_t raw_q;
 /* Helpers                                                                                */
 /* ------------------------------------------------------------------------------------ */
 
+/* Is socket type @p t in this build (MZMTP_CONF_SOCKET_TYPES)? */
+static bool built(int t) { return (((unsigned)MZMTP_CONF_SOCKET_TYPES >> t) & 1u) != 0; }
+
 static mzmtp_socket_t *sock_new(int i, int type)
 {
     tu_socket_init(&sk[i], type, mems[i]);
@@ -1321,7 +1324,10 @@ static void socket_type_pairs_that_may_talk_complete_the_handshake(void **state)
         {MZMTP_DEALER, MZMTP_DEALER}, {MZMTP_DEALER, MZMTP_ROUTER}, {MZMTP_ROUTER, MZMTP_ROUTER},
         {MZMTP_PUSH, MZMTP_PULL},     {MZMTP_PAIR, MZMTP_PAIR},
     };
+    int rows = 0;
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        if (!built(ok[i][0]) || !built(ok[i][1])) continue; /* the pairs this build has */
+        rows++;
         for (int dir = 0; dir < 2; dir++) {
             mzmtp_socket_t *a = sock_new(0, ok[i][dir]);
             mzmtp_socket_t *b = sock_new(1, ok[i][1 - dir]);
@@ -1337,6 +1343,11 @@ static void socket_type_pairs_that_may_talk_complete_the_handshake(void **state)
             assert_int_equal(mzmtp_socket_peer_count(b), 1);
         }
     }
+    if (rows == 0) {
+        print_message("no pair of this table in a build with MZMTP_CONF_SOCKET_TYPES 0x%x\n",
+                      (unsigned)MZMTP_CONF_SOCKET_TYPES);
+        skip();
+    }
 }
 
 static void mismatched_socket_types_are_refused_with_socket_type(void **state)
@@ -1347,9 +1358,13 @@ static void mismatched_socket_types_are_refused_with_socket_type(void **state)
         {MZMTP_REQ, MZMTP_PULL},   {MZMTP_REP, MZMTP_REP},     {MZMTP_REP, MZMTP_ROUTER},
         {MZMTP_DEALER, MZMTP_PUSH}, {MZMTP_DEALER, MZMTP_PAIR}, {MZMTP_ROUTER, MZMTP_PUB},
         {MZMTP_ROUTER, MZMTP_PAIR}, {MZMTP_PAIR, MZMTP_PUSH},   {MZMTP_PAIR, MZMTP_SUB},
-        {MZMTP_XPUB, MZMTP_PULL},  {MZMTP_XSUB, MZMTP_REP},
+        {MZMTP_XPUB, MZMTP_PULL},  {MZMTP_XSUB, MZMTP_REP},    {MZMTP_PUB, MZMTP_PUB},
+        {MZMTP_SUB, MZMTP_SUB},
     };
+    int rows = 0;
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        if (!built(bad[i][0]) || !built(bad[i][1])) continue; /* the pairs this build has */
+        rows++;
         for (int dir = 0; dir < 2; dir++) {
             mzmtp_socket_t *a = sock_new(0, bad[i][dir]);
             mzmtp_socket_t *b = sock_new(1, bad[i][1 - dir]);
@@ -1364,6 +1379,11 @@ static void mismatched_socket_types_are_refused_with_socket_type(void **state)
             assert_int_equal(mzmtp_socket_peer_count(a), 0);
             assert_int_equal(mzmtp_socket_peer_count(b), 0);
         }
+    }
+    if (rows == 0) {
+        print_message("no pair of this table in a build with MZMTP_CONF_SOCKET_TYPES 0x%x\n",
+                      (unsigned)MZMTP_CONF_SOCKET_TYPES);
+        skip();
     }
 }
 
@@ -1744,9 +1764,17 @@ static void router_closes_a_peer_silent_past_the_ttl_it_asked_for(void **state)
 
 #else /* !MZMTP_CONF_HEARTBEAT */
 
+/* The lowest-numbered socket type this build has: for tests about any socket. */
+static int any_type(void)
+{
+    int t = 0;
+    while (!built(t)) t++;
+    return t;
+}
+
 static void heartbeat_options_are_not_supported_without_mzmtp_conf_heartbeat(void **state)
 {
-    mzmtp_socket_t *d = sock_new(0, MZMTP_DEALER);
+    mzmtp_socket_t *d = sock_new(0, any_type()); /* any type: a build-wide option */
     uint32_t v = 1000;
     static const mzmtp_option_t hb[] = {MZMTP_OPT_HEARTBEAT_IVL, MZMTP_OPT_HEARTBEAT_TIMEOUT,
                                         MZMTP_OPT_HEARTBEAT_TTL};
