@@ -341,14 +341,14 @@ static void connect_attempt(mzmtp_lwip_t *io, int idx, uint32_t now)
 /* Engine timers: heartbeats, handshake timeout; dead peers are closed. */
 static void run_tick(mzmtp_lwip_t *io, mzmtp_socket_t *sock, uint32_t now)
 {
-    mzmtp_peermask_t dead = 0;
-    mzmtp_socket_tick(sock, now, &dead);
-    for (int i = 0; dead != 0 && i < MZMTP_LWIP_CONF_MAX_CONNS; i++) {
+    if (!mzmtp_socket_tick(sock, now)) return;
+    for (int i = 0; i < MZMTP_LWIP_CONF_MAX_CONNS; i++) {
         mzmtp_lwip_conn_t *c = &io->conn[i];
-        if ((c->flags & CF_STARTED) && c->sock == sock &&
-            (dead & ((mzmtp_peermask_t)1 << c->peer))) {
-            mzmtp_status_t why = mzmtp_socket_peer_status(sock, c->peer);
-            c->why = (int8_t)(why == MZMTP_OK ? MZMTP_ERR_TIMEOUT : why);
+        if (!(c->flags & CF_STARTED) || c->sock != sock) continue;
+        /* A peer to close is one with a reason (mzmtp_socket_peer_next_dead()'s). */
+        mzmtp_status_t why = mzmtp_socket_peer_status(sock, c->peer);
+        if (why != MZMTP_OK) {
+            c->why = (int8_t)why;
             c->flags |= CF_CLOSE;
         }
     }

@@ -170,7 +170,7 @@ mzmtp_status_t mzmtp_conn_init(mzmtp_conn_t *conn, int socket_type,
     conn->rx = rx;
     conn->rx_cap = (uint32_t)rx_size;
     conn->outq = outq;
-    conn->pipe = (uint8_t)pipe;
+    conn->pipe = (uint16_t)pipe;
     conn->scan_err = MZMTP_OK;
     conn->scan = MZMTP_GREETING_SIZE;
     conn->state = MZMTP_CONN_GREETING;
