@@ -291,3 +291,28 @@ class NamesCase(InteropCase):
         self.assertEqual(cm.exception.errno, errno.ENODEV)
         z.bind("tcp://lo:*")  # an interface name is what it takes
         self.assertTrue(z.getsockopt(zmq.LAST_ENDPOINT).decode().startswith("tcp://127.0.0.1:"))
+
+    def test_libzmq_connect_resolves_a_name_as_ipv4_only_without_zmq_ipv6(self):
+        # wire-notes T4, the other half: a name that maps to ::1 only is reached by a
+        # libzmq REQ with ZMQ_IPV6 and not without. libzmq runs inside the namespace here.
+        if not have_ipv6_loopback():
+            self.fail("no IPv6 loopback on this machine")
+        m = self.mounts("::1\tv6only.test\n")
+        script = (
+            "import zmq\n"
+            "c = zmq.Context()\n"
+            "rep = c.socket(zmq.REP); rep.IPV6 = 1; rep.LINGER = 0; rep.bind('tcp://[::1]:*')\n"
+            "port = rep.LAST_ENDPOINT.decode().rsplit(':', 1)[1]\n"
+            "for v6 in (0, 1):\n"
+            "    r = c.socket(zmq.REQ); r.IPV6 = v6; r.LINGER = 0\n"
+            "    r.connect('tcp://v6only.test:' + port); r.send(b'x')\n"
+            "    ok = rep.poll(1000)\n"
+            "    print('ipv6=%d reached=%d' % (v6, 1 if ok else 0))\n"
+            "    if ok: rep.send(rep.recv())\n"
+            "    r.close()\n"
+            "rep.close(); c.term()\n")
+        env = dict(os.environ, MZMTP_NS_MOUNTS=" ".join("%s=%s" % (s, d) for d, s in m.items()))
+        r = subprocess.run([self.wrapper, "/usr/bin/python3", "-c", script],
+                           capture_output=True, timeout=30, env=env)
+        self.assertEqual(r.returncode, 0, r.stderr.decode(errors="replace"))
+        self.assertEqual(r.stdout.decode().split(), ["ipv6=0", "reached=0", "ipv6=1", "reached=1"])
