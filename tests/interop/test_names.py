@@ -15,6 +15,7 @@ and also mount a gai.conf preferring IPv4, so both orders of the answer are exer
 
 import errno
 import os
+import socket
 import subprocess
 import time
 
@@ -320,3 +321,54 @@ class NamesCase(InteropCase):
                            capture_output=True, timeout=30, env=env)
         self.assertEqual(r.returncode, 0, r.stderr.decode(errors="replace"))
         self.assertEqual(r.stdout.decode().split(), ["ipv6=0", "reached=0", "ipv6=1", "reached=1"])
+
+    def test_unanswered_address_gives_way_to_the_next_after_the_step_time(self):
+        # ::1 (first in the answer) is a black hole: a listener on [::1]:P whose accept
+        # queue is full, so the kernel drops further SYNs and the connect neither succeeds
+        # nor fails. After MZMTP_POSIX_CONNECT_STEP_MS (2000 ms) the port tries 127.0.0.1,
+        # where a libzmq REP listens on the same port number.
+        if not have_ipv6_loopback():
+            self.fail("no IPv6 loopback on this machine")
+        z, port = None, None
+        for _ in range(5):
+            hole = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+            self.addCleanup(hole.close)
+            hole.bind(("::1", 0))
+            hole.listen(0)
+            port = hole.getsockname()[1]
+            z = self.track(self.zsock(zmq.REP))
+            try:
+                z.bind("tcp://127.0.0.1:%d" % port)
+                break
+            except zmq.ZMQError:
+                z.close()
+                z = None
+        self.assertIsNotNone(z, "no port free on both ::1 and 127.0.0.1")
+        fillers = []
+        for _ in range(3):  # fill the accept queue (backlog 0 holds one; be generous)
+            f = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+            self.addCleanup(f.close)
+            f.setblocking(False)
+            try:
+                f.connect(("::1", port))
+            except BlockingIOError:
+                pass
+            fillers.append(f)
+        time.sleep(0.2)
+        probe = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+        self.addCleanup(probe.close)
+        probe.settimeout(0.5)
+        with self.assertRaises(socket.timeout, msg="[::1]:%d is not a black hole" % port):
+            probe.connect(("::1", port))
+        m = self.mounts(DEBIAN_V6_FIRST)
+        self.assertEqual(self.resolved_order(m, "localhost")[0], "::1")
+        t0 = time.monotonic()
+        cat = self.ns_cat(m, "req", "-c", "tcp://localhost:%d" % port, "--timeout", "10000")
+        cat.send_line("late")
+        self.assertTrue(z.poll(int((WAIT + 2) * 1000)), "no request via 127.0.0.1; " + cat.describe())
+        spent = time.monotonic() - t0
+        self.assertEqual(z.recv(), b"late")
+        z.send(b"re:late")
+        self.assertEqual(cat.readline(), b"re:late")
+        self.assertGreater(spent, 1.5, "reached before the step time: ::1 was not tried first?")
+        self.assertLess(spent, 4.0)
