@@ -1,6 +1,7 @@
 /*
- * POSIX port: non-blocking BSD sockets and poll(). Moves bytes between the kernel and the
- * sockets' engines, keeps reconnect timers, decides nothing about ZMTP.
+ * POSIX port: non-blocking BSD sockets waited on with epoll (Linux) or poll(). Moves
+ * bytes between the kernel and the sockets' engines, keeps reconnect timers, resolves
+ * names off the loop, decides nothing about ZMTP. docs/ports.md explains the design.
  */
 #include "mzmtp_posix.h"
 /* The core's bit helpers (one instruction per peer set); a port kit shared by all ports
@@ -24,9 +25,16 @@
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
+#if MZMTP_POSIX_USE_EPOLL
+#include <sys/epoll.h>
+#endif
+#if MZMTP_POSIX_RESOLVER_THREAD
+#include <pthread.h>
+#endif
 
 enum { EP_FREE = 0, EP_BIND, EP_CONNECT };
-enum { EP_WAIT = 0, EP_CONNECTING, EP_UP, EP_STOPPED };
+enum { EP_WAIT = 0, EP_RESOLVING, EP_CONNECTING, EP_UP, EP_STOPPED, EP_PAUSED };
+enum { EV_IN = 1, EV_OUT = 2 }; /* interest kept per descriptor (armed) */
 
 /* A vanished peer must not kill the process with SIGPIPE. */
 #ifdef MSG_NOSIGNAL
@@ -50,6 +58,9 @@ enum { EP_WAIT = 0, EP_CONNECTING, EP_UP, EP_STOPPED };
 
 static bool is_due(uint32_t now, uint32_t t) { return (int32_t)(now - t) >= 0; }
 
+/* ms from @p now until @p t (0 when due). */
+static uint32_t ms_until(uint32_t now, uint32_t t) { return is_due(now, t) ? 0u : t - now; }
+
 uint32_t mzmtp_posix_now_ms(void)
 {
     struct timespec ts;
@@ -71,44 +82,45 @@ static uint32_t rand_below(mzmtp_posix_t *io, uint32_t bound)
 
 static bool is_ipc(const char *endpoint) { return strncmp(endpoint, "ipc://", 6) == 0; }
 
-/*
- * Turn an endpoint into a socket address. Bind takes numeric hosts and "*" only
- * (wire-notes T1); connect also resolves names, and refuses port 0 or "*" (T2).
- * @return MZMTP_OK, MZMTP_ERR_INVALID (malformed), MZMTP_ERR_CLOSED (name not resolved).
- */
-static mzmtp_status_t parse_endpoint(const char *endpoint, bool bind, struct sockaddr_storage *sa,
-                                     socklen_t *sa_len)
+/* An ipc endpoint's address. @return MZMTP_OK or MZMTP_ERR_INVALID. */
+static mzmtp_status_t ipc_address(const char *endpoint, struct sockaddr_un *un, socklen_t *len_out)
 {
-    memset(sa, 0, sizeof *sa);
-    if (is_ipc(endpoint)) {
-        struct sockaddr_un *un = (struct sockaddr_un *)sa;
-        const char *path = endpoint + 6;
-        size_t len = strlen(path);
-        if (len == 0 || len >= sizeof un->sun_path || strcmp(path, "*") == 0) return MZMTP_ERR_INVALID;
-        un->sun_family = AF_UNIX;
-        memcpy(un->sun_path, path, len);
-        *sa_len = (socklen_t)sizeof *un;
-        if (path[0] == '@') { /* Linux abstract namespace: a leading NUL, no terminator */
-            un->sun_path[0] = '\0';
-            *sa_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len);
-        }
-        return MZMTP_OK;
+    const char *path = endpoint + 6;
+    size_t len = strlen(path);
+    memset(un, 0, sizeof *un);
+    if (len == 0 || len >= sizeof un->sun_path || strcmp(path, "*") == 0) return MZMTP_ERR_INVALID;
+    un->sun_family = AF_UNIX;
+    memcpy(un->sun_path, path, len);
+    *len_out = (socklen_t)sizeof *un;
+    if (path[0] == '@') { /* Linux abstract namespace: a leading NUL, no terminator */
+        un->sun_path[0] = '\0';
+        *len_out = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len);
     }
+    return MZMTP_OK;
+}
+
+/*
+ * Split "tcp://host:port" into @p host (brackets of an IPv6 literal removed) and @p port
+ * (decimal text). Bind allows port 0 and "*" (ephemeral, as "0"); connect refuses them
+ * (wire-notes T2). @return MZMTP_OK or MZMTP_ERR_INVALID.
+ */
+static mzmtp_status_t split_tcp(const char *endpoint, bool bind, char *host, size_t host_cap,
+                                char port_out[8])
+{
     if (strncmp(endpoint, "tcp://", 6) != 0) return MZMTP_ERR_INVALID;
     const char *rest = endpoint + 6;
     const char *colon = strrchr(rest, ':');
     if (colon == NULL) return MZMTP_ERR_INVALID;
-    const char *host = rest;
+    const char *h = rest;
     size_t host_len = (size_t)(colon - rest);
-    if (host_len >= 2 && host[0] == '[') {
-        if (host[host_len - 1] != ']') return MZMTP_ERR_INVALID;
-        host++;
+    if (host_len >= 2 && h[0] == '[') {
+        if (h[host_len - 1] != ']') return MZMTP_ERR_INVALID;
+        h++;
         host_len -= 2;
     }
-    char host_buf[MZMTP_POSIX_ENDPOINT_LEN];
-    if (host_len == 0 || host_len >= sizeof host_buf) return MZMTP_ERR_INVALID;
-    memcpy(host_buf, host, host_len);
-    host_buf[host_len] = '\0';
+    if (host_len == 0 || host_len >= host_cap) return MZMTP_ERR_INVALID;
+    memcpy(host, h, host_len);
+    host[host_len] = '\0';
 
     const char *port = colon + 1;
     unsigned long port_num = 0;
@@ -119,31 +131,54 @@ static mzmtp_status_t parse_endpoint(const char *endpoint, bool bind, struct soc
         if (port_num > 65535u) return MZMTP_ERR_INVALID;
     }
     if (!bind && port_num == 0) return MZMTP_ERR_INVALID;
-    char port_buf[8];
-    (void)snprintf(port_buf, sizeof port_buf, "%lu", port_num);
+    (void)snprintf(port_out, 8, "%lu", port_num);
+    return MZMTP_OK;
+}
 
+static socklen_t inaddr_len(const mzmtp_posix_inaddr_t *a)
+{
+    return a->in.sin_family == AF_INET6 ? (socklen_t)sizeof a->in6 : (socklen_t)sizeof a->in;
+}
+
+/*
+ * getaddrinfo() for a TCP host: numeric only (never a lookup: it cannot block), or any
+ * name. Keeps the IPv4 and IPv6 results, in the order getaddrinfo gives them (RFC 6724,
+ * /etc/gai.conf). @return how many went to @p out (0: none, or not numeric).
+ */
+static uint8_t lookup(const char *host, const char *port, bool numeric, bool passive,
+                      mzmtp_posix_inaddr_t *out, size_t max)
+{
     struct addrinfo hints, *res = NULL;
     memset(&hints, 0, sizeof hints);
     hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_NUMERICSERV;
     hints.ai_family = AF_UNSPEC;
-    const char *node = host_buf;
-    if (bind) {
-        hints.ai_flags |= AI_PASSIVE | AI_NUMERICHOST;
-        if (strcmp(host_buf, "*") == 0) {
-            node = NULL; /* every IPv4 interface, as libzmq without ZMQ_IPV6 */
-            hints.ai_family = AF_INET;
+    hints.ai_flags = AI_NUMERICSERV | (numeric ? AI_NUMERICHOST : 0) | (passive ? AI_PASSIVE : 0);
+    const char *node = host;
+    if (passive && strcmp(host, "*") == 0) {
+        node = NULL; /* every IPv4 interface, as libzmq without ZMQ_IPV6 */
+        hints.ai_family = AF_INET;
+    }
+    if (getaddrinfo(node, port, &hints, &res) != 0) return 0;
+    uint8_t n = 0;
+    for (const struct addrinfo *ai = res; ai != NULL && n < max; ai = ai->ai_next) {
+        if ((ai->ai_family != AF_INET && ai->ai_family != AF_INET6) ||
+            ai->ai_addrlen > sizeof out[n]) {
+            continue;
         }
+        memset(&out[n], 0, sizeof out[n]);
+        memcpy(&out[n], ai->ai_addr, ai->ai_addrlen);
+        n++;
     }
-    int rc = getaddrinfo(node, port_buf, &hints, &res);
-    if (rc != 0 || res == NULL) {
-        /* bind: not a numeric address; connect: the name may resolve on a later attempt */
-        return bind ? MZMTP_ERR_INVALID : MZMTP_ERR_CLOSED;
-    }
-    memcpy(sa, res->ai_addr, res->ai_addrlen);
-    *sa_len = res->ai_addrlen;
     freeaddrinfo(res);
-    return MZMTP_OK;
+    return n;
+}
+
+/* Every address of a connect endpoint's host (a lookup: may block). */
+static uint8_t resolve_endpoint(const char *endpoint, mzmtp_posix_inaddr_t *out, size_t max)
+{
+    char host[MZMTP_POSIX_ENDPOINT_LEN], port[8];
+    if (split_tcp(endpoint, false, host, sizeof host, port) != MZMTP_OK) return 0;
+    return lookup(host, port, false, false, out, max);
 }
 
 /* Blocking or not (see WAIT_IN_RECV). */
@@ -179,6 +214,7 @@ static void close_fd(int fd)
     }
     (void)close(fd);
 }
+
 
 /* ------------------------------------ tables ------------------------------------------- */
 
@@ -228,9 +264,111 @@ static void endpoint_taken(mzmtp_posix_t *io, const mzmtp_posix_endpoint_t *ep)
 static mzmtp_posix_endpoint_t *free_endpoint(mzmtp_posix_t *io)
 {
     for (size_t i = 0; i < MZMTP_POSIX_MAX_ENDPOINTS; i++) {
-        if (io->ep[i].kind == EP_FREE) return &io->ep[i];
+        if (io->ep[i].kind == EP_FREE && !io->ep[i].resolving) return &io->ep[i];
     }
     return NULL;
+}
+
+
+/* ----------------------------- waiting: epoll or poll ---------------------------------- */
+
+#if MZMTP_POSIX_USE_EPOLL
+/* What an epoll event is about: bits 0-7 the kind, 8-23 the socket or endpoint index,
+ * 24-39 the peer slot, 40-63 the endpoint's generation. The generation makes an event
+ * that was already in the batch when its endpoint moved on to another descriptor (a
+ * reconnect within the same call) harmless: it no longer matches. Peer events need none:
+ * a stale one only makes a non-blocking read or write find nothing. */
+enum { TAG_PEER = 1, TAG_EP, TAG_RESOLVER };
+
+static uint64_t make_tag(unsigned kind, size_t index, int peer, uint32_t gen)
+{
+    return (uint64_t)kind | ((uint64_t)(index & 0xffffu) << 8) |
+           ((uint64_t)((unsigned)peer & 0xffffu) << 24) | ((uint64_t)(gen & 0xffffffu) << 40);
+}
+
+/* Register, change or drop @p fd. Interest 0 keeps the descriptor registered
+ * edge-triggered with no event asked: epoll always reports hang-ups and errors, and
+ * level-triggered they would wake the loop again and again while nothing can be done
+ * (a peer with no receive room, a paused listener). */
+static void poller_set(mzmtp_posix_t *io, int op, int fd, uint8_t interest, uint64_t tag)
+{
+    struct epoll_event e;
+    memset(&e, 0, sizeof e);
+    e.events = (uint32_t)((interest & EV_IN) ? EPOLLIN : 0) | (uint32_t)((interest & EV_OUT) ? EPOLLOUT : 0);
+    if (interest == 0) e.events = (uint32_t)EPOLLET;
+    e.data.u64 = tag;
+    (void)epoll_ctl(io->epfd, op, fd, &e);
+}
+
+static void poller_drop(mzmtp_posix_t *io, int fd)
+{
+    struct epoll_event e; /* ignored by EPOLL_CTL_DEL; kernels before 2.6.9 wanted one */
+    memset(&e, 0, sizeof e);
+    (void)epoll_ctl(io->epfd, EPOLL_CTL_DEL, fd, &e);
+}
+
+/* The epoll instance, made by the first bind or connect (init cannot fail). */
+static bool poller_ready(mzmtp_posix_t *io)
+{
+    if (io->epfd < 0) io->epfd = epoll_create1(EPOLL_CLOEXEC);
+    return io->epfd >= 0;
+}
+#else
+static bool poller_ready(mzmtp_posix_t *io)
+{
+    (void)io;
+    return true;
+}
+#endif
+
+/* A peer's transport is new (register it for input) or going (drop it). */
+static void poller_peer_add(mzmtp_posix_t *io, mzmtp_posix_socket_t *ps, int p)
+{
+#if MZMTP_POSIX_USE_EPOLL
+    ps->armed[p] = EV_IN;
+    poller_set(io, EPOLL_CTL_ADD, ps->fd[p], EV_IN, make_tag(TAG_PEER, (size_t)(ps - io->s), p, 0));
+#else
+    (void)io;
+    (void)ps;
+    (void)p;
+#endif
+}
+
+static void poller_peer_drop(mzmtp_posix_t *io, mzmtp_posix_socket_t *ps, int p)
+{
+#if MZMTP_POSIX_USE_EPOLL
+    poller_drop(io, ps->fd[p]);
+#else
+    (void)io;
+    (void)ps;
+    (void)p;
+#endif
+}
+
+/* An endpoint's descriptor (listener: input; connect in progress: output). */
+static void poller_ep_add(mzmtp_posix_t *io, mzmtp_posix_endpoint_t *ep, uint8_t interest)
+{
+    ep->gen++;
+#if MZMTP_POSIX_USE_EPOLL
+    ep->armed = interest;
+    poller_set(io, EPOLL_CTL_ADD, ep->fd, interest, make_tag(TAG_EP, (size_t)(ep - io->ep), 0, ep->gen));
+#else
+    (void)io;
+    (void)interest;
+#endif
+}
+
+/* Close an endpoint's descriptor, if it has one. */
+static void ep_close_fd(mzmtp_posix_t *io, mzmtp_posix_endpoint_t *ep)
+{
+    if (ep->fd < 0) return;
+#if MZMTP_POSIX_USE_EPOLL
+    poller_drop(io, ep->fd);
+#else
+    (void)io;
+#endif
+    (void)close(ep->fd);
+    ep->fd = -1;
 }
 
 /* ------------------------------ connections -------------------------------------------- */
@@ -263,12 +401,14 @@ static void endpoint_stop(mzmtp_posix_t *io, mzmtp_posix_endpoint_t *ep)
     ep->peer = -1;
 }
 
+
 /* The transport of peer @p p ended: close it, tell the socket, maybe reconnect. */
 static void close_peer(mzmtp_posix_t *io, mzmtp_posix_socket_t *ps, int p, mzmtp_status_t why,
                        uint32_t now)
 {
     if (ps->fd[p] < 0) return;
     if (io->wait_fd == ps->fd[p]) io->wait_fd = -1; /* its receive timeout goes with it */
+    poller_peer_drop(io, ps, p);
     close_fd(ps->fd[p]);
     ps->fd[p] = -1;
     mzmtp_peerset_del(&ps->live, (unsigned)p);
@@ -313,6 +453,7 @@ static bool write_out(mzmtp_posix_socket_t *ps, int p)
     return true;
 }
 
+
 static void peer_write(mzmtp_posix_t *io, mzmtp_posix_socket_t *ps, int p, uint32_t now)
 {
     if (ps->fd[p] >= 0 && !write_out(ps, p)) close_peer(io, ps, p, MZMTP_ERR_CLOSED, now);
@@ -351,7 +492,7 @@ static void peer_read(mzmtp_posix_t *io, mzmtp_posix_socket_t *ps, int p, uint32
     }
 }
 
-/* A transport is up on peer slot @p p: start its ZMTP session. */
+
 /* Tell the socket who is on the other end ("192.0.2.7:40112", "[fd00::1]:5555"; "" for
  * ipc), for its authenticator (mzmtp_auth_request_t.address). */
 static void peer_address(mzmtp_socket_t *sock, int p, int fd)
@@ -376,12 +517,15 @@ static void peer_address(mzmtp_socket_t *sock, int p, int fd)
     mzmtp_socket_peer_set_address(sock, p, text);
 }
 
+
+/* A transport is up on peer slot @p p: start its ZMTP session. */
 static void peer_begin(mzmtp_posix_t *io, mzmtp_posix_socket_t *ps, int p, int fd, uint32_t now)
 {
     peer_address(ps->sock, p, fd);
     ps->fd[p] = fd;
     mzmtp_peerset_add(&ps->live, (unsigned)p);
     set_nonblock(fd, !WAIT_IN_RECV);
+    poller_peer_add(io, ps, p);
     mzmtp_status_t st = mzmtp_socket_peer_start(ps->sock, p, now);
     if (st != MZMTP_OK) {
         close_peer(io, ps, p, st, now);
@@ -393,6 +537,9 @@ static void peer_begin(mzmtp_posix_t *io, mzmtp_posix_socket_t *ps, int p, int f
 static void connect_done(mzmtp_posix_t *io, mzmtp_posix_endpoint_t *ep, int fd, uint32_t now)
 {
     mzmtp_posix_socket_t *ps = find_sock(io, ep->sock, false);
+#if MZMTP_POSIX_USE_EPOLL
+    if (ep->fd == fd) poller_drop(io, fd); /* it comes back as the peer's */
+#endif
     ep->fd = -1;
     ep->state = EP_UP;
     ep->backoff_ms = (uint32_t)io->reconnect_ivl_ms;
@@ -400,10 +547,10 @@ static void connect_done(mzmtp_posix_t *io, mzmtp_posix_endpoint_t *ep, int fd, 
     peer_begin(io, ps, ep->peer, fd, now);
 }
 
+/* Every address of this round failed (or there was none): wait, then start over. */
 static void connect_failed(mzmtp_posix_t *io, mzmtp_posix_endpoint_t *ep, uint32_t now)
 {
-    if (ep->fd >= 0) (void)close(ep->fd);
-    ep->fd = -1;
+    ep_close_fd(io, ep);
     if (io->reconnect_ivl_ms < 0) {
         endpoint_stop(io, ep);
     } else {
@@ -411,35 +558,213 @@ static void connect_failed(mzmtp_posix_t *io, mzmtp_posix_endpoint_t *ep, uint32
     }
 }
 
-static void connect_attempt(mzmtp_posix_t *io, mzmtp_posix_endpoint_t *ep, uint32_t now)
+/* Start a TCP or ipc connect to @p sa. @p more: other addresses wait behind this one, so
+ * it gets MZMTP_POSIX_CONNECT_STEP_MS. @return false if it failed at once. */
+static bool start_connect(mzmtp_posix_t *io, mzmtp_posix_endpoint_t *ep, const struct sockaddr *sa,
+                          socklen_t sa_len, bool more, uint32_t now)
 {
-    struct sockaddr_storage sa;
-    socklen_t sa_len;
-    if (parse_endpoint(ep->addr, false, &sa, &sa_len) == MZMTP_OK) {
-        ep->fd = socket(sa.ss_family, SOCK_STREAM, 0);
-        if (ep->fd >= 0) {
-            setup_fd(ep->fd, sa.ss_family);
-            if (connect(ep->fd, (struct sockaddr *)&sa, sa_len) == 0) {
-                connect_done(io, ep, ep->fd, now);
-                return;
-            }
-            if (errno == EINPROGRESS || errno == EINTR) {
-                ep->state = EP_CONNECTING;
-                return;
-            }
+    int fd = socket(sa->sa_family, SOCK_STREAM, 0);
+    if (fd < 0) return false;
+    setup_fd(fd, sa->sa_family);
+    if (connect(fd, sa, sa_len) == 0) {
+        connect_done(io, ep, fd, now);
+        return true;
+    }
+    if (errno == EINPROGRESS || errno == EINTR) {
+        ep->fd = fd;
+        ep->state = EP_CONNECTING;
+        ep->step_timer = more;
+        ep->retry_at = now + MZMTP_POSIX_CONNECT_STEP_MS;
+        poller_ep_add(io, ep, EV_OUT);
+        return true;
+    }
+    (void)close(fd); /* refused, unreachable: the next address */
+    return false;
+}
+
+/* Try the round's remaining addresses, one after another, until one is under way. */
+static void connect_next(mzmtp_posix_t *io, mzmtp_posix_endpoint_t *ep, uint32_t now)
+{
+    ep_close_fd(io, ep);
+    while (ep->next_addr < ep->n_addrs) {
+        const mzmtp_posix_inaddr_t *a = &ep->addrs[ep->next_addr++];
+        if (start_connect(io, ep, (const struct sockaddr *)a, inaddr_len(a),
+                          ep->next_addr < ep->n_addrs, now)) {
+            return;
         }
     }
     connect_failed(io, ep, now);
 }
 
+#if MZMTP_POSIX_RESOLVER_THREAD
+/* What a resolver thread sends back through the pipe: one write of at most PIPE_BUF
+ * bytes, so it arrives whole (POSIX write(): atomic below PIPE_BUF). */
+typedef struct resolver_answer {
+    mzmtp_posix_endpoint_t *ep;
+    uint32_t gen;
+    uint8_t n;
+    mzmtp_posix_inaddr_t addrs[MZMTP_POSIX_MAX_ADDRS];
+} resolver_answer_t;
+typedef char resolver_answer_fits_pipe_buf[sizeof(resolver_answer_t) <= 512 ? 1 : -1];
+
+/* The thread: getaddrinfo() (as long as it takes), the answer into the pipe, exit. It
+ * reads the endpoint's text, generation and pipe end only: they stay as they are while
+ * ep->resolving is set, and nothing else of the context is touched. */
+static void *resolver_main(void *arg)
+{
+    const mzmtp_posix_endpoint_t *ep = arg;
+    resolver_answer_t a;
+    char text[MZMTP_POSIX_ENDPOINT_LEN];
+    memset(&a, 0, sizeof a);
+    a.ep = (mzmtp_posix_endpoint_t *)(uintptr_t)ep;
+    a.gen = ep->gen;
+    int out = ep->res_wr;
+    memcpy(text, ep->addr, sizeof text);
+    a.n = resolve_endpoint(text, a.addrs, MZMTP_POSIX_MAX_ADDRS);
+    /* Every signal is blocked in this thread (start_resolve): should the pipe be closed
+     * already (mzmtp_posix_term), write() fails with EPIPE instead of raising SIGPIPE. */
+    while (write(out, &a, sizeof a) < 0 && errno == EINTR) {
+    }
+    return NULL;
+}
+
+/* The pipe the answers come through, made by the first name to resolve. */
+static bool resolver_pipe(mzmtp_posix_t *io)
+{
+    if (io->res_rd >= 0) return true;
+    int fds[2];
+    if (pipe(fds) != 0) return false;
+    (void)fcntl(fds[0], F_SETFD, FD_CLOEXEC);
+    (void)fcntl(fds[1], F_SETFD, FD_CLOEXEC);
+    set_nonblock(fds[0], true); /* the loop drains it; the threads' writes may wait */
+    io->res_rd = fds[0];
+    io->res_wr = fds[1];
+#if MZMTP_POSIX_USE_EPOLL
+    poller_set(io, EPOLL_CTL_ADD, io->res_rd, EV_IN, make_tag(TAG_RESOLVER, 0, 0, 0));
+#endif
+    return true;
+}
+
+/* Answers that arrived: each one starts its endpoint's round of connects (or, for an
+ * endpoint closed or moved on meanwhile, only frees the entry). */
+static void resolver_drain(mzmtp_posix_t *io, uint32_t now)
+{
+    resolver_answer_t a;
+    while (io->res_rd >= 0 && read(io->res_rd, &a, sizeof a) == (ssize_t)sizeof a) {
+        mzmtp_posix_endpoint_t *ep = a.ep;
+        if (ep < io->ep || ep >= io->ep + MZMTP_POSIX_MAX_ENDPOINTS || !ep->resolving) continue;
+        ep->resolving = false;
+        if (io->resolving > 0) io->resolving--;
+        if (ep->kind != EP_CONNECT || ep->state != EP_RESOLVING || ep->gen != a.gen) continue;
+        if (a.n > MZMTP_POSIX_MAX_ADDRS) a.n = MZMTP_POSIX_MAX_ADDRS;
+        memcpy(ep->addrs, a.addrs, sizeof ep->addrs);
+        ep->n_addrs = a.n;
+        ep->next_addr = 0;
+        connect_next(io, ep, now);
+    }
+}
+#endif
+
+/* Resolve @p ep's name, then connect_next(). With the thread the loop goes on meanwhile;
+ * the answer comes through io->res_rd (resolver_drain). */
+static void start_resolve(mzmtp_posix_t *io, mzmtp_posix_endpoint_t *ep, uint32_t now)
+{
+#if MZMTP_POSIX_RESOLVER_THREAD
+    if (!resolver_pipe(io)) {
+        connect_failed(io, ep, now);
+        return;
+    }
+    ep->state = EP_RESOLVING;
+    ep->gen++;
+    ep->res_wr = io->res_wr;
+    ep->resolving = true;
+    /* The thread starts with every signal blocked: they stay the application's threads'. */
+    sigset_t all, old;
+    pthread_attr_t attr;
+    pthread_t tid;
+    (void)sigfillset(&all);
+    int rc = pthread_attr_init(&attr);
+    if (rc == 0) {
+        (void)pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        (void)pthread_attr_setstacksize(&attr, 256u * 1024u); /* NSS modules want room */
+        (void)pthread_sigmask(SIG_SETMASK, &all, &old);
+        rc = pthread_create(&tid, &attr, resolver_main, ep);
+        (void)pthread_sigmask(SIG_SETMASK, &old, NULL);
+        (void)pthread_attr_destroy(&attr);
+    }
+    if (rc != 0) { /* no thread now (EAGAIN): a failed round, retried later */
+        ep->resolving = false;
+        connect_failed(io, ep, now);
+        return;
+    }
+    io->resolving++;
+#else
+    ep->n_addrs = resolve_endpoint(ep->addr, ep->addrs, MZMTP_POSIX_MAX_ADDRS);
+    ep->next_addr = 0;
+    connect_next(io, ep, now);
+#endif
+}
+
+/* A new round: every address again, the name resolved again (DNS may have changed). */
+static void connect_attempt(mzmtp_posix_t *io, mzmtp_posix_endpoint_t *ep, uint32_t now)
+{
+    if (is_ipc(ep->addr)) {
+        struct sockaddr_un un;
+        socklen_t len;
+        ep->n_addrs = 0;
+        ep->next_addr = 0;
+        if (ipc_address(ep->addr, &un, &len) != MZMTP_OK ||
+            !start_connect(io, ep, (const struct sockaddr *)&un, len, false, now)) {
+            connect_failed(io, ep, now);
+        }
+    } else if (ep->numeric) {
+        ep->next_addr = 0;
+        connect_next(io, ep, now);
+    } else {
+        start_resolve(io, ep, now);
+    }
+}
+
+/* ------------------------------------ listeners ---------------------------------------- */
+
+/* A descriptor kept for the moment the process has no other: see listener_accept(). */
+static int reserve_open(void) { return open("/dev/null", O_RDONLY | O_CLOEXEC); }
+
+static bool out_of_descriptors(int err)
+{
+    return err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM;
+}
+
+/*
+ * Accept what is pending, at most MZMTP_POSIX_ACCEPT_BATCH connections (a storm of them
+ * cannot starve the descriptors already connected; the rest wait for the next wakeup).
+ * A connection the socket has no slot for is closed at once: the peer sees the close and
+ * retries at its own pace. When no descriptor is left (EMFILE, ENFILE), the pending
+ * connection would stay in the backlog and the listener readable, waking the loop for
+ * ever: the reserve descriptor is closed to accept it, it is closed, and the reserve is
+ * taken back. If that fails too, the listener rests MZMTP_POSIX_ACCEPT_PAUSE_MS.
+ */
 static void listener_accept(mzmtp_posix_t *io, mzmtp_posix_endpoint_t *ep, uint32_t now)
 {
     mzmtp_posix_socket_t *ps = find_sock(io, ep->sock, false);
-    for (;;) {
+    for (unsigned i = 0; i < MZMTP_POSIX_ACCEPT_BATCH; i++) {
         struct sockaddr_storage sa;
         socklen_t sa_len = sizeof sa;
         int fd = accept(ep->fd, (struct sockaddr *)&sa, &sa_len);
-        if (fd < 0) return; /* EAGAIN, or a transient failure the next poll retries */
+        if (fd < 0) {
+            if (errno == EINTR || errno == ECONNABORTED) continue;
+            if (!out_of_descriptors(errno)) return; /* EAGAIN: nothing left */
+            if (io->reserve_fd >= 0) {
+                (void)close(io->reserve_fd);
+                fd = accept(ep->fd, NULL, NULL);
+                if (fd >= 0) (void)close(fd); /* refused: no descriptor for it */
+                io->reserve_fd = reserve_open();
+                if (fd >= 0) continue;
+            }
+            ep->state = EP_PAUSED;
+            ep->retry_at = now + MZMTP_POSIX_ACCEPT_PAUSE_MS;
+            return;
+        }
         setup_fd(fd, sa.ss_family);
         int p;
         if (mzmtp_socket_peer_open(ps->sock, false, &p) != MZMTP_OK) {
@@ -452,6 +777,193 @@ static void listener_accept(mzmtp_posix_t *io, mzmtp_posix_endpoint_t *ep, uint3
     }
 }
 
+/* ------------------------------------- timers ------------------------------------------ */
+
+/* ms until the next timer of the port or of a socket, UINT32_MAX for none. */
+static uint32_t next_timer(const mzmtp_posix_t *io, uint32_t now)
+{
+    uint32_t wait = UINT32_MAX;
+    for (size_t i = 0; i < io->ep_end; i++) {
+        const mzmtp_posix_endpoint_t *ep = &io->ep[i];
+        bool timed = (ep->kind == EP_CONNECT && ep->state == EP_WAIT) ||
+                     (ep->kind == EP_CONNECT && ep->state == EP_CONNECTING && ep->step_timer) ||
+                     (ep->kind == EP_BIND && ep->state == EP_PAUSED);
+        if (!timed) continue;
+        uint32_t left = ms_until(now, ep->retry_at);
+        if (left < wait) wait = left;
+    }
+    for (size_t i = 0; i < MZMTP_POSIX_MAX_SOCKETS; i++) {
+        if (io->s[i].sock == NULL) continue;
+        uint32_t left = sock_next_timeout(&io->s[i], now);
+        if (left < wait) wait = left;
+    }
+    return wait;
+}
+
+/* Lower @p *timeout_ms (poll()'s form) to @p wait ms. */
+static void cap_timeout(int *timeout_ms, uint32_t wait)
+{
+    if (wait != UINT32_MAX && (*timeout_ms < 0 || wait < (uint32_t)*timeout_ms)) {
+        *timeout_ms = wait > (uint32_t)INT_MAX ? INT_MAX : (int)wait;
+    }
+}
+
+/* Due timers, then the output the application queued since the last call. */
+static void run_timers_and_write(mzmtp_posix_t *io)
+{
+    uint32_t now = mzmtp_posix_now_ms();
+    for (size_t s = 0; s < MZMTP_POSIX_MAX_SOCKETS; s++) {
+        mzmtp_posix_socket_t *ps = &io->s[s];
+        if (ps->sock == NULL || sock_next_timeout(ps, now) != 0) continue;
+        if (!mzmtp_socket_tick(ps->sock, now)) continue;
+        for (int p = mzmtp_socket_peer_next_dead(ps->sock, -1); p >= 0;
+             p = mzmtp_socket_peer_next_dead(ps->sock, p)) {
+            mzmtp_status_t why = mzmtp_socket_peer_status(ps->sock, p);
+            peer_fail(io, ps, p, why == MZMTP_OK ? MZMTP_ERR_TIMEOUT : why, now);
+        }
+    }
+    for (size_t e = 0; e < io->ep_end; e++) {
+        mzmtp_posix_endpoint_t *ep = &io->ep[e];
+        if (!is_due(now, ep->retry_at)) continue;
+        if (ep->kind == EP_CONNECT && ep->state == EP_WAIT) {
+            connect_attempt(io, ep, now);
+        } else if (ep->kind == EP_CONNECT && ep->state == EP_CONNECTING && ep->step_timer) {
+            connect_next(io, ep, now); /* unanswered: the next address takes over */
+        } else if (ep->kind == EP_BIND && ep->state == EP_PAUSED) {
+            ep->state = EP_UP;
+        }
+    }
+
+    /* What the application sent since the last call, and replies the input produced. */
+    for (size_t s = 0; s < MZMTP_POSIX_MAX_SOCKETS; s++) {
+        mzmtp_posix_socket_t *ps = &io->s[s];
+        if (ps->sock == NULL) continue;
+        FOR_LIVE(ps, p) peer_write(io, ps, p, now);
+    }
+}
+
+/* A connect in progress reported: up, or this address failed. */
+static void connect_reported(mzmtp_posix_t *io, mzmtp_posix_endpoint_t *ep, uint32_t now)
+{
+    int err = 0;
+    socklen_t err_len = sizeof err;
+    if (getsockopt(ep->fd, SOL_SOCKET, SO_ERROR, &err, &err_len) != 0) err = errno;
+    if (err == 0) {
+        connect_done(io, ep, ep->fd, now);
+    } else {
+        connect_next(io, ep, now);
+    }
+}
+
+/* What a peer needs from the kernel now: input while it has receive room (backpressure),
+ * output while it has some queued. */
+static uint8_t peer_interest(mzmtp_posix_socket_t *ps, int p, bool out_only)
+{
+    uint8_t *ptr;
+    size_t len;
+    uint8_t want = 0;
+    if (!out_only) {
+        mzmtp_socket_peer_rx_space(ps->sock, p, &ptr, &len);
+        if (len > 0) want |= EV_IN;
+    }
+    if (mzmtp_socket_peer_has_output(ps->sock, p)) want |= EV_OUT;
+    return want;
+}
+
+#if MZMTP_POSIX_USE_EPOLL
+/*
+ * Bring every descriptor's registered interest up to date (an epoll_ctl() only where it
+ * changed), and note what run() needs to choose a wait in recv(): the one peer armed for
+ * input only, other armed descriptors, listeners. @p out_only: flush() reads nothing and
+ * accepts nothing.
+ */
+static void poller_arm(mzmtp_posix_t *io, bool out_only)
+{
+    int single = -1;
+    unsigned in_only = 0, others = 0, listeners = 0;
+    for (size_t i = 0; i < io->ep_end; i++) {
+        mzmtp_posix_endpoint_t *ep = &io->ep[i];
+        if (ep->kind == EP_BIND) {
+            uint8_t want = (out_only || ep->state == EP_PAUSED) ? 0 : EV_IN;
+            if (want != ep->armed) {
+                ep->armed = want;
+                poller_set(io, EPOLL_CTL_MOD, ep->fd, want, make_tag(TAG_EP, i, 0, ep->gen));
+            }
+            if (want != 0) listeners++;
+        } else if (ep->kind == EP_CONNECT && ep->state == EP_CONNECTING) {
+            others++;
+        }
+    }
+    if (io->resolving > 0) others++;
+    for (size_t s = 0; s < MZMTP_POSIX_MAX_SOCKETS; s++) {
+        mzmtp_posix_socket_t *ps = &io->s[s];
+        if (ps->sock == NULL) continue;
+        FOR_LIVE(ps, p) {
+            uint8_t want = peer_interest(ps, p, out_only);
+            if (want != ps->armed[p]) {
+                ps->armed[p] = want;
+                poller_set(io, EPOLL_CTL_MOD, ps->fd[p], want, make_tag(TAG_PEER, s, p, 0));
+            }
+            if (want == EV_IN) {
+                in_only++;
+                single = ps->fd[p];
+            } else if (want != 0) {
+                others++;
+            }
+        }
+    }
+    if (in_only != 1) {
+        others += in_only;
+        single = -1;
+    }
+    io->arm_single_fd = single;
+    io->arm_others = others;
+    io->arm_listeners = listeners;
+}
+
+/* Act on @p n events from epoll_wait(). */
+static void poller_dispatch(mzmtp_posix_t *io, const struct epoll_event *ev, int n, bool out_only)
+{
+    uint32_t now = mzmtp_posix_now_ms();
+    for (int i = 0; i < n; i++) {
+        uint64_t tag = ev[i].data.u64;
+        unsigned kind = (unsigned)(tag & 0xffu);
+        size_t index = (size_t)((tag >> 8) & 0xffffu);
+        uint32_t what = ev[i].events;
+        if (kind == TAG_PEER) {
+            int p = (int)((tag >> 24) & 0xffffu);
+            if (index >= MZMTP_POSIX_MAX_SOCKETS || p >= MZMTP_CONF_MAX_PEERS) continue;
+            mzmtp_posix_socket_t *ps = &io->s[index];
+            if (ps->sock == NULL || ps->fd[p] < 0) continue;
+            if (!out_only && (what & (EPOLLIN | EPOLLHUP | EPOLLERR))) peer_read(io, ps, p, now, NOWAIT);
+            if (what & (EPOLLOUT | EPOLLERR | (out_only ? EPOLLHUP : 0))) peer_write(io, ps, p, now);
+        } else if (kind == TAG_EP) {
+            if (index >= io->ep_end) continue;
+            mzmtp_posix_endpoint_t *ep = &io->ep[index];
+            if ((uint32_t)(tag >> 40) != (ep->gen & 0xffffffu) || ep->fd < 0) continue;
+            if (ep->kind == EP_BIND && ep->state == EP_UP && !out_only) {
+                listener_accept(io, ep, now);
+            } else if (ep->kind == EP_CONNECT && ep->state == EP_CONNECTING) {
+                connect_reported(io, ep, now);
+            }
+        } else if (kind == TAG_RESOLVER) {
+#if MZMTP_POSIX_RESOLVER_THREAD
+            resolver_drain(io, now);
+#endif
+        }
+    }
+}
+
+/* Wait up to @p timeout_ms for events and act on them. @return epoll_wait()'s result. */
+static int poller_wait(mzmtp_posix_t *io, int timeout_ms, bool out_only)
+{
+    struct epoll_event ev[MZMTP_POSIX_EPOLL_BATCH];
+    int n = epoll_wait(io->epfd, ev, MZMTP_POSIX_EPOLL_BATCH, timeout_ms);
+    if (n > 0) poller_dispatch(io, ev, n, out_only);
+    return n;
+}
+#endif
+
 /* ----------------------------------- public API ---------------------------------------- */
 
 void mzmtp_posix_init(mzmtp_posix_t *io)
@@ -460,8 +972,14 @@ void mzmtp_posix_init(mzmtp_posix_t *io)
     for (size_t i = 0; i < MZMTP_POSIX_MAX_ENDPOINTS; i++) {
         io->ep[i].fd = -1;
         io->ep[i].peer = -1;
+        io->ep[i].res_wr = -1;
     }
     io->wait_fd = -1;
+    io->epfd = -1;
+    io->res_rd = -1;
+    io->res_wr = -1;
+    io->reserve_fd = -1;
+    io->arm_single_fd = -1;
     io->reconnect_ivl_ms = 100;
     io->reconnect_ivl_max_ms = 0;
     io->rand_state = (mzmtp_posix_now_ms() ^ ((uint32_t)getpid() << 16) ^ (uint32_t)(uintptr_t)io) | 1u;
@@ -470,34 +988,76 @@ void mzmtp_posix_init(mzmtp_posix_t *io)
 #endif
 }
 
+void mzmtp_posix_term(mzmtp_posix_t *io)
+{
+    if (io->epfd >= 0) (void)close(io->epfd);
+    if (io->res_rd >= 0) (void)close(io->res_rd);
+    if (io->res_wr >= 0) (void)close(io->res_wr);
+    if (io->reserve_fd >= 0) (void)close(io->reserve_fd);
+    io->epfd = io->res_rd = io->res_wr = io->reserve_fd = -1;
+}
+
 void mzmtp_posix_set_reconnect(mzmtp_posix_t *io, int32_t ivl_ms, int32_t ivl_max_ms)
 {
     io->reconnect_ivl_ms = ivl_ms < 0 ? -1 : ivl_ms;
     io->reconnect_ivl_max_ms = ivl_max_ms;
 }
 
+/* The address to bind for a tcp endpoint: numeric, "*", or a name resolved here (which
+ * may block: bind is set-up, not loop work) to its first IPv4 address, else its first
+ * (wire-notes T4). @return MZMTP_OK or MZMTP_ERR_INVALID. */
+static mzmtp_status_t bind_address(const char *endpoint, mzmtp_posix_inaddr_t *out)
+{
+    char host[MZMTP_POSIX_ENDPOINT_LEN], port[8];
+    mzmtp_posix_inaddr_t all[MZMTP_POSIX_MAX_ADDRS];
+    if (split_tcp(endpoint, true, host, sizeof host, port) != MZMTP_OK) return MZMTP_ERR_INVALID;
+    if (lookup(host, port, true, true, out, 1) == 1) return MZMTP_OK;
+    uint8_t n = lookup(host, port, false, true, all, MZMTP_POSIX_MAX_ADDRS);
+    if (n == 0) return MZMTP_ERR_INVALID;
+    uint8_t pick = 0;
+    for (uint8_t i = 0; i < n; i++) {
+        if (all[i].in.sin_family == AF_INET) {
+            pick = i;
+            break;
+        }
+    }
+    *out = all[pick];
+    return MZMTP_OK;
+}
+
 mzmtp_status_t mzmtp_posix_bind(mzmtp_posix_t *io, mzmtp_socket_t *sock, const char *endpoint,
                                 char *actual, size_t cap)
 {
     if (io == NULL || sock == NULL || endpoint == NULL) return MZMTP_ERR_INVALID;
-    struct sockaddr_storage sa;
+    struct sockaddr_un un;
+    mzmtp_posix_inaddr_t in;
+    const struct sockaddr *sa;
     socklen_t sa_len;
     if (strlen(endpoint) >= MZMTP_POSIX_ENDPOINT_LEN) return MZMTP_ERR_INVALID;
-    if (parse_endpoint(endpoint, true, &sa, &sa_len) != MZMTP_OK) return MZMTP_ERR_INVALID;
+    if (is_ipc(endpoint)) {
+        if (ipc_address(endpoint, &un, &sa_len) != MZMTP_OK) return MZMTP_ERR_INVALID;
+        sa = (const struct sockaddr *)&un;
+    } else {
+        if (bind_address(endpoint, &in) != MZMTP_OK) return MZMTP_ERR_INVALID;
+        sa = (const struct sockaddr *)&in;
+        sa_len = inaddr_len(&in);
+    }
     mzmtp_posix_endpoint_t *ep = free_endpoint(io);
     if (ep == NULL || find_sock(io, sock, true) == NULL) return MZMTP_ERR_LIMIT;
+    if (!poller_ready(io)) return MZMTP_ERR_CLOSED;
+    if (io->reserve_fd < 0) io->reserve_fd = reserve_open();
 
-    int fd = socket(sa.ss_family, SOCK_STREAM, 0);
+    int fd = socket(sa->sa_family, SOCK_STREAM, 0);
     if (fd < 0) return MZMTP_ERR_CLOSED;
-    setup_fd(fd, sa.ss_family);
-    bool ipc_file = sa.ss_family == AF_UNIX && endpoint[6] != '@';
+    setup_fd(fd, sa->sa_family);
+    bool ipc_file = sa->sa_family == AF_UNIX && endpoint[6] != '@';
     if (ipc_file) {
         (void)unlink(endpoint + 6); /* binding replaces an existing file (T3) */
-    } else if (sa.ss_family != AF_UNIX) {
+    } else if (sa->sa_family != AF_UNIX) {
         int one = 1;
         (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     }
-    if (bind(fd, (struct sockaddr *)&sa, sa_len) != 0 || listen(fd, SOMAXCONN) != 0) {
+    if (bind(fd, sa, sa_len) != 0 || listen(fd, SOMAXCONN) != 0) {
         int saved = errno;
         (void)close(fd);
         errno = saved;
@@ -507,12 +1067,13 @@ mzmtp_status_t mzmtp_posix_bind(mzmtp_posix_t *io, mzmtp_socket_t *sock, const c
     /* The endpoint as bound, with the real port (ZMQ_LAST_ENDPOINT). */
     char bound[MZMTP_POSIX_ENDPOINT_LEN];
     snprintf(bound, sizeof bound, "%s", endpoint);
-    sa_len = sizeof sa;
-    if (sa.ss_family != AF_UNIX && getsockname(fd, (struct sockaddr *)&sa, &sa_len) == 0) {
+    struct sockaddr_storage got;
+    socklen_t got_len = sizeof got;
+    if (sa->sa_family != AF_UNIX && getsockname(fd, (struct sockaddr *)&got, &got_len) == 0) {
         char host[INET6_ADDRSTRLEN + 16], port[8];
-        if (getnameinfo((struct sockaddr *)&sa, sa_len, host, sizeof host, port, sizeof port,
+        if (getnameinfo((struct sockaddr *)&got, got_len, host, sizeof host, port, sizeof port,
                         NI_NUMERICHOST | NI_NUMERICSERV) == 0) {
-            snprintf(bound, sizeof bound, sa.ss_family == AF_INET6 ? "tcp://[%s]:%s" : "tcp://%s:%s",
+            snprintf(bound, sizeof bound, got.ss_family == AF_INET6 ? "tcp://[%s]:%s" : "tcp://%s:%s",
                      host, port);
         }
     }
@@ -526,24 +1087,36 @@ mzmtp_status_t mzmtp_posix_bind(mzmtp_posix_t *io, mzmtp_socket_t *sock, const c
     memset(ep, 0, sizeof *ep);
     ep->sock = sock;
     ep->kind = EP_BIND;
+    ep->state = EP_UP;
     endpoint_taken(io, ep);
     ep->ipc_file = ipc_file;
     ep->fd = fd;
     ep->peer = -1;
+    ep->res_wr = -1;
     memcpy(ep->addr, bound, sizeof bound);
+    poller_ep_add(io, ep, EV_IN);
     return MZMTP_OK;
 }
 
 mzmtp_status_t mzmtp_posix_connect(mzmtp_posix_t *io, mzmtp_socket_t *sock, const char *endpoint)
 {
     if (io == NULL || sock == NULL || endpoint == NULL) return MZMTP_ERR_INVALID;
-    struct sockaddr_storage sa;
-    socklen_t sa_len;
     if (strlen(endpoint) >= MZMTP_POSIX_ENDPOINT_LEN) return MZMTP_ERR_INVALID;
-    if (parse_endpoint(endpoint, false, &sa, &sa_len) == MZMTP_ERR_INVALID) return MZMTP_ERR_INVALID;
+    mzmtp_posix_inaddr_t numeric;
+    bool is_numeric = false;
+    if (is_ipc(endpoint)) {
+        struct sockaddr_un un;
+        socklen_t len;
+        if (ipc_address(endpoint, &un, &len) != MZMTP_OK) return MZMTP_ERR_INVALID;
+    } else {
+        char host[MZMTP_POSIX_ENDPOINT_LEN], port[8];
+        if (split_tcp(endpoint, false, host, sizeof host, port) != MZMTP_OK) return MZMTP_ERR_INVALID;
+        is_numeric = lookup(host, port, true, false, &numeric, 1) == 1; /* no lookup */
+    }
     mzmtp_posix_endpoint_t *ep = free_endpoint(io);
     mzmtp_posix_socket_t *ps = find_sock(io, sock, true);
     if (ep == NULL || ps == NULL) return MZMTP_ERR_LIMIT;
+    if (!poller_ready(io)) return MZMTP_ERR_CLOSED;
     int p;
     mzmtp_status_t st = mzmtp_socket_peer_open(sock, true, &p);
     if (st != MZMTP_OK) return st;
@@ -553,8 +1126,14 @@ mzmtp_status_t mzmtp_posix_connect(mzmtp_posix_t *io, mzmtp_socket_t *sock, cons
     ep->kind = EP_CONNECT;
     endpoint_taken(io, ep);
     ep->fd = -1;
+    ep->res_wr = -1;
     ep->peer = p;
     ep->backoff_ms = io->reconnect_ivl_ms < 0 ? 0u : (uint32_t)io->reconnect_ivl_ms;
+    ep->numeric = is_numeric;
+    if (is_numeric) {
+        ep->addrs[0] = numeric;
+        ep->n_addrs = 1;
+    }
     memcpy(ep->addr, endpoint, strlen(endpoint) + 1);
     ps->fd[p] = -1;
     ps->ep[p] = (int16_t)(ep - io->ep);
@@ -562,10 +1141,35 @@ mzmtp_status_t mzmtp_posix_connect(mzmtp_posix_t *io, mzmtp_socket_t *sock, cons
     return MZMTP_OK;
 }
 
+#if MZMTP_POSIX_USE_EPOLL
 size_t mzmtp_posix_fds(mzmtp_posix_t *io, struct pollfd *fds, size_t max, int *timeout_ms)
 {
-    uint32_t now = mzmtp_posix_now_ms();
-    uint32_t wait = UINT32_MAX;
+    poller_arm(io, false);
+    cap_timeout(timeout_ms, next_timer(io, mzmtp_posix_now_ms()));
+    if (io->epfd < 0) return 0; /* nothing bound or connected yet */
+    if (max < 1) {
+        *timeout_ms = 0;
+        return 0;
+    }
+    fds[0].fd = io->epfd;
+    fds[0].events = POLLIN;
+    fds[0].revents = 0;
+    return 1;
+}
+
+void mzmtp_posix_handle(mzmtp_posix_t *io, const struct pollfd *fds, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (fds[i].fd == io->epfd && io->epfd >= 0 && fds[i].revents != 0) {
+            (void)poller_wait(io, 0, false);
+            break;
+        }
+    }
+    run_timers_and_write(io);
+}
+#else
+size_t mzmtp_posix_fds(mzmtp_posix_t *io, struct pollfd *fds, size_t max, int *timeout_ms)
+{
     size_t n = 0;
     bool overflow = false;
 #define ADD_FD(d, ev)                                                                      \
@@ -582,34 +1186,22 @@ size_t mzmtp_posix_fds(mzmtp_posix_t *io, struct pollfd *fds, size_t max, int *t
 
     for (size_t i = 0; i < io->ep_end; i++) {
         mzmtp_posix_endpoint_t *ep = &io->ep[i];
-        if (ep->kind == EP_BIND) ADD_FD(ep->fd, POLLIN);
-        if (ep->kind != EP_CONNECT) continue;
-        if (ep->state == EP_CONNECTING) ADD_FD(ep->fd, POLLOUT);
-        if (ep->state == EP_WAIT) {
-            uint32_t left = is_due(now, ep->retry_at) ? 0u : ep->retry_at - now;
-            if (left < wait) wait = left;
-        }
+        if (ep->kind == EP_BIND && ep->state == EP_UP) ADD_FD(ep->fd, POLLIN);
+        if (ep->kind == EP_CONNECT && ep->state == EP_CONNECTING) ADD_FD(ep->fd, POLLOUT);
     }
+    if (io->resolving > 0) ADD_FD(io->res_rd, POLLIN);
     for (size_t i = 0; i < MZMTP_POSIX_MAX_SOCKETS; i++) {
         mzmtp_posix_socket_t *ps = &io->s[i];
         if (ps->sock == NULL) continue;
         FOR_LIVE(ps, p) {
-            uint8_t *ptr;
-            size_t len;
-            unsigned events = 0;
-            mzmtp_socket_peer_rx_space(ps->sock, p, &ptr, &len);
-            if (len > 0) events |= POLLIN;
-            if (mzmtp_socket_peer_has_output(ps->sock, p)) events |= POLLOUT;
-            if (events != 0) ADD_FD(ps->fd[p], events);
+            uint8_t want = peer_interest(ps, p, false);
+            if (want != 0) {
+                ADD_FD(ps->fd[p], ((want & EV_IN) ? POLLIN : 0) | ((want & EV_OUT) ? POLLOUT : 0));
+            }
         }
-        uint32_t left = sock_next_timeout(ps, now);
-        if (left < wait) wait = left;
     }
 #undef ADD_FD
-    if (overflow) wait = 0;
-    if (wait != UINT32_MAX && (*timeout_ms < 0 || wait < (uint32_t)*timeout_ms)) {
-        *timeout_ms = wait > (uint32_t)INT_MAX ? INT_MAX : (int)wait;
-    }
+    cap_timeout(timeout_ms, overflow ? 0u : next_timer(io, mzmtp_posix_now_ms()));
     return n;
 }
 
@@ -617,9 +1209,10 @@ void mzmtp_posix_handle(mzmtp_posix_t *io, const struct pollfd *fds, size_t n)
 {
     uint32_t now = mzmtp_posix_now_ms();
 
-    /* Three passes, so that a descriptor number reused by accept() or a reconnect within
-     * this call is never mistaken for the one poll() reported on: peers first (they only
-     * close descriptors), then connects in progress, then listeners; timers last. */
+    /* Passes in this order, so that a descriptor number reused by accept() or a reconnect
+     * within this call is never mistaken for the one poll() reported on: peers first (they
+     * only close descriptors), then connects in progress, then listeners and resolver
+     * answers; timers last. */
     for (size_t i = 0; i < n; i++) {
         if (fds[i].revents == 0) continue;
         for (size_t s = 0; s < MZMTP_POSIX_MAX_SOCKETS; s++) {
@@ -637,50 +1230,24 @@ void mzmtp_posix_handle(mzmtp_posix_t *io, const struct pollfd *fds, size_t n)
         for (size_t e = 0; e < io->ep_end; e++) {
             mzmtp_posix_endpoint_t *ep = &io->ep[e];
             if (ep->kind != EP_CONNECT || ep->state != EP_CONNECTING || ep->fd != fds[i].fd) continue;
-            int err = 0;
-            socklen_t err_len = sizeof err;
-            if (getsockopt(ep->fd, SOL_SOCKET, SO_ERROR, &err, &err_len) != 0) err = errno;
-            if (err == 0) {
-                connect_done(io, ep, ep->fd, now);
-            } else {
-                connect_failed(io, ep, now);
-            }
+            connect_reported(io, ep, now);
         }
     }
     for (size_t i = 0; i < n; i++) {
         if ((fds[i].revents & POLLIN) == 0) continue;
         for (size_t e = 0; e < io->ep_end; e++) {
-            if (io->ep[e].kind == EP_BIND && io->ep[e].fd == fds[i].fd) {
-                listener_accept(io, &io->ep[e], now);
+            mzmtp_posix_endpoint_t *ep = &io->ep[e];
+            if (ep->kind == EP_BIND && ep->state == EP_UP && ep->fd == fds[i].fd) {
+                listener_accept(io, ep, now);
             }
         }
+#if MZMTP_POSIX_RESOLVER_THREAD
+        if (io->res_rd >= 0 && fds[i].fd == io->res_rd) resolver_drain(io, now);
+#endif
     }
-
-    now = mzmtp_posix_now_ms();
-    for (size_t s = 0; s < MZMTP_POSIX_MAX_SOCKETS; s++) {
-        mzmtp_posix_socket_t *ps = &io->s[s];
-        if (ps->sock == NULL || sock_next_timeout(ps, now) != 0) continue;
-        if (!mzmtp_socket_tick(ps->sock, now)) continue;
-        for (int p = mzmtp_socket_peer_next_dead(ps->sock, -1); p >= 0;
-             p = mzmtp_socket_peer_next_dead(ps->sock, p)) {
-            mzmtp_status_t why = mzmtp_socket_peer_status(ps->sock, p);
-            peer_fail(io, ps, p, why == MZMTP_OK ? MZMTP_ERR_TIMEOUT : why, now);
-        }
-    }
-    for (size_t e = 0; e < io->ep_end; e++) {
-        mzmtp_posix_endpoint_t *ep = &io->ep[e];
-        if (ep->kind == EP_CONNECT && ep->state == EP_WAIT && is_due(now, ep->retry_at)) {
-            connect_attempt(io, ep, now);
-        }
-    }
-
-    /* What the application sent since the last call, and replies the input produced. */
-    for (size_t s = 0; s < MZMTP_POSIX_MAX_SOCKETS; s++) {
-        mzmtp_posix_socket_t *ps = &io->s[s];
-        if (ps->sock == NULL) continue;
-        FOR_LIVE(ps, p) peer_write(io, ps, p, now);
-    }
+    run_timers_and_write(io);
 }
+#endif
 
 #if WAIT_IN_RECV
 /* The one thing to wait for is input on one peer: wait for it in recv(), at most
@@ -711,6 +1278,7 @@ static bool wait_in_recv(mzmtp_posix_t *io, int fd, int timeout_ms)
 }
 #endif
 
+
 /* ms left of @p timeout_ms since @p start, in poll()'s form: -1 for ever, never below 0. */
 static int time_left(int timeout_ms, uint32_t start)
 {
@@ -719,7 +1287,23 @@ static int time_left(int timeout_ms, uint32_t start)
     return spent >= (uint32_t)timeout_ms ? 0 : (int)((uint32_t)timeout_ms - spent);
 }
 
+
 #if WAIT_IN_RECV
+/* With an accept interval, run() may wait in recv() for the one peer while listeners
+ * are all else there is, until the interval since they were last polled ends
+ * (@p *timeout_ms is then cut to that). @return whether it may. */
+static bool accept_interval_allows(mzmtp_posix_t *io, int *timeout_ms)
+{
+    if (io->accept_ivl_ms <= 0) return false;
+    uint32_t since = mzmtp_posix_now_ms() - io->accept_polled_at;
+    if (since >= (uint32_t)io->accept_ivl_ms) return false; /* the listeners' turn */
+    int left = (int)((uint32_t)io->accept_ivl_ms - since);
+    if (*timeout_ms < 0 || *timeout_ms > left) *timeout_ms = left;
+    return true;
+}
+#endif
+
+#if WAIT_IN_RECV && !MZMTP_POSIX_USE_EPOLL
 static bool is_listener(const mzmtp_posix_t *io, int fd)
 {
     for (size_t e = 0; e < io->ep_end; e++) {
@@ -744,11 +1328,7 @@ static size_t recv_wait_candidate(mzmtp_posix_t *io, const struct pollfd *fds, s
         found = i;
     }
     if (found == n) return n;
-    uint32_t since = mzmtp_posix_now_ms() - io->accept_polled_at;
-    if (since >= (uint32_t)io->accept_ivl_ms) return n; /* the listeners' turn */
-    int left = (int)((uint32_t)io->accept_ivl_ms - since);
-    if (*timeout_ms < 0 || *timeout_ms > left) *timeout_ms = left;
-    return found;
+    return accept_interval_allows(io, timeout_ms) ? found : n;
 }
 #endif
 
@@ -757,6 +1337,51 @@ void mzmtp_posix_set_accept_interval(mzmtp_posix_t *io, int32_t ivl_ms)
     io->accept_ivl_ms = ivl_ms > 0 ? ivl_ms : 0;
 }
 
+#if MZMTP_POSIX_USE_EPOLL
+mzmtp_status_t mzmtp_posix_run(mzmtp_posix_t *io, int timeout_ms)
+{
+    poller_arm(io, false);
+    cap_timeout(&timeout_ms, next_timer(io, mzmtp_posix_now_ms()));
+#if WAIT_IN_RECV
+    int wait = timeout_ms;
+    if (wait != 0 && io->arm_single_fd >= 0 && io->arm_others == 0 &&
+        (io->arm_listeners == 0 || accept_interval_allows(io, &wait)) &&
+        wait_in_recv(io, io->arm_single_fd, wait)) {
+        run_timers_and_write(io); /* timers, and what the input made to write */
+        return MZMTP_OK;
+    }
+#endif
+    if (io->accept_ivl_ms > 0) io->accept_polled_at = mzmtp_posix_now_ms();
+    if (io->epfd < 0) { /* nothing to wait on but time */
+        if (timeout_ms != 0) (void)poll(NULL, 0, timeout_ms);
+    } else if (poller_wait(io, timeout_ms, false) < 0 && errno != EINTR) {
+        return MZMTP_ERR_CLOSED;
+    }
+    run_timers_and_write(io);
+    return MZMTP_OK;
+}
+
+mzmtp_status_t mzmtp_posix_flush(mzmtp_posix_t *io, int timeout_ms)
+{
+    uint32_t start = mzmtp_posix_now_ms();
+    for (;;) {
+        run_timers_and_write(io); /* writes what the kernel takes; reads nothing */
+        bool pending = false;
+        for (size_t i = 0; i < MZMTP_POSIX_MAX_SOCKETS && !pending; i++) {
+            mzmtp_posix_socket_t *ps = &io->s[i];
+            if (ps->sock == NULL) continue;
+            FOR_LIVE(ps, p) {
+                if (mzmtp_socket_peer_has_output(ps->sock, p)) pending = true;
+            }
+        }
+        if (!pending) return MZMTP_OK;
+        int wait = time_left(timeout_ms, start);
+        if (wait == 0) return MZMTP_ERR_TIMEOUT;
+        poller_arm(io, true);
+        if (poller_wait(io, wait, true) < 0 && errno != EINTR) return MZMTP_ERR_CLOSED;
+    }
+}
+#else
 mzmtp_status_t mzmtp_posix_run(mzmtp_posix_t *io, int timeout_ms)
 {
     struct pollfd fds[MZMTP_POSIX_MAX_FDS];
@@ -765,7 +1390,7 @@ mzmtp_status_t mzmtp_posix_run(mzmtp_posix_t *io, int timeout_ms)
     int wait = timeout_ms;
     size_t one = recv_wait_candidate(io, fds, n, &wait);
     if (one < n && wait_in_recv(io, fds[one].fd, wait)) {
-        mzmtp_posix_handle(io, NULL, 0); /* timers, and what the input made to write */
+        run_timers_and_write(io); /* timers, and what the input made to write */
         return MZMTP_OK;
     }
 #endif
@@ -783,7 +1408,7 @@ mzmtp_status_t mzmtp_posix_flush(mzmtp_posix_t *io, int timeout_ms)
 {
     uint32_t start = mzmtp_posix_now_ms();
     for (;;) {
-        mzmtp_posix_handle(io, NULL, 0); /* writes what the kernel takes; reads nothing */
+        run_timers_and_write(io); /* writes what the kernel takes; reads nothing */
         struct pollfd fds[MZMTP_POSIX_MAX_FDS];
         size_t n = 0;
         for (size_t i = 0; i < MZMTP_POSIX_MAX_SOCKETS; i++) {
@@ -803,7 +1428,7 @@ mzmtp_status_t mzmtp_posix_flush(mzmtp_posix_t *io, int timeout_ms)
         if (poll(fds, (nfds_t)n, wait) < 0 && errno != EINTR) return MZMTP_ERR_CLOSED;
     }
 }
-
+#endif
 
 /* What an application descriptor's poll() result means to its item. */
 static unsigned fd_revents(unsigned events, short polled)
@@ -878,6 +1503,7 @@ int mzmtp_posix_poll(mzmtp_posix_t *io, mzmtp_posix_pollitem_t *items, size_t n,
     }
 }
 
+
 mzmtp_status_t mzmtp_posix_close(mzmtp_posix_t *io, mzmtp_socket_t *sock, int32_t linger_ms)
 {
     mzmtp_socket_close(sock);
@@ -902,11 +1528,20 @@ mzmtp_status_t mzmtp_posix_close(mzmtp_posix_t *io, mzmtp_socket_t *sock, int32_
     for (size_t e = 0; e < MZMTP_POSIX_MAX_ENDPOINTS; e++) {
         mzmtp_posix_endpoint_t *ep = &io->ep[e];
         if (ep->sock != sock) continue;
-        if (ep->fd >= 0) (void)close(ep->fd);
+        ep_close_fd(io, ep);
         if (ep->ipc_file) (void)unlink(ep->addr + 6);
+        if (ep->resolving) {
+            /* A resolver thread still reads the entry: it stays taken (with its text and
+             * generation) until the answer comes, which then only frees it. */
+            ep->sock = NULL;
+            ep->kind = EP_FREE;
+            ep->peer = -1;
+            continue;
+        }
         memset(ep, 0, sizeof *ep);
         ep->fd = -1;
         ep->peer = -1;
+        ep->res_wr = -1;
     }
     while (io->ep_end > 0 && io->ep[io->ep_end - 1u].kind == EP_FREE) io->ep_end--;
     for (int p = 0; p < MZMTP_CONF_MAX_PEERS; p++) {

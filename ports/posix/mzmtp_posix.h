@@ -1,6 +1,7 @@
 /**
  * @file mzmtp_posix.h
- * @brief POSIX port of microzmtp: non-blocking BSD sockets driven by poll().
+ * @brief POSIX port of microzmtp: non-blocking BSD sockets driven by epoll (Linux) or
+ *        poll() (elsewhere, or with MZMTP_POSIX_USE_EPOLL=0).
  *
  * The port moves bytes between the kernel and the sockets' connection engines and keeps
  * the transport timers (reconnects). It makes no protocol decision: everything ZMTP is in
@@ -12,19 +13,33 @@
  *    several sockets and some of their own descriptors, with a timeout;
  *  - programs with their own event loop call mzmtp_posix_fds() to get the descriptors and
  *    the longest sleep allowed, add their own descriptors, poll(), and hand the result to
- *    mzmtp_posix_handle().
+ *    mzmtp_posix_handle(). With epoll that is one descriptor (the epoll instance, which
+ *    is readable while any of the port's descriptors has an event).
  *
  * Endpoints:
  *  - `tcp://IPv4:port`, `tcp://[IPv6]:port` (zone as `%iface`), `tcp://` + `*:port` (bind
  *    on every IPv4 interface). On bind the port may be `0` or `*` (ephemeral); the actual
- *    endpoint is returned, as ZMQ_LAST_ENDPOINT would give it. Binding needs a numeric
- *    address (wire-notes T1); connecting also accepts a host name (resolved with
- *    getaddrinfo at each attempt).
+ *    endpoint is returned, as ZMQ_LAST_ENDPOINT would give it.
+ *  - `tcp://name:port`. Connect resolves the name at every attempt (after each loss too:
+ *    DNS may change) without blocking the loop (a resolver thread, see
+ *    MZMTP_POSIX_RESOLVER_THREAD), then tries every address it got, in getaddrinfo()'s
+ *    order, one after another (docs/ports.md). Numeric hosts are never resolved. Bind
+ *    resolves in the call and binds one address: the first IPv4 one, as libzmq (which
+ *    resolves bind names as IPv4 unless ZMQ_IPV6 is set; wire-notes T4), else the first.
  *  - `ipc://path` (AF_UNIX stream; bind replaces an existing file and removes it on close)
  *    and, on Linux, `ipc://@name` in the abstract namespace.
  *
+ * Listeners accept at most MZMTP_POSIX_ACCEPT_BATCH connections per wakeup; a connection
+ * the socket has no slot for is accepted and closed at once. When the process is out of
+ * descriptors (EMFILE, ENFILE), a reserve descriptor is released to accept the pending
+ * connection and close it, so the listener neither spins nor stops; where even that
+ * fails, the listener pauses for MZMTP_POSIX_ACCEPT_PAUSE_MS.
+ *
  * Memory: an mzmtp_posix_t holds fixed tables sized by MZMTP_POSIX_MAX_SOCKETS and
- * MZMTP_POSIX_MAX_ENDPOINTS; nothing is allocated. Every mzmtp_socket_t given to the port
+ * MZMTP_POSIX_MAX_ENDPOINTS; nothing is allocated by the port itself (a resolver thread's
+ * stack is the system's). Descriptors it holds besides the connections: the epoll
+ * instance, the resolver's pipe (from the first name connected), and one reserve
+ * (from the first bind). mzmtp_posix_term() releases them. Every mzmtp_socket_t given to the port
  * is borrowed until mzmtp_posix_close() returns.
  * Threads: one mzmtp_posix_t and its sockets belong to one thread. The sockets' monitor
  * callbacks run inside mzmtp_posix_* calls and must not call back into the port.
@@ -35,6 +50,7 @@
 #define MZMTP_POSIX_H
 
 #include <poll.h>
+#include <netinet/in.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdbool.h>
@@ -60,19 +76,94 @@
 #define MZMTP_POSIX_IOV_MAX 64
 #endif
 
-/** The most descriptors mzmtp_posix_fds() can return: size your pollfd array with it. */
-#define MZMTP_POSIX_MAX_FDS (MZMTP_POSIX_MAX_SOCKETS * MZMTP_CONF_MAX_PEERS + MZMTP_POSIX_MAX_ENDPOINTS)
+/** 1: wait with epoll (Linux only); 0: with poll(). Default: 1 on Linux. The two builds
+ *  differ in struct layout: a program must see the library's value. */
+#ifndef MZMTP_POSIX_USE_EPOLL
+#ifdef __linux__
+#define MZMTP_POSIX_USE_EPOLL 1
+#else
+#define MZMTP_POSIX_USE_EPOLL 0
+#endif
+#endif
+#if MZMTP_POSIX_USE_EPOLL && !defined(__linux__)
+#error "MZMTP_POSIX_USE_EPOLL needs Linux"
+#endif
+
+/** 1: connect resolves host names in a thread of its own (POSIX threads), so a slow name
+ *  never stalls the loop; 0: getaddrinfo() in the loop (blocks it; for systems without
+ *  threads). Default 1. */
+#ifndef MZMTP_POSIX_RESOLVER_THREAD
+#define MZMTP_POSIX_RESOLVER_THREAD 1
+#endif
+
+/** Addresses of one name kept and tried per connect round. Range 1..16. Default 4.
+ *  RAM: 28 B each per endpoint. */
+#ifndef MZMTP_POSIX_MAX_ADDRS
+#define MZMTP_POSIX_MAX_ADDRS 4
+#endif
+#if MZMTP_POSIX_MAX_ADDRS < 1 || MZMTP_POSIX_MAX_ADDRS > 16
+#error "MZMTP_POSIX_MAX_ADDRS must be 1..16"
+#endif
+
+/** ms a TCP connect to one address may stay unanswered while other addresses of the
+ *  name remain; then the next one is tried (the last keeps the kernel's own timeout).
+ *  Range 1..65535. Default 2000. */
+#ifndef MZMTP_POSIX_CONNECT_STEP_MS
+#define MZMTP_POSIX_CONNECT_STEP_MS 2000
+#endif
+
+/** Connections one listener accepts per wakeup (an accept storm cannot starve the other
+ *  descriptors). Range 1..1024. Default 16. */
+#ifndef MZMTP_POSIX_ACCEPT_BATCH
+#define MZMTP_POSIX_ACCEPT_BATCH 16
+#endif
+
+/** ms a listener rests when the process has no descriptor left and the reserve one could
+ *  not be had either. Range 1..60000. Default 100. */
+#ifndef MZMTP_POSIX_ACCEPT_PAUSE_MS
+#define MZMTP_POSIX_ACCEPT_PAUSE_MS 100
+#endif
+
+/** epoll events taken per wait. Range 1..1024. Default 64. Stack: 12 B each. */
+#ifndef MZMTP_POSIX_EPOLL_BATCH
+#define MZMTP_POSIX_EPOLL_BATCH 64
+#endif
+
+/** The most descriptors mzmtp_posix_fds() can return: size your pollfd array with it.
+ *  With epoll: 1 (the epoll instance). With poll(): every peer, endpoint and the
+ *  resolver's pipe. */
+#if MZMTP_POSIX_USE_EPOLL
+#define MZMTP_POSIX_MAX_FDS 1
+#else
+#define MZMTP_POSIX_MAX_FDS (MZMTP_POSIX_MAX_SOCKETS * MZMTP_CONF_MAX_PEERS + MZMTP_POSIX_MAX_ENDPOINTS + 1)
+#endif
+
+/** An IPv4 or IPv6 address a name resolved to. Private. */
+typedef union mzmtp_posix_inaddr {
+    struct sockaddr_in in;
+    struct sockaddr_in6 in6;
+} mzmtp_posix_inaddr_t;
 
 /** One bound or connected endpoint. All fields are private. */
 typedef struct mzmtp_posix_endpoint {
     mzmtp_socket_t *sock; /* NULL: free entry */
     uint8_t kind;         /* EP_BIND, EP_CONNECT */
-    uint8_t state;        /* connect: EP_WAIT, EP_CONNECTING, EP_UP, EP_STOPPED */
+    uint8_t state;        /* connect: EP_WAIT, EP_RESOLVING, EP_CONNECTING, EP_UP, EP_STOPPED;
+                             bind: EP_UP, EP_PAUSED */
     bool ipc_file;        /* bound ipc path to unlink on close */
+    bool numeric;         /* tcp connect to a numeric host: addrs[0] is final */
+    bool resolving;       /* a resolver thread reads addr: the entry waits for its answer */
+    bool step_timer;      /* EP_CONNECTING: retry_at is when the next address takes over */
+    uint8_t n_addrs;      /* addresses in addrs[] */
+    uint8_t next_addr;    /* the next one to try in this round */
+    uint8_t armed;        /* epoll: events registered for fd */
     int fd;               /* listener, or the connect in progress */
     int peer;             /* connect: the socket's keep_queue slot */
-    uint32_t retry_at;    /* EP_WAIT: when to try again (ms) */
+    int res_wr;           /* resolving: the pipe end the resolver thread answers on */
+    uint32_t gen;         /* tags the fd's events and the resolver's answer */
+    uint32_t retry_at;    /* EP_WAIT: next attempt; EP_PAUSED: end of pause (ms) */
     uint32_t backoff_ms;  /* current interval between failed TCP connects */
+    mzmtp_posix_inaddr_t addrs[MZMTP_POSIX_MAX_ADDRS];
     char addr[MZMTP_POSIX_ENDPOINT_LEN]; /* connect: as given; bind: as bound */
 } mzmtp_posix_endpoint_t;
 
@@ -81,6 +172,9 @@ typedef struct mzmtp_posix_socket {
     mzmtp_socket_t *sock;                /* NULL: free entry */
     int fd[MZMTP_CONF_MAX_PEERS];        /* transport of each peer slot, or -1 */
     int16_t ep[MZMTP_CONF_MAX_PEERS];    /* endpoint that connected the slot, or -1 */
+#if MZMTP_POSIX_USE_EPOLL
+    uint8_t armed[MZMTP_CONF_MAX_PEERS]; /* events registered with epoll for fd[] */
+#endif
     mzmtp_peerset_t live;                /* slots whose fd is >= 0 */
 } mzmtp_posix_socket_t;
 
@@ -96,6 +190,15 @@ typedef struct mzmtp_posix {
     uint32_t accept_polled_at; /* when run() last polled the listeners (ms) */
     int wait_fd;         /* the peer descriptor whose receive timeout is wait_timeout_ms */
     int wait_timeout_ms;
+    int epfd;            /* epoll instance, or -1 (poll() build, or not created yet) */
+    int res_rd, res_wr;  /* resolver pipe, or -1 */
+    int reserve_fd;      /* spare descriptor for EMFILE, or -1 */
+    unsigned resolving;  /* resolutions in flight */
+    uint8_t res_armed;   /* epoll: the pipe is registered */
+    /* epoll: what the last arming found (mzmtp_posix_run's wait-in-recv choice) */
+    int arm_single_fd;   /* the one peer armed for input only, or -1 */
+    unsigned arm_others; /* other armed descriptors, listeners excepted */
+    unsigned arm_listeners;
 } mzmtp_posix_t;
 
 /**
@@ -267,6 +370,14 @@ MZMTP_NODISCARD int mzmtp_posix_poll(mzmtp_posix_t *io, mzmtp_posix_pollitem_t *
  *         time ran out first.
  */
 mzmtp_status_t mzmtp_posix_close(mzmtp_posix_t *io, mzmtp_socket_t *sock, int32_t linger_ms);
+
+/**
+ * Release what mzmtp_posix_init() and the first bind/connect set up (the epoll instance,
+ * the resolver pipe, the reserve descriptor), after every socket was closed with
+ * mzmtp_posix_close(). A resolver thread still running ends on its own. @p io may then be
+ * initialised again.
+ */
+void mzmtp_posix_term(mzmtp_posix_t *io);
 
 /** @return Monotonic milliseconds (CLOCK_MONOTONIC), wrapping at 2^32. */
 uint32_t mzmtp_posix_now_ms(void);
