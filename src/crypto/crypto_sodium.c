@@ -38,6 +38,14 @@ bool mzmtp_crypto_box_afternm(uint8_t *out, const uint8_t *in, size_t len,
     return crypto_box_easy_afternm(out, in, (unsigned long long)len, nonce, shared) == 0;
 }
 
+bool mzmtp_crypto_box_detached_afternm(uint8_t *inout, uint8_t mac[MZMTP_CRYPTO_MAC_LEN],
+                                       size_t len, const uint8_t nonce[MZMTP_CRYPTO_NONCE_LEN],
+                                       const uint8_t shared[MZMTP_CRYPTO_KEY_LEN])
+{
+    return crypto_box_detached_afternm(inout, mac, inout, (unsigned long long)len, nonce,
+                                       shared) == 0;
+}
+
 bool mzmtp_crypto_box_open_afternm(uint8_t *out, const uint8_t *in, size_t len,
                                    const uint8_t nonce[MZMTP_CRYPTO_NONCE_LEN],
                                    const uint8_t shared[MZMTP_CRYPTO_KEY_LEN])

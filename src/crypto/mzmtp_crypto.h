@@ -56,6 +56,12 @@ bool mzmtp_crypto_secretbox_open(uint8_t *out, const uint8_t *in, size_t len,
                                  const uint8_t nonce[MZMTP_CRYPTO_NONCE_LEN],
                                  const uint8_t key[MZMTP_CRYPTO_KEY_LEN]);
 
+/** The box of inout[0..len) in place: inout becomes the ciphertext, @p mac its MAC (the
+ *  box is mac || ciphertext). One call, for a frame that fits the engine's scratch. */
+bool mzmtp_crypto_box_detached_afternm(uint8_t *inout, uint8_t mac[MZMTP_CRYPTO_MAC_LEN],
+                                       size_t len, const uint8_t nonce[MZMTP_CRYPTO_NONCE_LEN],
+                                       const uint8_t shared[MZMTP_CRYPTO_KEY_LEN]);
+
 /*
  * The same box, built in pieces, for a frame too large for the engine's scratch: the
  * box of m under (nonce, shared) is MAC || (m XOR keystream from byte 32), and the MAC is

@@ -175,6 +175,10 @@ static void box_in_pieces_equals_one_box(void **state)
     for (size_t li = 0; li < sizeof lens / sizeof lens[0]; li++) {
         size_t len = lens[li];
         assert_true(mzmtp_crypto_box_afternm(whole, msg, len, nonce, key));
+        memcpy(ct, msg, len); /* the one-call box in place: same MAC, same ciphertext */
+        assert_true(mzmtp_crypto_box_detached_afternm(ct, mac, len, nonce, key));
+        assert_memory_equal(mac, whole, 16);
+        if (len) assert_memory_equal(ct, whole + 16, len);
         for (size_t ci = 0; ci < sizeof chunks / sizeof chunks[0]; ci++) {
             size_t step = chunks[ci];
             if (len > 5000 && step < 64) continue; /* keep the test quick */
