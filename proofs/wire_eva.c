@@ -54,7 +54,7 @@ static const char *any_cstr(size_t n)
 
 static void greeting(void)
 {
-    size_t len = Frama_C_size_t_interval(0, MZMTP_GREETING_SIZE);
+    size_t len = Frama_C_size_t_interval(0, MZMTP_GREETING_SIZE + 16u);
     /*@ split len; */
     const uint8_t *in = any_bytes(len);
     if (in == NULL) return;
@@ -152,24 +152,41 @@ static void types(void)
     (void)mzmtp_wire_socket_types_compatible(t, u);
 }
 
+/* Encoders write forwards from `out` and read forwards from their inputs, so a buffer
+ * placed at the very end of a static array is as good as one of exactly that length (any
+ * byte past its end is past the array's end), and it costs EVA no new base per length. */
+#ifndef PROOF_MAX_DATA
+#define PROOF_MAX_DATA 300
+#endif
+#define PROOF_OUT_MAX (9u + 1u + PROOF_MAX_STR + 4u + PROOF_MAX_DATA + 64u)
+static uint8_t out_pool[PROOF_OUT_MAX];
+static uint8_t data_pool[PROOF_MAX_DATA];
+
+static uint8_t *out_end(size_t need) { return need <= sizeof(out_pool) ? out_pool + (sizeof(out_pool) - need) : NULL; }
+
+static const uint8_t *data_end(size_t len)
+{
+    Frama_C_make_unknown((char *)data_pool, sizeof(data_pool));
+    return data_pool + (sizeof(data_pool) - len);
+}
+
 /*
  * Encoders. Each is first asked for its size (out == NULL), which any arguments allow.
- * Then, for every capacity below that size, it must write nothing (its buffer is one
- * whose every write would be an alarm), and for every capacity from that size up, it must
+ * Then, for every capacity below that size, it must write nothing (its buffer is the
+ * end of an array, where every write would be an alarm), and for every capacity from that size up, it must
  * write only the first `need` bytes (its buffer is exactly that long).
  */
 #define ENCODE_EVERY_CAP(need, call_with_out_cap)                                    \
     do {                                                                             \
         if ((need) > 0) {                                                            \
             size_t cap = Frama_C_size_t_interval(need, SIZE_MAX);                    \
-            uint8_t *out = malloc(need);                                             \
-            if (out != NULL) (void)call_with_out_cap;                                \
-            free(out);                                                               \
+            uint8_t *out = out_end(need);                                            \
+            (void)call_with_out_cap;                                                 \
         }                                                                            \
         {                                                                            \
             size_t cap = (need) > 0 ? Frama_C_size_t_interval(0, (need) - 1)          \
                                     : Frama_C_size_t_interval(0, SIZE_MAX);          \
-            uint8_t *out = NULL;                                                     \
+            uint8_t *out = out_pool + sizeof(out_pool); /* no byte may be written */ \
             (void)call_with_out_cap;                                                 \
         }                                                                            \
     } while (0)
@@ -193,6 +210,7 @@ static void enc_greeting(void)
 static void enc_frame_hdr_sizes(uint64_t lo, uint64_t hi)
 {
     uint8_t flags = (uint8_t)Frama_C_interval(0, 255);
+    /*@ split flags; */
     uint64_t size = Frama_C_unsigned_long_long_interval(lo, hi);
     size_t need = mzmtp_wire_encode_frame_hdr(NULL, 0, flags, size);
     /*@ split need; */
@@ -210,15 +228,16 @@ static void enc_frame_hdr(void)
 /*
  * Command and property encoders: a name of n characters and a body of d bytes, every
  * (n, d) pair of the ranges below analysed on its own. Splitting both costs one analysis
- * per pair, so all name lengths (0..PROOF_MAX_STR, past the 255 limit) meet the short
- * bodies, and all body lengths (0..PROOF_MAX_DATA, past the 255-byte short frame) meet
- * the short and the longest names.
+ * per pair (and a name's length costs as many loop turns), so all name lengths
+ * (0..PROOF_MAX_STR, past the 255 limit) meet bodies of 0..PROOF_SHORT_DATA bytes, and all
+ * body lengths (up to PROOF_MAX_DATA, past the 255-byte short frame) meet names of
+ * 0..PROOF_SHORT_NAME and of 254..256 characters.
  */
-#ifndef PROOF_MAX_DATA
-#define PROOF_MAX_DATA 300
+#ifndef PROOF_SHORT_NAME
+#define PROOF_SHORT_NAME 8
 #endif
-#ifndef PROOF_SHORT
-#define PROOF_SHORT 8
+#ifndef PROOF_SHORT_DATA
+#define PROOF_SHORT_DATA 2
 #endif
 
 static void enc_command_case(size_t n_lo, size_t n_hi, size_t d_lo, size_t d_hi)
@@ -231,11 +250,9 @@ static void enc_command_case(size_t n_lo, size_t n_hi, size_t d_lo, size_t d_hi)
     (void)mzmtp_wire_encode_command(NULL, 0, name, NULL, Frama_C_size_t_interval(0, SIZE_MAX));
     size_t data_len = Frama_C_size_t_interval(d_lo, d_hi);
     /*@ split data_len; */
-    const uint8_t *data = any_bytes(data_len);
-    if (data == NULL) return;
+    const uint8_t *data = data_end(data_len);
     size_t need = mzmtp_wire_encode_command(NULL, 0, name, data, data_len);
     ENCODE_EVERY_CAP(need, mzmtp_wire_encode_command(out, cap, name, data, data_len));
-    free((void *)data);
     free((void *)name);
 }
 
@@ -248,28 +265,26 @@ static void enc_property_case(size_t n_lo, size_t n_hi, size_t d_lo, size_t d_hi
     (void)mzmtp_wire_encode_property(NULL, 0, name, NULL, Frama_C_size_t_interval(0, SIZE_MAX));
     size_t value_len = Frama_C_size_t_interval(d_lo, d_hi);
     /*@ split value_len; */
-    const uint8_t *value = any_bytes(value_len);
-    if (value == NULL) return;
+    const uint8_t *value = data_end(value_len);
     size_t need = mzmtp_wire_encode_property(NULL, 0, name, value, value_len);
     ENCODE_EVERY_CAP(need, mzmtp_wire_encode_property(out, cap, name, value, value_len));
-    free((void *)value);
     free((void *)name);
 }
 
 static void enc_command(void)
 {
     fill_nonzero();
-    enc_command_case(0, PROOF_MAX_STR, 0, PROOF_SHORT);
-    enc_command_case(0, PROOF_SHORT, PROOF_SHORT + 1, PROOF_MAX_DATA);
-    enc_command_case(250, 256, PROOF_SHORT + 1, PROOF_MAX_DATA);
+    enc_command_case(0, PROOF_MAX_STR, 0, PROOF_SHORT_DATA);
+    enc_command_case(0, PROOF_SHORT_NAME, PROOF_SHORT_DATA + 1, PROOF_MAX_DATA);
+    enc_command_case(254, 256, PROOF_SHORT_DATA + 1, PROOF_MAX_DATA);
 }
 
 static void enc_property(void)
 {
     fill_nonzero();
-    enc_property_case(0, PROOF_MAX_STR, 0, PROOF_SHORT);
-    enc_property_case(0, PROOF_SHORT, PROOF_SHORT + 1, PROOF_MAX_DATA);
-    enc_property_case(250, 256, PROOF_SHORT + 1, PROOF_MAX_DATA);
+    enc_property_case(0, PROOF_MAX_STR, 0, PROOF_SHORT_DATA);
+    enc_property_case(0, PROOF_SHORT_NAME, PROOF_SHORT_DATA + 1, PROOF_MAX_DATA);
+    enc_property_case(254, 256, PROOF_SHORT_DATA + 1, PROOF_MAX_DATA);
 }
 
 int main(void)
