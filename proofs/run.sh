@@ -62,5 +62,5 @@ if [ "$what" = outq ] || [ "$what" = all ]; then
     run outq main "-eva-ilevel 17 -eva-slevel-function mzmtp_outq_peek:200" \
         "$here/outq_eva.c" "$root/src/socket/outq.c" "$root/src/util/bytes.c"
 fi
-[ "$fail" -eq 0 ] && echo "proofs: every analysis ended with the expected alarms (none for wire)"
+[ "$fail" -eq 0 ] && echo "proofs: every analysis ended with the expected alarms (none for wire and wire32)"
 exit "$fail"
