@@ -5,13 +5,16 @@
 #   make test-lwip the firmware examples under QEMU against pyzmq, then host lwIP tests in a
 #               network namespace (root; part of make test)
 #   make test   every test: unit (cmocka), interop against libzmq, ASan/UBSan, fuzz smoke,
-#               Cortex-M3 size budget, unit tests on Cortex-M3 and big-endian (test-target)
+#               Cortex-M3 size budget, unit tests on Cortex-M3 and big-endian (test-target),
+#               the EVA proofs (make proofs)
 #   make size   arm-none-eabi-gcc sizes of minimal PUB/SUB programs
 #   make bench  microzmtp and libzmq side by side (about 4 minutes), RATIO lines
 #   make bench-mcu  instructions per message on Cortex-M3 under qemu-system-arm -icount
 #   make bench-fw   instructions per 64 B publish on the lwIP PUB firmware, send call to
 #               the LAN9118's TX FIFO (QEMU -icount, a pyzmq SUB; about 5 s)
 #   make bench-slow slow subscribers: libzmq's PUB and ours side by side (about 1 minute)
+#   make proofs Frama-C EVA: no run-time error in src/wire for any input, and the send
+#               ring's index arithmetic over operation sequences (docs/proofs.md)
 # Each target installs missing Debian packages first (scripts/deps.sh; sudo when not root).
 
 BUILD      ?= build
@@ -30,6 +33,11 @@ bench-slow: build
 	/usr/bin/python3 bench/slow_subscribers.py --zmtpcat $(BUILD)/zmtpcat
 
 .PHONY: firmware demo-posix test-lwip bench-fw
+BUILD_PROOFS ?= build-proofs
+.PHONY: proofs
+proofs: deps
+	sh proofs/run.sh all $(CURDIR)/$(BUILD_PROOFS)
+
 .PHONY: all deps build demo test test-unit test-san test-fuzz test-contiki size bench bench-mcu clean
 
 all: build
@@ -92,11 +100,11 @@ bench-mcu:
 	@sh scripts/deps.sh qemu-system-arm
 	$(MAKE) -C bench/mcu run
 
-test: test-unit test-san test-fuzz size test-contiki test-lwip test-target
+test: test-unit test-san test-fuzz size test-contiki test-lwip test-target proofs
 	@echo "make test: all suites passed"
 
 clean:
-	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_FUZZ) $(BUILD_BENCH) $(BUILD_FW) $(BUILD_LWIP_HOST) bench/size/out
+	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_FUZZ) $(BUILD_BENCH) $(BUILD_FW) $(BUILD_LWIP_HOST) $(BUILD_PROOFS) bench/size/out
 
 # The unit tests (device profile) on Cortex-M3 under qemu-system-arm and on big-endian
 # s390x under qemu-user, counts compared with the host's (tests/target, about 10 s).

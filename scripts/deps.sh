@@ -6,7 +6,7 @@
 set -eu
 PKGS="cmake make gcc pkg-config libcmocka-dev libzmq3-dev libsodium-dev python3-zmq clang libclang-rt-dev \
       gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi \
-      qemu-system-arm dpkg-dev iproute2 $*"
+      qemu-system-arm dpkg-dev iproute2 frama-c-base $*"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

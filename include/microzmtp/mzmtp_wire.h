@@ -164,10 +164,11 @@ size_t mzmtp_wire_encode_property(uint8_t *out, size_t cap, const char *name,
 size_t mzmtp_wire_encode_property_n(uint8_t *out, size_t cap, const uint8_t *name,
                                     size_t name_len, const uint8_t *value, size_t value_len);
 
-/** Iterator over a metadata block. */
+/** Iterator over a metadata block. All fields are private. */
 typedef struct mzmtp_metadata_iter {
-    const uint8_t *p;
-    size_t left;
+    const uint8_t *data; /* the block, borrowed from mzmtp_wire_metadata_begin()'s caller */
+    size_t len;          /* its length */
+    size_t pos;          /* start of the next property; never above len */
 } mzmtp_metadata_iter_t;
 
 void mzmtp_wire_metadata_begin(mzmtp_metadata_iter_t *it, const uint8_t *data, size_t len);
