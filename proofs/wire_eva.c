@@ -150,6 +150,9 @@ static void types(void)
     (void)mzmtp_wire_socket_type_name(t);
     (void)mzmtp_wire_socket_type_name_len(t);
     (void)mzmtp_wire_socket_types_compatible(t, u);
+    uint16_t peers;
+    uint8_t traits;
+    (void)mzmtp_wire_socket_type_info(t, &peers, &traits);
 }
 
 /* Encoders write forwards from `out` and read forwards from their inputs, so a buffer
@@ -271,6 +274,27 @@ static void enc_property_case(size_t n_lo, size_t n_hi, size_t d_lo, size_t d_hi
     free((void *)name);
 }
 
+/* The command head the engine writes its commands with (the caller writes the data):
+ * every name length 0..PROOF_MAX_STR with any data length. */
+static void enc_command_head(void)
+{
+    fill_nonzero();
+    size_t n = Frama_C_size_t_interval(0, PROOF_MAX_STR);
+    /*@ split n; */
+    const uint8_t *name = any_bytes(n);
+    if (name == NULL) return;
+    /* data lengths with a short frame header, with a long one, and too long */
+    for (int k = 0; k < 3; k++) {
+        if (n > 253 && k == 0) continue;
+        size_t short_max = n > 253 ? 0 : 254u - n; /* 1 + n + data <= 255 */
+        size_t dl = k == 0 ? Frama_C_size_t_interval(0, short_max)
+                  : k == 1 ? Frama_C_size_t_interval(short_max + 1u, (size_t)INT64_MAX - 256u)
+                           : Frama_C_size_t_interval((size_t)INT64_MAX - 255u, SIZE_MAX);
+        size_t need = mzmtp_wire_encode_command_head(NULL, 0, name, n, dl);
+        ENCODE_EVERY_CAP(need, mzmtp_wire_encode_command_head(out, cap, name, n, dl));
+    }
+}
+
 static void enc_command(void)
 {
     fill_nonzero();
@@ -299,6 +323,7 @@ int main(void)
     enc_greeting();
     enc_frame_hdr();
     enc_command();
+    enc_command_head();
     enc_property();
     return 0;
 }

@@ -163,11 +163,14 @@ size_t mzmtp_wire_encode_command_head(uint8_t *out, size_t cap, const uint8_t *n
                                       size_t name_len, size_t data_len)
 {
     if (name_len == 0 || name_len > 255) return 0;
-    uint64_t body = (uint64_t)1u + name_len + data_len; /* no overflow: both are size_t */
-    size_t head = mzmtp_wire_command_head_size(name_len, data_len);
+    /* a frame is at most 2^63 - 1 bytes (and 1 + 255 + SIZE_MAX would wrap on 64 bits) */
+    if ((uint64_t)data_len > (uint64_t)INT64_MAX - 256u) return 0;
+    uint64_t body = (uint64_t)1u + name_len + data_len;
+    size_t hdr = mzmtp_wire_frame_hdr_size(body);
+    size_t head = hdr + 1u + name_len; /* mzmtp_wire_command_head_size() */
     if (out == NULL) return head;
     if (cap < head) return 0;
-    size_t hdr = mzmtp_wire_encode_frame_hdr(out, cap, MZMTP_FLAG_COMMAND, body);
+    (void)mzmtp_wire_encode_frame_hdr(out, hdr, MZMTP_FLAG_COMMAND, body);
     out[hdr] = (uint8_t)name_len;
     memcpy(out + hdr + 1, name, name_len);
     return head;
