@@ -8,7 +8,8 @@
 #               Cortex-M3 size budget, unit tests on Cortex-M3 and big-endian (test-target)
 #   make size   arm-none-eabi-gcc sizes of minimal PUB/SUB programs
 #   make bench  microzmtp and libzmq side by side (about 4 minutes), RATIO lines
-#   make bench-mcu  instructions per message on Cortex-M3 under qemu-system-arm -icount
+#   make bench-mcu  instructions per message on Cortex-M3 under qemu-system-arm -icount,
+#               and CURVE's crypto there (instructions and stack per operation)
 #   make bench-slow slow subscribers: libzmq's PUB and ours side by side (about 1 minute)
 # Each target installs missing Debian packages first (scripts/deps.sh; sudo when not root).
 
@@ -21,6 +22,10 @@ BUILD_LWIP_HOST ?= build-lwip-host
 # lwIP's tree (holding src/core); by default Debian's source package, fetched once by
 # scripts/lwip-src.sh into the ignored build-lwip/. Never committed.
 LWIP_DIR   ?= $(shell sh scripts/lwip-src.sh)
+# libsodium's tree (holding src/libsodium) for the Cortex-M3 builds (make size, bench-mcu,
+# the Contiki-NG cc2538 CURVE build): Debian's source package, fetched once by
+# scripts/libsodium-src.sh into the ignored build-libsodium/. Hosts use libsodium-dev.
+SODIUM_DIR ?= $(shell sh scripts/libsodium-src.sh)
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 
 .PHONY: bench-slow
@@ -84,7 +89,7 @@ test-contiki:
 
 bench-mcu:
 	@sh scripts/deps.sh qemu-system-arm
-	$(MAKE) -C bench/mcu run
+	$(MAKE) -C bench/mcu SODIUM_DIR="$(SODIUM_DIR)" run run-curve
 
 test: test-unit test-san test-fuzz size test-contiki test-lwip test-target
 	@echo "make test: all suites passed"
