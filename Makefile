@@ -6,7 +6,7 @@
 #               network namespace (root; part of make test)
 #   make test   every test: unit (cmocka), interop against libzmq, ASan/UBSan, fuzz smoke,
 #               Cortex-M3 size budget, unit tests on Cortex-M3 and big-endian (test-target)
-#   make size   arm-none-eabi-gcc sizes of minimal PUB/SUB programs
+#   make size   arm-none-eabi-gcc sizes of minimal PUB/SUB programs (and a CURVE PUB)
 #   make bench  microzmtp and libzmq side by side (about 4 minutes), RATIO lines
 #   make bench-mcu  instructions per message on Cortex-M3 under qemu-system-arm -icount,
 #               and CURVE's crypto there (instructions and stack per operation)
@@ -74,7 +74,7 @@ test-fuzz: deps
 	ctest --test-dir $(BUILD_FUZZ) --output-on-failure -R '^fuzz\.'
 
 size: deps
-	$(MAKE) -C bench/size BUILD=$(CURDIR)/bench/size/out
+	$(MAKE) -C bench/size BUILD=$(CURDIR)/bench/size/out SODIUM_DIR="$(SODIUM_DIR)"
 	sh bench/size/per_type.sh $(CURDIR)/bench/size/out
 
 bench: deps

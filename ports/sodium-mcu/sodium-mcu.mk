@@ -25,6 +25,8 @@
 #   modules stay out of the link.
 # Compile with -Os -ffunction-sections -fdata-sections and link with --gc-sections.
 
+# The rule below must not become the including Makefile's default goal.
+sodium_mcu_goal := $(.DEFAULT_GOAL)
 SODIUM_MCU_HERE := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
 SODIUM_LIB      := $(SODIUM_DIR)/src/libsodium
 
@@ -74,3 +76,4 @@ $(SODIUM_MCU_VERSION_H): $(SODIUM_LIB)/include/sodium/version.h.in
 	min=$$(sed -n 's/^SODIUM_LIBRARY_VERSION_MINOR=//p' $(SODIUM_DIR)/configure.ac); \
 	sed -e "s/@VERSION@/$$v/" -e "s/@SODIUM_LIBRARY_VERSION_MAJOR@/$$maj/" \
 	    -e "s/@SODIUM_LIBRARY_VERSION_MINOR@/$$min/" -e 's/@SODIUM_LIBRARY_MINIMAL_DEF@//' $< > $@
+.DEFAULT_GOAL := $(sodium_mcu_goal)
