@@ -107,8 +107,18 @@ for prog in min_pub min_sub; do
     echo "stack $prog bytes=${deepest%% *}"
 done
 
-for conf in default small; do
+for conf in default small pub pubcurve; do
     ram_line "$build/$conf/bench/ram_probe.o" "$conf"
 done
+# CURVE per connection (the pubcurve probe): the whole state, what stays after the
+# handshake, and the scratch (MZMTP_CONF_CURVE_TX_BUF) that the handshake's own scratch
+# shares; "conn_delta" is mzmtp_conn_t with CURVE minus without (pub), which also counts
+# the larger command buffer a CURVE INITIATE needs.
+p=$build/pubcurve/bench/ram_probe.o
+echo "ram curve state=$(symsize "$p" mzmtp_size_probe_curve)" \
+     "after_handshake=$(symsize "$p" mzmtp_size_probe_curve_fixed)" \
+     "scratch=$(symsize "$p" mzmtp_size_probe_curve_scratch)" \
+     "handshake_scratch=$(symsize "$p" mzmtp_size_probe_curve_hs)" \
+     "conn_delta=$(($(symsize "$p" mzmtp_size_probe_conn) - $(symsize "$build/pub/bench/ram_probe.o" mzmtp_size_probe_conn)))"
 
 exit $fail
