@@ -17,11 +17,22 @@
  * table ports/sodium-mcu replaces with the ladder), and a box must open while a box with
  * one flipped bit must not.
  *
+ * Then, when the core has CURVE (MCU_CURVE_HANDSHAKE, set by the Makefile), a whole CURVE
+ * handshake between two sockets in static memory, a PUB that is a CURVE server and a SUB
+ * that is its client, wired back to back as mcu_bench.c wires its pair: every call on
+ * one side (peer_start, output, output_done, rx_space, rx_commit) is timed into that
+ * side's total, the copies between them are not; the stack is painted before each call
+ * and the deepest use of each side kept. Then 64 B and 1 KiB messages through the pair:
+ * publish (send, output, output_done) and receive (rx_space, rx_commit, recv), each
+ * with its box or open.
+ *
  * Output (semihosting):
  *   mcu curve keypair=N beforenm=N box_64B=N open_64B=N box_1024B=N open_1024B=N
  *             secretbox_64B=N secretbox_open_64B=N      instructions per operation
  *   mcu curve_stack keypair=N beforenm=N box_64B=N open_64B=N box_1024B=N open_1024B=N
  *             secretbox_64B=N secretbox_open_64B=N max=N bytes
+ *   mcu curve_handshake server=N client=N server_stack=N client_stack=N rounds=N
+ *   mcu curve_msg publish_64B=N receive_64B=N publish_1024B=N receive_1024B=N
  * then SYS_EXIT_EXTENDED 0 (1 with a FAILED line if a check fails).
  */
 #include <stdbool.h>
@@ -159,6 +170,249 @@ static void op_nothing(void)
     op_ok = true;
 }
 
+/* ------------------------------- the handshake ---------------------------------- */
+
+#ifdef MCU_CURVE_HANDSHAKE
+#include "microzmtp/microzmtp.h"
+
+/* PUB: a send ring for two of the largest messages; SUB: each receive buffer holds a
+ * whole boxed message. */
+MZMTP_SOCKET_MEM_DEFINE(pub_mem, 2 * (MAX_MSG + 16u), 512);
+MZMTP_SOCKET_MEM_DEFINE(sub_mem, 256, MAX_MSG + 128u);
+static mzmtp_socket_t pub;
+static mzmtp_socket_t sub;
+static int pub_peer;
+static int sub_peer;
+
+/* The bench's random source: a fixed sequence, so that every run does the same work.
+ * Only for measuring; a device takes its platform's generator (ports/contiki-ng). */
+static uint32_t bench_state = 0x9E3779B9u;
+static bool bench_random(void *ctx, uint8_t *buf, size_t len)
+{
+    (void)ctx;
+    while (len-- > 0) {
+        bench_state = bench_state * 1664525u + 1013904223u;
+        *buf++ = (uint8_t)(bench_state >> 24);
+    }
+    return true;
+}
+
+typedef struct side {
+    uint64_t m;       /* thousandths of instructions in this side's calls */
+    uint32_t calls;   /* timed calls, for the timer-read correction */
+    uint32_t stack;   /* deepest stack of one call, bytes */
+} side_t;
+
+static side_t server_side;
+static side_t client_side;
+static bool paint_calls; /* handshake: paint and measure the stack of every call */
+
+/* Time one call (and, during the handshake, paint the stack for it). The macro keeps the
+ * call itself inline, so nothing but the call sits between the timer reads. */
+#define TIMED(side, call)                                                   \
+    do {                                                                    \
+        uintptr_t base_ = 0;                                                \
+        if (paint_calls) {                                                  \
+            base_ = sp_now();                                               \
+            paint(base_);                                                   \
+        }                                                                   \
+        uint32_t t0_ = now_ticks();                                         \
+        call;                                                               \
+        uint32_t t1_ = now_ticks();                                         \
+        add(&(side)->m, t0_, t1_);                                          \
+        (side)->calls++;                                                    \
+        if (paint_calls) {                                                  \
+            uint32_t used_ = (uint32_t)(base_ - lowest_touched());          \
+            if (used_ > (side)->stack) {                                    \
+                (side)->stack = used_;                                      \
+            }                                                               \
+        }                                                                   \
+    } while (0)
+
+static uint8_t wire[2u * (MAX_MSG + 128u)];
+
+/* Move what one side has for the other; every call on either side is timed into its
+ * side. Returns the bytes moved. */
+static size_t pump(mzmtp_socket_t *from, int from_peer, side_t *fs, mzmtp_socket_t *to,
+                   int to_peer, side_t *ts)
+{
+    mzmtp_iov_t iov[4];
+    size_t nvec;
+    size_t moved = 0;
+
+    for (;;) {
+        size_t i;
+        size_t total = 0;
+        TIMED(fs, nvec = mzmtp_socket_peer_output(from, from_peer, iov, 4));
+        if (nvec == 0) {
+            break;
+        }
+        for (i = 0; i < nvec; i++) {
+            if (iov[i].len > sizeof wire - total) {
+                fail("pump: output larger than the wire", (int)iov[i].len);
+            }
+            memcpy(wire + total, iov[i].base, iov[i].len);
+            total += iov[i].len;
+        }
+        TIMED(fs, mzmtp_socket_peer_output_done(from, from_peer, total));
+        size_t off = 0;
+        while (off < total) {
+            uint8_t *at;
+            size_t room;
+            size_t n = total - off;
+            mzmtp_status_t st;
+            TIMED(ts, mzmtp_socket_peer_rx_space(to, to_peer, &at, &room));
+            if (room == 0) {
+                fail("pump: no receive space", 0);
+            }
+            if (n > room) {
+                n = room;
+            }
+            memcpy(at, wire + off, n);
+            TIMED(ts, st = mzmtp_socket_peer_rx_commit(to, to_peer, n, 0));
+            if (st != MZMTP_OK) {
+                fail("pump: rx_commit", st);
+            }
+            off += n;
+        }
+        moved += total;
+    }
+    return moved;
+}
+
+static uint32_t insns_of_side(const side_t *s)
+{
+    uint64_t ovh = (uint64_t)s->calls * overhead_m;
+    return s->m > ovh ? (uint32_t)((s->m - ovh + 500u) / 1000u) : 0u;
+}
+
+static void handshake(void)
+{
+    static const uint32_t one = 1;
+    uint8_t server_pub[32];
+    uint8_t client_pub[32];
+    mzmtp_status_t st;
+    unsigned rounds = 0;
+
+    /* Long-term keys: made before the handshake, as a device has them provisioned. */
+    if (mzmtp_curve_public(server_pub, peer_sec) != MZMTP_OK ||
+        mzmtp_curve_public(client_pub, ct_sec) != MZMTP_OK) {
+        fail("long-term keys", 0);
+    }
+    if ((st = mzmtp_socket_init(&pub, MZMTP_PUB, &pub_mem)) != MZMTP_OK ||
+        (st = mzmtp_socket_setopt(&pub, MZMTP_OPT_CURVE_SECRETKEY, peer_sec, 32)) != MZMTP_OK ||
+        (st = mzmtp_socket_setopt(&pub, MZMTP_OPT_CURVE_SERVER, &one, sizeof one)) != MZMTP_OK) {
+        fail("server socket", st);
+    }
+    if ((st = mzmtp_socket_init(&sub, MZMTP_SUB, &sub_mem)) != MZMTP_OK ||
+        (st = mzmtp_socket_setopt(&sub, MZMTP_OPT_CURVE_SECRETKEY, ct_sec, 32)) != MZMTP_OK ||
+        (st = mzmtp_socket_setopt(&sub, MZMTP_OPT_CURVE_PUBLICKEY, client_pub, 32)) != MZMTP_OK ||
+        (st = mzmtp_socket_setopt(&sub, MZMTP_OPT_CURVE_SERVERKEY, server_pub, 32)) != MZMTP_OK) {
+        fail("client socket", st);
+    }
+    mzmtp_socket_set_random(&pub, bench_random, NULL);
+    mzmtp_socket_set_random(&sub, bench_random, NULL);
+    if ((st = mzmtp_socket_subscribe(&sub, "t", 1)) != MZMTP_OK) {
+        fail("subscribe", st);
+    }
+    if ((st = mzmtp_socket_peer_open(&pub, false, &pub_peer)) != MZMTP_OK) {
+        fail("server peer", st);
+    }
+    if ((st = mzmtp_socket_peer_open(&sub, true, &sub_peer)) != MZMTP_OK) {
+        fail("client peer", st);
+    }
+    paint_calls = true;
+    TIMED(&server_side, st = mzmtp_socket_peer_start(&pub, pub_peer, 0));
+    if (st != MZMTP_OK) {
+        fail("server peer_start", st);
+    }
+    TIMED(&client_side, st = mzmtp_socket_peer_start(&sub, sub_peer, 0));
+    if (st != MZMTP_OK) {
+        fail("client peer_start", st);
+    }
+    /* Until both sides report the peer and the subscription has arrived. */
+    while (rounds < 16 && (mzmtp_socket_peer_count(&pub) != 1 || mzmtp_socket_peer_count(&sub) != 1 ||
+                           mzmtp_socket_sub_peer_count(&pub) != 1)) {
+        size_t a = pump(&sub, sub_peer, &client_side, &pub, pub_peer, &server_side);
+        size_t b = pump(&pub, pub_peer, &server_side, &sub, sub_peer, &client_side);
+        rounds++;
+        if (a == 0 && b == 0) {
+            break;
+        }
+    }
+    paint_calls = false;
+    if (mzmtp_socket_peer_count(&pub) != 1 || mzmtp_socket_peer_count(&sub) != 1) {
+        fail("CURVE handshake did not complete", (int)rounds);
+    }
+    if (mzmtp_socket_mechanism(&pub) != MZMTP_MECH_CURVE) {
+        fail("the server is not CURVE", 0);
+    }
+    if (mzmtp_socket_sub_peer_count(&pub) != 1) {
+        fail("subscription did not reach the PUB", 0);
+    }
+    put("mcu curve_handshake server=");
+    put_u32(insns_of_side(&server_side));
+    put(" client=");
+    put_u32(insns_of_side(&client_side));
+    put(" server_stack=");
+    put_u32(server_side.stack);
+    put(" client_stack=");
+    put_u32(client_side.stack);
+    put(" rounds=");
+    put_u32(rounds);
+    put("\n");
+}
+
+/* Publish one message (timed into the server side), move it, receive it (timed into
+ * the client side), and check it arrived intact. */
+static void one_message(size_t len)
+{
+    uint8_t got[MAX_MSG];
+    size_t n = 0;
+    unsigned flags = 0;
+    mzmtp_status_t st;
+
+    TIMED(&server_side, st = mzmtp_socket_send(&pub, plain, len, false));
+    if (st != MZMTP_OK) {
+        fail("send", st);
+    }
+    (void)pump(&pub, pub_peer, &server_side, &sub, sub_peer, &client_side);
+    TIMED(&client_side, st = mzmtp_socket_recv(&sub, got, sizeof got, &n, &flags));
+    if (st != MZMTP_OK || n != len || flags != 0 || memcmp(got, plain, len) != 0) {
+        fail("received message differs", st != MZMTP_OK ? st : (int)n);
+    }
+}
+
+static void messages(void)
+{
+    static const size_t sizes[] = {64u, 1024u};
+    size_t z;
+    uint32_t i;
+
+    plain[0] = 't'; /* every message matches the subscription */
+    put("mcu curve_msg");
+    for (z = 0; z < sizeof sizes / sizeof sizes[0]; z++) {
+        for (i = 0; i < 4; i++) {
+            one_message(sizes[z]);
+        }
+        memset(&server_side, 0, sizeof server_side);
+        memset(&client_side, 0, sizeof client_side);
+        for (i = 0; i < 100; i++) {
+            one_message(sizes[z]);
+        }
+        put(" publish_");
+        put_u32((uint32_t)sizes[z]);
+        put("B=");
+        put_u32((insns_of_side(&server_side) + 50u) / 100u);
+        put(" receive_");
+        put_u32((uint32_t)sizes[z]);
+        put("B=");
+        put_u32((insns_of_side(&client_side) + 50u) / 100u);
+    }
+    put("\n");
+}
+#endif
+
 /* --------------------------------- the run -------------------------------------- */
 
 typedef struct measured {
@@ -274,5 +528,11 @@ int main(void)
     put(" max=");
     put_u32(max);
     put("\n");
+#ifdef MCU_CURVE_HANDSHAKE
+    handshake();
+    messages();
+#else
+    put("mcu curve_handshake not built: the core of this tree has no CURVE handshake\n");
+#endif
     exit_with(0);
 }
