@@ -8,7 +8,8 @@
  */
 #include "stub_link.h"
 
-MZMTP_SOCKET_MEM_DEFINE(pub_mem, 512, 128);
+/* Receive buffer per peer: a CURVE INITIATE (257 bytes + metadata) must fit. */
+MZMTP_SOCKET_MEM_DEFINE(pub_mem, 512, 384);
 static mzmtp_socket_t pub;
 
 static volatile uint32_t sample;  /* an ADC interrupt would write this */

@@ -66,7 +66,12 @@ sodium_mcu_flags_core.c := -Drandombytes_stir=sodium_mcu_nothing_void \
     -D_crypto_pwhash_argon2_pick_best_implementation=sodium_mcu_nothing \
     -D_crypto_generichash_blake2b_pick_best_implementation=sodium_mcu_nothing \
     -D_crypto_stream_chacha20_pick_best_implementation=sodium_mcu_nothing
-sodium_mcu_file_flags = $(sodium_mcu_flags_$(notdir $(1)))
+# Every libsodium file: no assert() (it would need the C library's abort machinery) and
+# abort() renamed to sodium_mcu.c's, which stops the processor where it is (a chip has no
+# process to end). libsodium aborts only on misuse (a message longer than its
+# *_MESSAGEBYTES_MAX, a failed internal check), which microzmtp's calls never reach.
+SODIUM_MCU_LIB_FLAGS := -DNDEBUG -Dabort=sodium_mcu_abort
+sodium_mcu_file_flags = $(SODIUM_MCU_LIB_FLAGS) $(sodium_mcu_flags_$(notdir $(1)))
 
 # The one header that libsodium's configure would have generated, from its template.
 $(SODIUM_MCU_VERSION_H): $(SODIUM_LIB)/include/sodium/version.h.in

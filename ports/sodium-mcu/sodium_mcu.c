@@ -1,8 +1,9 @@
 /*
- * sodium_mcu.c - the three pieces that let libsodium's portable C link small on a
- * microcontroller (see sodium-mcu.mk, which renames the calls these replace on the two
- * libsodium files concerned). Nothing here is cryptography of our own: the base point
- * multiplication below is libsodium's X25519 ladder; the rest does nothing, on purpose.
+ * sodium_mcu.c - the pieces that let libsodium's portable C link small on a
+ * microcontroller (sodium-mcu.mk renames the calls these replace in the libsodium files
+ * concerned), and the abort() of libsodium's misuse checks. Nothing here is cryptography
+ * of our own: the base point multiplication below is libsodium's X25519 ladder; the rest
+ * does nothing, on purpose.
  */
 #include <string.h>
 
@@ -12,6 +13,7 @@
 void sodium_mcu_ge25519_scalarmult_base(ge25519_p3 *h, const unsigned char *a);
 int sodium_mcu_nothing(void);
 void sodium_mcu_nothing_void(void);
+void sodium_mcu_abort(void) __attribute__((noreturn));
 
 /*
  * x25519_ref10.c's base function computes h = a*B on the Edwards curve, then maps it to
@@ -52,4 +54,13 @@ int sodium_mcu_nothing(void)
 
 void sodium_mcu_nothing_void(void)
 {
+}
+
+/* libsodium's abort() (sodium-mcu.mk renames it): only reached on misuse, which
+ * microzmtp's calls cannot make. A chip has no process to end: stop here, where a
+ * debugger finds it and a watchdog, if the application runs one, resets the chip. */
+void sodium_mcu_abort(void)
+{
+    for (;;) {
+    }
 }
