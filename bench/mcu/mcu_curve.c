@@ -367,7 +367,7 @@ static void handshake(void)
  * the client side), and check it arrived intact. */
 static void one_message(size_t len)
 {
-    uint8_t got[MAX_MSG];
+    static uint8_t got[MAX_MSG];
     size_t n = 0;
     unsigned flags = 0;
     mzmtp_status_t st;
