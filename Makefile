@@ -85,7 +85,7 @@ bench: deps
 # The Contiki-NG node tests need a Contiki-NG checkout (CONTIKI=<path>) and root for the
 # network namespace; without them the script says it skipped and why.
 test-contiki:
-	sh tests/contiki-ng/run.sh
+	bash tests/contiki-ng/run.sh
 
 bench-mcu:
 	@sh scripts/deps.sh qemu-system-arm
