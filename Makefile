@@ -7,9 +7,10 @@
 #   make test   every test: unit (cmocka), interop against libzmq, ASan/UBSan, fuzz smoke,
 #               Cortex-M3 size budget, unit tests on Cortex-M3 and big-endian (test-target),
 #               the EVA proofs (make proofs)
-#   make size   arm-none-eabi-gcc sizes of minimal PUB/SUB programs
+#   make size   arm-none-eabi-gcc sizes of minimal PUB/SUB programs (and a CURVE PUB)
 #   make bench  microzmtp and libzmq side by side (about 4 minutes), RATIO lines
-#   make bench-mcu  instructions per message on Cortex-M3 under qemu-system-arm -icount
+#   make bench-mcu  instructions per message on Cortex-M3 under qemu-system-arm -icount,
+#               and CURVE's crypto there (instructions and stack per operation)
 #   make bench-fw   instructions per 64 B publish on the lwIP PUB firmware, send call to
 #               the LAN9118's TX FIFO (QEMU -icount, a pyzmq SUB; about 5 s)
 #   make bench-slow slow subscribers: libzmq's PUB and ours side by side (about 1 minute)
@@ -26,6 +27,10 @@ BUILD_LWIP_HOST ?= build-lwip-host
 # lwIP's tree (holding src/core); by default Debian's source package, fetched once by
 # scripts/lwip-src.sh into the ignored build-lwip/. Never committed.
 LWIP_DIR   ?= $(shell sh scripts/lwip-src.sh)
+# libsodium's tree (holding src/libsodium) for the Cortex-M3 builds (make size, bench-mcu,
+# the Contiki-NG cc2538 CURVE build): Debian's source package, fetched once by
+# scripts/libsodium-src.sh into the ignored build-libsodium/. Hosts use libsodium-dev.
+SODIUM_DIR ?= $(shell sh scripts/libsodium-src.sh)
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 
 .PHONY: bench-slow
@@ -83,7 +88,7 @@ test-fuzz: deps
 	ctest --test-dir $(BUILD_FUZZ) --output-on-failure -R '^fuzz\.'
 
 size: deps
-	$(MAKE) -C bench/size BUILD=$(CURDIR)/bench/size/out
+	$(MAKE) -C bench/size BUILD=$(CURDIR)/bench/size/out SODIUM_DIR="$(SODIUM_DIR)"
 	sh bench/size/per_type.sh $(CURDIR)/bench/size/out
 
 bench: deps
@@ -94,11 +99,11 @@ bench: deps
 # The Contiki-NG node tests need a Contiki-NG checkout (CONTIKI=<path>) and root for the
 # network namespace; without them the script says it skipped and why.
 test-contiki:
-	sh tests/contiki-ng/run.sh
+	bash tests/contiki-ng/run.sh
 
 bench-mcu:
 	@sh scripts/deps.sh qemu-system-arm
-	$(MAKE) -C bench/mcu run
+	$(MAKE) -C bench/mcu SODIUM_DIR="$(SODIUM_DIR)" run run-curve
 
 test: test-unit test-san test-fuzz size test-contiki test-lwip test-target proofs
 	@echo "make test: all suites passed"

@@ -14,6 +14,8 @@ CORE_OBJS=${CORE_OBJS:-}
 PUB_CORE_OBJS=${PUB_CORE_OBJS:-$CORE_OBJS}
 SUB_CORE_OBJS=${SUB_CORE_OBJS:-$CORE_OBJS}
 programs="min_pub min_sub"
+[ -f "$1/min_pub_curve.elf" ] && [ "$1" != --ram ] && programs="$programs min_pub_curve"
+CURVE_LIMIT=${CURVE_LIMIT:-19456}
 fail=0
 
 # Berkeley totals of the given files: "text data bss". Berkeley counts code, rodata and
@@ -50,6 +52,15 @@ for prog in $programs; do
     # shellcheck disable=SC2046 # three numbers
     set -- $(totals "$elf")
     echo "size $prog text=$1 data=$2 bss=$3"
+    [ "$prog" = min_pub ] && pub_text=$1
+    if [ "$prog" = min_pub_curve ]; then
+        echo "curve flash=$(($1 - pub_text)) limit=$CURVE_LIMIT"
+        if [ $(($1 - pub_text)) -gt "$CURVE_LIMIT" ]; then
+            echo "FAIL: CURVE adds $(($1 - pub_text)) bytes of flash to min_pub, over the" \
+                 "budget of $CURVE_LIMIT (see $build/min_pub_curve.map)" >&2
+            fail=1
+        fi
+    fi
     if [ "$prog" = min_pub ] && [ "$1" -gt "$limit" ]; then
         echo "FAIL: min_pub text is $1 bytes, over the budget of $limit bytes" \
              "(see $build/min_pub.map for what takes the room)" >&2
@@ -70,7 +81,16 @@ fi
 
 # Worst-case stack of each program from reset, over its call graph (stack_depth.sh); the
 # deepest chain goes to BUILD/NAME.stack.
-for prog in $programs; do
+case $programs in
+*min_pub_curve*) ;;
+*) echo "size min_pub_curve not built: this tree's sources.mk has no CURVE mechanism" \
+        "(MZMTP_SRC_MECH_CURVE)" ;;
+esac
+
+# The stack of min_pub_curve is not from the call graph: libsodium calls through its
+# implementation tables, which the graph cannot follow; bench/mcu paints the stack of a
+# whole CURVE handshake instead (make bench-mcu).
+for prog in min_pub min_sub; do
     case $prog in
     min_pub) conf=pub objs=$PUB_CORE_OBJS ;;
     *) conf=sub objs=$SUB_CORE_OBJS ;;
@@ -87,8 +107,18 @@ for prog in $programs; do
     echo "stack $prog bytes=${deepest%% *}"
 done
 
-for conf in default small; do
+for conf in default small pub pubcurve; do
     ram_line "$build/$conf/bench/ram_probe.o" "$conf"
 done
+# CURVE per connection (the pubcurve probe): the whole state, what stays after the
+# handshake, and the scratch (MZMTP_CONF_CURVE_TX_BUF) that the handshake's own scratch
+# shares; "conn_delta" is mzmtp_conn_t with CURVE minus without (pub), which also counts
+# the larger command buffer a CURVE INITIATE needs.
+p=$build/pubcurve/bench/ram_probe.o
+echo "ram curve state=$(symsize "$p" mzmtp_size_probe_curve)" \
+     "after_handshake=$(symsize "$p" mzmtp_size_probe_curve_fixed)" \
+     "scratch=$(symsize "$p" mzmtp_size_probe_curve_scratch)" \
+     "handshake_scratch=$(symsize "$p" mzmtp_size_probe_curve_hs)" \
+     "conn_delta=$(($(symsize "$p" mzmtp_size_probe_conn) - $(symsize "$build/pub/bench/ram_probe.o" mzmtp_size_probe_conn)))"
 
 exit $fail

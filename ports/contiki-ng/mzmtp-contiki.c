@@ -28,6 +28,24 @@
 
 #include <string.h>
 
+#if MZMTP_CONF_CURVE
+/* CURVE's random source (keys, nonces; wire-notes C-section: the transient keys must be
+ * unpredictable). On native, the host kernel's getrandom(); elsewhere Contiki-NG's
+ * CSPRNG (os/lib/csprng.c, AES-128 in OFB mode), which the platform seeds: on cc2538
+ * from the radio's I/Q noise when the radio starts (lib/iq-seeder) and from SRAM's
+ * power-up state when deep sleep is allowed. random_rand() is not cryptographic and is
+ * never used for this; a target without either source cannot build CURVE. */
+#if CONTIKI_TARGET_NATIVE
+#include <errno.h>
+#include <sys/random.h>
+#else
+#include "lib/csprng.h"
+#if !CSPRNG_ENABLED
+#error "CURVE on Contiki-NG needs a cryptographic random source: #define CSPRNG_CONF_ENABLED 1 in project-conf.h (the platform seeds it; see docs/contiki-ng.md)"
+#endif
+#endif
+#endif
+
 #define LOG_MODULE "mzmtp"
 #define LOG_LEVEL LOG_CONF_LEVEL_MZMTP
 
@@ -115,6 +133,32 @@ random_u32(void)
 {
   return (uint32_t)random_rand();
 }
+/*---------------------------------------------------------------------------*/
+#if MZMTP_CONF_CURVE
+/* Installed on every attached socket. false (the handshake then fails with
+ * MZMTP_ERR_CRYPTO) when the source cannot give bytes: the CSPRNG before it is seeded. */
+bool
+mzmtp_contiki_random(void *ctx, uint8_t *buf, size_t len)
+{
+  (void)ctx;
+#if CONTIKI_TARGET_NATIVE
+  while(len > 0) {
+    ssize_t n = getrandom(buf, len, 0); /* blocks only until the kernel's pool is ready */
+    if(n < 0) {
+      if(errno == EINTR) {
+        continue;
+      }
+      return false;
+    }
+    buf += n;
+    len -= (size_t)n;
+  }
+  return true;
+#else
+  return csprng_rand(buf, len);
+#endif
+}
+#endif
 /*---------------------------------------------------------------------------*/
 static struct sockent *
 find_sock(const mzmtp_socket_t *sock)
@@ -792,6 +836,11 @@ mzmtp_contiki_attach(mzmtp_socket_t *sock, struct process *app, mzmtp_contiki_re
   s->fn = fn;
   s->ctx = ctx;
   s->in_told = 0;
+#if MZMTP_CONF_CURVE
+  /* The platform's generator; an application that has a better one installs it after
+   * this call. */
+  mzmtp_socket_set_random(sock, mzmtp_contiki_random, NULL);
+#endif
   process_poll(&mzmtp_contiki_process);
   return MZMTP_OK;
 }

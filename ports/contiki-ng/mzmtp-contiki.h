@@ -170,10 +170,22 @@ typedef struct mzmtp_contiki_stats {
  *  stack is up, e.g. at the start of the application's process. */
 void mzmtp_contiki_init(void);
 
+#if MZMTP_CONF_CURVE
+/**
+ * The platform's cryptographic random source, an mzmtp_random_fn: getrandom() on native,
+ * Contiki-NG's CSPRNG (CSPRNG_CONF_ENABLED 1, seeded by the platform: on cc2538 from the
+ * radio's noise) elsewhere. mzmtp_contiki_attach() installs it on every socket; an
+ * application uses it for its own keys (mzmtp_curve_keypair).
+ * @return false when no bytes can be given (the CSPRNG not seeded yet).
+ */
+bool mzmtp_contiki_random(void *ctx, uint8_t *buf, size_t len);
+#endif
+
 /**
  * Register @p sock with the port and say where readiness goes. Optional: bind/connect
  * register a socket on first use with the calling process as @p app and no callback.
- * Calling it again updates the targets.
+ * Calling it again updates the targets. With CURVE compiled in, it also installs
+ * mzmtp_contiki_random() as the socket's random source (install another one after it).
  * @param[in,out] sock Initialised socket, borrowed until the port reports it closed.
  * @param[in]     app  Process that receives mzmtp_contiki_event, or NULL.
  * @param[in]     fn   Callback, or NULL. Both may be set.

@@ -3,7 +3,8 @@
 
     size.py MAP [APP_OBJECT.o ...]
 
-Prints, for the microzmtp core (objects under obj/microzmtp/), the Contiki-NG port
+Prints, for the microzmtp core (objects under obj/microzmtp/), CURVE's crypto
+(libsodium's objects under obj/sodium/ and the backend under obj/microzmtp/crypto/), the Contiki-NG port
 (mzmtp-contiki.o and mzmtp-contiki-logic.o), the application (the remaining objects
 under the build's obj/ that are not Contiki-NG's) and everything else: bytes of flash (text: code and constants),
 initialised RAM (data; it also takes flash) and zeroed RAM (bss), as arm-none-eabi-size
@@ -21,6 +22,9 @@ BSS = (".bss", ".socdata", ".nrdata", ".stack", "COMMON")
 
 
 def group_of(path, app_objs):
+    # CURVE's crypto: libsodium's subset and the crypto interface's backend.
+    if "/obj/sodium/" in path or "/obj/microzmtp/crypto/" in path:
+        return "crypto"
     if "/obj/microzmtp/" in path:
         return "core"
     if path.endswith(("/mzmtp-contiki.o", "/mzmtp-contiki-logic.o")):
@@ -74,7 +78,7 @@ def main():
             continue
         g = group_of(path, app_objs)
         sizes.setdefault(g, {"text": 0, "data": 0, "bss": 0})[kind] += size
-    for g in ("core", "port", "app", "rest"):
+    for g in ("core", "crypto", "port", "app", "rest"):
         s = sizes.get(g, {"text": 0, "data": 0, "bss": 0})
         print("%s text=%d data=%d bss=%d" % (g, s["text"], s["data"], s["bss"]))
     return 0

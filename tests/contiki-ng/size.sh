@@ -4,7 +4,7 @@
 #   CONTIKI=/path/to/contiki-ng tests/contiki-ng/size.sh            (cc2538dk and zoul)
 #   TARGETS=cc2538dk CONTIKI=... tests/contiki-ng/size.sh
 #
-# Builds examples/contiki-ng/{pub,sub,multi,client}-node and, as the baseline, Contiki-NG's own
+# Builds examples/contiki-ng/{pub,sub,multi,client,curve}-node and, as the baseline, Contiki-NG's own
 # examples/hello-world with TCP enabled (UIP_CONF_TCP 1; copied to a temporary directory,
 # nothing is written into the trees), then prints arm-none-eabi-size's text/data/bss of
 # each firmware and, from the link map, the bytes of the microzmtp core (src/), of the
@@ -32,13 +32,18 @@ printf 'CONTIKI_PROJECT = hello-world\nall: $(CONTIKI_PROJECT)\ninclude $(CONTIK
 printf '#ifndef PROJECT_CONF_H_\n#define PROJECT_CONF_H_\n#define UIP_CONF_TCP 1\n#endif\n' \
     >"$TMP/hello-world/project-conf.h"
 
-printf '%-9s %-22s %7s %6s %6s | %-20s | %-20s | %-18s\n' target firmware text data bss \
-    "core text/data/bss" "port text/data/bss" "app text/data/bss"
+printf '%-9s %-22s %7s %6s %6s | %-20s | %-18s | %-20s | %-18s\n' target firmware text data bss \
+    "core text/data/bss" "crypto text/data/bss" "port text/data/bss" "app text/data/bss"
+EXAMPLES="hello-world pub-node sub-node multi-node client-node"
+# curve-node needs the core's CURVE handshake, and libsodium's source (SODIUM_DIR, or the
+# example fetches Debian's: scripts/libsodium-src.sh).
+grep -q '^MZMTP_SRC_MECH_CURVE :=' "$ROOT/sources.mk" && EXAMPLES="$EXAMPLES curve-node"
 for target in ${TARGETS:-cc2538dk zoul}; do
-    for ex in hello-world pub-node sub-node multi-node client-node; do
+    for ex in $EXAMPLES; do
         if [ "$ex" = hello-world ]; then dir="$TMP/hello-world"; else dir="$ROOT/examples/contiki-ng/$ex"; fi
         map="$TMP/$ex-$target.map"
         if ! make -C "$dir" TARGET="$target" CONTIKI="$CONTIKI" BUILD_DIR="$TMP/build-$ex" \
+                ${SODIUM_DIR:+SODIUM_DIR="$SODIUM_DIR"} \
                 TARGET_LIBFILES="-Wl,-Map=$map" -j"$JOBS" >"$TMP/$ex-$target.log" 2>&1; then
             echo "FAIL build $ex for $target:"
             tail -n 15 "$TMP/$ex-$target.log" | sed 's/^/     /'
@@ -51,8 +56,8 @@ for target in ${TARGETS:-cc2538dk zoul}; do
         while read -r g t d b; do
             part[$g]="${t#text=}/${d#data=}/${b#bss=}"
         done < <(/usr/bin/python3 "$HERE/size.py" "$map" "$ex.o")
-        printf '%-9s %-22s %7s %6s %6s | %-20s | %-20s | %-18s\n' "$target" "$ex" "$text" "$data" \
-            "$bss" "${part[core]}" "${part[port]}" "${part[app]}"
+        printf '%-9s %-22s %7s %6s %6s | %-20s | %-18s | %-20s | %-18s\n' "$target" "$ex" "$text" "$data" \
+            "$bss" "${part[core]}" "${part[crypto]}" "${part[port]}" "${part[app]}"
     done
 done
 exit $RC

@@ -1,0 +1,84 @@
+# libsodium's portable C for microcontrollers: exactly the files that the crypto backend
+# (src/crypto/crypto_sodium.c) needs, compiled from Debian's source package (fetched by
+# scripts/libsodium-src.sh; nothing of libsodium is in this repository). Included by
+# bench/size, bench/mcu and the Contiki-NG module for their Cortex-M3 builds.
+#
+# In:  SODIUM_DIR   the libsodium tree (the directory holding src/libsodium)
+#      SODIUM_GEN   a build directory for the one generated header (sodium/version.h)
+# Out: SODIUM_MCU_SRCS     absolute paths of the .c files (libsodium's and sodium_mcu.c)
+#      SODIUM_MCU_CPPFLAGS include paths and defines for them and for crypto_sodium.c
+#      sodium_mcu_file_flags  $(call sodium_mcu_file_flags,FILE.c): extra flags per file
+#      SODIUM_MCU_VERSION_H   the generated header (a prerequisite of every object)
+#
+# Why this way (../../docs/security.md, "On a microcontroller"):
+# - Debian's source has no generated configure script, so nothing is configured:
+#   -DCONFIGURED=1 -DNATIVE_LITTLE_ENDIAN=1 select the portable reference code (ref10
+#   X25519, ref salsa20, poly1305-donna 32-bit), with no assembly and no CPU dispatch.
+# - crypto_scalarmult_base's ed25519 table is 30 KB of flash. The backend makes key pairs
+#   with the ladder on point 9, but x25519's implementation table still names the base
+#   function; on x25519_ref10.c alone ge25519_scalarmult_base is renamed to sodium_mcu.c's
+#   version, which gets the same point with the ladder, so the table is never linked.
+# - sodium_init also picks implementations for argon2, blake2b and chacha20, stirs
+#   libsodium's own random generator and draws a canary for sodium_malloc; none of those
+#   is in this subset (microzmtp's randomness comes from the port, and it allocates
+#   nothing), so on core.c alone those calls are renamed to sodium_mcu.c's no-op and the
+#   modules stay out of the link.
+# Compile with -Os -ffunction-sections -fdata-sections and link with --gc-sections.
+
+# The rule below must not become the including Makefile's default goal.
+sodium_mcu_goal := $(.DEFAULT_GOAL)
+SODIUM_MCU_HERE := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
+SODIUM_LIB      := $(SODIUM_DIR)/src/libsodium
+
+SODIUM_MCU_FILES := \
+    crypto_box/crypto_box.c \
+    crypto_box/crypto_box_easy.c \
+    crypto_box/curve25519xsalsa20poly1305/box_curve25519xsalsa20poly1305.c \
+    crypto_secretbox/crypto_secretbox.c \
+    crypto_secretbox/crypto_secretbox_easy.c \
+    crypto_secretbox/xsalsa20poly1305/secretbox_xsalsa20poly1305.c \
+    crypto_core/hsalsa20/ref2/core_hsalsa20_ref2.c \
+    crypto_core/salsa/ref/core_salsa_ref.c \
+    crypto_stream/xsalsa20/stream_xsalsa20.c \
+    crypto_stream/salsa20/stream_salsa20.c \
+    crypto_stream/salsa20/ref/salsa20_ref.c \
+    crypto_onetimeauth/poly1305/onetimeauth_poly1305.c \
+    crypto_onetimeauth/poly1305/donna/poly1305_donna.c \
+    crypto_scalarmult/crypto_scalarmult.c \
+    crypto_scalarmult/curve25519/scalarmult_curve25519.c \
+    crypto_scalarmult/curve25519/ref10/x25519_ref10.c \
+    crypto_core/ed25519/ref10/ed25519_ref10.c \
+    crypto_verify/sodium/verify.c \
+    sodium/core.c \
+    sodium/runtime.c \
+    sodium/utils.c
+
+SODIUM_MCU_SRCS := $(addprefix $(SODIUM_LIB)/,$(SODIUM_MCU_FILES)) $(SODIUM_MCU_HERE)/sodium_mcu.c
+
+SODIUM_MCU_CPPFLAGS := -DCONFIGURED=1 -DNATIVE_LITTLE_ENDIAN=1 -I$(SODIUM_GEN) \
+    -isystem $(SODIUM_LIB)/include -isystem $(SODIUM_LIB)/include/sodium
+
+SODIUM_MCU_VERSION_H := $(SODIUM_GEN)/sodium/version.h
+
+sodium_mcu_flags_x25519_ref10.c := -Dge25519_scalarmult_base=sodium_mcu_ge25519_scalarmult_base
+sodium_mcu_flags_core.c := -Drandombytes_stir=sodium_mcu_nothing_void \
+    -D_sodium_alloc_init=sodium_mcu_nothing \
+    -D_crypto_pwhash_argon2_pick_best_implementation=sodium_mcu_nothing \
+    -D_crypto_generichash_blake2b_pick_best_implementation=sodium_mcu_nothing \
+    -D_crypto_stream_chacha20_pick_best_implementation=sodium_mcu_nothing
+# Every libsodium file: no assert() (it would need the C library's abort machinery) and
+# abort() renamed to sodium_mcu.c's, which stops the processor where it is (a chip has no
+# process to end). libsodium aborts only on misuse (a message longer than its
+# *_MESSAGEBYTES_MAX, a failed internal check), which microzmtp's calls never reach.
+SODIUM_MCU_LIB_FLAGS := -DNDEBUG -Dabort=sodium_mcu_abort
+sodium_mcu_file_flags = $(SODIUM_MCU_LIB_FLAGS) $(sodium_mcu_flags_$(notdir $(1)))
+
+# The one header that libsodium's configure would have generated, from its template.
+$(SODIUM_MCU_VERSION_H): $(SODIUM_LIB)/include/sodium/version.h.in
+	@mkdir -p $(@D)
+	@v=$$(sed -n 's/^AC_INIT(\[libsodium\],\[\([^]]*\)\].*/\1/p' $(SODIUM_DIR)/configure.ac); \
+	maj=$$(sed -n 's/^SODIUM_LIBRARY_VERSION_MAJOR=//p' $(SODIUM_DIR)/configure.ac); \
+	min=$$(sed -n 's/^SODIUM_LIBRARY_VERSION_MINOR=//p' $(SODIUM_DIR)/configure.ac); \
+	sed -e "s/@VERSION@/$$v/" -e "s/@SODIUM_LIBRARY_VERSION_MAJOR@/$$maj/" \
+	    -e "s/@SODIUM_LIBRARY_VERSION_MINOR@/$$min/" -e 's/@SODIUM_LIBRARY_MINIMAL_DEF@//' $< > $@
+.DEFAULT_GOAL := $(sodium_mcu_goal)
