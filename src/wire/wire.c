@@ -164,7 +164,9 @@ size_t mzmtp_wire_encode_command_head(uint8_t *out, size_t cap, const uint8_t *n
 {
     if (name_len == 0 || name_len > 255) return 0;
     /* a frame is at most 2^63 - 1 bytes (and 1 + 255 + SIZE_MAX would wrap on 64 bits) */
-    if ((uint64_t)data_len > (uint64_t)INT64_MAX - 256u) return 0;
+#if SIZE_MAX > INT64_MAX - 256
+    if (data_len > (size_t)INT64_MAX - 256u) return 0;
+#endif
     uint64_t body = (uint64_t)1u + name_len + data_len;
     size_t hdr = mzmtp_wire_frame_hdr_size(body);
     size_t head = hdr + 1u + name_len; /* mzmtp_wire_command_head_size() */
