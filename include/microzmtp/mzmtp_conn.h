@@ -245,6 +245,8 @@ typedef struct mzmtp_curve_state {
     uint16_t tx_rd, tx_wr; /* scratch bytes written / filled */
     uint16_t raw_cmd;   /* command bytes queued before the handshake ended: sent as they are */
     bool from_cmd;      /* the frame comes from the command buffer (else the send ring) */
+    bool boxing;        /* the handshake is over: every frame is boxed */
+    bool scan_more;     /* the last data frame opened had MORE */
     union {
         uint8_t tx[MZMTP_CONF_CURVE_TX_BUF]; /* after the handshake: the boxed output */
         struct {

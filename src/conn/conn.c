@@ -245,6 +245,26 @@ void mzmtp_conn_input(mzmtp_conn_t *conn, const uint8_t *in, size_t len, uint32_
     *consumed = n;
 }
 
+#if MZMTP_CONF_CURVE
+/* CURVE boxes every frame once its handshake is over (src/mech/curve_msg.c). */
+static bool boxing(const mzmtp_conn_t *c)
+{
+    return c->mech == MZMTP_MECH_CURVE && c->curve.boxing;
+}
+#endif
+
+/* Step the reader over the gaps that opened MESSAGE frames leave (curve_msg.c). */
+static void skip_gaps(mzmtp_conn_t *c)
+{
+#if MZMTP_CONF_CURVE
+    while (boxing(c) && off_before(abs_rd(c), c->scan) && c->rx[c->rx_rd] == MZMTP_CURVE_GAP) {
+        c->rx_rd += c->rx[c->rx_rd + 1];
+    }
+#else
+    (void)c;
+#endif
+}
+
 /* The scanner stops at an incomplete frame that ends at stream offset @p end. */
 static void wait_until(mzmtp_conn_t *c, mzmtp_off_t end)
 {
@@ -268,6 +288,10 @@ static void scan_run(mzmtp_conn_t *c)
         }
         c->scan_waiting = false;
         uint32_t off = (uint32_t)(c->scan - c->base);
+#if MZMTP_CONF_CURVE
+        /* No key yet for what follows a handshake command: one at a time until it ends. */
+        if (c->mech == MZMTP_MECH_CURVE && !c->curve.boxing && off != c->rx_rd) return;
+#endif
         mzmtp_frame_hdr_t h;
         mzmtp_status_t st = mzmtp_wire_decode_frame_hdr(c->rx + off, c->rx_wr - off, &h);
         if (st == MZMTP_AGAIN) {
@@ -284,6 +308,31 @@ static void scan_run(mzmtp_conn_t *c)
             return;
         }
         bool whole = h.size <= (uint64_t)(c->rx_wr - off - h.hdr_len);
+#if MZMTP_CONF_CURVE
+        if (boxing(c)) {
+            /* A MESSAGE is opened whole, in place; one that cannot fit the buffer is
+             * refused rather than handed on unauthenticated (docs/security.md). */
+            if (h.size > (uint64_t)(c->rx_cap - h.hdr_len)) {
+                c->scan_err = MZMTP_ERR_MSG_SIZE;
+                return;
+            }
+            if (!whole) {
+                /* The head message's opened frames fill the buffer: let them stream. */
+                if (c->scan_msgs == 0 && full && c->curve.scan_more) c->streaming = true;
+                wait_until(c, (mzmtp_off_t)(c->scan + h.hdr_len + h.size));
+                return;
+            }
+            uint32_t gap;
+            st = mzmtp_mech_curve_open(c, c->rx + off, &h, &gap);
+            if (st != MZMTP_OK) {
+                c->scan_err = st;
+                return;
+            }
+            c->scan += gap;
+            off += gap;
+            if (!(h.flags & MZMTP_FLAG_COMMAND)) c->curve.scan_more = (h.flags & MZMTP_FLAG_MORE) != 0;
+        }
+#endif
         if (h.flags & MZMTP_FLAG_COMMAND) {
             /* Commands are handled whole, so they must fit the buffer; libzmq applies
              * MAXMSGSIZE to them too (wire-notes F4). */
@@ -348,6 +397,7 @@ static mzmtp_status_t enter_frame(mzmtp_conn_t *c)
 {
     if (c->head_frame) return MZMTP_OK;
     scan_run(c); /* bytes may have arrived while the application was reading */
+    skip_gaps(c);
     if (!off_before(abs_rd(c), c->scan)) return MZMTP_AGAIN;
     mzmtp_frame_hdr_t h;
     if (mzmtp_wire_decode_frame_hdr(c->rx + c->rx_rd, c->rx_wr - c->rx_rd, &h) != MZMTP_OK ||
@@ -558,6 +608,7 @@ mzmtp_status_t mzmtp_conn_process(mzmtp_conn_t *conn, uint32_t now_ms, mzmtp_con
             if (enter_frame(c) == MZMTP_OK) continue;
         }
         if (c->head_frame) goto message;
+        skip_gaps(c);
         if (!off_before(abs_rd(c), c->scan)) {
             if (c->scan_err != MZMTP_OK && abs_rd(c) == c->scan) {
                 mzmtp_status_t err = c->scan_err;
@@ -577,6 +628,13 @@ mzmtp_status_t mzmtp_conn_process(mzmtp_conn_t *conn, uint32_t now_ms, mzmtp_con
             if (st != MZMTP_OK) return st;
             c->rx_rd += (uint32_t)(h.hdr_len + h.size);
             if (ev->kind == MZMTP_CONN_EV_HANDSHAKE) {
+#if MZMTP_CONF_CURVE
+                if (c->mech == MZMTP_MECH_CURVE) {
+                    /* What is queued now (the server's READY) goes out as it is. */
+                    c->curve.raw_cmd = (uint16_t)(c->cmd_wr - c->cmd_rd);
+                    c->curve.boxing = true;
+                }
+#endif
                 c->state = MZMTP_CONN_READY;
                 c->hs_armed = false;
                 c->hb_next_ping = now_ms + c->opts.hb_ivl_ms;
@@ -661,6 +719,9 @@ size_t mzmtp_conn_output(mzmtp_conn_t *conn, mzmtp_iov_t *iov, size_t max)
         iov[n].len = MZMTP_GREETING_SIZE - conn->greeting_sent;
         n++;
     }
+#if MZMTP_CONF_CURVE
+    if (boxing(conn)) return n + (n < max ? mzmtp_mech_curve_output(conn, iov + n, max - n) : 0);
+#endif
     if (mid && !data_ok(conn)) return n; /* dead mid-message: nothing more is safe to send */
     if (mid && cmd) {
         if (n < max) n += mzmtp_outq_peek(conn->outq, conn->pipe, iov + n, max - n, true);
@@ -687,6 +748,12 @@ void mzmtp_conn_output_done(mzmtp_conn_t *conn, size_t n)
         n -= k;
     }
     if (n == 0) return;
+#if MZMTP_CONF_CURVE
+    if (boxing(conn)) {
+        mzmtp_mech_curve_output_done(conn, n);
+        return;
+    }
+#endif
     if (conn->plan_rest) {
         size_t k = mzmtp_outq_pipe_msg_left(conn->outq, conn->pipe);
         if (k > n) k = n;
@@ -704,7 +771,11 @@ void mzmtp_conn_output_done(mzmtp_conn_t *conn, size_t n)
 
 bool mzmtp_conn_has_output(const mzmtp_conn_t *conn)
 {
-    if (conn->greeting_sent < MZMTP_GREETING_SIZE || conn->cmd_wr > conn->cmd_rd) return true;
+    if (conn->greeting_sent < MZMTP_GREETING_SIZE) return true;
+#if MZMTP_CONF_CURVE
+    if (boxing(conn)) return mzmtp_mech_curve_has_output(conn);
+#endif
+    if (conn->cmd_wr > conn->cmd_rd) return true;
     return data_ok(conn) && mzmtp_outq_pipe_queued(conn->outq, conn->pipe) > 0;
 }
 

@@ -41,7 +41,9 @@ bool mzmtp_crypto_box_afternm(uint8_t *out, const uint8_t *in, size_t len,
                               const uint8_t nonce[MZMTP_CRYPTO_NONCE_LEN],
                               const uint8_t shared[MZMTP_CRYPTO_KEY_LEN]);
 
-/** out[0..len-16) = plaintext of the box in[0..len); false if len < 16 or forged. */
+/** out[0..len-16) = plaintext of the box in[0..len); false if len < 16 or forged.
+ *  out == in + 16 (the plaintext where the ciphertext was) is allowed, and is what the
+ *  engine does to open a MESSAGE in its receive buffer. */
 bool mzmtp_crypto_box_open_afternm(uint8_t *out, const uint8_t *in, size_t len,
                                    const uint8_t nonce[MZMTP_CRYPTO_NONCE_LEN],
                                    const uint8_t shared[MZMTP_CRYPTO_KEY_LEN]);
