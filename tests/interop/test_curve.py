@@ -299,6 +299,15 @@ class CurveMatrix(CurveCase):
         self.assertEqual(len(offered), 40)
         self.assertNotIn(offered, (CLIENT_PUBLIC.encode(), SERVER_PUBLIC.encode()))
 
+    def our_client_fresh_key_no_zap(self, transport, ours_binds):
+        """wire-notes C10: a libzmq server without ZAP takes any key, a fresh one too."""
+        pull = self.libzmq_server(zmq.PULL)
+        push = self.place(pull, transport, ours_binds, "push", "--curve-client=" + SERVER_PUBLIC)
+        push.send_line(b"from a fresh key")
+        push.close_stdin()
+        self.assertEqual(zrecv(pull), [b"from a fresh key"], push.describe())
+        self.assertExit(push, 0)
+
 
 add_matrix(CurveMatrix, [
     ("our_client_push", "our CURVE PUSH client -> libzmq PULL server, 0 B..1 MiB",
@@ -332,6 +341,8 @@ add_matrix(CurveMatrix, [
      CurveMatrix.our_client_wrong_server_key),
     ("our_client_fresh_key", "our client without --curve-secret offers a fresh key",
      CurveMatrix.our_client_fresh_key),
+    ("our_client_fresh_key_no_zap", "our fresh-key client, libzmq without ZAP: delivered",
+     CurveMatrix.our_client_fresh_key_no_zap),
 ], ("tcp",))
 
 
