@@ -72,9 +72,9 @@ mzmtp_status_t mzmtp_mech_curve_open(mzmtp_conn_t *c, uint8_t *frame, mzmtp_fram
     uint8_t inner = box[MZMTP_CRYPTO_MAC_LEN];
     uint8_t *data = box + MZMTP_CRYPTO_MAC_LEN + 1;
     size_t dlen = blen - MZMTP_CRYPTO_MAC_LEN - 1;
-    /* wire-notes C7: inner flags are libzmq's MORE 1 and COMMAND 2; other bits ignored. */
-    uint8_t flags = (uint8_t)((inner & 1u ? MZMTP_FLAG_MORE : 0u) |
-                              (inner & 2u ? MZMTP_FLAG_COMMAND : 0u));
+    /* wire-notes C7: inner flags are libzmq's MORE 1 and COMMAND 2; other bits ignored,
+     * and so is MORE on a command (commands are single frames, RFC 37). */
+    uint8_t flags = inner & 2u ? MZMTP_FLAG_COMMAND : (inner & 1u ? MZMTP_FLAG_MORE : 0u);
     size_t ih = mzmtp_wire_frame_hdr_size(dlen);
     (void)mzmtp_util_put_frame_hdr(data - ih, flags, dlen);
     uint32_t g = (uint32_t)((data - ih) - frame); /* 33 or 40: see the layout above */
