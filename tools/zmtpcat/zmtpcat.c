@@ -488,7 +488,7 @@ static void print_message(const options_t *o, const message_t *m)
  * server's ERROR (MZMTP_ERR_AUTH). CURVE: that, a box that did not open (the server does
  * not hold the secret of the key we were given), a mechanism mismatch, or a close in the
  * middle of the handshake: a libzmq server that cannot open our HELLO (we hold the wrong
- * server key) closes without ERROR (wire-notes C15). */
+ * server key) closes without ERROR (wire-notes C17). */
 static bool client_refused(const options_t *o, mzmtp_status_t status)
 {
     if (o->plain_user != NULL) return status == MZMTP_ERR_AUTH;
