@@ -11,7 +11,10 @@ MZMTP_SRC_CORE := src/wire/wire.c src/util/bytes.c src/util/status.c src/util/z8
 MZMTP_SRC_MECH_CURVE_MSG := src/mech/curve_msg.c
 # The crypto interface's libsodium backend (for CURVE; needs libsodium's headers).
 MZMTP_SRC_CRYPTO_SODIUM := src/crypto/crypto_sodium.c
+# The CURVE mechanism's handshake and key pair helpers (MZMTP_CONF_CURVE=1; with a crypto
+# backend such as MZMTP_SRC_CRYPTO_SODIUM).
+MZMTP_SRC_MECH_CURVE := src/mech/curve.c
 # The ports.
 MZMTP_SRC_PORT_POSIX := ports/posix/mzmtp_posix.c
 MZMTP_SRC_PORT_CONTIKI := ports/contiki-ng/mzmtp-contiki.c ports/contiki-ng/mzmtp-contiki-logic.c
-MZMTP_SRC_PORT_LWIP := ports/lwip/mzmtp_lwip.c
+MZMTP_SRC_PORT_LWIP := ports/lwip/mzmtp_lwip.c ports/lwip/mzmtp_lwip_ep.c

@@ -6,9 +6,6 @@
 #include <string.h>
 #include "socket_sec.h"
 #include "../util/mzmtp_util.h"
-#if MZMTP_CONF_CURVE
-#include "../crypto/mzmtp_crypto.h"
-#endif
 
 bool mzmtp_socket_sec_option(mzmtp_option_t opt)
 {
@@ -77,7 +74,10 @@ mzmtp_status_t mzmtp_socket_sec_setopt(mzmtp_socket_t *sock, mzmtp_option_t opt,
             memcpy(sec->secret_key, val, len);
             /* The public key follows from the secret one; a later PUBLICKEY may still
              * set it, as in libzmq, where both are given. */
-            if (mzmtp_crypto_public(sec->public_key, sec->secret_key) != 0) return MZMTP_ERR_CRYPTO;
+            if (mzmtp_curve_public(sec->public_key, sec->secret_key) != MZMTP_OK) {
+                mzmtp_secure_wipe(sec->secret_key, sizeof sec->secret_key);
+                return MZMTP_ERR_CRYPTO;
+            }
         } else {
             memcpy(sec->server_key, val, len);
             sec->mechanism = MZMTP_MECH_CURVE;
@@ -168,6 +168,7 @@ void mzmtp_socket_sec_wipe(mzmtp_socket_t *sock)
 #if MZMTP_CONF_CURVE
     mzmtp_secure_wipe(sock->sec.secret_key, sizeof sock->sec.secret_key);
     mzmtp_secure_wipe(sock->sec.cookie_key, sizeof sock->sec.cookie_key);
+    sock->sec.cookie_valid = 0;
 #endif
 }
 #else /* NULL only: the security calls exist and say so */
@@ -213,6 +214,6 @@ void mzmtp_socket_sec_wipe(mzmtp_socket_t *sock) { (void)sock; }
 
 int mzmtp_socket_recv_peer(const mzmtp_socket_t *sock)
 {
-    return sock->recv_last == 0xFFu ? -1 : (int)sock->recv_last;
+    return sock->recv_last == MZMTP_NO_PEER ? -1 : (int)sock->recv_last;
 }
 
