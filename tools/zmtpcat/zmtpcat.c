@@ -726,7 +726,18 @@ static bool pub_gate_open(pub_gate_t *g, uint32_t hwm, size_t len, uint32_t now,
 static void finish(const options_t *o, int code)
 {
     int32_t linger = (o->roles & ROLE_SEND) ? (int32_t)o->linger_ms : 0;
-    (void)mzmtp_posix_close(&cat_io, &cat_sock, linger);
+    /* Flush with the socket still open, then close. mzmtp_socket_close() wipes the
+     * socket's long-term secrets at once, and a handshake still under way needs them (a
+     * CURVE client's INITIATE vouch, a server's cookie key): closing first would fail the
+     * connection that carries what is left to send. */
+    uint32_t start = mzmtp_posix_now_ms();
+    while (linger > 0 && !mzmtp_socket_flushed(&cat_sock) && cat_signal == 0) {
+        uint32_t spent = mzmtp_posix_now_ms() - start;
+        if (spent >= (uint32_t)linger) break;
+        (void)mzmtp_posix_run(&cat_io, (int)((uint32_t)linger - spent));
+    }
+    int32_t left = linger - (int32_t)(mzmtp_posix_now_ms() - start);
+    (void)mzmtp_posix_close(&cat_io, &cat_sock, linger > 0 && left < 1 ? 1 : (linger > 0 ? left : 0));
     exit(code);
 }
 
