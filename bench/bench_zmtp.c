@@ -29,6 +29,10 @@
  *                      (microzmtp: mzmtp_socket_send_ref; libzmq: zmq_msg_init_data), from
  *                      a rotation of buffers; 0 = never. Receivers always take messages
  *                      without a copy (mzmtp_socket_recv_ref, zmq_msg_recv).
+ *   --curve 0|1        1: CURVE (RFC 26) on every socket: the binding one is the server,
+ *                      the connecting one a client (libzmq's test keys, wire-notes C13).
+ *                      Every timed message is boxed and opened; the handshake is over
+ *                      before timing starts (the sender waits for its peers).
  *
  * Protocol with the driver: a role binds, prints "READY", waits for a "GO" line on stdin,
  * then connects and works, and prints one "RESULT key=value ..." line. Every message
@@ -72,6 +76,7 @@ typedef struct opts {
     unsigned long spin_us;
     size_t ref_min;
     int accept_ivl;
+    int curve;
 } opts_t;
 
 static opts_t O = {
@@ -79,8 +84,14 @@ static opts_t O = {
     .size = 1, .count = 100000, .warmup = 1000, .peers = 1, .conns = 1, .sockets = 4,
     .flush_every = 256, .flush_bytes = 1u << 20, .ring = 8u << 20, .rxbuf = 256u << 10, .hwm = 1000,
     .timeout_ms = 20000, .spin_us = 0, .ref_min = 0,
-    .accept_ivl = 0,
+    .accept_ivl = 0, .curve = 0,
 };
+
+/* --curve 1: libzmq's test key pairs (doc/zmq_curve.txt; wire-notes C13), in Z85. The
+ * client's is fixed too, so both libraries do exactly the same work. */
+static const char CURVE_SERVER_PUBLIC[] = "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7";
+static const char CURVE_SERVER_SECRET[] = "JTKVSB%%)wK0E.X)V>+}o?pNmC{O&4W4b!Ni{Lh6";
+static const char CURVE_CLIENT_SECRET[] = "D:)Q[IlAW!ahhC2ac:9*A}h:p?([4%wOTJ%JR%cs";
 
 static void die(const char *fmt, ...)
 {
@@ -271,13 +282,44 @@ static bsock_t *mz_open(enum kind k)
     return (bsock_t *)(void *)s;
 }
 
+/* --curve: a binding socket becomes a CURVE server, a connecting one a client. The POSIX
+ * port gives every socket its random source (getrandom). */
+static void mz_curve(bsock_t *s, bool server)
+{
+    if (!O.curve) return;
+#if MZMTP_CONF_CURVE
+    uint8_t k[MZMTP_CURVE_KEY_LEN];
+    uint32_t one = 1;
+    mzmtp_socket_t *m = MZ(s);
+    const char *z = server ? CURVE_SERVER_SECRET : CURVE_SERVER_PUBLIC;
+    if (mzmtp_z85_decode(k, sizeof k, z, MZMTP_Z85_KEY_LEN) != MZMTP_OK) die("z85");
+    if (server) {
+        if (mzmtp_socket_setopt(m, MZMTP_OPT_CURVE_SERVER, &one, sizeof one) != MZMTP_OK ||
+            mzmtp_socket_setopt(m, MZMTP_OPT_CURVE_SECRETKEY, k, sizeof k) != MZMTP_OK) {
+            die("CURVE server options");
+        }
+        return;
+    }
+    if (mzmtp_socket_setopt(m, MZMTP_OPT_CURVE_SERVERKEY, k, sizeof k) != MZMTP_OK) die("CURVE_SERVERKEY");
+    if (mzmtp_z85_decode(k, sizeof k, CURVE_CLIENT_SECRET, MZMTP_Z85_KEY_LEN) != MZMTP_OK ||
+        mzmtp_socket_setopt(m, MZMTP_OPT_CURVE_SECRETKEY, k, sizeof k) != MZMTP_OK) {
+        die("CURVE_SECRETKEY");
+    }
+#else
+    (void)s, (void)server;
+    die("--curve 1: this microzmtp is built without CURVE (MZMTP_CONF_CURVE=0)");
+#endif
+}
+
 static void mz_bind(bsock_t *s, const char *ep)
 {
+    mz_curve(s, true);
     if (mzmtp_posix_bind(&mz_io, MZ(s), ep, NULL, 0) != MZMTP_OK) die("bind %s", ep);
 }
 
 static void mz_connect(bsock_t *s, const char *ep)
 {
+    mz_curve(s, false);
     if (mzmtp_posix_connect(&mz_io, MZ(s), ep) != MZMTP_OK) die("connect %s", ep);
 }
 
@@ -466,8 +508,35 @@ static bsock_t *z_open(enum kind k)
     return (bsock_t *)(void *)z;
 }
 
-static void z_bind(bsock_t *s, const char *ep) { zmq_chk(zmq_bind(ZS(s)->s, ep), "bind"); }
-static void z_connect(bsock_t *s, const char *ep) { zmq_chk(zmq_connect(ZS(s)->s, ep), "connect"); }
+/* --curve: as mz_curve(). No ZAP handler: libzmq then accepts any client key (wire-notes
+ * C10), as our server without an authenticator does. */
+static void z_curve(bsock_t *s, bool server)
+{
+    if (!O.curve) return;
+    void *z = ZS(s)->s;
+    int one = 1;
+    if (server) {
+        zmq_chk(zmq_setsockopt(z, ZMQ_CURVE_SERVER, &one, sizeof one), "CURVE_SERVER");
+        zmq_chk(zmq_setsockopt(z, ZMQ_CURVE_SECRETKEY, CURVE_SERVER_SECRET, 40), "CURVE_SECRETKEY");
+        return;
+    }
+    char pub[41];
+    zmq_chk(zmq_curve_public(pub, CURVE_CLIENT_SECRET), "zmq_curve_public");
+    zmq_chk(zmq_setsockopt(z, ZMQ_CURVE_SERVERKEY, CURVE_SERVER_PUBLIC, 40), "CURVE_SERVERKEY");
+    zmq_chk(zmq_setsockopt(z, ZMQ_CURVE_PUBLICKEY, pub, 40), "CURVE_PUBLICKEY");
+    zmq_chk(zmq_setsockopt(z, ZMQ_CURVE_SECRETKEY, CURVE_CLIENT_SECRET, 40), "CURVE_SECRETKEY");
+}
+
+static void z_bind(bsock_t *s, const char *ep)
+{
+    z_curve(s, true);
+    zmq_chk(zmq_bind(ZS(s)->s, ep), "bind");
+}
+static void z_connect(bsock_t *s, const char *ep)
+{
+    z_curve(s, false);
+    zmq_chk(zmq_connect(ZS(s)->s, ep), "connect");
+}
 static void z_subscribe_all(bsock_t *s)
 {
     zmq_chk(zmq_setsockopt(ZS(s)->s, ZMQ_SUBSCRIBE, "", 0), "SUBSCRIBE");
@@ -989,7 +1058,7 @@ static void usage(void)
     fputs("usage: bench_zmtp ROLE [--lib mz|zmq] [--pattern P] [--ep EP] [--ep2 EP]\n"
           "         [--size N] [--count N] [--warmup N] [--peers N] [--conns N]\n"
           "         [--sockets N] [--flush-every N] [--flush-bytes B] [--ring B] [--rxbuf B] [--hwm N]\n"
-          "         [--timeout MS] [--spin-us US] [--ref-min BYTES] [--accept-ivl MS]\n"
+          "         [--timeout MS] [--spin-us US] [--ref-min BYTES] [--accept-ivl MS] [--curve 0|1]\n"
           "ROLE: thr-send thr-recv lat-ping lat-pong mem-pub mem-peers\n"
           "      tcp-send tcp-recv tcp-ping tcp-pong\n",
           stderr);
@@ -1023,6 +1092,7 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--spin-us")) O.spin_us = strtoul(v, NULL, 10);
         else if (!strcmp(a, "--ref-min")) O.ref_min = strtoul(v, NULL, 10);
         else if (!strcmp(a, "--accept-ivl")) O.accept_ivl = atoi(v);
+        else if (!strcmp(a, "--curve")) O.curve = atoi(v);
         else usage();
     }
     if (O.ep == NULL) usage();

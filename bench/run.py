@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """microzmtp against libzmq, side by side, on this machine.
 
-    bench/run.sh BUILD_DIR [--quick] [--runs N] [--only thr,lat,fanout,mem,tcp]
+    bench/run.sh BUILD_DIR [--quick] [--runs N] [--only thr,lat,fanout,mem,tcp,curve]
                            [--patterns pubsub,pushpull,reqrep] [--placements same,split]
                            [--markdown FILE] [--json FILE]
 
@@ -14,7 +14,9 @@ bench/bench_zmtp). Every measurement runs both libraries alternately, --runs tim
 X = microzmtp / libzmq for throughput, libzmq / microzmtp for latency and memory: above 1
 means microzmtp wins. Two kinds compare with raw TCP instead: thr_*_65536B_vs_tcp is
 microzmtp's bytes per second / raw TCP's stream, and lat_*_vs_tcp_plus_2us is (raw TCP's
-one-way latency + 2 us) / microzmtp's, above 1 when microzmtp is within 2 us of it. See
+one-way latency + 2 us) / microzmtp's, above 1 when microzmtp is within 2 us of it. The
+curve_* ratios compare the two libraries with CURVE on both sides (curve_pubsub_64B,
+curve_pushpull_1KiB, ...: throughput; curve_reqrep_latency_64B_mean/_p50: latency). See
 docs/performance.md for the method.
 """
 import argparse
@@ -77,6 +79,12 @@ REF_MIN = 8192
 # least every ACCEPT_IVL ms and otherwise waits for the peer inside recv()
 # (mzmtp_posix_set_accept_interval; a new peer may wait that long to be accepted).
 ACCEPT_IVL = 100
+
+# CURVE (--only curve): both libraries encrypt every message; binding side is the server.
+# Throughput: message size -> messages per run; latency: REQ/REP at CURVE_LAT_SIZE.
+CURVE_THR_COUNT = {64: 400000, 1024: 150000}
+CURVE_LAT_SIZE = 64
+CURVE_LAT_COUNT = 4000
 
 RUN_TIMEOUT = 60.0
 
@@ -215,9 +223,10 @@ def lib_args(lib):
 # Measurements: each returns one number (or a dict of numbers) for one run
 
 
-def m_thr(binary, cpus, pattern, size, count, tx, rx):
+def m_thr(binary, cpus, pattern, size, count, tx, rx, curve=False):
     port = free_port()
-    common = ["--pattern", pattern, "--ep", ep(port), "--size", size, "--count", count]
+    common = ["--pattern", pattern, "--ep", ep(port), "--size", size, "--count", count,
+              "--curve", int(curve)]
     r = run_group(binary, [("thr-send", lib_args(tx) + common, cpus[0]),
                            ("thr-recv", lib_args(rx) + common, cpus[1])], [0, 1])
     # CPU time of each process (all its threads, user + system) per message
@@ -225,10 +234,11 @@ def m_thr(binary, cpus, pattern, size, count, tx, rx):
             "recv_ns": r[1]["cpu_s"] / count * 1e9}
 
 
-def m_lat(binary, cpus, pattern, size, count, lib):
+def m_lat(binary, cpus, pattern, size, count, lib, curve=False):
     p1, p2 = free_port(), free_port()
     common = lib_args(lib) + ["--pattern", pattern, "--ep", ep(p1), "--ep2", ep(p2),
-                              "--size", size, "--count", count, "--warmup", LAT_WARMUP]
+                              "--size", size, "--count", count, "--warmup", LAT_WARMUP,
+                              "--curve", int(curve)]
     if lib == "mz":
         common += ["--accept-ivl", ACCEPT_IVL]
     r = run_group(binary, [("lat-pong", common, cpus[1]), ("lat-ping", common, cpus[0])], [1])
@@ -368,7 +378,7 @@ def main():
     ap.add_argument("build_dir")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--quick", action="store_true", help="1 run, a quarter of the messages")
-    ap.add_argument("--only", default="tcp,thr,lat,fanout,mem")
+    ap.add_argument("--only", default="tcp,thr,lat,fanout,mem,curve")
     ap.add_argument("--patterns", default="pubsub,pushpull,reqrep")
     ap.add_argument("--placements", default="same,split")
     ap.add_argument("--sizes", default=None, help="throughput sizes, comma separated")
@@ -615,6 +625,11 @@ def main():
             rep.data.setdefault(pl, {})["mem"] = {"median": med, "runs": vals}
             section_done("memory %s" % pl)
 
+        # ---- CURVE: both libraries encrypting, side by side ----
+        if "curve" in only:
+            curve_section(rep, binary, cpus, pl, patterns, runs, scale, attempt)
+            section_done("curve %s" % pl)
+
     elapsed = time.monotonic() - t_start
     print()
     print("elapsed %.0f s (%s); load average now %s; %d failed run(s)"
@@ -629,6 +644,57 @@ def main():
             json.dump({"elapsed_s": elapsed, "failures": failures, "data": rep.data,
                        "ratios": rep.ratios}, f, indent=1, default=str)
     sys.exit(1 if failures else 0)
+
+
+def size_name(size):
+    return "%dKiB" % (size >> 10) if size >= 1024 and size % 1024 == 0 else "%dB" % size
+
+
+def curve_section(rep, binary, cpus, pl, patterns, runs, scale, attempt):
+    """CURVE throughput (PUB->SUB, PUSH->PULL at CURVE_THR_COUNT's sizes) and REQ/REP
+    latency, microzmtp and libzmq alternately in every round; each side's binding socket
+    is the CURVE server, no authenticator / ZAP (any client key)."""
+    rows, res = [], {}
+    for pat in ("pubsub", "pushpull"):
+        if pat not in patterns:
+            continue
+        for size in sorted(CURVE_THR_COUNT):
+            count = max(100, CURVE_THR_COUNT[size] // scale)
+            vals = {lib: [] for lib in LIBS}
+            for _ in range(runs):
+                for lib in LIBS:
+                    vals[lib].append(attempt(m_thr, binary, cpus, pat, size, count, lib, lib, True))
+            med = {lib: median([v["rate"] for v in vals[lib] if v]) for lib in LIBS}
+            mm, zz = med["mz"], med["zmq"]
+            rows.append([PATTERNS[pat]["label"], size, fmt_rate(mm), fmt_rate(zz), fmt(ratio(mm, zz)),
+                         fmt_bytes(mm * size if mm else None), fmt_bytes(zz * size if zz else None)])
+            rep.ratio("curve_%s_%s" % (pat, size_name(size)), pl, ratio(mm, zz))
+            res["thr_%s_%d" % (pat, size)] = {"median": med, "runs": vals}
+    if rows:
+        rep.table("CURVE throughput, placement=%s (median of %d, counted at the receiver)"
+                  % (pl, runs), ["pattern", "size B", "microzmtp msg/s", "libzmq msg/s", "ratio",
+                                 "microzmtp", "libzmq"], rows,
+                  "target: ratio >= 1.2 (issue 9)")
+    if "reqrep" in patterns:
+        vals = {lib: [] for lib in LIBS}
+        for _ in range(runs):
+            for lib in LIBS:
+                vals[lib].append(attempt(m_lat, binary, cpus, "reqrep", CURVE_LAT_SIZE,
+                                         CURVE_LAT_COUNT // scale, lib, True))
+        med = {lib: {k: median([r[k] for r in vals[lib] if r]) for k in ("mean_us", "p50_us", "p99_us")}
+               for lib in LIBS}
+        rep.table("CURVE one-way latency REQ<->REP %d B (round trip / 2, us), placement=%s "
+                  "(median of %d)" % (CURVE_LAT_SIZE, pl, runs),
+                  ["library", "mean", "p50", "p99"],
+                  [[NAMES[l]] + [fmt(med[l][k]) for k in ("mean_us", "p50_us", "p99_us")] for l in LIBS] +
+                  [["ratio zmq/mz"] + [fmt(ratio(med["zmq"][k], med["mz"][k]))
+                                       for k in ("mean_us", "p50_us", "p99_us")]],
+                  "target: ratio >= 1 (no worse than libzmq)")
+        for k, name in (("mean_us", "mean"), ("p50_us", "p50")):
+            rep.ratio("curve_reqrep_latency_%dB_%s" % (CURVE_LAT_SIZE, name), pl,
+                      ratio(med["zmq"][k], med["mz"][k]))
+        res["lat_reqrep_%d" % CURVE_LAT_SIZE] = {"median": med, "runs": vals}
+    rep.data.setdefault(pl, {})["curve"] = res
 
 
 def _loadavg():

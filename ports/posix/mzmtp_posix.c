@@ -20,6 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#if defined(__linux__)
+#include <sys/random.h>
+#endif
 #include <sys/time.h>
 #include <sys/uio.h>
 #include <sys/un.h>
@@ -238,6 +241,32 @@ static uint32_t sock_next_timeout(const mzmtp_posix_socket_t *ps, uint32_t now)
 }
 
 
+/* The random source of every socket the port drives (CURVE's transient keys, nonces and
+ * cookie keys): the kernel's generator. Blocking getrandom(), never GRND_NONBLOCK: at boot,
+ * before the pool is initialised, it must wait rather than return weak bytes. A signal
+ * (EINTR) or a short read just continues; any other failure fails the handshake
+ * (mzmtp_random_fn: false), there is no weaker fallback. An application with a source of
+ * its own installs it after its first bind or connect, which install this one. */
+static bool posix_random(void *ctx, uint8_t *buf, size_t len)
+{
+    (void)ctx;
+    while (len > 0) {
+#if defined(__linux__)
+        ssize_t r = getrandom(buf, len, 0);
+#else
+        size_t chunk = len < 256u ? len : 256u; /* getentropy(): at most 256 bytes a call */
+        ssize_t r = getentropy(buf, chunk) == 0 ? (ssize_t)chunk : -1;
+#endif
+        if (r < 0) {
+            if (errno == EINTR) continue;
+            return false;
+        }
+        buf += (size_t)r;
+        len -= (size_t)r;
+    }
+    return true;
+}
+
 static mzmtp_posix_socket_t *find_sock(mzmtp_posix_t *io, const mzmtp_socket_t *sock, bool add)
 {
     mzmtp_posix_socket_t *free_entry = NULL;
@@ -247,6 +276,7 @@ static mzmtp_posix_socket_t *find_sock(mzmtp_posix_t *io, const mzmtp_socket_t *
     }
     if (!add || free_entry == NULL) return NULL;
     free_entry->sock = (mzmtp_socket_t *)sock;
+    mzmtp_socket_set_random(free_entry->sock, posix_random, NULL);
     for (size_t p = 0; p < MZMTP_CONF_MAX_PEERS; p++) {
         free_entry->fd[p] = -1;
         free_entry->ep[p] = -1;

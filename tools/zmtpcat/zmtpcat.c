@@ -2,6 +2,7 @@
  * zmtpcat: a command-line ZeroMQ peer built on microzmtp and its POSIX port.
  *
  *   zmtpcat TYPE (-b ENDPOINT | -c ENDPOINT)... [options]
+ *   zmtpcat keygen        (a new CURVE key pair: public, then secret, in Z85)
  *
  * One stdin line is one message, its frames separated by TAB (or -d STR); received
  * messages are printed the same way, one per line. Heap is fine here: this is a tool, the
@@ -19,6 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#if defined(__linux__)
+#include <sys/random.h>
+#endif
 
 #define EXIT_RUNTIME 1
 #define EXIT_USAGE 2
@@ -30,7 +34,13 @@
 /* PUB/XPUB: a subscriber whose queue has not moved for this long is stalled, ms. */
 #define PUB_STALL_MS 100u
 #define RECV_PEER_BYTES (64u << 10)
-MZMTP_SOCKET_MEM_DEFINE(cat_mem, SEND_RING_BYTES, RECV_PEER_BYTES);
+/* CURVE: a MESSAGE is authenticated as a whole, so it cannot stream through; the core
+ * refuses (MZMTP_ERR_MSG_SIZE) a frame larger than the receive buffer per peer minus 40
+ * bytes. The default takes a 1 MiB frame with room to spare; --rcvbuf changes it. */
+#define RECV_PEER_BYTES_CURVE ((1u << 20) + (4u << 10))
+/* Allocated at start (a tool may use the heap; the core only sees the memory). Pages of a
+ * large receive buffer that no peer fills are never touched. */
+static mzmtp_socket_mem_t cat_mem;
 
 static mzmtp_socket_t cat_sock;
 static mzmtp_posix_t cat_io;
@@ -84,6 +94,12 @@ typedef struct options {
     const char *plain_user, *plain_pass; /* --plain-user/--plain-pass: a PLAIN client */
     const char **plain_allow;            /* --plain-server U:P, repeatable: a PLAIN server */
     size_t n_plain_allow;
+    bool curve_server, curve_client, has_curve_secret;
+    uint8_t curve_key[MZMTP_CURVE_KEY_LEN];    /* server: our secret; client: the server's public */
+    uint8_t curve_secret[MZMTP_CURVE_KEY_LEN]; /* client: --curve-secret */
+    uint8_t (*curve_allow)[MZMTP_CURVE_KEY_LEN]; /* --curve-allow, repeatable */
+    size_t n_curve_allow;
+    size_t rcvbuf;                        /* --rcvbuf: receive buffer per peer, bytes */
 } options_t;
 
 static void usage(FILE *out)
@@ -105,14 +121,23 @@ static void usage(FILE *out)
           "  --heartbeat IVL_MS, --heartbeat-timeout MS, --heartbeat-ttl MS\n"
           "  --identity ID\n"
           "  --plain-user U --plain-pass P, --plain-server U:P\n"
-          "  --curve-server SECRET_Z85, --curve-allow PUBLIC_Z85,\n"
+          "  --curve-server SECRET_Z85  CURVE server with this secret key\n"
+          "  --curve-allow PUBLIC_Z85   server: accept only these client keys (repeatable;\n"
+          "                        without it any client key is accepted)\n"
           "  --curve-client SERVER_PUBLIC_Z85 [--curve-secret SECRET_Z85]\n"
+          "                        CURVE client of that server; without --curve-secret, with\n"
+          "                        a fresh key pair\n"
+          "  --rcvbuf BYTES        receive buffer per peer (default 64 KiB, with CURVE 1 MiB +\n"
+          "                        4 KiB); a CURVE frame must fit it minus 40 bytes\n"
           "  --print-endpoint      print each bound endpoint to stderr as 'endpoint URL'\n"
           "  -v                    print connection events to stderr\n"
           "  --version, --help\n"
+          "zmtpcat keygen prints a new CURVE key pair: the public key, then the secret key\n"
+          "(Z85, one per line). Keys may begin with '-': give them as --opt=KEY.\n"
           "One stdin line is one message (pub xpub xsub push req dealer router pair); at\n"
           "stdin EOF a sender flushes and exits 0 (one that also receives first waits for -n N).\n"
-          "exit status: 0 done, 1 runtime error, 2 usage error, 3 timeout\n",
+          "exit status: 0 done, 1 runtime error (a client whose authentication failed too),\n"
+          "2 usage error, 3 timeout\n",
           out);
 }
 
@@ -141,6 +166,60 @@ static uint64_t parse_number(const char *opt, const char *s, uint64_t max)
     return (uint64_t)v;
 }
 
+/* A CURVE key on the command line: 40 Z85 characters (RFC 32), nothing else. */
+static void parse_key(const char *opt, const char *v, uint8_t *key)
+{
+    if (strlen(v) != MZMTP_Z85_KEY_LEN ||
+        mzmtp_z85_decode(key, MZMTP_CURVE_KEY_LEN, v, MZMTP_Z85_KEY_LEN) != MZMTP_OK) {
+        die_usage("%s wants a 40-character Z85 key (a key that begins with '-': --opt=KEY)", opt);
+    }
+}
+
+#if MZMTP_CONF_CURVE
+/* Key pairs made here (keygen, a client without --curve-secret): the kernel's generator,
+ * as the POSIX port's sockets use. */
+static bool cat_random(void *ctx, uint8_t *buf, size_t len)
+{
+    (void)ctx;
+    while (len > 0) {
+#if defined(__linux__)
+        ssize_t r = getrandom(buf, len, 0);
+#else
+        size_t chunk = len < 256u ? len : 256u;
+        ssize_t r = getentropy(buf, chunk) == 0 ? (ssize_t)chunk : -1;
+#endif
+        if (r < 0) {
+            if (errno == EINTR) continue;
+            return false;
+        }
+        buf += (size_t)r;
+        len -= (size_t)r;
+    }
+    return true;
+}
+#endif
+
+/* zmtpcat keygen: a new long-term key pair, public then secret, one Z85 key per line. */
+static void keygen(void)
+{
+#if MZMTP_CONF_CURVE
+    uint8_t pub[MZMTP_CURVE_KEY_LEN], sec[MZMTP_CURVE_KEY_LEN];
+    char zpub[MZMTP_Z85_KEY_LEN + 1], zsec[MZMTP_Z85_KEY_LEN + 1];
+    if (mzmtp_curve_keypair(pub, sec, cat_random, NULL) != MZMTP_OK ||
+        mzmtp_z85_encode(zpub, sizeof zpub, pub, sizeof pub) != MZMTP_OK ||
+        mzmtp_z85_encode(zsec, sizeof zsec, sec, sizeof sec) != MZMTP_OK) {
+        die_runtime("keygen", "no key pair (random source failed)");
+    }
+    printf("%s\n%s\n", zpub, zsec);
+    mzmtp_secure_wipe(sec, sizeof sec);
+    mzmtp_secure_wipe(zsec, sizeof zsec);
+    if (fflush(stdout) != 0) die_runtime("stdout", strerror(errno));
+    exit(0);
+#else
+    die_usage("%s: this zmtpcat is built without CURVE (MZMTP_CONF_CURVE=0)", "keygen");
+#endif
+}
+
 static void parse_args(int argc, char **argv, options_t *o)
 {
     memset(o, 0, sizeof *o);
@@ -152,7 +231,8 @@ static void parse_args(int argc, char **argv, options_t *o)
     o->is_bind = calloc((size_t)argc, sizeof *o->is_bind);
     o->topics = calloc((size_t)argc, sizeof *o->topics);
     o->plain_allow = calloc((size_t)argc, sizeof *o->plain_allow);
-    if (!o->endpoints || !o->is_bind || !o->topics || !o->plain_allow) {
+    o->curve_allow = calloc((size_t)argc, sizeof *o->curve_allow);
+    if (!o->endpoints || !o->is_bind || !o->topics || !o->plain_allow || !o->curve_allow) {
         die_runtime("memory", strerror(errno));
     }
 
@@ -167,6 +247,10 @@ static void parse_args(int argc, char **argv, options_t *o)
             printf("zmtpcat (microzmtp) %s\n", MZMTP_VERSION_STRING);
             exit(0);
         }
+    }
+    if (argc >= 2 && strcmp(argv[1], "keygen") == 0) {
+        if (argc > 2) die_usage("keygen takes no argument ('%s')", argv[2]);
+        keygen();
     }
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -236,9 +320,20 @@ static void parse_args(int argc, char **argv, options_t *o)
         } else if (strcmp(a, "--plain-server") == 0) {
             if (strchr(v, ':') == NULL) die_usage("%s wants USER:PASSWORD", a);
             o->plain_allow[o->n_plain_allow++] = v;
-        } else if (strcmp(a, "--curve-server") == 0 || strcmp(a, "--curve-allow") == 0 ||
-                   strcmp(a, "--curve-client") == 0 || strcmp(a, "--curve-secret") == 0) {
-            die_usage("%s: the CURVE mechanism is not supported by this release of microzmtp", a);
+        } else if (strcmp(a, "--curve-server") == 0) {
+            parse_key(a, v, o->curve_key);
+            o->curve_server = true;
+        } else if (strcmp(a, "--curve-client") == 0) {
+            parse_key(a, v, o->curve_key);
+            o->curve_client = true;
+        } else if (strcmp(a, "--curve-secret") == 0) {
+            parse_key(a, v, o->curve_secret);
+            o->has_curve_secret = true;
+        } else if (strcmp(a, "--curve-allow") == 0) {
+            parse_key(a, v, o->curve_allow[o->n_curve_allow++]);
+        } else if (strcmp(a, "--rcvbuf") == 0) {
+            o->rcvbuf = (size_t)parse_number(a, v, UINT32_MAX);
+            if (o->rcvbuf < MZMTP_RECV_MIN) die_usage("%s is below the smallest receive buffer", a);
         } else {
             die_usage("unknown option '%s'", a);
         }
@@ -265,6 +360,21 @@ static void parse_args(int argc, char **argv, options_t *o)
     if (o->plain_user != NULL && o->n_plain_allow > 0) {
         die_usage("%s", "a socket is a PLAIN client (--plain-user) or server (--plain-server), not both");
     }
+    bool curve = o->curve_server || o->curve_client;
+    if (o->curve_server && o->curve_client) {
+        die_usage("%s", "a socket is a CURVE client (--curve-client) or server (--curve-server), not both");
+    }
+    if (curve && (o->plain_user != NULL || o->n_plain_allow > 0)) {
+        die_usage("%s", "one mechanism per socket: PLAIN or CURVE, not both");
+    }
+    if (o->n_curve_allow > 0 && !o->curve_server) die_usage("%s", "--curve-allow needs --curve-server");
+    if (o->has_curve_secret && !o->curve_client) die_usage("%s", "--curve-secret needs --curve-client");
+#if !MZMTP_CONF_CURVE
+    if (curve || o->n_curve_allow > 0 || o->has_curve_secret) {
+        die_usage("%s: this zmtpcat is built without CURVE (MZMTP_CONF_CURVE=0)", "--curve-*");
+    }
+#endif
+    if (o->rcvbuf == 0) o->rcvbuf = curve ? RECV_PEER_BYTES_CURVE : RECV_PEER_BYTES;
 }
 
 /* ----------------------------------- messages ------------------------------------------ */
@@ -374,12 +484,26 @@ static void print_message(const options_t *o, const message_t *m)
 
 /* ------------------------------------ the loop ----------------------------------------- */
 
+/* A client's handshake failed for @p status: does that mean we were refused? PLAIN: the
+ * server's ERROR (MZMTP_ERR_AUTH). CURVE: that, a box that did not open (the server does
+ * not hold the secret of the key we were given), a mechanism mismatch, or a close in the
+ * middle of the handshake: a libzmq server that cannot open our HELLO (we hold the wrong
+ * server key) closes without ERROR (wire-notes C17). */
+static bool client_refused(const options_t *o, mzmtp_status_t status)
+{
+    if (o->plain_user != NULL) return status == MZMTP_ERR_AUTH;
+    if (!o->curve_client) return false;
+    return status == MZMTP_ERR_AUTH || status == MZMTP_ERR_CRYPTO ||
+           status == MZMTP_ERR_MECHANISM || status == MZMTP_ERR_PEER_ERROR ||
+           status == MZMTP_ERR_CLOSED;
+}
+
 static void on_event(void *ctx, mzmtp_socket_t *sock, mzmtp_socket_event_t ev, int peer,
                      mzmtp_status_t status)
 {
     const options_t *o = ctx;
     (void)sock;
-    if (o->plain_user != NULL && ev == MZMTP_EV_HANDSHAKE_FAILED && status == MZMTP_ERR_AUTH) {
+    if (ev == MZMTP_EV_HANDSHAKE_FAILED && client_refused(o, status)) {
         /* Our credentials were refused: nothing was or will be delivered; say it once. */
         fprintf(stderr, "zmtpcat: authentication failed (%s)\n", mzmtp_status_str(status));
         exit(EXIT_RUNTIME);
@@ -412,6 +536,33 @@ static void plain_auth(void *ctx, const mzmtp_auth_request_t *req, mzmtp_auth_re
     }
 }
 
+#if MZMTP_CONF_CURVE
+/* --curve-allow: accept exactly the client keys given; the User-Id is the key in Z85. */
+static void curve_auth(void *ctx, const mzmtp_auth_request_t *req, mzmtp_auth_reply_t *reply)
+{
+    const options_t *o = ctx;
+    reply->status = 400;
+    if (req->client_key == NULL) return;
+    for (size_t i = 0; i < o->n_curve_allow; i++) {
+        if (mzmtp_secure_equal(req->client_key, o->curve_allow[i], MZMTP_CURVE_KEY_LEN)) {
+            char z[MZMTP_Z85_KEY_LEN + 1];
+            if (mzmtp_z85_encode(z, sizeof z, req->client_key, MZMTP_CURVE_KEY_LEN) != MZMTP_OK) return;
+            reply->status = 200;
+            memcpy(reply->user_id, z, MZMTP_Z85_KEY_LEN);
+            reply->user_id_len = MZMTP_Z85_KEY_LEN;
+            return;
+        }
+    }
+}
+
+static void set_key(mzmtp_option_t opt, const uint8_t *key, const char *name)
+{
+    if (mzmtp_socket_setopt(&cat_sock, opt, key, MZMTP_CURVE_KEY_LEN) != MZMTP_OK) {
+        die_usage("bad key for %s", name);
+    }
+}
+#endif
+
 static void set_u32(mzmtp_option_t opt, uint32_t v, const char *name)
 {
     if (mzmtp_socket_setopt(&cat_sock, opt, &v, sizeof v) != MZMTP_OK) {
@@ -419,8 +570,14 @@ static void set_u32(mzmtp_option_t opt, uint32_t v, const char *name)
     }
 }
 
-static void setup_socket(const options_t *o)
+static void setup_socket(options_t *o)
 {
+    if (o->rcvbuf > SIZE_MAX / MZMTP_CONF_MAX_PEERS) die_usage("%s is too large", "--rcvbuf");
+    cat_mem.send_buf = malloc(SEND_RING_BYTES);
+    cat_mem.send_size = SEND_RING_BYTES;
+    cat_mem.recv_buf = calloc(MZMTP_CONF_MAX_PEERS, o->rcvbuf);
+    cat_mem.recv_per_peer = o->rcvbuf;
+    if (cat_mem.send_buf == NULL || cat_mem.recv_buf == NULL) die_runtime("memory", strerror(errno));
     mzmtp_status_t st = mzmtp_socket_init(&cat_sock, o->type, &cat_mem);
     if (st == MZMTP_ERR_NOT_SUPPORTED) {
         die_usage("socket type '%s' is not supported by this release of microzmtp", o->type_name);
@@ -439,6 +596,27 @@ static void setup_socket(const options_t *o)
         set_u32(MZMTP_OPT_PLAIN_SERVER, 1, "--plain-server");
         mzmtp_socket_set_auth(&cat_sock, plain_auth, (void *)o);
     }
+#if MZMTP_CONF_CURVE
+    if (o->curve_server) {
+        set_u32(MZMTP_OPT_CURVE_SERVER, 1, "--curve-server");
+        set_key(MZMTP_OPT_CURVE_SECRETKEY, o->curve_key, "--curve-server");
+        /* Without --curve-allow any client key is accepted, as libzmq without ZAP. */
+        if (o->n_curve_allow > 0) mzmtp_socket_set_auth(&cat_sock, curve_auth, (void *)o);
+    }
+    if (o->curve_client) {
+        if (!o->has_curve_secret) { /* a fresh key pair: the server must accept any key */
+            uint8_t pub[MZMTP_CURVE_KEY_LEN];
+            if (mzmtp_curve_keypair(pub, o->curve_secret, cat_random, NULL) != MZMTP_OK) {
+                die_runtime("--curve-client", "no key pair (random source failed)");
+            }
+        }
+        set_key(MZMTP_OPT_CURVE_SERVERKEY, o->curve_key, "--curve-client");
+        set_key(MZMTP_OPT_CURVE_SECRETKEY, o->curve_secret, "--curve-secret");
+    }
+    /* The socket holds its own copies now (wiped when it closes). */
+    mzmtp_secure_wipe(o->curve_secret, sizeof o->curve_secret);
+    if (o->curve_server) mzmtp_secure_wipe(o->curve_key, sizeof o->curve_key);
+#endif
     if (o->has_sndhwm) set_u32(MZMTP_OPT_SNDHWM, o->sndhwm, "--sndhwm");
     if (o->has_rcvhwm) set_u32(MZMTP_OPT_RCVHWM, o->rcvhwm, "--rcvhwm");
     if (o->hb_ivl) set_u32(MZMTP_OPT_HEARTBEAT_IVL, o->hb_ivl, "--heartbeat");
@@ -548,7 +726,18 @@ static bool pub_gate_open(pub_gate_t *g, uint32_t hwm, size_t len, uint32_t now,
 static void finish(const options_t *o, int code)
 {
     int32_t linger = (o->roles & ROLE_SEND) ? (int32_t)o->linger_ms : 0;
-    (void)mzmtp_posix_close(&cat_io, &cat_sock, linger);
+    /* Flush with the socket still open, then close. mzmtp_socket_close() wipes the
+     * socket's long-term secrets at once, and a handshake still under way needs them (a
+     * CURVE client's INITIATE vouch, a server's cookie key): closing first would fail the
+     * connection that carries what is left to send. */
+    uint32_t start = mzmtp_posix_now_ms();
+    while (linger > 0 && !mzmtp_socket_flushed(&cat_sock) && cat_signal == 0) {
+        uint32_t spent = mzmtp_posix_now_ms() - start;
+        if (spent >= (uint32_t)linger) break;
+        (void)mzmtp_posix_run(&cat_io, (int)((uint32_t)linger - spent));
+    }
+    int32_t left = linger - (int32_t)(mzmtp_posix_now_ms() - start);
+    (void)mzmtp_posix_close(&cat_io, &cat_sock, linger > 0 && left < 1 ? 1 : (linger > 0 ? left : 0));
     exit(code);
 }
 
@@ -576,7 +765,7 @@ int main(int argc, char **argv)
     bool req_waiting = false; /* REQ: a request is out, its reply not in */
     unsigned long received = 0;
     uint32_t last_rx = mzmtp_posix_now_ms();
-    size_t rx_chunk = RECV_PEER_BYTES;
+    size_t rx_chunk = o.rcvbuf;
     bool pub_like = o.type == MZMTP_PUB || o.type == MZMTP_XPUB;
     uint32_t hwm = o.has_sndhwm ? o.sndhwm : MZMTP_CONF_SNDHWM;
     static pub_gate_t gate;
