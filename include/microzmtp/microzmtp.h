@@ -275,7 +275,9 @@ MZMTP_NODISCARD mzmtp_status_t mzmtp_socket_unsubscribe(mzmtp_socket_t *sock,
 unsigned mzmtp_socket_poll(mzmtp_socket_t *sock);
 
 /** Begin closing: sends are refused from now on; the port flushes queued messages for
- *  up to its linger time, then detaches every peer. */
+ *  up to its linger time, then detaches every peer. The socket's secrets (PLAIN password,
+ *  CURVE long-term secret and cookie keys) are wiped as soon as no handshake of its peers
+ *  is still running, and at the latest when it reports MZMTP_EV_CLOSED. */
 void mzmtp_socket_close(mzmtp_socket_t *sock);
 /** @return true when no peer has bytes left to write. */
 bool mzmtp_socket_flushed(const mzmtp_socket_t *sock);

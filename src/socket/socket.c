@@ -312,9 +312,21 @@ void mzmtp_socket_set_monitor(mzmtp_socket_t *sock, mzmtp_monitor_fn fn, void *c
     sock->monitor_ctx = ctx;
 }
 
+/* A closing socket keeps its long-term secrets only while a handshake still needs them
+ * (a CURVE client's vouch, a server's cookie keys): the last one to end wipes them. */
+static void wipe_if_no_handshake(mzmtp_socket_t *s)
+{
+    if (!s->closing) return;
+    for (unsigned p = 0; p < MZMTP_CONF_MAX_PEERS; p++) {
+        if (s->peer_state[p] == MZMTP_PEER_LIVE && !HAS_PEER(s->ready, p)) return;
+    }
+    mzmtp_socket_sec_wipe(s);
+}
+
 void mzmtp_socket_notify(mzmtp_socket_t *sock, mzmtp_socket_event_t ev, int peer,
                          mzmtp_status_t status)
 {
+    if (ev == MZMTP_EV_CLOSED) mzmtp_socket_sec_wipe(sock); /* closed: nothing needs them */
     if (sock->monitor) sock->monitor(sock->monitor_ctx, sock, ev, peer, status);
 }
 
@@ -367,6 +379,7 @@ static mzmtp_status_t on_handshake(mzmtp_socket_t *s, unsigned p, const uint8_t 
     }
     mzmtp_peerset_add(&s->ready, p);
     mzmtp_socket_notify(s, MZMTP_EV_HANDSHAKE, (int)p, MZMTP_OK);
+    wipe_if_no_handshake(s);
     return MZMTP_OK;
 }
 
@@ -1021,7 +1034,9 @@ void mzmtp_socket_close(mzmtp_socket_t *sock)
 {
     if (sock == NULL) return;
     sock->closing = 1;
-    mzmtp_socket_sec_wipe(sock); /* no new handshake can start: secrets go now */
+    /* No new handshake can start; the secrets go as soon as those running have ended
+     * (during the linger a CURVE client still has to vouch with its long-term key). */
+    wipe_if_no_handshake(sock);
 }
 
 bool mzmtp_socket_flushed(const mzmtp_socket_t *sock)
@@ -1161,6 +1176,7 @@ void mzmtp_socket_peer_stop(mzmtp_socket_t *sock, int peer, mzmtp_status_t why)
         mzmtp_outq_pipe_drop(&sock->outq, p);
         sock->peer_state[p] = HAS_PEER(sock->draining, p) ? MZMTP_PEER_WAITING : MZMTP_PEER_FREE;
     }
+    wipe_if_no_handshake(sock);
 }
 
 void mzmtp_socket_peer_release(mzmtp_socket_t *sock, int peer)

@@ -1207,6 +1207,26 @@ static void socket_close_wipes_keys(void **state)
     assert_int_equal(sa.sec.cookie_valid, 0);
 }
 
+/* A socket closed while its handshakes run keeps its secrets until they end: the client
+ * still has to vouch with its long-term key (a message queued before the close must
+ * arrive), and the key goes as soon as no handshake needs it. */
+static void socket_closed_mid_handshake_keeps_its_key_until_the_handshake_ends(void **state)
+{
+    setup_sockets(true);
+    tu_link_t l;
+    tu_connect_sockets(&l, &sa, &sb, 0);
+    tu_socket_send_str(&sb, "last words", MZMTP_OK);
+    mzmtp_socket_close(&sb);
+    assert_false(all_zero(sb.sec.secret_key, 32)); /* the handshake has not run yet */
+    tu_pump(&l, 1, 0);
+    assert_true(all_zero(sb.sec.secret_key, 32)); /* it ended: gone */
+    static uint8_t buf[64];
+    size_t len, flen[2];
+    unsigned nf;
+    TU_ASSERT_STATUS(tu_socket_recv_msg(&sa, buf, sizeof buf, &len, &nf, flen, 2), MZMTP_OK);
+    TU_ASSERT_BYTES(buf, len, "last words", 10);
+}
+
 static void sizes(void **state)
 {
     /* the figures docs/security.md quotes (printed for the report) */
@@ -1246,6 +1266,7 @@ int main(void)
         cmocka_unit_test(sockets_exchange_boxed_messages_after_the_handshake),
         cmocka_unit_test(sockets_denied_key_is_refused_and_nothing_arrives),
         cmocka_unit_test(socket_close_wipes_keys),
+        cmocka_unit_test(socket_closed_mid_handshake_keeps_its_key_until_the_handshake_ends),
         cmocka_unit_test(sizes),
     };
     return cmocka_run_group_tests_name("curve", tests, NULL, NULL);
