@@ -271,15 +271,20 @@ typedef struct mzmtp_conn_opts {
     uint32_t hb_timeout_ms;    /**< No traffic this long after our PING closes; 0 = ivl. */
     uint32_t hb_ttl_ms;        /**< TTL we ask the peer to apply (≤ 65500); 0 = none. */
     uint32_t rcvhwm;           /**< Complete messages buffered before we stop reading. */
-    const uint8_t *identity;   /**< Routing id sent in READY (REQ/DEALER/ROUTER). */
+    const uint8_t *identity;   /**< Routing id sent in READY (with SENDS_IDENTITY). */
     uint8_t identity_len;
+    /** What the engine needs of its socket type, which it does not otherwise know: the
+     *  MZMTP_WIRE_TYPE_* traits and the peer types it accepts (bit n = type n). 0 and 0
+     *  take the type's own (mzmtp_wire_socket_type_info()), which is what sockets do. */
+    uint8_t type_traits;
+    uint16_t peer_types;
     mzmtp_conn_sec_t *sec;     /**< Security settings (borrowed), or NULL for NULL. */
 } mzmtp_conn_opts_t;
 
 /** One ZMTP link. All fields are private; the struct is public for static allocation. */
 typedef struct mzmtp_conn {
     uint8_t state;
-    uint8_t socket_type;
+    uint8_t socket_type; /* only to name it in READY (Socket-Type) */
     uint8_t peer_minor;
     uint8_t greeting_sent;
     uint8_t mech;       /* mzmtp_mechanism_t, from opts.sec */

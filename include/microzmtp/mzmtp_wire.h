@@ -47,6 +47,20 @@ int mzmtp_wire_socket_type_parse(const uint8_t *name, size_t len);
 /** @return true when RFC 37's table (wire-notes M5) lets @p a talk to @p b. */
 bool mzmtp_wire_socket_types_compatible(int a, int b);
 
+/* What the wire asks of a socket type beyond its name, for an engine that is told these
+ * as options rather than knowing socket types (mzmtp_conn_opts_t). */
+/** Its READY carries an Identity property, even an empty one (REQ, DEALER, ROUTER;
+ *  wire-notes M2). */
+#define MZMTP_WIRE_TYPE_SENDS_IDENTITY 0x01u
+/** Its peers subscribe: SUBSCRIBE/CANCEL commands, and data messages starting with
+ *  0x01/0x00 from ZMTP 3.0 peers, are subscriptions (PUB, XPUB; wire-notes H2, H3). */
+#define MZMTP_WIRE_TYPE_TAKES_SUBSCRIPTIONS 0x02u
+/**
+ * The peer types @p type may talk to (bit n = type n, RFC 37's table) and its
+ * MZMTP_WIRE_TYPE_* traits. @return false for an unknown type (both set to 0).
+ */
+bool mzmtp_wire_socket_type_info(int type, uint16_t *peers, uint8_t *traits);
+
 /** What a peer's greeting told us. */
 typedef struct mzmtp_greeting_info {
     uint8_t major;
@@ -54,6 +68,15 @@ typedef struct mzmtp_greeting_info {
     bool as_server;
     uint8_t mechanism[20];
 } mzmtp_greeting_info_t;
+
+/**
+ * The 64 bytes of a ZMTP 3.1 greeting as an initializer, for greetings kept in flash:
+ * signature, version 3.1, the mechanism's first five letters (the rest zero, so at most
+ * five letters: NULL, PLAIN, CURVE), as-server. RFC 37 "Formal Grammar"; bytes 1-8 as
+ * libzmq sends them (wire-notes G2). mzmtp_wire_encode_greeting() writes the same bytes.
+ */
+#define MZMTP_WIRE_GREETING(m0, m1, m2, m3, m4, as_server) \
+    {0xFF, 0, 0, 0, 0, 0, 0, 0, 1, 0x7F, 3, 1, m0, m1, m2, m3, m4, [32] = (as_server)}
 
 /**
  * Write a ZMTP 3.1 greeting for @p mechanism ("NULL", at most 20 characters).
@@ -98,6 +121,19 @@ MZMTP_NODISCARD mzmtp_status_t mzmtp_wire_decode_frame_hdr(const uint8_t *in, si
                                                            mzmtp_frame_hdr_t *hdr);
 
 /**
+ * Write the start of a command frame whose data (@p data_len bytes) the caller writes
+ * right after it: header, name-len, @p name[0..name_len).
+ * @return Bytes written, or 0 if it does not fit or the name is not 1..255 bytes.
+ */
+size_t mzmtp_wire_encode_command_head(uint8_t *out, size_t cap, const uint8_t *name,
+                                      size_t name_len, size_t data_len);
+/** @return What mzmtp_wire_encode_command_head() writes for a valid name. */
+static inline size_t mzmtp_wire_command_head_size(size_t name_len, size_t data_len)
+{
+    return mzmtp_wire_frame_hdr_size((uint64_t)1u + name_len + data_len) + 1u + name_len;
+}
+
+/**
  * Write a whole command frame: header, name-len, name, then @p data.
  * @return Bytes written, or 0 if it does not fit or @p name is not 1..255 bytes.
  */
@@ -124,6 +160,9 @@ bool mzmtp_wire_name_is(const uint8_t *name, size_t name_len, const char *litera
  */
 size_t mzmtp_wire_encode_property(uint8_t *out, size_t cap, const char *name,
                                   const uint8_t *value, size_t value_len);
+/** As mzmtp_wire_encode_property(), with the name's length given. */
+size_t mzmtp_wire_encode_property_n(uint8_t *out, size_t cap, const uint8_t *name,
+                                    size_t name_len, const uint8_t *value, size_t value_len);
 
 /** Iterator over a metadata block. */
 typedef struct mzmtp_metadata_iter {

@@ -38,35 +38,23 @@ static uint8_t *cmd_room(mzmtp_conn_t *c, size_t need)
     return c->cmd + c->cmd_wr;
 }
 
-/* Queue a command frame: header, name-len, name, data (RFC 37 "Commands"). @p name is a
- * string literal (its length is taken with sizeof by CMD_PUT). */
+/* Queue a command frame (RFC 37 "Commands"), its start written by the codec, then data
+ * d1 and d2. @p name is a string literal (its length is taken with sizeof by CMD_PUT). */
 static bool cmd_put_n(mzmtp_conn_t *c, const char *name, size_t nlen, const uint8_t *d1,
                       size_t l1, const uint8_t *d2, size_t l2)
 {
-    size_t body = 1 + nlen + l1 + l2;
-    size_t hdr = mzmtp_wire_frame_hdr_size(body);
-    uint8_t *at = cmd_room(c, hdr + body);
+    const uint8_t *n = (const uint8_t *)name;
+    size_t head = mzmtp_wire_command_head_size(nlen, l1 + l2);
+    uint8_t *at = cmd_room(c, head + l1 + l2);
     if (at == NULL) return false;
-    at += mzmtp_util_put_frame_hdr(at, MZMTP_FLAG_COMMAND, body);
-    *at++ = (uint8_t)nlen;
-    memcpy(at, name, nlen);
-    if (l1) memcpy(at + nlen, d1, l1);
-    if (l2) memcpy(at + nlen + l1, d2, l2);
-    c->cmd_wr = (uint16_t)(c->cmd_wr + hdr + body);
+    at += mzmtp_wire_encode_command_head(at, head, n, nlen, l1 + l2);
+    if (l1) memcpy(at, d1, l1);
+    if (l2) memcpy(at + l1, d2, l2);
+    c->cmd_wr = (uint16_t)(c->cmd_wr + head + l1 + l2);
     return true;
 }
 #define CMD_PUT(c, lit, d, l) cmd_put_n((c), (lit), sizeof(lit) - 1u, (d), (l), NULL, 0)
 #define NAME_IS(n, nl, lit) ((nl) == sizeof(lit) - 1u && mzmtp_util_bytes_eq((n), (lit), sizeof(lit) - 1u))
-
-/* Put one metadata property (RFC 37 "Metadata") at @p at; @return its size. */
-static size_t put_property(uint8_t *at, const char *name, size_t nlen, const uint8_t *v, size_t vlen)
-{
-    at[0] = (uint8_t)nlen;
-    memcpy(at + 1, name, nlen);
-    mzmtp_wire_put_u32(at + 1 + nlen, (uint32_t)vlen);
-    if (vlen) memcpy(at + 5 + nlen, v, vlen);
-    return 5 + nlen + vlen;
-}
 
 /* RFC 37 "The READY Command": Socket-Type always; Identity from REQ, DEALER and ROUTER
  * (libzmq sends it even when empty, wire-notes M2). */
@@ -74,8 +62,12 @@ static const char prop_type[] = "Socket-Type", prop_id[] = "Identity";
 
 static bool sends_identity(const mzmtp_conn_t *c)
 {
-    return c->socket_type == MZMTP_REQ || c->socket_type == MZMTP_DEALER ||
-           c->socket_type == MZMTP_ROUTER;
+    return (c->opts.type_traits & MZMTP_WIRE_TYPE_SENDS_IDENTITY) != 0;
+}
+
+static bool takes_subscriptions(const mzmtp_conn_t *c)
+{
+    return (c->opts.type_traits & MZMTP_WIRE_TYPE_TAKES_SUBSCRIPTIONS) != 0;
 }
 
 size_t mzmtp_conn_mech_metadata_len(const mzmtp_conn_t *c)
@@ -87,25 +79,28 @@ size_t mzmtp_conn_mech_metadata_len(const mzmtp_conn_t *c)
 
 void mzmtp_conn_mech_metadata(const mzmtp_conn_t *c, uint8_t *at)
 {
-    at += put_property(at, prop_type, sizeof prop_type - 1,
-                       (const uint8_t *)mzmtp_wire_socket_type_name(c->socket_type),
-                       mzmtp_wire_socket_type_name_len(c->socket_type));
+    /* the caller made room for mzmtp_conn_mech_metadata_len() bytes */
+    at += mzmtp_wire_encode_property_n(at, SIZE_MAX, (const uint8_t *)prop_type,
+                                       sizeof prop_type - 1,
+                                       (const uint8_t *)mzmtp_wire_socket_type_name(c->socket_type),
+                                       mzmtp_wire_socket_type_name_len(c->socket_type));
     if (sends_identity(c)) {
-        (void)put_property(at, prop_id, sizeof prop_id - 1, c->opts.identity, c->opts.identity_len);
+        (void)mzmtp_wire_encode_property_n(at, SIZE_MAX, (const uint8_t *)prop_id,
+                                           sizeof prop_id - 1, c->opts.identity,
+                                           c->opts.identity_len);
     }
 }
 
 bool mzmtp_conn_mech_put_meta_cmd(mzmtp_conn_t *c, const char *name, size_t nlen)
 {
-    size_t body = 1 + nlen + mzmtp_conn_mech_metadata_len(c);
-    size_t hdr = mzmtp_wire_frame_hdr_size(body);
-    uint8_t *at = cmd_room(c, hdr + body);
+    const uint8_t *n = (const uint8_t *)name;
+    size_t meta = mzmtp_conn_mech_metadata_len(c);
+    size_t head = mzmtp_wire_command_head_size(nlen, meta);
+    uint8_t *at = cmd_room(c, head + meta);
     if (at == NULL) return false;
-    at += mzmtp_util_put_frame_hdr(at, MZMTP_FLAG_COMMAND, body);
-    *at++ = (uint8_t)nlen;
-    memcpy(at, name, nlen);
-    mzmtp_conn_mech_metadata(c, at + nlen);
-    c->cmd_wr = (uint16_t)(c->cmd_wr + hdr + body);
+    at += mzmtp_wire_encode_command_head(at, head, n, nlen, meta);
+    mzmtp_conn_mech_metadata(c, at);
+    c->cmd_wr = (uint16_t)(c->cmd_wr + head + meta);
     return true;
 }
 
@@ -168,6 +163,10 @@ mzmtp_status_t mzmtp_conn_init(mzmtp_conn_t *conn, int socket_type,
     memset(conn, 0, sizeof(*conn));
     conn->socket_type = (uint8_t)socket_type;
     conn->opts = *opts;
+    if (opts->peer_types == 0 && opts->type_traits == 0) {
+        (void)mzmtp_wire_socket_type_info(socket_type, &conn->opts.peer_types,
+                                          &conn->opts.type_traits);
+    }
     conn->rx = rx;
     conn->rx_cap = (uint32_t)rx_size;
     conn->outq = outq;
@@ -514,7 +513,7 @@ mzmtp_status_t mzmtp_conn_mech_peer_ready(mzmtp_conn_t *c, const uint8_t *data, 
     }
     if (st != MZMTP_AGAIN) return die(c, MZMTP_ERR_PROTOCOL);
     /* A missing Socket-Type is accepted, as libzmq does (wire-notes M4). */
-    if (peer_type >= 0 && !mzmtp_wire_socket_types_compatible(c->socket_type, peer_type)) {
+    if (peer_type >= 0 && !((c->opts.peer_types >> (unsigned)peer_type) & 1u)) {
         return die_why(c, MZMTP_ERR_SOCKET_TYPE, "Invalid socket type");
     }
     ev->kind = MZMTP_CONN_EV_HANDSHAKE;
@@ -559,10 +558,10 @@ static mzmtp_status_t on_command(mzmtp_conn_t *c, const uint8_t *body, size_t le
 #endif
         return MZMTP_OK;
     }
-    bool is_pub = c->socket_type == MZMTP_PUB || c->socket_type == MZMTP_XPUB;
-    if (is_pub && NAME_IS(name, nlen, "SUBSCRIBE")) {
+    bool subs = takes_subscriptions(c);
+    if (subs && NAME_IS(name, nlen, "SUBSCRIBE")) {
         ev->kind = MZMTP_CONN_EV_SUBSCRIBE;
-    } else if (is_pub && NAME_IS(name, nlen, "CANCEL")) {
+    } else if (subs && NAME_IS(name, nlen, "CANCEL")) {
         ev->kind = MZMTP_CONN_EV_CANCEL;
     } else {
         /* PONG, late READY/ERROR (wire-notes N7) and unknown commands (H10): ignored. */
@@ -654,7 +653,7 @@ mzmtp_status_t mzmtp_conn_process(mzmtp_conn_t *conn, uint32_t now_ms, mzmtp_con
             }
             return MZMTP_AGAIN;
         }
-        if ((c->socket_type == MZMTP_PUB || c->socket_type == MZMTP_XPUB) && !c->head_in_msg) {
+        if (takes_subscriptions(c) && !c->head_in_msg) {
             /* ZMTP 3.0 subscriptions, accepted from any peer as libzmq does (wire-notes
              * H2, H3): a first frame starting with 0x01 subscribes, 0x00 cancels. */
             const uint8_t *p;

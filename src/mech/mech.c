@@ -7,10 +7,8 @@
 #include "mech.h"
 #include "../util/mzmtp_util.h"
 
-/* RFC 37 "Formal Grammar": signature, version 3.1, mechanism padded to 20 bytes with
- * zeros, as-server, 31 bytes of filler. Bytes 1-8 as libzmq sends them (wire-notes G2). */
-#define GREETING(m0, m1, m2, m3, m4, server) \
-    {0xFF, 0, 0, 0, 0, 0, 0, 0, 1, 0x7F, 3, 1, m0, m1, m2, m3, m4, [32] = server}
+/* The greetings we send, in flash: the codec's bytes (MZMTP_WIRE_GREETING). */
+#define GREETING MZMTP_WIRE_GREETING
 static const uint8_t greeting_null[MZMTP_GREETING_SIZE] = GREETING('N', 'U', 'L', 'L', 0, 0);
 /* wire-notes G7: libzmq always sends as-server 0 and ignores the peer's; RFC 23/37 ask a
  * PLAIN or CURVE server to send 1. We send what the RFC asks and ignore the peer's. */

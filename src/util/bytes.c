@@ -31,15 +31,3 @@ bool mzmtp_util_bytes_eq(const void *a, const void *b, size_t n)
     }
     return true;
 }
-
-size_t mzmtp_util_put_frame_hdr(uint8_t *out, uint8_t flags, uint64_t size)
-{
-    if (size <= 255u) {
-        out[0] = flags;
-        out[1] = (uint8_t)size;
-        return 2;
-    }
-    out[0] = (uint8_t)(flags | 0x02u); /* LONG */
-    for (int i = 8; i >= 1; i--, size >>= 8) out[i] = (uint8_t)size;
-    return 9;
-}

@@ -23,10 +23,14 @@ bool mzmtp_util_bytes_eq(const void *a, const void *b, size_t n);
 
 /**
  * Write a frame header for a body of @p size bytes with @p flags (MORE/COMMAND, already
- * valid): the short form up to 255, else LONG and 8 bytes (RFC 37 "Framing").
+ * valid): the short form up to 255, else LONG and 8 bytes (RFC 37 "Framing"). It is the
+ * codec's mzmtp_wire_encode_frame_hdr() for callers that know they have the room.
  * @return 2 or 9, the bytes written; @p out must have room.
  */
-size_t mzmtp_util_put_frame_hdr(uint8_t *out, uint8_t flags, uint64_t size);
+static inline size_t mzmtp_util_put_frame_hdr(uint8_t *out, uint8_t flags, uint64_t size)
+{
+    return mzmtp_wire_encode_frame_hdr(out, MZMTP_FRAME_HDR_MAX, flags, size);
+}
 
 /** @return The index of the lowest set bit of the non-empty mask @p m (one instruction
  *  pair, RBIT+CLZ, on Cortex-M3): per-message loops visit only the peers concerned. */

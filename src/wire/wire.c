@@ -41,11 +41,9 @@ int mzmtp_wire_socket_type_parse(const uint8_t *name, size_t len)
     return -1;
 }
 
-bool mzmtp_wire_socket_types_compatible(int a, int b)
-{
-    /* RFC 37 "The Socket Type property", wire-notes M5: bit b of peers[a]. */
+/* RFC 37 "The Socket Type property", wire-notes M5: bit b of type_peers[a]. */
 #define T(x) (1u << MZMTP_##x)
-    static const uint16_t peers[MZMTP_SOCKET_TYPE_COUNT] = {
+static const uint16_t type_peers[MZMTP_SOCKET_TYPE_COUNT] = {
         [MZMTP_PAIR] = T(PAIR),
         [MZMTP_PUB] = T(SUB) | T(XSUB),
         [MZMTP_SUB] = T(PUB) | T(XPUB),
@@ -57,10 +55,29 @@ bool mzmtp_wire_socket_types_compatible(int a, int b)
         [MZMTP_PUSH] = T(PULL),
         [MZMTP_XPUB] = T(SUB) | T(XSUB),
         [MZMTP_XSUB] = T(PUB) | T(XPUB),
-    };
+};
 #undef T
+
+bool mzmtp_wire_socket_types_compatible(int a, int b)
+{
     if (a < 0 || a >= MZMTP_SOCKET_TYPE_COUNT || b < 0 || b >= MZMTP_SOCKET_TYPE_COUNT) return false;
-    return (peers[a] >> b) & 1u;
+    return (type_peers[a] >> b) & 1u;
+}
+
+bool mzmtp_wire_socket_type_info(int type, uint16_t *peers, uint8_t *traits)
+{
+    /* wire-notes M2 (Identity in READY), H2/H3 (who takes subscriptions) */
+    static const uint8_t type_traits[MZMTP_SOCKET_TYPE_COUNT] = {
+        [MZMTP_PUB] = MZMTP_WIRE_TYPE_TAKES_SUBSCRIPTIONS,
+        [MZMTP_XPUB] = MZMTP_WIRE_TYPE_TAKES_SUBSCRIPTIONS,
+        [MZMTP_REQ] = MZMTP_WIRE_TYPE_SENDS_IDENTITY,
+        [MZMTP_DEALER] = MZMTP_WIRE_TYPE_SENDS_IDENTITY,
+        [MZMTP_ROUTER] = MZMTP_WIRE_TYPE_SENDS_IDENTITY,
+    };
+    bool known = type >= 0 && type < MZMTP_SOCKET_TYPE_COUNT;
+    *peers = known ? type_peers[type] : 0;
+    *traits = known ? type_traits[type] : 0;
+    return known;
 }
 
 size_t mzmtp_wire_encode_greeting(uint8_t *out, size_t cap, const char *mechanism,
@@ -70,14 +87,9 @@ size_t mzmtp_wire_encode_greeting(uint8_t *out, size_t cap, const char *mechanis
     if (mlen > 20) return 0;
     if (out == NULL) return MZMTP_GREETING_SIZE;
     if (cap < MZMTP_GREETING_SIZE) return 0;
-    memset(out, 0, MZMTP_GREETING_SIZE);
-    /* RFC 37 "Formal Grammar": signature = %xFF padding %x7F; bytes 1-8 are ours to
-     * choose. libzmq puts a 1 in byte 8 (wire-notes G2); we do the same. */
-    out[0] = 0xFF;
-    out[8] = 0x01;
-    out[9] = 0x7F;
-    out[10] = 3;
-    out[11] = 1;
+    /* The same bytes as the engine's greetings in flash (MZMTP_WIRE_GREETING). */
+    static const uint8_t base[MZMTP_GREETING_SIZE] = MZMTP_WIRE_GREETING(0, 0, 0, 0, 0, 0);
+    memcpy(out, base, MZMTP_GREETING_SIZE);
     memcpy(out + 12, mechanism, mlen);
     out[32] = as_server ? 1 : 0;
     return MZMTP_GREETING_SIZE;
@@ -112,11 +124,12 @@ size_t mzmtp_wire_encode_frame_hdr(uint8_t *out, size_t cap, uint8_t flags, uint
     if (need == 2) {
         out[0] = flags;
         out[1] = (uint8_t)size;
-    } else {
-        out[0] = (uint8_t)(flags | MZMTP_FLAG_LONG);
-        for (int i = 0; i < 8; i++) out[1 + i] = (uint8_t)(size >> (56 - 8 * i));
+        return 2;
     }
-    return need;
+    out[0] = (uint8_t)(flags | MZMTP_FLAG_LONG);
+    /* big-endian, by shifts of 8: no 64-bit variable shift (a library call on 32-bit) */
+    for (size_t i = 8; i >= 1; i--, size >>= 8) out[i] = (uint8_t)size;
+    return 9;
 }
 
 mzmtp_status_t mzmtp_wire_decode_frame_hdr(const uint8_t *in, size_t len,
@@ -144,22 +157,33 @@ mzmtp_status_t mzmtp_wire_decode_frame_hdr(const uint8_t *in, size_t len,
     return MZMTP_OK;
 }
 
+size_t mzmtp_wire_encode_command_head(uint8_t *out, size_t cap, const uint8_t *name,
+                                      size_t name_len, size_t data_len)
+{
+    if (name_len == 0 || name_len > 255) return 0;
+    uint64_t body = (uint64_t)1u + name_len + data_len; /* no overflow: both are size_t */
+    size_t head = mzmtp_wire_command_head_size(name_len, data_len);
+    if (out == NULL) return head;
+    if (cap < head) return 0;
+    size_t hdr = mzmtp_wire_encode_frame_hdr(out, cap, MZMTP_FLAG_COMMAND, body);
+    out[hdr] = (uint8_t)name_len;
+    memcpy(out + hdr + 1, name, name_len);
+    return head;
+}
+
 size_t mzmtp_wire_encode_command(uint8_t *out, size_t cap, const char *name,
                                  const uint8_t *data, size_t data_len)
 {
     size_t nlen = cstr_len(name);
     if (nlen == 0 || nlen > 255) return 0;
     if (data_len > (size_t)INT64_MAX - 1 - nlen) return 0;
-    uint64_t body = 1u + nlen + data_len;
-    size_t hdr = mzmtp_wire_frame_hdr_size(body);
-    if (body > SIZE_MAX - hdr) return 0;
-    size_t total = hdr + (size_t)body;
+    size_t head = mzmtp_wire_encode_command_head(NULL, 0, (const uint8_t *)name, nlen, data_len);
+    if (data_len > SIZE_MAX - head) return 0;
+    size_t total = head + data_len;
     if (out == NULL) return total;
     if (cap < total) return 0;
-    (void)mzmtp_wire_encode_frame_hdr(out, cap, MZMTP_FLAG_COMMAND, body);
-    out[hdr] = (uint8_t)nlen;
-    memcpy(out + hdr + 1, name, nlen);
-    if (data_len) memcpy(out + hdr + 1 + nlen, data, data_len);
+    (void)mzmtp_wire_encode_command_head(out, cap, (const uint8_t *)name, nlen, data_len);
+    if (data_len) memcpy(out + head, data, data_len);
     return total;
 }
 
@@ -202,7 +226,13 @@ bool mzmtp_wire_name_eq_nocase(const uint8_t *name, size_t name_len, const char 
 size_t mzmtp_wire_encode_property(uint8_t *out, size_t cap, const char *name,
                                   const uint8_t *value, size_t value_len)
 {
-    size_t nlen = cstr_len(name);
+    return mzmtp_wire_encode_property_n(out, cap, (const uint8_t *)name, cstr_len(name), value,
+                                        value_len);
+}
+
+size_t mzmtp_wire_encode_property_n(uint8_t *out, size_t cap, const uint8_t *name,
+                                    size_t nlen, const uint8_t *value, size_t value_len)
+{
     if (nlen == 0 || nlen > 255 || value_len > 0x7FFFFFFFu) return 0;
     if (value_len > SIZE_MAX - 5 - nlen) return 0;
     size_t total = 1 + nlen + 4 + value_len;

@@ -300,6 +300,38 @@ static void handshake_with(int type, const char *peer_script)
     tu_log_clear_out(&log_a);
 }
 
+/* The engine knows its socket type only through its options (issue 13): a PUB engine told
+ * to accept only SUB refuses an XSUB peer; one told it takes no subscriptions reports a
+ * SUBSCRIBE as nothing; one told to send an identity puts it in READY. */
+static void engine_takes_what_it_needs_of_its_type_from_options(void **state)
+{
+    (void)state;
+    mzmtp_conn_opts_t o = tu_conn_opts();
+    o.peer_types = 1u << MZMTP_SUB;
+    o.type_traits = MZMTP_WIRE_TYPE_TAKES_SUBSCRIPTIONS;
+    tu_log_init(&log_a);
+    start(&conn_a, rx_a, sizeof rx_a, MZMTP_PUB, &o, 0);
+    size_t n = scr(GREETING_31 "04 1A 05 'READY' 0B 'Socket-Type' 00 00 00 04 'XSUB'");
+    TU_ASSERT_STATUS(tu_conn_feed(&conn_a, &log_a, script, n, TU_WHOLE, 0, 0), MZMTP_ERR_SOCKET_TYPE);
+
+    o.peer_types = 1u << MZMTP_SUB;
+    o.type_traits = 0;
+    tu_log_init(&log_a);
+    start(&conn_a, rx_a, sizeof rx_a, MZMTP_PUB, &o, 0);
+    n = scr(LIBZMQ_SUB_SCRIPT);
+    TU_ASSERT_STATUS(tu_conn_feed(&conn_a, &log_a, script, n, TU_WHOLE, 0, 0), MZMTP_OK);
+    assert_int_equal(tu_log_count(&log_a, MZMTP_CONN_EV_SUBSCRIBE), 0);
+
+    o.peer_types = 1u << MZMTP_SUB;
+    o.type_traits = MZMTP_WIRE_TYPE_SENDS_IDENTITY;
+    o.identity = (const uint8_t *)"me";
+    o.identity_len = 2;
+    tu_log_init(&log_a);
+    start(&conn_a, rx_a, sizeof rx_a, MZMTP_PUB, &o, 0);
+    tu_conn_drain_output(&conn_a, &log_a);
+    assert_true(tu_contains(log_a.out, log_a.out_len, (const uint8_t *)"\x08Identity\x00\x00\x00\x02me", 15));
+}
+
 static void sub_engine_subscribes_a_zmtp30_peer_with_data_frames(void **state)
 {
     handshake_with(MZMTP_SUB, GREETING_30 READY_PUB);
@@ -1241,6 +1273,7 @@ int main(void)
         cmocka_unit_test(handshake_accepts_a_ready_without_socket_type),
         cmocka_unit_test(handshake_accepts_property_names_in_any_case),
         cmocka_unit_test(handshake_accepts_xsub_as_a_pub_peer),
+        cmocka_unit_test(engine_takes_what_it_needs_of_its_type_from_options),
         cmocka_unit_test(handshake_accepts_ready_before_the_greeting_is_written),
         cmocka_unit_test(handshake_ignores_padding_and_as_server),
         cmocka_unit_test(handshake_accepts_a_major_4_peer_as_zmtp_3_1),

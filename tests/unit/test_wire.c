@@ -655,9 +655,76 @@ static void retry_after_transport_losses_and_timeouts(void **state)
     }
 }
 
+/* The engine writes through these (issue 13: one encoder for the codec's tests and the
+ * product): the command head, properties with a given name length, and type traits. */
+static void command_head_is_the_start_of_the_whole_command(void **state)
+{
+    (void)state;
+    uint8_t whole[600], head[16];
+    static const uint8_t data[300] = {1, 2, 3};
+    static const size_t lens[] = {0, 3, 246, 247, 300};
+    for (size_t i = 0; i < sizeof lens / sizeof lens[0]; i++) {
+        size_t w = mzmtp_wire_encode_command(whole, sizeof whole, "PING", data, lens[i]);
+        size_t h = mzmtp_wire_encode_command_head(head, sizeof head, (const uint8_t *)"PING", 4, lens[i]);
+        assert_int_equal(h, mzmtp_wire_command_head_size(4, lens[i]));
+        assert_int_equal(w, h + lens[i]);
+        assert_memory_equal(whole, head, h);
+        assert_int_equal(mzmtp_wire_encode_command_head(NULL, 0, (const uint8_t *)"PING", 4, lens[i]), h);
+    }
+    assert_int_equal(mzmtp_wire_encode_command_head(head, 5, (const uint8_t *)"PING", 4, 0), 0);
+    assert_int_equal(mzmtp_wire_encode_command_head(head, 16, (const uint8_t *)"", 0, 0), 0);
+}
+
+static void property_n_equals_property(void **state)
+{
+    (void)state;
+    uint8_t a[64], b[64];
+    size_t na = mzmtp_wire_encode_property(a, sizeof a, "Identity", (const uint8_t *)"xy", 2);
+    size_t nb = mzmtp_wire_encode_property_n(b, sizeof b, (const uint8_t *)"Identity", 8,
+                                             (const uint8_t *)"xy", 2);
+    assert_int_equal(na, 15);
+    assert_int_equal(nb, na);
+    assert_memory_equal(a, b, na);
+    assert_int_equal(mzmtp_wire_encode_property_n(b, 14, (const uint8_t *)"Identity", 8,
+                                                  (const uint8_t *)"xy", 2), 0);
+}
+
+static void socket_type_info_gives_peers_and_traits(void **state)
+{
+    (void)state;
+    uint16_t peers;
+    uint8_t traits;
+    for (int a = 0; a < MZMTP_SOCKET_TYPE_COUNT; a++) {
+        assert_true(mzmtp_wire_socket_type_info(a, &peers, &traits));
+        for (int b = 0; b < MZMTP_SOCKET_TYPE_COUNT; b++) {
+            assert_int_equal((peers >> b) & 1u, mzmtp_wire_socket_types_compatible(a, b));
+        }
+        bool id = a == MZMTP_REQ || a == MZMTP_DEALER || a == MZMTP_ROUTER;
+        bool subs = a == MZMTP_PUB || a == MZMTP_XPUB;
+        assert_int_equal((traits & MZMTP_WIRE_TYPE_SENDS_IDENTITY) != 0, id);
+        assert_int_equal((traits & MZMTP_WIRE_TYPE_TAKES_SUBSCRIPTIONS) != 0, subs);
+    }
+    assert_false(mzmtp_wire_socket_type_info(11, &peers, &traits));
+    assert_int_equal(peers, 0);
+    assert_false(mzmtp_wire_socket_type_info(-1, &peers, &traits));
+}
+
+static void engine_greetings_are_the_encoders_bytes(void **state)
+{
+    (void)state;
+    static const uint8_t flash[64] = MZMTP_WIRE_GREETING('C', 'U', 'R', 'V', 'E', 1);
+    uint8_t out[64];
+    assert_int_equal(mzmtp_wire_encode_greeting(out, sizeof out, "CURVE", true), 64);
+    assert_memory_equal(out, flash, 64);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(command_head_is_the_start_of_the_whole_command),
+        cmocka_unit_test(property_n_equals_property),
+        cmocka_unit_test(socket_type_info_gives_peers_and_traits),
+        cmocka_unit_test(engine_greetings_are_the_encoders_bytes),
         cmocka_unit_test(greeting_encodes_the_64_rfc37_bytes_for_null),
         cmocka_unit_test(greeting_encode_sets_as_server_in_byte_32),
         cmocka_unit_test(greeting_encode_refuses_a_short_buffer),
