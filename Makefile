@@ -9,6 +9,8 @@
 #   make size   arm-none-eabi-gcc sizes of minimal PUB/SUB programs
 #   make bench  microzmtp and libzmq side by side (about 4 minutes), RATIO lines
 #   make bench-mcu  instructions per message on Cortex-M3 under qemu-system-arm -icount
+#   make bench-fw   instructions per 64 B publish on the lwIP PUB firmware, send call to
+#               the LAN9118's TX FIFO (QEMU -icount, a pyzmq SUB; about 5 s)
 #   make bench-slow slow subscribers: libzmq's PUB and ours side by side (about 1 minute)
 # Each target installs missing Debian packages first (scripts/deps.sh; sudo when not root).
 
@@ -27,7 +29,7 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 bench-slow: build
 	/usr/bin/python3 bench/slow_subscribers.py --zmtpcat $(BUILD)/zmtpcat
 
-.PHONY: firmware demo-posix test-lwip
+.PHONY: firmware demo-posix test-lwip bench-fw
 .PHONY: all deps build demo test test-unit test-san test-fuzz test-contiki size bench bench-mcu clean
 
 all: build
@@ -53,7 +55,11 @@ firmware: deps
 test-lwip: firmware
 	/usr/bin/python3 tests/lwip/test_firmware.py $(BUILD_FW)
 	$(MAKE) -C tests/lwip/host LWIP_DIR="$(LWIP_DIR)" BUILD=$(CURDIR)/$(BUILD_LWIP_HOST) -j 2
-	/usr/bin/python3 tests/lwip/test_host.py $(BUILD_LWIP_HOST)/node
+	/usr/bin/python3 tests/lwip/test_host.py $(BUILD_LWIP_HOST)
+	$(MAKE) bench-fw
+
+bench-fw: firmware
+	$(MAKE) -C firmware/mps2-an385 LWIP_DIR="$(LWIP_DIR)" BUILD=$(CURDIR)/$(BUILD_FW) bench
 
 test-unit: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)

@@ -17,4 +17,4 @@ MZMTP_SRC_MECH_CURVE := src/mech/curve.c
 # The ports.
 MZMTP_SRC_PORT_POSIX := ports/posix/mzmtp_posix.c
 MZMTP_SRC_PORT_CONTIKI := ports/contiki-ng/mzmtp-contiki.c ports/contiki-ng/mzmtp-contiki-logic.c
-MZMTP_SRC_PORT_LWIP := ports/lwip/mzmtp_lwip.c
+MZMTP_SRC_PORT_LWIP := ports/lwip/mzmtp_lwip.c ports/lwip/mzmtp_lwip_ep.c

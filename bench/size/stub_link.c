@@ -67,7 +67,6 @@ static void pump_output(mzmtp_socket_t *sock, int peer)
 void stub_link_service(mzmtp_socket_t *sock, int *peer)
 {
     uint32_t now = clock_ms;
-    mzmtp_peermask_t dead = 0;
     mzmtp_status_t st;
 
     if (*peer < 0) {
@@ -89,11 +88,10 @@ void stub_link_service(mzmtp_socket_t *sock, int *peer)
     if (mzmtp_socket_peer_has_output(sock, *peer)) {
         pump_output(sock, *peer);
     }
-    mzmtp_socket_tick(sock, now, &dead);
-    wake_in_ms = mzmtp_socket_next_timeout(sock, now);
-    if ((dead & ((mzmtp_peermask_t)1 << *peer)) != 0) {
-        st = MZMTP_ERR_TIMEOUT;
+    if (mzmtp_socket_tick(sock, now)) {
+        st = MZMTP_ERR_TIMEOUT; /* the one peer is the one to close */
     }
+    wake_in_ms = mzmtp_socket_next_timeout(sock, now);
     if (!link_up) {
         st = MZMTP_ERR_CLOSED;
     }

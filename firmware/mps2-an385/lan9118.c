@@ -96,6 +96,10 @@ static void drain_tx_status(void)
     }
 }
 
+#ifdef LAN9118_TX_MARK
+void LAN9118_TX_MARK(int which); /* the bench image's hook (examples/bench_pub.c) */
+#endif
+
 /* Send one frame: command A and B, then the bytes of the chain as 32-bit words. */
 static err_t linkoutput(struct netif *netif, struct pbuf *p)
 {
@@ -107,6 +111,9 @@ static err_t linkoutput(struct netif *netif, struct pbuf *p)
     if (len > 1514u) {
         return ERR_IF;
     }
+#ifdef LAN9118_TX_MARK
+    LAN9118_TX_MARK(0); /* bench_pub.c: the frame reaches the driver */
+#endif
     while ((TX_FIFO_INF & 0xFFFFu) < len + 16u) {
         drain_tx_status(); /* QEMU sends at once; a real chip would drain here */
     }
@@ -132,6 +139,9 @@ static err_t linkoutput(struct netif *netif, struct pbuf *p)
     if (have != 0) {
         TX_DATA = acc;
     }
+#ifdef LAN9118_TX_MARK
+    LAN9118_TX_MARK(1); /* bench_pub.c: the whole frame is in the TX FIFO */
+#endif
     drain_tx_status();
     lan9118_stats.tx++;
     return ERR_OK;

@@ -102,36 +102,41 @@ typedef enum mzmtp_option {
 
 /** Peer slot states (private). */
 enum { MZMTP_PEER_FREE = 0, MZMTP_PEER_WAITING, MZMTP_PEER_LIVE };
+/** "No peer" in the socket's 16-bit peer fields (private); peer slots are 0..65534. */
+#define MZMTP_NO_PEER 0xFFFFu
 
 /** A socket. All fields are private; the struct is public for static allocation. */
 typedef struct mzmtp_socket {
     uint8_t type;
     uint8_t closing;
-    uint8_t recv_peer;  /* peer whose message is being read, or 0xFF */
-    uint8_t rr_recv;    /* fair-queue position */
-    uint8_t rr_send;    /* round-robin position (PUSH, DEALER, REQ) */
     uint8_t req_state;  /* REQ: 0 may send, 1 sending, 2 awaiting reply, 3 reading reply */
-    uint8_t req_peer;   /* REQ: peer asked; REP: peer to answer; ROUTER: send target */
     bool rep_reply;     /* REP: a request was read, the reply is due */
     bool router_id_out; /* ROUTER: the routing id of the message being read was given */
     bool router_mandatory;
     bool router_pending; /* ROUTER: routing id taken, message not opened yet */
     bool nodrop;
     uint8_t identity_len;
-    uint16_t env_len;   /* REP: bytes of env */
-    uint32_t rid_next;  /* ROUTER: next generated id */
     bool send_in_msg;   /* a multipart send is open */
     bool send_drop;     /* the open multipart send is being dropped */
     bool truncated;     /* the message being read lost its peer */
-    uint32_t now;       /* last time a port call told us */
+    /* peer slots: 16 bits (issue 11), packed here between the bytes and the words */
+    uint16_t recv_peer; /* peer whose message is being read, or MZMTP_NO_PEER */
+    uint16_t rr_recv;   /* fair-queue position */
+    uint16_t rr_send;   /* round-robin position (PUSH, DEALER, REQ) */
+    uint16_t req_peer;  /* REQ: peer asked; REP: peer to answer; ROUTER: send target */
+    uint16_t recv_last; /* peer of the message read last, or MZMTP_NO_PEER */
+    uint16_t env_len;   /* REP: bytes of env */
+    /* (before the words: at offset 24, Thumb's 16-bit byte loads reach it) */
     uint8_t peer_state[MZMTP_CONF_MAX_PEERS];
-    mzmtp_peermask_t ready;    /* peers whose handshake is done */
-    mzmtp_peermask_t sub_pending; /* SUB/XSUB: peers whose subscriptions may be stale */
-    mzmtp_peermask_t readable; /* peers with a message at the head */
-    mzmtp_peermask_t keep;     /* peers whose queue outlives the connection */
-    mzmtp_peermask_t draining; /* stopped peers with complete messages still unread */
-    mzmtp_peermask_t dead;     /* peers whose engine failed outside a port call */
-    mzmtp_peermask_t ignored;  /* ROUTER duplicate ids, PAIR extra peers: no traffic */
+    uint32_t rid_next;  /* ROUTER: next generated id */
+    uint32_t now;       /* last time a port call told us */
+    mzmtp_peerset_t ready;    /* peers whose handshake is done */
+    mzmtp_peerset_t sub_pending; /* SUB/XSUB: peers whose subscriptions may be stale */
+    mzmtp_peerset_t readable; /* peers with a message at the head */
+    mzmtp_peerset_t keep;     /* peers whose queue outlives the connection */
+    mzmtp_peerset_t draining; /* stopped peers with complete messages still unread */
+    mzmtp_peerset_t dead;     /* peers whose engine failed outside a port call */
+    mzmtp_peerset_t ignored;  /* ROUTER duplicate ids, PAIR extra peers: no traffic */
     mzmtp_status_t dead_why[MZMTP_CONF_MAX_PEERS];
     uint32_t sndhwm;
     mzmtp_conn_opts_t opts;
@@ -144,7 +149,6 @@ typedef struct mzmtp_socket {
     uint8_t env[MZMTP_CONF_ENVELOPE_MAX];
     uint8_t rid_len[MZMTP_CONF_MAX_PEERS];
     uint8_t rid[MZMTP_CONF_MAX_PEERS][MZMTP_CONF_ROUTING_ID_MAX];
-    uint8_t recv_last;  /* peer of the message read last, or 0xFF */
 #if MZMTP_SECURITY
     /* security (src/socket/socket_sec.c) */
     mzmtp_conn_sec_t sec;
@@ -334,10 +338,23 @@ bool mzmtp_socket_peer_has_output(mzmtp_socket_t *sock, int peer);
 /** @return true while the transport of @p peer is up (started, not stopped). */
 bool mzmtp_socket_peer_live(const mzmtp_socket_t *sock, int peer);
 
-/** Run timers (handshake timeout, heartbeats). @p dead receives a mask of peers whose
- *  connection must now be closed by the port (their status via the monitor). */
-void mzmtp_socket_tick(mzmtp_socket_t *sock, uint32_t now_ms, mzmtp_peermask_t *dead);
-/** @return Why @p peer was reported dead by mzmtp_socket_tick() (MZMTP_OK if it was not). */
+/** Run timers (handshake timeout, heartbeats).
+ *  @return true when some peer's connection must now be closed by the port: walk them
+ *          with mzmtp_socket_peer_next_dead() (false: none, nothing to walk). */
+bool mzmtp_socket_tick(mzmtp_socket_t *sock, uint32_t now_ms);
+/**
+ * Walk the peers whose connection the port must close: those whose timers expired in
+ * mzmtp_socket_tick(), and those whose engine failed during an application call (a
+ * recv or send that ran its input); mzmtp_socket_peer_status() says why. Costs the
+ * socket's peer-set words, not MZMTP_CONF_MAX_PEERS calls.
+ *   for (int p = mzmtp_socket_peer_next_dead(s, -1); p >= 0;
+ *        p = mzmtp_socket_peer_next_dead(s, p)) { close the transport; peer_stop(s, p, …); }
+ * @param[in] prev The last peer seen, or -1 to start.
+ * @return The lowest such peer slot above @p prev, or -1 when there is none. A peer stays
+ *         in the walk until mzmtp_socket_peer_stop().
+ */
+int mzmtp_socket_peer_next_dead(const mzmtp_socket_t *sock, int prev);
+/** @return Why @p peer is among mzmtp_socket_peer_next_dead()'s (MZMTP_OK if it is not). */
 mzmtp_status_t mzmtp_socket_peer_status(const mzmtp_socket_t *sock, int peer);
 /** @return ms until mzmtp_socket_tick() has work, UINT32_MAX for none. */
 uint32_t mzmtp_socket_next_timeout(const mzmtp_socket_t *sock, uint32_t now_ms);

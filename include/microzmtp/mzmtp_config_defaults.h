@@ -19,9 +19,12 @@
 
 /**
  * Maximum number of peers (connections) one socket can hold at once.
- * Unit: peers. Range: 1..64. Default: 4.
+ * Unit: peers. Range: 1..65535. Default: 4.
  * RAM: sizeof(mzmtp_conn_t) (264 B on Cortex-M3, docs/memory.md) plus 12 B of queue state per peer
- * and socket, plus the receive buffer the application gives for each peer.
+ * and socket, plus the receive buffer the application gives for each peer. Sets of peers
+ * (the socket's seven, one per send slot, one per subscription) take one 32-bit word
+ * each up to 32 peers, and 4 B per further 32 peers beyond: see MZMTP_CONF_SEND_SLOTS
+ * and MZMTP_CONF_SUB_BYTES, which grow with it.
  */
 #ifndef MZMTP_CONF_MAX_PEERS
 #define MZMTP_CONF_MAX_PEERS 4
@@ -29,8 +32,9 @@
 
 /**
  * Bytes of subscription storage per socket (PUB/XPUB: every peer's topics; SUB/XSUB: the
- * socket's own topics). Each topic costs its length plus 4 B (SUB) or 2 B + a peer mask
- * (PUB). Unit: bytes. Range: 16..65535. Default: 256. RAM: exactly this many bytes.
+ * socket's own topics). Each topic costs its length plus 4 B and a peer set (4 B per 32
+ * peers of MZMTP_CONF_MAX_PEERS, rounded up). Unit: bytes. Range: 16..65535, at least one
+ * topic of MZMTP_CONF_MAX_TOPIC bytes. Default: 256. RAM: exactly this many bytes.
  */
 #ifndef MZMTP_CONF_SUB_BYTES
 #define MZMTP_CONF_SUB_BYTES 256
@@ -47,7 +51,9 @@
 /**
  * Messages the send ring of one socket can index at once (shared by all its peers; a PUB
  * message sent to N subscribers takes one slot). Unit: messages. Range: 2..65535.
- * Default: 16. RAM: 8 B + one peer mask per slot.
+ * Default: 16. RAM per slot: 8 B + a peer set of 4 B per 32 peers of MZMTP_CONF_MAX_PEERS
+ * (rounded up: 12 B up to 32 peers, 16 B up to 64, 636 B at 5000), + 8 B with
+ * MZMTP_CONF_SEND_REF. (The per-slot set is to give way to reference counts, issue 11.)
  */
 #ifndef MZMTP_CONF_SEND_SLOTS
 #define MZMTP_CONF_SEND_SLOTS 16
@@ -233,8 +239,9 @@
 #if MZMTP_CONF_ROUTING_ID_MAX + 60 > MZMTP_CONF_CMD_BUF
 #error "MZMTP_CONF_CMD_BUF must hold a READY with an identity of MZMTP_CONF_ROUTING_ID_MAX bytes"
 #endif
-#if MZMTP_CONF_MAX_PEERS < 1 || MZMTP_CONF_MAX_PEERS > 64
-#error "MZMTP_CONF_MAX_PEERS must be 1..64"
+/* Peer slots are 16-bit (0xFFFF means "no peer"). */
+#if MZMTP_CONF_MAX_PEERS < 1 || MZMTP_CONF_MAX_PEERS > 65535
+#error "MZMTP_CONF_MAX_PEERS must be 1..65535"
 #endif
 #if MZMTP_CONF_SUB_BYTES < 16 || MZMTP_CONF_SUB_BYTES > 65535
 #error "MZMTP_CONF_SUB_BYTES must be 16..65535"
@@ -242,7 +249,8 @@
 #if MZMTP_CONF_MAX_TOPIC > 255
 #error "MZMTP_CONF_MAX_TOPIC must be 0..255"
 #endif
-#if MZMTP_CONF_MAX_TOPIC + 8 > MZMTP_CONF_SUB_BYTES
+/* A table entry: 4 B, a peer set, the topic (src/socket/socket.c). */
+#if MZMTP_CONF_MAX_TOPIC + 4 + 4 * ((MZMTP_CONF_MAX_PEERS + 31) / 32) > MZMTP_CONF_SUB_BYTES
 #error "MZMTP_CONF_SUB_BYTES must hold at least one topic of MZMTP_CONF_MAX_TOPIC bytes"
 #endif
 #if MZMTP_CONF_SEND_SLOTS < 2 || MZMTP_CONF_SEND_SLOTS > 65535

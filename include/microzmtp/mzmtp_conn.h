@@ -24,12 +24,16 @@
 #include "mzmtp_wire.h"
 #include "mzmtp_security.h"
 
-/** A set of peers of one socket, one bit per peer slot. */
-#if MZMTP_CONF_MAX_PEERS <= 32
-typedef uint32_t mzmtp_peermask_t;
-#else
-typedef uint64_t mzmtp_peermask_t;
-#endif
+/** Words of a peer set: one up to 32 peers. */
+#define MZMTP_PEERSET_WORDS ((MZMTP_CONF_MAX_PEERS + 31u) / 32u)
+
+/** A set of peer slots of one socket, one bit per slot: one 32-bit word up to 32 peers,
+ *  an array of words beyond. Private storage of the send ring and the socket (the core
+ *  reads and writes it only through src/util/mzmtp_peerset.h); applications and ports
+ *  ask the socket about its peers instead (mzmtp_socket_dead_next(), _peer_count()). */
+typedef struct mzmtp_peerset {
+    uint32_t w[MZMTP_PEERSET_WORDS];
+} mzmtp_peerset_t;
 
 /** Byte counts and stream offsets of the receive path (see MZMTP_CONF_LARGE_FRAMES). */
 #if MZMTP_CONF_LARGE_FRAMES
@@ -48,13 +52,13 @@ typedef struct mzmtp_iov {
 
 /* ------------------------------------------------------------------------------------ */
 /* Send ring: one socket's outgoing messages, already encoded as ZMTP frames, shared by    */
-/* all its peers. A message sent to N peers is stored once with an N-bit mask.             */
+/* all its peers. A message sent to N peers is stored once with an N-bit peer set.          */
 /* ------------------------------------------------------------------------------------ */
 
 typedef struct mzmtp_outq_slot {
     uint32_t off;          /**< Offset of the encoded message in the data ring. */
     uint32_t len;          /**< Encoded bytes (headers and bodies of all its frames). */
-    mzmtp_peermask_t mask; /**< Peers that have still to write it. */
+    mzmtp_peerset_t mask;  /**< Peers that have still to write it. */
 #if MZMTP_CONF_SEND_REF
     const uint8_t *ext;    /**< Body of the last frame in application memory, or NULL. */
     uint32_t ext_len;      /**< Its length; written after the len ring bytes. */
@@ -81,7 +85,7 @@ typedef struct mzmtp_outq {
     mzmtp_outq_pipe_t pipe[MZMTP_CONF_MAX_PEERS];
     /* the message being composed by the application */
     uint32_t open_off, open_len;
-    mzmtp_peermask_t open_mask;
+    mzmtp_peerset_t open_mask;
     bool open, open_drop;
 #if MZMTP_CONF_SEND_REF
     const uint8_t *open_ext;
@@ -95,11 +99,11 @@ void mzmtp_outq_init(mzmtp_outq_t *q, uint8_t *data, size_t size);
 /** Drop the open message (what its frames queued so far); nothing if none is open. */
 void mzmtp_outq_cancel(mzmtp_outq_t *q);
 /**
- * Begin a message for the peers in @p mask. The application then adds frames with
+ * Begin a message for the peers in @p mask (by value: one register up to 32 peers). The application then adds frames with
  * mzmtp_outq_add_frame() and the last one commits it. An empty mask, or @p drop, makes the
  * message vanish frame by frame (PUB at HWM) while the caller still sees MZMTP_OK.
  */
-void mzmtp_outq_begin(mzmtp_outq_t *q, mzmtp_peermask_t mask);
+void mzmtp_outq_begin(mzmtp_outq_t *q, mzmtp_peerset_t mask);
 /**
  * Append one frame to the open message; @p more false commits it.
  * @return MZMTP_OK; MZMTP_AGAIN (no slot or bytes free now: the frame was not added; a
@@ -141,9 +145,9 @@ void mzmtp_outq_pipe_drop(mzmtp_outq_t *q, unsigned pipe);
  *  making room in a full ring at the expense of its slowest peer). */
 void mzmtp_outq_pipe_shed(mzmtp_outq_t *q, unsigned pipe);
 /** @return The peers that still have to start the oldest message some peer has not
- *  started (0 if none): the ones to shed when the ring is full. A message a peer is in
+ *  started (empty if none): the ones to shed when the ring is full. A message a peer is in
  *  the middle of writing cannot be taken back; mzmtp_outq_compact() moves it instead. */
-mzmtp_peermask_t mzmtp_outq_oldest_mask(const mzmtp_outq_t *q);
+mzmtp_peerset_t mzmtp_outq_oldest_mask(const mzmtp_outq_t *q);
 /**
  * Squeeze out the messages nobody needs any more that sit behind older ones still needed
  * (a stalled peer's half-written message at the head pins the whole ring otherwise):
@@ -315,7 +319,7 @@ typedef struct mzmtp_conn {
     mzmtp_conn_opts_t opts;
     /* output */
     mzmtp_outq_t *outq;
-    uint8_t pipe;
+    uint16_t pipe; /* our peer slot in outq (16-bit peer ids) */
     uint16_t cmd_rd, cmd_wr;
     uint16_t plan_cmd; /* command bytes offered by the last output() */
     uint8_t cmd[MZMTP_CONF_CMD_BUF];

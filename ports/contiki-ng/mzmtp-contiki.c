@@ -557,12 +557,11 @@ wants_appcall(const struct conn *c)
 static void
 run_tick(struct sockent *s, uint32_t now)
 {
-  mzmtp_peermask_t dead = 0;
-  mzmtp_socket_tick(s->sock, now, &dead);
-  for(int p = 0; p < MZMTP_CONF_MAX_PEERS; p++) {
-    if(!(dead & ((mzmtp_peermask_t)1 << p))) {
-      continue;
-    }
+  if(!mzmtp_socket_tick(s->sock, now)) {
+    return;
+  }
+  for(int p = mzmtp_socket_peer_next_dead(s->sock, -1); p >= 0;
+      p = mzmtp_socket_peer_next_dead(s->sock, p)) {
     mzmtp_status_t why = mzmtp_socket_peer_status(s->sock, p);
     struct conn *c = conn_of_peer(s->sock, p);
     if(why == MZMTP_OK) {

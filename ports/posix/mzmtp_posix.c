@@ -184,10 +184,11 @@ static void close_fd(int fd)
 
 /* Every peer slot of @p ps that has a transport, lowest first: loops cost what is
  * connected, not MZMTP_CONF_MAX_PEERS. The body may close peers (it walks a copy of the
- * mask); `continue` and `return` work as usual, `break` only ends the current slot. */
+ * set); `break`, `continue` and `return` work as usual. */
 #define FOR_LIVE(ps, p)                                                                    \
-    for (mzmtp_peermask_t live_ = (ps)->live; live_ != 0; live_ &= live_ - 1u)             \
-        for (int p = (int)mzmtp_util_mask_first(live_), once_ = 1; once_; once_ = 0)
+    for (mzmtp_peerset_t live_ = (ps)->live, *once_ = &live_; once_ != NULL; once_ = NULL) \
+        for (int p = (int)mzmtp_peerset_next(once_, 0); p < (int)MZMTP_PEERSET_END;         \
+             p = (int)mzmtp_peerset_next(once_, (unsigned)p + 1u))
 
 /* ms until the socket's timers have work: its started peers are all it has timers for. */
 static uint32_t sock_next_timeout(const mzmtp_posix_socket_t *ps, uint32_t now)
@@ -270,7 +271,7 @@ static void close_peer(mzmtp_posix_t *io, mzmtp_posix_socket_t *ps, int p, mzmtp
     if (io->wait_fd == ps->fd[p]) io->wait_fd = -1; /* its receive timeout goes with it */
     close_fd(ps->fd[p]);
     ps->fd[p] = -1;
-    ps->live &= (mzmtp_peermask_t) ~((mzmtp_peermask_t)1 << p);
+    mzmtp_peerset_del(&ps->live, (unsigned)p);
     mzmtp_socket_peer_stop(ps->sock, p, why);
     if (ps->ep[p] < 0) return;
     mzmtp_posix_endpoint_t *ep = &io->ep[ps->ep[p]];
@@ -379,7 +380,7 @@ static void peer_begin(mzmtp_posix_t *io, mzmtp_posix_socket_t *ps, int p, int f
 {
     peer_address(ps->sock, p, fd);
     ps->fd[p] = fd;
-    ps->live |= (mzmtp_peermask_t)1 << p;
+    mzmtp_peerset_add(&ps->live, (unsigned)p);
     set_nonblock(fd, !WAIT_IN_RECV);
     mzmtp_status_t st = mzmtp_socket_peer_start(ps->sock, p, now);
     if (st != MZMTP_OK) {
@@ -659,10 +660,9 @@ void mzmtp_posix_handle(mzmtp_posix_t *io, const struct pollfd *fds, size_t n)
     for (size_t s = 0; s < MZMTP_POSIX_MAX_SOCKETS; s++) {
         mzmtp_posix_socket_t *ps = &io->s[s];
         if (ps->sock == NULL || sock_next_timeout(ps, now) != 0) continue;
-        mzmtp_peermask_t dead = 0;
-        mzmtp_socket_tick(ps->sock, now, &dead);
-        for (int p = 0; p < MZMTP_CONF_MAX_PEERS; p++) {
-            if (!(dead & ((mzmtp_peermask_t)1 << p))) continue;
+        if (!mzmtp_socket_tick(ps->sock, now)) continue;
+        for (int p = mzmtp_socket_peer_next_dead(ps->sock, -1); p >= 0;
+             p = mzmtp_socket_peer_next_dead(ps->sock, p)) {
             mzmtp_status_t why = mzmtp_socket_peer_status(ps->sock, p);
             peer_fail(io, ps, p, why == MZMTP_OK ? MZMTP_ERR_TIMEOUT : why, now);
         }

@@ -81,7 +81,7 @@ typedef struct mzmtp_posix_socket {
     mzmtp_socket_t *sock;                /* NULL: free entry */
     int fd[MZMTP_CONF_MAX_PEERS];        /* transport of each peer slot, or -1 */
     int16_t ep[MZMTP_CONF_MAX_PEERS];    /* endpoint that connected the slot, or -1 */
-    mzmtp_peermask_t live;               /* slots whose fd is >= 0 */
+    mzmtp_peerset_t live;                /* slots whose fd is >= 0 */
 } mzmtp_posix_socket_t;
 
 /** A POSIX I/O context. All fields are private; the struct is public for static storage. */

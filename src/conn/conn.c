@@ -170,7 +170,7 @@ mzmtp_status_t mzmtp_conn_init(mzmtp_conn_t *conn, int socket_type,
     conn->rx = rx;
     conn->rx_cap = (uint32_t)rx_size;
     conn->outq = outq;
-    conn->pipe = (uint8_t)pipe;
+    conn->pipe = (uint16_t)pipe;
     conn->scan_err = MZMTP_OK;
     conn->scan = MZMTP_GREETING_SIZE;
     conn->state = MZMTP_CONN_GREETING;
@@ -513,7 +513,7 @@ mzmtp_status_t mzmtp_conn_mech_peer_ready(mzmtp_conn_t *c, const uint8_t *data, 
     }
     if (st != MZMTP_AGAIN) return die(c, MZMTP_ERR_PROTOCOL);
     /* A missing Socket-Type is accepted, as libzmq does (wire-notes M4). */
-    if (peer_type >= 0 && !(((uint32_t)c->opts.peer_types >> (unsigned)peer_type) & 1u)) {
+    if (peer_type >= 0 && !(((unsigned)c->opts.peer_types >> (unsigned)peer_type) & 1u)) {
         return die_why(c, MZMTP_ERR_SOCKET_TYPE, "Invalid socket type");
     }
     ev->kind = MZMTP_CONN_EV_HANDSHAKE;

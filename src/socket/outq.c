@@ -3,16 +3,14 @@
  * by every peer that must write them (docs/architecture.md, "the send ring").
  *
  * Bytes live in a caller-provided ring; each committed message takes one slot that holds
- * its offset, length and the mask of peers still to write it. A message is contiguous in
+ * its offset, length and the set of peers still to write it (src/util/mzmtp_peerset.h). A message is contiguous in
  * memory, so consecutive messages for one peer are usually one contiguous run: a port can
- * write many messages with one system call. A slot is freed when its mask becomes empty;
+ * write many messages with one system call. A slot is freed when its set becomes empty;
  * bytes are reclaimed oldest first.
  */
 #include <string.h>
 #include "microzmtp/mzmtp_conn.h"
 #include "../util/mzmtp_util.h"
-
-#define PEER_BIT(p) ((mzmtp_peermask_t)1u << (p))
 
 /* Bytes a slot puts on the wire: its ring bytes, then a body by reference. */
 #if MZMTP_CONF_SEND_REF
@@ -46,7 +44,7 @@ static void mark_dead(mzmtp_outq_t *q, const mzmtp_outq_slot_t *s)
 /* Drop fully written slots from the front and reclaim their bytes. */
 static void reclaim(mzmtp_outq_t *q)
 {
-    while (q->count > 0 && q->slot[q->first].mask == 0) {
+    while (q->count > 0 && mzmtp_peerset_empty(&q->slot[q->first].mask)) {
         q->dead_slots--;
         q->dead_bytes -= q->slot[q->first].len;
 #if MZMTP_CONF_SEND_REF
@@ -63,14 +61,14 @@ static void reclaim(mzmtp_outq_t *q)
     }
 }
 
-void mzmtp_outq_begin(mzmtp_outq_t *q, mzmtp_peermask_t mask)
+void mzmtp_outq_begin(mzmtp_outq_t *q, mzmtp_peerset_t mask)
 {
     reclaim(q);
     q->open = true;
     q->open_off = q->bhead;
     q->open_len = 0;
     q->open_mask = mask;
-    q->open_drop = (mask == 0);
+    q->open_drop = mzmtp_peerset_empty(&mask);
 }
 
 /* Make room for @p need more bytes right after the open message, moving the open message
@@ -126,7 +124,7 @@ static mzmtp_status_t refuse(mzmtp_outq_t *q, uint64_t need)
 static void commit(mzmtp_outq_t *q)
 {
     q->open = false;
-    if (q->open_drop || q->open_mask == 0) {
+    if (q->open_drop || mzmtp_peerset_empty(&q->open_mask)) {
         rollback(q);
         return;
     }
@@ -142,7 +140,7 @@ static void commit(mzmtp_outq_t *q)
     q->open_ext_len = 0;
 #endif
     q->count++;
-    for (mzmtp_peermask_t m = q->open_mask; m; m &= m - 1u) q->pipe[mzmtp_util_mask_first(m)].queued++;
+    MZMTP_PEERSET_FOR_EACH(p, &q->open_mask) q->pipe[p].queued++;
 }
 
 mzmtp_status_t mzmtp_outq_add_frame(mzmtp_outq_t *q, const uint8_t *data, size_t len,
@@ -244,14 +242,15 @@ void mzmtp_outq_pipe_attach(mzmtp_outq_t *q, unsigned pipe)
 /* Clear @p pipe's bit from the messages it has not started (all of them if @p all). */
 static void forget(mzmtp_outq_t *q, unsigned pipe, bool all)
 {
-    mzmtp_peermask_t bit = PEER_BIT(pipe);
     mzmtp_outq_pipe_t *pp = &q->pipe[pipe];
     uint32_t end = settle(q, pipe);
     for (uint32_t seq = pp->cursor; seq != end; seq++) {
         mzmtp_outq_slot_t *s = &q->slot[slot_index(q, seq)];
-        if (!(s->mask & bit) || (!all && seq == pp->cursor && pp->sent > 0)) continue;
-        s->mask &= (mzmtp_peermask_t)~bit;
-        if (s->mask == 0) mark_dead(q, s);
+        if (!mzmtp_peerset_has(&s->mask, pipe) || (!all && seq == pp->cursor && pp->sent > 0)) {
+            continue;
+        }
+        mzmtp_peerset_del(&s->mask, pipe);
+        if (mzmtp_peerset_empty(&s->mask)) mark_dead(q, s);
         pp->queued--;
     }
     reclaim(q);
@@ -262,7 +261,7 @@ void mzmtp_outq_pipe_shed(mzmtp_outq_t *q, unsigned pipe) { forget(q, pipe, fals
 void mzmtp_outq_pipe_drop(mzmtp_outq_t *q, unsigned pipe)
 {
     forget(q, pipe, true);
-    q->open_mask &= (mzmtp_peermask_t)~PEER_BIT(pipe);
+    mzmtp_peerset_del(&q->open_mask, pipe);
     mzmtp_outq_pipe_attach(q, pipe);
 }
 
@@ -273,24 +272,24 @@ static bool writing(const mzmtp_outq_t *q, unsigned pipe, uint32_t seq)
     return q->pipe[pipe].sent != 0 && q->pipe[pipe].cursor == seq;
 }
 
-/* The peers of @p mask that have not started the slot numbered @p seq. */
-static mzmtp_peermask_t unstarted(const mzmtp_outq_t *q, uint32_t seq, mzmtp_peermask_t mask)
+/* Remove from @p mask the peers that have started the slot numbered @p seq. */
+static void unstarted(const mzmtp_outq_t *q, uint32_t seq, mzmtp_peerset_t *mask)
 {
-    for (mzmtp_peermask_t m = mask; m; m &= m - 1u) {
-        unsigned p = mzmtp_util_mask_first(m);
-        if (writing(q, p, seq)) mask &= (mzmtp_peermask_t)~PEER_BIT(p);
+    MZMTP_PEERSET_FOR_EACH(p, mask) {
+        if (writing(q, p, seq)) mzmtp_peerset_del(mask, p);
     }
-    return mask;
 }
 
-mzmtp_peermask_t mzmtp_outq_oldest_mask(const mzmtp_outq_t *q)
+mzmtp_peerset_t mzmtp_outq_oldest_mask(const mzmtp_outq_t *q)
 {
+    mzmtp_peerset_t m;
     for (uint32_t i = 0; i < q->count; i++) {
-        mzmtp_peermask_t m =
-            unstarted(q, q->seq_first + i, q->slot[(q->first + i) % MZMTP_CONF_SEND_SLOTS].mask);
-        if (m) return m;
+        m = q->slot[(q->first + i) % MZMTP_CONF_SEND_SLOTS].mask;
+        unstarted(q, q->seq_first + i, &m);
+        if (!mzmtp_peerset_empty(&m)) return m;
     }
-    return 0;
+    mzmtp_peerset_clear(&m);
+    return m;
 }
 
 /* Is sequence number @p seq stored before the wrap (in the upper part of the ring)? */
@@ -321,7 +320,7 @@ bool mzmtp_outq_compact(mzmtp_outq_t *q)
     for (uint32_t i = q->count; i-- > 0;) {
         uint32_t seq = q->seq_first + i;
         mzmtp_outq_slot_t s = q->slot[(q->first + i) % MZMTP_CONF_SEND_SLOTS];
-        if (s.mask == 0) {
+        if (mzmtp_peerset_empty(&s.mask)) {
 #if MZMTP_CONF_SEND_REF
             if (s.ext_len) q->ext_live--;
 #endif
@@ -342,8 +341,8 @@ bool mzmtp_outq_compact(mzmtp_outq_t *q)
         if (!target_upper) new_wrap_seq = end - kept;
         /* Pipes on this slot follow it. (A pipe moved here cannot match an older slot:
          * slots only move to higher numbers.) */
-        for (mzmtp_peermask_t m = s.mask; m; m &= m - 1u) {
-            mzmtp_outq_pipe_t *pp = &q->pipe[mzmtp_util_mask_first(m)];
+        MZMTP_PEERSET_FOR_EACH(p, &s.mask) {
+            mzmtp_outq_pipe_t *pp = &q->pipe[p];
             if (pp->cursor == seq) pp->cursor = end - kept;
         }
     }
@@ -385,7 +384,7 @@ static uint32_t settle(mzmtp_outq_t *q, unsigned pipe)
         pp->sent = 0;
     }
     uint32_t end = q->seq_first + q->count;
-    while (pp->cursor != end && !(q->slot[slot_index(q, pp->cursor)].mask & PEER_BIT(pipe))) {
+    while (pp->cursor != end && !mzmtp_peerset_has(&q->slot[slot_index(q, pp->cursor)].mask, pipe)) {
         pp->cursor++;
     }
     return end;
@@ -400,7 +399,7 @@ size_t mzmtp_outq_peek(mzmtp_outq_t *q, unsigned pipe, mzmtp_iov_t *iov, size_t 
     size_t n = 0;
     for (uint32_t seq = q->pipe[pipe].cursor; seq != end && n <= max; seq++) {
         const mzmtp_outq_slot_t *s = &q->slot[slot_index(q, seq)];
-        if (!(s->mask & PEER_BIT(pipe))) continue;
+        if (!mzmtp_peerset_has(&s->mask, pipe)) continue;
         uint32_t pos = sent;
         sent = 0;
         if (pos < s->len) {
@@ -443,7 +442,7 @@ void mzmtp_outq_advance(mzmtp_outq_t *q, unsigned pipe, size_t n)
     uint32_t end = settle(q, pipe);
     while (n > 0 && pp->cursor != end) {
         mzmtp_outq_slot_t *s = &q->slot[slot_index(q, pp->cursor)];
-        if (!(s->mask & PEER_BIT(pipe))) {
+        if (!mzmtp_peerset_has(&s->mask, pipe)) {
             pp->cursor++;
             continue;
         }
@@ -453,8 +452,8 @@ void mzmtp_outq_advance(mzmtp_outq_t *q, unsigned pipe, size_t n)
             break;
         }
         n -= rem;
-        s->mask &= (mzmtp_peermask_t)~PEER_BIT(pipe);
-        if (s->mask == 0) mark_dead(q, s);
+        mzmtp_peerset_del(&s->mask, pipe);
+        if (mzmtp_peerset_empty(&s->mask)) mark_dead(q, s);
         pp->sent = 0;
         pp->queued--;
         pp->cursor++;

@@ -2,8 +2,8 @@
  * Sockets of all eleven standard types over the connection engine: PUB, SUB, XPUB, XSUB
  * (RFC 29), PUSH, PULL (RFC 30), REQ, REP, DEALER, ROUTER (RFC 28) and PAIR (RFC 31).
  *
- * The socket keeps per-peer state in bit masks (one bit per peer slot), a subscription
- * table and the shared send ring. It never blocks and never calls back into the
+ * The socket keeps per-peer state in peer sets (one bit per peer slot,
+ * src/util/mzmtp_peerset.h), a subscription table and the shared send ring. It never blocks and never calls back into the
  * application except through the optional monitor callback.
  */
 #include <string.h>
@@ -11,32 +11,54 @@
 #include "../util/mzmtp_util.h"
 #include "socket_sec.h"
 
-#define BIT(p) ((mzmtp_peermask_t)1u << (p))
 /* Compile-time constant false for types left out of MZMTP_CONF_SOCKET_TYPES, so their
  * code is dropped by the compiler. */
 #define HAS(t) (((MZMTP_CONF_SOCKET_TYPES) >> (t)) & 1u)
 #define IS(s, t) (HAS(t) && (s)->type == (t))
 /* Compile-time: does any type in this build receive messages? (PUB and PUSH do not.) */
 #define CAN_RECV ((MZMTP_CONF_SOCKET_TYPES & ~(MZMTP_TYPESET_PUB | MZMTP_TYPESET_PUSH)) != 0)
-#define NO_PEER 0xFFu
+#define NO_PEER MZMTP_NO_PEER
+#define HAS_PEER(set, p) mzmtp_peerset_has(&(set), (p))
 
 /* ---------------- subscription table ----------------
- * Entry: len(1) flags(1) count(2, native) mask(peermask, native) topic(len).
+ * Entry: len(1) flags(1) count(2, native) mask(a peer set, native words) topic(len).
  * PUB/XPUB: mask = peers subscribed (a set per peer, wire-notes S1), flags = REPORTED
  * (XPUB told the application the topic is subscribed).
  * SUB/XSUB: count = local subscribe calls (S1: counted), mask = peers we have sent the
  * SUBSCRIBE to. A difference between count>0 and a peer's bit is work for sync_subs(). */
-#define ENT_HDR (4u + sizeof(mzmtp_peermask_t))
+#define ENT_HDR (4u + sizeof(mzmtp_peerset_t))
 #define ENT_REPORTED 0x01u
 
 static size_t ent_size(const uint8_t *e) { return ENT_HDR + e[0]; }
-static mzmtp_peermask_t ent_mask(const uint8_t *e)
+/* Entries are packed bytes: their peer set is read and written a word at a time, at
+ * no alignment, so that one peer's change costs one word, not the whole set. */
+static uint32_t ent_word(const uint8_t *e, unsigned i)
 {
-    mzmtp_peermask_t m;
-    memcpy(&m, e + 4, sizeof(m));
-    return m;
+    uint32_t w;
+    memcpy(&w, e + 4u + 4u * i, sizeof(w));
+    return w;
 }
-static void ent_set_mask(uint8_t *e, mzmtp_peermask_t m) { memcpy(e + 4, &m, sizeof(m)); }
+static bool ent_has(const uint8_t *e, unsigned p)
+{
+    return (ent_word(e, MZMTP_PEERSET_W(p)) & MZMTP_PEERSET_BIT(p)) != 0;
+}
+static void ent_put(uint8_t *e, unsigned p, bool on)
+{
+    uint32_t w = ent_word(e, MZMTP_PEERSET_W(p));
+    w = on ? w | MZMTP_PEERSET_BIT(p) : w & ~MZMTP_PEERSET_BIT(p);
+    memcpy(e + 4u + 4u * MZMTP_PEERSET_W(p), &w, sizeof(w));
+}
+static bool ent_nobody(const uint8_t *e)
+{
+    uint32_t any = ent_word(e, 0);
+    for (unsigned i = 1; i < MZMTP_PEERSET_WORDS; i++) any |= ent_word(e, i);
+    return any == 0;
+}
+/* Add the entry's peers to @p m. */
+static void ent_or_into(const uint8_t *e, mzmtp_peerset_t *m)
+{
+    for (unsigned i = 0; i < MZMTP_PEERSET_WORDS; i++) m->w[i] |= ent_word(e, i);
+}
 static uint16_t ent_count(const uint8_t *e)
 {
     uint16_t c;
@@ -79,7 +101,7 @@ static void sub_remove(mzmtp_socket_t *s, uint8_t *e)
 /* An entry no one needs: no peer, no local count, nothing left to tell the application. */
 static bool ent_idle(const mzmtp_socket_t *s, const uint8_t *e)
 {
-    if (ent_mask(e) != 0) return false;
+    if (!ent_nobody(e)) return false;
     if (IS(s, MZMTP_SUB) || IS(s, MZMTP_XSUB)) return ent_count(e) == 0;
     return !(IS(s, MZMTP_XPUB) && (e[1] & ENT_REPORTED));
 }
@@ -102,8 +124,7 @@ static void sub_gc(mzmtp_socket_t *s)
 static void sub_forget_peer(mzmtp_socket_t *s, unsigned p)
 {
     for (size_t off = 0; off < s->sub_used; off += ent_size(s->sub + off)) {
-        uint8_t *e = s->sub + off;
-        ent_set_mask(e, ent_mask(e) & (mzmtp_peermask_t)~BIT(p));
+        ent_put(s->sub + off, p, false);
     }
     sub_gc(s);
 }
@@ -112,21 +133,22 @@ static void sub_forget_peer(mzmtp_socket_t *s, unsigned p)
  * not) yet. */
 static bool ent_unreported(const uint8_t *e)
 {
-    return (ent_mask(e) != 0) != ((e[1] & ENT_REPORTED) != 0);
+    return !ent_nobody(e) != ((e[1] & ENT_REPORTED) != 0);
 }
 
 static bool is_pub(const mzmtp_socket_t *s) { return IS(s, MZMTP_PUB) || IS(s, MZMTP_XPUB); }
 static bool is_sub(const mzmtp_socket_t *s) { return IS(s, MZMTP_SUB) || IS(s, MZMTP_XSUB); }
 
-/* Peers whose subscriptions match the first frame @p d[0..len): binary prefix match. */
-static mzmtp_peermask_t sub_match_peers(const mzmtp_socket_t *s, const uint8_t *d, size_t len)
+/* @p m = the peers whose subscriptions match the first frame @p d[0..len): binary prefix
+ * match. */
+static void sub_match_peers(const mzmtp_socket_t *s, const uint8_t *d, size_t len,
+                            mzmtp_peerset_t *m)
 {
-    mzmtp_peermask_t m = 0;
+    mzmtp_peerset_clear(m);
     for (size_t off = 0; off < s->sub_used; off += ent_size(s->sub + off)) {
         const uint8_t *e = s->sub + off;
-        if (e[0] <= len && mzmtp_util_bytes_eq(ent_topic(e), d, e[0])) m |= ent_mask(e);
+        if (e[0] <= len && mzmtp_util_bytes_eq(ent_topic(e), d, e[0])) ent_or_into(e, m);
     }
-    return m;
 }
 
 /* SUB: does a first frame of @p frame_len bytes starting with @p d[0..avail) match a
@@ -150,28 +172,28 @@ static void sync_subs(mzmtp_socket_t *s, unsigned p)
 {
     /* sub_pending: peers that may have work here, so the table is not walked after
      * every message. */
-    if (!is_sub(s) || !(s->ready & s->sub_pending & BIT(p))) return;
+    if (!is_sub(s) || !HAS_PEER(s->ready, p) || !HAS_PEER(s->sub_pending, p)) return;
     mzmtp_conn_t *c = &s->peer[p];
     bool removed = false, done = true;
     for (size_t off = 0; off < s->sub_used; off += ent_size(s->sub + off)) {
         uint8_t *e = s->sub + off;
-        bool want = ent_count(e) > 0, has = (ent_mask(e) & BIT(p)) != 0;
+        bool want = ent_count(e) > 0, has = ent_has(e, p);
         if (want == has) continue;
         if (mzmtp_conn_send_subscription(c, ent_topic(e), e[0], want) != MZMTP_OK) {
             done = false; /* command buffer full: again when output drains */
             break;
         }
-        ent_set_mask(e, want ? ent_mask(e) | BIT(p) : ent_mask(e) & (mzmtp_peermask_t)~BIT(p));
+        ent_put(e, p, want);
         removed = removed || !want;
     }
-    if (done) s->sub_pending &= (mzmtp_peermask_t)~BIT(p);
+    if (done) mzmtp_peerset_del(&s->sub_pending, p);
     if (removed) sub_gc(s);
 }
 
 static void sync_all(mzmtp_socket_t *s)
 {
     s->sub_pending = s->ready;
-    for (mzmtp_peermask_t m = s->ready; m; m &= m - 1u) sync_subs(s, mzmtp_util_mask_first(m));
+    MZMTP_PEERSET_FOR_EACH(p, &s->ready) sync_subs(s, p);
 }
 
 /* PUB/XPUB: peer @p p subscribed or cancelled @p topic. */
@@ -182,9 +204,9 @@ static mzmtp_status_t peer_subscription(mzmtp_socket_t *s, unsigned p, const uin
     if (subscribe) {
         if (e == NULL) e = sub_add(s, topic, len);
         if (e == NULL) return MZMTP_ERR_PEER_LIMIT; /* table full, or topic too long */
-        ent_set_mask(e, ent_mask(e) | BIT(p));
+        ent_put(e, p, true);
     } else if (e != NULL) {
-        ent_set_mask(e, ent_mask(e) & (mzmtp_peermask_t)~BIT(p));
+        ent_put(e, p, false);
         if (ent_idle(s, e)) sub_remove(s, e);
     }
     return MZMTP_OK;
@@ -305,23 +327,23 @@ static bool valid_peer(const mzmtp_socket_t *s, int p)
 
 static bool peer_has_data(const mzmtp_socket_t *s, unsigned p)
 {
-    return s->peer_state[p] == MZMTP_PEER_LIVE || (s->draining & BIT(p));
+    return s->peer_state[p] == MZMTP_PEER_LIVE || HAS_PEER(s->draining, p);
 }
 
 /* Free a drained slot once nothing in it is left to read. */
 static void finish_drain(mzmtp_socket_t *s, unsigned p)
 {
-    if (!(s->draining & BIT(p)) || (s->readable & BIT(p)) || s->recv_peer == p) return;
-    s->draining &= (mzmtp_peermask_t)~BIT(p);
-    if (!(s->keep & BIT(p))) s->peer_state[p] = MZMTP_PEER_FREE;
+    if (!HAS_PEER(s->draining, p) || HAS_PEER(s->readable, p) || s->recv_peer == p) return;
+    mzmtp_peerset_del(&s->draining, p);
+    if (!HAS_PEER(s->keep, p)) s->peer_state[p] = MZMTP_PEER_FREE;
 }
 
 /* Handshake done on peer @p p; @p id is the Identity it sent. */
 static mzmtp_status_t on_handshake(mzmtp_socket_t *s, unsigned p, const uint8_t *id, size_t len)
 {
-    if (IS(s, MZMTP_PAIR) && (s->ready & (mzmtp_peermask_t)~s->ignored)) {
+    if (IS(s, MZMTP_PAIR) && !mzmtp_peerset_within(&s->ready, &s->ignored)) {
         /* wire-notes S10: a second PAIR peer is ignored; the first is not disturbed. */
-        s->ignored |= BIT(p);
+        mzmtp_peerset_add(&s->ignored, p);
     }
     if (IS(s, MZMTP_ROUTER)) {
         /* wire-notes S9: the Identity becomes the routing id, or 00 + a 32-bit counter. */
@@ -335,15 +357,15 @@ static mzmtp_status_t on_handshake(mzmtp_socket_t *s, unsigned p, const uint8_t 
         } else {
             memcpy(s->rid[p], id, len);
             s->rid_len[p] = (uint8_t)len;
-            for (unsigned q = 0; q < MZMTP_CONF_MAX_PEERS; q++) {
-                if (q != p && (s->ready & BIT(q)) && !(s->ignored & BIT(q)) &&
-                    s->rid_len[q] == len && mzmtp_util_bytes_eq(s->rid[q], id, len)) {
-                    s->ignored |= BIT(p); /* a duplicate id is ignored (no handover) */
+            MZMTP_PEERSET_FOR_EACH(q, &s->ready) {
+                if (q != p && !HAS_PEER(s->ignored, q) && s->rid_len[q] == len &&
+                    mzmtp_util_bytes_eq(s->rid[q], id, len)) {
+                    mzmtp_peerset_add(&s->ignored, p); /* a duplicate id is ignored (no handover) */
                 }
             }
         }
     }
-    s->ready |= BIT(p);
+    mzmtp_peerset_add(&s->ready, p);
     mzmtp_socket_notify(s, MZMTP_EV_HANDSHAKE, (int)p, MZMTP_OK);
     return MZMTP_OK;
 }
@@ -370,7 +392,7 @@ static mzmtp_status_t req_accept_reply(mzmtp_socket_t *s, unsigned p)
     unsigned fl;
     if (mzmtp_conn_read(c, NULL, 0, &n, &fl) != MZMTP_OK) return MZMTP_OK; /* delimiter */
     s->req_state = 3;
-    s->readable |= BIT(p);
+    mzmtp_peerset_add(&s->readable, p);
     return MZMTP_OK;
 }
 
@@ -381,7 +403,7 @@ static mzmtp_status_t pump(mzmtp_socket_t *s, unsigned p)
     mzmtp_conn_event_t ev;
     mzmtp_status_t st = MZMTP_OK;
     if (!peer_has_data(s, p)) return MZMTP_OK;
-    while (!(s->readable & BIT(p))) {
+    while (!HAS_PEER(s->readable, p)) {
         st = mzmtp_conn_process(c, s->now, &ev);
         if (st == MZMTP_AGAIN) {
             st = MZMTP_OK;
@@ -395,7 +417,7 @@ static mzmtp_status_t pump(mzmtp_socket_t *s, unsigned p)
             if (is_sub(s)) {
                 /* wire-notes S2: a new or returning peer gets every subscription once. */
                 sub_forget_peer(s, p);
-                s->sub_pending |= BIT(p);
+                mzmtp_peerset_add(&s->sub_pending, p);
                 sync_subs(s, p);
             }
             break;
@@ -405,7 +427,7 @@ static mzmtp_status_t pump(mzmtp_socket_t *s, unsigned p)
             if (st != MZMTP_OK) mzmtp_conn_send_error(c, "Subscription table full", 23);
             break;
         case MZMTP_CONN_EV_MESSAGE:
-            if (IS(s, MZMTP_PUB) || IS(s, MZMTP_PUSH) || (s->ignored & BIT(p))) {
+            if (IS(s, MZMTP_PUB) || IS(s, MZMTP_PUSH) || HAS_PEER(s->ignored, p)) {
                 /* RFC 29/30: PUB and PUSH drop anything sent upstream; ignored peers
                  * (duplicate ROUTER ids, a second PAIR peer) carry no traffic. */
                 mzmtp_conn_skip(c);
@@ -420,10 +442,10 @@ static mzmtp_status_t pump(mzmtp_socket_t *s, unsigned p)
                     !sub_match_local(s, d, avail, left)) {
                     mzmtp_conn_skip(c); /* wire-notes S4: SUB filters again on receipt. */
                 } else {
-                    s->readable |= BIT(p);
+                    mzmtp_peerset_add(&s->readable, p);
                 }
             } else {
-                s->readable |= BIT(p);
+                mzmtp_peerset_add(&s->readable, p);
             }
             break;
         default: break;
@@ -440,7 +462,7 @@ static void pump_or_mark(mzmtp_socket_t *s, unsigned p)
 {
     mzmtp_status_t st = pump(s, p);
     if (st != MZMTP_OK && s->peer_state[p] == MZMTP_PEER_LIVE) {
-        s->dead |= BIT(p);
+        mzmtp_peerset_add(&s->dead, p);
         s->dead_why[p] = st;
     }
 }
@@ -449,7 +471,7 @@ static void pump_or_mark(mzmtp_socket_t *s, unsigned p)
  * and free the slot if its peer had left and nothing more is buffered. */
 static void head_done(mzmtp_socket_t *s, unsigned p)
 {
-    s->readable &= (mzmtp_peermask_t)~BIT(p);
+    mzmtp_peerset_del(&s->readable, p);
     pump_or_mark(s, p);
     finish_drain(s, p);
 }
@@ -460,31 +482,36 @@ static void head_done(mzmtp_socket_t *s, unsigned p)
  * endpoints that wait for their connection: their queue exists before it (R4). */
 static bool can_carry(const mzmtp_socket_t *s, unsigned p)
 {
-    if (s->ignored & BIT(p)) return false;
+    if (HAS_PEER(s->ignored, p)) return false;
     if (s->sndhwm && mzmtp_outq_pipe_queued(&s->outq, p) >= s->sndhwm) return false;
-    return (s->ready & BIT(p)) || ((s->keep & BIT(p)) && s->peer_state[p] != MZMTP_PEER_FREE);
+    return HAS_PEER(s->ready, p) || (HAS_PEER(s->keep, p) && s->peer_state[p] != MZMTP_PEER_FREE);
+}
+
+/* @p able = the peers that can take a message now. Only peers that are there or keep a
+ * queue can (can_carry): those bits are visited, not every slot. */
+static void carriers(const mzmtp_socket_t *s, mzmtp_peerset_t *able)
+{
+    mzmtp_peerset_or(able, &s->ready, &s->keep);
+    MZMTP_PEERSET_FOR_EACH(p, able) {
+        if (!can_carry(s, p)) mzmtp_peerset_del(able, p);
+    }
 }
 
 /* RFC 30 "load balancing": the next peer, in turn, that can take a message. */
 static int pick_round_robin(mzmtp_socket_t *s)
 {
-    /* Only peers that are there or keep a queue can carry (can_carry); visit those bits,
-     * not every slot: with one peer a scan from rr_send crossed all the empty ones. */
-    mzmtp_peermask_t able = 0;
-    for (mzmtp_peermask_t m = s->ready | s->keep; m; m &= m - 1u) {
-        unsigned p = mzmtp_util_mask_first(m);
-        if (can_carry(s, p)) able |= BIT(p);
-    }
-    if (able == 0) return -1;
-    unsigned p = mzmtp_util_mask_next(able, s->rr_send);
-    s->rr_send = (uint8_t)((p + 1u) % MZMTP_CONF_MAX_PEERS);
+    mzmtp_peerset_t able;
+    carriers(s, &able);
+    if (mzmtp_peerset_empty(&able)) return -1;
+    unsigned p = mzmtp_peerset_next_wrap(&able, s->rr_send);
+    s->rr_send = (uint16_t)((p + 1u) % MZMTP_CONF_MAX_PEERS);
     return (int)p;
 }
 
 static int find_routing_id(const mzmtp_socket_t *s, const uint8_t *id, size_t len)
 {
-    for (unsigned p = 0; p < MZMTP_CONF_MAX_PEERS; p++) {
-        if ((s->ready & BIT(p)) && !(s->ignored & BIT(p)) && s->rid_len[p] == len &&
+    MZMTP_PEERSET_FOR_EACH(p, &s->ready) {
+        if (!HAS_PEER(s->ignored, p) && s->rid_len[p] == len &&
             mzmtp_util_bytes_eq(s->rid[p], id, len)) {
             return (int)p;
         }
@@ -493,22 +520,26 @@ static int find_routing_id(const mzmtp_socket_t *s, const uint8_t *id, size_t le
 }
 
 /* PUB/XPUB: choose the peers that get a message whose first frame is @p d[0..len).
- * @return MZMTP_OK with *mask (possibly 0: nobody gets it), or MZMTP_AGAIN under NODROP. */
+ * @return MZMTP_OK with *mask (possibly empty: nobody gets it), or MZMTP_AGAIN under
+ *         NODROP. */
 static mzmtp_status_t pub_targets(mzmtp_socket_t *sock, const uint8_t *d, size_t len,
-                                  size_t ring_len, mzmtp_peermask_t *out)
+                                  size_t ring_len, mzmtp_peerset_t *mask)
 {
     mzmtp_outq_t *q = &sock->outq;
     /* Handshaken peers, and connecting slots waiting for their link (they kept their
      * subscriptions and queue). */
-    mzmtp_peermask_t mask = sub_match_peers(sock, d, len) & (sock->ready | sock->keep) &
-                            (mzmtp_peermask_t)~sock->ignored;
-    for (mzmtp_peermask_t m = sock->sndhwm ? mask : 0; m; m &= m - 1u) {
-        unsigned p = mzmtp_util_mask_first(m);
-        if (mzmtp_outq_pipe_queued(q, p) >= sock->sndhwm) {
+    mzmtp_peerset_t there;
+    sub_match_peers(sock, d, len, mask);
+    mzmtp_peerset_or(&there, &sock->ready, &sock->keep);
+    mzmtp_peerset_and(mask, mask, &there);
+    mzmtp_peerset_minus(mask, mask, &sock->ignored);
+    if (sock->sndhwm) {
+        MZMTP_PEERSET_FOR_EACH(p, mask) {
+            if (mzmtp_outq_pipe_queued(q, p) < sock->sndhwm) continue;
             /* RFC 29 / wire-notes S3: a peer at its HWM misses this message, unless
              * NODROP (libzmq's ZMQ_XPUB_NODROP) asks to refuse it instead. */
             if (sock->nodrop) return MZMTP_AGAIN;
-            mask &= (mzmtp_peermask_t)~BIT(p);
+            mzmtp_peerset_del(mask, p);
         }
     }
     /* A full ring must not starve every subscriber for the slowest one. First squeeze out
@@ -517,14 +548,14 @@ static mzmtp_status_t pub_targets(mzmtp_socket_t *sock, const uint8_t *d, size_t
      * then shed the queues of the peers holding the oldest message they have not started
      * (they are the slow ones, and miss messages as a peer at its HWM does), until this
      * one fits. Each round sheds at least one peer. */
-    for (unsigned i = 0; mask && !mzmtp_outq_can_take(q, ring_len); i++) {
+    for (unsigned i = 0; !mzmtp_peerset_empty(mask) && !mzmtp_outq_can_take(q, ring_len); i++) {
         if (sock->nodrop) return MZMTP_AGAIN;
         if (mzmtp_outq_compact(q)) continue;
-        mzmtp_peermask_t old = i <= 2u * MZMTP_CONF_MAX_PEERS + 1u ? mzmtp_outq_oldest_mask(q) : 0;
-        if (old == 0) break; /* only half-written messages left: this one is dropped */
-        for (mzmtp_peermask_t m = old; m; m &= m - 1u) mzmtp_outq_pipe_shed(q, mzmtp_util_mask_first(m));
+        if (i > 2u * MZMTP_CONF_MAX_PEERS + 1u) break;
+        mzmtp_peerset_t old = mzmtp_outq_oldest_mask(q);
+        if (mzmtp_peerset_empty(&old)) break; /* only half-written messages left: dropped */
+        MZMTP_PEERSET_FOR_EACH(p, &old) mzmtp_outq_pipe_shed(q, p);
     }
-    *out = mask;
     return MZMTP_OK;
 }
 
@@ -535,7 +566,7 @@ static mzmtp_status_t send_begin(mzmtp_socket_t *sock, const uint8_t *d, size_t 
                                  size_t ring_len, bool more, bool *swallowed)
 {
     mzmtp_outq_t *q = &sock->outq;
-    mzmtp_peermask_t mask = 0;
+    mzmtp_peerset_t mask;
     int p;
     *swallowed = false;
     switch (sock->type) {
@@ -554,7 +585,7 @@ static mzmtp_status_t send_begin(mzmtp_socket_t *sock, const uint8_t *d, size_t 
             *swallowed = true;
             return st == MZMTP_ERR_INVALID ? MZMTP_OK : st; /* unknown cancel: ignored */
         }
-        mask = sock->ready & (mzmtp_peermask_t)~sock->ignored; /* other data: every publisher */
+        mzmtp_peerset_minus(&mask, &sock->ready, &sock->ignored); /* other data: every publisher */
         break;
     case MZMTP_PUSH:
     case MZMTP_DEALER:
@@ -562,7 +593,7 @@ static mzmtp_status_t send_begin(mzmtp_socket_t *sock, const uint8_t *d, size_t 
         if (!HAS(MZMTP_PUSH) && !HAS(MZMTP_DEALER) && !HAS(MZMTP_PAIR)) return MZMTP_ERR_NOT_SUPPORTED;
         p = pick_round_robin(sock);
         if (p < 0) return MZMTP_AGAIN;
-        mask = BIT(p);
+        mask = mzmtp_peerset_of((unsigned)p);
         break;
     case MZMTP_REQ:
         if (!HAS(MZMTP_REQ)) return MZMTP_ERR_NOT_SUPPORTED;
@@ -571,9 +602,9 @@ static mzmtp_status_t send_begin(mzmtp_socket_t *sock, const uint8_t *d, size_t 
         p = pick_round_robin(sock);
         if (p < 0) return MZMTP_AGAIN;
         if (!mzmtp_outq_can_take(q, ring_len + 2)) return MZMTP_AGAIN;
-        mzmtp_outq_begin(q, BIT(p));
+        mzmtp_outq_begin(q, mzmtp_peerset_of((unsigned)p));
         if (mzmtp_outq_add_frame(q, NULL, 0, true) != MZMTP_OK) return MZMTP_AGAIN;
-        sock->req_peer = (uint8_t)p;
+        sock->req_peer = (uint16_t)p;
         sock->req_state = 1;
         return MZMTP_OK;
     case MZMTP_REP:
@@ -583,8 +614,11 @@ static mzmtp_status_t send_begin(mzmtp_socket_t *sock, const uint8_t *d, size_t 
         /* RFC 28: the reply goes to the peer that asked, behind the request's envelope;
          * if that peer has gone, the reply is dropped. */
         p = sock->req_peer;
-        mzmtp_outq_begin(q, p != NO_PEER && (sock->ready & BIT(p)) && !(sock->ignored & BIT(p))
-                                ? BIT(p) : 0);
+        mzmtp_peerset_clear(&mask);
+        if (p != NO_PEER && HAS_PEER(sock->ready, (unsigned)p) && !HAS_PEER(sock->ignored, (unsigned)p)) {
+            mzmtp_peerset_add(&mask, (unsigned)p);
+        }
+        mzmtp_outq_begin(q, mask);
         if (mzmtp_outq_add_encoded(q, sock->env, sock->env_len) != MZMTP_OK) return MZMTP_AGAIN;
         return MZMTP_OK;
     case MZMTP_ROUTER:
@@ -600,7 +634,7 @@ static mzmtp_status_t send_begin(mzmtp_socket_t *sock, const uint8_t *d, size_t 
         if (!more) return MZMTP_OK;
         /* The message opens with its first data frame, whose size tells whether the
          * ring can take it (router_send_first). */
-        sock->req_peer = (uint8_t)p;
+        sock->req_peer = p >= 0 ? (uint16_t)p : NO_PEER;
         sock->router_pending = p >= 0;
         sock->send_in_msg = true;
         sock->send_drop = p < 0;
@@ -648,12 +682,12 @@ static mzmtp_status_t send_frame(mzmtp_socket_t *sock, const void *data, size_t 
         unsigned p = sock->req_peer;
         if (!mzmtp_outq_can_take(q, ring_len) && sock->router_mandatory) return MZMTP_AGAIN;
         sock->router_pending = false;
-        if (!mzmtp_outq_can_take(q, ring_len) || !(sock->ready & BIT(p))) {
+        if (!mzmtp_outq_can_take(q, ring_len) || !HAS_PEER(sock->ready, p)) {
             sock->send_drop = more;
             sock->send_in_msg = more;
             return MZMTP_OK;
         }
-        mzmtp_outq_begin(q, BIT(p));
+        mzmtp_outq_begin(q, mzmtp_peerset_of(p));
     } else if (sock->send_drop) {
         if (!more) sock->send_in_msg = sock->send_drop = false;
         return MZMTP_OK;
@@ -718,7 +752,7 @@ static bool xpub_notification(mzmtp_socket_t *s, uint8_t *buf, size_t cap, size_
     for (size_t off = 0; off < s->sub_used; off += ent_size(s->sub + off)) {
         uint8_t *e = s->sub + off;
         if (!ent_unreported(e)) continue;
-        bool on = ent_mask(e) != 0;
+        bool on = !ent_nobody(e);
         if (cap < 1u + e[0]) {
             *st = MZMTP_ERR_NO_MEMORY;
             return true;
@@ -763,20 +797,23 @@ static bool rep_take_envelope(mzmtp_socket_t *s, unsigned p)
 /* Choose the peer whose message recv() delivers next (fair queue, RFC 29/30). */
 static bool recv_select(mzmtp_socket_t *sock)
 {
-    mzmtp_peermask_t tried = 0;
-    for (mzmtp_peermask_t m; (m = sock->readable & (mzmtp_peermask_t)~tried) != 0;) {
-        unsigned p = mzmtp_util_mask_next(m, sock->rr_recv);
-        tried |= BIT(p);
+    mzmtp_peerset_t tried, m;
+    mzmtp_peerset_clear(&tried);
+    for (;;) {
+        mzmtp_peerset_minus(&m, &sock->readable, &tried);
+        if (mzmtp_peerset_empty(&m)) break;
+        unsigned p = mzmtp_peerset_next_wrap(&m, sock->rr_recv);
+        mzmtp_peerset_add(&tried, p);
         if (IS(sock, MZMTP_REP) && !rep_take_envelope(sock, p)) {
             /* S8: a request without an envelope is dropped; the same peer's next one,
              * already buffered, may be fine (each pass consumes one message). */
             mzmtp_conn_skip(&sock->peer[p]);
             head_done(sock, p);
-            tried &= (mzmtp_peermask_t)~BIT(p);
+            mzmtp_peerset_del(&tried, p);
             continue;
         }
-        sock->recv_peer = (uint8_t)p;
-        sock->recv_last = (uint8_t)p;
+        sock->recv_peer = (uint16_t)p;
+        sock->recv_last = (uint16_t)p;
         sock->router_id_out = false;
         return true;
     }
@@ -840,11 +877,11 @@ static mzmtp_status_t recv_next(mzmtp_socket_t *sock, uint8_t *buf, size_t cap,
     if (st == MZMTP_AGAIN) return MZMTP_AGAIN;
     if (!(*flags & (MZMTP_RECV_MORE | MZMTP_RECV_PARTIAL))) {
         sock->recv_peer = NO_PEER;
-        sock->rr_recv = (uint8_t)((p + 1u) % MZMTP_CONF_MAX_PEERS);
+        sock->rr_recv = (uint16_t)((p + 1u) % MZMTP_CONF_MAX_PEERS);
         if (IS(sock, MZMTP_REQ)) sock->req_state = 0;
         if (IS(sock, MZMTP_REP)) {
             sock->rep_reply = true;
-            sock->req_peer = (uint8_t)p;
+            sock->req_peer = (uint16_t)p;
         }
         head_done(sock, p);
     }
@@ -920,7 +957,7 @@ unsigned mzmtp_socket_poll(mzmtp_socket_t *sock)
 {
     unsigned r = 0;
     if (sock == NULL) return 0;
-    bool in = sock->readable || sock->truncated || sock->recv_peer != NO_PEER;
+    bool in = !mzmtp_peerset_empty(&sock->readable) || sock->truncated || sock->recv_peer != NO_PEER;
     if (IS(sock, MZMTP_REQ) && sock->req_state < 2) in = false;
     if (IS(sock, MZMTP_REP) && sock->rep_reply) in = false;
     if (IS(sock, MZMTP_PUB) || IS(sock, MZMTP_PUSH)) in = false;
@@ -943,11 +980,9 @@ unsigned mzmtp_socket_poll(mzmtp_socket_t *sock)
         if (!HAS(MZMTP_PUB) && !HAS(MZMTP_XPUB)) break;
         if (sock->nodrop) {
             out = mzmtp_outq_can_take(&sock->outq, 64);
-            for (unsigned p = 0; p < MZMTP_CONF_MAX_PEERS && out; p++) {
-                if ((sock->ready & BIT(p)) && sock->sndhwm &&
-                    mzmtp_outq_pipe_queued(&sock->outq, p) >= sock->sndhwm) {
-                    out = false;
-                }
+            MZMTP_PEERSET_FOR_EACH(p, &sock->ready) {
+                if (!out || !sock->sndhwm) break;
+                if (mzmtp_outq_pipe_queued(&sock->outq, p) >= sock->sndhwm) out = false;
             }
             break;
         }
@@ -956,21 +991,25 @@ unsigned mzmtp_socket_poll(mzmtp_socket_t *sock)
     case MZMTP_ROUTER:
         /* Never blocks (drops instead) unless MANDATORY: then a peer must have room. */
         out = !sock->router_mandatory;
-        for (unsigned p = 0; p < MZMTP_CONF_MAX_PEERS && !out; p++) {
-            out = (sock->ready & BIT(p)) && !(sock->ignored & BIT(p)) &&
+        MZMTP_PEERSET_FOR_EACH(p, &sock->ready) {
+            if (out) break;
+            out = !HAS_PEER(sock->ignored, p) &&
                   (!sock->sndhwm || mzmtp_outq_pipe_queued(&sock->outq, p) < sock->sndhwm) &&
                   mzmtp_outq_can_take(&sock->outq, 64);
         }
         break;
-    case MZMTP_XSUB: out = sock->ready && mzmtp_outq_can_take(&sock->outq, 64); break;
+    case MZMTP_XSUB:
+        out = !mzmtp_peerset_empty(&sock->ready) && mzmtp_outq_can_take(&sock->outq, 64);
+        break;
     case MZMTP_REP: out = sock->rep_reply && mzmtp_outq_can_take(&sock->outq, 64u + sock->env_len); break;
     case MZMTP_REQ:
     case MZMTP_PUSH:
     case MZMTP_DEALER:
     case MZMTP_PAIR:
         if (IS(sock, MZMTP_REQ) && sock->req_state != 0) break;
-        for (unsigned p = 0; p < MZMTP_CONF_MAX_PEERS && !out; p++) out = can_carry(sock, p);
-        out = out && mzmtp_outq_can_take(&sock->outq, 64);
+        mzmtp_peerset_t able;
+        carriers(sock, &able);
+        out = !mzmtp_peerset_empty(&able) && mzmtp_outq_can_take(&sock->outq, 64);
         break;
     default: break;
     }
@@ -988,10 +1027,10 @@ void mzmtp_socket_close(mzmtp_socket_t *sock)
 bool mzmtp_socket_flushed(const mzmtp_socket_t *sock)
 {
     for (unsigned p = 0; p < MZMTP_CONF_MAX_PEERS; p++) {
-        if (sock->peer_state[p] == MZMTP_PEER_FREE || (sock->ignored & BIT(p))) continue;
+        if (sock->peer_state[p] == MZMTP_PEER_FREE || HAS_PEER(sock->ignored, p)) continue;
         /* Messages queued for a peer still connecting count too (wire-notes R4). */
         if (mzmtp_outq_pipe_queued(&sock->outq, p) > 0) return false;
-        if (sock->peer_state[p] == MZMTP_PEER_LIVE && (sock->ready & BIT(p)) &&
+        if (sock->peer_state[p] == MZMTP_PEER_LIVE && HAS_PEER(sock->ready, p) &&
             mzmtp_conn_has_output(&sock->peer[p])) {
             return false;
         }
@@ -999,22 +1038,21 @@ bool mzmtp_socket_flushed(const mzmtp_socket_t *sock)
     return true;
 }
 
-static unsigned popcount(mzmtp_peermask_t m)
+unsigned mzmtp_socket_peer_count(const mzmtp_socket_t *sock)
 {
-    unsigned n = 0;
-    for (; m; m &= m - 1) n++;
-    return n;
+    return mzmtp_peerset_count(&sock->ready);
 }
-
-unsigned mzmtp_socket_peer_count(const mzmtp_socket_t *sock) { return popcount(sock->ready); }
 
 unsigned mzmtp_socket_sub_peer_count(const mzmtp_socket_t *sock)
 {
-    mzmtp_peermask_t m = 0;
+    if (!is_pub(sock)) return 0;
+    mzmtp_peerset_t m;
+    mzmtp_peerset_clear(&m);
     for (size_t off = 0; off < sock->sub_used; off += ent_size(sock->sub + off)) {
-        m |= ent_mask(sock->sub + off);
+        ent_or_into(sock->sub + off, &m);
     }
-    return is_pub(sock) ? popcount(m & sock->ready) : 0;
+    mzmtp_peerset_and(&m, &m, &sock->ready);
+    return mzmtp_peerset_count(&m);
 }
 
 uint32_t mzmtp_socket_peer_queued(const mzmtp_socket_t *sock, int peer)
@@ -1037,8 +1075,7 @@ mzmtp_status_t mzmtp_socket_peer_open(mzmtp_socket_t *sock, bool keep_queue, int
     for (unsigned p = 0; p < MZMTP_CONF_MAX_PEERS; p++) {
         if (sock->peer_state[p] != MZMTP_PEER_FREE) continue;
         sock->peer_state[p] = MZMTP_PEER_WAITING;
-        if (keep_queue) sock->keep |= BIT(p);
-        else sock->keep &= (mzmtp_peermask_t)~BIT(p);
+        mzmtp_peerset_put(&sock->keep, p, keep_queue);
         mzmtp_outq_pipe_attach(&sock->outq, p);
         *peer = (int)p;
         return MZMTP_OK;
@@ -1055,8 +1092,8 @@ mzmtp_status_t mzmtp_socket_peer_start(mzmtp_socket_t *sock, int peer, uint32_t 
         sock->recv_peer = NO_PEER;
         sock->truncated = true;
     }
-    sock->draining &= (mzmtp_peermask_t)~BIT(p);
-    sock->readable &= (mzmtp_peermask_t)~BIT(p);
+    mzmtp_peerset_del(&sock->draining, p);
+    mzmtp_peerset_del(&sock->readable, p);
     sock->now = now_ms;
     mzmtp_outq_pipe_rewind(&sock->outq, p);
     mzmtp_socket_sec_peer_start(sock, p);
@@ -1073,21 +1110,21 @@ void mzmtp_socket_peer_stop(mzmtp_socket_t *sock, int peer, mzmtp_status_t why)
     if (sock == NULL || !valid_peer(sock, peer)) return;
     unsigned p = (unsigned)peer;
     bool was_live = sock->peer_state[p] == MZMTP_PEER_LIVE;
-    bool was_ready = (sock->ready & BIT(p)) != 0;
-    sock->ready &= (mzmtp_peermask_t)~BIT(p);
-    sock->dead &= (mzmtp_peermask_t)~BIT(p);
-    if (IS(sock, MZMTP_ROUTER) && was_ready && !(sock->ignored & BIT(p))) {
+    bool was_ready = HAS_PEER(sock->ready, p);
+    mzmtp_peerset_del(&sock->ready, p);
+    mzmtp_peerset_del(&sock->dead, p);
+    if (IS(sock, MZMTP_ROUTER) && was_ready && !HAS_PEER(sock->ignored, p)) {
         /* A peer ignored for using this peer's id (a quick reconnect whose new connection
          * arrived before the old one closed) takes the id over now. */
-        for (unsigned q = 0; q < MZMTP_CONF_MAX_PEERS; q++) {
-            if ((sock->ignored & sock->ready & BIT(q)) && sock->rid_len[q] == sock->rid_len[p] &&
+        MZMTP_PEERSET_FOR_EACH(q, &sock->ignored) {
+            if (HAS_PEER(sock->ready, q) && sock->rid_len[q] == sock->rid_len[p] &&
                 mzmtp_util_bytes_eq(sock->rid[q], sock->rid[p], sock->rid_len[p])) {
-                sock->ignored &= (mzmtp_peermask_t)~BIT(q);
+                mzmtp_peerset_del(&sock->ignored, q);
                 break;
             }
         }
     }
-    sock->ignored &= (mzmtp_peermask_t)~BIT(p);
+    mzmtp_peerset_del(&sock->ignored, p);
     /* rid[p] stays: messages still buffered from this peer are read with its id. */
     if ((IS(sock, MZMTP_REQ) || IS(sock, MZMTP_REP) || IS(sock, MZMTP_ROUTER)) && sock->req_peer == p) {
         /* The peer asked (REQ), to answer (REP) or being written to (ROUTER) is gone; a
@@ -1100,29 +1137,29 @@ void mzmtp_socket_peer_stop(mzmtp_socket_t *sock, int peer, mzmtp_status_t why)
      * published while the link is down waits for it, up to the HWM (libzmq's pipe
      * outlives the connection: wire-notes R4). The returning peer's SUBSCRIBEs are then
      * duplicates, which a set ignores (S1). */
-    if (!(is_pub(sock) && (sock->keep & BIT(p)))) sub_forget_peer(sock, p);
+    if (!(is_pub(sock) && HAS_PEER(sock->keep, p))) sub_forget_peer(sock, p);
     if (was_live && CAN_RECV) {
         /* Complete messages already received stay readable (nothing accepted is lost);
          * a message cut in the middle is reported as truncated. */
         mzmtp_conn_t *c = &sock->peer[p];
         if (sock->recv_peer == p && mzmtp_conn_in_message(c) && c->streaming) {
             sock->recv_peer = NO_PEER;
-            sock->readable &= (mzmtp_peermask_t)~BIT(p);
+            mzmtp_peerset_del(&sock->readable, p);
             sock->truncated = true;
         }
-        if ((sock->readable & BIT(p)) || sock->recv_peer == p) sock->draining |= BIT(p);
+        if (HAS_PEER(sock->readable, p) || sock->recv_peer == p) mzmtp_peerset_add(&sock->draining, p);
     }
     if (was_live) {
         mzmtp_conn_wipe(&sock->peer[p]); /* session keys go with the connection */
         mzmtp_socket_notify(sock, was_ready ? MZMTP_EV_DISCONNECTED : MZMTP_EV_HANDSHAKE_FAILED,
                             peer, why);
     }
-    if (sock->keep & BIT(p)) {
+    if (HAS_PEER(sock->keep, p)) {
         sock->peer_state[p] = MZMTP_PEER_WAITING;
         mzmtp_outq_pipe_rewind(&sock->outq, p);
     } else {
         mzmtp_outq_pipe_drop(&sock->outq, p);
-        sock->peer_state[p] = (sock->draining & BIT(p)) ? MZMTP_PEER_WAITING : MZMTP_PEER_FREE;
+        sock->peer_state[p] = HAS_PEER(sock->draining, p) ? MZMTP_PEER_WAITING : MZMTP_PEER_FREE;
     }
 }
 
@@ -1131,10 +1168,10 @@ void mzmtp_socket_peer_release(mzmtp_socket_t *sock, int peer)
     if (sock == NULL || !valid_peer(sock, peer)) return;
     unsigned p = (unsigned)peer;
     if (sock->peer_state[p] == MZMTP_PEER_LIVE) mzmtp_socket_peer_stop(sock, peer, MZMTP_ERR_CLOSED);
-    sock->keep &= (mzmtp_peermask_t)~BIT(p);
+    mzmtp_peerset_del(&sock->keep, p);
     sub_forget_peer(sock, p);
     mzmtp_outq_pipe_drop(&sock->outq, p);
-    if (!(sock->draining & BIT(p))) sock->peer_state[p] = MZMTP_PEER_FREE;
+    if (!HAS_PEER(sock->draining, p)) sock->peer_state[p] = MZMTP_PEER_FREE;
 }
 
 /* The engine of @p peer if its transport is up, else NULL. */
@@ -1209,23 +1246,31 @@ bool mzmtp_socket_peer_live(const mzmtp_socket_t *sock, int peer)
     return sock != NULL && valid_peer(sock, peer) && sock->peer_state[peer] == MZMTP_PEER_LIVE;
 }
 
-void mzmtp_socket_tick(mzmtp_socket_t *sock, uint32_t now_ms, mzmtp_peermask_t *dead)
+bool mzmtp_socket_tick(mzmtp_socket_t *sock, uint32_t now_ms)
 {
     sock->now = now_ms;
     for (unsigned p = 0; p < MZMTP_CONF_MAX_PEERS; p++) {
-        if (sock->peer_state[p] != MZMTP_PEER_LIVE || (sock->dead & BIT(p))) continue;
+        if (sock->peer_state[p] != MZMTP_PEER_LIVE || HAS_PEER(sock->dead, p)) continue;
         mzmtp_status_t st = mzmtp_conn_tick(&sock->peer[p], now_ms);
         if (st != MZMTP_OK) {
-            sock->dead |= BIT(p);
+            mzmtp_peerset_add(&sock->dead, p);
             sock->dead_why[p] = st;
         }
     }
-    *dead = sock->dead;
+    return !mzmtp_peerset_empty(&sock->dead);
+}
+
+int mzmtp_socket_peer_next_dead(const mzmtp_socket_t *sock, int prev)
+{
+    if (sock == NULL || prev >= MZMTP_CONF_MAX_PEERS) return -1;
+    unsigned p = mzmtp_peerset_next(&sock->dead, prev < 0 ? 0u : (unsigned)prev + 1u);
+    return p < MZMTP_PEERSET_END ? (int)p : -1;
 }
 
 mzmtp_status_t mzmtp_socket_peer_status(const mzmtp_socket_t *sock, int peer)
 {
-    if (sock == NULL || peer < 0 || peer >= MZMTP_CONF_MAX_PEERS || !(sock->dead & BIT(peer))) {
+    if (sock == NULL || peer < 0 || peer >= MZMTP_CONF_MAX_PEERS ||
+        !HAS_PEER(sock->dead, (unsigned)peer)) {
         return MZMTP_OK;
     }
     return sock->dead_why[peer];
@@ -1237,14 +1282,14 @@ uint32_t mzmtp_socket_peer_next_timeout(const mzmtp_socket_t *sock, int peer, ui
         sock->peer_state[peer] != MZMTP_PEER_LIVE) {
         return UINT32_MAX;
     }
-    if (sock->dead & BIT(peer)) return 0;
+    if (HAS_PEER(sock->dead, (unsigned)peer)) return 0;
     return mzmtp_conn_next_timeout(&sock->peer[peer], now_ms);
 }
 
 uint32_t mzmtp_socket_next_timeout(const mzmtp_socket_t *sock, uint32_t now_ms)
 {
     uint32_t t = UINT32_MAX;
-    if (sock->dead) return 0;
+    if (!mzmtp_peerset_empty(&sock->dead)) return 0;
     for (unsigned p = 0; p < MZMTP_CONF_MAX_PEERS; p++) {
         if (sock->peer_state[p] != MZMTP_PEER_LIVE) continue;
         uint32_t u = mzmtp_conn_next_timeout(&sock->peer[p], now_ms);

@@ -214,6 +214,6 @@ void mzmtp_socket_sec_wipe(mzmtp_socket_t *sock) { (void)sock; }
 
 int mzmtp_socket_recv_peer(const mzmtp_socket_t *sock)
 {
-    return sock->recv_last == 0xFFu ? -1 : (int)sock->recv_last;
+    return sock->recv_last == MZMTP_NO_PEER ? -1 : (int)sock->recv_last;
 }
 

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include "microzmtp/mzmtp_conn.h"
+#include "mzmtp_peerset.h" /* sets of peer slots */
 
 /**
  * Move @p n bytes from @p src down to @p dst (dst ≤ src; the ranges may overlap). The core
@@ -30,31 +31,6 @@ bool mzmtp_util_bytes_eq(const void *a, const void *b, size_t n);
 static inline size_t mzmtp_util_put_frame_hdr(uint8_t *out, uint8_t flags, uint64_t size)
 {
     return mzmtp_wire_encode_frame_hdr(out, MZMTP_FRAME_HDR_MAX, flags, size);
-}
-
-/** @return The index of the lowest set bit of the non-empty mask @p m (one instruction
- *  pair, RBIT+CLZ, on Cortex-M3): per-message loops visit only the peers concerned. */
-static inline unsigned mzmtp_util_mask_first(mzmtp_peermask_t m)
-{
-#if defined(__GNUC__) || defined(__clang__)
-    return sizeof(m) > sizeof(unsigned) ? (unsigned)__builtin_ctzll((unsigned long long)m)
-                                        : (unsigned)__builtin_ctz((unsigned)m);
-#else
-    unsigned p = 0;
-    while (!(m & 1u)) {
-        m >>= 1;
-        p++;
-    }
-    return p;
-#endif
-}
-
-/** @return The first peer of the non-empty mask @p m at or after @p from, wrapping
- *  around (round-robin order). */
-static inline unsigned mzmtp_util_mask_next(mzmtp_peermask_t m, unsigned from)
-{
-    mzmtp_peermask_t hi = m & (mzmtp_peermask_t) ~(((mzmtp_peermask_t)1u << from) - 1u);
-    return mzmtp_util_mask_first(hi ? hi : m);
 }
 
 #endif /* MZMTP_UTIL_H */

@@ -117,7 +117,7 @@ static void client_boxes_hello_exactly_as_the_transcript(void **state)
 {
     (void)state;
     start_one(MZMTP_PUSH, "PULL", false, 2, 1);
-    mzmtp_outq_begin(&q1, 1u);
+    tu_outq_begin(&q1, 1u);
     send1("Hello", 5, false);
     tu_conn_drain_output(&e1, &lg1);
     size_t n = unhex(buf, sizeof buf, MSG_CS);
@@ -130,7 +130,7 @@ static void server_boxes_a_more_frame_exactly_as_the_transcript(void **state)
 {
     (void)state;
     start_one(MZMTP_PUSH, "PULL", true, 1, 2);
-    mzmtp_outq_begin(&q1, 1u);
+    tu_outq_begin(&q1, 1u);
     send1("World", 5, true);
     send1("!", 1, false);
     tu_conn_drain_output(&e1, &lg1);
@@ -379,7 +379,7 @@ static void round_trip(mzmtp_conn_t *from, mzmtp_outq_t *q, mzmtp_conn_t *to,
                        const size_t *sizes, unsigned nframes, tu_split_t split)
 {
     size_t total = 0;
-    mzmtp_outq_begin(q, 1u);
+    tu_outq_begin(q, 1u);
     for (unsigned f = 0; f < nframes; f++) {
         for (size_t i = 0; i < sizes[f]; i++) msg_out[total + i] = (uint8_t)(tu_rng_next(&rng));
         TU_ASSERT_STATUS(mzmtp_outq_add_frame(q, msg_out + total, sizes[f], f + 1 < nframes),
@@ -430,7 +430,7 @@ static void a_message_larger_than_the_receive_buffer_streams_frame_by_frame(void
     round_trip(&cb, &qb, &ca, sizes, 40, TU_WHOLE);
     /* and a single frame that cannot fit is refused, not delivered in part */
     static const size_t big[] = {3000};
-    mzmtp_outq_begin(&qa, 1u);
+    tu_outq_begin(&qa, 1u);
     TU_ASSERT_STATUS(mzmtp_outq_add_frame(&qa, msg_out, big[0], false), MZMTP_OK);
     for (int i = 0; i < 100; i++) move(&ca, &cb, SIZE_MAX);
     mzmtp_conn_event_t ev;
@@ -449,7 +449,7 @@ static void many_small_messages_share_one_write(void **state)
     /* as many boxes as the scratch holds go in one piece */
     size_t per = 2 + 33 + 20, fit = MZMTP_CONF_CURVE_TX_BUF / per;
     for (size_t i = 0; i < fit + 1; i++) {
-        mzmtp_outq_begin(&qa, 1u);
+        tu_outq_begin(&qa, 1u);
         TU_ASSERT_STATUS(mzmtp_outq_add_frame(&qa, msg_out, 20, false), MZMTP_OK);
     }
     mzmtp_iov_t iov[8];
@@ -463,7 +463,7 @@ static void many_small_messages_share_one_write(void **state)
     mzmtp_conn_output_done(&ca, iov[0].len);
     assert_false(mzmtp_conn_has_output(&ca));
     /* a partial write leaves the rest for the next call */
-    mzmtp_outq_begin(&qa, 1u);
+    tu_outq_begin(&qa, 1u);
     TU_ASSERT_STATUS(mzmtp_outq_add_frame(&qa, msg_out, 20, false), MZMTP_OK);
     n = mzmtp_conn_output(&ca, iov, 8);
     mzmtp_conn_output_done(&ca, 10);

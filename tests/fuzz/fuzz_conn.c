@@ -269,9 +269,7 @@ static void fuzz_socket(uint8_t mode, uint8_t seed, const uint8_t *in, size_t le
             }
             drain_socket(&sock, peer, &r);
             now += rng_next(&r) % 300;
-            mzmtp_peermask_t dead = 0;
-            mzmtp_socket_tick(&sock, now, &dead);
-            if (dead) break;
+            if (mzmtp_socket_tick(&sock, now)) break;
             (void)mzmtp_socket_poll(&sock);
         }
     }
@@ -497,12 +495,14 @@ static void pat_feed(pat_app_t *a, const int *peer, bool *live, int npeers, cons
         pat_app_step(a);
         drain_peers(s, peer, npeers, a->r);
         *now += rng_next(a->r) % 300;
-        mzmtp_peermask_t dead = 0;
-        mzmtp_socket_tick(s, *now, &dead);
-        for (int i = 0; i < npeers; i++) {
-            if (live[i] && (dead & ((mzmtp_peermask_t)1u << peer[i]))) {
-                if (mzmtp_socket_peer_status(s, peer[i]) == MZMTP_OK) abort();
-                mzmtp_socket_peer_stop(s, peer[i], mzmtp_socket_peer_status(s, peer[i]));
+        bool any_dead = mzmtp_socket_tick(s, *now);
+        if (any_dead != (mzmtp_socket_peer_next_dead(s, -1) >= 0)) abort();
+        for (int p = mzmtp_socket_peer_next_dead(s, -1); p >= 0; p = mzmtp_socket_peer_next_dead(s, p)) {
+            mzmtp_status_t why = mzmtp_socket_peer_status(s, p);
+            if (why == MZMTP_OK) abort();
+            for (int i = 0; i < npeers; i++) {
+                if (!live[i] || peer[i] != p) continue;
+                mzmtp_socket_peer_stop(s, p, why);
                 live[i] = false;
             }
         }

@@ -1227,7 +1227,7 @@ static void engine_sends_messages_from_the_send_ring(void **state)
     tu_link_t l;
     tu_link_conns(&l, &conn_a, &log_a, &conn_b, &log_b);
     tu_pump(&l, 1, 0);
-    mzmtp_outq_begin(&q, 1);
+    tu_outq_begin(&q, 1);
     TU_ASSERT_STATUS(mzmtp_outq_add_frame(&q, (const uint8_t *)"top", 3, true), MZMTP_OK);
     TU_ASSERT_STATUS(mzmtp_outq_add_frame(&q, (const uint8_t *)"body", 4, false), MZMTP_OK);
     tu_pump(&l, 1, 0);
@@ -1245,7 +1245,7 @@ static void engine_writes_no_data_before_the_handshake(void **state)
     static mzmtp_outq_t q;
     mzmtp_outq_init(&q, ring, sizeof ring);
     mzmtp_outq_pipe_attach(&q, 0);
-    mzmtp_outq_begin(&q, 1);
+    tu_outq_begin(&q, 1);
     TU_ASSERT_STATUS(mzmtp_outq_add_frame(&q, (const uint8_t *)"early", 5, false), MZMTP_OK);
     mzmtp_conn_opts_t o = tu_conn_opts();
     tu_log_init(&log_a);

@@ -1260,7 +1260,10 @@ static void curve_options_are_not_supported(void **state)
 {
     uint32_t one = 1;
     uint8_t key[32] = {1};
-    TU_ASSERT_STATUS(mzmtp_socket_init(&sa, MZMTP_PULL, &mem_a), MZMTP_OK);
+    /* any socket type this build has (single-type profiles have one) */
+    int type = 0;
+    while (type < MZMTP_SOCKET_TYPE_COUNT && mzmtp_socket_init(&sa, type, &mem_a) != MZMTP_OK) type++;
+    assert_true(type < MZMTP_SOCKET_TYPE_COUNT);
     TU_ASSERT_STATUS(mzmtp_socket_setopt(&sa, MZMTP_OPT_CURVE_SERVER, &one, sizeof one), MZMTP_ERR_NOT_SUPPORTED);
     TU_ASSERT_STATUS(mzmtp_socket_setopt(&sa, MZMTP_OPT_CURVE_SECRETKEY, key, 32), MZMTP_ERR_NOT_SUPPORTED);
     TU_ASSERT_STATUS(mzmtp_socket_setopt(&sa, MZMTP_OPT_CURVE_SERVERKEY, key, 32), MZMTP_ERR_NOT_SUPPORTED);

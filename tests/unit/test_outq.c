@@ -24,17 +24,20 @@ static size_t peek_all(unsigned p, uint8_t *out, size_t cap, bool one_message, s
     return total;
 }
 
-static void commit(mzmtp_peermask_t mask, const char *s)
+/* Start a message for the pipes named by the bits of @p bits. */
+static void begin(uint32_t bits) { tu_outq_begin(&q, bits); }
+
+static void commit(uint32_t mask, const char *s)
 {
-    mzmtp_outq_begin(&q, mask);
+    begin(mask);
     TU_ASSERT_STATUS(mzmtp_outq_add_frame(&q, (const uint8_t *)s, strlen(s), false), MZMTP_OK);
 }
 
-static void commit_len(mzmtp_peermask_t mask, size_t len, uint8_t fill)
+static void commit_len(uint32_t mask, size_t len, uint8_t fill)
 {
     static uint8_t body[4096];
     memset(body, fill, len);
-    mzmtp_outq_begin(&q, mask);
+    begin(mask);
     TU_ASSERT_STATUS(mzmtp_outq_add_frame(&q, body, len, false), MZMTP_OK);
 }
 
@@ -63,7 +66,7 @@ static void setup_ring(size_t size, unsigned pipes)
 static void message_is_stored_as_zmtp_frames(void **state)
 {
     setup_ring(256, 1);
-    mzmtp_outq_begin(&q, 1);
+    begin(1);
     TU_ASSERT_STATUS(mzmtp_outq_add_frame(&q, (const uint8_t *)"A", 1, true), MZMTP_OK);
     TU_ASSERT_STATUS(mzmtp_outq_add_frame(&q, NULL, 0, true), MZMTP_OK);
     TU_ASSERT_STATUS(mzmtp_outq_add_frame(&q, (const uint8_t *)"tail", 4, false), MZMTP_OK);
@@ -86,7 +89,7 @@ static void frame_over_255_bytes_uses_the_long_header(void **state)
 static void message_is_invisible_until_its_last_frame(void **state)
 {
     setup_ring(256, 1);
-    mzmtp_outq_begin(&q, 1);
+    begin(1);
     TU_ASSERT_STATUS(mzmtp_outq_add_frame(&q, (const uint8_t *)"A", 1, true), MZMTP_OK);
     mzmtp_iov_t iov[4];
     assert_int_equal(mzmtp_outq_peek(&q, 0, iov, 4, false), 0);
@@ -99,6 +102,7 @@ static void message_is_invisible_until_its_last_frame(void **state)
 
 static void fan_out_to_three_pipes_stores_the_message_once(void **state)
 {
+    TU_NEED_PEERS(3);
     setup_ring(256, 3);
     commit(0x7, "hello");
     mzmtp_iov_t a[4], b[4], c[4];
@@ -114,6 +118,7 @@ static void fan_out_to_three_pipes_stores_the_message_once(void **state)
 
 static void fan_out_slot_is_freed_only_when_every_pipe_wrote_it(void **state)
 {
+    TU_NEED_PEERS(3);
     setup_ring(64, 3);
     commit_len(0x7, 40, 'x'); /* 42 of 64 bytes */
     assert_false(mzmtp_outq_can_take(&q, 40));
@@ -129,6 +134,7 @@ static void fan_out_slot_is_freed_only_when_every_pipe_wrote_it(void **state)
 
 static void message_goes_only_to_the_pipes_in_its_mask(void **state)
 {
+    TU_NEED_PEERS(3);
     setup_ring(256, 3);
     commit(0x5, "to 0 and 2");
     assert_int_equal(mzmtp_outq_pipe_queued(&q, 0), 1);
@@ -140,6 +146,7 @@ static void message_goes_only_to_the_pipes_in_its_mask(void **state)
 
 static void pipe_attached_later_does_not_see_earlier_messages(void **state)
 {
+    TU_NEED_PEERS(2);
     setup_ring(256, 1);
     commit(0x1, "m1");
     mzmtp_outq_pipe_attach(&q, 1);
@@ -154,6 +161,7 @@ static void pipe_attached_later_does_not_see_earlier_messages(void **state)
 
 static void pipe_drop_frees_what_only_it_held(void **state)
 {
+    TU_NEED_PEERS(2);
     setup_ring(64, 2);
     commit_len(0x3, 40, 'x');
     consume_all(0);
@@ -178,6 +186,7 @@ static void pipe_drop_in_mid_message_frees_it(void **state)
 
 static void dropped_pipe_reattached_starts_fresh(void **state)
 {
+    TU_NEED_PEERS(2);
     setup_ring(256, 2);
     commit(0x3, "old");
     mzmtp_outq_pipe_drop(&q, 1);
@@ -226,6 +235,7 @@ static void advance_byte_by_byte_walks_the_stream(void **state)
 
 static void queued_counts_messages_for_the_hwm(void **state)
 {
+    TU_NEED_PEERS(2);
     setup_ring(1024, 2);
     for (int i = 0; i < 5; i++) commit(0x3, "m");
     assert_int_equal(mzmtp_outq_pipe_queued(&q, 0), 5);
@@ -239,7 +249,7 @@ static void queued_counts_messages_for_the_hwm(void **state)
 static void message_that_does_not_fit_is_rolled_back_whole(void **state)
 {
     setup_ring(64, 1);
-    mzmtp_outq_begin(&q, 1);
+    begin(1);
     uint8_t body[64];
     memset(body, 'b', sizeof body);
     TU_ASSERT_STATUS(mzmtp_outq_add_frame(&q, body, 30, true), MZMTP_OK);
@@ -259,7 +269,7 @@ static void rollback_leaves_earlier_messages_alone(void **state)
 {
     setup_ring(64, 1);
     commit(0x1, "keep");
-    mzmtp_outq_begin(&q, 1);
+    begin(1);
     uint8_t body[64] = {0};
     TU_ASSERT_STATUS(mzmtp_outq_add_frame(&q, body, 20, true), MZMTP_OK);
     TU_ASSERT_STATUS(mzmtp_outq_add_frame(&q, body, 50, false), MZMTP_ERR_NO_MEMORY);
@@ -274,7 +284,7 @@ static void frame_that_fits_only_an_emptier_ring_is_again_and_keeps_the_message(
     /* 22 + 42 bytes would fit the empty 64-byte ring: the ring is only full for now. */
     setup_ring(64, 1);
     commit(0x1, "keep");
-    mzmtp_outq_begin(&q, 1);
+    begin(1);
     uint8_t body[64];
     memset(body, 'x', sizeof body);
     TU_ASSERT_STATUS(mzmtp_outq_add_frame(&q, body, 20, true), MZMTP_OK);
@@ -295,7 +305,7 @@ static void single_frame_larger_than_the_ring_is_refused(void **state)
 {
     setup_ring(64, 1);
     assert_false(mzmtp_outq_can_take(&q, 63));
-    mzmtp_outq_begin(&q, 1);
+    begin(1);
     uint8_t body[100] = {0};
     TU_ASSERT_STATUS(mzmtp_outq_add_frame(&q, body, sizeof body, false), MZMTP_ERR_NO_MEMORY);
     assert_int_equal(mzmtp_outq_pipe_queued(&q, 0), 0);
@@ -306,7 +316,7 @@ static void ring_refuses_more_messages_than_slots(void **state)
     setup_ring(sizeof ring, 1);
     for (int i = 0; i < MZMTP_CONF_SEND_SLOTS; i++) commit(0x1, "s");
     assert_false(mzmtp_outq_can_take(&q, 1));
-    mzmtp_outq_begin(&q, 1);
+    begin(1);
     TU_ASSERT_STATUS(mzmtp_outq_add_frame(&q, (const uint8_t *)"s", 1, false), MZMTP_AGAIN);
     assert_int_equal(mzmtp_outq_pipe_queued(&q, 0), MZMTP_CONF_SEND_SLOTS);
     mzmtp_outq_advance(&q, 0, 3);
@@ -319,7 +329,7 @@ static void empty_mask_drops_the_message_silently(void **state)
 {
     /* PUB with nobody subscribed, or every peer at HWM. */
     setup_ring(64, 1);
-    mzmtp_outq_begin(&q, 0);
+    begin(0);
     uint8_t body[100] = {0};
     TU_ASSERT_STATUS(mzmtp_outq_add_frame(&q, body, 30, true), MZMTP_OK);
     TU_ASSERT_STATUS(mzmtp_outq_add_frame(&q, body, 100, false), MZMTP_OK);
@@ -360,6 +370,7 @@ static void rewind_at_a_message_boundary_changes_nothing(void **state)
 
 static void rewind_of_one_pipe_leaves_the_others(void **state)
 {
+    TU_NEED_PEERS(2);
     setup_ring(256, 2);
     commit(0x3, "shared");
     mzmtp_outq_advance(&q, 0, 4);
@@ -398,10 +409,54 @@ static void message_wraps_to_the_start_of_the_ring(void **state)
     for (int i = 32; i < 60; i++) assert_int_equal(out[i], 'd');
 }
 
+/* Pipes on both sides of every 32-bit word boundary the build has (31/32, 63/64, and its
+ * last slot): one shared copy reaches each, and the slot is freed by the last of them. */
+static void fan_out_reaches_pipes_in_every_word_of_the_set(void **state)
+{
+    static const unsigned want[] = {0, 1, 31, 32, 33, 63, 64, 65, MZMTP_CONF_MAX_PEERS - 1u};
+    unsigned pipes[sizeof want / sizeof want[0]], n = 0;
+    mzmtp_peerset_t set;
+    memset(&set, 0, sizeof set);
+    mzmtp_outq_init(&q, ring, 256);
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        unsigned p = want[i];
+        if (p >= MZMTP_CONF_MAX_PEERS || (n > 0 && pipes[n - 1] >= p)) continue;
+        pipes[n++] = p;
+        mzmtp_outq_pipe_attach(&q, p);
+        set.w[p / 32u] |= (uint32_t)1u << (p % 32u);
+    }
+    mzmtp_outq_begin(&q, set);
+    TU_ASSERT_STATUS(mzmtp_outq_add_frame(&q, (const uint8_t *)"wide", 4, false), MZMTP_OK);
+    const uint8_t *base = NULL;
+    for (unsigned i = 0; i < n; i++) {
+        mzmtp_iov_t iov[2];
+        assert_int_equal(mzmtp_outq_peek(&q, pipes[i], iov, 2, true), 1);
+        if (base == NULL) base = iov[0].base;
+        assert_ptr_equal(iov[0].base, base);
+        TU_ASSERT_HEX(iov[0].base, iov[0].len, "00 04 'wide'");
+        assert_int_equal(mzmtp_outq_pipe_queued(&q, pipes[i]), 1);
+    }
+    /* A slot between them was never attached nor named: it sees nothing. */
+    if (MZMTP_CONF_MAX_PEERS > 40) {
+        mzmtp_iov_t iov[2];
+        mzmtp_outq_pipe_attach(&q, 40);
+        assert_int_equal(mzmtp_outq_peek(&q, 40, iov, 2, false), 0);
+    }
+    /* The oldest message's unstarted peers are all of them, in every word. */
+    mzmtp_peerset_t old = mzmtp_outq_oldest_mask(&q);
+    assert_memory_equal(&old, &set, sizeof set);
+    for (unsigned i = 0; i < n; i++) {
+        assert_false(mzmtp_outq_room(&q) == 256);
+        consume_all(pipes[i]);
+        assert_int_equal(mzmtp_outq_pipe_queued(&q, pipes[i]), 0);
+    }
+    assert_int_equal(mzmtp_outq_room(&q), 256);
+}
+
 /* A reference model: what each pipe must write, message by message. */
 #define MODEL_MSGS 65536
 #define MODEL_QUEUE 4096
-#define MODEL_PIPES 3
+#define MODEL_PIPES (MZMTP_CONF_MAX_PEERS < 3 ? MZMTP_CONF_MAX_PEERS : 3)
 
 typedef struct model_msg {
     uint8_t nframes;
@@ -504,13 +559,13 @@ static void run_model(uint64_t seed, size_t ring_size, unsigned max_len, int ste
             for (unsigned f = 0; f < m->nframes; f++)
                 m->flen[f] = (uint16_t)(tu_rng_below(&rng, 4) == 0 ? tu_rng_below(&rng, 4)
                                                                  : tu_rng_below(&rng, max_len + 1));
-            mzmtp_peermask_t mask = 0;
+            uint32_t mask = 0;
             for (unsigned p = 0; p < MODEL_PIPES; p++)
-                if (mp[p].attached && tu_rng_below(&rng, 4) != 0) mask |= (mzmtp_peermask_t)1 << p;
+                if (mp[p].attached && tu_rng_below(&rng, 4) != 0) mask |= (uint32_t)1 << p;
             bool all_empty = true;
             for (unsigned p = 0; p < MODEL_PIPES; p++) all_empty &= mp[p].count == 0;
             size_t enc = encode_msg(m, body);
-            mzmtp_outq_begin(&q, mask);
+            begin(mask);
             tu_rng_t r;
             tu_rng_seed(&r, m->seed);
             mzmtp_status_t st = MZMTP_OK;
@@ -521,7 +576,7 @@ static void run_model(uint64_t seed, size_t ring_size, unsigned max_len, int ste
             if (st == MZMTP_OK) {
                 if (mask == 0) continue;
                 for (unsigned p = 0; p < MODEL_PIPES; p++) {
-                    if (!(mask & ((mzmtp_peermask_t)1 << p))) continue;
+                    if (!(mask & ((uint32_t)1 << p))) continue;
                     assert_true(mp[p].count < MODEL_QUEUE);
                     mp[p].ids[(mp[p].head + mp[p].count) % MODEL_QUEUE] = nmsgs;
                     mp[p].count++;
@@ -604,6 +659,7 @@ static void model_check_large_ring(void **state)
 
 static void model_check_compaction_behind_a_slow_pipe(void **state)
 {
+    TU_NEED_PEERS(2); /* a slow pipe 0 behind a fast pipe 1 */
     model_slow_pipe = true;
     for (uint64_t seed = 400; seed <= 420; seed++) run_model(seed, 256, 40, 5000);
     for (uint64_t seed = 500; seed <= 505; seed++) run_model(seed, 1000, 300, 5000);
@@ -621,6 +677,7 @@ int main(void)
         cmocka_unit_test(fan_out_to_three_pipes_stores_the_message_once),
         cmocka_unit_test(fan_out_slot_is_freed_only_when_every_pipe_wrote_it),
         cmocka_unit_test(message_goes_only_to_the_pipes_in_its_mask),
+        cmocka_unit_test(fan_out_reaches_pipes_in_every_word_of_the_set),
         cmocka_unit_test(pipe_attached_later_does_not_see_earlier_messages),
         cmocka_unit_test(pipe_drop_frees_what_only_it_held),
         cmocka_unit_test(pipe_drop_in_mid_message_frees_it),

@@ -27,7 +27,7 @@ static mzmtp_outq_t raw_q;
 
 static void init_socket(mzmtp_socket_t *s, int type, const mzmtp_socket_mem_t *mem)
 {
-    TU_ASSERT_STATUS(mzmtp_socket_init(s, type, mem), MZMTP_OK);
+    tu_socket_init(s, type, mem);
 }
 
 static void raw_start(int type)
@@ -41,7 +41,7 @@ static void raw_start(int type)
 
 static void raw_send(const char *s)
 {
-    mzmtp_outq_begin(&raw_q, 1);
+    tu_outq_begin(&raw_q, 1);
     TU_ASSERT_STATUS(mzmtp_outq_add_frame(&raw_q, (const uint8_t *)s, strlen(s), false), MZMTP_OK);
 }
 
@@ -149,6 +149,83 @@ static void pub_sub(tu_link_t *l)
 }
 
 /* ------------------------------------------------------------------ basics ---------- */
+
+/* A PUB whose subscribers sit at the slots around every 32-bit word boundary of its peer
+ * set (31/32, 63/64, the last slot: as many of them as the build has, four at most): each
+ * gets what it subscribed to exactly once per link, nothing else, and the peer counts
+ * see them all. In the 5000-peer profile the last one is slot 4999, word 156. */
+static void pub_reaches_subscribers_in_every_word_of_its_peer_set(void **state)
+{
+    static bool held[MZMTP_CONF_MAX_PEERS];
+    mzmtp_socket_t *subs[3] = {&sb, &sc, &sd};
+    int slot[4], copies[3] = {0, 0, 0};
+    tu_link_t l[4];
+    unsigned n = tu_word_edge_slots(slot, 4);
+    init_socket(&sa, MZMTP_PUB, &mem_a);
+    init_socket(&sb, MZMTP_SUB, &mem_b);
+    init_socket(&sc, MZMTP_SUB, &mem_c);
+    init_socket(&sd, MZMTP_SUB, &mem_d);
+    for (unsigned i = 0; i < n; i++) {
+        tu_socket_hold_below(&sa, slot[i], held);
+        tu_connect_sockets(&l[i], &sa, subs[i % 3], 0);
+        assert_int_equal(l[i].a.peer, slot[i]);
+        copies[i % 3]++;
+    }
+    tu_socket_release_held(&sa, held);
+    for (unsigned k = 0; k < 3; k++) subscribe(subs[k], "T");
+    tu_pump(l, n, 0);
+    assert_int_equal(mzmtp_socket_peer_count(&sa), n);
+    assert_int_equal(mzmtp_socket_sub_peer_count(&sa), n);
+    tu_socket_send_str(&sa, "X not for them", MZMTP_OK);
+    tu_socket_send_str(&sa, "T for all", MZMTP_OK);
+    for (unsigned i = 0; i < n; i++) assert_int_equal(mzmtp_socket_peer_queued(&sa, slot[i]), 1);
+    tu_pump(l, n, 0);
+    for (unsigned k = 0; k < 3; k++) {
+        for (int c = 0; c < copies[k]; c++) expect_recv(subs[k], "T for all");
+        expect_nothing(subs[k]);
+    }
+    assert_true(mzmtp_socket_flushed(&sa));
+}
+
+/* Peers dying at slots in different words are walked by mzmtp_socket_peer_next_dead() in
+ * order, each once, and leave the walk when the port stops them. */
+static void dead_peers_are_walked_in_order_across_words(void **state)
+{
+    static bool held[MZMTP_CONF_MAX_PEERS];
+    int slot[4];
+    unsigned n = tu_word_edge_slots(slot, 4);
+    init_socket(&sa, MZMTP_PUB, &mem_a);
+    uint32_t ivl = 100;
+    TU_ASSERT_STATUS(mzmtp_socket_setopt(&sa, MZMTP_OPT_HANDSHAKE_IVL, &ivl, sizeof ivl), MZMTP_OK);
+    for (unsigned i = 0; i < n; i++) {
+        int p = -1;
+        tu_socket_hold_below(&sa, slot[i], held);
+        TU_ASSERT_STATUS(mzmtp_socket_peer_open(&sa, false, &p), MZMTP_OK);
+        assert_int_equal(p, slot[i]);
+        TU_ASSERT_STATUS(mzmtp_socket_peer_start(&sa, p, 0), MZMTP_OK);
+    }
+    tu_socket_release_held(&sa, held);
+    assert_false(mzmtp_socket_tick(&sa, 99));
+    assert_int_equal(mzmtp_socket_peer_next_dead(&sa, -1), -1);
+    assert_true(mzmtp_socket_tick(&sa, 100)); /* every handshake timed out */
+    unsigned seen = 0;
+    for (int p = mzmtp_socket_peer_next_dead(&sa, -1); p >= 0; p = mzmtp_socket_peer_next_dead(&sa, p)) {
+        assert_true(seen < n);
+        assert_int_equal(p, slot[seen]);
+        TU_ASSERT_STATUS(mzmtp_socket_peer_status(&sa, p), MZMTP_ERR_TIMEOUT);
+        seen++;
+    }
+    assert_int_equal(seen, n);
+    /* Walking from the last slot, or past it, finds nothing more. */
+    assert_int_equal(mzmtp_socket_peer_next_dead(&sa, MZMTP_CONF_MAX_PEERS - 1), -1);
+    assert_int_equal(mzmtp_socket_peer_next_dead(&sa, MZMTP_CONF_MAX_PEERS), -1);
+    /* The port stops the first: the walk starts at the second. */
+    mzmtp_socket_peer_stop(&sa, slot[0], MZMTP_ERR_TIMEOUT);
+    assert_int_equal(mzmtp_socket_peer_next_dead(&sa, -1), n > 1 ? slot[1] : -1);
+    for (unsigned i = 1; i < n; i++) mzmtp_socket_peer_stop(&sa, slot[i], MZMTP_ERR_TIMEOUT);
+    assert_false(mzmtp_socket_tick(&sa, 200));
+    assert_int_equal(mzmtp_socket_peer_next_dead(&sa, -1), -1);
+}
 
 static void pub_and_sub_complete_a_handshake_in_memory(void **state)
 {
@@ -405,6 +482,7 @@ static void pub_keeps_each_peers_subscriptions_as_a_set(void **state)
 
 static void pub_keeps_subscriptions_per_peer(void **state)
 {
+    TU_NEED_PEERS(2);
     /* One peer's CANCEL does not remove another peer's subscription. */
     tu_link_t l[2];
     pub_and_two_subs(l, &mem_a, 0, "A");
@@ -589,6 +667,7 @@ static void pub_drops_at_sndhwm_without_blocking(void **state)
 
 static void pub_hwm_is_per_peer(void **state)
 {
+    TU_NEED_PEERS(2);
     /* A slow subscriber loses messages; a fast one on the same PUB gets them all. */
     tu_link_t l[2];
     pub_and_two_subs(l, &mem_a, 3, "");
@@ -608,6 +687,7 @@ static void pub_hwm_is_per_peer(void **state)
 
 static void full_pub_ring_does_not_starve_a_fast_subscriber(void **state)
 {
+    TU_NEED_PEERS(2);
     /* S3: PUB never blocks; a stalled peer must not stop the others. The send ring
      * (256 B) holds only a few 50-byte messages. */
     tu_link_t l[2];
@@ -748,6 +828,7 @@ static void monitor_reports_a_failed_handshake_with_its_reason(void **state)
 
 static void sub_fair_queues_over_three_publishers(void **state)
 {
+    TU_NEED_PEERS(2);
     /* S5 (PULL/DEALER) and libzmq's SUB: one message per peer in turn while all have some. */
     mzmtp_socket_t *pubs[3] = {&sa, &sc, &sd};
     const mzmtp_socket_mem_t *mems[3] = {&mem_a, &mem_c, &mem_d};
@@ -802,6 +883,7 @@ static void sub_fair_queues_over_three_publishers(void **state)
 
 static void xpub_reports_first_subscribe_and_last_cancel(void **state)
 {
+    TU_NEED_PEERS(2);
     /* S4: 01+topic on the first subscription, 00+topic on the last cancel. */
     init_socket(&sa, MZMTP_XPUB, &mem_a);
     init_socket(&sb, MZMTP_SUB, &mem_b);
@@ -953,11 +1035,8 @@ static void handshake_timeout_through_socket_tick(void **state)
     assert_int_equal(mzmtp_socket_peer_next_timeout(&sa, other, 1000), UINT32_MAX);
     assert_int_equal(mzmtp_socket_peer_next_timeout(&sa, -1, 1000), UINT32_MAX);
     assert_int_equal(mzmtp_socket_peer_next_timeout(&sa, MZMTP_CONF_MAX_PEERS, 1000), UINT32_MAX);
-    mzmtp_peermask_t dead = 0;
-    mzmtp_socket_tick(&sa, 1499, &dead);
-    assert_true(dead == 0);
-    mzmtp_socket_tick(&sa, 1500, &dead);
-    assert_true(dead == ((mzmtp_peermask_t)1 << p));
+    assert_int_equal(tu_socket_tick(&sa, 1499), TU_NO_DEAD);
+    assert_int_equal(tu_socket_tick(&sa, 1500), p);
     /* Dead and not yet closed by the port: due now. */
     assert_int_equal(mzmtp_socket_peer_next_timeout(&sa, p, 1600), 0);
     mzmtp_socket_peer_stop(&sa, p, MZMTP_ERR_TIMEOUT);
@@ -976,21 +1055,16 @@ static void heartbeats_keep_a_live_link_and_close_a_silent_one(void **state)
     tu_link_t l;
     tu_connect_sockets(&l, &sa, &sb, 0);
     tu_pump(&l, 1, 0);
-    mzmtp_peermask_t dead = 0;
     for (uint32_t t = 500; t <= 5000; t += 500) {
-        mzmtp_socket_tick(&sa, t, &dead);
-        mzmtp_socket_tick(&sb, t, &dead);
-        assert_true(dead == 0);
+        assert_int_equal(tu_socket_tick(&sa, t), TU_NO_DEAD);
+        assert_int_equal(tu_socket_tick(&sb, t), TU_NO_DEAD);
         tu_pump(&l, 1, t);
     }
     l.cut = true;
-    mzmtp_socket_tick(&sa, 5500, &dead);
-    mzmtp_socket_tick(&sa, 6000, &dead); /* PING out, no answer from now on */
-    assert_true(dead == 0);
-    mzmtp_socket_tick(&sa, 6999, &dead);
-    assert_true(dead == 0);
-    mzmtp_socket_tick(&sa, 7000, &dead);
-    assert_true(dead == ((mzmtp_peermask_t)1 << l.a.peer));
+    assert_int_equal(tu_socket_tick(&sa, 5500), TU_NO_DEAD);
+    assert_int_equal(tu_socket_tick(&sa, 6000), TU_NO_DEAD); /* PING out, no answer from now on */
+    assert_int_equal(tu_socket_tick(&sa, 6999), TU_NO_DEAD);
+    assert_int_equal(tu_socket_tick(&sa, 7000), l.a.peer);
 }
 #endif
 
@@ -1109,6 +1183,7 @@ static size_t read_big(tu_link_t *l, size_t nl, mzmtp_socket_t *sub)
 
 static void pub_sends_a_message_larger_than_its_ring_by_reference(void **state)
 {
+    TU_NEED_PEERS(2);
     /* The body stays in application memory; the 256-byte ring holds only headers. Two
      * subscribers read it at their own pace; the memory is in use until both have it. */
     tu_link_t l[2];
@@ -1364,6 +1439,8 @@ int main(void)
         cmocka_unit_test(xpub_with_sub_filters_like_pub),
         cmocka_unit_test(peer_slots_run_out_at_max_peers),
         cmocka_unit_test(socket_init_refuses_bad_memory),
+        cmocka_unit_test(pub_reaches_subscribers_in_every_word_of_its_peer_set),
+        cmocka_unit_test(dead_peers_are_walked_in_order_across_words),
         cmocka_unit_test(handshake_timeout_through_socket_tick),
 #if MZMTP_CONF_HEARTBEAT
         cmocka_unit_test(heartbeats_keep_a_live_link_and_close_a_silent_one),

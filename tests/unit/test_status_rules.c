@@ -17,8 +17,8 @@ static void push_pull(void)
     static mzmtp_socket_mem_t a, b;
     a = (mzmtp_socket_mem_t){push_send, sizeof push_send, push_recv, 1024};
     b = (mzmtp_socket_mem_t){pull_send, sizeof pull_send, pull_recv, 1024};
-    TU_ASSERT_STATUS(mzmtp_socket_init(&push, MZMTP_PUSH, &a), MZMTP_OK);
-    TU_ASSERT_STATUS(mzmtp_socket_init(&pull, MZMTP_PULL, &b), MZMTP_OK);
+    tu_socket_init(&push, MZMTP_PUSH, &a);
+    tu_socket_init(&pull, MZMTP_PULL, &b);
     tu_connect_sockets(&l, &push, &pull, 0);
     tu_pump(&l, 1, 0);
     assert_int_equal(mzmtp_socket_peer_count(&push), 1);
@@ -93,7 +93,7 @@ static void peer_over_a_limit_of_ours_is_fatal_not_a_limit(void **state)
     static mzmtp_socket_mem_t pm;
     static mzmtp_socket_t pub;
     pm = (mzmtp_socket_mem_t){ps, sizeof ps, pr, 1024};
-    TU_ASSERT_STATUS(mzmtp_socket_init(&pub, MZMTP_PUB, &pm), MZMTP_OK);
+    tu_socket_init(&pub, MZMTP_PUB, &pm);
     int p = -1;
     TU_ASSERT_STATUS(mzmtp_socket_peer_open(&pub, false, &p), MZMTP_OK);
     TU_ASSERT_STATUS(mzmtp_socket_peer_start(&pub, p, 0), MZMTP_OK);

@@ -611,6 +611,85 @@ void tu_socket_send_str(mzmtp_socket_t *sock, const char *s, mzmtp_status_t expe
     TU_ASSERT_STATUS(mzmtp_socket_send(sock, s, strlen(s), false), expect);
 }
 
+mzmtp_peerset_t tu_peers(uint32_t bits)
+{
+    mzmtp_peerset_t s;
+    memset(&s, 0, sizeof s);
+    if (MZMTP_CONF_MAX_PEERS < 32 && (bits >> (MZMTP_CONF_MAX_PEERS % 32)) != 0) {
+        fail_msg("peer bits 0x%x beyond the %d slots of this build", (unsigned)bits,
+                 (int)MZMTP_CONF_MAX_PEERS);
+    }
+    s.w[0] = bits;
+    return s;
+}
+
+void tu_socket_init(mzmtp_socket_t *sock, int type, const mzmtp_socket_mem_t *mem)
+{
+    if (type >= 0 && type < 16 && !(((unsigned)MZMTP_CONF_SOCKET_TYPES >> type) & 1u)) {
+        const char *name = mzmtp_wire_socket_type_name(type);
+        print_message("needs a %s socket; this build has MZMTP_CONF_SOCKET_TYPES 0x%x\n",
+                      name ? name : "?", (unsigned)MZMTP_CONF_SOCKET_TYPES);
+        skip();
+    }
+    TU_ASSERT_STATUS(mzmtp_socket_init(sock, type, mem), MZMTP_OK);
+}
+
+void tu_socket_hold_below(mzmtp_socket_t *sock, int slot, bool *held)
+{
+    for (;;) {
+        int p = -1;
+        TU_ASSERT_STATUS(mzmtp_socket_peer_open(sock, false, &p), MZMTP_OK);
+        if (p == slot) {
+            mzmtp_socket_peer_release(sock, p); /* free again, for the connection */
+            return;
+        }
+        if (p > slot) fail_msg("slot %d is taken already", slot);
+        held[p] = true;
+    }
+}
+
+void tu_socket_release_held(mzmtp_socket_t *sock, bool *held)
+{
+    for (int p = 0; p < MZMTP_CONF_MAX_PEERS; p++) {
+        if (!held[p]) continue;
+        mzmtp_socket_peer_release(sock, p);
+        held[p] = false;
+    }
+}
+
+unsigned tu_word_edge_slots(int *out, unsigned max)
+{
+    static const int edges[] = {0, 1, 31, 32, 33, 63, 64, 65, MZMTP_CONF_MAX_PEERS - 1};
+    int all[sizeof edges / sizeof edges[0]];
+    unsigned n = 0;
+    for (size_t i = 0; i < sizeof edges / sizeof edges[0]; i++) {
+        if (edges[i] < MZMTP_CONF_MAX_PEERS && (n == 0 || all[n - 1] < edges[i])) all[n++] = edges[i];
+    }
+    unsigned first = n > max ? n - max : 0;
+    for (unsigned i = first; i < n; i++) out[i - first] = all[i];
+    return n - first;
+}
+
+void tu_outq_begin(mzmtp_outq_t *q, uint32_t bits)
+{
+    mzmtp_outq_begin(q, tu_peers(bits));
+}
+
+int tu_socket_tick(mzmtp_socket_t *sock, uint32_t now_ms)
+{
+    bool any = mzmtp_socket_tick(sock, now_ms);
+    int found = TU_NO_DEAD, n = 0;
+    for (int p = mzmtp_socket_peer_next_dead(sock, -1), prev = -1; p >= 0;
+         prev = p, p = mzmtp_socket_peer_next_dead(sock, p)) {
+        assert_true(p > prev && p < MZMTP_CONF_MAX_PEERS);
+        assert_true(mzmtp_socket_peer_status(sock, p) != MZMTP_OK);
+        found = p;
+        n++;
+    }
+    assert_true(any == (n > 0));
+    return n > 1 ? TU_MANY_DEAD : found;
+}
+
 size_t tu_socket_take_output(mzmtp_socket_t *sock, int peer, uint8_t *out, size_t cap)
 {
     size_t total = 0;

@@ -243,4 +243,47 @@ mzmtp_status_t tu_socket_feed(mzmtp_socket_t *sock, int peer, const uint8_t *in,
 /** Send one single-frame message. Fails the test unless it returns @p expect. */
 void tu_socket_send_str(mzmtp_socket_t *sock, const char *s, mzmtp_status_t expect);
 
+/** The set of peer slots named by the bits of @p bits (slot p for bit p). Fails the test
+ *  if a bit names a slot this build does not have (MZMTP_CONF_MAX_PEERS). */
+mzmtp_peerset_t tu_peers(uint32_t bits);
+
+/** mzmtp_outq_begin() for the peer slots named by the bits of @p bits (tu_peers()). */
+void tu_outq_begin(mzmtp_outq_t *q, uint32_t bits);
+
+/** Skip the running test, with its reason, in a build with fewer than @p n peer slots
+ *  (the MZMTP_CONF_MAX_PEERS=1 profile: @p n is 2 for a test that wires two or more
+ *  peers to one socket): cmocka reports it SKIPPED, not passed. */
+#define TU_NEED_PEERS(n)                                                                   \
+    do {                                                                                   \
+        if (MZMTP_CONF_MAX_PEERS < (n)) {                                                  \
+            print_message("needs at least %d peer slots; this build has %d\n", (int)(n),   \
+                          (int)MZMTP_CONF_MAX_PEERS);                                      \
+            skip();                                                                        \
+        }                                                                                  \
+    } while (0)
+
+/** mzmtp_socket_init() that must succeed; in a build without socket type @p type
+ *  (MZMTP_CONF_SOCKET_TYPES) the running test is skipped instead, with the reason: a
+ *  test needs a type exactly when it makes a socket of it. */
+void tu_socket_init(mzmtp_socket_t *sock, int type, const mzmtp_socket_mem_t *mem);
+
+/** Open placeholder slots on @p sock (opened, never started) until its lowest free slot
+ *  is @p slot, so that the next connection lands there (a peer in a high word of a wide
+ *  peer set); each is marked in @p held[MZMTP_CONF_MAX_PEERS]. */
+void tu_socket_hold_below(mzmtp_socket_t *sock, int slot, bool *held);
+/** Release the placeholders of tu_socket_hold_below() and clear @p held. */
+void tu_socket_release_held(mzmtp_socket_t *sock, bool *held);
+/** Fill @p out with the slots of {0, 1, 31, 32, 33, 63, 64, 65, MZMTP_CONF_MAX_PEERS - 1}
+ *  that this build has, at most @p max of them, highest-numbered kept: the slots on both
+ *  sides of each 32-bit word boundary of a peer set. @return How many. */
+unsigned tu_word_edge_slots(int *out, unsigned max);
+
+/** Peer results of tu_socket_tick(). */
+#define TU_NO_DEAD (-1)
+#define TU_MANY_DEAD (-2)
+/** Run mzmtp_socket_tick() and walk mzmtp_socket_peer_next_dead() (checking that the
+ *  walk is in order and agrees with tick's result). @return TU_NO_DEAD, the one peer
+ *  the port must close, or TU_MANY_DEAD. */
+int tu_socket_tick(mzmtp_socket_t *sock, uint32_t now_ms);
+
 #endif /* MZMTP_TESTUTIL_H */

@@ -9,4 +9,7 @@
 #define LWIP_PLATFORM_ASSERT(x) do { fprintf(stderr, "lwip assert: %s\n", x); abort(); } while (0)
 #define LWIP_RAND() ((u32_t)rand())
 
+/* NO_SYS=0 with SYS_LIGHTWEIGHT_PROT: the type Debian's sys_arch.c uses. */
+typedef unsigned int sys_prot_t;
+
 #endif
