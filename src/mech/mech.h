@@ -27,7 +27,8 @@ const uint8_t *mzmtp_mech_greeting(const mzmtp_conn_t *c);
 /** @return true when the peer's 20-byte mechanism field is ours (exact match, G6). */
 bool mzmtp_mech_accepts(const mzmtp_conn_t *c, const uint8_t *mech20);
 /** Queue what we send right after the greeting. @return MZMTP_OK, MZMTP_ERR_INVALID (it
- *  does not fit the command buffer), MZMTP_ERR_CRYPTO (CURVE: no random source). */
+ *  does not fit the command buffer; CURVE: a key it needs was never set, i.e. is 32 zero
+ *  bytes), MZMTP_ERR_CRYPTO (CURVE: no random source, or it failed). */
 mzmtp_status_t mzmtp_mech_start(mzmtp_conn_t *c, uint32_t now_ms);
 /**
  * Run one handshake command (a whole frame, decoded into name and data; a body that does
