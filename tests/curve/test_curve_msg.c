@@ -11,34 +11,14 @@
 #include <stdio.h>
 #include "testutil.h"
 #include "../../src/crypto/mzmtp_crypto.h"
+#include "../crypto/curve_kat.h"
 
 #define READY_PUB_HS " 04 19 05 'READY' 0B 'Socket-Type' 00 00 00 03 'PUB' "
-
-/* From the team's CURVE transcript (curve-kat.txt; see tests/crypto/test_crypto_kat.c). */
-static const char CT_SEC[] = "0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20";
-static const char ST_PUB[] = "5869aff450549732cbaaed5e5df9b30a6da31cb0e5742bad5ad4a1a768f1a67b";
-static const char MSG_CS[] =
-    "0026074d45535341474500000000000000032392739af151941d8293c3ab21586b77220731a3f5fd";
-static const char MSG_SC[] =
-    "0026074d45535341474500000000000000029daf54f72d0da81c78bbef03e46eab762176eb04f186";
 
 static uint8_t session_key[32];
 static mzmtp_conn_sec_t sec_client, sec_server;
 
-static size_t unhex(uint8_t *out, size_t cap, const char *hex)
-{
-    size_t n = 0;
-    while (hex[0] && hex[1] && n < cap) {
-        unsigned v = 0;
-        for (int i = 0; i < 2; i++) {
-            char ch = hex[i];
-            v = (v << 4) | (unsigned)(ch <= '9' ? ch - '0' : (ch | 0x20) - 'a' + 10);
-        }
-        out[n++] = (uint8_t)v;
-        hex += 2;
-    }
-    return n;
-}
+#define unhex kat_unhex
 
 static int setup(void **state)
 {
