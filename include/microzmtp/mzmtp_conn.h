@@ -251,7 +251,6 @@ typedef struct mzmtp_curve_state {
     uint16_t raw_cmd;   /* command bytes queued before the handshake ended: sent as they are */
     bool from_cmd;      /* the frame comes from the command buffer (else the send ring) */
     bool boxing;        /* the handshake is over: every frame is boxed */
-    bool scan_more;     /* the last data frame opened had MORE */
     union {
         uint8_t tx[MZMTP_CONF_CURVE_TX_BUF]; /* after the handshake: the boxed output */
         struct {
@@ -302,6 +301,7 @@ typedef struct mzmtp_conn {
     bool scan_waiting; /* nothing to scan until the stream reaches scan_wait */
     bool head_skip;   /* drop the rest of the head message */
     bool head_in_msg; /* part of the head message has been read */
+    bool scan_more;   /* the last data frame scanned had MORE: a message is under scan */
     bool hb_wait_pong;
     mzmtp_status_t scan_err;
     /* receive buffer (borrowed) */

@@ -280,8 +280,14 @@ static void scan_run(mzmtp_conn_t *c)
             c->pending_end = false;
             c->scan_msgs++;
         }
-        if (!off_before(c->scan, abs_wr(c))) return;
         bool full = c->rx_wr - c->rx_rd == c->rx_cap;
+        if (!off_before(c->scan, abs_wr(c))) {
+            /* Whole frames of a message not yet complete fill the buffer to its last
+             * byte: nothing more can arrive until the reader takes some, so the head
+             * message streams (the frames handed on are whole, and checked). */
+            if (full && c->scan_msgs == 0 && c->scan_more) c->streaming = true;
+            return;
+        }
         if (c->scan_waiting && off_before(abs_wr(c), c->scan_wait) && !(c->scan_msgs == 0 && full)) {
             return; /* the frame at scan is still incomplete: do not decode it again */
         }
@@ -317,7 +323,7 @@ static void scan_run(mzmtp_conn_t *c)
             }
             if (!whole) {
                 /* The head message's opened frames fill the buffer: let them stream. */
-                if (c->scan_msgs == 0 && full && c->curve.scan_more) c->streaming = true;
+                if (c->scan_msgs == 0 && full && c->scan_more) c->streaming = true;
                 wait_until(c, (mzmtp_off_t)(c->scan + h.hdr_len + h.size));
                 return;
             }
@@ -329,7 +335,6 @@ static void scan_run(mzmtp_conn_t *c)
             }
             c->scan += gap;
             off += gap;
-            if (!(h.flags & MZMTP_FLAG_COMMAND)) c->curve.scan_more = (h.flags & MZMTP_FLAG_MORE) != 0;
         }
 #endif
         if (h.flags & MZMTP_FLAG_COMMAND) {
@@ -357,6 +362,7 @@ static void scan_run(mzmtp_conn_t *c)
             return;
         }
         bool more = (h.flags & MZMTP_FLAG_MORE) != 0;
+        c->scan_more = more;
         if (!whole) {
             /* Stream the head message when it cannot be buffered whole. */
             if (!(c->scan_msgs == 0 && full)) {

@@ -936,6 +936,30 @@ static void stream_multipart_through_128_bytes(bool process_mid_message)
     }
 }
 
+/* Whole frames of one unfinished message that fill the receive buffer to its last byte
+ * (no partial frame behind them to start streaming) must stream too: nothing more can
+ * arrive until the reader takes some. Found by fuzz_curve_msg; NULL had it as well. */
+static void whole_frames_filling_the_buffer_exactly_stream(void **state)
+{
+    static uint8_t rx[128];
+    mzmtp_conn_opts_t o = tu_conn_opts();
+    tu_buf_t b = {script, 0, sizeof script};
+    tu_put_hex(&b, HS_PUB);
+    uint8_t body[14];
+    memset(body, 0xAB, sizeof body);
+    for (int i = 0; i < 12; i++) tu_put_frame(&b, MZMTP_FLAG_MORE, body, sizeof body); /* 16 B each */
+    tu_put_frame(&b, 0, "end", 3);
+    for (int split = TU_WHOLE; split <= TU_RANDOM; split++) {
+        tu_log_init(&log_a);
+        log_a.process_mid_message = true;
+        start(&conn_a, rx, sizeof rx, MZMTP_SUB, &o, 0);
+        TU_ASSERT_STATUS(tu_conn_feed(&conn_a, &log_a, script, b.len, (tu_split_t)split, 9, 0), MZMTP_OK);
+        assert_int_equal(tu_log_count(&log_a, MZMTP_CONN_EV_MESSAGE), 1);
+        const tu_event_t *m = tu_log_nth(&log_a, MZMTP_CONN_EV_MESSAGE, 0);
+        assert_int_equal(m->nframes, 13);
+    }
+}
+
 static void multipart_message_streams_through_a_small_buffer(void **state)
 {
     /* A reader that only calls mzmtp_conn_read() once it got the MESSAGE event. */
@@ -1311,6 +1335,7 @@ int main(void)
         cmocka_unit_test(frame_larger_than_read_buffer_comes_in_partial_pieces),
         cmocka_unit_test(one_mib_frame_streams_through_a_256_byte_receive_buffer),
         cmocka_unit_test(multipart_message_streams_through_a_small_buffer),
+        cmocka_unit_test(whole_frames_filling_the_buffer_exactly_stream),
         cmocka_unit_test(multipart_message_streams_when_process_is_called_mid_message),
         cmocka_unit_test(skipping_a_streamed_message_drops_bytes_not_yet_arrived),
         cmocka_unit_test(receive_hwm_stops_reading),
