@@ -18,8 +18,9 @@
 #endif
 #define PROOF_FRAME (PROOF_RING + 8) /* frames longer than the ring: refused */
 
-/* mzmtp_util_mask_first() uses GCC's __builtin_ctz, which Frama-C does not know: here is
- * its meaning (the index of the lowest set bit of a non-zero word), for EVA to analyse. */
+/* The peer-set helpers (src/util/mzmtp_peerset.h) use GCC's __builtin_ctzl, and
+ * mzmtp_util_mask_first() __builtin_ctz, which Frama-C does not know: here is their
+ * meaning (the index of the lowest set bit of a non-zero word), for EVA to analyse. */
 int __builtin_ctz(unsigned int x);
 int __builtin_ctz(unsigned int x)
 {
@@ -30,14 +31,27 @@ int __builtin_ctz(unsigned int x)
     }
     return n;
 }
+int __builtin_ctzl(unsigned long x);
+int __builtin_ctzl(unsigned long x)
+{
+    int n = 0;
+    while (n < 63 && !(x & 1u)) {
+        x >>= 1;
+        n++;
+    }
+    return n;
+}
 
 static uint8_t ring[PROOF_RING];
 static uint8_t src[PROOF_FRAME];
 static mzmtp_outq_t q;
 
-static mzmtp_peermask_t any_mask(void)
+static mzmtp_peerset_t any_mask(void)
 {
-    return (mzmtp_peermask_t)Frama_C_unsigned_int_interval(0, (1u << MZMTP_CONF_MAX_PEERS) - 1u);
+    /* one word: MZMTP_CONF_MAX_PEERS <= 32 */
+    mzmtp_peerset_t set;
+    set.w[0] = Frama_C_unsigned_int_interval(0, (1u << MZMTP_CONF_MAX_PEERS) - 1u);
+    return set;
 }
 
 static unsigned any_pipe(void) { return Frama_C_unsigned_int_interval(0, MZMTP_CONF_MAX_PEERS - 1); }

@@ -60,7 +60,7 @@ fi
 if [ "$what" = outq ] || [ "$what" = all ]; then
     # No -warn-unsigned-overflow here: sequence numbers and peer masks wrap on purpose.
     run outq main "-eva-ilevel 17 -eva-slevel-function mzmtp_outq_peek:200" \
-        "$here/outq_eva.c" "$root/src/socket/outq.c" "$root/src/util/bytes.c"
+        "$here/outq_eva.c" "$root/src/socket/outq.c" "$root/src/util/bytes.c" "$root/src/wire/wire.c"
 fi
 [ "$fail" -eq 0 ] && echo "proofs: every analysis ended with the expected alarms (none for wire and wire32)"
 exit "$fail"
