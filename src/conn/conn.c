@@ -271,6 +271,14 @@ static void wait_until(mzmtp_conn_t *c, mzmtp_off_t end)
     c->scan_wait = end;
 }
 
+/* The scanner stops with the buffer full and the head message not complete (its frames
+ * so far are whole, then a partial header, command or MESSAGE, or nothing): nothing more
+ * can arrive until the reader takes some, so the head message streams. */
+static void scan_stuck(mzmtp_conn_t *c, bool full)
+{
+    if (full && c->scan_msgs == 0 && c->scan_more) c->streaming = true;
+}
+
 /* Advance the scanner over every frame header that has arrived. */
 static void scan_run(mzmtp_conn_t *c)
 {
@@ -282,10 +290,7 @@ static void scan_run(mzmtp_conn_t *c)
         }
         bool full = c->rx_wr - c->rx_rd == c->rx_cap;
         if (!off_before(c->scan, abs_wr(c))) {
-            /* Whole frames of a message not yet complete fill the buffer to its last
-             * byte: nothing more can arrive until the reader takes some, so the head
-             * message streams (the frames handed on are whole, and checked). */
-            if (full && c->scan_msgs == 0 && c->scan_more) c->streaming = true;
+            scan_stuck(c, full);
             return;
         }
         if (c->scan_waiting && off_before(abs_wr(c), c->scan_wait) && !(c->scan_msgs == 0 && full)) {
@@ -300,6 +305,7 @@ static void scan_run(mzmtp_conn_t *c)
         mzmtp_frame_hdr_t h;
         mzmtp_status_t st = mzmtp_wire_decode_frame_hdr(c->rx + off, c->rx_wr - off, &h);
         if (st == MZMTP_AGAIN) {
+            scan_stuck(c, full);
             wait_until(c, (mzmtp_off_t)(abs_wr(c) + 1u));
             return;
         }
@@ -322,8 +328,7 @@ static void scan_run(mzmtp_conn_t *c)
                 return;
             }
             if (!whole) {
-                /* The head message's opened frames fill the buffer: let them stream. */
-                if (c->scan_msgs == 0 && full && c->scan_more) c->streaming = true;
+                scan_stuck(c, full);
                 wait_until(c, (mzmtp_off_t)(c->scan + h.hdr_len + h.size));
                 return;
             }
@@ -345,6 +350,7 @@ static void scan_run(mzmtp_conn_t *c)
                 return;
             }
             if (!whole) {
+                scan_stuck(c, full);
                 wait_until(c, (mzmtp_off_t)(c->scan + h.hdr_len + h.size));
                 return;
             }

@@ -958,6 +958,21 @@ static void whole_frames_filling_the_buffer_exactly_stream(void **state)
         const tu_event_t *m = tu_log_nth(&log_a, MZMTP_CONN_EV_MESSAGE, 0);
         assert_int_equal(m->nframes, 13);
     }
+    /* ... and when one byte of the next frame's header is all that fits behind them */
+    b.len = 0;
+    tu_put_hex(&b, HS_PUB);
+    static uint8_t big[125];
+    memset(big, 0xCD, sizeof big);
+    for (int i = 0; i < 4; i++) tu_put_frame(&b, MZMTP_FLAG_MORE, big, sizeof big); /* 127 B */
+    tu_put_frame(&b, 0, "end", 3);
+    for (int split = TU_WHOLE; split <= TU_RANDOM; split++) {
+        tu_log_init(&log_a);
+        log_a.process_mid_message = true;
+        start(&conn_a, rx, sizeof rx, MZMTP_SUB, &o, 0);
+        TU_ASSERT_STATUS(tu_conn_feed(&conn_a, &log_a, script, b.len, (tu_split_t)split, 9, 0), MZMTP_OK);
+        assert_int_equal(tu_log_count(&log_a, MZMTP_CONN_EV_MESSAGE), 1);
+        assert_int_equal(tu_log_nth(&log_a, MZMTP_CONN_EV_MESSAGE, 0)->nframes, 5);
+    }
 }
 
 static void multipart_message_streams_through_a_small_buffer(void **state)
