@@ -316,17 +316,23 @@ void mzmtp_socket_set_monitor(mzmtp_socket_t *sock, mzmtp_monitor_fn fn, void *c
  * (a CURVE client's vouch, a server's cookie keys): the last one to end wipes them. */
 static void wipe_if_no_handshake(mzmtp_socket_t *s)
 {
+#if MZMTP_SECURITY
     if (!s->closing) return;
     for (unsigned p = 0; p < MZMTP_CONF_MAX_PEERS; p++) {
         if (s->peer_state[p] == MZMTP_PEER_LIVE && !HAS_PEER(s->ready, p)) return;
     }
     mzmtp_socket_sec_wipe(s);
+#else
+    (void)s; /* NULL only: no secrets */
+#endif
 }
 
 void mzmtp_socket_notify(mzmtp_socket_t *sock, mzmtp_socket_event_t ev, int peer,
                          mzmtp_status_t status)
 {
+#if MZMTP_SECURITY
     if (ev == MZMTP_EV_CLOSED) mzmtp_socket_sec_wipe(sock); /* closed: nothing needs them */
+#endif
     if (sock->monitor) sock->monitor(sock->monitor_ctx, sock, ev, peer, status);
 }
 
