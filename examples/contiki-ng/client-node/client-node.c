@@ -30,6 +30,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include "../common/example-util.h"
 
 #ifndef CLIENT_NODE_REQ_CONNECT
 #define CLIENT_NODE_REQ_CONNECT "tcp://[fd00::1]:5570"
@@ -58,37 +59,6 @@ static unsigned long dealt, dealer_rx, cut;
 
 PROCESS(client_node_process, "microzmtp client node");
 AUTOSTART_PROCESSES(&client_node_process);
-/*---------------------------------------------------------------------------*/
-/* Decimal number at the start of s (strtoul would pull newlib's reentrancy structure
- * into RAM on Cortex-M for this one use). */
-static unsigned long
-number(const char *s)
-{
-  unsigned long n = 0;
-  while(*s >= '0' && *s <= '9') {
-    n = n * 10u + (unsigned long)(*s++ - '0');
-  }
-  return n;
-}
-/*---------------------------------------------------------------------------*/
-/* "<prefix><v>" into dst, which holds strlen(prefix) + 21 bytes; @return the length. */
-static size_t
-label(char *dst, const char *prefix, unsigned long v)
-{
-  char tmp[20];
-  size_t n = strlen(prefix);
-  int k = 0;
-  memcpy(dst, prefix, n);
-  do {
-    tmp[k++] = (char)('0' + v % 10u);
-    v /= 10u;
-  } while(v > 0);
-  while(k > 0) {
-    dst[n++] = tmp[--k];
-  }
-  dst[n] = '\0';
-  return n;
-}
 /*---------------------------------------------------------------------------*/
 /* ctx is the socket's name, "req" or "dealer". */
 static void

@@ -27,6 +27,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include "../common/example-util.h"
 
 #ifndef CURVE_NODE_PUB_BIND
 #define CURVE_NODE_PUB_BIND "tcp://[::]:5580"
@@ -54,35 +55,6 @@ static char question[24];
 
 PROCESS(curve_node_process, "microzmtp CURVE node");
 AUTOSTART_PROCESSES(&curve_node_process);
-/*---------------------------------------------------------------------------*/
-static unsigned long
-number(const char *s)
-{
-  unsigned long n = 0;
-  while(*s >= '0' && *s <= '9') {
-    n = n * 10u + (unsigned long)(*s++ - '0');
-  }
-  return n;
-}
-/*---------------------------------------------------------------------------*/
-/* "<prefix><v>" into dst (room for the prefix and 20 digits); @return the length. */
-static size_t
-label(char *dst, const char *prefix, unsigned long v)
-{
-  char tmp[20];
-  size_t n = strlen(prefix);
-  int k = 0;
-  memcpy(dst, prefix, n);
-  do {
-    tmp[k++] = (char)('0' + v % 10u);
-    v /= 10u;
-  } while(v > 0);
-  while(k > 0) {
-    dst[n++] = tmp[--k];
-  }
-  dst[n] = '\0';
-  return n;
-}
 /*---------------------------------------------------------------------------*/
 static void
 print_key(const char *what, const uint8_t key[32])

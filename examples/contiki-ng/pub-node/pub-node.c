@@ -21,6 +21,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include "../common/example-util.h"
 
 #ifndef PUB_NODE_BIND
 #define PUB_NODE_BIND "tcp://*:9999"
@@ -65,18 +66,6 @@ static unsigned long seq;
 
 PROCESS(pub_node_process, "microzmtp PUB node");
 AUTOSTART_PROCESSES(&pub_node_process);
-/*---------------------------------------------------------------------------*/
-/* Decimal number at the start of s. (strtoul would pull newlib's 1 KB reentrancy
- * structure into RAM on Cortex-M for this one use.) */
-static unsigned long
-number(const char *s)
-{
-  unsigned long n = 0;
-  while(*s >= '0' && *s <= '9') {
-    n = n * 10u + (unsigned long)(*s++ - '0');
-  }
-  return n;
-}
 /*---------------------------------------------------------------------------*/
 /* The pattern of "big" bodies; host-sub.py and the tests compute the same. */
 static uint8_t

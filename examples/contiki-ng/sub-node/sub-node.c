@@ -21,6 +21,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include "../common/example-util.h"
 
 #ifndef SUB_NODE_CONNECT
 #define SUB_NODE_CONNECT "tcp://[fd00::1]:5556"
@@ -66,18 +67,6 @@ monitor(void *ctx, mzmtp_socket_t *sock, mzmtp_socket_event_t ev, int peer,
   if(ev != MZMTP_EV_CONNECT_RETRY) {
     printf("mon %s peer=%d %s\n", mzmtp_socket_event_str(ev), peer, mzmtp_status_str(st));
   }
-}
-/*---------------------------------------------------------------------------*/
-/* Decimal number at the start of s. (strtoul would pull newlib's 1 KB reentrancy
- * structure into RAM on Cortex-M for this one use.) */
-static unsigned long
-number(const char *s)
-{
-  unsigned long n = 0;
-  while(*s >= '0' && *s <= '9') {
-    n = n * 10u + (unsigned long)(*s++ - '0');
-  }
-  return n;
 }
 /*---------------------------------------------------------------------------*/
 /* Keep up to cap-1 printable characters of a frame's start, '.' for the others. */
