@@ -17,7 +17,8 @@
 # - crypto_scalarmult_base's ed25519 table is 30 KB of flash. The backend makes key pairs
 #   with the ladder on point 9, but x25519's implementation table still names the base
 #   function; on x25519_ref10.c alone ge25519_scalarmult_base is renamed to sodium_mcu.c's
-#   version, which gets the same point with the ladder, so the table is never linked.
+#   trap, so the table is never linked (crypto_scalarmult_base is not available in these
+#   builds: use crypto_scalarmult on the point 9, as the backend does).
 # - sodium_init also picks implementations for argon2, blake2b and chacha20, stirs
 #   libsodium's own random generator and draws a canary for sodium_malloc; none of those
 #   is in this subset (microzmtp's randomness comes from the port, and it allocates
