@@ -103,7 +103,7 @@ static void conn_finish(mzmtp_lwip_conn_t *c, uint32_t now)
         mzmtp_lwip_endpoint_t *e = &io->ep[c->ep];
         if (e->kind == EP_CONNECT && e->sock == c->sock) {
             /* A connection that never came up is a failed connect: back off. Protocol
-             * errors are not retried (ZMTP-NOTES R2): the peer will not change. */
+             * errors are not retried (wire-notes R2): the peer will not change. */
             if (mzmtp_status_allows_reconnect(why)) {
                 mzmtp_lwip_ep_retry(io, e, now, !started && e->state == EP_CONNECTING);
             } else {
@@ -306,7 +306,7 @@ err_t mzmtp_lwip_ep_on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
     e->io->stats.accepted++;
     if (start_session(c)) {
         mzmtp_socket_notify(c->sock, MZMTP_EV_ACCEPTED, c->peer, MZMTP_OK);
-        output(c); /* our greeting goes without waiting for the peer's (ZMTP-NOTES G3) */
+        output(c); /* our greeting goes without waiting for the peer's (wire-notes G3) */
     } else {
         mzmtp_socket_peer_release(c->sock, c->peer);
     }
