@@ -8,6 +8,7 @@
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include "microzmtp/microzmtp.h"
 
 typedef struct rng {
@@ -44,6 +45,20 @@ static void drain_conn(mzmtp_conn_t *c, rng_t *r)
         size_t w = 1 + rng_next(r) % total;
         mzmtp_conn_output_done(c, w);
     }
+}
+
+/* Hand @p len bytes of @p src to the engine from a heap copy of exactly that size, so that
+ * ASan sees any read past them. @return Bytes the engine took. */
+static inline size_t feed_piece(mzmtp_conn_t *c, const uint8_t *src, size_t len, uint32_t now)
+{
+    uint8_t *piece = malloc(len);
+    if (piece == NULL) abort();
+    memcpy(piece, src, len);
+    size_t used = 0;
+    mzmtp_conn_input(c, piece, len, now, &used);
+    free(piece);
+    if (used > len) abort();
+    return used;
 }
 
 #endif
