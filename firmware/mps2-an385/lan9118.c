@@ -2,7 +2,7 @@
  * lan9118.c - our polled driver for the SMSC LAN9118 (32-bit bus) as QEMU models it.
  *
  * QEMU's model (hw/net/lan9118.c) differs from the chip in ways this driver relies on
- * (PLATFORMS.md lists what was seen):
+ * (docs/lwip.md, "QEMU's LAN9118 model", lists what we saw):
  *  - the receive status length counts the 4-byte FCS, and the FCS words must be read out
  *    of the data FIFO with the frame; the error bit is never set;
  *  - a frame is sent as soon as its last data word is pushed; the length in command B

@@ -8,7 +8,7 @@
 
 /* TCP: small segments and windows. QEMU's LAN9118 drops frames silently once its
  * 10.5 KB receive FIFO is full, so connections x TCP_WND must stay under about 9 KB
- * (PLATFORMS.md): 4 connections x 1072 B. */
+ * (docs/lwip.md, "QEMU's LAN9118 model"): 4 connections x 1072 B. */
 #define TCP_MSS                 536
 #define TCP_WND                 (2 * TCP_MSS)
 #define TCP_SND_BUF             (4 * TCP_MSS)
