@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include "mzmtp_config_defaults.h"
 #include "mzmtp_status.h"
+#include "mzmtp_types.h" /* socket types, receive flags */
 #include "mzmtp_wire.h"
 #include "mzmtp_conn.h"
 #include "mzmtp_security.h"

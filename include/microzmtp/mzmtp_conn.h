@@ -361,9 +361,7 @@ void mzmtp_conn_input(mzmtp_conn_t *conn, const uint8_t *in, size_t len, uint32_
 MZMTP_NODISCARD mzmtp_status_t mzmtp_conn_process(mzmtp_conn_t *conn, uint32_t now_ms,
                                                   mzmtp_conn_event_t *ev);
 
-/** Flags returned by mzmtp_conn_read() and mzmtp_socket_recv(). */
-#define MZMTP_RECV_MORE 0x01u    /**< More frames of this message follow. */
-#define MZMTP_RECV_PARTIAL 0x02u /**< More bytes of this same frame follow. */
+/* MZMTP_RECV_MORE / MZMTP_RECV_PARTIAL: mzmtp_types.h. */
 
 /**
  * Look at the frame being read at the head: @p *ptr[0..*avail) are its next bytes,

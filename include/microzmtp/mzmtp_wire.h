@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include "mzmtp_status.h"
+#include "mzmtp_types.h" /* mzmtp_socket_type_t */
 
 #define MZMTP_GREETING_SIZE 64u
 #define MZMTP_FLAG_MORE 0x01u
@@ -22,21 +23,6 @@
 /** Largest frame header: flags + 8-byte size. */
 #define MZMTP_FRAME_HDR_MAX 9u
 
-/** Socket types, numbered as libzmq numbers them (zmq.h). */
-typedef enum mzmtp_socket_type {
-    MZMTP_PAIR = 0,
-    MZMTP_PUB = 1,
-    MZMTP_SUB = 2,
-    MZMTP_REQ = 3,
-    MZMTP_REP = 4,
-    MZMTP_DEALER = 5,
-    MZMTP_ROUTER = 6,
-    MZMTP_PULL = 7,
-    MZMTP_PUSH = 8,
-    MZMTP_XPUB = 9,
-    MZMTP_XSUB = 10,
-    MZMTP_SOCKET_TYPE_COUNT = 11
-} mzmtp_socket_type_t;
 
 /** @return The ZMTP name ("PUB"…) of @p type, or NULL for an unknown value. */
 const char *mzmtp_wire_socket_type_name(int type);
