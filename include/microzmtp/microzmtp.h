@@ -105,6 +105,15 @@ enum { MZMTP_PEER_FREE = 0, MZMTP_PEER_WAITING, MZMTP_PEER_LIVE };
 /** "No peer" in the socket's 16-bit peer fields (private); peer slots are 0..65534. */
 #define MZMTP_NO_PEER 0xFFFFu
 
+/* Which pattern families this build has (private; src/socket/socket_int.h). */
+#define MZMTP_SOCK_HAS_PUBSUB                                                               \
+    ((MZMTP_CONF_SOCKET_TYPES & (MZMTP_TYPESET_PUB | MZMTP_TYPESET_SUB | MZMTP_TYPESET_XPUB | \
+                                 MZMTP_TYPESET_XSUB)) != 0)
+#define MZMTP_SOCK_HAS_REQREP ((MZMTP_CONF_SOCKET_TYPES & (MZMTP_TYPESET_REQ | MZMTP_TYPESET_REP)) != 0)
+#define MZMTP_SOCK_HAS_LB                                                                   \
+    ((MZMTP_CONF_SOCKET_TYPES & (MZMTP_TYPESET_PUSH | MZMTP_TYPESET_DEALER | MZMTP_TYPESET_PAIR | \
+                                 MZMTP_TYPESET_REQ)) != 0)
+
 /** A socket. All fields are private; the struct is public for static allocation. */
 typedef struct mzmtp_socket {
     uint8_t type;
@@ -125,13 +134,11 @@ typedef struct mzmtp_socket {
     uint16_t rr_send;   /* round-robin position (PUSH, DEALER, REQ) */
     uint16_t req_peer;  /* REQ: peer asked; REP: peer to answer; ROUTER: send target */
     uint16_t recv_last; /* peer of the message read last, or MZMTP_NO_PEER */
-    uint16_t env_len;   /* REP: bytes of env */
     /* (before the words: at offset 24, Thumb's 16-bit byte loads reach it) */
     uint8_t peer_state[MZMTP_CONF_MAX_PEERS];
     uint32_t rid_next;  /* ROUTER: next generated id */
     uint32_t now;       /* last time a port call told us */
     mzmtp_peerset_t ready;    /* peers whose handshake is done */
-    mzmtp_peerset_t sub_pending; /* SUB/XSUB: peers whose subscriptions may be stale */
     mzmtp_peerset_t readable; /* peers with a message at the head */
     mzmtp_peerset_t keep;     /* peers whose queue outlives the connection */
     mzmtp_peerset_t draining; /* stopped peers with complete messages still unread */
@@ -143,12 +150,29 @@ typedef struct mzmtp_socket {
     const mzmtp_socket_mem_t *mem;
     mzmtp_monitor_fn monitor;
     void *monitor_ctx;
-    uint16_t sub_used;
-    uint8_t sub[MZMTP_CONF_SUB_BYTES];
     uint8_t identity[MZMTP_CONF_ROUTING_ID_MAX];
-    uint8_t env[MZMTP_CONF_ENVELOPE_MAX];
+    /* The state of one pattern family, which the others do not need: a socket has one
+     * type, so the families share the bytes (src/socket/socket_int.h). */
+    union {
+#if MZMTP_SOCK_HAS_PUBSUB
+        struct {
+            mzmtp_peerset_t pending; /* SUB/XSUB: peers whose subscriptions may be stale */
+            uint16_t used;
+            uint8_t tab[MZMTP_CONF_SUB_BYTES]; /* socket_pubsub.c */
+        } sub;
+#endif
+#if MZMTP_CONF_SOCKET_TYPES & MZMTP_TYPESET_REP
+        struct {
+            uint16_t len;
+            uint8_t env[MZMTP_CONF_ENVELOPE_MAX]; /* the request's envelope, encoded */
+        } rep;
+#endif
+        uint8_t none; /* (a union needs a member in every build) */
+    } fam;
+#if MZMTP_CONF_SOCKET_TYPES & MZMTP_TYPESET_ROUTER
     uint8_t rid_len[MZMTP_CONF_MAX_PEERS];
     uint8_t rid[MZMTP_CONF_MAX_PEERS][MZMTP_CONF_ROUTING_ID_MAX];
+#endif
 #if MZMTP_SECURITY
     /* security (src/socket/socket_sec.c) */
     mzmtp_conn_sec_t sec;
