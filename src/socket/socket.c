@@ -20,14 +20,19 @@ mzmtp_status_t mzmtp_socket_init_sized(mzmtp_socket_t *sock, int type,
 {
     if (sock_size != sizeof(mzmtp_socket_t)) return MZMTP_ERR_INVALID;
     if (sock == NULL || mem == NULL || mem->send_buf == NULL || mem->recv_buf == NULL ||
+        mem->peers == NULL || mem->max_peers - 1u >= MZMTP_CONF_MAX_PEERS ||
         mem->send_size < 16 || mem->recv_per_peer < MZMTP_RECV_MIN || mem->recv_per_peer > UINT32_MAX) {
         return MZMTP_ERR_INVALID;
     }
-    if (mzmtp_wire_socket_type_name(type) == NULL) return MZMTP_ERR_INVALID;
+    if ((unsigned)type >= MZMTP_SOCKET_TYPE_COUNT) return MZMTP_ERR_INVALID;
     if (!HAS(type)) return MZMTP_ERR_NOT_SUPPORTED;
     memset(sock, 0, sizeof(*sock));
     sock->type = (uint8_t)type;
     sock->mem = mem;
+    /* The slots are not touched here: each is cleared when it is first taken, so the
+     * pages of a large calloc'd array that no peer ever used stay unmapped. */
+    sock->peer = mem->peers;
+    sock->npeers = (uint16_t)mem->max_peers;
     sock->recv_peer = NO_PEER;
     sock->recv_last = NO_PEER;
     sock->sndhwm = MZMTP_CONF_SNDHWM;
@@ -82,12 +87,12 @@ mzmtp_status_t mzmtp_socket_setopt(mzmtp_socket_t *sock, mzmtp_option_t opt, con
     default: return MZMTP_ERR_INVALID;
     }
     /* Runtime options reach live engines at once (HWMs and heartbeats). */
-    for (unsigned p = 0; p < MZMTP_CONF_MAX_PEERS; p++) {
-        if (sock->peer_state[p] == MZMTP_PEER_LIVE) {
-            sock->peer[p].opts.rcvhwm = sock->opts.rcvhwm;
-            sock->peer[p].opts.hb_ivl_ms = sock->opts.hb_ivl_ms;
-            sock->peer[p].opts.hb_timeout_ms = sock->opts.hb_timeout_ms;
-            sock->peer[p].opts.hb_ttl_ms = sock->opts.hb_ttl_ms;
+    for (unsigned p = 0; p < sock->nused; p++) {
+        if (sock->peer[p].state == MZMTP_PEER_LIVE) {
+            sock->peer[p].conn.opts.rcvhwm = sock->opts.rcvhwm;
+            sock->peer[p].conn.opts.hb_ivl_ms = sock->opts.hb_ivl_ms;
+            sock->peer[p].conn.opts.hb_timeout_ms = sock->opts.hb_timeout_ms;
+            sock->peer[p].conn.opts.hb_ttl_ms = sock->opts.hb_ttl_ms;
         }
     }
     return MZMTP_OK;
@@ -119,8 +124,8 @@ static void wipe_if_no_handshake(mzmtp_socket_t *s)
 {
 #if MZMTP_SECURITY
     if (!s->closing) return;
-    for (unsigned p = 0; p < MZMTP_CONF_MAX_PEERS; p++) {
-        if (s->peer_state[p] == MZMTP_PEER_LIVE && !HAS_PEER(s->ready, p)) return;
+    for (unsigned p = 0; p < s->nused; p++) {
+        if (s->peer[p].state == MZMTP_PEER_LIVE && !HAS_PEER(s->ready, p)) return;
     }
     mzmtp_socket_sec_wipe(s);
 #else
@@ -141,12 +146,12 @@ void mzmtp_socket_notify(mzmtp_socket_t *sock, mzmtp_socket_event_t ev, int peer
 
 static bool valid_peer(const mzmtp_socket_t *s, int p)
 {
-    return p >= 0 && p < MZMTP_CONF_MAX_PEERS && s->peer_state[p] != MZMTP_PEER_FREE;
+    return (unsigned)p < s->nused && s->peer[p].state != MZMTP_PEER_FREE;
 }
 
 static bool peer_has_data(const mzmtp_socket_t *s, unsigned p)
 {
-    return s->peer_state[p] == MZMTP_PEER_LIVE || HAS_PEER(s->draining, p);
+    return s->peer[p].state == MZMTP_PEER_LIVE || (CAN_RECV && HAS_PEER(s->draining, p));
 }
 
 /* Free a drained slot once nothing in it is left to read. */
@@ -154,7 +159,7 @@ static void finish_drain(mzmtp_socket_t *s, unsigned p)
 {
     if (!HAS_PEER(s->draining, p) || HAS_PEER(s->readable, p) || s->recv_peer == p) return;
     mzmtp_peerset_del(&s->draining, p);
-    if (!HAS_PEER(s->keep, p)) s->peer_state[p] = MZMTP_PEER_FREE;
+    if (!HAS_PEER(s->keep, p)) s->peer[p].state = MZMTP_PEER_FREE;
 }
 
 /* Handshake done on peer @p p; @p id is the Identity it sent. */
@@ -175,11 +180,11 @@ static mzmtp_status_t on_handshake(mzmtp_socket_t *s, unsigned p, const uint8_t 
 /* Run the engine of peer @p p until it needs more input or the application's attention. */
 static mzmtp_status_t pump(mzmtp_socket_t *s, unsigned p)
 {
-    mzmtp_conn_t *c = &s->peer[p];
+    mzmtp_conn_t *c = &s->peer[p].conn;
     mzmtp_conn_event_t ev;
     mzmtp_status_t st = MZMTP_OK;
     if (!peer_has_data(s, p)) return MZMTP_OK;
-    while (!HAS_PEER(s->readable, p)) {
+    while (!CAN_RECV || !HAS_PEER(s->readable, p)) {
         st = mzmtp_conn_process(c, s->now, &ev);
         if (st == MZMTP_AGAIN) {
             st = MZMTP_OK;
@@ -199,10 +204,9 @@ static mzmtp_status_t pump(mzmtp_socket_t *s, unsigned p)
             if (!mzmtp_sk_is_pub(s)) break;
             st = mzmtp_sk_peer_subscription(s, p, ev.data, ev.len,
                                             ev.kind == MZMTP_CONN_EV_SUBSCRIBE);
-            if (st != MZMTP_OK) mzmtp_conn_send_error(c, "Subscription table full", 23);
             break;
         case MZMTP_CONN_EV_MESSAGE:
-            if (IS(s, MZMTP_PUB) || IS(s, MZMTP_PUSH) || HAS_PEER(s->ignored, p)) {
+            if (IS(s, MZMTP_PUB) || IS(s, MZMTP_PUSH) || IGNORED(s, p)) {
                 /* RFC 29/30: PUB and PUSH drop anything sent upstream; ignored peers
                  * (duplicate ROUTER ids, a second PAIR peer) carry no traffic. */
                 mzmtp_conn_skip(c);
@@ -231,9 +235,9 @@ static mzmtp_status_t pump(mzmtp_socket_t *s, unsigned p)
 static void pump_or_mark(mzmtp_socket_t *s, unsigned p)
 {
     mzmtp_status_t st = pump(s, p);
-    if (st != MZMTP_OK && s->peer_state[p] == MZMTP_PEER_LIVE) {
+    if (st != MZMTP_OK && s->peer[p].state == MZMTP_PEER_LIVE) {
         mzmtp_peerset_add(&s->dead, p);
-        s->dead_why[p] = st;
+        s->peer[p].dead_why = st;
     }
 }
 
@@ -305,7 +309,7 @@ static mzmtp_status_t send_frame(mzmtp_socket_t *sock, const void *data, size_t 
         bool swallowed;
         mzmtp_status_t st = send_begin(sock, d, len, ring_len, more, &swallowed);
         if (st != MZMTP_OK) return st;
-        if (swallowed) {
+        if ((HAS(MZMTP_XSUB) || HAS(MZMTP_ROUTER)) && swallowed) { /* (only they swallow) */
             if (more && !sock->send_in_msg) sock->send_in_msg = sock->send_drop = true;
             return MZMTP_OK;
         }
@@ -384,7 +388,7 @@ static bool recv_select(mzmtp_socket_t *sock)
         if (IS(sock, MZMTP_REP) && !mzmtp_sk_rep_take_envelope(sock, p)) {
             /* S8: a request without an envelope is dropped; the same peer's next one,
              * already buffered, may be fine (each pass consumes one message). */
-            mzmtp_conn_skip(&sock->peer[p]);
+            mzmtp_conn_skip(&sock->peer[p].conn);
             mzmtp_sk_head_done(sock, p);
             mzmtp_peerset_del(&tried, p);
             continue;
@@ -431,7 +435,7 @@ static mzmtp_status_t recv_next(mzmtp_socket_t *sock, uint8_t *buf, size_t cap,
         if (!recv_select(sock)) return MZMTP_AGAIN;
     }
     unsigned p = sock->recv_peer;
-    mzmtp_conn_t *c = &sock->peer[p];
+    mzmtp_conn_t *c = &sock->peer[p].conn;
     if (IS(sock, MZMTP_ROUTER) && !sock->router_id_out) {
         return mzmtp_sk_router_id_out(sock, p, buf, cap, ref, len, flags);
     }
@@ -542,12 +546,12 @@ void mzmtp_socket_close(mzmtp_socket_t *sock)
 
 bool mzmtp_socket_flushed(const mzmtp_socket_t *sock)
 {
-    for (unsigned p = 0; p < MZMTP_CONF_MAX_PEERS; p++) {
-        if (sock->peer_state[p] == MZMTP_PEER_FREE || HAS_PEER(sock->ignored, p)) continue;
+    for (unsigned p = 0; p < sock->nused; p++) {
+        if (sock->peer[p].state == MZMTP_PEER_FREE || IGNORED(sock, p)) continue;
         /* Messages queued for a peer still connecting count too (wire-notes R4). */
         if (mzmtp_outq_pipe_queued(&sock->outq, p) > 0) return false;
-        if (sock->peer_state[p] == MZMTP_PEER_LIVE && HAS_PEER(sock->ready, p) &&
-            mzmtp_conn_has_output(&sock->peer[p])) {
+        if (sock->peer[p].state == MZMTP_PEER_LIVE && HAS_PEER(sock->ready, p) &&
+            mzmtp_conn_has_output(&sock->peer[p].conn)) {
             return false;
         }
     }
@@ -557,6 +561,11 @@ bool mzmtp_socket_flushed(const mzmtp_socket_t *sock)
 unsigned mzmtp_socket_peer_count(const mzmtp_socket_t *sock)
 {
     return mzmtp_peerset_count(&sock->ready);
+}
+
+unsigned mzmtp_socket_max_peers(const mzmtp_socket_t *sock)
+{
+    return sock != NULL ? sock->npeers : 0u;
 }
 
 uint32_t mzmtp_socket_peer_queued(const mzmtp_socket_t *sock, int peer)
@@ -576,36 +585,44 @@ mzmtp_status_t mzmtp_socket_peer_open(mzmtp_socket_t *sock, bool keep_queue, int
 {
     if (sock == NULL || peer == NULL) return MZMTP_ERR_INVALID;
     if (sock->closing) return MZMTP_ERR_STATE;
-    for (unsigned p = 0; p < MZMTP_CONF_MAX_PEERS; p++) {
-        if (sock->peer_state[p] != MZMTP_PEER_FREE) continue;
-        sock->peer_state[p] = MZMTP_PEER_WAITING;
-        mzmtp_peerset_put(&sock->keep, p, keep_queue);
-        mzmtp_outq_pipe_attach(&sock->outq, p);
-        *peer = (int)p;
-        return MZMTP_OK;
+    mzmtp_peer_t *slot = sock->peer;
+    unsigned p = 0;
+    while (p < sock->nused && slot->state != MZMTP_PEER_FREE) p++, slot++;
+    if (p == sock->nused) {
+        /* Every slot taken so far is in use: take the next one, never used before. */
+        if (p == sock->npeers) return MZMTP_ERR_LIMIT;
+        memset(slot, 0, sizeof(*slot));
+        sock->nused = (uint16_t)(p + 1u);
     }
-    return MZMTP_ERR_LIMIT;
+    slot->state = MZMTP_PEER_WAITING;
+    mzmtp_peerset_put(&sock->keep, p, keep_queue);
+    mzmtp_outq_pipe_attach(&sock->outq, p);
+    *peer = (int)p;
+    return MZMTP_OK;
 }
 
 mzmtp_status_t mzmtp_socket_peer_start(mzmtp_socket_t *sock, int peer, uint32_t now_ms)
 {
     if (sock == NULL || !valid_peer(sock, peer)) return MZMTP_ERR_INVALID;
     unsigned p = (unsigned)peer;
-    if (sock->peer_state[p] == MZMTP_PEER_LIVE) return MZMTP_ERR_STATE;
-    if (sock->recv_peer == p) {
-        sock->recv_peer = NO_PEER;
-        sock->truncated = true;
+    mzmtp_peer_t *slot = &sock->peer[p];
+    if (slot->state == MZMTP_PEER_LIVE) return MZMTP_ERR_STATE;
+    if (CAN_RECV) {
+        if (sock->recv_peer == p) {
+            sock->recv_peer = NO_PEER;
+            sock->truncated = true;
+        }
+        mzmtp_peerset_del(&sock->draining, p);
+        mzmtp_peerset_del(&sock->readable, p);
     }
-    mzmtp_peerset_del(&sock->draining, p);
-    mzmtp_peerset_del(&sock->readable, p);
     sock->now = now_ms;
     mzmtp_outq_pipe_rewind(&sock->outq, p);
     mzmtp_socket_sec_peer_start(sock, p);
-    mzmtp_status_t st = mzmtp_conn_init(&sock->peer[p], sock->type, &sock->opts,
+    mzmtp_status_t st = mzmtp_conn_init(&slot->conn, sock->type, &sock->opts,
                                         sock->mem->recv_buf + (size_t)p * sock->mem->recv_per_peer,
                                         sock->mem->recv_per_peer, &sock->outq, p, now_ms);
     if (st != MZMTP_OK) return st;
-    sock->peer_state[p] = MZMTP_PEER_LIVE;
+    slot->state = MZMTP_PEER_LIVE;
     return MZMTP_OK;
 }
 
@@ -613,14 +630,15 @@ void mzmtp_socket_peer_stop(mzmtp_socket_t *sock, int peer, mzmtp_status_t why)
 {
     if (sock == NULL || !valid_peer(sock, peer)) return;
     unsigned p = (unsigned)peer;
-    bool was_live = sock->peer_state[p] == MZMTP_PEER_LIVE;
+    mzmtp_peer_t *slot = &sock->peer[p];
+    bool was_live = slot->state == MZMTP_PEER_LIVE;
     bool was_ready = HAS_PEER(sock->ready, p);
     mzmtp_peerset_del(&sock->ready, p);
     mzmtp_peerset_del(&sock->dead, p);
-    if (IS(sock, MZMTP_ROUTER) && was_ready && !HAS_PEER(sock->ignored, p)) {
+    if (IS(sock, MZMTP_ROUTER) && was_ready && !IGNORED(sock, p)) {
         mzmtp_sk_router_handover(sock, p);
     }
-    mzmtp_peerset_del(&sock->ignored, p);
+    if (CAN_IGNORE) mzmtp_peerset_del(&sock->ignored, p);
     /* rid[p] stays: messages still buffered from this peer are read with its id. */
     if ((IS(sock, MZMTP_REQ) || IS(sock, MZMTP_REP) || IS(sock, MZMTP_ROUTER)) && sock->req_peer == p) {
         /* The peer asked (REQ), to answer (REP) or being written to (ROUTER) is gone; a
@@ -639,7 +657,7 @@ void mzmtp_socket_peer_stop(mzmtp_socket_t *sock, int peer, mzmtp_status_t why)
     if (was_live && CAN_RECV) {
         /* Complete messages already received stay readable (nothing accepted is lost);
          * a message cut in the middle is reported as truncated. */
-        mzmtp_conn_t *c = &sock->peer[p];
+        mzmtp_conn_t *c = &slot->conn;
         if (sock->recv_peer == p && mzmtp_conn_in_message(c) && c->streaming) {
             sock->recv_peer = NO_PEER;
             mzmtp_peerset_del(&sock->readable, p);
@@ -648,16 +666,16 @@ void mzmtp_socket_peer_stop(mzmtp_socket_t *sock, int peer, mzmtp_status_t why)
         if (HAS_PEER(sock->readable, p) || sock->recv_peer == p) mzmtp_peerset_add(&sock->draining, p);
     }
     if (was_live) {
-        mzmtp_conn_wipe(&sock->peer[p]); /* session keys go with the connection */
+        mzmtp_conn_wipe(&slot->conn); /* session keys go with the connection */
         mzmtp_socket_notify(sock, was_ready ? MZMTP_EV_DISCONNECTED : MZMTP_EV_HANDSHAKE_FAILED,
                             peer, why);
     }
     if (HAS_PEER(sock->keep, p)) {
-        sock->peer_state[p] = MZMTP_PEER_WAITING;
+        slot->state = MZMTP_PEER_WAITING;
         mzmtp_outq_pipe_rewind(&sock->outq, p);
     } else {
         mzmtp_outq_pipe_drop(&sock->outq, p);
-        sock->peer_state[p] = HAS_PEER(sock->draining, p) ? MZMTP_PEER_WAITING : MZMTP_PEER_FREE;
+        slot->state = CAN_RECV && HAS_PEER(sock->draining, p) ? MZMTP_PEER_WAITING : MZMTP_PEER_FREE;
     }
     wipe_if_no_handshake(sock);
 }
@@ -666,21 +684,20 @@ void mzmtp_socket_peer_release(mzmtp_socket_t *sock, int peer)
 {
     if (sock == NULL || !valid_peer(sock, peer)) return;
     unsigned p = (unsigned)peer;
-    if (sock->peer_state[p] == MZMTP_PEER_LIVE) mzmtp_socket_peer_stop(sock, peer, MZMTP_ERR_CLOSED);
+    if (sock->peer[p].state == MZMTP_PEER_LIVE) mzmtp_socket_peer_stop(sock, peer, MZMTP_ERR_CLOSED);
     mzmtp_peerset_del(&sock->keep, p);
     if (mzmtp_sk_is_pubsub(sock)) mzmtp_sk_sub_forget_peer(sock, p);
     mzmtp_outq_pipe_drop(&sock->outq, p);
-    if (!HAS_PEER(sock->draining, p)) sock->peer_state[p] = MZMTP_PEER_FREE;
+    if (!CAN_RECV || !HAS_PEER(sock->draining, p)) sock->peer[p].state = MZMTP_PEER_FREE;
 }
 
 /* The engine of @p peer if its transport is up, else NULL. */
 static mzmtp_conn_t *live_conn(mzmtp_socket_t *sock, int peer)
 {
-    if (sock == NULL || peer < 0 || peer >= MZMTP_CONF_MAX_PEERS ||
-        sock->peer_state[peer] != MZMTP_PEER_LIVE) {
+    if (sock == NULL || (unsigned)peer >= sock->nused || sock->peer[peer].state != MZMTP_PEER_LIVE) {
         return NULL;
     }
-    return &sock->peer[peer];
+    return &sock->peer[peer].conn;
 }
 
 void mzmtp_socket_peer_rx_space(mzmtp_socket_t *sock, int peer, uint8_t **ptr, size_t *len)
@@ -742,18 +759,19 @@ bool mzmtp_socket_peer_has_output(mzmtp_socket_t *sock, int peer)
 
 bool mzmtp_socket_peer_live(const mzmtp_socket_t *sock, int peer)
 {
-    return sock != NULL && valid_peer(sock, peer) && sock->peer_state[peer] == MZMTP_PEER_LIVE;
+    return sock != NULL && valid_peer(sock, peer) && sock->peer[peer].state == MZMTP_PEER_LIVE;
 }
 
 bool mzmtp_socket_tick(mzmtp_socket_t *sock, uint32_t now_ms)
 {
     sock->now = now_ms;
-    for (unsigned p = 0; p < MZMTP_CONF_MAX_PEERS; p++) {
-        if (sock->peer_state[p] != MZMTP_PEER_LIVE || HAS_PEER(sock->dead, p)) continue;
-        mzmtp_status_t st = mzmtp_conn_tick(&sock->peer[p], now_ms);
+    for (unsigned p = 0; p < sock->nused; p++) {
+        mzmtp_peer_t *slot = &sock->peer[p];
+        if (slot->state != MZMTP_PEER_LIVE || HAS_PEER(sock->dead, p)) continue;
+        mzmtp_status_t st = mzmtp_conn_tick(&slot->conn, now_ms);
         if (st != MZMTP_OK) {
             mzmtp_peerset_add(&sock->dead, p);
-            sock->dead_why[p] = st;
+            slot->dead_why = st;
         }
     }
     return !mzmtp_peerset_empty(&sock->dead);
@@ -768,30 +786,31 @@ int mzmtp_socket_peer_next_dead(const mzmtp_socket_t *sock, int prev)
 
 mzmtp_status_t mzmtp_socket_peer_status(const mzmtp_socket_t *sock, int peer)
 {
-    if (sock == NULL || peer < 0 || peer >= MZMTP_CONF_MAX_PEERS ||
+    if (sock == NULL || peer < 0 || peer >= sock->nused ||
         !HAS_PEER(sock->dead, (unsigned)peer)) {
         return MZMTP_OK;
     }
-    return sock->dead_why[peer];
+    return sock->peer[peer].dead_why;
 }
 
 uint32_t mzmtp_socket_peer_next_timeout(const mzmtp_socket_t *sock, int peer, uint32_t now_ms)
 {
-    if (sock == NULL || peer < 0 || peer >= MZMTP_CONF_MAX_PEERS ||
-        sock->peer_state[peer] != MZMTP_PEER_LIVE) {
+    if (sock == NULL || peer < 0 || peer >= sock->nused ||
+        sock->peer[peer].state != MZMTP_PEER_LIVE) {
         return UINT32_MAX;
     }
     if (HAS_PEER(sock->dead, (unsigned)peer)) return 0;
-    return mzmtp_conn_next_timeout(&sock->peer[peer], now_ms);
+    return mzmtp_conn_next_timeout(&sock->peer[peer].conn, now_ms);
 }
 
 uint32_t mzmtp_socket_next_timeout(const mzmtp_socket_t *sock, uint32_t now_ms)
 {
     uint32_t t = UINT32_MAX;
     if (!mzmtp_peerset_empty(&sock->dead)) return 0;
-    for (unsigned p = 0; p < MZMTP_CONF_MAX_PEERS; p++) {
-        if (sock->peer_state[p] != MZMTP_PEER_LIVE) continue;
-        uint32_t u = mzmtp_conn_next_timeout(&sock->peer[p], now_ms);
+    for (unsigned p = 0; p < sock->nused; p++) {
+        const mzmtp_peer_t *slot = &sock->peer[p];
+        if (slot->state != MZMTP_PEER_LIVE) continue;
+        uint32_t u = mzmtp_conn_next_timeout(&slot->conn, now_ms);
         if (u < t) t = u;
     }
     return t;

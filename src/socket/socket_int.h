@@ -33,6 +33,10 @@
 #define TYPE(s) (SOLE_TYPE >= 0 ? SOLE_TYPE : (int)(s)->type)
 /* Compile-time: does any type in this build receive messages? (PUB and PUSH do not.) */
 #define CAN_RECV ((MZMTP_CONF_SOCKET_TYPES & ~(MZMTP_TYPESET_PUB | MZMTP_TYPESET_PUSH)) != 0)
+/* Compile-time: can a peer be ignored (a ROUTER's duplicate id, a second PAIR peer)? If
+ * not, the ignored set is always empty and its tests go. */
+#define CAN_IGNORE (HAS(MZMTP_ROUTER) || HAS(MZMTP_PAIR))
+#define IGNORED(s, p) (CAN_IGNORE && HAS_PEER((s)->ignored, (p)))
 #define NO_PEER MZMTP_NO_PEER
 #define HAS_PEER(set, p) mzmtp_peerset_has(&(set), (p))
 
@@ -64,7 +68,8 @@ void mzmtp_sk_sub_forget_peer(mzmtp_socket_t *s, unsigned p);
 void mzmtp_sk_sync_subs(mzmtp_socket_t *s, unsigned p);
 /* SUB/XSUB: peer @p p finished its handshake: it gets every subscription once. */
 void mzmtp_sk_sub_peer_ready(mzmtp_socket_t *s, unsigned p);
-/* PUB/XPUB: peer @p p subscribed or cancelled @p topic. */
+/* PUB/XPUB: peer @p p subscribed or cancelled @p topic. MZMTP_ERR_PEER_LIMIT (the table
+ * is full) has sent the peer an ERROR. */
 mzmtp_status_t mzmtp_sk_peer_subscription(mzmtp_socket_t *s, unsigned p, const uint8_t *topic,
                                           size_t len, bool subscribe);
 /* SUB: does the message at the head of @p c match a local subscription? */

@@ -11,9 +11,9 @@
  * endpoints that wait for their connection: their queue exists before it (R4). */
 static bool can_carry(const mzmtp_socket_t *s, unsigned p)
 {
-    if (HAS_PEER(s->ignored, p)) return false;
+    if (IGNORED(s, p)) return false;
     if (s->sndhwm && mzmtp_outq_pipe_queued(&s->outq, p) >= s->sndhwm) return false;
-    return HAS_PEER(s->ready, p) || (HAS_PEER(s->keep, p) && s->peer_state[p] != MZMTP_PEER_FREE);
+    return HAS_PEER(s->ready, p) || (HAS_PEER(s->keep, p) && s->peer[p].state != MZMTP_PEER_FREE);
 }
 
 /* @p able = the peers that can take a message now. Only peers that are there or keep a

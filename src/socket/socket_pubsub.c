@@ -169,7 +169,7 @@ void mzmtp_sk_sync_subs(mzmtp_socket_t *s, unsigned p)
     /* pending: peers that may have work here, so the table is not walked after every
      * message. */
     if (!mzmtp_sk_is_sub(s) || !HAS_PEER(s->ready, p) || !HAS_PEER(s->fam.sub.pending, p)) return;
-    mzmtp_conn_t *c = &s->peer[p];
+    mzmtp_conn_t *c = &s->peer[p].conn;
     bool removed = false, done = true;
     for (size_t off = 0; off < s->fam.sub.used; off += ent_size(s->fam.sub.tab + off)) {
         uint8_t *e = s->fam.sub.tab + off;
@@ -207,7 +207,11 @@ mzmtp_status_t mzmtp_sk_peer_subscription(mzmtp_socket_t *s, unsigned p, const u
     uint8_t *e = sub_find(s, topic, len);
     if (subscribe) {
         if (e == NULL) e = sub_add(s, topic, len);
-        if (e == NULL) return MZMTP_ERR_PEER_LIMIT; /* table full, or topic too long */
+        if (e == NULL) {
+            /* Table full, or topic too long: the peer is told, and the connection ends. */
+            mzmtp_conn_send_error(&s->peer[p].conn, "Subscription table full", 23);
+            return MZMTP_ERR_PEER_LIMIT;
+        }
         ent_put(e, p, true);
     } else if (e != NULL) {
         ent_put(e, p, false);
@@ -229,7 +233,7 @@ static mzmtp_status_t pub_targets(mzmtp_socket_t *sock, const uint8_t *d, size_t
     sub_match_peers(sock, d, len, mask);
     mzmtp_peerset_or(&there, &sock->ready, &sock->keep);
     mzmtp_peerset_and(mask, mask, &there);
-    mzmtp_peerset_minus(mask, mask, &sock->ignored);
+    if (CAN_IGNORE) mzmtp_peerset_minus(mask, mask, &sock->ignored);
     if (sock->sndhwm) {
         MZMTP_PEERSET_FOR_EACH(p, mask) {
             if (mzmtp_outq_pipe_queued(q, p) < sock->sndhwm) continue;

@@ -11,7 +11,7 @@
  * reply must start with an empty delimiter frame (RFC 28; wire-notes S6, S7). */
 mzmtp_status_t mzmtp_sk_req_accept_reply(mzmtp_socket_t *s, unsigned p)
 {
-    mzmtp_conn_t *c = &s->peer[p];
+    mzmtp_conn_t *c = &s->peer[p].conn;
     if (s->req_state != 2 || s->req_peer != p) {
         mzmtp_conn_skip(c);
         return MZMTP_OK;
@@ -55,7 +55,7 @@ mzmtp_status_t mzmtp_sk_req_begin(mzmtp_socket_t *sock, size_t ring_len)
  * dropped). */
 bool mzmtp_sk_rep_take_envelope(mzmtp_socket_t *s, unsigned p)
 {
-    mzmtp_conn_t *c = &s->peer[p];
+    mzmtp_conn_t *c = &s->peer[p].conn;
     uint8_t *env = s->fam.rep.env;
     s->fam.rep.len = 0;
     for (;;) {

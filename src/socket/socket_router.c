@@ -18,14 +18,14 @@ mzmtp_status_t mzmtp_sk_router_handshake(mzmtp_socket_t *s, unsigned p, const ui
         uint8_t gen[5] = {0, (uint8_t)(s->rid_next >> 24), (uint8_t)(s->rid_next >> 16),
                           (uint8_t)(s->rid_next >> 8), (uint8_t)s->rid_next};
         s->rid_next++;
-        memcpy(s->rid[p], gen, sizeof(gen));
-        s->rid_len[p] = sizeof(gen);
+        memcpy(s->peer[p].rid, gen, sizeof(gen));
+        s->peer[p].rid_len = sizeof(gen);
     } else {
-        memcpy(s->rid[p], id, len);
-        s->rid_len[p] = (uint8_t)len;
+        memcpy(s->peer[p].rid, id, len);
+        s->peer[p].rid_len = (uint8_t)len;
         MZMTP_PEERSET_FOR_EACH(q, &s->ready) {
-            if (q != p && !HAS_PEER(s->ignored, q) && s->rid_len[q] == len &&
-                mzmtp_util_bytes_eq(s->rid[q], id, len)) {
+            if (q != p && !HAS_PEER(s->ignored, q) && s->peer[q].rid_len == len &&
+                mzmtp_util_bytes_eq(s->peer[q].rid, id, len)) {
                 mzmtp_peerset_add(&s->ignored, p); /* a duplicate id is ignored (no handover) */
             }
         }
@@ -38,8 +38,8 @@ void mzmtp_sk_router_handover(mzmtp_socket_t *sock, unsigned p)
     /* A peer ignored for using this peer's id (a quick reconnect whose new connection
      * arrived before the old one closed) takes the id over now. */
     MZMTP_PEERSET_FOR_EACH(q, &sock->ignored) {
-        if (HAS_PEER(sock->ready, q) && sock->rid_len[q] == sock->rid_len[p] &&
-            mzmtp_util_bytes_eq(sock->rid[q], sock->rid[p], sock->rid_len[p])) {
+        if (HAS_PEER(sock->ready, q) && sock->peer[q].rid_len == sock->peer[p].rid_len &&
+            mzmtp_util_bytes_eq(sock->peer[q].rid, sock->peer[p].rid, sock->peer[p].rid_len)) {
             mzmtp_peerset_del(&sock->ignored, q);
             break;
         }
@@ -49,8 +49,8 @@ void mzmtp_sk_router_handover(mzmtp_socket_t *sock, unsigned p)
 static int find_routing_id(const mzmtp_socket_t *s, const uint8_t *id, size_t len)
 {
     MZMTP_PEERSET_FOR_EACH(p, &s->ready) {
-        if (!HAS_PEER(s->ignored, p) && s->rid_len[p] == len &&
-            mzmtp_util_bytes_eq(s->rid[p], id, len)) {
+        if (!HAS_PEER(s->ignored, p) && s->peer[p].rid_len == len &&
+            mzmtp_util_bytes_eq(s->peer[p].rid, id, len)) {
             return (int)p;
         }
     }
@@ -102,12 +102,12 @@ mzmtp_status_t mzmtp_sk_router_id_out(mzmtp_socket_t *sock, unsigned p, uint8_t 
 {
     /* wire-notes S9: a ROUTER message starts with the peer's routing id. */
     if (ref != NULL) {
-        *ref = sock->rid[p];
+        *ref = sock->peer[p].rid;
     } else {
-        if (cap < sock->rid_len[p]) return MZMTP_ERR_NO_MEMORY;
-        memcpy(buf, sock->rid[p], sock->rid_len[p]);
+        if (cap < sock->peer[p].rid_len) return MZMTP_ERR_NO_MEMORY;
+        memcpy(buf, sock->peer[p].rid, sock->peer[p].rid_len);
     }
-    *len = sock->rid_len[p];
+    *len = sock->peer[p].rid_len;
     *flags = MZMTP_RECV_MORE;
     sock->router_id_out = true;
     return MZMTP_OK;
