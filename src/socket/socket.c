@@ -259,7 +259,7 @@ static mzmtp_status_t send_begin(mzmtp_socket_t *sock, const uint8_t *d, size_t 
                                  size_t ring_len, bool more, bool *swallowed)
 {
     *swallowed = false;
-    switch (TYPE(sock)) {
+    switch (SOCK_TYPE(sock)) {
     case MZMTP_PUB:
     case MZMTP_XPUB:
     case MZMTP_XSUB:
@@ -503,7 +503,7 @@ unsigned mzmtp_socket_poll(mzmtp_socket_t *sock)
     if (in) r |= MZMTP_POLLIN;
     if (sock->closing) return r;
     bool out = false;
-    switch (TYPE(sock)) {
+    switch (SOCK_TYPE(sock)) {
     case MZMTP_PUB:
     case MZMTP_XPUB:
         if (!HAS(MZMTP_PUB) && !HAS(MZMTP_XPUB)) break;

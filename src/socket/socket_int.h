@@ -30,7 +30,7 @@
 #define SOLE_TYPE                                                                           \
     (ONLY(0) ? 0 : ONLY(1) ? 1 : ONLY(2) ? 2 : ONLY(3) ? 3 : ONLY(4) ? 4 : ONLY(5) ? 5 :     \
      ONLY(6) ? 6 : ONLY(7) ? 7 : ONLY(8) ? 8 : ONLY(9) ? 9 : ONLY(10) ? 10 : -1)
-#define TYPE(s) (SOLE_TYPE >= 0 ? SOLE_TYPE : (int)(s)->type)
+#define SOCK_TYPE(s) (SOLE_TYPE >= 0 ? SOLE_TYPE : (int)(s)->type)
 /* Compile-time: does any type in this build receive messages? (PUB and PUSH do not.) */
 #define CAN_RECV ((MZMTP_CONF_SOCKET_TYPES & ~(MZMTP_TYPESET_PUB | MZMTP_TYPESET_PUSH)) != 0)
 /* Compile-time: can a peer be ignored (a ROUTER's duplicate id, a second PAIR peer)? If
