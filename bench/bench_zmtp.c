@@ -233,6 +233,7 @@ static mzmtp_socket_mem_t mz_mem[MZ_SOCKETS];
 /* Static, like any microzmtp program; pages nobody touches cost no RSS. */
 static uint8_t mz_ring[MZ_SOCKETS][MZ_RING_MAX];
 static uint8_t mz_rx[MZ_SOCKETS][(size_t)MZMTP_CONF_MAX_PEERS * MZ_RX_MAX];
+static mzmtp_peer_t mz_peers[MZ_SOCKETS][MZMTP_CONF_MAX_PEERS];
 static unsigned mz_used;
 static unsigned long mz_since_flush, mz_bytes_since_flush;
 
@@ -267,6 +268,8 @@ static bsock_t *mz_open(enum kind k)
     m->send_size = O.ring;
     m->recv_buf = mz_rx[i];
     m->recv_per_peer = O.rxbuf;
+    m->peers = mz_peers[i];
+    m->max_peers = MZMTP_CONF_MAX_PEERS;
     mzmtp_socket_t *s = &mz_sock[i];
     if (mzmtp_socket_init(s, mz_type(k), m) != MZMTP_OK) die("mzmtp_socket_init");
     /* Lossless: no per-peer message limit; the send ring and the receive buffer are the

@@ -7,6 +7,7 @@
 #include "microzmtp/microzmtp.h"
 
 mzmtp_socket_t mzmtp_size_probe_socket;
+mzmtp_peer_t mzmtp_size_probe_peer;
 mzmtp_conn_t mzmtp_size_probe_conn;
 mzmtp_outq_t mzmtp_size_probe_outq;
 

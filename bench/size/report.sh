@@ -1,6 +1,6 @@
 #!/bin/sh
 # report.sh BUILD TEXT_LIMIT - print the size report from what the Makefile built in BUILD.
-# report.sh --ram PROBE.o LABEL - print only "ram LABEL socket=N conn=N" for one probe.
+# report.sh --ram PROBE.o LABEL - print only "ram LABEL socket=N conn=N peer=N" for one probe.
 # Environment: SIZE, NM (the cross tools), CORE_OBJS (the default-config core objects),
 # PUB_CORE_OBJS and SUB_CORE_OBJS (the core objects min_pub and min_sub were linked with).
 # Exit status 1 when min_pub's text exceeds TEXT_LIMIT or a program links in a heap;
@@ -37,7 +37,8 @@ symsize() {
 ram_line() {
     socket=$(symsize "$1" mzmtp_size_probe_socket)
     conn=$(symsize "$1" mzmtp_size_probe_conn)
-    echo "ram $2 socket=$socket conn=$conn"
+    peer=$(symsize "$1" mzmtp_size_probe_peer)
+    echo "ram $2 socket=$socket conn=$conn peer=$peer"
 }
 
 if [ "$1" = --ram ]; then

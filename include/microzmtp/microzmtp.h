@@ -2,14 +2,16 @@
  * @file microzmtp.h
  * @brief microzmtp sockets: ZeroMQ socket patterns over the sans-I/O ZMTP engine.
  *
- * A socket owns up to MZMTP_CONF_MAX_PEERS engines, a send ring shared by them and a
- * subscription table. It does no I/O: a port (ports/posix, …) attaches a peer for each
+ * A socket has as many peer slots as its memory gives it (up to MZMTP_CONF_MAX_PEERS),
+ * each with its engine, a send ring shared by them and, PUB/SUB, a subscription table. It does no I/O: a port (ports/posix, …) attaches a peer for each
  * TCP connection and moves bytes with mzmtp_socket_peer_rx_space()/_rx_commit() and
  * mzmtp_socket_peer_output()/_output_done(). Sends never block: they queue, drop (PUB at
  * the HWM, as ZeroMQ does) or return MZMTP_AGAIN.
  *
- * Memory: the socket struct itself (place it in static storage) plus the two buffers of
- * mzmtp_socket_mem_t, which MZMTP_SOCKET_MEM_DEFINE() declares. Nothing is allocated.
+ * Memory: the socket struct itself (place it in static storage) plus the buffers and peer
+ * slots of mzmtp_socket_mem_t, which MZMTP_SOCKET_MEM_DEFINE() declares. Nothing is
+ * allocated. Users include this header only; the fields of mzmtp_socket_t and
+ * mzmtp_peer_t are private (mzmtp_socket_private.h).
  * Threads: a socket and its port must be used from one thread (or under one lock).
  */
 #ifndef MICROZMTP_H
@@ -30,12 +32,19 @@
 #define MZMTP_VERSION_PATCH 0
 #define MZMTP_VERSION_STRING "0.1.0"
 
-/** Memory a socket runs in; both buffers are borrowed for the socket's lifetime. */
+/** One peer slot of a socket: its connection engine and what the socket keeps per peer
+ *  (fields private, mzmtp_socket_private.h). An application provides them, as many as
+ *  the socket may have peers, in mzmtp_socket_mem_t. */
+typedef struct mzmtp_peer mzmtp_peer_t;
+
+/** Memory a socket runs in; everything here is borrowed for the socket's lifetime. */
 typedef struct mzmtp_socket_mem {
     uint8_t *send_buf;  /**< Send ring: must hold the largest message sent, encoded. */
     size_t send_size;
-    uint8_t *recv_buf;  /**< MZMTP_CONF_MAX_PEERS receive buffers of recv_per_peer bytes. */
+    uint8_t *recv_buf;  /**< max_peers receive buffers of recv_per_peer bytes. */
     size_t recv_per_peer; /**< ≥ MZMTP_RECV_MIN; larger messages stream through in pieces. */
+    mzmtp_peer_t *peers; /**< max_peers peer slots (contents need no initialising). */
+    size_t max_peers;    /**< This socket's peer slots: 1..MZMTP_CONF_MAX_PEERS. */
 } mzmtp_socket_mem_t;
 
 /** Smallest receive buffer per peer: room for a greeting, and for the longest topic a SUB
@@ -43,13 +52,21 @@ typedef struct mzmtp_socket_mem {
 #define MZMTP_RECV_MIN (MZMTP_CONF_MAX_TOPIC + 16u > 64u ? MZMTP_CONF_MAX_TOPIC + 16u : 64u)
 
 /**
- * Declare static memory for one socket: `MZMTP_SOCKET_MEM_DEFINE(pub_mem, 1024, 256);`
- * then pass `&pub_mem` to mzmtp_socket_init(). RAM: send_bytes + MAX_PEERS × recv_bytes.
+ * Declare static memory for one socket of MZMTP_CONF_MAX_PEERS peer slots:
+ * `MZMTP_SOCKET_MEM_DEFINE(pub_mem, 1024, 256);` then pass `&pub_mem` to
+ * mzmtp_socket_init(). RAM: send_bytes + MAX_PEERS × (recv_bytes + sizeof(mzmtp_peer_t)).
  */
 #define MZMTP_SOCKET_MEM_DEFINE(name, send_bytes, recv_bytes)                                \
+    MZMTP_SOCKET_MEM_DEFINE_PEERS(name, send_bytes, recv_bytes, MZMTP_CONF_MAX_PEERS)
+/** The same for a socket of @p max_peers (1..MZMTP_CONF_MAX_PEERS) peer slots. A host
+ *  program that sizes sockets at run time fills a mzmtp_socket_mem_t itself instead
+ *  (e.g. calloc'd: untouched peer slots and buffers then cost no resident memory). */
+#define MZMTP_SOCKET_MEM_DEFINE_PEERS(name, send_bytes, recv_bytes, max_peers)                 \
     static uint8_t name##_send[(send_bytes)];                                              \
-    static uint8_t name##_recv[(size_t)MZMTP_CONF_MAX_PEERS * (recv_bytes)];               \
-    static const mzmtp_socket_mem_t name = {name##_send, (send_bytes), name##_recv, (recv_bytes)}
+    static uint8_t name##_recv[(size_t)(max_peers) * (recv_bytes)];                        \
+    static mzmtp_peer_t name##_peers[(max_peers)];                                         \
+    static const mzmtp_socket_mem_t name = {name##_send, (send_bytes), name##_recv,        \
+                                            (recv_bytes), name##_peers, (max_peers)}
 
 /** Socket events, delivered to the monitor callback (no heap, called synchronously). */
 typedef enum mzmtp_socket_event {
@@ -101,75 +118,20 @@ typedef enum mzmtp_option {
                                       a CURVE client. */
 } mzmtp_option_t;
 
-/** Peer slot states (private). */
-enum { MZMTP_PEER_FREE = 0, MZMTP_PEER_WAITING, MZMTP_PEER_LIVE };
-/** "No peer" in the socket's 16-bit peer fields (private); peer slots are 0..65534. */
-#define MZMTP_NO_PEER 0xFFFFu
-
-/** A socket. All fields are private; the struct is public for static allocation. */
-typedef struct mzmtp_socket {
-    uint8_t type;
-    uint8_t closing;
-    uint8_t req_state;  /* REQ: 0 may send, 1 sending, 2 awaiting reply, 3 reading reply */
-    bool rep_reply;     /* REP: a request was read, the reply is due */
-    bool router_id_out; /* ROUTER: the routing id of the message being read was given */
-    bool router_mandatory;
-    bool router_pending; /* ROUTER: routing id taken, message not opened yet */
-    bool nodrop;
-    uint8_t identity_len;
-    bool send_in_msg;   /* a multipart send is open */
-    bool send_drop;     /* the open multipart send is being dropped */
-    bool truncated;     /* the message being read lost its peer */
-    /* peer slots: 16 bits (issue 11), packed here between the bytes and the words */
-    uint16_t recv_peer; /* peer whose message is being read, or MZMTP_NO_PEER */
-    uint16_t rr_recv;   /* fair-queue position */
-    uint16_t rr_send;   /* round-robin position (PUSH, DEALER, REQ) */
-    uint16_t req_peer;  /* REQ: peer asked; REP: peer to answer; ROUTER: send target */
-    uint16_t recv_last; /* peer of the message read last, or MZMTP_NO_PEER */
-    uint16_t env_len;   /* REP: bytes of env */
-    /* (before the words: at offset 24, Thumb's 16-bit byte loads reach it) */
-    uint8_t peer_state[MZMTP_CONF_MAX_PEERS];
-    uint32_t rid_next;  /* ROUTER: next generated id */
-    uint32_t now;       /* last time a port call told us */
-    mzmtp_peerset_t ready;    /* peers whose handshake is done */
-    mzmtp_peerset_t sub_pending; /* SUB/XSUB: peers whose subscriptions may be stale */
-    mzmtp_peerset_t readable; /* peers with a message at the head */
-    mzmtp_peerset_t keep;     /* peers whose queue outlives the connection */
-    mzmtp_peerset_t draining; /* stopped peers with complete messages still unread */
-    mzmtp_peerset_t dead;     /* peers whose engine failed outside a port call */
-    mzmtp_peerset_t ignored;  /* ROUTER duplicate ids, PAIR extra peers: no traffic */
-    mzmtp_status_t dead_why[MZMTP_CONF_MAX_PEERS];
-    uint32_t sndhwm;
-    mzmtp_conn_opts_t opts;
-    const mzmtp_socket_mem_t *mem;
-    mzmtp_monitor_fn monitor;
-    void *monitor_ctx;
-    uint16_t sub_used;
-    uint8_t sub[MZMTP_CONF_SUB_BYTES];
-    uint8_t identity[MZMTP_CONF_ROUTING_ID_MAX];
-    uint8_t env[MZMTP_CONF_ENVELOPE_MAX];
-    uint8_t rid_len[MZMTP_CONF_MAX_PEERS];
-    uint8_t rid[MZMTP_CONF_MAX_PEERS][MZMTP_CONF_ROUTING_ID_MAX];
-#if MZMTP_SECURITY
-    /* security (src/socket/socket_sec.c) */
-    mzmtp_conn_sec_t sec;
-    mzmtp_auth_fn auth;
-    void *auth_ctx;
-    uint8_t user_id_len[MZMTP_CONF_MAX_PEERS];
-    uint8_t user_id[MZMTP_CONF_MAX_PEERS][MZMTP_USER_ID_MAX];
-    char address[MZMTP_CONF_MAX_PEERS][MZMTP_CONF_ADDRESS_MAX];
-#endif
-    mzmtp_outq_t outq;
-    mzmtp_conn_t peer[MZMTP_CONF_MAX_PEERS];
-} mzmtp_socket_t;
+/* The socket's fields, and those of its peer slots, are private: they are declared in
+ * a header of their own, which this one includes so that a program can place sockets
+ * and peer slots in static storage (sizeof works). Do not include that header, nor read
+ * or write its fields: they change between versions without notice. */
+#include "mzmtp_socket_private.h"
 
 /**
  * Initialise @p sock as a socket of @p type over @p mem.
  * @param[out] sock Socket storage (static, typically).
  * @param[in]  type Any mzmtp_socket_type_t.
  * @param[in]  mem  Borrowed for the socket's lifetime.
- * @return MZMTP_OK, MZMTP_ERR_INVALID (NULL, buffers too small, or the program was built
- *         with other MZMTP_CONF_* values than the library),
+ * @return MZMTP_OK, MZMTP_ERR_INVALID (NULL, buffers too small, max_peers not in
+ *         1..MZMTP_CONF_MAX_PEERS, or the program was built with other MZMTP_CONF_*
+ *         values than the library),
  *         MZMTP_ERR_NOT_SUPPORTED (a type this build does not have).
  */
 #define mzmtp_socket_init(sock, type, mem)                                                   \
@@ -284,6 +246,8 @@ void mzmtp_socket_close(mzmtp_socket_t *sock);
 bool mzmtp_socket_flushed(const mzmtp_socket_t *sock);
 /** @return Peers whose handshake is complete. */
 unsigned mzmtp_socket_peer_count(const mzmtp_socket_t *sock);
+/** @return The socket's peer slots (its mem->max_peers): peer numbers are below it. */
+unsigned mzmtp_socket_max_peers(const mzmtp_socket_t *sock);
 /** @return Messages queued for @p peer and not yet fully written (what its send HWM
  *  counts); 0 for a free slot. A sender that must not outrun a reading peer (a tool
  *  fed from a file) watches it; ZeroMQ's PUB itself drops at the HWM. */
@@ -303,7 +267,8 @@ unsigned mzmtp_socket_sub_peer_count(const mzmtp_socket_t *sock);
  * @param[in]  keep_queue true for a connecting side: the slot, and the messages queued
  *             for it, survive disconnects until mzmtp_socket_peer_release() (wire-notes R4).
  * @param[out] peer Slot index.
- * @return MZMTP_OK, MZMTP_ERR_LIMIT (all MZMTP_CONF_MAX_PEERS in use), MZMTP_ERR_STATE.
+ * @return MZMTP_OK, MZMTP_ERR_LIMIT (all the socket's peer slots, mem->max_peers, in
+ *         use), MZMTP_ERR_STATE.
  */
 MZMTP_NODISCARD mzmtp_status_t mzmtp_socket_peer_open(mzmtp_socket_t *sock, bool keep_queue,
                                                       int *peer);

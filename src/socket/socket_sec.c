@@ -15,8 +15,8 @@ bool mzmtp_socket_sec_option(mzmtp_option_t opt)
 #if MZMTP_SECURITY
 static bool started(const mzmtp_socket_t *s)
 {
-    for (unsigned p = 0; p < MZMTP_CONF_MAX_PEERS; p++) {
-        if (s->peer_state[p] != MZMTP_PEER_FREE) return true;
+    for (unsigned p = 0; p < s->nused; p++) {
+        if (s->peer[p].state != MZMTP_PEER_FREE) return true;
     }
     return false;
 }
@@ -103,12 +103,12 @@ static void authenticate(void *owner, unsigned peer, mzmtp_auth_request_t *req,
                          mzmtp_auth_reply_t *reply)
 {
     mzmtp_socket_t *s = owner;
-    req->address = s->address[peer];
+    req->address = s->peer[peer].address;
     s->auth(s->auth_ctx, req, reply);
     if (reply->status == 200) {
         size_t n = reply->user_id_len < MZMTP_USER_ID_MAX ? reply->user_id_len : MZMTP_USER_ID_MAX;
-        memcpy(s->user_id[peer], reply->user_id, n);
-        s->user_id_len[peer] = (uint8_t)n;
+        memcpy(s->peer[peer].user_id, reply->user_id, n);
+        s->peer[peer].user_id_len = (uint8_t)n;
     }
 }
 
@@ -137,28 +137,28 @@ mzmtp_mechanism_t mzmtp_socket_mechanism(const mzmtp_socket_t *sock)
 
 size_t mzmtp_socket_peer_user_id(const mzmtp_socket_t *sock, int peer, const uint8_t **id)
 {
-    if (peer < 0 || peer >= MZMTP_CONF_MAX_PEERS) {
+    if (peer < 0 || peer >= sock->nused) {
         *id = NULL;
         return 0;
     }
-    *id = sock->user_id[peer];
-    return sock->user_id_len[peer];
+    *id = sock->peer[peer].user_id;
+    return sock->peer[peer].user_id_len;
 }
 
 void mzmtp_socket_peer_set_address(mzmtp_socket_t *sock, int peer, const char *address)
 {
-    if (peer < 0 || peer >= MZMTP_CONF_MAX_PEERS) return;
+    if (peer < 0 || peer >= sock->nused) return;
     size_t n = 0;
     if (address != NULL) {
         while (n + 1 < MZMTP_CONF_ADDRESS_MAX && address[n] != '\0') n++;
-        memcpy(sock->address[peer], address, n);
+        memcpy(sock->peer[peer].address, address, n);
     }
-    sock->address[peer][n] = '\0';
+    sock->peer[peer].address[n] = '\0';
 }
 
 void mzmtp_socket_sec_peer_start(mzmtp_socket_t *sock, unsigned p)
 {
-    sock->user_id_len[p] = 0;
+    sock->peer[p].user_id_len = 0;
     sock->opts.sec = sock->sec.mechanism == MZMTP_MECH_NULL ? NULL : &sock->sec;
 }
 
@@ -207,9 +207,6 @@ void mzmtp_socket_peer_set_address(mzmtp_socket_t *sock, int peer, const char *a
 {
     (void)sock, (void)peer, (void)address;
 }
-
-void mzmtp_socket_sec_peer_start(mzmtp_socket_t *sock, unsigned p) { (void)sock, (void)p; }
-void mzmtp_socket_sec_wipe(mzmtp_socket_t *sock) { (void)sock; }
 #endif /* MZMTP_SECURITY */
 
 int mzmtp_socket_recv_peer(const mzmtp_socket_t *sock)

@@ -9,10 +9,18 @@ bool mzmtp_socket_sec_option(mzmtp_option_t opt);
 /** mzmtp_socket_setopt() for those options. */
 mzmtp_status_t mzmtp_socket_sec_setopt(mzmtp_socket_t *sock, mzmtp_option_t opt,
                                        const void *val, size_t len);
+#if MZMTP_SECURITY
 /** A connection starts on @p p: point its engine at the settings, forget the last
  *  peer's User-Id. */
 void mzmtp_socket_sec_peer_start(mzmtp_socket_t *sock, unsigned p);
 /** Wipe the socket's secrets (close). */
 void mzmtp_socket_sec_wipe(mzmtp_socket_t *sock);
+#else /* NULL only: nothing to point at, nothing to wipe (and no call for it) */
+static inline void mzmtp_socket_sec_peer_start(mzmtp_socket_t *sock, unsigned p)
+{
+    (void)sock, (void)p;
+}
+static inline void mzmtp_socket_sec_wipe(mzmtp_socket_t *sock) { (void)sock; }
+#endif
 
 #endif

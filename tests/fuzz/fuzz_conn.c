@@ -228,7 +228,9 @@ static void fuzz_socket(uint8_t mode, uint8_t seed, const uint8_t *in, size_t le
     mem.send_buf = malloc(mem.send_size);
     mem.recv_per_peer = per_peer;
     mem.recv_buf = malloc((size_t)MZMTP_CONF_MAX_PEERS * per_peer);
-    if (mem.send_buf == NULL || mem.recv_buf == NULL) abort();
+    mem.max_peers = MZMTP_CONF_MAX_PEERS;
+    mem.peers = malloc(mem.max_peers * sizeof(mzmtp_peer_t)); /* left uninitialised: the socket clears a slot when it first takes it */
+    if (mem.send_buf == NULL || mem.recv_buf == NULL || mem.peers == NULL) abort();
     if (mzmtp_socket_init(&sock, MZMTP_PUB, &mem) != MZMTP_OK) abort();
     uint32_t hwm = 3;
     ignore(mzmtp_socket_setopt(&sock, MZMTP_OPT_SNDHWM, &hwm, sizeof hwm));
@@ -278,6 +280,7 @@ static void fuzz_socket(uint8_t mode, uint8_t seed, const uint8_t *in, size_t le
     mzmtp_socket_peer_release(&sock, peer);
     free(mem.send_buf);
     free(mem.recv_buf);
+    free(mem.peers);
 }
 
 /* ------------------------------------------------------------------------------------ */
@@ -528,7 +531,9 @@ static void fuzz_pattern(uint8_t mode, uint8_t seed, const uint8_t *in, size_t l
     mem.send_buf = malloc(mem.send_size);
     mem.recv_per_peer = per_peer;
     mem.recv_buf = malloc((size_t)MZMTP_CONF_MAX_PEERS * per_peer);
-    if (mem.send_buf == NULL || mem.recv_buf == NULL) abort();
+    mem.max_peers = MZMTP_CONF_MAX_PEERS;
+    mem.peers = malloc(mem.max_peers * sizeof(mzmtp_peer_t)); /* left uninitialised: the socket clears a slot when it first takes it */
+    if (mem.send_buf == NULL || mem.recv_buf == NULL || mem.peers == NULL) abort();
     if (mzmtp_socket_init(&sock, pat->type, &mem) != MZMTP_OK) abort();
     uint32_t hwm = 3, on = 1, rcvhwm = (seed & 2u) ? 2 : 0;
     ignore(mzmtp_socket_setopt(&sock, MZMTP_OPT_SNDHWM, &hwm, sizeof hwm));
@@ -606,6 +611,7 @@ static void fuzz_pattern(uint8_t mode, uint8_t seed, const uint8_t *in, size_t l
     pat_app_step(&app);
     free(mem.send_buf);
     free(mem.recv_buf);
+    free(mem.peers);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

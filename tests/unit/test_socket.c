@@ -1014,9 +1014,70 @@ static void peer_slots_run_out_at_max_peers(void **state)
 static void socket_init_refuses_bad_memory(void **state)
 {
     static uint8_t small_recv[MZMTP_CONF_MAX_PEERS * 32];
-    static const mzmtp_socket_mem_t tiny = {mem_a_send, SEND_BYTES, small_recv, 32};
+    static const mzmtp_socket_mem_t tiny = {mem_a_send, SEND_BYTES, small_recv, 32,
+                                            mem_a_peers, MZMTP_CONF_MAX_PEERS};
     TU_ASSERT_STATUS(mzmtp_socket_init(&sa, MZMTP_PUB, &tiny), MZMTP_ERR_INVALID);
     TU_ASSERT_STATUS(mzmtp_socket_init(&sa, MZMTP_PUB, NULL), MZMTP_ERR_INVALID);
+    /* Peer slots: some, no more than the build's ceiling. */
+    mzmtp_socket_mem_t m = mem_a;
+    m.peers = NULL;
+    TU_ASSERT_STATUS(mzmtp_socket_init(&sa, MZMTP_PUB, &m), MZMTP_ERR_INVALID);
+    m = mem_a;
+    m.max_peers = 0;
+    TU_ASSERT_STATUS(mzmtp_socket_init(&sa, MZMTP_PUB, &m), MZMTP_ERR_INVALID);
+    m.max_peers = (size_t)MZMTP_CONF_MAX_PEERS + 1u;
+    TU_ASSERT_STATUS(mzmtp_socket_init(&sa, MZMTP_PUB, &m), MZMTP_ERR_INVALID);
+}
+
+/* Peer slots need no initialising: a slot is cleared when it is first taken (so that a
+ * host's calloc'd slots stay untouched until used). Garbage in them changes nothing. */
+static void peer_slots_may_hold_garbage_before_init(void **state)
+{
+    static uint8_t send[SEND_BYTES], recv[(size_t)MZMTP_CONF_MAX_PEERS * RECV_BYTES];
+    static mzmtp_peer_t peers[MZMTP_CONF_MAX_PEERS];
+    memset(peers, 0xA5, sizeof peers);
+    mzmtp_socket_mem_t m = {send, sizeof send, recv, RECV_BYTES, peers, MZMTP_CONF_MAX_PEERS};
+    init_socket(&sa, MZMTP_PUB, &m);
+    assert_false(mzmtp_socket_peer_live(&sa, 0));
+    assert_int_equal(mzmtp_socket_peer_next_dead(&sa, -1), -1);
+    assert_int_equal(mzmtp_socket_next_timeout(&sa, 0), UINT32_MAX);
+    assert_true(mzmtp_socket_flushed(&sa));
+    init_socket(&sb, MZMTP_SUB, &mem_b);
+    tu_link_t l;
+    tu_connect_sockets(&l, &sa, &sb, 0);
+    TU_ASSERT_STATUS(mzmtp_socket_subscribe(&sb, "", 0), MZMTP_OK);
+    tu_pump(&l, 1, 0);
+    tu_socket_send_str(&sa, "clean", MZMTP_OK);
+    tu_pump(&l, 1, 0);
+    expect_recv(&sb, "clean");
+}
+
+/* A socket has the peer slots its memory gives it, not the build's ceiling: one slot
+ * here, so a second peer is refused, and the slot is reused once released. */
+MZMTP_SOCKET_MEM_DEFINE_PEERS(mem_one, SEND_BYTES, RECV_BYTES, 1);
+static void peer_slots_are_those_the_memory_gives(void **state)
+{
+    init_socket(&sa, MZMTP_PUB, &mem_one);
+    assert_int_equal(mzmtp_socket_max_peers(&sa), 1);
+    int p;
+    TU_ASSERT_STATUS(mzmtp_socket_peer_open(&sa, false, &p), MZMTP_OK);
+    assert_int_equal(p, 0);
+    TU_ASSERT_STATUS(mzmtp_socket_peer_open(&sa, false, &p), MZMTP_ERR_LIMIT);
+    assert_false(mzmtp_socket_peer_live(&sa, 1));
+    assert_int_equal(mzmtp_socket_peer_next_timeout(&sa, 1, 0), UINT32_MAX);
+    mzmtp_socket_peer_release(&sa, 0);
+    TU_ASSERT_STATUS(mzmtp_socket_peer_open(&sa, false, &p), MZMTP_OK);
+    assert_int_equal(p, 0);
+    /* and it carries traffic: a SUB on the far side gets what is published */
+    init_socket(&sb, MZMTP_SUB, &mem_b);
+    mzmtp_socket_peer_release(&sa, 0);
+    tu_link_t l;
+    tu_connect_sockets(&l, &sa, &sb, 0);
+    TU_ASSERT_STATUS(mzmtp_socket_subscribe(&sb, "", 0), MZMTP_OK);
+    tu_pump(&l, 1, 0);
+    tu_socket_send_str(&sa, "one", MZMTP_OK);
+    tu_pump(&l, 1, 0);
+    expect_recv(&sb, "one");
 }
 
 static void handshake_timeout_through_socket_tick(void **state)
@@ -1439,6 +1500,8 @@ int main(void)
         cmocka_unit_test(xpub_with_sub_filters_like_pub),
         cmocka_unit_test(peer_slots_run_out_at_max_peers),
         cmocka_unit_test(socket_init_refuses_bad_memory),
+        cmocka_unit_test(peer_slots_are_those_the_memory_gives),
+        cmocka_unit_test(peer_slots_may_hold_garbage_before_init),
         cmocka_unit_test(pub_reaches_subscribers_in_every_word_of_its_peer_set),
         cmocka_unit_test(dead_peers_are_walked_in_order_across_words),
         cmocka_unit_test(handshake_timeout_through_socket_tick),

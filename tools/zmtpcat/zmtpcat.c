@@ -577,7 +577,12 @@ static void setup_socket(options_t *o)
     cat_mem.send_size = SEND_RING_BYTES;
     cat_mem.recv_buf = calloc(MZMTP_CONF_MAX_PEERS, o->rcvbuf);
     cat_mem.recv_per_peer = o->rcvbuf;
-    if (cat_mem.send_buf == NULL || cat_mem.recv_buf == NULL) die_runtime("memory", strerror(errno));
+    /* Peer slots: calloc'd, so that the pages of slots never used are never touched. */
+    cat_mem.max_peers = MZMTP_CONF_MAX_PEERS;
+    cat_mem.peers = calloc(MZMTP_CONF_MAX_PEERS, sizeof(mzmtp_peer_t));
+    if (cat_mem.send_buf == NULL || cat_mem.recv_buf == NULL || cat_mem.peers == NULL) {
+        die_runtime("memory", strerror(errno));
+    }
     mzmtp_status_t st = mzmtp_socket_init(&cat_sock, o->type, &cat_mem);
     if (st == MZMTP_ERR_NOT_SUPPORTED) {
         die_usage("socket type '%s' is not supported by this release of microzmtp", o->type_name);

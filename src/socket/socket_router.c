@@ -1,0 +1,129 @@
+/*
+ * ROUTER (RFC 28; wire-notes S9): routing ids, given by the peer or generated, name the
+ * peer of each message in both directions. Compiled only when the build has ROUTER.
+ * (DEALER has no rules of its own: load balancing out, fair queueing in.)
+ */
+#include <string.h>
+#include "socket_int.h"
+
+#if MZMTP_CONF_SOCKET_TYPES & MZMTP_TYPESET_ROUTER
+
+/* Handshake done on peer @p p; @p id is the Identity it sent. */
+mzmtp_status_t mzmtp_sk_router_handshake(mzmtp_socket_t *s, unsigned p, const uint8_t *id,
+                                         size_t len)
+{
+    /* wire-notes S9: the Identity becomes the routing id, or 00 + a 32-bit counter. */
+    if (len > MZMTP_CONF_ROUTING_ID_MAX) return MZMTP_ERR_PEER_LIMIT;
+    if (len == 0) {
+        uint8_t gen[5] = {0, (uint8_t)(s->rid_next >> 24), (uint8_t)(s->rid_next >> 16),
+                          (uint8_t)(s->rid_next >> 8), (uint8_t)s->rid_next};
+        s->rid_next++;
+        memcpy(s->peer[p].rid, gen, sizeof(gen));
+        s->peer[p].rid_len = sizeof(gen);
+    } else {
+        memcpy(s->peer[p].rid, id, len);
+        s->peer[p].rid_len = (uint8_t)len;
+        MZMTP_PEERSET_FOR_EACH(q, &s->ready) {
+            if (q != p && !HAS_PEER(s->ignored, q) && s->peer[q].rid_len == len &&
+                mzmtp_util_bytes_eq(s->peer[q].rid, id, len)) {
+                mzmtp_peerset_add(&s->ignored, p); /* a duplicate id is ignored (no handover) */
+            }
+        }
+    }
+    return MZMTP_OK;
+}
+
+void mzmtp_sk_router_handover(mzmtp_socket_t *sock, unsigned p)
+{
+    /* A peer ignored for using this peer's id (a quick reconnect whose new connection
+     * arrived before the old one closed) takes the id over now. */
+    MZMTP_PEERSET_FOR_EACH(q, &sock->ignored) {
+        if (HAS_PEER(sock->ready, q) && sock->peer[q].rid_len == sock->peer[p].rid_len &&
+            mzmtp_util_bytes_eq(sock->peer[q].rid, sock->peer[p].rid, sock->peer[p].rid_len)) {
+            mzmtp_peerset_del(&sock->ignored, q);
+            break;
+        }
+    }
+}
+
+static int find_routing_id(const mzmtp_socket_t *s, const uint8_t *id, size_t len)
+{
+    MZMTP_PEERSET_FOR_EACH(p, &s->ready) {
+        if (!HAS_PEER(s->ignored, p) && s->peer[p].rid_len == len &&
+            mzmtp_util_bytes_eq(s->peer[p].rid, id, len)) {
+            return (int)p;
+        }
+    }
+    return -1;
+}
+
+mzmtp_status_t mzmtp_sk_router_begin(mzmtp_socket_t *sock, const uint8_t *d, size_t len,
+                                     bool more)
+{
+    mzmtp_outq_t *q = &sock->outq;
+    /* The first frame names the peer and is not sent (wire-notes S9). */
+    int p = find_routing_id(sock, d, len);
+    if (p >= 0 && sock->sndhwm && mzmtp_outq_pipe_queued(q, (unsigned)p) >= sock->sndhwm) {
+        if (sock->router_mandatory) return MZMTP_AGAIN;
+        p = -1;
+    }
+    if (p < 0 && sock->router_mandatory) return MZMTP_ERR_UNROUTABLE;
+    if (!more) return MZMTP_OK;
+    /* The message opens with its first data frame, whose size tells whether the
+     * ring can take it (mzmtp_sk_router_open). */
+    sock->req_peer = p >= 0 ? (uint16_t)p : NO_PEER;
+    sock->router_pending = p >= 0;
+    sock->send_in_msg = true;
+    sock->send_drop = p < 0;
+    return MZMTP_OK;
+}
+
+mzmtp_status_t mzmtp_sk_router_open(mzmtp_socket_t *sock, size_t ring_len, bool more, bool *go)
+{
+    mzmtp_outq_t *q = &sock->outq;
+    /* First data frame after the routing id: a full ring or a peer gone since drops
+     * the message — or, with MANDATORY, refuses this frame (send it again). */
+    unsigned p = sock->req_peer;
+    *go = false;
+    if (!mzmtp_outq_can_take(q, ring_len) && sock->router_mandatory) return MZMTP_AGAIN;
+    sock->router_pending = false;
+    if (!mzmtp_outq_can_take(q, ring_len) || !HAS_PEER(sock->ready, p)) {
+        sock->send_drop = more;
+        sock->send_in_msg = more;
+        return MZMTP_OK;
+    }
+    mzmtp_outq_begin(q, mzmtp_peerset_of(p));
+    *go = true;
+    return MZMTP_OK;
+}
+
+mzmtp_status_t mzmtp_sk_router_id_out(mzmtp_socket_t *sock, unsigned p, uint8_t *buf, size_t cap,
+                                      const uint8_t **ref, size_t *len, unsigned *flags)
+{
+    /* wire-notes S9: a ROUTER message starts with the peer's routing id. */
+    if (ref != NULL) {
+        *ref = sock->peer[p].rid;
+    } else {
+        if (cap < sock->peer[p].rid_len) return MZMTP_ERR_NO_MEMORY;
+        memcpy(buf, sock->peer[p].rid, sock->peer[p].rid_len);
+    }
+    *len = sock->peer[p].rid_len;
+    *flags = MZMTP_RECV_MORE;
+    sock->router_id_out = true;
+    return MZMTP_OK;
+}
+
+bool mzmtp_sk_router_writable(const mzmtp_socket_t *sock)
+{
+    /* Never blocks (drops instead) unless MANDATORY: then a peer must have room. */
+    bool out = !sock->router_mandatory;
+    MZMTP_PEERSET_FOR_EACH(p, &sock->ready) {
+        if (out) break;
+        out = !HAS_PEER(sock->ignored, p) &&
+              (!sock->sndhwm || mzmtp_outq_pipe_queued(&sock->outq, p) < sock->sndhwm) &&
+              mzmtp_outq_can_take(&sock->outq, 64);
+    }
+    return out;
+}
+
+#endif /* ROUTER */
