@@ -197,11 +197,7 @@ static void fuzz_engine(uint8_t mode, uint8_t seed, const uint8_t *in, size_t le
         while (pos < lens[part] && stalled < 3) {
             size_t chunk = 1 + rng_next(&r) % 97;
             if (chunk > lens[part] - pos) chunk = lens[part] - pos;
-            uint8_t *piece = dup_exact(parts[part] + pos, chunk);
-            size_t consumed = 0;
-            mzmtp_conn_input(&conn, piece, chunk, now, &consumed);
-            free(piece);
-            if (consumed > chunk) abort();
+            size_t consumed = feed_piece(&conn, parts[part] + pos, chunk, now);
             pos += consumed;
             stalled = consumed ? 0 : stalled + 1;
             st = run_engine(&conn, skip, &r, now, &reading);

@@ -73,19 +73,7 @@ static mzmtp_status_t run(mzmtp_conn_t *c, uint32_t now, bool must_refuse)
         if (must_refuse && (ev.kind == MZMTP_CONN_EV_HANDSHAKE || ev.kind == MZMTP_CONN_EV_MESSAGE)) {
             abort();
         }
-        if (ev.len) {
-            volatile uint8_t sink = 0;
-            for (size_t k = 0; k < ev.len; k++) sink ^= ev.data[k];
-            (void)sink;
-        }
-        if (ev.kind == MZMTP_CONN_EV_MESSAGE) {
-            uint8_t buf[40];
-            size_t n;
-            unsigned flags;
-            do {
-                if (mzmtp_conn_read(c, buf, sizeof buf, &n, &flags) != MZMTP_OK) break;
-            } while (flags & (MZMTP_RECV_MORE | MZMTP_RECV_PARTIAL) && n > 0);
-        }
+        consume_event(c, &ev);
     }
     return MZMTP_OK;
 }

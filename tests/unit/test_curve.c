@@ -13,6 +13,7 @@
 #if MZMTP_CONF_CURVE
 #include "../../src/crypto/mzmtp_crypto.h"
 #include "../crypto/curve_kat.h"
+#include "../crypto/curve_sec.h"
 
 #define GREETING_CURVE(server) " FF 00*7 01 7F 03 01 'CURVE' 00*15 " server " 00*31 "
 #define META_DEALER " 0B 'Socket-Type' 00 00 00 06 'DEALER' 08 'Identity' 00 00 00 00 "
@@ -102,24 +103,12 @@ static stream_rng_t rng_c, rng_s;
 
 static void client_sec(mzmtp_conn_sec_t *sec, const uint8_t *server_key, stream_rng_t *r)
 {
-    memset(sec, 0, sizeof *sec);
-    sec->mechanism = MZMTP_MECH_CURVE;
-    memcpy(sec->public_key, c_pub, 32);
-    memcpy(sec->secret_key, c_sec, 32);
-    memcpy(sec->server_key, server_key, 32);
-    sec->rng = stream_random;
-    sec->rng_ctx = r;
+    curve_sec_client(sec, c_pub, c_sec, server_key, stream_random, r);
 }
 
 static void server_sec(mzmtp_conn_sec_t *sec, stream_rng_t *r, bool with_auth)
 {
-    memset(sec, 0, sizeof *sec);
-    sec->mechanism = MZMTP_MECH_CURVE;
-    sec->server = true;
-    memcpy(sec->public_key, s_pub, 32);
-    memcpy(sec->secret_key, s_sec, 32);
-    sec->rng = stream_random;
-    sec->rng_ctx = r;
+    curve_sec_server(sec, s_pub, s_sec, stream_random, r);
     sec->auth = with_auth ? test_auth : NULL;
     auth_calls = 0;
     auth_status = 0;
