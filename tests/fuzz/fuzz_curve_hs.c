@@ -75,10 +75,7 @@ static void fresh_secs(void)
 
 static mzmtp_conn_opts_t opts(mzmtp_conn_sec_t *sec)
 {
-    mzmtp_conn_opts_t o;
-    memset(&o, 0, sizeof o);
-    o.rcvhwm = 4;
-    o.handshake_ivl_ms = 5000;
+    mzmtp_conn_opts_t o = fuzz_conn_opts();
     o.sec = sec;
     return o;
 }
@@ -198,8 +195,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static mzmtp_conn_t conn;
     fresh_secs();
     size_t rx_size = (mode & 32u) ? 360 : 2048;
-    uint8_t *rx = malloc(rx_size);
-    if (rx == NULL) abort();
+    uint8_t *rx = fuzz_alloc(rx_size);
     mzmtp_conn_opts_t o = opts(server ? &sec_s : &sec_c);
     uint32_t now = 0xFFFFF000u;
     if (mzmtp_conn_init(&conn, server ? MZMTP_ROUTER : MZMTP_DEALER, &o, rx, rx_size, NULL, 0, 0) != MZMTP_OK) {

@@ -99,12 +99,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         sec.pass_len = 6;
     }
     size_t rx_size = (!server && (mode & 8u)) ? 64 : 300;
-    uint8_t *rx = malloc(rx_size);
-    if (rx == NULL) abort();
-    mzmtp_conn_opts_t o;
-    memset(&o, 0, sizeof o);
-    o.rcvhwm = 4;
-    o.handshake_ivl_ms = 5000;
+    uint8_t *rx = fuzz_alloc(rx_size);
+    mzmtp_conn_opts_t o = fuzz_conn_opts();
     o.sec = &sec;
     uint32_t now = 0xFFFFF000u;
     if (mzmtp_conn_init(&conn, server ? MZMTP_ROUTER : MZMTP_DEALER, &o, rx, rx_size, NULL, 0, now) != MZMTP_OK) {
