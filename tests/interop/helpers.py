@@ -227,12 +227,17 @@ class Zmtpcat:
 
     # -- lifetime ----------------------------------------------------------------------
     def wait(self, timeout=WAIT):
-        """Exit code; AssertionError (and kill) if it has not exited within timeout."""
+        """Exit code; AssertionError (and kill) if it has not exited within timeout. Once
+        it has exited, stderr_text() holds everything it wrote (the reader thread has
+        reached EOF: without that join, a line written just before the exit could still
+        be in the pipe when a test reads stderr_text())."""
         try:
-            return self.proc.wait(timeout=timeout)
+            rc = self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             self.kill()
             raise AssertionError("zmtpcat did not exit within %.1fs; %s" % (timeout, self.describe()))
+        self._t_err.join(timeout=2)
+        return rc
 
     def alive(self):
         return self.proc.poll() is None
