@@ -93,16 +93,38 @@ verdict() {
 
 peer=$here/patterns_peer.py
 
+# example_binds NAME PEER_KIND: example_NAME binds (and waits for a peer); a libzmq
+# PEER_KIND socket (patterns_peer.py) connects and checks what it gets.
+example_binds() {
+    start example "$build/example_$1" -b tcp://127.0.0.1:0 "$count"
+    ex_pid=$pid
+    if endpoint_of example; then
+        start peer "$python" "$peer" "$2" -c "$ep" "$count"
+        finish "$pid"; peer_rc=$rc
+    else
+        peer_rc=1
+    fi
+    finish "$ex_pid"; verdict "$1" "$rc" "$peer_rc"
+}
+
+# peer_binds NAME PEER_COMMAND...: the libzmq peer binds and answers; example_NAME
+# connects to it.
+peer_binds() {
+    pattern=$1 # not $name: start() sets that
+    shift
+    start peer "$@" -b tcp://127.0.0.1:0 "$count"
+    peer_pid=$pid
+    if endpoint_of peer; then
+        start example "$build/example_$pattern" -c "$ep" "$count"
+        finish "$pid"; ex_rc=$rc
+    else
+        ex_rc=1
+    fi
+    finish "$peer_pid"; verdict "$pattern" "$ex_rc" "$rc"
+}
+
 # push: the example binds (waits for a worker), a libzmq PULL connects and checks the tasks.
-start example "$build/example_push" -b tcp://127.0.0.1:0 "$count"
-ex_pid=$pid
-if endpoint_of example; then
-    start peer "$python" "$peer" pull -c "$ep" "$count"
-    finish "$pid"; peer_rc=$rc
-else
-    peer_rc=1
-fi
-finish "$ex_pid"; verdict push "$rc" "$peer_rc"
+example_binds push pull
 
 # pull: a libzmq PUSH and a control PUB (XPUB) bind; the example connects to both and
 # waits on the two sockets with one mzmtp_posix_poll().
@@ -118,36 +140,12 @@ fi
 finish "$peer_pid"; verdict pull "$ex_rc" "$rc"
 
 # dealer: router.py (libzmq ROUTER) binds and answers; the example connects.
-start peer "$python" "$here/router.py" -b tcp://127.0.0.1:0 "$count"
-peer_pid=$pid
-if endpoint_of peer; then
-    start example "$build/example_dealer" -c "$ep" "$count"
-    finish "$pid"; ex_rc=$rc
-else
-    ex_rc=1
-fi
-finish "$peer_pid"; verdict dealer "$ex_rc" "$rc"
+peer_binds dealer "$python" "$here/router.py"
 
 # req: a libzmq REP binds and answers; the example connects.
-start peer "$python" "$peer" rep -b tcp://127.0.0.1:0 "$count"
-peer_pid=$pid
-if endpoint_of peer; then
-    start example "$build/example_req" -c "$ep" "$count"
-    finish "$pid"; ex_rc=$rc
-else
-    ex_rc=1
-fi
-finish "$peer_pid"; verdict req "$ex_rc" "$rc"
+peer_binds req "$python" "$peer" rep
 
 # rep: the example binds and answers; a libzmq REQ connects and checks the replies.
-start example "$build/example_rep" -b tcp://127.0.0.1:0 "$count"
-ex_pid=$pid
-if endpoint_of example; then
-    start peer "$python" "$peer" req -c "$ep" "$count"
-    finish "$pid"; peer_rc=$rc
-else
-    peer_rc=1
-fi
-finish "$ex_pid"; verdict rep "$rc" "$peer_rc"
+example_binds rep req
 
 [ "$failures" -eq 0 ]

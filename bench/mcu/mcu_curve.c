@@ -433,6 +433,18 @@ static const measured_t ops[] = {
 };
 #define N_OPS (sizeof ops / sizeof ops[0])
 
+/* "<line> <op>=<v[op]> ..." for every operation of ops[], no newline. */
+static void put_per_op(const char *line, const uint32_t *v)
+{
+    put(line);
+    for (uint32_t i = 0; i < N_OPS; i++) {
+        put(" ");
+        put(ops[i].name);
+        put("=");
+        put_u32(v[i]);
+    }
+}
+
 static void check_known_answers(void)
 {
     uint32_t i;
@@ -506,20 +518,9 @@ int main(void)
             max = stack[i];
         }
     }
-    put("mcu curve");
-    for (i = 0; i < N_OPS; i++) {
-        put(" ");
-        put(ops[i].name);
-        put("=");
-        put_u32(insns[i]);
-    }
-    put("\nmcu curve_stack");
-    for (i = 0; i < N_OPS; i++) {
-        put(" ");
-        put(ops[i].name);
-        put("=");
-        put_u32(stack[i]);
-    }
+    put_per_op("mcu curve", insns);
+    put("\n");
+    put_per_op("mcu curve_stack", stack);
     put(" max=");
     put_u32(max);
     put("\n");

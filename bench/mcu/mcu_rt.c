@@ -1,44 +1,24 @@
-/* mcu_rt.c - semihosting output/exit and SysTick instruction counting for the Cortex-M3
- * benchmarks (mcu_rt.h). Moved here from mcu_bench.c unchanged, to be shared. */
+/* mcu_rt.c - output and exit, and SysTick instruction counting, for the Cortex-M3
+ * benchmarks (mcu_rt.h). Output and exit are the firmware's semihosting calls
+ * (firmware/mps2-an385/semihost.h): the benchmarks run on the same QEMU machine. */
 #include "mcu_rt.h"
+#include "../../firmware/mps2-an385/semihost.h"
 
 /* ------------------------------ semihosting ------------------------------------- */
 
-static int semihost(int op, const void *arg)
-{
-    register int r0 __asm__("r0") = op;
-    register const void *r1 __asm__("r1") = arg;
-    __asm__ volatile("bkpt 0xAB" : "+r"(r0) : "r"(r1) : "memory");
-    return r0;
-}
-
 void put(const char *s)
 {
-    (void)semihost(0x04, s); /* SYS_WRITE0 */
+    semihost_puts(s);
 }
 
 void put_u32(uint32_t v)
 {
-    char buf[12];
-    char *p = buf + sizeof buf - 1;
-
-    *p = '\0';
-    do {
-        *--p = (char)('0' + v % 10u);
-        v /= 10u;
-    } while (v != 0);
-    put(p);
+    semihost_putu(v);
 }
 
 void exit_with(uint32_t code)
 {
-    static uint32_t block[2];
-
-    block[0] = 0x20026u; /* ADP_Stopped_ApplicationExit */
-    block[1] = code;
-    (void)semihost(0x20, block); /* SYS_EXIT_EXTENDED */
-    for (;;) {
-    }
+    semihost_exit(code);
 }
 
 void fail(const char *what, int st)

@@ -59,23 +59,15 @@ static mzmtp_status_t client_take_reply(client_t *c, mzmtp_socket_t *s)
 int main(int argc, char **argv)
 {
     example_args_t args = {.name = "dealer", .bind = false, .count = 10};
-    example_parse(argc, argv, &args);
-    mzmtp_posix_init(&io);
-    if (!example_socket(&dealer, MZMTP_DEALER, &dealer_mem, "dealer") ||
-        !example_open(&io, &dealer, "dealer", args.endpoint, args.bind)) {
-        return 1;
-    }
+    if (!example_start(argc, argv, &args, &io, &dealer, MZMTP_DEALER, &dealer_mem)) return 1;
 
     client_t c = {.count = args.count};
     while (c.answered < c.count) {
         unsigned events = MZMTP_POLLIN;
         if (client_may_send(&c)) events |= MZMTP_POLLOUT;
         mzmtp_posix_pollitem_t item = {.socket = &dealer, .fd = -1, .events = events};
-        int ready = mzmtp_posix_poll(&io, &item, 1, EXAMPLE_IDLE_MS);
-        if (ready <= 0) {
-            if (ready < 0) perror("dealer: poll");
-            else fprintf(stderr, "dealer: nothing for %d ms (%u sent, %u answered)\n",
-                         EXAMPLE_IDLE_MS, c.sent, c.answered);
+        if (!example_poll(&io, &item, 1, "dealer", "reply and no room to send")) {
+            fprintf(stderr, "dealer: %u sent, %u answered\n", c.sent, c.answered);
             return 1;
         }
         mzmtp_status_t st = MZMTP_OK;

@@ -12,6 +12,7 @@
 #ifndef EXAMPLE_H
 #define EXAMPLE_H
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,6 +90,31 @@ static inline bool example_open(mzmtp_posix_t *io, mzmtp_socket_t *sock, const c
     printf("%s: %s %s\n", name, bind ? "bound to" : "connecting to", bind ? bound : endpoint);
     fflush(stdout);
     return true;
+}
+
+/* Parse the command line into @p a (example_parse), then initialise @p sock as a socket of
+ * @p type over @p mem and bind or connect it as the arguments say (example_open).
+ * @return false, with a message, on failure. */
+static inline bool example_start(int argc, char **argv, example_args_t *a, mzmtp_posix_t *io,
+                                 mzmtp_socket_t *sock, int type, const mzmtp_socket_mem_t *mem)
+{
+    example_parse(argc, argv, a);
+    mzmtp_posix_init(io);
+    return example_socket(sock, type, mem, a->name) &&
+           example_open(io, sock, a->name, a->endpoint, a->bind);
+}
+
+/* mzmtp_posix_poll() over @p items for up to EXAMPLE_IDLE_MS. @return true once one is
+ * ready; false, with a message ("<name>: no <what> for N ms", or the poll's error), when
+ * none is or the poll fails. */
+static inline bool example_poll(mzmtp_posix_t *io, mzmtp_posix_pollitem_t *items, size_t n,
+                                const char *name, const char *what)
+{
+    int ready = mzmtp_posix_poll(io, items, n, EXAMPLE_IDLE_MS);
+    if (ready > 0) return true;
+    if (ready < 0) fprintf(stderr, "%s: poll: %s\n", name, strerror(errno));
+    else fprintf(stderr, "%s: no %s for %d ms\n", name, what, EXAMPLE_IDLE_MS);
+    return false;
 }
 
 /* A message as text: its frames joined by '|', cut at 127 bytes. */

@@ -23,25 +23,16 @@ typedef struct worker {
     unsigned tasks, controls;
 } worker_t;
 
-/* Take one task from @p s, if a whole one has arrived. @return false on an error. */
-static bool worker_take_task(worker_t *w, mzmtp_socket_t *s)
+/* Take one message from @p s into @p m, if a whole one has arrived: print it after
+ * @p what and count it in @p count. A task, or a control message (a real worker would obey
+ * it: "stop", "rate 5"…). @return false on an error. */
+static bool worker_take(mzmtp_socket_t *s, example_msg_t *m, unsigned *count, const char *what)
 {
-    mzmtp_status_t st = example_recv(s, &w->task);
+    mzmtp_status_t st = example_recv(s, m);
     if (st == MZMTP_AGAIN) return true;
     if (st != MZMTP_OK) return false;
-    printf("pull: got \"%s\"\n", w->task.text);
-    w->tasks++;
-    return true;
-}
-
-/* Take one control message from @p s (a real worker would obey it: "stop", "rate 5"…). */
-static bool worker_take_control(worker_t *w, mzmtp_socket_t *s)
-{
-    mzmtp_status_t st = example_recv(s, &w->control);
-    if (st == MZMTP_AGAIN) return true;
-    if (st != MZMTP_OK) return false;
-    printf("pull: control \"%s\"\n", w->control.text);
-    w->controls++;
+    printf("pull: %s \"%s\"\n", what, m->text);
+    ++*count;
     return true;
 }
 
@@ -50,13 +41,8 @@ static bool worker_take_control(worker_t *w, mzmtp_socket_t *s)
 int main(int argc, char **argv)
 {
     example_args_t args = {.name = "pull", .bind = false, .count = 10};
-    example_parse(argc, argv, &args);
+    if (!example_start(argc, argv, &args, &io, &pull, MZMTP_PULL, &pull_mem)) return 1;
     bool with_ctl = args.endpoint2 != NULL;
-    mzmtp_posix_init(&io);
-    if (!example_socket(&pull, MZMTP_PULL, &pull_mem, "pull") ||
-        !example_open(&io, &pull, "pull", args.endpoint, args.bind)) {
-        return 1;
-    }
     if (with_ctl && (!example_socket(&ctl, MZMTP_SUB, &ctl_mem, "pull") ||
                      mzmtp_socket_subscribe(&ctl, "", 0) != MZMTP_OK ||
                      !example_open(&io, &ctl, "pull", args.endpoint2, false))) {
@@ -69,18 +55,13 @@ int main(int argc, char **argv)
             {.socket = &pull, .fd = -1, .events = MZMTP_POLLIN},
             {.socket = &ctl, .fd = -1, .events = MZMTP_POLLIN},
         };
-        int ready = mzmtp_posix_poll(&io, items, with_ctl ? 2u : 1u, EXAMPLE_IDLE_MS);
-        if (ready < 0) {
-            perror("pull: poll");
+        if (!example_poll(&io, items, with_ctl ? 2u : 1u, "pull", "task or control message")) {
+            fprintf(stderr, "pull: %u tasks, %u control messages\n", w.tasks, w.controls);
             return 1;
         }
-        if (ready == 0) {
-            fprintf(stderr, "pull: nothing for %d ms (%u tasks, %u control messages)\n",
-                    EXAMPLE_IDLE_MS, w.tasks, w.controls);
-            return 1;
-        }
-        if (((items[0].revents & MZMTP_POLLIN) && !worker_take_task(&w, &pull)) ||
-            ((items[1].revents & MZMTP_POLLIN) && !worker_take_control(&w, &ctl))) {
+        if (((items[0].revents & MZMTP_POLLIN) && !worker_take(&pull, &w.task, &w.tasks, "got")) ||
+            ((items[1].revents & MZMTP_POLLIN) &&
+             !worker_take(&ctl, &w.control, &w.controls, "control"))) {
             fprintf(stderr, "pull: receive failed\n");
             return 1;
         }

@@ -31,24 +31,11 @@ static mzmtp_status_t push_task(mzmtp_socket_t *s, unsigned n)
 int main(int argc, char **argv)
 {
     example_args_t args = {.name = "push", .bind = true, .count = 10};
-    example_parse(argc, argv, &args);
-    mzmtp_posix_init(&io);
-    if (!example_socket(&push, MZMTP_PUSH, &push_mem, "push") ||
-        !example_open(&io, &push, "push", args.endpoint, args.bind)) {
-        return 1;
-    }
+    if (!example_start(argc, argv, &args, &io, &push, MZMTP_PUSH, &push_mem)) return 1;
 
     for (unsigned sent = 0; sent < args.count;) {
         mzmtp_posix_pollitem_t item = {.socket = &push, .fd = -1, .events = MZMTP_POLLOUT};
-        int ready = mzmtp_posix_poll(&io, &item, 1, EXAMPLE_IDLE_MS);
-        if (ready < 0) {
-            perror("push: poll");
-            return 1;
-        }
-        if (ready == 0) {
-            fprintf(stderr, "push: no peer took a task for %d ms\n", EXAMPLE_IDLE_MS);
-            return 1;
-        }
+        if (!example_poll(&io, &item, 1, "push", "peer to take a task")) return 1;
         mzmtp_status_t st = push_task(&push, sent);
         if (st == MZMTP_AGAIN) continue; /* the peer filled up meanwhile: wait again */
         if (st != MZMTP_OK) {

@@ -29,22 +29,12 @@ static mzmtp_status_t rep_answer(mzmtp_socket_t *s, const example_msg_t *request
 int main(int argc, char **argv)
 {
     example_args_t args = {.name = "rep", .bind = true, .count = 10};
-    example_parse(argc, argv, &args);
-    mzmtp_posix_init(&io);
-    if (!example_socket(&rep, MZMTP_REP, &rep_mem, "rep") ||
-        !example_open(&io, &rep, "rep", args.endpoint, args.bind)) {
-        return 1;
-    }
+    if (!example_start(argc, argv, &args, &io, &rep, MZMTP_REP, &rep_mem)) return 1;
 
     example_msg_t request = {0};
     for (unsigned answered = 0; answered < args.count;) {
         mzmtp_posix_pollitem_t item = {.socket = &rep, .fd = -1, .events = MZMTP_POLLIN};
-        int ready = mzmtp_posix_poll(&io, &item, 1, EXAMPLE_IDLE_MS);
-        if (ready <= 0) {
-            if (ready < 0) perror("rep: poll");
-            else fprintf(stderr, "rep: no request for %d ms\n", EXAMPLE_IDLE_MS);
-            return 1;
-        }
+        if (!example_poll(&io, &item, 1, "rep", "request")) return 1;
         mzmtp_status_t st = example_recv(&rep, &request);
         if (st == MZMTP_AGAIN) continue;
         if (st == MZMTP_OK) st = rep_answer(&rep, &request); /* a reply is due: never AGAIN */

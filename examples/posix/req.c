@@ -38,22 +38,13 @@ static bool req_reply_ok(const example_msg_t *reply, unsigned n)
 static bool wait_for(mzmtp_socket_t *sock, unsigned events, const char *what)
 {
     mzmtp_posix_pollitem_t item = {.socket = sock, .fd = -1, .events = events};
-    int ready = mzmtp_posix_poll(&io, &item, 1, EXAMPLE_IDLE_MS);
-    if (ready > 0) return true;
-    if (ready < 0) perror("req: poll");
-    else fprintf(stderr, "req: no %s for %d ms\n", what, EXAMPLE_IDLE_MS);
-    return false;
+    return example_poll(&io, &item, 1, "req", what);
 }
 
 int main(int argc, char **argv)
 {
     example_args_t args = {.name = "req", .bind = false, .count = 10};
-    example_parse(argc, argv, &args);
-    mzmtp_posix_init(&io);
-    if (!example_socket(&req, MZMTP_REQ, &req_mem, "req") ||
-        !example_open(&io, &req, "req", args.endpoint, args.bind)) {
-        return 1;
-    }
+    if (!example_start(argc, argv, &args, &io, &req, MZMTP_REQ, &req_mem)) return 1;
 
     for (unsigned n = 0; n < args.count; n++) {
         mzmtp_status_t st = MZMTP_AGAIN;

@@ -5,6 +5,7 @@
  * semihosting (QEMU's -semihosting), which costs nothing on the wire being measured.
  */
 #include "board.h"
+#include "semihost.h"
 
 #include <string.h>
 
@@ -22,14 +23,6 @@ void lan9118_irq_handler(void);
 static volatile uint32_t ticks_ms;
 static uint32_t rand_state = 2463534242u;
 volatile bool board_eth_irq;
-
-static int semihost(int op, const void *arg)
-{
-    register int r0 __asm__("r0") = op;
-    register const void *r1 __asm__("r1") = arg;
-    __asm__ volatile("bkpt 0xAB" : "+r"(r0) : "r"(r1) : "memory");
-    return r0;
-}
 
 void Reset_Handler(void)
 {
@@ -75,19 +68,12 @@ void board_idle(void)
 
 void board_puts(const char *s)
 {
-    (void)semihost(0x04, s); /* SYS_WRITE0 */
+    semihost_puts(s);
 }
 
 void board_putu(uint32_t v)
 {
-    char buf[12];
-    char *p = buf + sizeof buf - 1;
-    *p = '\0';
-    do {
-        *--p = (char)('0' + v % 10u);
-        v /= 10u;
-    } while (v != 0);
-    board_puts(p);
+    semihost_putu(v);
 }
 
 const char *board_cmdline(void)
@@ -97,7 +83,7 @@ const char *board_cmdline(void)
         char *buf;
         uint32_t len;
     } block = {line, sizeof line - 1};
-    if (semihost(0x15, &block) != 0) { /* SYS_GET_CMDLINE */
+    if (semihost(SEMIHOST_SYS_GET_CMDLINE, &block) != 0) {
         line[0] = '\0';
     }
     line[sizeof line - 1] = '\0';
@@ -106,12 +92,7 @@ const char *board_cmdline(void)
 
 void board_exit(uint32_t code)
 {
-    static uint32_t block[2];
-    block[0] = 0x20026u; /* ADP_Stopped_ApplicationExit */
-    block[1] = code;
-    (void)semihost(0x20, block); /* SYS_EXIT_EXTENDED */
-    for (;;) {
-    }
+    semihost_exit(code);
 }
 
 uint32_t board_rand(void)

@@ -59,13 +59,34 @@ class Node:
     def all(self, pattern, since=0):
         return re.findall(pattern, self.text(since), re.M)
 
-    def stats(self):
+    def started(self, mode):
+        """Wait for the node's "<mode>-node ready" line; the whole run fails without it."""
+        if not self.wait(r"^%s-node ready" % mode, 0, 10):
+            raise SystemExit("FAIL %s: node did not start" % mode)
+
+    def ask(self, line, answer):
+        """Send command @line and wait for a line matching @answer; @return its match
+        (AssertionError, with what the node said instead, when none comes)."""
         since = self.mark()
-        self.cmd("stats")
-        m = self.wait(r"^stats (.*)$", since)
+        self.cmd(line)
+        m = self.wait(answer, since)
         if not m:
-            raise AssertionError("node did not answer 'stats'")
-        return {k: int(v) for k, v in (kv.split("=") for kv in m.group(1).split())}
+            raise AssertionError("%s: node said %r" % (line, self.text(since)[-200:]))
+        return m
+
+    def stats_text(self):
+        """The node's answer to "stats": its "name=value ..." counters as text."""
+        return self.ask("stats", r"^stats (.*)$").group(1)
+
+    def stats(self):
+        """The node's "stats" counters, as numbers."""
+        return {k: int(v) for k, v in (kv.split("=") for kv in self.stats_text().split())}
+
+
+def close_all(socks):
+    """Close the pyzmq sockets of a mode (values of @socks) without lingering."""
+    for s in socks.values():
+        s.close(0)
 
 
 def check(name, fn):
@@ -160,8 +181,7 @@ def seqs(msgs):
 # ------------------------------------------------------------------------------------
 def pub_checks(node):
     st = {}
-    if not node.wait(r"^pub-node ready", 0, 10):
-        raise SystemExit("FAIL pub: node did not start")
+    node.started("pub")
     node.cmd("period 200")
 
     def bind_side():
@@ -211,6 +231,21 @@ def pub_checks(node):
 
     def peers():
         return [st[k] for k in ("a", "b", "c", "bound") if k in st]
+
+    def first_peer_not_served():
+        """The index (in peers()) of the first subscriber that no longer receives the status
+        messages, or None when all do."""
+        for i, s in enumerate(peers()):
+            drain(s)
+            if len(seqs(recv_all(s, 2))) < 2:
+                return i
+        return None
+
+    def peer_leaves(key):
+        """Close subscriber st[key]; @return whether the node then saw a peer leave."""
+        since = node.mark()
+        st.pop(key).close(0)
+        return node.wait(r"^mon disconnected peer=\d+", since) is not None
 
     def big_ok(n):
         since = node.mark()
@@ -334,20 +369,14 @@ def pub_checks(node):
             return "node has %d peers, expected 4" % after["peers"]
         if recv_all(st["x"], 1, 0.5) or recv_all(st["y"], 1, 0.5):
             return "a refused peer received data"
-        for i, s in enumerate(peers()):
-            drain(s)
-            if len(seqs(recv_all(s, 2))) < 2:
-                return "served peer %d stopped receiving" % i
-        return None
+        i = first_peer_not_served()
+        return None if i is None else "served peer %d stopped receiving" % i
 
     check("pub: 5th and 6th subscribers refused (4 peer slots), the 4 others still served",
           refuse_extra)
 
     def slot_freed():
-        since = node.mark()
-        st["a"].close(0)
-        del st["a"]
-        if not node.wait(r"^mon disconnected peer=\d+", since):
+        if not peer_leaves("a"):
             return "node did not see the peer leave"
         # x and y retry every ~100 ms (libzmq): one of them now gets the free slot.
         got = [len(recv_all(s, 2, 4)) for s in (st["x"], st["y"])]
@@ -360,9 +389,7 @@ def pub_checks(node):
     def comes_back_connect():
         for k in ("x", "y"):
             st[k].close(0)
-        since = node.mark()
-        st["bound"].close(0)
-        if not node.wait(r"^mon disconnected peer=\d+", since):
+        if not peer_leaves("bound"):
             return "node did not see the bound peer leave"
         time.sleep(1.0)  # the node keeps trying (connection refused) meanwhile
         s = sock(zmq.SUB, b"status", b"big")
@@ -376,9 +403,7 @@ def pub_checks(node):
           comes_back_connect)
 
     def comes_back_bind():
-        since = node.mark()
-        st["b"].close(0)
-        if not node.wait(r"^mon disconnected peer=\d+", since):
+        if not peer_leaves("b"):
             return "node did not see the peer leave"
         s = sock(zmq.SUB, b"status", b"big")
         s.connect(NODE_PUB)
@@ -395,11 +420,8 @@ def pub_checks(node):
         m = node.wait(r"^mon handshake-failed peer=\d+ (MZMTP_ERR_\S+)", since)
         if not m:
             return "node did not report the garbage peer"
-        for i, s in enumerate(peers()):
-            drain(s)
-            if len(seqs(recv_all(s, 2))) < 2:
-                return "peer %d stopped receiving" % i
-        return None
+        i = first_peer_not_served()
+        return None if i is None else "peer %d stopped receiving" % i
 
     check("pub: a peer sending garbage is dropped; the others are still served", garbage)
 
@@ -443,8 +465,7 @@ def rx_lines(node, since, last_prefix):
 
 def sub_checks(node):
     st = {}
-    if not node.wait(r"^sub-node ready", 0, 10):
-        raise SystemExit("FAIL sub: node did not start")
+    node.started("sub")
     xpub = sock(zmq.XPUB)
     xpub.setsockopt(zmq.XPUB_VERBOSE, 1)
     xpub.bind("tcp://[::]:5556")
@@ -703,8 +724,7 @@ def sub_checks(node):
     # Last: when it fails, the wedged connection keeps a peer slot.
     check("sub: two-frame message over MAXMSGSIZE closes that connection only; "
           "nothing delivered", oversized_multipart)
-    for s in st.values():
-        s.close(0)
+    close_all(st)
 
 
 # ------------------------------------------------------------------------------------
@@ -712,8 +732,7 @@ def sub_checks(node):
 # ------------------------------------------------------------------------------------
 def multi_checks(node):
     st = {}
-    if not node.wait(r"^multi-node ready", 0, 10):
-        raise SystemExit("FAIL multi: node did not start")
+    node.started("multi")
 
     def requests():
         clients = []
@@ -764,26 +783,18 @@ def multi_checks(node):
     check("multi: pyzmq PUSH -> node PULL -> node PUSH -> pyzmq PULL: 200 items in order",
           pipeline)
 
-    def node_stats():
-        since = node.mark()
-        node.cmd("stats")
-        m = node.wait(r"^stats (.*)$", since)
-        if not m:
-            raise AssertionError("node did not answer 'stats'")
-        return dict(x.split("=") for x in m.group(1).split())
-
     def held_back():
         # 400 items of ~14 encoded bytes: more than the node's 1 KB PUSH ring holds.
-        before = node_stats()
+        before = node.stats()
         st.pop("sink").close(0)
         time.sleep(0.5)
         for i in range(400):
             src.send(b"h%03d" % i)
         time.sleep(2.0)
-        mid = node_stats()
-        if mid["pending"] != "1":
+        mid = node.stats()
+        if mid["pending"] != 1:
             return "the node did not hold an item back (stats %r)" % mid
-        if int(mid["stalls"]) <= int(before["stalls"]):
+        if mid["stalls"] <= before["stalls"]:
             return "the PULL socket's TCP window never closed (stats %r)" % mid
         s2 = sock(zmq.PULL)
         s2.bind("tcp://[::]:5559")
@@ -803,19 +814,13 @@ def multi_checks(node):
           "PULL, TCP holds the pusher back; all 400 items then arrive once, in order",
           held_back)
 
-    def command(line, answer):
-        since = node.mark()
-        node.cmd(line)
-        if not node.wait(answer, since):
-            raise AssertionError("%s: node said %r" % (line, node.text(since)[-200:]))
-
     def rep_connects():
         # The other side of the node's REP: a REQ that binds, which the node connects to.
         since = node.mark()
         r = sock(zmq.REQ)
         r.bind("tcp://[::]:5565")
         st["req_bound"] = r
-        command("connect rep tcp://[fd00::1]:5565", r"^connect rep tcp://\S+ MZMTP_OK$")
+        node.ask("connect rep tcp://[fd00::1]:5565", r"^connect rep tcp://\S+ MZMTP_OK$")
         if not node.wait(r"^mon REP handshake peer=\d+", since):
             return "the node's REP did not connect"
         for i in range(5):
@@ -836,8 +841,8 @@ def multi_checks(node):
         p2 = sock(zmq.PUSH)
         p2.bind("tcp://[::]:5568")
         st["push_bound"] = p2
-        command("connect pull tcp://[fd00::1]:5568", r"^connect pull tcp://\S+ MZMTP_OK$")
-        command("bind push tcp://[::]:5569", r"^bind push tcp://\S+ MZMTP_OK$")
+        node.ask("connect pull tcp://[fd00::1]:5568", r"^connect pull tcp://\S+ MZMTP_OK$")
+        node.ask("bind push tcp://[::]:5569", r"^bind push tcp://\S+ MZMTP_OK$")
         s2 = sock(zmq.PULL)
         s2.connect("tcp://[%s]:5569" % NODE)
         st["pull_connected"] = s2
@@ -876,20 +881,15 @@ def multi_checks(node):
           other_sides)
 
     def totals():
-        since = node.mark()
-        node.cmd("stats")
-        m = node.wait(r"^stats (.*)$", since)
-        if not m:
-            return "no stats"
-        print("     stats: %s" % m.group(1), flush=True)
-        kv = dict(x.split("=") for x in m.group(1).split())
+        text = node.stats_text()
+        print("     stats: %s" % text, flush=True)
+        kv = dict(x.split("=") for x in text.split())
         if kv["pulled"] != kv["pushed"] or kv["oversize"] != "0" or kv["pending"] != "0":
-            return "pulled/pushed/pending/oversize: %s" % m.group(1)
+            return "pulled/pushed/pending/oversize: %s" % text
         return None
 
     check("multi: every item pulled was pushed, none pending", totals)
-    for s in st.values():
-        s.close(0)
+    close_all(st)
 
 
 # ------------------------------------------------------------------------------------
@@ -898,16 +898,7 @@ def multi_checks(node):
 # ------------------------------------------------------------------------------------
 def client_checks(node):
     st = {}
-    if not node.wait(r"^client-node ready", 0, 10):
-        raise SystemExit("FAIL client: node did not start")
-
-    def command(line, answer):
-        since = node.mark()
-        node.cmd(line)
-        m = node.wait(answer, since)
-        if not m:
-            raise AssertionError("%s: node said %r" % (line, node.text(since)[-200:]))
-        return m
+    node.started("client")
 
     def handshakes(name, n, since, timeout=8):
         end = time.time() + timeout
@@ -946,24 +937,32 @@ def client_checks(node):
             return "requests out of order: %r" % nums
         return None
 
-    def req_connects():
-        r = sock(zmq.REP)
+    def bind_rep0():
+        """The pyzmq REP that the node's REQ connects to (port 5570), as st["rep0"]."""
+        r = st["rep0"] = sock(zmq.REP)
         r.bind("tcp://[::]:5570")
-        st["rep0"] = r
+
+    def rep0_answers(n, since):
+        """rep0 serves the node's next @n requests (asked after @since); None when each
+        came to it and each reply reached the node, else what went wrong."""
+        served = serve({"rep0": st["rep0"]}, n, since)
+        return replies_ok(since, n) or (
+            None if len(served["rep0"]) == n else "served %r" % served)
+
+    def req_connects():
+        bind_rep0()
         if not handshakes("req", 1, 0):
             return "the node's REQ did not connect"
         since = node.mark()
         node.cmd("req 10")
-        served = serve({"rep0": r}, 10, since)
-        return replies_ok(since, 10) or (
-            None if len(served["rep0"]) == 10 else "served %r" % served)
+        return rep0_answers(10, since)
 
     check("client: node REQ connects to a binding pyzmq REP: 10 round trips, each reply to "
           "its own request", req_connects)
 
     def req_three():
         since = node.mark()
-        command("req bind tcp://[::]:5572", r"^req bind \S+ port=5572 MZMTP_OK$")
+        node.ask("req bind tcp://[::]:5572", r"^req bind \S+ port=5572 MZMTP_OK$")
         for k in ("rep1", "rep2"):
             st[k] = sock(zmq.REP)
             st[k].connect("tcp://[%s]:5572" % NODE)
@@ -1000,12 +999,8 @@ def client_checks(node):
         time.sleep(1.0)
         if node.all(r"^reply ", since):
             return "a reply came with no REP there"
-        r = sock(zmq.REP)
-        r.bind("tcp://[::]:5570")
-        st["rep0"] = r
-        served = serve({"rep0": r}, 3, since)
-        return replies_ok(since, 3) or (
-            None if len(served["rep0"]) == 3 else "served %r" % served)
+        bind_rep0()
+        return rep0_answers(3, since)
 
     check("client: the pyzmq REP the node connected to goes away and comes back; a request "
           "made meanwhile waits for it, then every request is answered", req_comes_back)
@@ -1025,19 +1020,15 @@ def client_checks(node):
         time.sleep(0.5)
         if node.all(r"^reply ", since) or node.stats()["waiting"] != 1:
             return "the node's REQ is not waiting for the lost reply"
-        command("req reset", r"^req reset MZMTP_OK$")
+        node.ask("req reset", r"^req reset MZMTP_OK$")
         if not node.wait(r"^req reopened MZMTP_OK$", since):
             return "the REQ was not opened again: %r" % node.text(since)[-300:]
         if not node.wait(r"^mon req closed peer=-1", since, 0.1):
             return "the port did not report the old socket closed"
-        r = sock(zmq.REP)
-        r.bind("tcp://[::]:5570")
-        st["rep0"] = r
+        bind_rep0()
         since = node.mark()
         node.cmd("req 3")
-        served = serve({"rep0": r}, 3, since)
-        return replies_ok(since, 3) or (
-            None if len(served["rep0"]) == 3 else "served %r" % served)
+        return rep0_answers(3, since)
 
     check("client: a REP leaves with a request unanswered; the node closes its REQ, opens it "
           "again, reconnects, and its next requests are answered", req_lazy_pirate)
@@ -1071,7 +1062,7 @@ def client_checks(node):
             return "the three ROUTERs did not all get through to the node's DEALER"
         routers = {k: st[k] for k in ("r1", "r2", "r3")}
         since = node.mark()
-        command("deal 12", r"^deal 12 ok=12 MZMTP_OK$")
+        node.ask("deal 12", r"^deal 12 ok=12 MZMTP_OK$")
         got = route(routers, 12, since)
         ids = {f[0] for v in got.values() for f in v}
         if ids != {b"node-dealer"}:
@@ -1111,7 +1102,7 @@ def client_checks(node):
         if not handshakes("dealer", 1, since):
             return "the returning ROUTER did not get through"
         since = node.mark()
-        command("deal 3", r"^deal 3 ok=3 MZMTP_OK$")
+        node.ask("deal 3", r"^deal 3 ok=3 MZMTP_OK$")
         got = route({k: st[k] for k in ("r1", "r2", "r3")}, 3, since)
         if sorted(len(v) for v in got.values()) != [1, 1, 1]:
             return "messages per ROUTER %r, expected 1 each" % {k: len(v) for k, v in got.items()}
@@ -1141,10 +1132,10 @@ def client_checks(node):
         hd.connect("tcp://[::1]:5573")
         st["hd"] = hd
         since = node.mark()
-        command("dealer connect tcp://[fd00::1]:5573", r"^dealer connect \S+ MZMTP_OK$")
+        node.ask("dealer connect tcp://[fd00::1]:5573", r"^dealer connect \S+ MZMTP_OK$")
         if not handshakes("dealer", 1, since):
             return "the node's DEALER did not connect"
-        command("deal 2", r"^deal 2 ok=2 MZMTP_OK$")
+        node.ask("deal 2", r"^deal 2 ok=2 MZMTP_OK$")
         msgs = recv_all(hr, 2)
         if [m[0] for m in msgs] != [b"node-dealer"] * 2:
             return "the binding ROUTER received %r" % msgs
@@ -1173,7 +1164,7 @@ def client_checks(node):
         if not node.wait(r"^mon dealer disconnected peer=\d+", since):
             return "the node did not see the ROUTER leave"
         # The connecting side keeps its queue (wire-notes R4): messages dealt now wait.
-        command("deal 3", r"^deal 3 ok=3 MZMTP_OK$")
+        node.ask("deal 3", r"^deal 3 ok=3 MZMTP_OK$")
         time.sleep(1.0)
         hr = sock(zmq.ROUTER)
         hr.bind("tcp://[::]:5573")
@@ -1193,40 +1184,29 @@ def client_checks(node):
           "messages dealt meanwhile wait for it and arrive in order", bound_router_comes_back)
 
     def totals():
-        m = command("stats", r"^stats (.*)$")
-        kv = dict(x.split("=") for x in m.group(1).split())
-        print("     stats: %s" % m.group(1), flush=True)
+        text = node.stats_text()
+        kv = dict(x.split("=") for x in text.split())
+        print("     stats: %s" % text, flush=True)
         if int(kv["req_sent"]) != int(kv["answered"]) + 1 or kv["lost"] != "1" or \
            kv["waiting"] != "0":
-            return "requests sent/answered/lost/waiting: %s" % m.group(1)
+            return "requests sent/answered/lost/waiting: %s" % text
         if kv["cut"] != "0" or kv["aborted"] != "0":
-            return "cut/aborted: %s" % m.group(1)
+            return "cut/aborted: %s" % text
         return None
 
     check("client: every request answered but the one abandoned, nothing cut, no connection "
           "aborted", totals)
-    for s in st.values():
-        s.close(0)
+    close_all(st)
 
 
 def curve_checks(node):
     """examples/contiki-ng/curve-node: its PUB is a CURVE server, its REQs CURVE clients."""
     st = {}
-    m = node.wait(r"^curve-node ready", 0, 10)
-    if not m:
-        raise SystemExit("FAIL curve: node did not start")
+    node.started("curve")
     text = node.text()
     server_key = re.search(r"^curve-node server-key (\S{40})$", text, re.M).group(1).encode()
     client_key = re.search(r"^curve-node client-key (\S{40})$", text, re.M).group(1).encode()
     node_pub = "tcp://[%s]:5580" % NODE
-
-    def command(line, pattern):
-        since = node.mark()
-        node.cmd(line)
-        m = node.wait(pattern, since)
-        if not m:
-            raise AssertionError("no %r after %r" % (pattern, line))
-        return m
 
     def curve_sub(server):
         s = sock(zmq.SUB, b"c")
@@ -1245,13 +1225,12 @@ def curve_checks(node):
             return "the node did not report the CURVE handshake"
         end = time.time() + 5
         while time.time() < end:  # the subscription travels inside MESSAGE
-            m = command("stats", r"^stats (.*)$")
-            if "sub_peers=1" in m.group(1):
+            if node.stats()["sub_peers"] == 1:
                 break
             time.sleep(0.1)
         else:
             return "the subscription did not reach the node"
-        command("pub 5", r"^pub 5 ok=5 MZMTP_OK$")
+        node.ask("pub 5", r"^pub 5 ok=5 MZMTP_OK$")
         msgs = recv_all(s, 5)
         want = [[b"c%d" % i] for i in range(5)]
         return None if msgs == want else "received %r, expected %r" % (msgs, want)
@@ -1267,7 +1246,7 @@ def curve_checks(node):
         if not node.wait(r"^mon pub handshake-failed peer=\d+ MZMTP_ERR_CRYPTO$", since):
             s.close(0)
             return "the node did not refuse a HELLO made for another server key"
-        command("pub 3", r"^pub 3 ok=3 MZMTP_OK$")
+        node.ask("pub 3", r"^pub 3 ok=3 MZMTP_OK$")
         got = recv_all(s, 1, 1.0)
         good = recv_all(st["sub"], 3)
         s.close(0)
@@ -1292,7 +1271,7 @@ def curve_checks(node):
         if node.all(r"^mon pub handshake peer=\d+ MZMTP_OK$", since):
             s.close(0)
             return "the node completed a handshake with a NULL peer"
-        command("pub 2", r"^pub 2 ok=2 MZMTP_OK$")
+        node.ask("pub 2", r"^pub 2 ok=2 MZMTP_OK$")
         got = recv_all(s, 1, 1.0)
         drain(st["sub"])
         s.close(0)
@@ -1301,16 +1280,22 @@ def curve_checks(node):
     check("curve: a pyzmq NULL SUB is refused by the CURVE server and receives nothing",
           null_client)
 
-    def client_of_pyzmq():
+    def curve_rep(port):
+        """A pyzmq REP bound to @port, a CURVE server with a fresh key pair.
+        @return (the socket, its public key)."""
         rep = sock(zmq.REP)
         pub_key, sec_key = zmq.curve_keypair()
         rep.setsockopt(zmq.CURVE_SERVER, 1)
         rep.setsockopt(zmq.CURVE_SECRETKEY, sec_key)
-        rep.bind("tcp://[::]:5581")
+        rep.bind("tcp://[::]:%d" % port)
+        return rep, pub_key
+
+    def client_of_pyzmq():
+        rep, pub_key = curve_rep(5581)
         st["rep"] = rep
         since = node.mark()
-        command("client %s tcp://[fd00::1]:5581" % pub_key.decode(),
-                r"^client req0 \S+ MZMTP_OK$")
+        node.ask("client %s tcp://[fd00::1]:5581" % pub_key.decode(),
+                 r"^client req0 \S+ MZMTP_OK$")
         if not node.wait(r"^mon req0 handshake peer=\d+ MZMTP_OK$", since, 10):
             return "the node's REQ did not complete the CURVE handshake"
         node.cmd("ask 3")
@@ -1330,16 +1315,12 @@ def curve_checks(node):
           "pair from the port's random source): 3 requests and replies", client_of_pyzmq)
 
     def client_wrong_server_key():
-        rep = sock(zmq.REP)
-        pub_key, sec_key = zmq.curve_keypair()
-        other_pub, _ = zmq.curve_keypair()
-        rep.setsockopt(zmq.CURVE_SERVER, 1)
-        rep.setsockopt(zmq.CURVE_SECRETKEY, sec_key)
-        rep.bind("tcp://[::]:5582")
+        rep, _ = curve_rep(5582)
         st["rep2"] = rep
+        other_pub, _ = zmq.curve_keypair()
         since = node.mark()
-        command("client %s tcp://[fd00::1]:5582" % other_pub.decode(),
-                r"^client req1 \S+ MZMTP_OK$")
+        node.ask("client %s tcp://[fd00::1]:5582" % other_pub.decode(),
+                 r"^client req1 \S+ MZMTP_OK$")
         # libzmq cannot open a HELLO made for another key and drops the connection; the
         # node's REQ sees the connection end before any handshake and tries again.
         if not node.wait(r"^mon req1 (disconnected|handshake-failed) peer=", since, 10):
@@ -1354,8 +1335,7 @@ def curve_checks(node):
     check("curve: node REQ given the wrong server key never completes a handshake; the "
           "pyzmq server receives nothing", client_wrong_server_key)
     print("     node client key: %s" % client_key.decode(), flush=True)
-    for s in st.values():
-        s.close(0)
+    close_all(st)
 
 
 def main():

@@ -20,6 +20,7 @@
 #define CALLGRIND_TOGGLE_COLLECT ((void)0)
 #endif
 #include "microzmtp/microzmtp.h"
+#include "curve_sec.h"
 
 static bool fake_random(void *ctx, uint8_t *buf, size_t len)
 {
@@ -81,20 +82,8 @@ int main(int argc, char **argv)
         mzmtp_curve_keypair(c_pub, c_sec, fake_random, &k_seed) != MZMTP_OK) {
         return 1;
     }
-    memset(&secc, 0, sizeof secc);
-    secc.mechanism = MZMTP_MECH_CURVE;
-    memcpy(secc.public_key, c_pub, 32);
-    memcpy(secc.secret_key, c_sec, 32);
-    memcpy(secc.server_key, s_pub, 32);
-    secc.rng = fake_random;
-    secc.rng_ctx = &sc_seed;
-    memset(&secs, 0, sizeof secs);
-    secs.mechanism = MZMTP_MECH_CURVE;
-    secs.server = true;
-    memcpy(secs.public_key, s_pub, 32);
-    memcpy(secs.secret_key, s_sec, 32);
-    secs.rng = fake_random;
-    secs.rng_ctx = &ss_seed;
+    curve_sec_client(&secc, c_pub, c_sec, s_pub, fake_random, &sc_seed);
+    curve_sec_server(&secs, s_pub, s_sec, fake_random, &ss_seed);
     mzmtp_conn_opts_t oc, os;
     memset(&oc, 0, sizeof oc);
     oc.rcvhwm = 10;

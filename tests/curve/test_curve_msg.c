@@ -12,6 +12,7 @@
 #include "testutil.h"
 #include "../../src/crypto/mzmtp_crypto.h"
 #include "../crypto/curve_kat.h"
+#include "../crypto/curve_sec.h"
 
 #define READY_PUB_HS " 04 19 05 'READY' 0B 'Socket-Type' 00 00 00 03 'PUB' "
 
@@ -39,12 +40,7 @@ static int setup(void **state)
 static void to_curve(mzmtp_conn_t *c, bool server, uint64_t tx, uint64_t rx)
 {
     assert_int_equal(mzmtp_conn_state(c), MZMTP_CONN_READY);
-    c->mech = MZMTP_MECH_CURVE;
-    c->opts.sec = server ? &sec_server : &sec_client;
-    memcpy(c->curve.key, session_key, 32);
-    c->curve.tx_nonce = tx;
-    c->curve.rx_nonce = rx;
-    c->curve.boxing = true;
+    curve_sec_switch(c, server ? &sec_server : &sec_client, session_key, tx, rx);
 }
 
 /* ---------------- one engine and a script ---------------- */

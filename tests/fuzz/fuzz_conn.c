@@ -173,12 +173,8 @@ static void fuzz_engine(uint8_t mode, uint8_t seed, const uint8_t *in, size_t le
     static mzmtp_conn_t conn;
     rng_t r = {0x9E3779B9u ^ ((uint32_t)seed * 0x01000193u) ^ 1u};
     size_t rx_size = (mode & 8u) ? 64 : 300;
-    uint8_t *rx = malloc(rx_size);
-    if (rx == NULL) abort();
-    mzmtp_conn_opts_t o;
-    memset(&o, 0, sizeof o);
-    o.rcvhwm = 4;
-    o.handshake_ivl_ms = 5000;
+    uint8_t *rx = fuzz_alloc(rx_size);
+    mzmtp_conn_opts_t o = fuzz_conn_opts();
     o.hb_ivl_ms = (seed & 1u) ? 700 : 0;
     o.hb_ttl_ms = 1500;
     o.max_msg_size = (mode >> 4) ? (uint64_t)16 << ((mode >> 4) - 1) : 0;
@@ -197,11 +193,7 @@ static void fuzz_engine(uint8_t mode, uint8_t seed, const uint8_t *in, size_t le
         while (pos < lens[part] && stalled < 3) {
             size_t chunk = 1 + rng_next(&r) % 97;
             if (chunk > lens[part] - pos) chunk = lens[part] - pos;
-            uint8_t *piece = dup_exact(parts[part] + pos, chunk);
-            size_t consumed = 0;
-            mzmtp_conn_input(&conn, piece, chunk, now, &consumed);
-            free(piece);
-            if (consumed > chunk) abort();
+            size_t consumed = feed_piece(&conn, parts[part] + pos, chunk, now);
             pos += consumed;
             stalled = consumed ? 0 : stalled + 1;
             st = run_engine(&conn, skip, &r, now, &reading);
@@ -223,14 +215,7 @@ static void fuzz_socket(uint8_t mode, uint8_t seed, const uint8_t *in, size_t le
     static mzmtp_socket_t sock;
     rng_t r = {0x85EBCA6Bu ^ ((uint32_t)seed * 0x01000193u) ^ 1u};
     size_t per_peer = MZMTP_CONF_MAX_TOPIC + 16u > 300u ? MZMTP_CONF_MAX_TOPIC + 16u : 300u;
-    mzmtp_socket_mem_t mem;
-    mem.send_size = 512;
-    mem.send_buf = malloc(mem.send_size);
-    mem.recv_per_peer = per_peer;
-    mem.recv_buf = malloc((size_t)MZMTP_CONF_MAX_PEERS * per_peer);
-    mem.max_peers = MZMTP_CONF_MAX_PEERS;
-    mem.peers = malloc(mem.max_peers * sizeof(mzmtp_peer_t)); /* left uninitialised: the socket clears a slot when it first takes it */
-    if (mem.send_buf == NULL || mem.recv_buf == NULL || mem.peers == NULL) abort();
+    mzmtp_socket_mem_t mem = fuzz_socket_mem(per_peer);
     if (mzmtp_socket_init(&sock, MZMTP_PUB, &mem) != MZMTP_OK) abort();
     uint32_t hwm = 3;
     ignore(mzmtp_socket_setopt(&sock, MZMTP_OPT_SNDHWM, &hwm, sizeof hwm));
@@ -526,14 +511,7 @@ static void fuzz_pattern(uint8_t mode, uint8_t seed, const uint8_t *in, size_t l
     bool with_id = (seed & 0x80u) != 0;
     size_t per_peer = (mode & 8u) ? MZMTP_RECV_MIN : 300u;
     if (per_peer < MZMTP_RECV_MIN) per_peer = MZMTP_RECV_MIN;
-    mzmtp_socket_mem_t mem;
-    mem.send_size = 512;
-    mem.send_buf = malloc(mem.send_size);
-    mem.recv_per_peer = per_peer;
-    mem.recv_buf = malloc((size_t)MZMTP_CONF_MAX_PEERS * per_peer);
-    mem.max_peers = MZMTP_CONF_MAX_PEERS;
-    mem.peers = malloc(mem.max_peers * sizeof(mzmtp_peer_t)); /* left uninitialised: the socket clears a slot when it first takes it */
-    if (mem.send_buf == NULL || mem.recv_buf == NULL || mem.peers == NULL) abort();
+    mzmtp_socket_mem_t mem = fuzz_socket_mem(per_peer);
     if (mzmtp_socket_init(&sock, pat->type, &mem) != MZMTP_OK) abort();
     uint32_t hwm = 3, on = 1, rcvhwm = (seed & 2u) ? 2 : 0;
     ignore(mzmtp_socket_setopt(&sock, MZMTP_OPT_SNDHWM, &hwm, sizeof hwm));

@@ -32,6 +32,7 @@
 #include <string.h>
 #include "microzmtp/microzmtp.h"
 #include "fuzz_util.h"
+#include "../crypto/curve_sec.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -67,29 +68,14 @@ static void fresh_secs(void)
 {
     rng_c.s = 0x1234;
     rng_s.s = 0x5678;
-    memset(&sec_c, 0, sizeof sec_c);
-    sec_c.mechanism = MZMTP_MECH_CURVE;
-    memcpy(sec_c.public_key, c_pub, 32);
-    memcpy(sec_c.secret_key, c_sec, 32);
-    memcpy(sec_c.server_key, s_pub, 32);
-    sec_c.rng = det_random;
-    sec_c.rng_ctx = &rng_c;
-    memset(&sec_s, 0, sizeof sec_s);
-    sec_s.mechanism = MZMTP_MECH_CURVE;
-    sec_s.server = true;
-    memcpy(sec_s.public_key, s_pub, 32);
-    memcpy(sec_s.secret_key, s_sec, 32);
-    sec_s.rng = det_random;
-    sec_s.rng_ctx = &rng_s;
+    curve_sec_client(&sec_c, c_pub, c_sec, s_pub, det_random, &rng_c);
+    curve_sec_server(&sec_s, s_pub, s_sec, det_random, &rng_s);
     sec_s.auth = auth;
 }
 
 static mzmtp_conn_opts_t opts(mzmtp_conn_sec_t *sec)
 {
-    mzmtp_conn_opts_t o;
-    memset(&o, 0, sizeof o);
-    o.rcvhwm = 4;
-    o.handshake_ivl_ms = 5000;
+    mzmtp_conn_opts_t o = fuzz_conn_opts();
     o.sec = sec;
     return o;
 }
@@ -188,20 +174,8 @@ static mzmtp_status_t run(mzmtp_conn_t *c, uint32_t now, bool must_refuse, bool 
             *handshake = true;
         }
         if (must_refuse && ev.kind == MZMTP_CONN_EV_MESSAGE) abort();
-        if (ev.len) {
-            volatile uint8_t sink = 0;
-            for (size_t k = 0; k < ev.len; k++) sink ^= ev.data[k];
-            (void)sink;
-        }
-        if (ev.kind == MZMTP_CONN_EV_MESSAGE) {
-            if (!*handshake) abort(); /* nothing before the handshake */
-            uint8_t buf[40];
-            size_t n;
-            unsigned flags;
-            do {
-                if (mzmtp_conn_read(c, buf, sizeof buf, &n, &flags) != MZMTP_OK) break;
-            } while (flags & (MZMTP_RECV_MORE | MZMTP_RECV_PARTIAL) && n > 0);
-        }
+        if (ev.kind == MZMTP_CONN_EV_MESSAGE && !*handshake) abort(); /* nothing before it */
+        consume_event(c, &ev);
     }
     return MZMTP_OK;
 }
@@ -221,8 +195,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static mzmtp_conn_t conn;
     fresh_secs();
     size_t rx_size = (mode & 32u) ? 360 : 2048;
-    uint8_t *rx = malloc(rx_size);
-    if (rx == NULL) abort();
+    uint8_t *rx = fuzz_alloc(rx_size);
     mzmtp_conn_opts_t o = opts(server ? &sec_s : &sec_c);
     uint32_t now = 0xFFFFF000u;
     if (mzmtp_conn_init(&conn, server ? MZMTP_ROUTER : MZMTP_DEALER, &o, rx, rx_size, NULL, 0, 0) != MZMTP_OK) {

@@ -23,6 +23,7 @@
 #include "../../src/crypto/mzmtp_crypto.h"
 #include "../../src/util/mzmtp_peerset.h"
 #include "fuzz_util.h"
+#include "../crypto/curve_sec.h"
 
 #define RX_SIZE 1024u
 #define MAX_EXPECT 64u
@@ -32,12 +33,7 @@ static mzmtp_conn_sec_t sec_c, sec_s;
 
 static void to_curve(mzmtp_conn_t *c, bool server, uint64_t tx, uint64_t rx)
 {
-    c->mech = MZMTP_MECH_CURVE;
-    c->opts.sec = server ? &sec_s : &sec_c;
-    memcpy(c->curve.key, key, 32);
-    c->curve.tx_nonce = tx;
-    c->curve.rx_nonce = rx;
-    c->curve.boxing = true;
+    curve_sec_switch(c, server ? &sec_s : &sec_c, key, tx, rx);
 }
 
 /* One data frame the receiver must deliver, in order. */

@@ -73,19 +73,7 @@ static mzmtp_status_t run(mzmtp_conn_t *c, uint32_t now, bool must_refuse)
         if (must_refuse && (ev.kind == MZMTP_CONN_EV_HANDSHAKE || ev.kind == MZMTP_CONN_EV_MESSAGE)) {
             abort();
         }
-        if (ev.len) {
-            volatile uint8_t sink = 0;
-            for (size_t k = 0; k < ev.len; k++) sink ^= ev.data[k];
-            (void)sink;
-        }
-        if (ev.kind == MZMTP_CONN_EV_MESSAGE) {
-            uint8_t buf[40];
-            size_t n;
-            unsigned flags;
-            do {
-                if (mzmtp_conn_read(c, buf, sizeof buf, &n, &flags) != MZMTP_OK) break;
-            } while (flags & (MZMTP_RECV_MORE | MZMTP_RECV_PARTIAL) && n > 0);
-        }
+        consume_event(c, &ev);
     }
     return MZMTP_OK;
 }
@@ -111,12 +99,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         sec.pass_len = 6;
     }
     size_t rx_size = (!server && (mode & 8u)) ? 64 : 300;
-    uint8_t *rx = malloc(rx_size);
-    if (rx == NULL) abort();
-    mzmtp_conn_opts_t o;
-    memset(&o, 0, sizeof o);
-    o.rcvhwm = 4;
-    o.handshake_ivl_ms = 5000;
+    uint8_t *rx = fuzz_alloc(rx_size);
+    mzmtp_conn_opts_t o = fuzz_conn_opts();
     o.sec = &sec;
     uint32_t now = 0xFFFFF000u;
     if (mzmtp_conn_init(&conn, server ? MZMTP_ROUTER : MZMTP_DEALER, &o, rx, rx_size, NULL, 0, now) != MZMTP_OK) {

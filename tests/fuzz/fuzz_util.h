@@ -47,6 +47,41 @@ static void drain_conn(mzmtp_conn_t *c, rng_t *r)
     }
 }
 
+/* @p n bytes from the heap (the fuzzers' buffers sit there so that ASan checks their
+ * bounds); aborts when there are none. */
+static inline void *fuzz_alloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (p == NULL) abort();
+    return p;
+}
+
+/* Engine options every fuzzer starts from: room for 4 messages, a 5 s handshake limit,
+ * everything else 0 (off). */
+static inline mzmtp_conn_opts_t fuzz_conn_opts(void)
+{
+    mzmtp_conn_opts_t o;
+    memset(&o, 0, sizeof o);
+    o.rcvhwm = 4;
+    o.handshake_ivl_ms = 5000;
+    return o;
+}
+
+/* A socket's memory from the heap: a 512-byte send ring and @p per_peer bytes of receive
+ * buffer for each of MZMTP_CONF_MAX_PEERS peers. The caller frees both buffers. */
+static inline mzmtp_socket_mem_t fuzz_socket_mem(size_t per_peer)
+{
+    mzmtp_socket_mem_t mem;
+    mem.send_size = 512;
+    mem.send_buf = fuzz_alloc(mem.send_size);
+    mem.recv_per_peer = per_peer;
+    mem.recv_buf = fuzz_alloc((size_t)MZMTP_CONF_MAX_PEERS * per_peer);
+    mem.max_peers = MZMTP_CONF_MAX_PEERS;
+    /* Left uninitialised: the socket clears a slot when it first takes it. */
+    mem.peers = fuzz_alloc(mem.max_peers * sizeof(mzmtp_peer_t));
+    return mem;
+}
+
 /* Hand @p len bytes of @p src to the engine from a heap copy of exactly that size, so that
  * ASan sees any read past them. @return Bytes the engine took. */
 static inline size_t feed_piece(mzmtp_conn_t *c, const uint8_t *src, size_t len, uint32_t now)
@@ -59,6 +94,25 @@ static inline size_t feed_piece(mzmtp_conn_t *c, const uint8_t *src, size_t len,
     free(piece);
     if (used > len) abort();
     return used;
+}
+
+/* Read every byte event @p ev points at (ASan checks them) and, for a MESSAGE, read the
+ * message out in small pieces, as an application would. */
+static inline void consume_event(mzmtp_conn_t *c, const mzmtp_conn_event_t *ev)
+{
+    if (ev->len) {
+        volatile uint8_t sink = 0;
+        for (size_t k = 0; k < ev->len; k++) sink ^= ev->data[k];
+        (void)sink;
+    }
+    if (ev->kind == MZMTP_CONN_EV_MESSAGE) {
+        uint8_t buf[40];
+        size_t n;
+        unsigned flags;
+        do {
+            if (mzmtp_conn_read(c, buf, sizeof buf, &n, &flags) != MZMTP_OK) break;
+        } while (flags & (MZMTP_RECV_MORE | MZMTP_RECV_PARTIAL) && n > 0);
+    }
 }
 
 #endif

@@ -13,6 +13,7 @@ environment variable MZMTP_ZMTPCAT) so the modules can also be run one by one:
 ``MZMTP_ZMTPCAT=build/zmtpcat /usr/bin/python3 -m unittest test_pubsub``.
 """
 
+import contextlib
 import os
 import queue
 import re
@@ -97,32 +98,27 @@ class Zmtpcat:
             self._t_in.start()
 
     # -- reader threads ----------------------------------------------------------------
-    def _read_stdout(self):
-        f = self.proc.stdout
+    @staticmethod
+    def _each_line(f, take):
+        """take(line) for every line of pipe @f until EOF (or the pipe is closed)."""
         try:
-            while True:
-                line = f.readline()
-                if not line:
-                    break
-                self._out.put(line)
+            for line in iter(f.readline, b""):
+                take(line)
         except (OSError, ValueError):
             pass
+
+    def _read_stdout(self):
+        self._each_line(self.proc.stdout, self._out.put)
         self._out.put(None)
 
     def _read_stderr(self):
-        f = self.proc.stderr
-        try:
-            while True:
-                line = f.readline()
-                if not line:
-                    break
-                with self._err_lock:
-                    self._err_lines.append(line)
-                m = _ENDPOINT_RE.match(line)
-                if m:
-                    self._endpoints.put(m.group(1).decode())
-        except (OSError, ValueError):
-            pass
+        def take(line):
+            with self._err_lock:
+                self._err_lines.append(line)
+            m = _ENDPOINT_RE.match(line)
+            if m:
+                self._endpoints.put(m.group(1).decode())
+        self._each_line(self.proc.stderr, take)
 
     def _write_stdin(self):
         f = self.proc.stdin
@@ -231,12 +227,17 @@ class Zmtpcat:
 
     # -- lifetime ----------------------------------------------------------------------
     def wait(self, timeout=WAIT):
-        """Exit code; AssertionError (and kill) if it has not exited within timeout."""
+        """Exit code; AssertionError (and kill) if it has not exited within timeout. Once
+        it has exited, stderr_text() holds everything it wrote (the reader thread has
+        reached EOF: without that join, a line written just before the exit could still
+        be in the pipe when a test reads stderr_text())."""
         try:
-            return self.proc.wait(timeout=timeout)
+            rc = self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             self.kill()
             raise AssertionError("zmtpcat did not exit within %.1fs; %s" % (timeout, self.describe()))
+        self._t_err.join(timeout=2)
+        return rc
 
     def alive(self):
         return self.proc.poll() is None
@@ -362,6 +363,28 @@ class InteropCase(unittest.TestCase):
             p = self.zmtpcat(*args, "-c", ep)
         return p, ep
 
+    def place(self, zsock, transport, ours_binds, *args):
+        """join() for tests that only want zmtpcat back; the endpoint stays in self.ep
+        (for a second libzmq peer to connect to later)."""
+        cat, self.ep = self.join(zsock, transport, ours_binds, *args)
+        return cat
+
+    def join_new(self, transport, ours_binds, ztype, args, peer_opts=None):
+        """A new libzmq socket of @ztype (options @peer_opts) joined with a zmtpcat started
+        with @args over @transport, whichever side binds. @return (zmtpcat, the socket)."""
+        z = self.zsock(ztype, **(peer_opts or {}))
+        return self.join(z, transport, ours_binds, *args)[0], z
+
+    def zbind_each(self, kind, transports):
+        """One new libzmq @kind socket bound per transport. @return (the sockets, the
+        "-c ENDPOINT" arguments that connect a zmtpcat to all of them)."""
+        socks, args = [], []
+        for t in transports:
+            s = self.zsock(kind)
+            args += ["-c", self.zbind(s, t)]
+            socks.append(s)
+        return socks, args
+
     def zbind(self, sock, transport):
         _, ep = self.bind_template(transport)
         sock.bind(ep)
@@ -389,6 +412,22 @@ def add_matrix(cls, cases, transports):
                 setattr(cls, "test_%s_%s_%s" % (stem, transport, who), t)
 
 
+@contextlib.contextmanager
+def environment(**values):
+    """Set these environment variables (a process started inside inherits them), and put
+    back what was there before on the way out."""
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield saved
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
 def wait_for(cond, timeout, what="condition"):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -405,6 +444,19 @@ def zrecv(sock, timeout=WAIT):
         raise AssertionError("libzmq %s socket received nothing within %.1fs"
                              % (sock.type, timeout))
     return sock.recv_multipart()
+
+
+def assert_our_lines_arrive_in_order(case, cat, sock, lines, gap=2.0):
+    """zmtpcat @cat sends @lines, one message each, and exits 0 at stdin EOF; the libzmq
+    @sock receives every one, in order (waiting at most @gap seconds for each)."""
+    cat.send_lines(lines)
+    cat.close_stdin()
+    got = []
+    while len(got) < len(lines) and sock.poll(int(gap * 1000)):
+        got.append(sock.recv())
+    case.assertEqual(len(got), len(lines), "lost messages; " + cat.describe())
+    case.assertEqual(got, lines)
+    case.assertExit(cat, 0)
 
 
 def zrecv_none(sock, timeout):
@@ -959,3 +1011,119 @@ def continue_process(proc):
             os.kill(proc.pid, signal.SIGCONT)
         except OSError:
             pass
+
+
+# --------------------------------------------------------------------------------------
+# Exchanges the PLAIN and CURVE matrices both run once the handshake is set up: the
+# sockets come in configured for the mechanism, these check what crosses.
+# --------------------------------------------------------------------------------------
+
+def hexline(frames):
+    """One zmtpcat --hex line: the frames in hex, tab-separated."""
+    return b"\t".join(f.hex().encode() for f in frames)
+
+
+def assert_our_push_delivers(case, push, pull, frames, timeout=WAIT):
+    """zmtpcat --hex @push sends @frames then [b"last"] and exits 0 at stdin EOF; the libzmq
+    @pull receives both messages whole."""
+    push.send_line(hexline(frames))
+    push.send_line(hexline([b"last"]))
+    push.close_stdin()
+    case.assertEqual(zrecv(pull, timeout), frames, push.describe())
+    case.assertEqual(zrecv(pull), [b"last"])
+    case.assertExit(push, 0, timeout)
+
+
+def assert_our_pull_prints(case, push, pull, frames, timeout=WAIT):
+    """The libzmq @push sends @frames then b"last"; zmtpcat --hex -n 2 @pull prints both
+    and exits 0."""
+    push.send_multipart(frames)
+    push.send(b"last")
+    case.assertEqual(pull.read_lines(2, timeout), [hexline(frames), hexline([b"last"])])
+    case.assertExit(pull, 0)
+
+
+def assert_our_sub_gets_its_topic(case, pub, sub):
+    """zmtpcat -s t. -n 2 @sub, behind a libzmq @pub: once the subscription has travelled
+    (probes until one is printed), "t." messages are printed and "x." ones are not."""
+    def send():
+        pub.send_multipart([b"x.skip", b"no"])
+        pub.send_multipart([b"t.probe", b"p"])
+    probe_until_seen(send, sub, b"t.probe\tp")
+    pub.send_multipart([b"t.yes", b"1"])
+    case.assertEqual(sub.read_lines(1, skip=b"t.probe\tp"), [b"t.yes\t1"])
+    case.assertExit(sub, 0)
+
+
+def assert_our_rep_answers(case, req, rep):
+    """zmtpcat -n 2 @rep echoes two requests of the libzmq @req, then exits 0."""
+    for q in (b"q1", b"q2"):
+        req.send(q)
+        case.assertEqual(zrecv(req), [q])
+    case.assertExit(rep, 0)
+
+
+def assert_our_dealer_round_trip(case, router, dealer):
+    """zmtpcat --identity d1 -n 1 @dealer: its "ping" reaches the libzmq @router under the
+    id d1, and the router's "pong" comes back; exits 0."""
+    dealer.send_line(b"ping")
+    rid, body = zrecv(router)
+    case.assertEqual((rid, body), (b"d1", b"ping"))
+    router.send_multipart([rid, b"pong"])
+    case.assertEqual(dealer.read_lines(1), [b"pong"])
+    case.assertExit(dealer, 0)
+
+
+def assert_our_server_refuses(case, bad, pull, ours_binds, good):
+    """zmtpcat -v -n 1 @pull refuses the libzmq PUSH @bad (MZMTP_ERR_AUTH in its log, its
+    message never printed); when ours binds, the PUSH that @good() makes then connects and
+    is heard. Our connecting side does not retry after a refusal (wire-notes R2)."""
+    try:  # a libzmq PUSH holds it until a handshake succeeds, which never happens
+        bad.send(b"from a refused peer", zmq.DONTWAIT)
+    except zmq.Again:
+        pass
+    wait_stderr(pull, r"handshake-failed peer \d+ \(MZMTP_ERR_AUTH\)")
+    case.assertIsNone(pull.try_readline(0.3), "a refused peer's message was printed")
+    if not ours_binds:
+        return
+    bad.close()
+    ok = good()
+    ok.connect(case.ep)
+    ok.send(b"from a good peer")
+    case.assertEqual(pull.read_lines(1), [b"from a good peer"])
+    case.assertExit(pull, 0)
+
+
+def refused_client_said(case, push):
+    """Our refused client @push exits 1; @return what it wrote on stderr besides the
+    endpoint line."""
+    push.send_line(b"must not arrive")
+    case.assertExit(push, 1)
+    return [l for l in push.stderr_text().splitlines() if not l.startswith("endpoint ")]
+
+
+# --------------------------------------------------------------------------------------
+# Numbered round trips between zmtpcat and one libzmq peer: exchange(ours, lz, i), for
+# tests that repeat one exchange before and after something happens.
+# --------------------------------------------------------------------------------------
+
+def they_ask_we_answer(case, there, back):
+    """libzmq sends b"<there><i>", zmtpcat prints it and answers b"<back><i>", which libzmq
+    receives (PAIR, or DEALER to a DEALER)."""
+    def exchange(ours, lz, i):
+        lz.send(there + b"%d" % i)
+        case.assertEqual(ours.readline(), there + b"%d" % i, ours.describe())
+        ours.send_line(back + b"%d" % i)
+        case.assertEqual(zrecv(lz), [back + b"%d" % i], ours.describe())
+    return exchange
+
+
+def we_ask_they_answer(case, there, back):
+    """zmtpcat sends b"<there><i>", libzmq receives it and answers b"<back><i>", which
+    zmtpcat prints (REQ to a REP, or PAIR)."""
+    def exchange(ours, lz, i):
+        ours.send_line(there + b"%d" % i)
+        case.assertEqual(zrecv(lz), [there + b"%d" % i], ours.describe())
+        lz.send(back + b"%d" % i)
+        case.assertEqual(ours.readline(), back + b"%d" % i, ours.describe())
+    return exchange

@@ -24,8 +24,10 @@ import unittest
 import zmq
 from zmq.auth.thread import ThreadAuthenticator
 
-from helpers import (InteropCase, add_matrix, probe_until_seen, wait_stderr, zmtpcat_path,
-                     zrecv, zrecv_none)
+from helpers import (InteropCase, add_matrix, assert_our_dealer_round_trip,
+                     assert_our_pull_prints, assert_our_push_delivers, assert_our_rep_answers,
+                     assert_our_server_refuses, assert_our_sub_gets_its_topic,
+                     refused_client_said, wait_stderr, zmtpcat_path, zrecv, zrecv_none)
 
 # libzmq's test keys (doc/zmq_curve.txt; wire-notes C13).
 CLIENT_PUBLIC = "Yne@$w-vo<fVvi]a<NY6T1ed:M$fCG*[IaLV{hID"
@@ -37,10 +39,6 @@ OTHER_PUBLIC, OTHER_SECRET = (k.decode() for k in zmq.curve_keypair())
 
 FRAMES = [b"", b"a" * 255, b"b" * 256, b"c" * 70000, bytes(range(256)) * 4096]  # last: 1 MiB
 BIG_WAIT = 20.0  # 1 MiB as hex through pipes, on a shared machine
-
-
-def hexline(frames):
-    return b"\t".join(f.hex().encode() for f in frames)
 
 
 def built_with_curve():
@@ -92,11 +90,6 @@ class CurveCase(InteropCase):
         s.curve_secretkey = secret.encode()
         return s
 
-    def place(self, zsock, transport, ours_binds, *args):
-        """Join the libzmq socket and zmtpcat, whichever binds; returns zmtpcat."""
-        cat, self.ep = self.join(zsock, transport, ours_binds, *args)
-        return cat
-
 
 # Our client options and our server options, in --opt=VALUE form (Z85 may begin with '-').
 OUR_CLIENT = ("--curve-client=" + SERVER_PUBLIC, "--curve-secret=" + CLIENT_SECRET)
@@ -110,41 +103,25 @@ class CurveMatrix(CurveCase):
         asked = self.zap([CLIENT_PUBLIC])
         pull = self.libzmq_server(zmq.PULL)
         push = self.place(pull, transport, ours_binds, "push", "--hex", *OUR_CLIENT)
-        push.send_line(hexline(FRAMES))
-        push.send_line(hexline([b"last"]))
-        push.close_stdin()
-        self.assertEqual(zrecv(pull, BIG_WAIT), FRAMES, push.describe())
-        self.assertEqual(zrecv(pull), [b"last"])
-        self.assertExit(push, 0, BIG_WAIT)
+        assert_our_push_delivers(self, push, pull, FRAMES, BIG_WAIT)
         self.assertIn(CLIENT_PUBLIC.encode(), asked.asked)
 
     def our_client_pull(self, transport, ours_binds):
         self.zap([CLIENT_PUBLIC])
         push = self.libzmq_server(zmq.PUSH)
         pull = self.place(push, transport, ours_binds, "pull", "--hex", "-n", "2", *OUR_CLIENT)
-        push.send_multipart(FRAMES)
-        push.send(b"last")
-        self.assertEqual(pull.read_lines(2, BIG_WAIT), [hexline(FRAMES), hexline([b"last"])])
-        self.assertExit(pull, 0)
+        assert_our_pull_prints(self, push, pull, FRAMES, BIG_WAIT)
 
     def our_server_pull(self, transport, ours_binds):
         push = self.libzmq_client(zmq.PUSH)
         pull = self.place(push, transport, ours_binds, "pull", "--hex", "-n", "2", *OUR_SERVER)
-        push.send_multipart(FRAMES)
-        push.send(b"last")
-        self.assertEqual(pull.read_lines(2, BIG_WAIT), [hexline(FRAMES), hexline([b"last"])])
-        self.assertExit(pull, 0)
+        assert_our_pull_prints(self, push, pull, FRAMES, BIG_WAIT)
 
     def our_server_push(self, transport, ours_binds):
         pull = self.libzmq_client(zmq.PULL)
         push = self.place(pull, transport, ours_binds, "push", "--hex", "--wait-peers", "1",
                           *OUR_SERVER)
-        push.send_line(hexline(FRAMES))
-        push.send_line(hexline([b"last"]))
-        push.close_stdin()
-        self.assertEqual(zrecv(pull, BIG_WAIT), FRAMES, push.describe())
-        self.assertEqual(zrecv(pull), [b"last"])
-        self.assertExit(push, 0, BIG_WAIT)
+        assert_our_push_delivers(self, push, pull, FRAMES, BIG_WAIT)
 
     # ---- PUB/SUB: subscriptions inside MESSAGE ----
     def our_pub_server(self, transport, ours_binds):
@@ -163,23 +140,13 @@ class CurveMatrix(CurveCase):
         self.zap([CLIENT_PUBLIC])
         pub = self.libzmq_server(zmq.PUB)
         sub = self.place(pub, transport, ours_binds, "sub", "-s", "t.", "-n", "2", *OUR_CLIENT)
-
-        def send():
-            pub.send_multipart([b"x.skip", b"no"])
-            pub.send_multipart([b"t.probe", b"p"])
-        probe_until_seen(send, sub, b"t.probe\tp")
-        pub.send_multipart([b"t.yes", b"1"])
-        self.assertEqual(sub.read_lines(1, skip=b"t.probe\tp"), [b"t.yes\t1"])
-        self.assertExit(sub, 0)
+        assert_our_sub_gets_its_topic(self, pub, sub)
 
     # ---- REQ/REP ----
     def our_rep_server(self, transport, ours_binds):
         req = self.libzmq_client(zmq.REQ)
         rep = self.place(req, transport, ours_binds, "rep", "-n", "2", *OUR_SERVER)
-        for q in (b"q1", b"q2"):
-            req.send(q)
-            self.assertEqual(zrecv(req), [q])
-        self.assertExit(rep, 0)
+        assert_our_rep_answers(self, req, rep)
 
     def our_req_client(self, transport, ours_binds):
         self.zap([CLIENT_PUBLIC])
@@ -197,12 +164,7 @@ class CurveMatrix(CurveCase):
         router = self.libzmq_server(zmq.ROUTER)
         dealer = self.place(router, transport, ours_binds, "dealer", "--identity", "d1",
                             "-n", "1", *OUR_CLIENT)
-        dealer.send_line(b"ping")
-        rid, body = zrecv(router)
-        self.assertEqual((rid, body), (b"d1", b"ping"))
-        router.send_multipart([rid, b"pong"])
-        self.assertEqual(dealer.read_lines(1), [b"pong"])
-        self.assertExit(dealer, 0)
+        assert_our_dealer_round_trip(self, router, dealer)
 
     def our_router_server(self, transport, ours_binds):
         dealer = self.libzmq_client(zmq.DEALER)
@@ -230,28 +192,15 @@ class CurveMatrix(CurveCase):
         bad = self.libzmq_client(zmq.PUSH)  # CLIENT_PUBLIC, not on the list
         pull = self.place(bad, transport, ours_binds, "pull", "-v", "-n", "1", *OUR_SERVER,
                           "--curve-allow=" + OTHER_PUBLIC)
-        try:  # a libzmq PUSH holds it until a handshake succeeds, which never happens
-            bad.send(b"from a refused peer", zmq.DONTWAIT)
-        except zmq.Again:
-            pass
-        wait_stderr(pull, r"handshake-failed peer \d+ \(MZMTP_ERR_AUTH\)")
-        self.assertIsNone(pull.try_readline(0.3), "a refused peer's message was printed")
-        if not ours_binds:
-            return  # our connecting side does not retry after a refusal (wire-notes R2)
-        bad.close()
-        good = self.libzmq_client(zmq.PUSH, public=OTHER_PUBLIC, secret=OTHER_SECRET)
-        good.connect(self.ep)
-        good.send(b"from a good peer")
-        self.assertEqual(pull.read_lines(1), [b"from a good peer"])
-        self.assertExit(pull, 0)
+        assert_our_server_refuses(
+            self, bad, pull, ours_binds,
+            lambda: self.libzmq_client(zmq.PUSH, public=OTHER_PUBLIC, secret=OTHER_SECRET))
 
     def libzmq_refuses_our_key(self, transport, ours_binds):
         self.zap([OTHER_PUBLIC])
         pull = self.libzmq_server(zmq.PULL)
         push = self.place(pull, transport, ours_binds, "push", *OUR_CLIENT)
-        push.send_line(b"must not arrive")
-        self.assertExit(push, 1)
-        said = [l for l in push.stderr_text().splitlines() if not l.startswith("endpoint ")]
+        said = refused_client_said(self, push)
         self.assertEqual(len(said), 1, push.describe())
         self.assertRegex(said[0], r"^zmtpcat: authentication failed \(MZMTP_ERR_\w+\)$")
         self.assertIsNone(push.try_readline(0.1), "our refused client printed something")
@@ -282,9 +231,7 @@ class CurveMatrix(CurveCase):
         pull = self.libzmq_server(zmq.PULL)  # no ZAP: any client key would do
         push = self.place(pull, transport, ours_binds, "push",
                           "--curve-client=" + OTHER_PUBLIC, "--curve-secret=" + CLIENT_SECRET)
-        push.send_line(b"must not arrive")
-        self.assertExit(push, 1)
-        said = [l for l in push.stderr_text().splitlines() if not l.startswith("endpoint ")]
+        said = refused_client_said(self, push)
         self.assertEqual(len(said), 1, push.describe())
         self.assertRegex(said[0], r"^zmtpcat: authentication failed \(MZMTP_ERR_\w+\)$")
         zrecv_none(pull, 0.3)

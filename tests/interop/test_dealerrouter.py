@@ -21,14 +21,9 @@ def hexid(b):
 
 class DealerRouterMatrix(InteropCase):
 
-    def place(self, transport, ours_binds, ztype, args, peer_opts=None):
-        """libzmq socket of ``ztype`` and zmtpcat ``args`` joined over ``transport``."""
-        z = self.zsock(ztype, **(peer_opts or {}))
-        return self.join(z, transport, ours_binds, *args)[0], z
-
     def our_dealer_libzmq_router(self, transport, ours_binds):
         """No --identity: libzmq generates a 5-byte id 00xxxxxxxx; replies come back by it."""
-        dealer, router = self.place(transport, ours_binds, zmq.ROUTER, ["dealer", "-n", 2],
+        dealer, router = self.join_new(transport, ours_binds, zmq.ROUTER, ["dealer", "-n", 2],
                                     {"ROUTER_MANDATORY": 1})
         dealer.send_lines(["d1\tx", "d2"])
         m1, m2 = zrecv(router), zrecv(router)
@@ -43,7 +38,7 @@ class DealerRouterMatrix(InteropCase):
         self.assertExit(dealer, 0)
 
     def libzmq_dealer_our_router(self, transport, ours_binds):
-        router, dealer = self.place(transport, ours_binds, zmq.DEALER, ["router"])
+        router, dealer = self.join_new(transport, ours_binds, zmq.DEALER, ["router"])
         dealer.send_multipart([b"a", b"b"])
         line = router.readline()
         parts = line.split(b"\t")
@@ -56,7 +51,7 @@ class DealerRouterMatrix(InteropCase):
         router.terminate()
 
     def our_dealer_libzmq_dealer(self, transport, ours_binds):
-        ours, lz = self.place(transport, ours_binds, zmq.DEALER, ["dealer", "-n", 1])
+        ours, lz = self.join_new(transport, ours_binds, zmq.DEALER, ["dealer", "-n", 1])
         ours.send_line("x\ty")
         self.assertEqual(zrecv(lz), [b"x", b"y"], ours.describe())
         lz.send_multipart([b"back", b""])
@@ -66,7 +61,7 @@ class DealerRouterMatrix(InteropCase):
 
     def our_router_libzmq_router(self, transport, ours_binds):
         """ROUTER to ROUTER needs known ids on both sides: libzmq "lz", ours "ours"."""
-        ours, lz = self.place(transport, ours_binds, zmq.ROUTER, ["router", "--identity", "ours"],
+        ours, lz = self.join_new(transport, ours_binds, zmq.ROUTER, ["router", "--identity", "ours"],
                               {"ROUTING_ID": b"lz", "ROUTER_MANDATORY": 1})
         zsend_routed(lz, [b"ours", b"hello", b"there"])
         self.assertEqual(ours.readline(), hexid(b"lz") + b"\thello\tthere", ours.describe())
@@ -231,10 +226,7 @@ class DealerLoadBalance(InteropCase):
         """Our DEALER connected to two libzmq ROUTERs sends m0, m2, ... to one and m1,
         m3, ... to the other, and fair-queues what both send back."""
         routers, args = [], []
-        for t in ("tcp", "ipc"):
-            r = self.zsock(zmq.ROUTER)
-            args += ["-c", self.zbind(r, t)]
-            routers.append(r)
+        routers, args = self.zbind_each(zmq.ROUTER, ("tcp", "ipc"))
         dealer = self.zmtpcat("dealer", *args, "--identity", "dl", "--wait-peers", "2", "-n", 10)
         dealer.send_lines(["m%d" % i for i in range(10)])
         got = [[], []]

@@ -10,7 +10,7 @@ import zmq
 
 from helpers import (InteropCase, Monitor, RawPeer, WireTap, FLAG_COMMAND, accept,
                      continue_process, parse_command, raw_listener, stop_process, wait_stderr,
-                     zrecv, zsend_routed)
+                     we_ask_they_answer, zrecv, zsend_routed)
 
 # libzmq's side: PING every 100 ms, give up 250 ms after a PING with no traffic back.
 LZ_HB = {"HEARTBEAT_IVL": 100, "HEARTBEAT_TIMEOUT": 250, "HEARTBEAT_TTL": 500}
@@ -77,12 +77,7 @@ class LibzmqPingsUs(InteropCase):
         self.run_case(["rep"], zmq.REQ, True, ex)
 
     def test_our_req_answers_libzmq_rep(self):
-        def ex(ours, lz, i):
-            ours.send_line(b"q%d" % i)
-            self.assertEqual(zrecv(lz), [b"q%d" % i], ours.describe())
-            lz.send(b"a%d" % i)
-            self.assertEqual(ours.readline(), b"a%d" % i)
-        self.run_case(["req"], zmq.REP, False, ex)
+        self.run_case(["req"], zmq.REP, False, we_ask_they_answer(self, b"q", b"a"))
 
     def test_our_router_answers_libzmq_dealer(self):
         def ex(ours, lz, i):
@@ -103,12 +98,7 @@ class LibzmqPingsUs(InteropCase):
         self.run_case(["dealer"], zmq.ROUTER, False, ex)
 
     def test_our_pair_answers_libzmq_pair(self):
-        def ex(ours, lz, i):
-            ours.send_line(b"o%d" % i)
-            self.assertEqual(zrecv(lz), [b"o%d" % i], ours.describe())
-            lz.send(b"l%d" % i)
-            self.assertEqual(ours.readline(), b"l%d" % i)
-        self.run_case(["pair"], zmq.PAIR, True, ex)
+        self.run_case(["pair"], zmq.PAIR, True, we_ask_they_answer(self, b"o", b"l"))
 
 
 OUR_HB = ["--heartbeat", "100", "--heartbeat-timeout", "200", "--heartbeat-ttl", "1000", "-v"]
@@ -142,14 +132,18 @@ class SilentPeerDropped(InteropCase):
         self.assertEqual(pings[0][:7], b"\x04PING\x00\x0a", "PING: %s" % pings[0].hex(" "))
         self.assertGreaterEqual(elapsed, 0.2, "dropped before the heartbeat timeout could expire")
 
-    def bound(self, typ, peer_type):
-        ours, ep = self.zmtpcat_bind("tcp", typ, *OUR_HB)
-        raw = RawPeer.connect(ep)
+    def drop_silent(self, ours, raw, peer_type):
+        """@raw completes the handshake as @peer_type and stays silent: our PINGs come,
+        then the close, and zmtpcat @ours logs MZMTP_ERR_TIMEOUT."""
         self.track(raw.sock)
         raw.handshake(peer_type)
         pings, elapsed = self.watch_until_closed(raw)
         self.check_pings(pings, elapsed)
         wait_stderr(ours, TIMEOUT_LINE)
+
+    def bound(self, typ, peer_type):
+        ours, ep = self.zmtpcat_bind("tcp", typ, *OUR_HB)
+        self.drop_silent(ours, RawPeer.connect(ep), peer_type)
         self.assertTrue(ours.alive(), ours.describe())
         ours.terminate()
 
@@ -157,35 +151,22 @@ class SilentPeerDropped(InteropCase):
         lst, ep = raw_listener()
         self.track(lst)
         ours = self.zmtpcat(typ, "-c", ep, *OUR_HB)
-        raw = accept(lst)
-        self.track(raw.sock)
-        raw.handshake(peer_type)
-        pings, elapsed = self.watch_until_closed(raw)
-        self.check_pings(pings, elapsed)
-        wait_stderr(ours, TIMEOUT_LINE)
+        self.drop_silent(ours, accept(lst), peer_type)
         again = accept(lst, timeout=3.0)   # R1: a heartbeat timeout allows a reconnect
         self.track(again.sock)
         g, props = again.handshake(peer_type)
         self.assertEqual(props.get(b"Socket-Type"), typ.upper().encode(), props)
         ours.terminate()
 
-    def test_bound_router_drops_silent_dealer(self):
-        self.bound("router", b"DEALER")
 
-    def test_bound_pull_drops_silent_push(self):
-        self.bound("pull", b"PUSH")
-
-    def test_bound_pair_drops_silent_pair(self):
-        self.bound("pair", b"PAIR")
-
-    def test_connecting_dealer_drops_silent_router_and_reconnects(self):
-        self.connecting("dealer", b"ROUTER")
-
-    def test_connecting_push_drops_silent_pull_and_reconnects(self):
-        self.connecting("push", b"PULL")
-
-    def test_connecting_req_drops_silent_rep_and_reconnects(self):
-        self.connecting("req", b"REP")
+# (our socket type, the silent peer's): one test each, bound and connecting.
+for _typ, _peer in (("router", b"DEALER"), ("pull", b"PUSH"), ("pair", b"PAIR")):
+    setattr(SilentPeerDropped, "test_bound_%s_drops_silent_%s" % (_typ, _peer.decode().lower()),
+            lambda self, typ=_typ, peer=_peer: self.bound(typ, peer))
+for _typ, _peer in (("dealer", b"ROUTER"), ("push", b"PULL"), ("req", b"REP")):
+    setattr(SilentPeerDropped,
+            "test_connecting_%s_drops_silent_%s_and_reconnects" % (_typ, _peer.decode().lower()),
+            lambda self, typ=_typ, peer=_peer: self.connecting(typ, peer))
 
 
 class LibzmqAnswersUs(InteropCase):

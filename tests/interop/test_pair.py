@@ -16,12 +16,7 @@ class PairMatrix(InteropCase):
 
     def pair(self, transport, ours_binds):
         lz = self.zsock(zmq.PAIR)
-        if ours_binds:
-            ours, ep = self.zmtpcat_bind(transport, "pair")
-            lz.connect(ep)
-        else:
-            ep = self.zbind(lz, transport)
-            ours = self.zmtpcat("pair", "-c", ep)
+        ours, ep = self.join(lz, transport, ours_binds, "pair")
         ours.send_lines(["to-libzmq", "multi\t\tpart", "y" * 400])
         lz.send(b"to-ours")
         lz.send_multipart([b"x", b""])

@@ -8,7 +8,7 @@ import time
 
 import zmq
 
-from helpers import InteropCase, Monitor, wait_stderr, zrecv, zrecv_none
+from helpers import InteropCase, Monitor, they_ask_we_answer, wait_stderr, zrecv, zrecv_none
 
 FAILED_EVENTS = {zmq.EVENT_DISCONNECTED, zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL,
                  zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL, zmq.EVENT_CLOSED}
@@ -86,36 +86,36 @@ class BoundRefusal(InteropCase):
         self.refuse("router", [zmq.REP, zmq.PUB, zmq.PULL, zmq.PAIR], zmq.DEALER, exchange)
 
     def test_bound_pair_refuses_dealer_push_sub(self):
-        def exchange(proc, good, i):
-            good.send(b"p%d" % i)
-            self.assertEqual(proc.readline(), b"p%d" % i, proc.describe())
-            proc.send_line(b"o%d" % i)
-            self.assertEqual(zrecv(good), [b"o%d" % i], proc.describe())
-        self.refuse("pair", [zmq.DEALER, zmq.PUSH, zmq.SUB], zmq.PAIR, exchange)
+        self.refuse("pair", [zmq.DEALER, zmq.PUSH, zmq.SUB], zmq.PAIR,
+                    they_ask_we_answer(self, b"p", b"o"))
 
     def test_bound_dealer_refuses_req_pull_pair(self):
         """DEALER accepts REP, DEALER and ROUTER only (wire-notes M5)."""
-        def exchange(proc, good, i):
-            good.send(b"x%d" % i)
-            self.assertEqual(proc.readline(), b"x%d" % i, proc.describe())
-            proc.send_line(b"y%d" % i)
-            self.assertEqual(zrecv(good), [b"y%d" % i], proc.describe())
-        self.refuse("dealer", [zmq.REQ, zmq.PULL, zmq.PAIR], zmq.DEALER, exchange)
+        self.refuse("dealer", [zmq.REQ, zmq.PULL, zmq.PAIR], zmq.DEALER,
+                    they_ask_we_answer(self, b"x", b"y"))
 
 
 class ConnectingRefusal(InteropCase):
+
+    def connect_to_bad_and_good(self, ours, bad_kind, good_kind, good_transport, *args):
+        """zmtpcat @ours -v @args connects to a bound libzmq @bad_kind (over tcp), whose type
+        it must refuse, and to a bound libzmq @good_kind (over @good_transport); returns once
+        it has logged the refusal. @return (zmtpcat, the bad socket, a Monitor on it, the
+        good socket)."""
+        bad = self.zsock(bad_kind)
+        bad_ep = self.zbind(bad, "tcp")
+        bmon = Monitor(bad)
+        good = self.zsock(good_kind)
+        good_ep = self.zbind(good, good_transport)
+        proc = self.zmtpcat(ours, "-c", bad_ep, "-c", good_ep, "-v", *args)
+        wait_stderr(proc, REFUSED)
+        return proc, bad, bmon, good
 
     def test_our_pull_to_libzmq_pub_and_push(self):
         """Our PULL connects to a libzmq PUB (illegal pair) and a libzmq PUSH: the PUB never
         completes a handshake and none of what it publishes arrives; every message of the
         PUSH does."""
-        pub = self.zsock(zmq.PUB)
-        pub_ep = self.zbind(pub, "tcp")
-        pmon = Monitor(pub)
-        push = self.zsock(zmq.PUSH)
-        push_ep = self.zbind(push, "ipc")
-        pull = self.zmtpcat("pull", "-c", pub_ep, "-c", push_ep, "-v")
-        wait_stderr(pull, REFUSED)
+        pull, pub, pmon, push = self.connect_to_bad_and_good("pull", zmq.PUB, zmq.PUSH, "ipc")
         for i in range(20):
             pub.send(b"pub%d" % i)
             push.send(b"m%d" % i)
@@ -133,13 +133,8 @@ class ConnectingRefusal(InteropCase):
         libzmq PUSH with IMMEDIATE=0, lines queued for the refused endpoint may wait there,
         wire-notes R4, so only a subsequence is required; a libzmq PUSH in our place
         delivers 10 of the 20 too.)"""
-        pub = self.zsock(zmq.PUB)
-        pub_ep = self.zbind(pub, "tcp")
-        pmon = Monitor(pub)
-        pull = self.zsock(zmq.PULL)
-        pull_ep = self.zbind(pull, "ipc")
-        push = self.zmtpcat("push", "-c", pub_ep, "-c", pull_ep, "-v", "--linger", "200")
-        wait_stderr(push, REFUSED)
+        push, pub, pmon, pull = self.connect_to_bad_and_good("push", zmq.PUB, zmq.PULL, "ipc",
+                                                             "--linger", "200")
         push.send_lines([b"m%02d" % i for i in range(20)])
         push.close_stdin()
         got = []
@@ -155,13 +150,7 @@ class ConnectingRefusal(InteropCase):
     def test_our_rep_to_libzmq_push_and_req(self):
         """Our REP connects to a libzmq PUSH (refused) and a libzmq REQ: every request of
         the REQ is answered; nothing of the PUSH is printed."""
-        bad = self.zsock(zmq.PUSH)
-        bad_ep = self.zbind(bad, "tcp")
-        bmon = Monitor(bad)
-        req = self.zsock(zmq.REQ)
-        req_ep = self.zbind(req, "tcp")
-        rep = self.zmtpcat("rep", "-c", bad_ep, "-c", req_ep, "-v")
-        wait_stderr(rep, REFUSED)
+        rep, bad, bmon, req = self.connect_to_bad_and_good("rep", zmq.PUSH, zmq.REQ, "tcp")
         try:
             bad.send(b"from-push", zmq.NOBLOCK)
         except zmq.Again:

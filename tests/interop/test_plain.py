@@ -12,7 +12,10 @@ connecting, in the client and in the server role:
 import zmq
 from zmq.auth.thread import ThreadAuthenticator
 
-from helpers import InteropCase, add_matrix, probe_until_seen, wait_stderr, zrecv, zrecv_none
+from helpers import (InteropCase, add_matrix, assert_our_dealer_round_trip,
+                     assert_our_pull_prints, assert_our_push_delivers, assert_our_rep_answers,
+                     assert_our_server_refuses, assert_our_sub_gets_its_topic,
+                     refused_client_said, zrecv_none)
 
 USER, PASS = "admin", "s3cret:with:colons"
 FRAMES = [b"", b"a" * 255, b"b" * 256, b"c" * 70000]
@@ -39,14 +42,6 @@ class PlainCase(InteropCase):
         s.plain_password = password.encode()
         return s
 
-    def place(self, zsock, transport, ours_binds, *args):
-        """Join the libzmq socket and zmtpcat, whichever binds; returns zmtpcat."""
-        cat, self.ep = self.join(zsock, transport, ours_binds, *args)
-        return cat
-
-
-def hexline(frames):
-    return b"\t".join(f.hex().encode() for f in frames)
 
 
 class PlainMatrix(PlainCase):
@@ -56,51 +51,28 @@ class PlainMatrix(PlainCase):
         pull = self.libzmq_server(zmq.PULL)
         push = self.place(pull, transport, ours_binds, "push", "--hex",
                           "--plain-user", USER, "--plain-pass", PASS)
-        push.send_line(hexline(FRAMES))
-        push.send_line(hexline([b"last"]))
-        push.close_stdin()
-        self.assertEqual(zrecv(pull), FRAMES, push.describe())
-        self.assertEqual(zrecv(pull), [b"last"])
-        self.assertExit(push, 0)
+        assert_our_push_delivers(self, push, pull, FRAMES)
 
     def our_client_refused(self, transport, ours_binds):
         self.zap({USER: PASS})
         pull = self.libzmq_server(zmq.PULL)
         push = self.place(pull, transport, ours_binds, "push",
                           "--plain-user", USER, "--plain-pass", "wrong")
-        push.send_line(b"must not arrive")
-        self.assertExit(push, 1)
-        said = [l for l in push.stderr_text().splitlines() if not l.startswith("endpoint ")]
-        self.assertEqual(said, ["zmtpcat: authentication failed (MZMTP_ERR_AUTH)"])
+        self.assertEqual(refused_client_said(self, push), ["zmtpcat: authentication failed (MZMTP_ERR_AUTH)"])
         zrecv_none(pull, 0.3)
 
     def our_server_pull(self, transport, ours_binds):
         push = self.libzmq_client(zmq.PUSH)
         pull = self.place(push, transport, ours_binds, "pull", "--hex", "-n", "2",
                           "--plain-server", "other:pw", "--plain-server=%s:%s" % (USER, PASS))
-        push.send_multipart(FRAMES)
-        push.send(b"last")
-        self.assertEqual(pull.read_lines(2), [hexline(FRAMES), hexline([b"last"])])
-        self.assertExit(pull, 0)
+        assert_our_pull_prints(self, push, pull, FRAMES)
 
     def our_server_refuses(self, transport, ours_binds):
         bad = self.libzmq_client(zmq.PUSH, password="wrong")
         pull = self.place(bad, transport, ours_binds, "pull", "-v", "-n", "1",
                           "--plain-server", "%s:%s" % (USER, PASS))
-        try:  # a libzmq PUSH holds it until a handshake succeeds, which never happens
-            bad.send(b"from a refused peer", zmq.DONTWAIT)
-        except zmq.Again:
-            pass
-        wait_stderr(pull, r"handshake-failed peer \d+ \(MZMTP_ERR_AUTH\)")
-        self.assertIsNone(pull.try_readline(0.3), "a refused peer's message was printed")
-        if not ours_binds:
-            return  # our connecting side does not retry after a refusal (wire-notes R2)
-        bad.close()
-        good = self.libzmq_client(zmq.PUSH)
-        good.connect(self.ep)
-        good.send(b"from a good peer")
-        self.assertEqual(pull.read_lines(1), [b"from a good peer"])
-        self.assertExit(pull, 0)
+        assert_our_server_refuses(self, bad, pull, ours_binds,
+                                  lambda: self.libzmq_client(zmq.PUSH))
 
     def our_sub_client(self, transport, ours_binds):
         self.zap({USER: PASS})
@@ -108,34 +80,20 @@ class PlainMatrix(PlainCase):
         sub = self.place(pub, transport, ours_binds, "sub", "-s", "t.", "-n", "2",
                          "--plain-user", USER, "--plain-pass", PASS)
         # The subscription travels after the PLAIN handshake; publish until it is seen.
-        def send():
-            pub.send_multipart([b"x.skip", b"no"])
-            pub.send_multipart([b"t.probe", b"p"])
-        probe_until_seen(send, sub, b"t.probe\tp")
-        pub.send_multipart([b"t.yes", b"1"])
-        self.assertEqual(sub.read_lines(1, skip=b"t.probe\tp"), [b"t.yes\t1"])
-        self.assertExit(sub, 0)
+        assert_our_sub_gets_its_topic(self, pub, sub)
 
     def our_rep_server(self, transport, ours_binds):
         req = self.libzmq_client(zmq.REQ)
         rep = self.place(req, transport, ours_binds, "rep", "-n", "2",
                          "--plain-server", "%s:%s" % (USER, PASS))
-        for q in (b"q1", b"q2"):
-            req.send(q)
-            self.assertEqual(zrecv(req), [q])
-        self.assertExit(rep, 0)
+        assert_our_rep_answers(self, req, rep)
 
     def our_dealer_client(self, transport, ours_binds):
         self.zap({USER: PASS})
         router = self.libzmq_server(zmq.ROUTER)
         dealer = self.place(router, transport, ours_binds, "dealer", "--identity", "d1",
                             "-n", "1", "--plain-user", USER, "--plain-pass", PASS)
-        dealer.send_line(b"ping")
-        rid, body = zrecv(router)
-        self.assertEqual((rid, body), (b"d1", b"ping"))
-        router.send_multipart([rid, b"pong"])
-        self.assertEqual(dealer.read_lines(1), [b"pong"])
-        self.assertExit(dealer, 0)
+        assert_our_dealer_round_trip(self, router, dealer)
 
 
 add_matrix(PlainMatrix, [

@@ -11,7 +11,7 @@ import time
 import zmq
 
 import helpers
-from helpers import InteropCase, WAIT, Zmtpcat
+from helpers import InteropCase, WAIT, Zmtpcat, environment
 
 GREETING_FIRST = b"\xff"  # a ZMTP greeting's first byte (RFC 23/37 signature)
 
@@ -42,18 +42,9 @@ class PortPressure(InteropCase):
             with open(wrapper, "w") as f:
                 f.write(LIMIT_SCRIPT)
             os.chmod(wrapper, 0o755)
-            saved = {k: os.environ.get(k) for k in ("MZMTP_ZMTPCAT", "MZMTP_NOFILE")}
             real = helpers.zmtpcat_path()
-            os.environ["MZMTP_ZMTPCAT"] = wrapper
-            os.environ["MZMTP_NOFILE"] = str(nofile)
-            try:
+            with environment(MZMTP_ZMTPCAT=wrapper, MZMTP_NOFILE=str(nofile)):
                 cat = Zmtpcat([real] + args)
-            finally:
-                for k, v in saved.items():
-                    if v is None:
-                        os.environ.pop(k, None)
-                    else:
-                        os.environ[k] = v
             self._procs.append(cat)
         return cat, cat.endpoint()
 

@@ -5,7 +5,8 @@ import time
 
 import zmq
 
-from helpers import InteropCase, add_matrix, probe_until_seen, zrecv, zrecv_none
+from helpers import (InteropCase, add_matrix, assert_our_lines_arrive_in_order, probe_until_seen,
+                     zrecv, zrecv_none)
 
 TRANSPORTS = ("tcp", "tcp6", "ipc")
 
@@ -19,12 +20,7 @@ class PubSubMatrix(InteropCase):
         ipv6 = transport == "tcp6"
         sub = self.zsock(zmq.SUB, ipv6=ipv6)
         sub.setsockopt(zmq.SUBSCRIBE, b"")
-        if ours_binds:
-            pub, ep = self.zmtpcat_bind(transport, "pub", "--wait-peers", "1")
-            sub.connect(ep)
-        else:
-            ep = self.zbind(sub, transport)
-            pub = self.zmtpcat("pub", "-c", ep, "--wait-peers", "1")
+        pub, ep = self.join(sub, transport, ours_binds, "pub", "--wait-peers", "1")
         pub.send_lines(MESSAGES)
         for m in MESSAGES:
             self.assertEqual(zrecv(sub), [m.encode("utf-8")], pub.describe())
@@ -35,12 +31,7 @@ class PubSubMatrix(InteropCase):
     def libzmq_pub_to_our_sub(self, transport, ours_binds):
         ipv6 = transport == "tcp6"
         lzpub = self.zsock(zmq.PUB, ipv6=ipv6)
-        if ours_binds:
-            sub, ep = self.zmtpcat_bind(transport, "sub")
-            lzpub.connect(ep)
-        else:
-            ep = self.zbind(lzpub, transport)
-            sub = self.zmtpcat("sub", "-c", ep)
+        sub, ep = self.join(lzpub, transport, ours_binds, "sub")
         probe_until_seen(lambda: lzpub.send(b"probe"), sub, b"probe")
         for m in MESSAGES:
             lzpub.send(m.encode("utf-8"))
@@ -79,14 +70,7 @@ class PubSubBehaviour(InteropCase):
         ep = self.zbind(sub, "tcp")
         pub = self.zmtpcat("pub", "-c", ep, "--wait-peers", "1")
         lines = [b"m%05d" % i + b"." * (i % 37) for i in range(10000)]
-        pub.send_lines(lines)
-        pub.close_stdin()
-        got = []
-        while len(got) < len(lines) and sub.poll(2000):
-            got.append(sub.recv())
-        self.assertEqual(len(got), len(lines), "lost messages; " + pub.describe())
-        self.assertEqual(got, lines)
-        self.assertExit(pub, 0)
+        assert_our_lines_arrive_in_order(self, pub, sub, lines)
 
     def test_sub_10000_messages_in_order(self):
         """10000 messages from a libzmq PUB (SNDHWM 0) to our SUB: none lost, order kept."""

@@ -7,8 +7,9 @@ import time
 
 import zmq
 
-from helpers import (InteropCase, add_matrix, continue_process, split_tcp_endpoint, stop_process,
-                     wait_rx_queued, wait_stderr, zrebind, zrecv, zrecv_none)
+from helpers import (InteropCase, add_matrix, assert_our_lines_arrive_in_order, continue_process,
+                     split_tcp_endpoint, stop_process, wait_rx_queued, wait_stderr, zrebind,
+                     zrecv, zrecv_none)
 
 TRANSPORTS = ("tcp", "ipc")
 
@@ -31,12 +32,7 @@ class PushPullMatrix(InteropCase):
 
     def our_push_to_libzmq_pull(self, transport, ours_binds):
         pull = self.zsock(zmq.PULL)
-        if ours_binds:
-            push, ep = self.zmtpcat_bind(transport, "push")
-            pull.connect(ep)
-        else:
-            ep = self.zbind(pull, transport)
-            push = self.zmtpcat("push", "-c", ep)
+        push, ep = self.join(pull, transport, ours_binds, "push")
         push.send_lines([l for l, _ in MESSAGES])
         push.close_stdin()
         for _, frames in MESSAGES:
@@ -46,12 +42,7 @@ class PushPullMatrix(InteropCase):
 
     def libzmq_push_to_our_pull(self, transport, ours_binds):
         push = self.zsock(zmq.PUSH)
-        if ours_binds:
-            pull, ep = self.zmtpcat_bind(transport, "pull", "-n", len(MESSAGES))
-            push.connect(ep)
-        else:
-            ep = self.zbind(push, transport)
-            pull = self.zmtpcat("pull", "-c", ep, "-n", len(MESSAGES))
+        pull, ep = self.join(push, transport, ours_binds, "pull", "-n", len(MESSAGES))
         for _, frames in MESSAGES:
             push.send_multipart(frames)
         self.assertEqual(pull.read_lines(len(MESSAGES)), [line_of(f) for _, f in MESSAGES])
@@ -76,14 +67,7 @@ class PushPullVolume(InteropCase):
         ep = self.zbind(pull, "tcp")
         push = self.zmtpcat("push", "-c", ep)
         lines = numbered(1000)
-        push.send_lines(lines)
-        push.close_stdin()
-        got = []
-        while len(got) < len(lines) and pull.poll(2000):
-            got.append(pull.recv())
-        self.assertEqual(len(got), len(lines), "lost messages; " + push.describe())
-        self.assertEqual(got, lines)
-        self.assertExit(push, 0)
+        assert_our_lines_arrive_in_order(self, push, pull, lines)
 
     def test_our_pull_1000_in_order(self):
         """1000 messages from a libzmq PUSH to our bound PULL: none lost, order kept."""
@@ -132,11 +116,7 @@ class RoundRobin(InteropCase):
         self.check_split(pulls, push, 1000)
 
     def test_connecting_push_round_robins_two_libzmq_pulls(self):
-        pulls, eps = [], []
-        for t in ("tcp", "ipc"):
-            s = self.zsock(zmq.PULL)
-            eps += ["-c", self.zbind(s, t)]
-            pulls.append(s)
+        pulls, eps = self.zbind_each(zmq.PULL, ("tcp", "ipc"))
         push = self.zmtpcat("push", *eps, "--wait-peers", "2")
         push.send_lines(numbered(1000))
         push.close_stdin()

@@ -33,14 +33,9 @@ def reply_to(frames):
 
 class ReqRepMatrix(InteropCase):
 
-    def place(self, transport, ours_binds, ztype, args, peer_opts=None):
-        """libzmq socket of ``ztype`` and zmtpcat ``args`` joined over ``transport``."""
-        z = self.zsock(ztype, **(peer_opts or {}))
-        return self.join(z, transport, ours_binds, *args)[0], z
-
     # our REQ -> libzmq REP
     def our_req_libzmq_rep(self, transport, ours_binds):
-        req, rep = self.place(transport, ours_binds, zmq.REP, ["req"])
+        req, rep = self.join_new(transport, ours_binds, zmq.REP, ["req"])
         req.send_lines([l for l, _ in REQUESTS])
         req.close_stdin()
         for _, frames in REQUESTS:
@@ -52,7 +47,7 @@ class ReqRepMatrix(InteropCase):
 
     # libzmq REQ -> our REP (echo)
     def libzmq_req_our_rep(self, transport, ours_binds):
-        rep, req = self.place(transport, ours_binds, zmq.REQ, ["rep"])
+        rep, req = self.join_new(transport, ours_binds, zmq.REQ, ["rep"])
         for _, frames in REQUESTS:
             req.send_multipart(frames)
             self.assertEqual(zrecv(req), frames, rep.describe())
@@ -61,7 +56,7 @@ class ReqRepMatrix(InteropCase):
 
     # our REQ -> libzmq ROUTER: routing id + empty delimiter + body
     def our_req_libzmq_router(self, transport, ours_binds):
-        req, router = self.place(transport, ours_binds, zmq.ROUTER, ["req"],
+        req, router = self.join_new(transport, ours_binds, zmq.ROUTER, ["req"],
                                  {"ROUTER_MANDATORY": 1})
         req.send_lines([l for l, _ in REQUESTS])
         req.close_stdin()
@@ -76,7 +71,7 @@ class ReqRepMatrix(InteropCase):
 
     # libzmq REQ -> our ROUTER: we print hex id, empty frame, body; reply by id
     def libzmq_req_our_router(self, transport, ours_binds):
-        router, req = self.place(transport, ours_binds, zmq.REQ, ["router"])
+        router, req = self.join_new(transport, ours_binds, zmq.REQ, ["router"])
         for _, frames in REQUESTS:
             req.send_multipart(frames)
             line = router.readline()
@@ -89,7 +84,7 @@ class ReqRepMatrix(InteropCase):
 
     # libzmq DEALER -> our REP: the DEALER writes the delimiter; REP echoes the envelope
     def libzmq_dealer_our_rep(self, transport, ours_binds):
-        rep, dealer = self.place(transport, ours_binds, zmq.DEALER, ["rep"])
+        rep, dealer = self.join_new(transport, ours_binds, zmq.DEALER, ["rep"])
         for _, frames in REQUESTS:
             dealer.send_multipart([b""] + frames)
             self.assertEqual(zrecv(dealer), [b""] + frames, rep.describe())
@@ -98,7 +93,7 @@ class ReqRepMatrix(InteropCase):
 
     # our DEALER -> libzmq REP: our line starts with an empty frame (leading TAB)
     def our_dealer_libzmq_rep(self, transport, ours_binds):
-        dealer, rep = self.place(transport, ours_binds, zmq.REP, ["dealer", "-n", len(REQUESTS)])
+        dealer, rep = self.join_new(transport, ours_binds, zmq.REP, ["dealer", "-n", len(REQUESTS)])
         for line, frames in REQUESTS:
             dealer.send_line("\t" + line)
             self.assertEqual(zrecv(rep), frames, dealer.describe())
@@ -215,11 +210,7 @@ class Envelopes(InteropCase):
 
     def test_our_req_round_robins_two_libzmq_reps(self):
         """Our REQ connected to two libzmq REPs sends successive requests to each in turn."""
-        reps, args = [], []
-        for t in ("tcp", "ipc"):
-            s = self.zsock(zmq.REP)
-            args += ["-c", self.zbind(s, t)]
-            reps.append(s)
+        reps, args = self.zbind_each(zmq.REP, ("tcp", "ipc"))
         req = self.zmtpcat("req", *args, "--wait-peers", "2")
         req.send_lines(["r%d" % i for i in range(6)])
         req.close_stdin()

@@ -14,12 +14,7 @@ class OurXpub(InteropCase):
 
     def xpub_with_libzmq_xsub(self, ours_binds, transport="tcp"):
         xsub = self.zsock(zmq.XSUB, ipv6=transport == "tcp6")
-        if ours_binds:
-            xpub, ep = self.zmtpcat_bind(transport, "xpub", "--hex")
-            xsub.connect(ep)
-        else:
-            ep = self.zbind(xsub, transport)
-            xpub = self.zmtpcat("xpub", "--hex", "-c", ep)
+        xpub, ep = self.join(xsub, transport, ours_binds, "xpub", "--hex")
         xsub.send(b"\x01A")
         self.assertEqual(readline_polling(xpub, [xsub]), h(b"\x01A"), "subscribe notification")
         # Only A-prefixed data goes to the XSUB (which does not filter on receipt).
@@ -41,12 +36,7 @@ class OurXpub(InteropCase):
 
     def xpub_with_libzmq_sub(self, ours_binds, transport="tcp"):
         sub = self.zsock(zmq.SUB, ipv6=transport == "tcp6")
-        if ours_binds:
-            xpub, ep = self.zmtpcat_bind(transport, "xpub", "--hex")
-            sub.connect(ep)
-        else:
-            ep = self.zbind(sub, transport)
-            xpub = self.zmtpcat("xpub", "--hex", "-c", ep)
+        xpub, ep = self.join(sub, transport, ours_binds, "xpub", "--hex")
         sub.setsockopt(zmq.SUBSCRIBE, b"topic")
         self.assertEqual(readline_polling(xpub, [sub]), h(b"\x01topic"),
                          "a SUBSCRIBE command from libzmq SUB must reach the XPUB app as \\x01topic")
@@ -126,12 +116,7 @@ class OurXsub(InteropCase):
 
     def xsub_with_libzmq_xpub(self, ours_binds, transport="tcp"):
         xpub = self.zsock(zmq.XPUB, ipv6=transport == "tcp6")
-        if ours_binds:
-            xsub, ep = self.zmtpcat_bind(transport, "xsub", "--hex")
-            xpub.connect(ep)
-        else:
-            ep = self.zbind(xpub, transport)
-            xsub = self.zmtpcat("xsub", "--hex", "-c", ep)
+        xsub, ep = self.join(xpub, transport, ours_binds, "xsub", "--hex")
         xsub.send_lines([h(b"\x01A")])
         self.assertEqual(zrecv(xpub), [b"\x01A"], "our XSUB's \\x01A must reach libzmq XPUB")
         xpub.send(b"Ahello")
@@ -148,12 +133,7 @@ class OurXsub(InteropCase):
 
     def xsub_with_libzmq_pub(self, ours_binds, transport="tcp"):
         pub = self.zsock(zmq.PUB, ipv6=transport == "tcp6")
-        if ours_binds:
-            xsub, ep = self.zmtpcat_bind(transport, "xsub", "--hex")
-            pub.connect(ep)
-        else:
-            ep = self.zbind(pub, transport)
-            xsub = self.zmtpcat("xsub", "--hex", "-c", ep)
+        xsub, ep = self.join(pub, transport, ours_binds, "xsub", "--hex")
         xsub.send_lines([h(b"\x01A")])
         probe_until_seen(lambda: pub.send(b"Aprobe"), xsub, h(b"Aprobe"))
         pub.send(b"Bnope")

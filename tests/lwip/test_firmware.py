@@ -76,20 +76,36 @@ class Qemu:
         os.unlink(self.log.name)
 
 
+def host_socket(ctx, kind, rcvtimeo=None):
+    """A pyzmq socket for the host side: no linger, and a receive timeout (ms) if given."""
+    s = ctx.socket(kind)
+    s.setsockopt(zmq.LINGER, 0)
+    if rcvtimeo is not None:
+        s.setsockopt(zmq.RCVTIMEO, rcvtimeo)
+    return s
+
+
 def check(cond, what):
     if not cond:
         raise AssertionError(what)
 
 
+def start_bound(build, name, args, guest_port, bound_line):
+    """QEMU running firmware @name.elf with @args, its @guest_port forwarded from a free
+    host port; waits for @bound_line. @return (the Qemu, the host port)."""
+    hp = free_port()
+    q = Qemu(os.path.join(build, name + ".elf"), args, (hp, guest_port))
+    if not q.wait_for(bound_line):
+        q.stop()
+        raise AssertionError("firmware did not bind")
+    return q, hp
+
+
 def t_pub(build, ctx):
     """Firmware PUB binds; a pyzmq SUB connects through hostfwd and gets readings."""
-    hp = free_port()
-    q = Qemu(os.path.join(build, "pub.elf"), "period=100", (hp, 5556))
+    q, hp = start_bound(build, "pub", "period=100", 5556, "pub: PUB bound")
     try:
-        check(q.wait_for("pub: PUB bound"), "firmware did not bind")
-        sub = ctx.socket(zmq.SUB)
-        sub.setsockopt(zmq.LINGER, 0)
-        sub.setsockopt(zmq.RCVTIMEO, 10000)
+        sub = host_socket(ctx, zmq.SUB, 10000)
         sub.setsockopt(zmq.SUBSCRIBE, b"sensor/")
         sub.connect("tcp://127.0.0.1:%d" % hp)
         got = [sub.recv() for _ in range(5)]
@@ -103,8 +119,7 @@ def t_pub(build, ctx):
 
 def t_sub(build, ctx):
     """Firmware SUB connects to a pyzmq PUB on the host, subscribed to 'sensor/'."""
-    pub = ctx.socket(zmq.PUB)
-    pub.setsockopt(zmq.LINGER, 0)
+    pub = host_socket(ctx, zmq.PUB)
     port = pub.bind_to_random_port("tcp://127.0.0.1")
     q = Qemu(os.path.join(build, "sub.elf"), "port=%d count=5" % port)
     try:
@@ -130,13 +145,9 @@ def t_sub(build, ctx):
 
 def t_rep(build, ctx):
     """Firmware REP binds; a pyzmq REQ asks through hostfwd (single and multipart)."""
-    hp = free_port()
-    q = Qemu(os.path.join(build, "rep.elf"), "count=20", (hp, 5557))
+    q, hp = start_bound(build, "rep", "count=20", 5557, "rep: REP bound")
     try:
-        check(q.wait_for("rep: REP bound"), "firmware did not bind")
-        req = ctx.socket(zmq.REQ)
-        req.setsockopt(zmq.LINGER, 0)
-        req.setsockopt(zmq.RCVTIMEO, 10000)
+        req = host_socket(ctx, zmq.REQ, 10000)
         req.connect("tcp://127.0.0.1:%d" % hp)
         for i in range(19):
             body = b"hello %d" % i
@@ -158,16 +169,13 @@ def t_rep(build, ctx):
 def t_pushpull(build, ctx):
     """Firmware PULL binds (hostfwd) and PUSHes results to a pyzmq PULL on the host."""
     N = 200
-    sink = ctx.socket(zmq.PULL)
-    sink.setsockopt(zmq.LINGER, 0)
-    sink.setsockopt(zmq.RCVTIMEO, 15000)
+    sink = host_socket(ctx, zmq.PULL, 15000)
     port = sink.bind_to_random_port("tcp://127.0.0.1")
     hp = free_port()
     q = Qemu(os.path.join(build, "pushpull.elf"), "port=%d count=%d" % (port, N), (hp, 5558))
     try:
         check(q.wait_for("pushpull: PULL bound"), "firmware did not bind")
-        src = ctx.socket(zmq.PUSH)
-        src.setsockopt(zmq.LINGER, 0)
+        src = host_socket(ctx, zmq.PUSH)
         src.connect("tcp://127.0.0.1:%d" % hp)
         for i in range(N):
             src.send(b"job %d " % i + b"x" * (i % 150))

@@ -134,6 +134,14 @@ def echo_rounds(z, n, route=None):
 # ---------------------------------------------------------------------------------------
 # Every socket type on the node, binding and connecting.
 
+def node_received(n, count, timeout):
+    """Wait until node @n has received @count messages; they must be exactly that many and
+    none bad. @return its stats."""
+    st = n.wait_stats(lambda s: s["msgs"] >= count, timeout)
+    check(st.get("msgs") == count and st["bad"] == 0, "node stats %r" % st)
+    return st
+
+
 def t_echo(zmq, ctx, env, b, kind, ztype, rounds=100):
     n, z = pair(zmq, ctx, env, kind, ztype, b)
     try:
@@ -142,8 +150,7 @@ def t_echo(zmq, ctx, env, b, kind, ztype, rounds=100):
             route, hello = z.recv_multipart()
             check(hello == b"hello", "dealer's first message %r" % hello)
         echo_rounds(z, rounds, route)
-        st = n.wait_stats(lambda s: s["msgs"] >= rounds, 5)
-        check(st.get("msgs") == rounds and st["bad"] == 0, "node stats %r" % st)
+        node_received(n, rounds, 5)
         return "%d multipart round trips; %s" % (rounds, n.stop())
     finally:
         z.close()
@@ -157,8 +164,7 @@ def t_req(zmq, ctx, env, b):
             m = z.recv()
             check(m == pattern(i, 16 + i % 200), "request %d differs" % i)
             z.send(m)
-        st = n.wait_stats(lambda s: s["msgs"] >= 200, 10)
-        check(st.get("msgs") == 200 and st["bad"] == 0, "node stats %r" % st)
+        node_received(n, 200, 10)
         return "200 requests answered and checked; %s" % n.stop()
     finally:
         z.close()
@@ -221,8 +227,7 @@ def t_pull(zmq, ctx, env, b, kind="pull", count=1024):
         t0 = time.time()
         for i in range(count):
             z.send(pattern(i))
-        st = n.wait_stats(lambda s: s["msgs"] >= count, 60)
-        check(st.get("msgs") == count and st["bad"] == 0, "node stats %r" % st)
+        st = node_received(n, count, 60)
         if kind == "pull-slow":
             check(st["stalls"] > 0 and st["held_max"] <= 1072,
                   "no backpressure seen or more held than the window: %r" % st)

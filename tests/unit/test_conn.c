@@ -48,6 +48,40 @@ static mzmtp_status_t run(int type, const char *s, tu_split_t split, uint64_t se
     return tu_conn_feed(&conn_a, &log_a, script, n, split, seed, 0);
 }
 
+/* Feed @p s to conn_a whole at @p now_ms; it must be taken without an error. */
+static void feed_whole(const char *s, uint32_t now_ms)
+{
+    size_t n = scr(s);
+    TU_ASSERT_STATUS(tu_conn_feed(&conn_a, &log_a, script, n, TU_WHOLE, 0, now_ms), MZMTP_OK);
+}
+
+/* Hand @p s to conn_a's input in one call, without processing; all of it must fit. */
+static void input_whole(const char *s)
+{
+    size_t n = scr(s), consumed = 0;
+    mzmtp_conn_input(&conn_a, script, n, 0, &consumed);
+    assert_int_equal(consumed, n);
+}
+
+/* mzmtp_conn_process on conn_a, at most @p rounds, until it has nothing left to do;
+ * output it waits on is drained into log_a. @return the MESSAGE events it reported. */
+static int process_until_idle(int rounds)
+{
+    int messages = 0;
+    mzmtp_conn_event_t ev;
+    for (int i = 0; i < rounds; i++) {
+        mzmtp_status_t st = mzmtp_conn_process(&conn_a, 0, &ev);
+        if (st == MZMTP_AGAIN) {
+            if (!mzmtp_conn_has_output(&conn_a)) break;
+            tu_conn_drain_output(&conn_a, &log_a);
+            continue;
+        }
+        TU_ASSERT_STATUS(st, MZMTP_OK);
+        if (ev.kind == MZMTP_CONN_EV_MESSAGE) messages++;
+    }
+    return messages;
+}
+
 static const uint8_t *out_after_handshake(size_t *len)
 {
     assert_true(log_a.out_len >= GREETING_AND_READY_LEN);
@@ -294,8 +328,7 @@ static void handshake_with(int type, const char *peer_script)
 {
     tu_log_init(&log_a);
     start_default(&conn_a, type);
-    size_t n = scr(peer_script);
-    TU_ASSERT_STATUS(tu_conn_feed(&conn_a, &log_a, script, n, TU_WHOLE, 0, 0), MZMTP_OK);
+    feed_whole(peer_script, 0);
     assert_int_equal(tu_log_count(&log_a, MZMTP_CONN_EV_HANDSHAKE), 1);
     tu_log_clear_out(&log_a);
 }
@@ -318,8 +351,7 @@ static void engine_takes_what_it_needs_of_its_type_from_options(void **state)
     o.type_traits = 0;
     tu_log_init(&log_a);
     start(&conn_a, rx_a, sizeof rx_a, MZMTP_PUB, &o, 0);
-    n = scr(LIBZMQ_SUB_SCRIPT);
-    TU_ASSERT_STATUS(tu_conn_feed(&conn_a, &log_a, script, n, TU_WHOLE, 0, 0), MZMTP_OK);
+    feed_whole(LIBZMQ_SUB_SCRIPT, 0);
     assert_int_equal(tu_log_count(&log_a, MZMTP_CONN_EV_SUBSCRIBE), 0);
 
     o.peer_types = 1u << MZMTP_SUB;
@@ -539,8 +571,7 @@ static void frame_of_exactly_max_msg_size_is_accepted(void **state)
     mzmtp_conn_opts_t o = tu_conn_opts();
     o.max_msg_size = 32;
     start(&conn_a, rx_a, sizeof rx_a, MZMTP_SUB, &o, 0);
-    size_t n = scr(GREETING_31 READY_PUB "00 20 78*32  01 10 78*16 00 10 78*16");
-    TU_ASSERT_STATUS(tu_conn_feed(&conn_a, &log_a, script, n, TU_WHOLE, 0, 0), MZMTP_OK);
+    feed_whole(GREETING_31 READY_PUB "00 20 78*32  01 10 78*16 00 10 78*16", 0);
     assert_int_equal(tu_log_count(&log_a, MZMTP_CONN_EV_MESSAGE), 2);
 }
 
@@ -567,34 +598,37 @@ static void ping_gets_pong_without_context(void **state)
     assert_int_equal(log_a.n, 1); /* PING is no event */
 }
 
-static void ping_context_is_echoed_in_pong(void **state)
+/* A PUB given a SUB's handshake and then @p ping (fed with @p split) answers with
+ * exactly @p pong. */
+static void expect_pong(const char *ping, tu_split_t split, const char *pong)
 {
-    TU_ASSERT_STATUS(run(MZMTP_PUB, GREETING_31 READY_SUB "04 0C 04 'PING' 00 0F 'hello'", TU_BYTEWISE, 0),
-                     MZMTP_OK);
+    tu_buf_t b = {script, 0, sizeof script};
+    tu_put_hex(&b, GREETING_31 READY_SUB);
+    tu_put_hex(&b, ping);
+    tu_log_init(&log_a);
+    start_default(&conn_a, MZMTP_PUB);
+    TU_ASSERT_STATUS(tu_conn_feed(&conn_a, &log_a, script, b.len, split, 0, 0), MZMTP_OK);
     size_t len;
     const uint8_t *p = out_after_handshake(&len);
-    TU_ASSERT_HEX(p, len, "04 0A 04 'PONG' 'hello'");
+    TU_ASSERT_HEX(p, len, pong);
+}
+
+static void ping_context_is_echoed_in_pong(void **state)
+{
+    expect_pong("04 0C 04 'PING' 00 0F 'hello'", TU_BYTEWISE, "04 0A 04 'PONG' 'hello'");
 }
 
 static void ping_context_of_16_bytes_is_echoed_whole(void **state)
 {
-    TU_ASSERT_STATUS(run(MZMTP_PUB, GREETING_31 READY_SUB "04 17 04 'PING' 00 0F '0123456789abcdef'",
-                         TU_WHOLE, 0),
-                     MZMTP_OK);
-    size_t len;
-    const uint8_t *p = out_after_handshake(&len);
-    TU_ASSERT_HEX(p, len, "04 15 04 'PONG' '0123456789abcdef'");
+    expect_pong("04 17 04 'PING' 00 0F '0123456789abcdef'", TU_WHOLE,
+                "04 15 04 'PONG' '0123456789abcdef'");
 }
 
 static void ping_context_over_16_bytes_is_cut_to_16(void **state)
 {
     /* H6: libzmq echoes at most 16 bytes of context. */
-    TU_ASSERT_STATUS(run(MZMTP_PUB, GREETING_31 READY_SUB "04 1B 04 'PING' 00 0F '0123456789abcdefWXYZ'",
-                         TU_WHOLE, 0),
-                     MZMTP_OK);
-    size_t len;
-    const uint8_t *p = out_after_handshake(&len);
-    TU_ASSERT_HEX(p, len, "04 15 04 'PONG' '0123456789abcdef'");
+    expect_pong("04 1B 04 'PING' 00 0F '0123456789abcdefWXYZ'", TU_WHOLE,
+                "04 15 04 'PONG' '0123456789abcdef'");
 }
 
 static void many_pings_each_get_a_pong(void **state)
@@ -603,23 +637,10 @@ static void many_pings_each_get_a_pong(void **state)
      * some are refused while the command buffer is full (a flood guard may drop some). */
     tu_log_init(&log_a);
     start_default(&conn_a, MZMTP_PUB);
-    size_t n = scr(GREETING_31 READY_SUB);
-    TU_ASSERT_STATUS(tu_conn_feed(&conn_a, &log_a, script, n, TU_WHOLE, 0, 0), MZMTP_OK);
+    feed_whole(GREETING_31 READY_SUB, 0);
     tu_log_clear_out(&log_a);
-    n = scr(PING_1500 PING_1500 PING_1500 PING_1500 PING_1500 PING_1500 PING_1500 PING_1500);
-    size_t consumed = 0;
-    mzmtp_conn_input(&conn_a, script, n, 0, &consumed);
-    assert_int_equal(consumed, n);
-    mzmtp_conn_event_t ev;
-    for (int i = 0; i < 100; i++) {
-        mzmtp_status_t st = mzmtp_conn_process(&conn_a, 0, &ev);
-        if (st == MZMTP_AGAIN) {
-            if (!mzmtp_conn_has_output(&conn_a)) break;
-            tu_conn_drain_output(&conn_a, &log_a);
-            continue;
-        }
-        TU_ASSERT_STATUS(st, MZMTP_OK);
-    }
+    input_whole(PING_1500 PING_1500 PING_1500 PING_1500 PING_1500 PING_1500 PING_1500 PING_1500);
+    process_until_idle(100);
     tu_conn_drain_output(&conn_a, &log_a);
     assert_true(log_a.out_len > 0);
     assert_int_equal(log_a.out_len % 7, 0);
@@ -724,12 +745,10 @@ static void skipped_message_is_dropped_whole(void **state)
     tu_log_init(&log_a);
     log_a.skip_messages = true;
     start_default(&conn_a, MZMTP_SUB);
-    size_t n = scr(HS_PUB "01 01 'x' 01 01 'y' 00 01 'z'");
-    TU_ASSERT_STATUS(tu_conn_feed(&conn_a, &log_a, script, n, TU_WHOLE, 0, 0), MZMTP_OK);
+    feed_whole(HS_PUB "01 01 'x' 01 01 'y' 00 01 'z'", 0);
     assert_int_equal(tu_log_count(&log_a, MZMTP_CONN_EV_MESSAGE), 1);
     log_a.skip_messages = false;
-    n = scr("00 04 'next'");
-    TU_ASSERT_STATUS(tu_conn_feed(&conn_a, &log_a, script, n, TU_WHOLE, 0, 0), MZMTP_OK);
+    feed_whole("00 04 'next'", 0);
     const tu_event_t *m = tu_log_nth(&log_a, MZMTP_CONN_EV_MESSAGE, 1);
     assert_non_null(m);
     TU_ASSERT_HEX(tu_ev_data(&log_a, m), m->len, "'next'");
@@ -740,23 +759,9 @@ static void message_event_comes_once_per_message(void **state)
     /* Process must not report the same head message twice before it is read. */
     tu_log_init(&log_a);
     start_default(&conn_a, MZMTP_SUB);
-    size_t n = scr(HS_PUB "00 01 'a' 00 01 'b'");
-    size_t consumed;
-    mzmtp_conn_input(&conn_a, script, n, 0, &consumed);
-    assert_int_equal(consumed, n);
+    input_whole(HS_PUB "00 01 'a' 00 01 'b'");
+    assert_int_equal(process_until_idle(20), 1);
     mzmtp_conn_event_t ev;
-    int messages = 0;
-    for (int i = 0; i < 20; i++) {
-        mzmtp_status_t st = mzmtp_conn_process(&conn_a, 0, &ev);
-        if (st == MZMTP_AGAIN) {
-            if (!mzmtp_conn_has_output(&conn_a)) break;
-            tu_conn_drain_output(&conn_a, &log_a);
-            continue;
-        }
-        TU_ASSERT_STATUS(st, MZMTP_OK);
-        if (ev.kind == MZMTP_CONN_EV_MESSAGE) messages++;
-    }
-    assert_int_equal(messages, 1);
     uint8_t buf[8];
     size_t got;
     unsigned flags;
@@ -783,8 +788,7 @@ static void frame_larger_than_read_buffer_comes_in_partial_pieces(void **state)
     tu_log_init(&log_a);
     log_a.read_cap = 3;
     start_default(&conn_a, MZMTP_SUB);
-    size_t n = scr(HS_PUB "01 0A '0123456789' 00 02 'ab'");
-    TU_ASSERT_STATUS(tu_conn_feed(&conn_a, &log_a, script, n, TU_WHOLE, 0, 0), MZMTP_OK);
+    feed_whole(HS_PUB "01 0A '0123456789' 00 02 'ab'", 0);
     const tu_event_t *m = tu_log_nth(&log_a, MZMTP_CONN_EV_MESSAGE, 0);
     assert_non_null(m);
     assert_int_equal(m->nframes, 2);
@@ -936,28 +940,34 @@ static void stream_multipart_through_128_bytes(bool process_mid_message)
     }
 }
 
+/* script[0..len) to a SUB with a 128-byte receive buffer that processes mid-message,
+ * in every split: one message of @p nframes frames comes out. */
+static void expect_one_message_through_128_bytes(size_t len, unsigned nframes)
+{
+    static uint8_t rx[128];
+    mzmtp_conn_opts_t o = tu_conn_opts();
+    for (int split = TU_WHOLE; split <= TU_RANDOM; split++) {
+        tu_log_init(&log_a);
+        log_a.process_mid_message = true;
+        start(&conn_a, rx, sizeof rx, MZMTP_SUB, &o, 0);
+        TU_ASSERT_STATUS(tu_conn_feed(&conn_a, &log_a, script, len, (tu_split_t)split, 9, 0), MZMTP_OK);
+        assert_int_equal(tu_log_count(&log_a, MZMTP_CONN_EV_MESSAGE), 1);
+        assert_int_equal(tu_log_nth(&log_a, MZMTP_CONN_EV_MESSAGE, 0)->nframes, nframes);
+    }
+}
+
 /* Whole frames of one unfinished message that fill the receive buffer to its last byte
  * (no partial frame behind them to start streaming) must stream too: nothing more can
  * arrive until the reader takes some. Found by fuzz_curve_msg; NULL had it as well. */
 static void whole_frames_filling_the_buffer_exactly_stream(void **state)
 {
-    static uint8_t rx[128];
-    mzmtp_conn_opts_t o = tu_conn_opts();
     tu_buf_t b = {script, 0, sizeof script};
     tu_put_hex(&b, HS_PUB);
     uint8_t body[14];
     memset(body, 0xAB, sizeof body);
     for (int i = 0; i < 12; i++) tu_put_frame(&b, MZMTP_FLAG_MORE, body, sizeof body); /* 16 B each */
     tu_put_frame(&b, 0, "end", 3);
-    for (int split = TU_WHOLE; split <= TU_RANDOM; split++) {
-        tu_log_init(&log_a);
-        log_a.process_mid_message = true;
-        start(&conn_a, rx, sizeof rx, MZMTP_SUB, &o, 0);
-        TU_ASSERT_STATUS(tu_conn_feed(&conn_a, &log_a, script, b.len, (tu_split_t)split, 9, 0), MZMTP_OK);
-        assert_int_equal(tu_log_count(&log_a, MZMTP_CONN_EV_MESSAGE), 1);
-        const tu_event_t *m = tu_log_nth(&log_a, MZMTP_CONN_EV_MESSAGE, 0);
-        assert_int_equal(m->nframes, 13);
-    }
+    expect_one_message_through_128_bytes(b.len, 13);
     /* ... and when one byte of the next frame's header is all that fits behind them */
     b.len = 0;
     tu_put_hex(&b, HS_PUB);
@@ -965,14 +975,7 @@ static void whole_frames_filling_the_buffer_exactly_stream(void **state)
     memset(big, 0xCD, sizeof big);
     for (int i = 0; i < 4; i++) tu_put_frame(&b, MZMTP_FLAG_MORE, big, sizeof big); /* 127 B */
     tu_put_frame(&b, 0, "end", 3);
-    for (int split = TU_WHOLE; split <= TU_RANDOM; split++) {
-        tu_log_init(&log_a);
-        log_a.process_mid_message = true;
-        start(&conn_a, rx, sizeof rx, MZMTP_SUB, &o, 0);
-        TU_ASSERT_STATUS(tu_conn_feed(&conn_a, &log_a, script, b.len, (tu_split_t)split, 9, 0), MZMTP_OK);
-        assert_int_equal(tu_log_count(&log_a, MZMTP_CONN_EV_MESSAGE), 1);
-        assert_int_equal(tu_log_nth(&log_a, MZMTP_CONN_EV_MESSAGE, 0)->nframes, 5);
-    }
+    expect_one_message_through_128_bytes(b.len, 5);
 }
 
 static void multipart_message_streams_through_a_small_buffer(void **state)
@@ -1005,8 +1008,7 @@ static void skipping_a_streamed_message_drops_bytes_not_yet_arrived(void **state
     /* The skipped message was reported once; 'next' once (also skipped by the log). */
     assert_int_equal(tu_log_count(&log_a, MZMTP_CONN_EV_MESSAGE), 2);
     log_a.skip_messages = false;
-    size_t n = scr("00 05 'after'");
-    TU_ASSERT_STATUS(tu_conn_feed(&conn_a, &log_a, script, n, TU_WHOLE, 0, 0), MZMTP_OK);
+    feed_whole("00 05 'after'", 0);
     const tu_event_t *m = tu_log_nth(&log_a, MZMTP_CONN_EV_MESSAGE, 2);
     assert_non_null(m);
     TU_ASSERT_HEX(tu_ev_data(&log_a, m), m->len, "'after'");
@@ -1062,8 +1064,7 @@ static void handshake_timeout_applies_after_the_greeting_too(void **state)
     o.handshake_ivl_ms = 1000;
     tu_log_init(&log_a);
     start(&conn_a, rx_a, sizeof rx_a, MZMTP_PUB, &o, 0);
-    size_t n = scr(GREETING_31);
-    TU_ASSERT_STATUS(tu_conn_feed(&conn_a, &log_a, script, n, TU_WHOLE, 0, 500), MZMTP_OK);
+    feed_whole(GREETING_31, 500);
     TU_ASSERT_STATUS(mzmtp_conn_tick(&conn_a, 999), MZMTP_OK);
     TU_ASSERT_STATUS(mzmtp_conn_tick(&conn_a, 1000), MZMTP_ERR_TIMEOUT);
 }
@@ -1086,8 +1087,7 @@ static void handshake_timeout_stops_once_ready(void **state)
     o.handshake_ivl_ms = 1000;
     tu_log_init(&log_a);
     start(&conn_a, rx_a, sizeof rx_a, MZMTP_PUB, &o, 0);
-    size_t n = scr(GREETING_31 READY_SUB);
-    TU_ASSERT_STATUS(tu_conn_feed(&conn_a, &log_a, script, n, TU_WHOLE, 0, 10), MZMTP_OK);
+    feed_whole(GREETING_31 READY_SUB, 10);
     assert_int_equal(mzmtp_conn_state(&conn_a), MZMTP_CONN_READY);
     assert_int_equal(mzmtp_conn_next_timeout(&conn_a, 10), UINT32_MAX);
     TU_ASSERT_STATUS(mzmtp_conn_tick(&conn_a, 5000), MZMTP_OK);
@@ -1109,8 +1109,7 @@ static void hb_ready(uint32_t ivl, uint32_t timeout, uint32_t ttl)
     o.hb_ttl_ms = ttl;
     tu_log_init(&log_a);
     start(&conn_a, rx_a, sizeof rx_a, MZMTP_PUB, &o, 0);
-    size_t n = scr(GREETING_31 READY_SUB);
-    TU_ASSERT_STATUS(tu_conn_feed(&conn_a, &log_a, script, n, TU_WHOLE, 0, 0), MZMTP_OK);
+    feed_whole(GREETING_31 READY_SUB, 0);
     assert_int_equal(mzmtp_conn_state(&conn_a), MZMTP_CONN_READY);
     tu_log_clear_out(&log_a);
 }
@@ -1161,8 +1160,7 @@ static void heartbeat_any_received_frame_cancels_the_timeout(void **state)
 {
     hb_ready(1000, 0, 0);
     TU_ASSERT_STATUS(mzmtp_conn_tick(&conn_a, 1000), MZMTP_OK);
-    size_t n = scr(PONG);
-    TU_ASSERT_STATUS(tu_conn_feed(&conn_a, &log_a, script, n, TU_WHOLE, 0, 1500), MZMTP_OK);
+    feed_whole(PONG, 1500);
     TU_ASSERT_STATUS(mzmtp_conn_tick(&conn_a, 2000), MZMTP_OK); /* sends the next PING */
     TU_ASSERT_STATUS(mzmtp_conn_tick(&conn_a, 2999), MZMTP_OK);
     TU_ASSERT_STATUS(mzmtp_conn_tick(&conn_a, 3000), MZMTP_ERR_TIMEOUT);
@@ -1172,8 +1170,7 @@ static void heartbeat_peer_ping_ttl_closes_a_silent_link(void **state)
 {
     /* H7: a PING received with TTL>0 arms the TTL timer (TTL 10 ds = 1000 ms). */
     hb_ready(0, 0, 0);
-    size_t n = scr("04 07 04 'PING' 00 0A");
-    TU_ASSERT_STATUS(tu_conn_feed(&conn_a, &log_a, script, n, TU_WHOLE, 0, 100), MZMTP_OK);
+    feed_whole("04 07 04 'PING' 00 0A", 100);
     assert_int_equal(mzmtp_conn_next_timeout(&conn_a, 100), 1000);
     TU_ASSERT_STATUS(mzmtp_conn_tick(&conn_a, 1099), MZMTP_OK);
     TU_ASSERT_STATUS(mzmtp_conn_tick(&conn_a, 1100), MZMTP_ERR_TIMEOUT);
@@ -1193,8 +1190,7 @@ static void heartbeat_peer_ttl_over_655_ds_does_not_wrap(void **state)
 {
     /* H8: libzmq computes TTL×100 in a uint16 and wraps; 700 ds must mean 70 s here. */
     hb_ready(0, 0, 0);
-    size_t n = scr("04 07 04 'PING' 02 BC");
-    TU_ASSERT_STATUS(tu_conn_feed(&conn_a, &log_a, script, n, TU_WHOLE, 0, 0), MZMTP_OK);
+    feed_whole("04 07 04 'PING' 02 BC", 0);
     TU_ASSERT_STATUS(mzmtp_conn_tick(&conn_a, 69999), MZMTP_OK);
     TU_ASSERT_STATUS(mzmtp_conn_tick(&conn_a, 70000), MZMTP_ERR_TIMEOUT);
 }
@@ -1213,8 +1209,7 @@ static void heartbeat_without_own_heartbeats_a_peer_ttl_closes_nothing(void **st
 {
     /* MZMTP_CONF_HEARTBEAT=0: PINGs are answered, but no timer is armed by them. */
     hb_ready(0, 0, 0);
-    size_t n = scr("04 07 04 'PING' 00 0F");
-    TU_ASSERT_STATUS(tu_conn_feed(&conn_a, &log_a, script, n, TU_WHOLE, 0, 0), MZMTP_OK);
+    feed_whole("04 07 04 'PING' 00 0F", 0);
     assert_int_equal(mzmtp_conn_next_timeout(&conn_a, 0), UINT32_MAX);
     TU_ASSERT_STATUS(mzmtp_conn_tick(&conn_a, 1000000), MZMTP_OK);
 }
@@ -1223,8 +1218,7 @@ static void heartbeat_without_own_heartbeats_a_peer_ttl_closes_nothing(void **st
 static void heartbeat_ping_with_ttl_zero_arms_nothing(void **state)
 {
     hb_ready(0, 0, 0);
-    size_t n = scr("04 07 04 'PING' 00 00");
-    TU_ASSERT_STATUS(tu_conn_feed(&conn_a, &log_a, script, n, TU_WHOLE, 0, 0), MZMTP_OK);
+    feed_whole("04 07 04 'PING' 00 00", 0);
     assert_int_equal(mzmtp_conn_next_timeout(&conn_a, 0), UINT32_MAX);
     TU_ASSERT_STATUS(mzmtp_conn_tick(&conn_a, 1000000), MZMTP_OK);
 }
@@ -1291,8 +1285,7 @@ static void engine_writes_no_data_before_the_handshake(void **state)
     TU_ASSERT_STATUS(mzmtp_conn_init(&conn_a, MZMTP_PUB, &o, rx_a, sizeof rx_a, &q, 0, 0), MZMTP_OK);
     tu_conn_drain_output(&conn_a, &log_a);
     TU_ASSERT_HEX(log_a.out, log_a.out_len, GREETING_31 READY_PUB);
-    size_t n = scr(GREETING_31 READY_SUB);
-    TU_ASSERT_STATUS(tu_conn_feed(&conn_a, &log_a, script, n, TU_WHOLE, 0, 0), MZMTP_OK);
+    feed_whole(GREETING_31 READY_SUB, 0);
     TU_ASSERT_HEX(log_a.out, log_a.out_len, GREETING_31 READY_PUB "00 05 'early'");
 }
 

@@ -13,6 +13,7 @@
 #if MZMTP_CONF_CURVE
 #include "../../src/crypto/mzmtp_crypto.h"
 #include "../crypto/curve_kat.h"
+#include "../crypto/curve_sec.h"
 
 #define GREETING_CURVE(server) " FF 00*7 01 7F 03 01 'CURVE' 00*15 " server " 00*31 "
 #define META_DEALER " 0B 'Socket-Type' 00 00 00 06 'DEALER' 08 'Identity' 00 00 00 00 "
@@ -102,24 +103,12 @@ static stream_rng_t rng_c, rng_s;
 
 static void client_sec(mzmtp_conn_sec_t *sec, const uint8_t *server_key, stream_rng_t *r)
 {
-    memset(sec, 0, sizeof *sec);
-    sec->mechanism = MZMTP_MECH_CURVE;
-    memcpy(sec->public_key, c_pub, 32);
-    memcpy(sec->secret_key, c_sec, 32);
-    memcpy(sec->server_key, server_key, 32);
-    sec->rng = stream_random;
-    sec->rng_ctx = r;
+    curve_sec_client(sec, c_pub, c_sec, server_key, stream_random, r);
 }
 
 static void server_sec(mzmtp_conn_sec_t *sec, stream_rng_t *r, bool with_auth)
 {
-    memset(sec, 0, sizeof *sec);
-    sec->mechanism = MZMTP_MECH_CURVE;
-    sec->server = true;
-    memcpy(sec->public_key, s_pub, 32);
-    memcpy(sec->secret_key, s_sec, 32);
-    sec->rng = stream_random;
-    sec->rng_ctx = r;
+    curve_sec_server(sec, s_pub, s_sec, stream_random, r);
     sec->auth = with_auth ? test_auth : NULL;
     auth_calls = 0;
     auth_status = 0;
@@ -185,18 +174,33 @@ static bool all_zero(const void *p, size_t n)
 
 /* ------------------------------------------------------------ known answers ------ */
 
+/* The transcript's handshake as the server (fed the client's greeting, HELLO and
+ * INITIATE) or as the client (fed WELCOME and READY), with @p split and @p seed: the
+ * engine must write exactly the transcript's side and report one handshake. */
+static void run_transcript(bool server, tu_split_t split, uint64_t seed)
+{
+    setup_kat();
+    size_t n, w;
+    if (server) {
+        n = concat(in, greet_peer, 64, hello_f, sizeof hello_f, initiate_f, sizeof initiate_f);
+        w = concat(want, greet_server, 64, welcome_f, sizeof welcome_f, ready_f, sizeof ready_f);
+    } else {
+        n = concat(in, greet_peer, 64, welcome_f, sizeof welcome_f, ready_f, sizeof ready_f);
+        w = concat(want, greet_client, 64, hello_f, sizeof hello_f, initiate_f, sizeof initiate_f);
+    }
+    TU_ASSERT_STATUS(run(server, in, n, split, seed), MZMTP_OK);
+    TU_ASSERT_BYTES(lg.out, lg.out_len, want, w);
+    assert_int_equal(tu_log_count(&lg, MZMTP_CONN_EV_HANDSHAKE), 1);
+    assert_int_equal(tu_log_nth(&lg, MZMTP_CONN_EV_HANDSHAKE, 0)->peer_type,
+                     server ? MZMTP_DEALER : MZMTP_ROUTER);
+}
+
 static void client_writes_the_transcripts_hello_and_initiate(void **state)
 {
     greetings();
     for (size_t i = 0; i < 3; i++) {
         for (uint64_t seed = 1; seed <= (splits[i] == TU_RANDOM ? 8u : 1u); seed++) {
-            setup_kat();
-            size_t n = concat(in, greet_peer, 64, welcome_f, sizeof welcome_f, ready_f, sizeof ready_f);
-            TU_ASSERT_STATUS(run(false, in, n, splits[i], seed), MZMTP_OK);
-            size_t w = concat(want, greet_client, 64, hello_f, sizeof hello_f, initiate_f, sizeof initiate_f);
-            TU_ASSERT_BYTES(lg.out, lg.out_len, want, w);
-            assert_int_equal(tu_log_count(&lg, MZMTP_CONN_EV_HANDSHAKE), 1);
-            assert_int_equal(tu_log_nth(&lg, MZMTP_CONN_EV_HANDSHAKE, 0)->peer_type, MZMTP_ROUTER);
+            run_transcript(false, splits[i], seed);
             assert_int_equal(mzmtp_conn_state(&conn), MZMTP_CONN_READY);
             /* the session key shared(S', c'), the last short nonces, no scratch left */
             uint8_t k[32];
@@ -215,13 +219,7 @@ static void server_writes_the_transcripts_welcome_and_ready(void **state)
     greetings();
     for (size_t i = 0; i < 3; i++) {
         for (uint64_t seed = 1; seed <= (splits[i] == TU_RANDOM ? 8u : 1u); seed++) {
-            setup_kat();
-            size_t n = concat(in, greet_peer, 64, hello_f, sizeof hello_f, initiate_f, sizeof initiate_f);
-            TU_ASSERT_STATUS(run(true, in, n, splits[i], seed), MZMTP_OK);
-            size_t w = concat(want, greet_server, 64, welcome_f, sizeof welcome_f, ready_f, sizeof ready_f);
-            TU_ASSERT_BYTES(lg.out, lg.out_len, want, w);
-            assert_int_equal(tu_log_count(&lg, MZMTP_CONN_EV_HANDSHAKE), 1);
-            assert_int_equal(tu_log_nth(&lg, MZMTP_CONN_EV_HANDSHAKE, 0)->peer_type, MZMTP_DEALER);
+            run_transcript(true, splits[i], seed);
             /* the authenticator was given the client's long-term key C */
             assert_int_equal(auth_calls, 1);
             assert_int_equal(auth_mech, MZMTP_MECH_CURVE);
@@ -1084,13 +1082,8 @@ static void sockets_complete_a_curve_handshake_and_give_user_id(void **state)
 {
     setup_sockets(true);
     tu_link_t l;
-    int pa = -1, pb = -1;
-    TU_ASSERT_STATUS(mzmtp_socket_peer_open(&sa, false, &pa), MZMTP_OK);
-    TU_ASSERT_STATUS(mzmtp_socket_peer_open(&sb, true, &pb), MZMTP_OK);
-    mzmtp_socket_peer_set_address(&sa, pa, "[fd00::7]:40112");
-    TU_ASSERT_STATUS(mzmtp_socket_peer_start(&sa, pa, 0), MZMTP_OK);
-    TU_ASSERT_STATUS(mzmtp_socket_peer_start(&sb, pb, 0), MZMTP_OK);
-    tu_link_sockets(&l, &sa, pa, &sb, pb);
+    tu_connect_sockets_from(&l, &sa, &sb, "[fd00::7]:40112", 0);
+    int pa = l.a.peer;
     tu_pump(&l, 1, 0);
     TU_ASSERT_STATUS(l.a.status, MZMTP_OK);
     TU_ASSERT_STATUS(l.b.status, MZMTP_OK);
@@ -1108,12 +1101,8 @@ static void sockets_exchange_boxed_messages_after_the_handshake(void **state)
 {
     setup_sockets(true);
     tu_link_t l;
-    int pa = -1, pb = -1;
-    TU_ASSERT_STATUS(mzmtp_socket_peer_open(&sa, false, &pa), MZMTP_OK);
-    TU_ASSERT_STATUS(mzmtp_socket_peer_open(&sb, true, &pb), MZMTP_OK);
-    TU_ASSERT_STATUS(mzmtp_socket_peer_start(&sa, pa, 0), MZMTP_OK);
-    TU_ASSERT_STATUS(mzmtp_socket_peer_start(&sb, pb, 0), MZMTP_OK);
-    tu_link_sockets(&l, &sa, pa, &sb, pb);
+    tu_connect_sockets(&l, &sa, &sb, 0);
+    int pa = l.a.peer, pb = l.b.peer;
     tu_pump(&l, 1, 0);
     assert_int_equal(mzmtp_socket_peer_count(&sa), 1);
     static const size_t sizes_[] = {0, 1, 255, 256, 3000};
@@ -1143,15 +1132,8 @@ static void sockets_exchange_boxed_messages_after_the_handshake(void **state)
 static void sockets_denied_key_is_refused_and_nothing_arrives(void **state)
 {
     setup_sockets(false);
-    tu_link_t l;
-    tu_connect_sockets(&l, &sa, &sb, 0);
-    tu_socket_send_str(&sb, "hello", MZMTP_OK);
-    tu_pump(&l, 1, 0);
-    TU_ASSERT_STATUS(l.a.status, MZMTP_ERR_AUTH);
-    TU_ASSERT_STATUS(l.b.status, MZMTP_ERR_AUTH);
+    tu_expect_handshake_refused(&sa, &sb, MZMTP_ERR_AUTH);
     assert_int_equal(sock_auth_calls, 1);
-    assert_int_equal(mzmtp_socket_peer_count(&sa), 0);
-    assert_int_equal(mzmtp_socket_poll(&sa) & MZMTP_POLLIN, 0);
 }
 
 static void socket_close_wipes_keys(void **state)

@@ -24,6 +24,14 @@ static size_t peek_all(unsigned p, uint8_t *out, size_t cap, bool one_message, s
     return total;
 }
 
+/* What pipe @p p has to write (one message, or all it has) is exactly @p script. */
+static void expect_peek(unsigned p, bool one_message, const char *script)
+{
+    uint8_t out[256];
+    size_t n = peek_all(p, out, sizeof out, one_message, NULL);
+    TU_ASSERT_HEX(out, n, script);
+}
+
 /* Start a message for the pipes named by the bits of @p bits. */
 static void begin(uint32_t bits) { tu_outq_begin(&q, bits); }
 
@@ -70,9 +78,7 @@ static void message_is_stored_as_zmtp_frames(void **state)
     TU_ASSERT_STATUS(mzmtp_outq_add_frame(&q, (const uint8_t *)"A", 1, true), MZMTP_OK);
     TU_ASSERT_STATUS(mzmtp_outq_add_frame(&q, NULL, 0, true), MZMTP_OK);
     TU_ASSERT_STATUS(mzmtp_outq_add_frame(&q, (const uint8_t *)"tail", 4, false), MZMTP_OK);
-    uint8_t out[64];
-    size_t n = peek_all(0, out, sizeof out, true, NULL);
-    TU_ASSERT_HEX(out, n, "01 01 'A' | 01 00 | 00 04 'tail'");
+    expect_peek(0, true, "01 01 'A' | 01 00 | 00 04 'tail'");
     assert_int_equal(mzmtp_outq_pipe_queued(&q, 0), 1);
 }
 
@@ -152,11 +158,8 @@ static void pipe_attached_later_does_not_see_earlier_messages(void **state)
     mzmtp_outq_pipe_attach(&q, 1);
     assert_int_equal(mzmtp_outq_pipe_queued(&q, 1), 0);
     commit(0x3, "m2");
-    uint8_t out[64];
-    size_t n = peek_all(1, out, sizeof out, false, NULL);
-    TU_ASSERT_HEX(out, n, "00 02 'm2'");
-    n = peek_all(0, out, sizeof out, false, NULL);
-    TU_ASSERT_HEX(out, n, "00 02 'm1' 00 02 'm2'");
+    expect_peek(1, false, "00 02 'm2'");
+    expect_peek(0, false, "00 02 'm1' 00 02 'm2'");
 }
 
 static void pipe_drop_frees_what_only_it_held(void **state)
@@ -192,9 +195,7 @@ static void dropped_pipe_reattached_starts_fresh(void **state)
     mzmtp_outq_pipe_drop(&q, 1);
     mzmtp_outq_pipe_attach(&q, 1);
     commit(0x3, "new");
-    uint8_t out[64];
-    size_t n = peek_all(1, out, sizeof out, false, NULL);
-    TU_ASSERT_HEX(out, n, "00 03 'new'");
+    expect_peek(1, false, "00 03 'new'");
     assert_int_equal(mzmtp_outq_pipe_queued(&q, 1), 1);
     assert_int_equal(mzmtp_outq_pipe_queued(&q, 0), 2);
 }
@@ -206,11 +207,8 @@ static void peek_one_message_stops_at_the_message_end(void **state)
     setup_ring(256, 1);
     commit(0x1, "first");
     commit(0x1, "second");
-    uint8_t out[64];
-    size_t n = peek_all(0, out, sizeof out, true, NULL);
-    TU_ASSERT_HEX(out, n, "00 05 'first'");
-    n = peek_all(0, out, sizeof out, false, NULL);
-    TU_ASSERT_HEX(out, n, "00 05 'first' 00 06 'second'");
+    expect_peek(0, true, "00 05 'first'");
+    expect_peek(0, false, "00 05 'first' 00 06 'second'");
 }
 
 static void advance_byte_by_byte_walks_the_stream(void **state)
@@ -260,9 +258,7 @@ static void message_that_does_not_fit_is_rolled_back_whole(void **state)
     /* The bytes of the first frame were given back. */
     assert_true(mzmtp_outq_can_take(&q, 50));
     commit(0x1, "ok");
-    uint8_t out[16];
-    size_t n = peek_all(0, out, sizeof out, false, NULL);
-    TU_ASSERT_HEX(out, n, "00 02 'ok'");
+    expect_peek(0, false, "00 02 'ok'");
 }
 
 static void rollback_leaves_earlier_messages_alone(void **state)
@@ -273,9 +269,7 @@ static void rollback_leaves_earlier_messages_alone(void **state)
     uint8_t body[64] = {0};
     TU_ASSERT_STATUS(mzmtp_outq_add_frame(&q, body, 20, true), MZMTP_OK);
     TU_ASSERT_STATUS(mzmtp_outq_add_frame(&q, body, 50, false), MZMTP_ERR_NO_MEMORY);
-    uint8_t out[64];
-    size_t n = peek_all(0, out, sizeof out, false, NULL);
-    TU_ASSERT_HEX(out, n, "00 04 'keep'");
+    expect_peek(0, false, "00 04 'keep'");
     assert_int_equal(mzmtp_outq_pipe_queued(&q, 0), 1);
 }
 
@@ -346,13 +340,10 @@ static void rewind_restarts_a_half_written_message(void **state)
     commit(0x1, "next");
     mzmtp_outq_advance(&q, 0, 3);
     assert_true(mzmtp_outq_pipe_mid_message(&q, 0));
-    uint8_t out[64];
-    size_t n = peek_all(0, out, sizeof out, true, NULL);
-    TU_ASSERT_HEX(out, n, "'123456789'");
+    expect_peek(0, true, "'123456789'");
     mzmtp_outq_pipe_rewind(&q, 0);
     assert_false(mzmtp_outq_pipe_mid_message(&q, 0));
-    n = peek_all(0, out, sizeof out, false, NULL);
-    TU_ASSERT_HEX(out, n, "00 0A '0123456789' 00 04 'next'");
+    expect_peek(0, false, "00 0A '0123456789' 00 04 'next'");
     assert_int_equal(mzmtp_outq_pipe_queued(&q, 0), 2);
 }
 
@@ -363,9 +354,7 @@ static void rewind_at_a_message_boundary_changes_nothing(void **state)
     commit(0x1, "b");
     mzmtp_outq_advance(&q, 0, 3);
     mzmtp_outq_pipe_rewind(&q, 0);
-    uint8_t out[64];
-    size_t n = peek_all(0, out, sizeof out, false, NULL);
-    TU_ASSERT_HEX(out, n, "00 01 'b'");
+    expect_peek(0, false, "00 01 'b'");
 }
 
 static void rewind_of_one_pipe_leaves_the_others(void **state)
@@ -376,11 +365,8 @@ static void rewind_of_one_pipe_leaves_the_others(void **state)
     mzmtp_outq_advance(&q, 0, 4);
     mzmtp_outq_advance(&q, 1, 5);
     mzmtp_outq_pipe_rewind(&q, 0);
-    uint8_t out[64];
-    size_t n = peek_all(1, out, sizeof out, true, NULL);
-    TU_ASSERT_HEX(out, n, "'red'");
-    n = peek_all(0, out, sizeof out, true, NULL);
-    TU_ASSERT_HEX(out, n, "00 06 'shared'");
+    expect_peek(1, true, "'red'");
+    expect_peek(0, true, "00 06 'shared'");
 }
 
 /* ------------------------------------------------------------------ wrap-around ----- */

@@ -223,14 +223,29 @@ static size_t put_envelope(tu_buf_t *b, size_t env_bytes)
 /* PUSH / PULL (RFC 30, wire-notes S5)                                                   */
 /* ------------------------------------------------------------------------------------ */
 
+/* Sockets sk[1..n] of @p peer_type connect to @p s over l[0..n-1]; nothing pumped yet. */
+static void connect_peers(tu_link_t *l, mzmtp_socket_t *s, int peer_type, int n)
+{
+    for (int i = 0; i < n; i++) {
+        sock_new(i + 1, peer_type);
+        tu_connect_sockets(&l[i], s, &sk[i + 1], 0);
+    }
+}
+
+/* PULL sk[0] bound, PUSH sk[1] connected over l, handshake done; @return the PULL. */
+static mzmtp_socket_t *pull_from_push(tu_link_t *l)
+{
+    mzmtp_socket_t *pull = sock_new(0, MZMTP_PULL);
+    connect_peers(l, pull, MZMTP_PUSH, 1);
+    tu_pump(l, 1, 0);
+    return pull;
+}
+
 /* PUSH sk[0] bound, PULLs sk[1..n] connected, handshakes done. */
 static mzmtp_socket_t *push_to_pulls(tu_link_t *l, int n)
 {
     mzmtp_socket_t *push = sock_new(0, MZMTP_PUSH);
-    for (int i = 0; i < n; i++) {
-        sock_new(i + 1, MZMTP_PULL);
-        tu_connect_sockets(&l[i], push, &sk[i + 1], 0);
-    }
+    connect_peers(l, push, MZMTP_PULL, n);
     tu_pump(l, (size_t)n, 0);
     assert_int_equal(mzmtp_socket_peer_count(push), n);
     return push;
@@ -338,11 +353,8 @@ static void push_skips_a_peer_whose_handshake_is_not_done(void **state)
 {
     TU_NEED_PEERS(2);
     mzmtp_socket_t *push = sock_new(0, MZMTP_PUSH);
-    sock_new(1, MZMTP_PULL);
-    sock_new(2, MZMTP_PULL);
     tu_link_t l[2];
-    tu_connect_sockets(&l[0], push, &sk[1], 0);
-    tu_connect_sockets(&l[1], push, &sk[2], 0);
+    connect_peers(l, push, MZMTP_PULL, 2);
     l[1].cut = true; /* accepted, but no byte has come from that peer yet */
     tu_pump(l, 2, 0);
     for (int m = 0; m < 4; m++) send_numbered(push, "m", m, MZMTP_OK);
@@ -519,11 +531,8 @@ static void messages_sent_while_disconnected_arrive_after_reconnect_up_to_sndhwm
 
 static void half_written_message_is_resent_whole_after_reconnect(void **state)
 {
-    mzmtp_socket_t *pull = sock_new(0, MZMTP_PULL);
-    mzmtp_socket_t *push = sock_new(1, MZMTP_PUSH);
     tu_link_t l;
-    tu_connect_sockets(&l, pull, push, 0);
-    tu_pump(&l, 1, 0);
+    mzmtp_socket_t *pull = pull_from_push(&l), *push = &sk[1];
     SEND_FRAMES(push, "'part-one'", "78*200", "'end'");
     /* The port writes 20 bytes of it; then the connection drops. */
     mzmtp_iov_t iov[8];
@@ -917,6 +926,17 @@ static mzmtp_socket_t *router_with_dealers(tu_link_t *l, int n, const char *cons
     return router;
 }
 
+/* ROUTER sk[0] (ROUTER_MANDATORY if @p mandatory; SNDHWM @p sndhwm unless it is negative)
+ * with DEALER "A" (sk[1]) connected over l[0]. */
+static mzmtp_socket_t *router_with_dealer_a(tu_link_t l[1], bool mandatory, int sndhwm)
+{
+    static const char *const ids[] = {"A"};
+    mzmtp_socket_t *router = sock_new(0, MZMTP_ROUTER);
+    if (mandatory) set_u32(router, MZMTP_OPT_ROUTER_MANDATORY, 1);
+    if (sndhwm >= 0) set_u32(router, MZMTP_OPT_SNDHWM, (uint32_t)sndhwm);
+    return router_with_dealers(l, 1, ids);
+}
+
 static void router_prefixes_messages_with_the_dealer_routing_id(void **state)
 {
     sock_new(0, MZMTP_ROUTER);
@@ -980,10 +1000,8 @@ static void router_routes_each_message_by_its_routing_id(void **state)
 
 static void router_drops_a_message_to_an_unknown_id(void **state)
 {
-    mzmtp_socket_t *router = sock_new(0, MZMTP_ROUTER);
     tu_link_t l[1];
-    static const char *const ids[] = {"A"};
-    router_with_dealers(l, 1, ids);
+    mzmtp_socket_t *router = router_with_dealer_a(l, false, -1);
     SEND_FRAMES(router, "'nobody'", "'x'", "'y'");
     assert_true(mzmtp_socket_flushed(router));
     SEND_FRAMES(router, "'A'", "'ok'");
@@ -994,11 +1012,8 @@ static void router_drops_a_message_to_an_unknown_id(void **state)
 
 static void router_mandatory_refuses_an_unknown_id_with_unroutable(void **state)
 {
-    mzmtp_socket_t *router = sock_new(0, MZMTP_ROUTER);
-    set_u32(router, MZMTP_OPT_ROUTER_MANDATORY, 1);
     tu_link_t l[1];
-    static const char *const ids[] = {"A"};
-    router_with_dealers(l, 1, ids);
+    mzmtp_socket_t *router = router_with_dealer_a(l, true, -1);
     TU_ASSERT_STATUS(mzmtp_socket_send(router, "nobody", 6, true), MZMTP_ERR_UNROUTABLE);
     /* The next frame starts a new message: its first frame names the peer again. */
     SEND_FRAMES(router, "'A'", "'ok'");
@@ -1009,12 +1024,8 @@ static void router_mandatory_refuses_an_unknown_id_with_unroutable(void **state)
 
 static void router_mandatory_returns_again_when_the_peer_is_at_its_sndhwm(void **state)
 {
-    mzmtp_socket_t *router = sock_new(0, MZMTP_ROUTER);
-    set_u32(router, MZMTP_OPT_ROUTER_MANDATORY, 1);
-    set_u32(router, MZMTP_OPT_SNDHWM, 1);
     tu_link_t l[1];
-    static const char *const ids[] = {"A"};
-    router_with_dealers(l, 1, ids);
+    mzmtp_socket_t *router = router_with_dealer_a(l, true, 1);
     l[0].cut = true;
     SEND_FRAMES(router, "'A'", "'m1'");
     TU_ASSERT_STATUS(mzmtp_socket_send(router, "A", 1, true), MZMTP_AGAIN);
@@ -1027,11 +1038,8 @@ static void router_mandatory_returns_again_when_the_peer_is_at_its_sndhwm(void *
 
 static void router_drops_a_message_for_a_peer_at_its_sndhwm(void **state)
 {
-    mzmtp_socket_t *router = sock_new(0, MZMTP_ROUTER);
-    set_u32(router, MZMTP_OPT_SNDHWM, 1);
     tu_link_t l[1];
-    static const char *const ids[] = {"A"};
-    router_with_dealers(l, 1, ids);
+    mzmtp_socket_t *router = router_with_dealer_a(l, false, 1);
     l[0].cut = true;
     SEND_FRAMES(router, "'A'", "'m1'");
     SEND_FRAMES(router, "'A'", "'m2'", "'more'"); /* taken and dropped: ROUTER never blocks */
@@ -1090,10 +1098,8 @@ static void router_keeps_the_routing_id_of_messages_read_after_their_peer_left(v
 {
     /* Complete messages received before a disconnect stay readable, and each still
      * starts with the routing id of the peer that sent it. */
-    mzmtp_socket_t *router = sock_new(0, MZMTP_ROUTER);
     tu_link_t l[1];
-    static const char *const ids[] = {"A"};
-    router_with_dealers(l, 1, ids);
+    mzmtp_socket_t *router = router_with_dealer_a(l, false, -1);
     tu_socket_send_str(&sk[1], "m1", MZMTP_OK);
     tu_socket_send_str(&sk[1], "m2", MZMTP_OK);
     tu_pump(l, 1, 0);
@@ -1188,12 +1194,8 @@ static void router_mandatory_reports_a_full_send_ring_as_again(void **state)
 {
     /* S9: with ROUTER_MANDATORY a peer that cannot take the message gives EAGAIN. The
      * message would fit an empty ring, so MZMTP_ERR_NO_MEMORY ("can never fit") is wrong. */
-    mzmtp_socket_t *router = sock_new(0, MZMTP_ROUTER);
-    set_u32(router, MZMTP_OPT_ROUTER_MANDATORY, 1);
-    set_u32(router, MZMTP_OPT_SNDHWM, 0);
     tu_link_t l[1];
-    static const char *const ids[] = {"A"};
-    router_with_dealers(l, 1, ids);
+    mzmtp_socket_t *router = router_with_dealer_a(l, true, 0);
     l[0].cut = true;
     static uint8_t body[100];
     memset(body, 'b', sizeof body);
@@ -1211,11 +1213,8 @@ static void router_drops_a_message_when_the_send_ring_is_full(void **state)
 {
     /* Without MANDATORY a ROUTER never blocks and never fails a routable send: a message
      * its peer cannot take is dropped, as at the HWM (S9, libzmq router_t::xsend). */
-    mzmtp_socket_t *router = sock_new(0, MZMTP_ROUTER);
-    set_u32(router, MZMTP_OPT_SNDHWM, 0);
     tu_link_t l[1];
-    static const char *const ids[] = {"A"};
-    router_with_dealers(l, 1, ids);
+    mzmtp_socket_t *router = router_with_dealer_a(l, false, 0);
     l[0].cut = true;
     static uint8_t body[100];
     for (int m = 0; m < RING_FILL; m++) {
@@ -1283,17 +1282,24 @@ static void dealer_round_robins_and_router_fair_queues(void **state)
 /* PAIR (RFC 31, wire-notes S10)                                                         */
 /* ------------------------------------------------------------------------------------ */
 
-static void pair_ignores_a_second_peer_in_both_directions(void **state)
+/* PAIRs sk[1] and sk[2] connect to @p pair over l[0] and l[1], the second once the first
+ * is up. */
+static void connect_two_pairs(tu_link_t l[2], mzmtp_socket_t *pair)
 {
-    TU_NEED_PEERS(2);
-    mzmtp_socket_t *pair = sock_new(0, MZMTP_PAIR);
     sock_new(1, MZMTP_PAIR);
     sock_new(2, MZMTP_PAIR);
-    tu_link_t l[2];
     tu_connect_sockets(&l[0], pair, &sk[1], 0);
     tu_pump(l, 1, 0);
     tu_connect_sockets(&l[1], pair, &sk[2], 0);
     tu_pump(l, 2, 0);
+}
+
+static void pair_ignores_a_second_peer_in_both_directions(void **state)
+{
+    TU_NEED_PEERS(2);
+    mzmtp_socket_t *pair = sock_new(0, MZMTP_PAIR);
+    tu_link_t l[2];
+    connect_two_pairs(l, pair);
     /* The second peer completes its handshake. */
     TU_ASSERT_STATUS(l[1].a.status, MZMTP_OK);
     TU_ASSERT_STATUS(l[1].b.status, MZMTP_OK);
@@ -1317,30 +1323,27 @@ static void pair_ignores_a_second_peer_in_both_directions(void **state)
 /* Socket types (wire-notes M5)                                                          */
 /* ------------------------------------------------------------------------------------ */
 
-static void socket_type_pairs_that_may_talk_complete_the_handshake(void **state)
+/* Connects each pair of the table that this build has, both ways round, and checks that
+ * both ends finish with `want` and hold `peers` peers; skips when the build has none. */
+static void check_type_pairs(const int (*pairs)[2], size_t n, mzmtp_status_t want, int peers)
 {
-    static const int ok[][2] = {
-        {MZMTP_REQ, MZMTP_REP},       {MZMTP_REQ, MZMTP_ROUTER},    {MZMTP_REP, MZMTP_DEALER},
-        {MZMTP_DEALER, MZMTP_DEALER}, {MZMTP_DEALER, MZMTP_ROUTER}, {MZMTP_ROUTER, MZMTP_ROUTER},
-        {MZMTP_PUSH, MZMTP_PULL},     {MZMTP_PAIR, MZMTP_PAIR},
-    };
     int rows = 0;
-    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
-        if (!built(ok[i][0]) || !built(ok[i][1])) continue; /* the pairs this build has */
+    for (size_t i = 0; i < n; i++) {
+        if (!built(pairs[i][0]) || !built(pairs[i][1])) continue; /* the pairs this build has */
         rows++;
         for (int dir = 0; dir < 2; dir++) {
-            mzmtp_socket_t *a = sock_new(0, ok[i][dir]);
-            mzmtp_socket_t *b = sock_new(1, ok[i][1 - dir]);
+            mzmtp_socket_t *a = sock_new(0, pairs[i][dir]);
+            mzmtp_socket_t *b = sock_new(1, pairs[i][1 - dir]);
             tu_link_t l;
             tu_connect_sockets(&l, a, b, 0);
             tu_pump(&l, 1, 0);
-            if (l.a.status != MZMTP_OK || l.b.status != MZMTP_OK) {
-                fail_msg("%s-%s: %s / %s", mzmtp_wire_socket_type_name(ok[i][dir]),
-                         mzmtp_wire_socket_type_name(ok[i][1 - dir]),
+            if (l.a.status != want || l.b.status != want) {
+                fail_msg("%s-%s: %s / %s", mzmtp_wire_socket_type_name(pairs[i][dir]),
+                         mzmtp_wire_socket_type_name(pairs[i][1 - dir]),
                          mzmtp_status_str(l.a.status), mzmtp_status_str(l.b.status));
             }
-            assert_int_equal(mzmtp_socket_peer_count(a), 1);
-            assert_int_equal(mzmtp_socket_peer_count(b), 1);
+            assert_int_equal(mzmtp_socket_peer_count(a), peers);
+            assert_int_equal(mzmtp_socket_peer_count(b), peers);
         }
     }
     if (rows == 0) {
@@ -1348,6 +1351,16 @@ static void socket_type_pairs_that_may_talk_complete_the_handshake(void **state)
                       (unsigned)MZMTP_CONF_SOCKET_TYPES);
         skip();
     }
+}
+
+static void socket_type_pairs_that_may_talk_complete_the_handshake(void **state)
+{
+    static const int ok[][2] = {
+        {MZMTP_REQ, MZMTP_REP},       {MZMTP_REQ, MZMTP_ROUTER},    {MZMTP_REP, MZMTP_DEALER},
+        {MZMTP_DEALER, MZMTP_DEALER}, {MZMTP_DEALER, MZMTP_ROUTER}, {MZMTP_ROUTER, MZMTP_ROUTER},
+        {MZMTP_PUSH, MZMTP_PULL},     {MZMTP_PAIR, MZMTP_PAIR},
+    };
+    check_type_pairs(ok, sizeof ok / sizeof ok[0], MZMTP_OK, 1);
 }
 
 static void mismatched_socket_types_are_refused_with_socket_type(void **state)
@@ -1361,30 +1374,7 @@ static void mismatched_socket_types_are_refused_with_socket_type(void **state)
         {MZMTP_XPUB, MZMTP_PULL},  {MZMTP_XSUB, MZMTP_REP},    {MZMTP_PUB, MZMTP_PUB},
         {MZMTP_SUB, MZMTP_SUB},
     };
-    int rows = 0;
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        if (!built(bad[i][0]) || !built(bad[i][1])) continue; /* the pairs this build has */
-        rows++;
-        for (int dir = 0; dir < 2; dir++) {
-            mzmtp_socket_t *a = sock_new(0, bad[i][dir]);
-            mzmtp_socket_t *b = sock_new(1, bad[i][1 - dir]);
-            tu_link_t l;
-            tu_connect_sockets(&l, a, b, 0);
-            tu_pump(&l, 1, 0);
-            if (l.a.status != MZMTP_ERR_SOCKET_TYPE || l.b.status != MZMTP_ERR_SOCKET_TYPE) {
-                fail_msg("%s-%s: %s / %s", mzmtp_wire_socket_type_name(bad[i][dir]),
-                         mzmtp_wire_socket_type_name(bad[i][1 - dir]),
-                         mzmtp_status_str(l.a.status), mzmtp_status_str(l.b.status));
-            }
-            assert_int_equal(mzmtp_socket_peer_count(a), 0);
-            assert_int_equal(mzmtp_socket_peer_count(b), 0);
-        }
-    }
-    if (rows == 0) {
-        print_message("no pair of this table in a build with MZMTP_CONF_SOCKET_TYPES 0x%x\n",
-                      (unsigned)MZMTP_CONF_SOCKET_TYPES);
-        skip();
-    }
+    check_type_pairs(bad, sizeof bad / sizeof bad[0], MZMTP_ERR_SOCKET_TYPE, 0);
 }
 
 /* ------------------------------------------------------------------------------------ */
@@ -1445,11 +1435,8 @@ static void poll_push_reports_pollout_for_a_slot_still_connecting(void **state)
 
 static void poll_pull_reports_pollin_until_the_last_frame_is_read(void **state)
 {
-    mzmtp_socket_t *pull = sock_new(0, MZMTP_PULL);
-    mzmtp_socket_t *push = sock_new(1, MZMTP_PUSH);
     tu_link_t l;
-    tu_connect_sockets(&l, pull, push, 0);
-    tu_pump(&l, 1, 0);
+    mzmtp_socket_t *pull = pull_from_push(&l), *push = &sk[1];
     ASSERT_POLL(pull, 0);
     recv_refused(pull);
     SEND_FRAMES(push, "'a'", "'b'");
@@ -1509,11 +1496,8 @@ static void poll_rep_follows_recv_then_send(void **state)
 {
     TU_NEED_PEERS(2);
     mzmtp_socket_t *rep = sock_new(0, MZMTP_REP);
-    sock_new(1, MZMTP_REQ);
-    sock_new(2, MZMTP_REQ);
     tu_link_t l[2];
-    tu_connect_sockets(&l[0], rep, &sk[1], 0);
-    tu_connect_sockets(&l[1], rep, &sk[2], 0);
+    connect_peers(l, rep, MZMTP_REQ, 2);
     tu_pump(l, 2, 0);
     ASSERT_POLL(rep, 0);
     send_refused(rep);
@@ -1623,12 +1607,8 @@ static void poll_router_mandatory_reports_pollout_only_while_a_peer_has_room(voi
 {
     /* libzmq router_t::xhas_out: with ROUTER_MANDATORY, POLLOUT needs a peer under its
      * HWM; every send would otherwise be refused with MZMTP_AGAIN. */
-    mzmtp_socket_t *router = sock_new(0, MZMTP_ROUTER);
-    set_u32(router, MZMTP_OPT_ROUTER_MANDATORY, 1);
-    set_u32(router, MZMTP_OPT_SNDHWM, 1);
     tu_link_t l[1];
-    static const char *const ids[] = {"A"};
-    router_with_dealers(l, 1, ids);
+    mzmtp_socket_t *router = router_with_dealer_a(l, true, 1);
     l[0].cut = true;
     ASSERT_POLL(router, MZMTP_POLLOUT);
     SEND_FRAMES(router, "'A'", "'m1'");
@@ -1643,13 +1623,8 @@ static void poll_pair_ignores_the_second_peer(void **state)
     ASSERT_POLL(pair, 0);
     send_refused(pair);
     set_u32(pair, MZMTP_OPT_SNDHWM, 1);
-    sock_new(1, MZMTP_PAIR);
-    sock_new(2, MZMTP_PAIR);
     tu_link_t l[2];
-    tu_connect_sockets(&l[0], pair, &sk[1], 0);
-    tu_pump(l, 1, 0);
-    tu_connect_sockets(&l[1], pair, &sk[2], 0);
-    tu_pump(l, 2, 0);
+    connect_two_pairs(l, pair);
     ASSERT_POLL(pair, MZMTP_POLLOUT);
     l[0].cut = true;
     tu_socket_send_str(pair, "m", MZMTP_OK);

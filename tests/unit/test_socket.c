@@ -55,6 +55,16 @@ static int link_raw(tu_link_t *l, mzmtp_socket_t *s, bool keep_queue)
     return p;
 }
 
+/* Start the raw engine as a @p raw_type peer, link it to a new slot of @p s and pump
+ * the handshake through. @return the slot. */
+static int handshake_with_raw(tu_link_t *l, mzmtp_socket_t *s, int raw_type, bool keep_queue)
+{
+    raw_start(raw_type);
+    int p = link_raw(l, s, keep_queue);
+    tu_pump(l, 1, 0);
+    return p;
+}
+
 /* Receive one single-frame message as a C string; "" with MZMTP_AGAIN when none. */
 static mzmtp_status_t recv_str(mzmtp_socket_t *s, char *buf, size_t cap)
 {
@@ -118,7 +128,6 @@ static void unsubscribe(mzmtp_socket_t *s, const char *topic)
     TU_ASSERT_STATUS(mzmtp_socket_unsubscribe(s, topic, strlen(topic)), MZMTP_OK);
 }
 
-/* PUB (sa) bound, SUB (sb) connected, handshake done. */
 /* The fixture of the PUB tests: PUB sa (send ring @p pub_mem, SNDHWM @p sndhwm unless 0)
  * with SUBs sb and sc over links l[0] and l[1], both subscribed to @p topic, handshakes
  * and subscriptions pumped through. */
@@ -138,14 +147,30 @@ static void pub_and_two_subs(tu_link_t l[2], const mzmtp_socket_mem_t *pub_mem, 
     tu_pump(l, 2, 0);
 }
 
+/* sa of @p type_a (memory mem_a) and sb of @p type_b (mem_b), sb connected to sa over
+ * @p l; nothing pumped yet. */
+static void link_sa_sb(tu_link_t *l, int type_a, int type_b)
+{
+    init_socket(&sa, type_a, &mem_a);
+    init_socket(&sb, type_b, &mem_b);
+    tu_connect_sockets(l, &sa, &sb, 0);
+}
+
+/* PUB (sa) bound, SUB (sb) connected, handshake done. */
 static void pub_sub(tu_link_t *l)
 {
-    init_socket(&sa, MZMTP_PUB, &mem_a);
-    init_socket(&sb, MZMTP_SUB, &mem_b);
-    tu_connect_sockets(l, &sa, &sb, 0);
+    link_sa_sb(l, MZMTP_PUB, MZMTP_SUB);
     tu_pump(l, 1, 0);
     assert_int_equal(mzmtp_socket_peer_count(&sa), 1);
     assert_int_equal(mzmtp_socket_peer_count(&sb), 1);
+}
+
+/* pub_sub(), then sb subscribed to @p topic and the subscription pumped through. */
+static void pub_sub_subscribed(tu_link_t *l, const char *topic)
+{
+    pub_sub(l);
+    subscribe(&sb, topic);
+    tu_pump(l, 1, 0);
 }
 
 /* ------------------------------------------------------------------ basics ---------- */
@@ -239,9 +264,7 @@ static void pub_and_sub_complete_a_handshake_in_memory(void **state)
 static void sub_receives_what_it_subscribed_to(void **state)
 {
     tu_link_t l;
-    pub_sub(&l);
-    subscribe(&sb, "A");
-    tu_pump(&l, 1, 0);
+    pub_sub_subscribed(&l, "A");
     tu_socket_send_str(&sa, "A1", MZMTP_OK);
     tu_pump(&l, 1, 0);
     expect_recv(&sb, "A1");
@@ -251,9 +274,7 @@ static void sub_receives_what_it_subscribed_to(void **state)
 static void sub_filters_by_binary_prefix(void **state)
 {
     tu_link_t l;
-    pub_sub(&l);
-    subscribe(&sb, "ab");
-    tu_pump(&l, 1, 0);
+    pub_sub_subscribed(&l, "ab");
     static const char *const sent[] = {"a", "ab", "abc", "b", "", "xab", "aB", "ab\xff"};
     for (size_t i = 0; i < sizeof sent / sizeof sent[0]; i++) tu_socket_send_str(&sa, sent[i], MZMTP_OK);
     tu_pump(&l, 1, 0);
@@ -266,9 +287,7 @@ static void sub_filters_by_binary_prefix(void **state)
 static void empty_subscription_receives_everything(void **state)
 {
     tu_link_t l;
-    pub_sub(&l);
-    subscribe(&sb, "");
-    tu_pump(&l, 1, 0);
+    pub_sub_subscribed(&l, "");
     tu_socket_send_str(&sa, "", MZMTP_OK);
     tu_socket_send_str(&sa, "x", MZMTP_OK);
     tu_pump(&l, 1, 0);
@@ -309,9 +328,7 @@ static void subscription_made_before_connecting_is_sent_on_attach(void **state)
 static void multipart_message_is_delivered_whole(void **state)
 {
     tu_link_t l;
-    pub_sub(&l);
-    subscribe(&sb, "A");
-    tu_pump(&l, 1, 0);
+    pub_sub_subscribed(&l, "A");
     TU_ASSERT_STATUS(mzmtp_socket_send(&sa, "A", 1, true), MZMTP_OK);
     TU_ASSERT_STATUS(mzmtp_socket_send(&sa, "", 0, true), MZMTP_OK);
     TU_ASSERT_STATUS(mzmtp_socket_send(&sa, "tail", 4, false), MZMTP_OK);
@@ -334,9 +351,7 @@ static void multipart_message_is_delivered_whole(void **state)
 static void multipart_message_is_not_sent_before_its_last_frame(void **state)
 {
     tu_link_t l;
-    pub_sub(&l);
-    subscribe(&sb, "");
-    tu_pump(&l, 1, 0);
+    pub_sub_subscribed(&l, "");
     TU_ASSERT_STATUS(mzmtp_socket_send(&sa, "part", 4, true), MZMTP_OK);
     tu_pump(&l, 1, 0);
     expect_nothing(&sb);
@@ -353,9 +368,7 @@ static void multipart_message_is_not_sent_before_its_last_frame(void **state)
 static void frame_larger_than_the_receive_buffer_streams_through(void **state)
 {
     tu_link_t l;
-    pub_sub(&l);
-    subscribe(&sb, "big");
-    tu_pump(&l, 1, 0);
+    pub_sub_subscribed(&l, "big");
     static uint8_t msg[3000], got[3000];
     memcpy(msg, "big", 3);
     for (size_t i = 3; i < sizeof msg; i++) msg[i] = (uint8_t)(i * 13);
@@ -381,9 +394,7 @@ static void frame_larger_than_the_receive_buffer_streams_through(void **state)
 static void multipart_with_frames_larger_than_the_receive_buffer_streams_through(void **state)
 {
     tu_link_t l;
-    pub_sub(&l);
-    subscribe(&sb, "");
-    tu_pump(&l, 1, 0);
+    pub_sub_subscribed(&l, "");
     static uint8_t f1[700], f2[900], got[2000];
     for (size_t i = 0; i < sizeof f1; i++) f1[i] = (uint8_t)(i * 3);
     for (size_t i = 0; i < sizeof f2; i++) f2[i] = (uint8_t)(i * 5 + 1);
@@ -420,9 +431,7 @@ static void multipart_with_frames_larger_than_the_receive_buffer_streams_through
 static void streamed_message_cut_by_its_peer_leaving_is_truncated(void **state)
 {
     tu_link_t l;
-    pub_sub(&l);
-    subscribe(&sb, "");
-    tu_pump(&l, 1, 0);
+    pub_sub_subscribed(&l, "");
     static uint8_t big[3000];
     memset(big, 'b', sizeof big);
     TU_ASSERT_STATUS(mzmtp_socket_send(&sa, big, sizeof big, false), MZMTP_OK);
@@ -459,10 +468,8 @@ static void pub_keeps_each_peers_subscriptions_as_a_set(void **state)
 {
     /* S1: two SUBSCRIBE A then one CANCEL A from one peer: A is gone. */
     init_socket(&sa, MZMTP_PUB, &mem_a);
-    raw_start(MZMTP_SUB);
     tu_link_t l;
-    link_raw(&l, &sa, false);
-    tu_pump(&l, 1, 0);
+    handshake_with_raw(&l, &sa, MZMTP_SUB, false);
     assert_int_equal(tu_log_count(&raw_log, MZMTP_CONN_EV_HANDSHAKE), 1);
     TU_ASSERT_STATUS(mzmtp_conn_send_subscription(&raw, (const uint8_t *)"A", 1, true), MZMTP_OK);
     TU_ASSERT_STATUS(mzmtp_conn_send_subscription(&raw, (const uint8_t *)"A", 1, true), MZMTP_OK);
@@ -513,10 +520,8 @@ static void pub_delivers_once_when_several_subscriptions_match(void **state)
 static void sub_counts_subscriptions_and_cancels_only_at_zero(void **state)
 {
     init_socket(&sb, MZMTP_SUB, &mem_b);
-    raw_start(MZMTP_PUB);
     tu_link_t l;
-    link_raw(&l, &sb, true);
-    tu_pump(&l, 1, 0);
+    handshake_with_raw(&l, &sb, MZMTP_PUB, true);
     subscribe(&sb, "A");
     subscribe(&sb, "A");
     tu_pump(&l, 1, 0);
@@ -580,10 +585,8 @@ static void sub_resubscribes_each_unique_topic_once_on_reconnect(void **state)
     subscribe(&sb, "A");
     subscribe(&sb, "A");
     subscribe(&sb, "B");
-    raw_start(MZMTP_PUB);
     tu_link_t l;
-    int p = link_raw(&l, &sb, true);
-    tu_pump(&l, 1, 0);
+    int p = handshake_with_raw(&l, &sb, MZMTP_PUB, true);
     /* The connection drops; the same slot reconnects to a fresh peer. */
     mzmtp_socket_peer_stop(&sb, p, MZMTP_ERR_CLOSED);
     assert_false(mzmtp_socket_peer_live(&sb, p));
@@ -607,10 +610,8 @@ static void sub_filters_again_on_receipt(void **state)
     /* S4: SUB drops data it did not subscribe to, even if the publisher sends it. */
     init_socket(&sb, MZMTP_SUB, &mem_b);
     subscribe(&sb, "A");
-    raw_start(MZMTP_PUB);
     tu_link_t l;
-    link_raw(&l, &sb, true);
-    tu_pump(&l, 1, 0);
+    handshake_with_raw(&l, &sb, MZMTP_PUB, true);
     raw_send("B-unwanted");
     raw_send("A-wanted");
     tu_pump(&l, 1, 0);
@@ -723,10 +724,8 @@ static void pub_drops_upstream_data_and_stays_connected(void **state)
 {
     /* S4: PUB drops data that comes upstream. */
     init_socket(&sa, MZMTP_PUB, &mem_a);
-    raw_start(MZMTP_SUB);
     tu_link_t l;
-    link_raw(&l, &sa, false);
-    tu_pump(&l, 1, 0);
+    handshake_with_raw(&l, &sa, MZMTP_SUB, false);
     for (int round = 0; round < 10; round++) {
         for (int i = 0; i < 5; i++) raw_send("upstream junk");
         tu_pump(&l, 1, 0);
@@ -741,10 +740,8 @@ static void pub_drops_upstream_data_and_stays_connected(void **state)
 
 static void pub_to_pub_fails_the_handshake(void **state)
 {
-    init_socket(&sa, MZMTP_PUB, &mem_a);
-    init_socket(&sb, MZMTP_PUB, &mem_b);
     tu_link_t l;
-    tu_connect_sockets(&l, &sa, &sb, 0);
+    link_sa_sb(&l, MZMTP_PUB, MZMTP_PUB);
     tu_pump(&l, 1, 0);
     TU_ASSERT_STATUS(l.a.status, MZMTP_ERR_SOCKET_TYPE);
     TU_ASSERT_STATUS(l.b.status, MZMTP_ERR_SOCKET_TYPE);
@@ -911,10 +908,8 @@ static void xpub_reports_first_subscribe_and_last_cancel(void **state)
 static void xpub_reports_cancels_when_a_peer_disconnects(void **state)
 {
     /* S4, R3: a peer leaving cancels its subscriptions. */
-    init_socket(&sa, MZMTP_XPUB, &mem_a);
-    init_socket(&sb, MZMTP_SUB, &mem_b);
     tu_link_t l;
-    tu_connect_sockets(&l, &sa, &sb, 0);
+    link_sa_sb(&l, MZMTP_XPUB, MZMTP_SUB);
     subscribe(&sb, "A");
     subscribe(&sb, "B");
     tu_pump(&l, 1, 0);
@@ -938,10 +933,8 @@ static void xpub_reports_cancels_when_a_peer_disconnects(void **state)
 
 static void xpub_passes_upstream_data_to_the_application(void **state)
 {
-    init_socket(&sa, MZMTP_XPUB, &mem_a);
-    init_socket(&sb, MZMTP_XSUB, &mem_b);
     tu_link_t l;
-    tu_connect_sockets(&l, &sa, &sb, 0);
+    link_sa_sb(&l, MZMTP_XPUB, MZMTP_XSUB);
     tu_pump(&l, 1, 0);
     tu_socket_send_str(&sb, "hello upstream", MZMTP_OK);
     tu_pump(&l, 1, 0);
@@ -950,10 +943,8 @@ static void xpub_passes_upstream_data_to_the_application(void **state)
 
 static void xsub_subscribes_by_sending_01_topic(void **state)
 {
-    init_socket(&sa, MZMTP_XPUB, &mem_a);
-    init_socket(&sb, MZMTP_XSUB, &mem_b);
     tu_link_t l;
-    tu_connect_sockets(&l, &sa, &sb, 0);
+    link_sa_sb(&l, MZMTP_XPUB, MZMTP_XSUB);
     tu_pump(&l, 1, 0);
     TU_ASSERT_STATUS(mzmtp_socket_send(&sb, "\x01" "A", 2, false), MZMTP_OK);
     tu_pump(&l, 1, 0);
@@ -973,10 +964,8 @@ static void xsub_does_not_filter_on_receipt(void **state)
     /* S4: XSUB delivers whatever the publisher sends. */
     init_socket(&sb, MZMTP_XSUB, &mem_b);
     TU_ASSERT_STATUS(mzmtp_socket_send(&sb, "\x01" "A", 2, false), MZMTP_OK);
-    raw_start(MZMTP_PUB);
     tu_link_t l;
-    link_raw(&l, &sb, true);
-    tu_pump(&l, 1, 0);
+    handshake_with_raw(&l, &sb, MZMTP_PUB, true);
     raw_send("B-unfiltered");
     tu_pump(&l, 1, 0);
     expect_recv(&sb, "B-unfiltered");
@@ -984,10 +973,8 @@ static void xsub_does_not_filter_on_receipt(void **state)
 
 static void xpub_with_sub_filters_like_pub(void **state)
 {
-    init_socket(&sa, MZMTP_XPUB, &mem_a);
-    init_socket(&sb, MZMTP_SUB, &mem_b);
     tu_link_t l;
-    tu_connect_sockets(&l, &sa, &sb, 0);
+    link_sa_sb(&l, MZMTP_XPUB, MZMTP_SUB);
     subscribe(&sb, "x");
     tu_pump(&l, 1, 0);
     expect_recv_bytes(&sa, "01 'x'");
@@ -1132,9 +1119,7 @@ static void heartbeats_keep_a_live_link_and_close_a_silent_one(void **state)
 static void poll_reports_readable_sub(void **state)
 {
     tu_link_t l;
-    pub_sub(&l);
-    subscribe(&sb, "");
-    tu_pump(&l, 1, 0);
+    pub_sub_subscribed(&l, "");
     assert_int_equal(mzmtp_socket_poll(&sb) & MZMTP_POLLIN, 0);
     tu_socket_send_str(&sa, "x", MZMTP_OK);
     tu_pump(&l, 1, 0);
@@ -1290,10 +1275,8 @@ static bool inside(const void *p, size_t len, const uint8_t *region, size_t size
 
 static void recv_ref_lends_each_frame_where_it_lies(void **state)
 {
-    init_socket(&sa, MZMTP_PUB, &mem_a);
-    init_socket(&sb, MZMTP_SUB, &mem_b);
     tu_link_t l;
-    tu_connect_sockets(&l, &sa, &sb, 0);
+    link_sa_sb(&l, MZMTP_PUB, MZMTP_SUB);
     subscribe(&sb, "t");
     tu_pump(&l, 1, 0);
     TU_ASSERT_STATUS(mzmtp_socket_send(&sa, "t1", 2, true), MZMTP_OK);
@@ -1334,10 +1317,8 @@ static void recv_ref_streams_a_frame_larger_than_the_receive_buffer(void **state
     const size_t want = SEND_BYTES - 64;
 #endif
     for (size_t i = 0; i < want; i++) body[i] = (uint8_t)(i * 13u + i / 97u);
-    init_socket(&sa, MZMTP_PUSH, &mem_a);
-    init_socket(&sb, MZMTP_PULL, &mem_b);
     tu_link_t l;
-    tu_connect_sockets(&l, &sa, &sb, 0);
+    link_sa_sb(&l, MZMTP_PUSH, MZMTP_PULL);
     tu_pump(&l, 1, 0);
 #if MZMTP_CONF_SEND_REF
     TU_ASSERT_STATUS(mzmtp_socket_send_ref(&sa, body, want), MZMTP_OK);
@@ -1366,10 +1347,8 @@ static void recv_ref_streams_a_frame_larger_than_the_receive_buffer(void **state
 
 static void recv_ref_lends_a_routers_routing_id_frame(void **state)
 {
-    init_socket(&sa, MZMTP_DEALER, &mem_a);
-    init_socket(&sb, MZMTP_ROUTER, &mem_b);
     tu_link_t l;
-    tu_connect_sockets(&l, &sa, &sb, 0);
+    link_sa_sb(&l, MZMTP_DEALER, MZMTP_ROUTER);
     tu_pump(&l, 1, 0);
     TU_ASSERT_STATUS(mzmtp_socket_send(&sa, "hi", 2, false), MZMTP_OK);
     tu_pump(&l, 1, 0);

@@ -559,14 +559,33 @@ size_t tu_pump(tu_link_t *links, size_t n, uint32_t now_ms)
     return total;
 }
 
-void tu_connect_sockets(tu_link_t *l, mzmtp_socket_t *a, mzmtp_socket_t *b, uint32_t now_ms)
+void tu_connect_sockets_from(tu_link_t *l, mzmtp_socket_t *a, mzmtp_socket_t *b,
+                             const char *b_address, uint32_t now_ms)
 {
     int pa = -1, pb = -1;
     TU_ASSERT_STATUS(mzmtp_socket_peer_open(a, false, &pa), MZMTP_OK);
     TU_ASSERT_STATUS(mzmtp_socket_peer_open(b, true, &pb), MZMTP_OK);
+    if (b_address != NULL) mzmtp_socket_peer_set_address(a, pa, b_address);
     TU_ASSERT_STATUS(mzmtp_socket_peer_start(a, pa, now_ms), MZMTP_OK);
     TU_ASSERT_STATUS(mzmtp_socket_peer_start(b, pb, now_ms), MZMTP_OK);
     tu_link_sockets(l, a, pa, b, pb);
+}
+
+void tu_connect_sockets(tu_link_t *l, mzmtp_socket_t *a, mzmtp_socket_t *b, uint32_t now_ms)
+{
+    tu_connect_sockets_from(l, a, b, NULL, now_ms);
+}
+
+void tu_expect_handshake_refused(mzmtp_socket_t *a, mzmtp_socket_t *b, mzmtp_status_t why)
+{
+    tu_link_t l;
+    tu_connect_sockets(&l, a, b, 0);
+    tu_socket_send_str(b, "hello", MZMTP_OK);
+    tu_pump(&l, 1, 0);
+    TU_ASSERT_STATUS(l.a.status, why);
+    TU_ASSERT_STATUS(l.b.status, why);
+    assert_int_equal(mzmtp_socket_peer_count(a), 0);
+    assert_int_equal(mzmtp_socket_poll(a) & MZMTP_POLLIN, 0);
 }
 
 mzmtp_status_t tu_socket_recv_msg(mzmtp_socket_t *sock, uint8_t *buf, size_t cap, size_t *len,

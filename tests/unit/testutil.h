@@ -225,6 +225,16 @@ size_t tu_pump(tu_link_t *links, size_t n, uint32_t now_ms);
  * and link them. Does not pump.
  */
 void tu_connect_sockets(tu_link_t *l, mzmtp_socket_t *a, mzmtp_socket_t *b, uint32_t now_ms);
+/** tu_connect_sockets(), where @p a sees the connection come from @p b_address (the
+ *  address a port gives mzmtp_socket_peer_set_address()). */
+void tu_connect_sockets_from(tu_link_t *l, mzmtp_socket_t *a, mzmtp_socket_t *b,
+                             const char *b_address, uint32_t now_ms);
+/**
+ * Connect client @p b to server @p a (tu_connect_sockets), let @p b send "hello" and pump:
+ * both ends must fail the handshake with @p why, and @p a have no peer and nothing to
+ * read.
+ */
+void tu_expect_handshake_refused(mzmtp_socket_t *a, mzmtp_socket_t *b, mzmtp_status_t why);
 
 /** Receive one whole message from @p sock into @p buf (frames concatenated).
  *  @return MZMTP_OK / MZMTP_AGAIN / error; @p nframes and @p frame_len per frame. */

@@ -30,7 +30,7 @@
 
 #include <stdio.h>
 #include <string.h>
-#include "../common/example-util.h"
+#include "../common/example-socket.h"
 
 #ifndef CLIENT_NODE_REQ_CONNECT
 #define CLIENT_NODE_REQ_CONNECT "tcp://[fd00::1]:5570"
@@ -65,58 +65,11 @@ static void
 monitor(void *ctx, mzmtp_socket_t *sock, mzmtp_socket_event_t ev, int peer,
         mzmtp_status_t st)
 {
-  if(ev != MZMTP_EV_CONNECT_RETRY) {
-    printf("mon %s %s peer=%d %s\n", (const char *)ctx, mzmtp_socket_event_str(ev), peer,
-           mzmtp_status_str(st));
-  }
+  example_monitor(ctx, sock, ev, peer, st);
   if(ev == MZMTP_EV_CLOSED && sock == &req && rq.reopen) {
     /* Not from inside the port's call: the application's process opens it again. */
     process_poll(&client_node_process);
   }
-}
-/*---------------------------------------------------------------------------*/
-/* A message being read: a message larger than the socket's receive buffer streams in,
- * so MZMTP_AGAIN can come in the middle of one; reading resumes where it stopped. */
-struct reader {
-  size_t len;
-  bool cut;
-};
-/*---------------------------------------------------------------------------*/
-/* Read the rest of a message into text as "frame|frame|..." (cut at cap - 1 bytes,
- * r->cut says so; always terminated).
- * @return MZMTP_OK once the message is whole (r->len bytes), MZMTP_AGAIN, or an error. */
-static mzmtp_status_t
-read_message(mzmtp_socket_t *s, struct reader *r, char *text, size_t cap)
-{
-  static uint8_t scratch[32];
-  unsigned flags;
-  size_t n;
-  mzmtp_status_t st;
-  do {
-    if(r->len + 1 < cap) {
-      st = mzmtp_contiki_recv(s, text + r->len, cap - 1 - r->len, &n, &flags);
-      r->len += n;
-    } else {
-      st = mzmtp_contiki_recv(s, scratch, sizeof(scratch), &n, &flags);
-      r->cut = r->cut || n > 0;
-    }
-    if(st == MZMTP_ERR_TRUNCATED) {
-      r->len = 0; /* its peer left midway: that message is over */
-      r->cut = false;
-    }
-    if(st != MZMTP_OK) {
-      return st;
-    }
-    if((flags & MZMTP_RECV_MORE) && !(flags & MZMTP_RECV_PARTIAL)) {
-      if(r->len + 1 < cap) {
-        text[r->len++] = '|';
-      } else {
-        r->cut = true;
-      }
-    }
-  } while(flags & (MZMTP_RECV_MORE | MZMTP_RECV_PARTIAL));
-  text[r->len] = '\0';
-  return MZMTP_OK;
 }
 /*---------------------------------------------------------------------------*/
 /* REQ (RFC 28): one request, then its reply, then the next request. A request the core
@@ -124,11 +77,11 @@ read_message(mzmtp_socket_t *s, struct reader *r, char *text, size_t cap)
 static void
 req_pump(void)
 {
-  static struct reader r;
+  static struct example_reader r;
   static char text[TEXT_MAX];
   for(;;) {
     if(rq.waiting) {
-      mzmtp_status_t st = read_message(&req, &r, text, sizeof(text));
+      mzmtp_status_t st = example_read_text(&req, &r, text, sizeof(text));
       if(st == MZMTP_AGAIN) {
         return;
       }
@@ -138,8 +91,7 @@ req_pump(void)
       }
       printf("reply %s %s\n", rq.asked, text);
       cut += r.cut;
-      r.len = 0;
-      r.cut = false;
+      example_reader_restart(&r);
       rq.waiting = false;
       rq.answered++;
       if(rq.left == 0) {
@@ -169,36 +121,15 @@ req_pump(void)
 static void
 dealer_pump(void)
 {
-  static struct reader r;
+  static struct example_reader r;
   static char text[TEXT_MAX];
-  while(read_message(&dealer, &r, text, sizeof(text)) == MZMTP_OK) {
+  while(example_read_text(&dealer, &r, text, sizeof(text)) == MZMTP_OK) {
     printf("dealer rx %s\n", text);
     dealer_rx++;
     cut += r.cut;
-    r.len = 0;
-    r.cut = false;
+    example_reader_restart(&r);
   }
 }
-/*---------------------------------------------------------------------------*/
-static void
-deal(unsigned long n)
-{
-  unsigned long ok = 0;
-  mzmtp_status_t st = MZMTP_OK;
-  char body[24];
-  while(ok < n) {
-    st = mzmtp_contiki_send(&dealer, body, label(body, "d", dealt), false);
-    if(st != MZMTP_OK) {
-      break; /* MZMTP_AGAIN: no peer, or every peer at its high-water mark */
-    }
-    dealt++;
-    ok++;
-  }
-  printf("deal %lu ok=%lu %s\n", n, ok, mzmtp_status_str(st));
-}
-/*---------------------------------------------------------------------------*/
-static mzmtp_status_t setup(mzmtp_socket_t *s, int type, const mzmtp_socket_mem_t *mem,
-                            const char *name);
 /*---------------------------------------------------------------------------*/
 /* "req reset": a REQ whose REP left with the request unanswered waits for ever; the way
  * out is a new socket. The close returns at once; the port reports MZMTP_EV_CLOSED once
@@ -227,7 +158,7 @@ req_reopen(void)
     return;
   }
   rq.reopen = false;
-  st = setup(&req, MZMTP_REQ, &req_mem, "req");
+  st = example_open(&req, MZMTP_REQ, &req_mem, monitor, "req", &client_node_process);
   if(st == MZMTP_OK) {
     st = mzmtp_contiki_connect(&req, CLIENT_NODE_REQ_CONNECT);
   }
@@ -264,7 +195,7 @@ command(const char *line)
   } else if(strncmp(line, "dealer ", 7) == 0) {
     endpoint_command(&dealer, "dealer", line + 7);
   } else if(strncmp(line, "deal ", 5) == 0) {
-    deal(number(line + 5));
+    example_send_numbered(&dealer, "deal", "d", &dealt, number(line + 5));
   } else if(strcmp(line, "stats") == 0) {
     mzmtp_contiki_stats_t s;
     mzmtp_contiki_get_stats(&s);
@@ -278,17 +209,6 @@ command(const char *line)
   }
 }
 /*---------------------------------------------------------------------------*/
-static mzmtp_status_t
-setup(mzmtp_socket_t *s, int type, const mzmtp_socket_mem_t *mem, const char *name)
-{
-  mzmtp_status_t st = mzmtp_socket_init(s, type, mem);
-  if(st == MZMTP_OK) {
-    mzmtp_socket_set_monitor(s, monitor, (void *)name);
-    st = mzmtp_contiki_attach(s, &client_node_process, NULL, NULL);
-  }
-  return st;
-}
-/*---------------------------------------------------------------------------*/
 PROCESS_THREAD(client_node_process, ev, data)
 {
   static mzmtp_status_t st;
@@ -296,13 +216,14 @@ PROCESS_THREAD(client_node_process, ev, data)
   PROCESS_BEGIN();
 
   mzmtp_contiki_init();
-  st = setup(&req, MZMTP_REQ, &req_mem, "req");
+  st = example_open(&req, MZMTP_REQ, &req_mem, monitor, "req", &client_node_process);
   if(st == MZMTP_OK) {
     st = mzmtp_contiki_connect(&req, CLIENT_NODE_REQ_CONNECT);
     printf("req connect %s %s\n", CLIENT_NODE_REQ_CONNECT, mzmtp_status_str(st));
   }
   if(st == MZMTP_OK) {
-    st = setup(&dealer, MZMTP_DEALER, &dealer_mem, "dealer");
+    st = example_open(&dealer, MZMTP_DEALER, &dealer_mem, monitor, "dealer",
+                      &client_node_process);
   }
   if(st == MZMTP_OK) {
     /* RFC 37: the identity a ROUTER peer routes to, sent in READY. */

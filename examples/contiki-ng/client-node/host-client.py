@@ -11,11 +11,13 @@ node's routing id, "node-dealer") and answers through that id with "ack:" + mess
 which the node prints. Stop with Ctrl-C.
 """
 import argparse
+import os
 import sys
 
 import zmq
 
-NODE = "fd00::302:304:506:708"
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+from example_host import NODE, ipv6_socket  # noqa: E402
 
 
 def main():
@@ -24,14 +26,12 @@ def main():
     args = ap.parse_args()
     ctx = zmq.Context()
 
-    rep = ctx.socket(zmq.REP)
-    rep.setsockopt(zmq.IPV6, 1)
+    rep = ipv6_socket(ctx, zmq.REP)
     rep.bind("tcp://[::]:5570")
     print("REP bound tcp://[::]:5570", flush=True)
     routers = []
     for i in range(args.routers):
-        r = ctx.socket(zmq.ROUTER)
-        r.setsockopt(zmq.IPV6, 1)
+        r = ipv6_socket(ctx, zmq.ROUTER)
         r.connect("tcp://[%s]:5571" % NODE)
         routers.append(r)
     print("%d ROUTER(s) connected to tcp://[%s]:5571" % (len(routers), NODE), flush=True)

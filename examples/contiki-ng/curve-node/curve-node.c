@@ -27,7 +27,7 @@
 
 #include <stdio.h>
 #include <string.h>
-#include "../common/example-util.h"
+#include "../common/example-socket.h"
 
 #ifndef CURVE_NODE_PUB_BIND
 #define CURVE_NODE_PUB_BIND "tcp://[::]:5580"
@@ -63,34 +63,6 @@ print_key(const char *what, const uint8_t key[32])
   if(mzmtp_z85_encode(z85, sizeof(z85), key, 32) == MZMTP_OK) {
     printf("curve-node %s %s\n", what, z85);
   }
-}
-/*---------------------------------------------------------------------------*/
-/* ctx is the socket's name. */
-static void
-monitor(void *ctx, mzmtp_socket_t *sock, mzmtp_socket_event_t ev, int peer, mzmtp_status_t st)
-{
-  (void)sock;
-  if(ev != MZMTP_EV_CONNECT_RETRY) {
-    printf("mon %s %s peer=%d %s\n", (const char *)ctx, mzmtp_socket_event_str(ev), peer,
-           mzmtp_status_str(st));
-  }
-}
-/*---------------------------------------------------------------------------*/
-static void
-publish(unsigned long n)
-{
-  unsigned long ok = 0;
-  mzmtp_status_t st = MZMTP_OK;
-  char body[24];
-  while(ok < n) {
-    st = mzmtp_contiki_send(&pub, body, label(body, "c", published), false);
-    if(st != MZMTP_OK) {
-      break;
-    }
-    published++;
-    ok++;
-  }
-  printf("pub %lu ok=%lu %s\n", n, ok, mzmtp_status_str(st));
 }
 /*---------------------------------------------------------------------------*/
 /* The last REQ given a server: one request, its reply, the next request (RFC 28). */
@@ -139,17 +111,6 @@ req_pump(void)
   }
 }
 /*---------------------------------------------------------------------------*/
-static mzmtp_status_t
-setup(mzmtp_socket_t *s, int type, const mzmtp_socket_mem_t *mem, const char *name)
-{
-  mzmtp_status_t st = mzmtp_socket_init(s, type, mem);
-  if(st == MZMTP_OK) {
-    mzmtp_socket_set_monitor(s, monitor, (void *)name);
-    st = mzmtp_contiki_attach(s, &curve_node_process, NULL, NULL);
-  }
-  return st;
-}
-/*---------------------------------------------------------------------------*/
 /* "client <key> <endpoint>": the next REQ, a CURVE client of that server. */
 static void
 client(const char *args)
@@ -168,7 +129,8 @@ client(const char *args)
     return;
   }
   s = &req[reqs_used];
-  st = setup(s, MZMTP_REQ, req_mem[reqs_used], names[reqs_used]);
+  st = example_open(s, MZMTP_REQ, req_mem[reqs_used], example_monitor, names[reqs_used],
+                    &curve_node_process);
   if(st == MZMTP_OK) {
     st = mzmtp_socket_setopt(s, MZMTP_OPT_CURVE_SECRETKEY, client_secret, 32);
   }
@@ -191,7 +153,7 @@ static void
 command(const char *line)
 {
   if(strncmp(line, "pub ", 4) == 0) {
-    publish(number(line + 4));
+    example_send_numbered(&pub, "pub", "c", &published, number(line + 4));
   } else if(strncmp(line, "client ", 7) == 0) {
     client(line + 7);
   } else if(strncmp(line, "ask ", 4) == 0) {
@@ -224,7 +186,7 @@ PROCESS_THREAD(curve_node_process, ev, data)
     st = mzmtp_curve_keypair(client_public, client_secret, mzmtp_contiki_random, NULL);
   }
   if(st == MZMTP_OK) {
-    st = setup(&pub, MZMTP_PUB, &pub_mem, "pub");
+    st = example_open(&pub, MZMTP_PUB, &pub_mem, example_monitor, "pub", &curve_node_process);
   }
   if(st == MZMTP_OK) {
     st = mzmtp_socket_setopt(&pub, MZMTP_OPT_CURVE_SECRETKEY, secret, sizeof(secret));

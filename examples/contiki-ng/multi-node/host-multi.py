@@ -8,11 +8,13 @@ PULL on tcp://[::]:5559 (the node's PUSH connects to it), pushes N items to the 
 PULL (port 5558) and prints what comes back.
 """
 import argparse
+import os
 import sys
 
 import zmq
 
-NODE = "fd00::302:304:506:708"
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+from example_host import NODE, ipv6_socket  # noqa: E402
 
 
 def main():
@@ -21,20 +23,15 @@ def main():
     args = ap.parse_args()
     ctx = zmq.Context()
 
-    req = ctx.socket(zmq.REQ)
-    req.setsockopt(zmq.IPV6, 1)
-    req.setsockopt(zmq.RCVTIMEO, 5000)
+    req = ipv6_socket(ctx, zmq.REQ, RCVTIMEO=5000)
     req.connect("tcp://[%s]:5555" % NODE)
     for i in range(3):
         req.send(b"hello %d" % i)
         print("REQ ->", req.recv().decode())
 
-    sink = ctx.socket(zmq.PULL)
-    sink.setsockopt(zmq.IPV6, 1)
-    sink.setsockopt(zmq.RCVTIMEO, 5000)
+    sink = ipv6_socket(ctx, zmq.PULL, RCVTIMEO=5000)
     sink.bind("tcp://[::]:5559")
-    src = ctx.socket(zmq.PUSH)
-    src.setsockopt(zmq.IPV6, 1)
+    src = ipv6_socket(ctx, zmq.PUSH)
     src.connect("tcp://[%s]:5558" % NODE)
     for i in range(args.items):
         src.send(b"item %d" % i)

@@ -25,6 +25,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include "../common/example-socket.h"
 
 #ifndef MULTI_NODE_REP_BIND
 #define MULTI_NODE_REP_BIND "tcp://[::]:5555"
@@ -51,50 +52,14 @@ static unsigned long answered, pulled, pushed, oversize;
 PROCESS(multi_node_process, "microzmtp multi-socket node");
 AUTOSTART_PROCESSES(&multi_node_process);
 /*---------------------------------------------------------------------------*/
-/* A message being read: a message larger than the socket's receive buffer streams in,
- * so MZMTP_AGAIN can come in the middle of one; reading resumes where it stopped. */
-struct reader {
-  size_t len;
-  bool cut;
-};
-/*---------------------------------------------------------------------------*/
-/* Read the rest of a message into buf (frames joined, cut at cap; r->cut says so).
- * @return MZMTP_OK once the message is whole (r->len bytes), MZMTP_AGAIN, or an error. */
-static mzmtp_status_t
-read_message(mzmtp_socket_t *s, struct reader *r, uint8_t *buf, size_t cap)
-{
-  static uint8_t scratch[32];
-  unsigned flags;
-  size_t n;
-  mzmtp_status_t st;
-  do {
-    if(r->len < cap) {
-      st = mzmtp_contiki_recv(s, buf + r->len, cap - r->len, &n, &flags);
-      r->len += n;
-    } else {
-      st = mzmtp_contiki_recv(s, scratch, sizeof(scratch), &n, &flags);
-      r->cut = r->cut || n > 0;
-    }
-    if(st == MZMTP_ERR_TRUNCATED) {
-      r->len = 0; /* its peer left midway: that message is over */
-      r->cut = false;
-    }
-    if(st != MZMTP_OK) {
-      return st;
-    }
-  } while(flags & (MZMTP_RECV_MORE | MZMTP_RECV_PARTIAL));
-  return MZMTP_OK;
-}
-/*---------------------------------------------------------------------------*/
 static void
 serve_requests(void)
 {
-  static struct reader r;
-  while(read_message(&rep, &r, request + 5, ITEM_MAX) == MZMTP_OK) {
+  static struct example_reader r;
+  while(example_read_message(&rep, &r, request + 5, ITEM_MAX, '\0') == MZMTP_OK) {
     memcpy(request, "echo:", 5);
     mzmtp_status_t st = mzmtp_contiki_send(&rep, request, r.len + 5, false);
-    r.len = 0;
-    r.cut = false;
+    example_reader_restart(&r);
     if(st != MZMTP_OK) {
       printf("rep send %s\n", mzmtp_status_str(st));
     }
@@ -118,8 +83,8 @@ run_pipeline(void)
       }
       result_pending = false;
     }
-    static struct reader r;
-    if(read_message(&pull, &r, result + 5, ITEM_MAX) != MZMTP_OK) {
+    static struct example_reader r;
+    if(example_read_message(&pull, &r, result + 5, ITEM_MAX, '\0') != MZMTP_OK) {
       return;
     }
     pulled++;
@@ -127,20 +92,7 @@ run_pipeline(void)
     memcpy(result, "done:", 5);
     result_len = r.len + 5;
     result_pending = true;
-    r.len = 0;
-    r.cut = false;
-  }
-}
-/*---------------------------------------------------------------------------*/
-/* ctx is the socket's type name. */
-static void
-monitor(void *ctx, mzmtp_socket_t *sock, mzmtp_socket_event_t ev, int peer,
-        mzmtp_status_t st)
-{
-  (void)sock;
-  if(ev != MZMTP_EV_CONNECT_RETRY) {
-    printf("mon %s %s peer=%d %s\n", (const char *)ctx, mzmtp_socket_event_str(ev), peer,
-           mzmtp_status_str(st));
+    example_reader_restart(&r);
   }
 }
 /*---------------------------------------------------------------------------*/
@@ -185,7 +137,7 @@ setup(mzmtp_socket_t *s, int type, const mzmtp_socket_mem_t *mem, const char *bi
   mzmtp_status_t st = mzmtp_socket_init(s, type, mem);
   if(st == MZMTP_OK) {
     /* The monitor's context: the socket's type name, "REP", "PULL" or "PUSH". */
-    mzmtp_socket_set_monitor(s, monitor, (void *)mzmtp_wire_socket_type_name(type));
+    mzmtp_socket_set_monitor(s, example_monitor, (void *)mzmtp_wire_socket_type_name(type));
     if(s == &rep) {
       st = mzmtp_contiki_attach(s, NULL, rep_ready, NULL);
     } else {

@@ -7,11 +7,13 @@
 Options: --topic status (default: everything), --count N (stop after N messages).
 """
 import argparse
+import os
 import sys
 
 import zmq
 
-NODE = "tcp://[fd00::302:304:506:708]:9999"
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+from example_host import NODE, bind_or_connect, ipv6_socket  # noqa: E402
 
 
 def big_byte(i):
@@ -21,22 +23,15 @@ def big_byte(i):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--connect", default=NODE)
+    ap.add_argument("--connect", default="tcp://[%s]:9999" % NODE)
     ap.add_argument("--bind")
     ap.add_argument("--topic", default="")
     ap.add_argument("--count", type=int, default=0)
     args = ap.parse_args()
 
     ctx = zmq.Context()
-    sub = ctx.socket(zmq.SUB)
-    sub.setsockopt(zmq.IPV6, 1)
-    sub.setsockopt(zmq.SUBSCRIBE, args.topic.encode())
-    if args.bind:
-        sub.bind(args.bind)
-        print("bound", args.bind, flush=True)
-    else:
-        sub.connect(args.connect)
-        print("connected to", args.connect, flush=True)
+    sub = ipv6_socket(ctx, zmq.SUB, SUBSCRIBE=args.topic.encode())
+    bind_or_connect(sub, args.bind, args.connect)
     n = 0
     try:
         while args.count == 0 or n < args.count:

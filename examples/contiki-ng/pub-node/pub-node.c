@@ -21,7 +21,7 @@
 
 #include <stdio.h>
 #include <string.h>
-#include "../common/example-util.h"
+#include "../common/example-socket.h"
 
 #ifndef PUB_NODE_BIND
 #define PUB_NODE_BIND "tcp://*:9999"
@@ -72,17 +72,6 @@ static uint8_t
 big_byte(uint32_t i)
 {
   return (uint8_t)((i * 2654435761u) >> 24);
-}
-/*---------------------------------------------------------------------------*/
-static void
-monitor(void *ctx, mzmtp_socket_t *sock, mzmtp_socket_event_t ev, int peer,
-        mzmtp_status_t st)
-{
-  (void)ctx;
-  (void)sock;
-  if(ev != MZMTP_EV_CONNECT_RETRY) {
-    printf("mon %s peer=%d %s\n", mzmtp_socket_event_str(ev), peer, mzmtp_status_str(st));
-  }
 }
 /*---------------------------------------------------------------------------*/
 /* Append the decimal digits of v at p; @return the end. */
@@ -194,17 +183,15 @@ PROCESS_THREAD(pub_node_process, ev, data)
 
   PROCESS_BEGIN();
 
-  st = mzmtp_socket_init(&pub, MZMTP_PUB, &pub_mem);
+  fill_big_body();
+  mzmtp_contiki_init();
+  /* Readiness events would come to this process; a PUB never has input, so none. */
+  st = example_open(&pub, MZMTP_PUB, &pub_mem, example_monitor, NULL, &pub_node_process);
   if(st != MZMTP_OK) {
     printf("init %s\n", mzmtp_status_str(st));
     PROCESS_EXIT();
   }
-  mzmtp_socket_set_monitor(&pub, monitor, NULL);
-  fill_big_body();
-  mzmtp_contiki_init();
-  /* Readiness events would come to this process; a PUB never has input, so none. */
-  st = mzmtp_contiki_attach(&pub, &pub_node_process, NULL, NULL);
-  if(st == MZMTP_OK) {
+  { /* a block for the local: a protothread keeps none across its waits */
     uint16_t port = 0;
     st = mzmtp_contiki_bind(&pub, PUB_NODE_BIND, &port);
     printf("bind %s port=%u %s\n", PUB_NODE_BIND, port, mzmtp_status_str(st));

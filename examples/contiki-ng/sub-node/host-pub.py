@@ -9,10 +9,14 @@ message of N bytes after the first second (the node prints its length and FNV-1a
 printed here too). Runs as an XPUB so that it can print the node's (un)subscriptions.
 """
 import argparse
+import os
 import sys
 import time
 
 import zmq
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+from example_host import bind_or_connect, ipv6_socket  # noqa: E402
 
 
 def fnv1a(data):
@@ -31,14 +35,9 @@ def main():
     args = ap.parse_args()
 
     ctx = zmq.Context()
-    pub = ctx.socket(zmq.XPUB)
-    pub.setsockopt(zmq.IPV6, 1)
-    if args.connect:
-        pub.connect(args.connect)
-        print("connected to", args.connect, flush=True)
-    else:
-        pub.bind(args.bind)
-        print("bound", args.bind, flush=True)
+    pub = ipv6_socket(ctx, zmq.XPUB)
+    # --connect wins over --bind (which has a default).
+    bind_or_connect(pub, None if args.connect else args.bind, args.connect)
     seq = 0
     big_sent = args.big == 0
     try:

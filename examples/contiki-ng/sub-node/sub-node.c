@@ -21,7 +21,7 @@
 
 #include <stdio.h>
 #include <string.h>
-#include "../common/example-util.h"
+#include "../common/example-socket.h"
 
 #ifndef SUB_NODE_CONNECT
 #define SUB_NODE_CONNECT "tcp://[fd00::1]:5556"
@@ -57,17 +57,6 @@ static bool paused;
 
 PROCESS(sub_node_process, "microzmtp SUB node");
 AUTOSTART_PROCESSES(&sub_node_process);
-/*---------------------------------------------------------------------------*/
-static void
-monitor(void *ctx, mzmtp_socket_t *sock, mzmtp_socket_event_t ev, int peer,
-        mzmtp_status_t st)
-{
-  (void)ctx;
-  (void)sock;
-  if(ev != MZMTP_EV_CONNECT_RETRY) {
-    printf("mon %s peer=%d %s\n", mzmtp_socket_event_str(ev), peer, mzmtp_status_str(st));
-  }
-}
 /*---------------------------------------------------------------------------*/
 /* Keep up to cap-1 printable characters of a frame's start, '.' for the others. */
 static void
@@ -188,18 +177,14 @@ PROCESS_THREAD(sub_node_process, ev, data)
   PROCESS_BEGIN();
 
   msg.hash = 2166136261u;
-  st = mzmtp_socket_init(&sub, MZMTP_SUB, &sub_mem);
+  mzmtp_contiki_init();
+  st = example_open(&sub, MZMTP_SUB, &sub_mem, example_monitor, NULL, &sub_node_process);
   if(st != MZMTP_OK) {
     printf("init %s\n", mzmtp_status_str(st));
     PROCESS_EXIT();
   }
-  mzmtp_socket_set_monitor(&sub, monitor, NULL);
-  mzmtp_contiki_init();
-  st = mzmtp_contiki_attach(&sub, &sub_node_process, NULL, NULL);
-  if(st == MZMTP_OK) {
-    st = mzmtp_contiki_subscribe(&sub, SUB_NODE_TOPIC, strlen(SUB_NODE_TOPIC));
-    printf("sub '%s' %s\n", SUB_NODE_TOPIC, mzmtp_status_str(st));
-  }
+  st = mzmtp_contiki_subscribe(&sub, SUB_NODE_TOPIC, strlen(SUB_NODE_TOPIC));
+  printf("sub '%s' %s\n", SUB_NODE_TOPIC, mzmtp_status_str(st));
   if(st == MZMTP_OK && SUB_NODE_BIND[0] != '\0') {
     uint16_t port = 0;
     st = mzmtp_contiki_bind(&sub, SUB_NODE_BIND, &port);

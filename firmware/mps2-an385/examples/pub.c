@@ -6,8 +6,7 @@
  * QEMU -append options: "period=MS" (default 1000), "count=N" (stop after N readings,
  * closing with a 1 s linger and exiting 0; default 0 = for ever).
  */
-#include "board.h"
-#include "net.h"
+#include "example.h"
 
 MZMTP_SOCKET_MEM_DEFINE(pub_mem, 512, MZMTP_RECV_MIN);
 static mzmtp_socket_t pub;
@@ -42,8 +41,7 @@ int main(void)
         board_puts("pub: setup failed\n");
         return 1;
     }
-    board_puts("pub: PUB bound to tcp://*:");
-    board_putu(port);
+    example_say_bound("pub: PUB", port);
     board_puts(", one reading every ");
     board_putu(period);
     board_puts(" ms\n");

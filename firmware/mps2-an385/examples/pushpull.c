@@ -7,8 +7,7 @@
  * QEMU -append options: "port=N" (the host's PULL port; required), "count=N" (exit 0
  * after N messages; default 0 = for ever).
  */
-#include "board.h"
-#include "net.h"
+#include "example.h"
 
 MZMTP_SOCKET_MEM_DEFINE(pull_mem, 64, 256);
 MZMTP_SOCKET_MEM_DEFINE(push_mem, 1024, MZMTP_RECV_MIN);
@@ -16,10 +15,10 @@ static mzmtp_socket_t pull, push;
 
 int main(void)
 {
-    static char endpoint[32] = "tcp://10.0.2.2:";
+    static char endpoint[32];
     uint16_t port, bound = 0;
     uint32_t count, done = 0;
-    uint8_t msg[5 + 200], scrap[32];
+    uint8_t msg[5 + 200];
     size_t have = 5;
 
     net_init();
@@ -29,19 +28,7 @@ int main(void)
         board_puts("pushpull: give the host's PULL port: -append port=N\n");
         return 1;
     }
-    {
-        char d[6];
-        int n = 0;
-        char *s = endpoint + 15;
-        do {
-            d[n++] = (char)('0' + port % 10u);
-            port = (uint16_t)(port / 10u);
-        } while (port != 0);
-        while (n > 0) {
-            *s++ = d[--n];
-        }
-        *s = '\0';
-    }
+    example_host_endpoint(endpoint, port);
     if (mzmtp_socket_init(&pull, MZMTP_PULL, &pull_mem) != MZMTP_OK ||
         mzmtp_socket_init(&push, MZMTP_PUSH, &push_mem) != MZMTP_OK ||
         mzmtp_lwip_bind(&net_io, &pull, "tcp://*:5558", &bound) != MZMTP_OK ||
@@ -49,8 +36,7 @@ int main(void)
         board_puts("pushpull: setup failed\n");
         return 1;
     }
-    board_puts("pushpull: PULL bound to tcp://*:");
-    board_putu(bound);
+    example_say_bound("pushpull: PULL", bound);
     board_puts(", PUSH connecting to ");
     board_puts(endpoint);
     board_puts("\n");
@@ -60,18 +46,12 @@ int main(void)
     msg[3] = 'e';
     msg[4] = ':';
     for (;;) {
-        size_t len;
-        unsigned flags;
+        bool more;
         /* Forward only while the PUSH can queue: otherwise the work waits in the PULL's
          * buffer and TCP window, and the host's PUSH is throttled (backpressure). */
         while (done != count && (mzmtp_socket_poll(&push) & MZMTP_POLLOUT) &&
-               mzmtp_socket_recv(&pull, have < sizeof msg ? msg + have : scrap,
-                                 have < sizeof msg ? sizeof msg - have : sizeof scrap,
-                                 &len, &flags) == MZMTP_OK) {
-            if (have < sizeof msg) {
-                have += len; /* once msg is full, the rest goes to scrap: dropped */
-            }
-            if (flags & (MZMTP_RECV_MORE | MZMTP_RECV_PARTIAL)) {
+               example_recv_piece(&pull, msg, sizeof msg, &have, &more) == MZMTP_OK) {
+            if (more) {
                 continue;
             }
             if (mzmtp_socket_send(&push, msg, have, false) != MZMTP_OK) {

@@ -4,8 +4,7 @@
  *
  * QEMU -append options: "count=N" (exit 0 after N replies; default 0 = for ever).
  */
-#include "board.h"
-#include "net.h"
+#include "example.h"
 
 MZMTP_SOCKET_MEM_DEFINE(rep_mem, 512, 256);
 static mzmtp_socket_t rep;
@@ -14,7 +13,7 @@ int main(void)
 {
     uint32_t count, done = 0;
     uint16_t port = 0;
-    uint8_t req[200], scrap[32];
+    uint8_t req[200];
     size_t have = 0;
 
     net_init();
@@ -24,21 +23,14 @@ int main(void)
         board_puts("rep: setup failed\n");
         return 1;
     }
-    board_puts("rep: REP bound to tcp://*:");
-    board_putu(port);
+    example_say_bound("rep: REP", port);
     board_puts("\n");
     for (;;) {
-        size_t len;
-        unsigned flags;
+        bool more;
         /* Read a whole request (its frames joined, cut at sizeof req), then answer. */
         while (done != count &&
-               mzmtp_socket_recv(&rep, have < sizeof req ? req + have : scrap,
-                                 have < sizeof req ? sizeof req - have : sizeof scrap,
-                                 &len, &flags) == MZMTP_OK) {
-            if (have < sizeof req) {
-                have += len; /* once req is full, the rest goes to scrap: dropped */
-            }
-            if (flags & (MZMTP_RECV_MORE | MZMTP_RECV_PARTIAL)) {
+               example_recv_piece(&rep, req, sizeof req, &have, &more) == MZMTP_OK) {
+            if (more) {
                 continue;
             }
             if (mzmtp_socket_send(&rep, "re:", 3, true) != MZMTP_OK ||

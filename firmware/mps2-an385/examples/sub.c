@@ -6,30 +6,12 @@
  * QEMU -append options: "port=N" (the host's PUB port; required), "count=N" (exit 0
  * after N messages, closing first; default 0 = for ever).
  */
-#include "board.h"
-#include "net.h"
+#include "example.h"
 
 MZMTP_SOCKET_MEM_DEFINE(sub_mem, 128, 512);
 static mzmtp_socket_t sub;
 
-static char endpoint[32] = "tcp://10.0.2.2:";
-
-static void append_u16(char *s, uint16_t v)
-{
-    char d[6];
-    int n = 0;
-    while (*s != '\0') {
-        s++;
-    }
-    do {
-        d[n++] = (char)('0' + v % 10u);
-        v /= 10u;
-    } while (v != 0);
-    while (n > 0) {
-        *s++ = d[--n];
-    }
-    *s = '\0';
-}
+static char endpoint[32];
 
 int main(void)
 {
@@ -44,7 +26,7 @@ int main(void)
         board_puts("sub: give the host's port: -append port=N\n");
         return 1;
     }
-    append_u16(endpoint, port);
+    example_host_endpoint(endpoint, port);
     if (mzmtp_socket_init(&sub, MZMTP_SUB, &sub_mem) != MZMTP_OK ||
         mzmtp_socket_subscribe(&sub, "sensor/", 7) != MZMTP_OK ||
         mzmtp_lwip_connect(&net_io, &sub, endpoint) != MZMTP_OK) {
