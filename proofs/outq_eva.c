@@ -60,7 +60,20 @@ static void one_op(void)
 {
     mzmtp_iov_t iov[4];
     size_t len = Frama_C_size_t_interval(0, PROOF_FRAME);
+#if MZMTP_CONF_TX_ACK
+    switch (Frama_C_interval(0, 20)) {
+    case 18:
+        mzmtp_outq_written(&q, Frama_C_unsigned_int_interval(0, MZMTP_CONF_MAX_PEERS),
+                           Frama_C_size_t_interval(0, SIZE_MAX));
+        break;
+    case 19:
+        mzmtp_outq_acked(&q, Frama_C_unsigned_int_interval(0, MZMTP_CONF_MAX_PEERS),
+                         Frama_C_size_t_interval(0, SIZE_MAX));
+        break;
+    case 20: mzmtp_outq_acked_all(&q, Frama_C_unsigned_int_interval(0, MZMTP_CONF_MAX_PEERS)); break;
+#else
     switch (Frama_C_interval(0, 17)) {
+#endif
     case 0: mzmtp_outq_begin(&q, any_mask()); break;
     case 1: (void)mzmtp_outq_add_frame(&q, src, len, Frama_C_interval(0, 1) != 0); break;
     case 2: (void)mzmtp_outq_add_encoded(&q, src, len); break;

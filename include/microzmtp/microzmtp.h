@@ -301,6 +301,16 @@ MZMTP_NODISCARD mzmtp_status_t mzmtp_socket_peer_input(mzmtp_socket_t *sock, int
 size_t mzmtp_socket_peer_output(mzmtp_socket_t *sock, int peer, mzmtp_iov_t *iov, size_t max);
 /** See mzmtp_conn_output_done(). */
 void mzmtp_socket_peer_output_done(mzmtp_socket_t *sock, int peer, size_t n);
+#if MZMTP_CONF_TX_ACK
+/** See mzmtp_conn_output_written(): a port whose stack keeps pointers to `stable`
+ *  vectors calls this instead of mzmtp_socket_peer_output_done(), then
+ *  mzmtp_socket_peer_output_acked() as the stack lets go of the bytes. Until everything
+ *  written is acknowledged, the port must not call mzmtp_socket_peer_stop() while the
+ *  stack may still read them (lwIP: wait for tcp_sent, or tcp_abort() first). */
+void mzmtp_socket_peer_output_written(mzmtp_socket_t *sock, int peer, size_t n);
+/** See mzmtp_conn_output_acked(). */
+void mzmtp_socket_peer_output_acked(mzmtp_socket_t *sock, int peer, size_t n);
+#endif
 /** @return true when @p peer has bytes to write. */
 bool mzmtp_socket_peer_has_output(mzmtp_socket_t *sock, int peer);
 /** @return true while the transport of @p peer is up (started, not stopped). */

@@ -202,6 +202,23 @@
 #endif
 
 /**
+ * 1: the transmit path tells bytes "written" from "acknowledged", for a port whose TCP
+ * stack keeps pointers to the bytes it was given until the peer acknowledges them (lwIP's
+ * tcp_write without TCP_WRITE_FLAG_COPY). mzmtp_conn_output() then marks each vector
+ * `stable` (send-ring bytes and bodies sent by reference: they stay put until released)
+ * or not (greeting, commands, CURVE boxes: copy them now); the port reports
+ * mzmtp_conn_output_written() as it queues bytes and mzmtp_conn_output_acked() as the
+ * stack releases them, and a send slot is reused only once every peer's acknowledged
+ * position passed it. Ports that copy keep calling mzmtp_conn_output_done() (written and
+ * acknowledged at once). 0: every port copies; output_done() is the only call.
+ * Default: 0. RAM (Cortex-M3): 8 B per peer slot in the send ring and 16 B per connection
+ * engine; flash: about 600 B (make -C bench/size).
+ */
+#ifndef MZMTP_CONF_TX_ACK
+#define MZMTP_CONF_TX_ACK 0
+#endif
+
+/**
  * 1: mzmtp_socket_recv_ref() hands out received frames where they lie in the receive
  * buffer, without copying them. 0: leave it out. Default: 1. RAM: none.
  */

@@ -7,7 +7,9 @@
  * or hand them to mzmtp_conn_input(), which copies. Then call mzmtp_conn_process() until it
  * returns MZMTP_AGAIN: each call yields at most one event.
  * Bytes out: mzmtp_conn_output() fills I/O vectors that point into the engine and into the
- * send ring (zero copy); after writing, say how many bytes went with mzmtp_conn_output_done().
+ * send ring (zero copy); after writing, say how many bytes went with mzmtp_conn_output_done()
+ * (or, with MZMTP_CONF_TX_ACK, for a stack that keeps pointers until the peer acknowledges:
+ * mzmtp_conn_output_written() now and mzmtp_conn_output_acked() later).
  * Time comes in as now_ms (monotonic, may wrap); the engine reads no clock.
  *
  * Applications normally use mzmtp_socket_t, which owns engines; this header is for ports,
@@ -48,6 +50,12 @@ typedef uint32_t mzmtp_off_t;
 typedef struct mzmtp_iov {
     const uint8_t *base;
     size_t len;
+#if MZMTP_CONF_TX_ACK
+    /** true: the bytes stay where they are until mzmtp_conn_output_acked() releases them
+     *  (a stack may keep this pointer); false: they are reused after the next call on the
+     *  engine, so the port copies them when it writes them. */
+    bool stable;
+#endif
 } mzmtp_iov_t;
 
 /* ------------------------------------------------------------------------------------ */
@@ -58,7 +66,8 @@ typedef struct mzmtp_iov {
 typedef struct mzmtp_outq_slot {
     uint32_t off;          /**< Offset of the encoded message in the data ring. */
     uint32_t len;          /**< Encoded bytes (headers and bodies of all its frames). */
-    mzmtp_peerset_t mask;  /**< Peers that have still to write it. */
+    mzmtp_peerset_t mask;  /**< Peers that have still to write it (or, with
+                                MZMTP_CONF_TX_ACK, to have it acknowledged). */
 #if MZMTP_CONF_SEND_REF
     const uint8_t *ext;    /**< Body of the last frame in application memory, or NULL. */
     uint32_t ext_len;      /**< Its length; written after the len ring bytes. */
@@ -68,7 +77,13 @@ typedef struct mzmtp_outq_slot {
 typedef struct mzmtp_outq_pipe {
     uint32_t cursor; /**< Sequence number of the next slot this peer looks at. */
     uint32_t sent;   /**< Bytes of that slot already written. */
-    uint32_t queued; /**< Slots still carrying this peer's bit (for the send HWM). */
+    uint32_t queued; /**< Slots this peer has still to write (for the send HWM). */
+#if MZMTP_CONF_TX_ACK
+    /* The acknowledged position, at or behind the written one (cursor, sent): slots from
+     * here to the cursor carry this peer's bit until the stack releases their bytes. */
+    uint32_t ack_cursor; /**< Sequence number of the oldest slot not yet acknowledged. */
+    uint32_t ack_sent;   /**< Bytes of that slot acknowledged. */
+#endif
 } mzmtp_outq_pipe_t;
 
 /** The send ring. All fields are private. */
@@ -168,8 +183,18 @@ bool mzmtp_outq_pipe_mid_message(const mzmtp_outq_t *q, unsigned pipe);
 /** Fill up to @p max vectors with what @p pipe writes next; @return vectors filled. */
 size_t mzmtp_outq_peek(mzmtp_outq_t *q, unsigned pipe, mzmtp_iov_t *iov, size_t max,
                        bool one_message);
-/** Mark @p n bytes of @p pipe written; frees slots nobody needs any more. */
+/** Mark @p n bytes of @p pipe written and released; frees slots nobody needs any more. */
 void mzmtp_outq_advance(mzmtp_outq_t *q, unsigned pipe, size_t n);
+#if MZMTP_CONF_TX_ACK
+/** Mark @p n bytes of @p pipe written but still in the stack's hands: the slots stay,
+ *  and mzmtp_outq_compact() does not move them, until mzmtp_outq_acked(). */
+void mzmtp_outq_written(mzmtp_outq_t *q, unsigned pipe, size_t n);
+/** Release the next @p n written bytes of @p pipe (in the order written; never past what
+ *  was written); frees slots nobody needs any more. */
+void mzmtp_outq_acked(mzmtp_outq_t *q, unsigned pipe, size_t n);
+/** Release everything @p pipe has written (its acknowledged position catches up). */
+void mzmtp_outq_acked_all(mzmtp_outq_t *q, unsigned pipe);
+#endif
 
 /* ------------------------------------------------------------------------------------ */
 /* The connection engine.                                                                   */
@@ -284,6 +309,11 @@ typedef struct mzmtp_conn_opts {
     mzmtp_conn_sec_t *sec;     /**< Security settings (borrowed), or NULL for NULL. */
 } mzmtp_conn_opts_t;
 
+#if MZMTP_CONF_TX_ACK
+/** Runs of written, unacknowledged output an engine tells apart (internal). */
+#define MZMTP_CONN_TX_RUNS 4
+#endif
+
 /** One ZMTP link. All fields are private; the struct is public for static allocation. */
 typedef struct mzmtp_conn {
     uint8_t state;
@@ -322,6 +352,15 @@ typedef struct mzmtp_conn {
     uint16_t pipe; /* our peer slot in outq (16-bit peer ids) */
     uint16_t cmd_rd, cmd_wr;
     uint16_t plan_cmd; /* command bytes offered by the last output() */
+#if MZMTP_CONF_TX_ACK
+    /* Bytes written and not yet acknowledged, oldest first, in runs that alternate
+     * between send-ring bytes and copied bytes (tx_ring0: the oldest run is ring bytes).
+     * When the runs are full a ring run is counted as copied; its bytes are released
+     * once everything written is acknowledged (output_acked()). */
+    uint32_t tx_run[MZMTP_CONN_TX_RUNS];
+    uint8_t tx_runs;
+    bool tx_ring0;
+#endif
     uint8_t cmd[MZMTP_CONF_CMD_BUF];
 #if MZMTP_CONF_CURVE
     mzmtp_curve_state_t curve;
@@ -408,8 +447,23 @@ void mzmtp_conn_send_error(mzmtp_conn_t *conn, const char *reason, size_t len);
 
 /** Fill up to @p max vectors with what to write next; @return vectors filled (0: nothing). */
 size_t mzmtp_conn_output(mzmtp_conn_t *conn, mzmtp_iov_t *iov, size_t max);
-/** @p n bytes of the vectors from mzmtp_conn_output() were written. */
+/** @p n bytes of the vectors from mzmtp_conn_output() were written, and the port keeps no
+ *  pointer to them (it copied them, or the stack did): written and acknowledged at once. */
 void mzmtp_conn_output_done(mzmtp_conn_t *conn, size_t n);
+#if MZMTP_CONF_TX_ACK
+/**
+ * @p n bytes of the vectors from mzmtp_conn_output() were handed to the stack, which may
+ * keep pointers to those of vectors marked `stable` until mzmtp_conn_output_acked().
+ * A connection uses either this pair or mzmtp_conn_output_done(), not both.
+ */
+void mzmtp_conn_output_written(mzmtp_conn_t *conn, size_t n);
+/**
+ * The stack no longer needs the next @p n bytes written (lwIP: its tcp_sent callback), in
+ * the order they were written, copied or not. More than was written counts as all.
+ * Safe on a dead engine: the bytes are released all the same.
+ */
+void mzmtp_conn_output_acked(mzmtp_conn_t *conn, size_t n);
+#endif
 /** @return true when the engine has bytes to write. */
 bool mzmtp_conn_has_output(const mzmtp_conn_t *conn);
 

@@ -11,9 +11,15 @@
  *    it again; tcp_abort() calls it too, so callbacks are detached before aborting;
  *  - tcp_close() resets instead of FIN when received data was not tcp_recved(), so held
  *    bytes are given back to the window before any close (an ERROR must reach the peer);
- *  - tcp_write() with TCP_WRITE_FLAG_COPY copies at once; it fails with ERR_MEM when
- *    tcp_sndbuf() or the segment queue (TCP_SND_QUEUELEN) is exhausted: try again on
- *    tcp_sent or tcp_poll.
+ *  - tcp_write() with TCP_WRITE_FLAG_COPY copies at once; without it, lwIP keeps a
+ *    pointer to the bytes (a PBUF_ROM pbuf) until they are acknowledged, and the tcp_sent
+ *    callback reports how many were, in stream order. It fails, all or nothing, with
+ *    ERR_MEM when tcp_sndbuf(), the segment queue (TCP_SND_QUEUELEN) or the pbuf pool is
+ *    exhausted: try again on tcp_sent or tcp_poll;
+ *  - with MZMTP_CONF_TX_ACK, vectors the engine marks stable (send-ring bytes, bodies
+ *    sent by reference) go without the copy; the rest is copied. Until every such byte is
+ *    acknowledged, the peer's session is not stopped while the pcb lives (its segments
+ *    point into the ring): a graceful end waits for tcp_sent, a forced one aborts first.
  * Closes, reconnects and timers happen in mzmtp_lwip_poll(), outside lwIP's callbacks,
  * so no callback has to return ERR_ABRT except the accept of a refused connection.
  *
@@ -80,6 +86,17 @@ static void drop_held(mzmtp_lwip_conn_t *c)
     c->rx = NULL;
 }
 
+/* Does lwIP still hold pointers into the send ring for this connection? */
+static bool holds_ring(const mzmtp_lwip_conn_t *c)
+{
+#if MZMTP_CONF_TX_ACK
+    return c->pcb != NULL && c->tx_ref_left > 0;
+#else
+    (void)c;
+    return false;
+#endif
+}
+
 /* The connection is over for good: end its ZMTP session, close the pcb, free the record
  * and let a connecting endpoint try again. Outside lwIP callbacks only. */
 static void conn_finish(mzmtp_lwip_conn_t *c, uint32_t now)
@@ -88,6 +105,13 @@ static void conn_finish(mzmtp_lwip_conn_t *c, uint32_t now)
     mzmtp_status_t why = c->why == MZMTP_OK ? MZMTP_ERR_CLOSED : (mzmtp_status_t)c->why;
     bool started = (c->flags & CF_STARTED) != 0;
 
+    if (holds_ring(c)) {
+        /* Its segments point into the send ring, which the session's end releases: they
+         * go first (a reset: what was not acknowledged is lost, as with any abort). */
+        detach(c->pcb);
+        tcp_abort(c->pcb);
+        c->pcb = NULL;
+    }
     if (started) {
         mzmtp_socket_peer_stop(c->sock, c->peer, why);
     }
@@ -154,20 +178,35 @@ static void output(mzmtp_lwip_conn_t *c)
             size_t room = tcp_sndbuf(c->pcb);
             size_t m = iov[i].len < room ? iov[i].len : room;
             u8_t more = (i + 1 < n || m < iov[i].len) ? TCP_WRITE_FLAG_MORE : 0;
+            u8_t copy = TCP_WRITE_FLAG_COPY;
+#if MZMTP_CONF_TX_ACK
+            if (iov[i].stable) {
+                copy = 0; /* stays put until mzmtp_socket_peer_output_acked() */
+            }
+#endif
             if (m > 0xFFFFu) {
                 m = 0xFFFFu;
             }
-            if (m == 0 || tcp_write(c->pcb, iov[i].base, (u16_t)m,
-                                    (u8_t)(TCP_WRITE_FLAG_COPY | more)) != ERR_OK) {
+            if (m == 0 || tcp_write(c->pcb, iov[i].base, (u16_t)m, (u8_t)(copy | more)) != ERR_OK) {
                 break; /* no room or no segment left: tcp_sent/tcp_poll bring us back */
             }
             done += m;
             full = m < iov[i].len;
+#if MZMTP_CONF_TX_ACK
+            c->tx_unacked += (uint32_t)m;
+            if (copy == 0) {
+                c->tx_ref_left = c->tx_unacked;
+            }
+#endif
         }
         if (done == 0) {
             break;
         }
+#if MZMTP_CONF_TX_ACK
+        mzmtp_socket_peer_output_written(c->sock, c->peer, done);
+#else
         mzmtp_socket_peer_output_done(c->sock, c->peer, done);
+#endif
         wrote = true;
         if (full) {
             break;
@@ -213,11 +252,22 @@ static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 
 static err_t on_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
 {
+    mzmtp_lwip_conn_t *c = arg;
     (void)pcb;
     (void)len;
-    if (arg != NULL) {
-        output(arg);
+    if (c == NULL) {
+        return ERR_OK;
     }
+#if MZMTP_CONF_TX_ACK
+    /* lwIP is done with these bytes: the engine may reuse their send-ring slots. */
+    uint32_t k = len < c->tx_unacked ? len : c->tx_unacked;
+    c->tx_unacked -= k;
+    c->tx_ref_left = c->tx_ref_left > k ? c->tx_ref_left - k : 0u;
+    if (c->flags & CF_STARTED) {
+        mzmtp_socket_peer_output_acked(c->sock, c->peer, k);
+    }
+#endif
+    output(c);
     return ERR_OK;
 }
 
@@ -358,7 +408,11 @@ static void run_tick(mzmtp_lwip_t *io, mzmtp_socket_t *sock, uint32_t now)
 static void close_progress(mzmtp_lwip_t *io, mzmtp_lwip_sockent_t *s, uint32_t now)
 {
     mzmtp_socket_t *sock = s->sock;
-    if (!mzmtp_socket_flushed(sock) && (s->linger_ms < 0 || !is_due(now, s->linger_at))) {
+    bool done = mzmtp_socket_flushed(sock);
+    for (int i = 0; i < MZMTP_LWIP_CONF_MAX_CONNS && done; i++) {
+        done = !(io->conn[i].flags & CF_USED) || io->conn[i].sock != sock || !holds_ring(&io->conn[i]);
+    }
+    if (!done && (s->linger_ms < 0 || !is_due(now, s->linger_at))) {
         return;
     }
     for (int i = 0; i < MZMTP_LWIP_CONF_MAX_CONNS; i++) {
@@ -399,9 +453,12 @@ uint32_t mzmtp_lwip_poll(mzmtp_lwip_t *io)
         }
         feed(c, now); /* the application may have read: reopen the window */
         output(c);
+        /* A graceful end also waits until lwIP holds nothing of the send ring. */
         if ((c->flags & CF_CLOSE) ||
-            ((c->flags & CF_FATAL) && !mzmtp_socket_peer_has_output(c->sock, c->peer)) ||
-            ((c->flags & CF_EOF) && (c->rx == NULL || !(c->flags & CF_STARTED)))) {
+            ((c->flags & CF_FATAL) && !mzmtp_socket_peer_has_output(c->sock, c->peer) &&
+             !holds_ring(c)) ||
+            ((c->flags & CF_EOF) && (c->rx == NULL || !(c->flags & CF_STARTED)) &&
+             !holds_ring(c))) {
             conn_finish(c, now);
         }
     }

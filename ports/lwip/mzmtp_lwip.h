@@ -125,6 +125,11 @@ typedef struct mzmtp_lwip_conn {
     int8_t ep;            /* connecting endpoint, or -1 (accepted) */
     uint8_t flags;
     int8_t why;           /* mzmtp_status_t: why the session ends, once known */
+#if MZMTP_CONF_TX_ACK
+    uint32_t tx_unacked;  /* bytes given to tcp_write and not yet acknowledged (tcp_sent) */
+    uint32_t tx_ref_left; /* of those, how many must be acknowledged before lwIP holds no
+                             pointer into the send ring any more (0: none held) */
+#endif
 } mzmtp_lwip_conn_t;
 
 /** A bound or connecting endpoint (private). */

@@ -717,9 +717,19 @@ static bool data_ok(const mzmtp_conn_t *c)
 /* Output order: greeting, then the rest of a half-written message, then commands, then
  * further messages. Commands never split a message. The layout offered is remembered so
  * that output_done() accounts bytes the same way even if commands are queued in between. */
+#if MZMTP_CONF_TX_ACK
+static void mark_stable(mzmtp_iov_t *iov, size_t from, size_t to, bool stable)
+{
+    for (size_t i = from; i < to; i++) iov[i].stable = stable;
+}
+#define MARK(from, to, stable) mark_stable(iov, (from), (to), (stable))
+#else
+#define MARK(from, to, stable) ((void)0)
+#endif
+
 size_t mzmtp_conn_output(mzmtp_conn_t *conn, mzmtp_iov_t *iov, size_t max)
 {
-    size_t n = 0;
+    size_t n = 0, k = 0;
     bool mid = out_mid_message(conn);
     size_t cmd = (size_t)(conn->cmd_wr - conn->cmd_rd);
     conn->plan_rest = false;
@@ -728,57 +738,148 @@ size_t mzmtp_conn_output(mzmtp_conn_t *conn, mzmtp_iov_t *iov, size_t max)
     if (conn->greeting_sent < MZMTP_GREETING_SIZE) {
         iov[n].base = mzmtp_mech_greeting(conn) + conn->greeting_sent;
         iov[n].len = MZMTP_GREETING_SIZE - conn->greeting_sent;
+        MARK(n, n + 1, false);
         n++;
     }
 #if MZMTP_CONF_CURVE
-    if (boxing(conn)) return n + (n < max ? mzmtp_mech_curve_output(conn, iov + n, max - n) : 0);
+    if (boxing(conn)) {
+        /* CURVE boxes ring bytes into its scratch buffer: nothing of it is stable. */
+        k = n + (n < max ? mzmtp_mech_curve_output(conn, iov + n, max - n) : 0);
+        MARK(n, k, false);
+        return k;
+    }
 #endif
     if (mid && !data_ok(conn)) return n; /* dead mid-message: nothing more is safe to send */
     if (mid && cmd) {
+        k = n;
         if (n < max) n += mzmtp_outq_peek(conn->outq, conn->pipe, iov + n, max - n, true);
+        MARK(k, n, true);
         conn->plan_rest = true;
     }
     if (cmd && n < max) {
         iov[n].base = conn->cmd + conn->cmd_rd;
         iov[n].len = cmd;
+        MARK(n, n + 1, false);
         conn->plan_cmd = (uint16_t)cmd;
         n++;
     }
     if (!conn->plan_rest && data_ok(conn) && n < max) {
+        k = n;
         n += mzmtp_outq_peek(conn->outq, conn->pipe, iov + n, max - n, false);
+        MARK(k, n, true);
     }
+    (void)k;
     return n;
 }
 
-void mzmtp_conn_output_done(mzmtp_conn_t *conn, size_t n)
+#if MZMTP_CONF_TX_ACK
+static bool run_is_ring(const mzmtp_conn_t *c, unsigned i)
 {
+    return c->tx_ring0 != ((i & 1u) != 0);
+}
+
+/* Remember @p n bytes just handed to the stack: ring bytes (@p ring) or copied ones. */
+static void tx_record(mzmtp_conn_t *c, size_t n, bool ring)
+{
+    if (n == 0) return;
+    if (c->tx_runs == 0) {
+        c->tx_ring0 = ring;
+        c->tx_run[0] = (uint32_t)n;
+        c->tx_runs = 1;
+        return;
+    }
+    unsigned last = c->tx_runs - 1u;
+    if (run_is_ring(c, last) != ring) {
+        if (c->tx_runs < MZMTP_CONN_TX_RUNS) {
+            c->tx_run[c->tx_runs++] = (uint32_t)n;
+            return;
+        }
+        /* No run left: ring bytes are counted as copied ones, so they are released late
+         * (once everything written is acknowledged), never early. Before copied bytes,
+         * the last ring run joins the copied run before it. */
+        if (!ring) {
+            c->tx_run[last - 1u] += c->tx_run[last];
+            c->tx_runs--;
+            last--;
+        }
+    }
+    c->tx_run[last] += (uint32_t)n;
+}
+
+/* Ring bytes written: held by the stack (@p held) or released at once. */
+static void ring_written(mzmtp_conn_t *c, size_t n, bool held)
+{
+    if (held) {
+        mzmtp_outq_written(c->outq, c->pipe, n);
+        tx_record(c, n, true);
+    } else {
+        mzmtp_outq_advance(c->outq, c->pipe, n);
+    }
+}
+#define COPIED(c, n, held) ((held) ? tx_record((c), (n), false) : (void)0)
+#else
+#define ring_written(c, n, held) mzmtp_outq_advance((c)->outq, (c)->pipe, (n))
+#define COPIED(c, n, held) ((void)0)
+#endif
+
+/* @p n bytes of the last output() went out; @p held: the port keeps pointers to the ring
+ * bytes among them until output_acked(). */
+static void output_account(mzmtp_conn_t *conn, size_t n, bool held)
+{
+    (void)held;
     if (conn->greeting_sent < MZMTP_GREETING_SIZE) {
         size_t k = MZMTP_GREETING_SIZE - conn->greeting_sent;
         if (k > n) k = n;
         conn->greeting_sent = (uint8_t)(conn->greeting_sent + k);
+        COPIED(conn, k, held);
         n -= k;
     }
     if (n == 0) return;
 #if MZMTP_CONF_CURVE
     if (boxing(conn)) {
-        mzmtp_mech_curve_output_done(conn, n);
+        mzmtp_mech_curve_output_done(conn, n); /* copied out of the ring already */
+        COPIED(conn, n, held);
         return;
     }
 #endif
     if (conn->plan_rest) {
         size_t k = mzmtp_outq_pipe_msg_left(conn->outq, conn->pipe);
         if (k > n) k = n;
-        mzmtp_outq_advance(conn->outq, conn->pipe, k);
+        ring_written(conn, k, held);
         n -= k;
         conn->plan_rest = false;
     }
     size_t k = conn->plan_cmd < n ? conn->plan_cmd : n;
     conn->cmd_rd = (uint16_t)(conn->cmd_rd + k);
     conn->plan_cmd = (uint16_t)(conn->plan_cmd - k);
+    COPIED(conn, k, held);
     n -= k;
     if (conn->cmd_rd == conn->cmd_wr) conn->cmd_rd = conn->cmd_wr = 0;
-    if (n && data_ok(conn)) mzmtp_outq_advance(conn->outq, conn->pipe, n);
+    if (n && data_ok(conn)) ring_written(conn, n, held);
 }
+
+void mzmtp_conn_output_done(mzmtp_conn_t *conn, size_t n) { output_account(conn, n, false); }
+
+#if MZMTP_CONF_TX_ACK
+void mzmtp_conn_output_written(mzmtp_conn_t *conn, size_t n) { output_account(conn, n, true); }
+
+void mzmtp_conn_output_acked(mzmtp_conn_t *conn, size_t n)
+{
+    while (n > 0 && conn->tx_runs > 0) {
+        uint32_t k = n < conn->tx_run[0] ? (uint32_t)n : conn->tx_run[0];
+        if (conn->tx_ring0 && conn->outq != NULL) mzmtp_outq_acked(conn->outq, conn->pipe, k);
+        conn->tx_run[0] -= k;
+        n -= k;
+        if (conn->tx_run[0] == 0) {
+            for (unsigned i = 1; i < conn->tx_runs; i++) conn->tx_run[i - 1u] = conn->tx_run[i];
+            conn->tx_runs--;
+            conn->tx_ring0 = !conn->tx_ring0;
+        }
+    }
+    /* Everything written is acknowledged: ring bytes counted as copied are released too. */
+    if (conn->tx_runs == 0 && conn->outq != NULL) mzmtp_outq_acked_all(conn->outq, conn->pipe);
+}
+#endif
 
 bool mzmtp_conn_has_output(const mzmtp_conn_t *conn)
 {

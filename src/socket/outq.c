@@ -7,6 +7,12 @@
  * memory, so consecutive messages for one peer are usually one contiguous run: a port can
  * write many messages with one system call. A slot is freed when its set becomes empty;
  * bytes are reclaimed oldest first.
+ *
+ * With MZMTP_CONF_TX_ACK a peer leaves a slot's set only when the bytes it wrote are
+ * acknowledged (mzmtp_outq_acked()): a TCP stack that keeps pointers into the ring (lwIP
+ * without TCP_WRITE_FLAG_COPY) reads them until then. Each pipe then has two positions:
+ * written (cursor, sent) and acknowledged (ack_cursor, ack_sent), the second never ahead
+ * of the first. Slots between them are "pinned": compaction leaves them where they are.
  */
 #include <string.h>
 #include "microzmtp/mzmtp_conn.h"
@@ -236,7 +242,90 @@ void mzmtp_outq_pipe_attach(mzmtp_outq_t *q, unsigned pipe)
     q->pipe[pipe].cursor = q->seq_first + q->count;
     q->pipe[pipe].sent = 0;
     q->pipe[pipe].queued = 0;
+#if MZMTP_CONF_TX_ACK
+    q->pipe[pipe].ack_cursor = q->pipe[pipe].cursor;
+    q->pipe[pipe].ack_sent = 0;
+#endif
 }
+
+#if MZMTP_CONF_TX_ACK
+/* Move the pipe's acknowledged position past slots that are not for it, never past its
+ * written position. (settle() first: the written one is then inside the ring.) */
+static void settle_ack(mzmtp_outq_t *q, unsigned pipe)
+{
+    mzmtp_outq_pipe_t *pp = &q->pipe[pipe];
+    if (seq_before(pp->ack_cursor, q->seq_first)) {
+        pp->ack_cursor = q->seq_first;
+        pp->ack_sent = 0;
+    }
+    while (pp->ack_cursor != pp->cursor &&
+           !mzmtp_peerset_has(&q->slot[slot_index(q, pp->ack_cursor)].mask, pipe)) {
+        pp->ack_cursor++;
+        pp->ack_sent = 0;
+    }
+}
+
+void mzmtp_outq_acked(mzmtp_outq_t *q, unsigned pipe, size_t n)
+{
+    if (pipe >= MZMTP_CONF_MAX_PEERS) return;
+    mzmtp_outq_pipe_t *pp = &q->pipe[pipe];
+    (void)settle(q, pipe);
+    settle_ack(q, pipe);
+    while (n > 0) {
+        if (pp->ack_cursor == pp->cursor) {
+            /* The message being written: acknowledged up to what was written. */
+            if (pp->sent > pp->ack_sent) {
+                size_t k = pp->sent - pp->ack_sent;
+                pp->ack_sent += (uint32_t)(n < k ? n : k);
+            }
+            break;
+        }
+        mzmtp_outq_slot_t *s = &q->slot[slot_index(q, pp->ack_cursor)];
+        if (!mzmtp_peerset_has(&s->mask, pipe)) {
+            pp->ack_cursor++;
+            pp->ack_sent = 0;
+            continue;
+        }
+        size_t rem = SLOT_TOTAL(s) - pp->ack_sent;
+        if (n < rem) {
+            pp->ack_sent += (uint32_t)n;
+            break;
+        }
+        n -= rem;
+        mzmtp_peerset_del(&s->mask, pipe);
+        if (mzmtp_peerset_empty(&s->mask)) mark_dead(q, s);
+        pp->ack_sent = 0;
+        pp->ack_cursor++;
+    }
+    reclaim(q);
+}
+
+void mzmtp_outq_acked_all(mzmtp_outq_t *q, unsigned pipe)
+{
+    if (pipe >= MZMTP_CONF_MAX_PEERS) return;
+    mzmtp_outq_pipe_t *pp = &q->pipe[pipe];
+    (void)settle(q, pipe);
+    settle_ack(q, pipe);
+    for (; pp->ack_cursor != pp->cursor; pp->ack_cursor++) {
+        mzmtp_outq_slot_t *s = &q->slot[slot_index(q, pp->ack_cursor)];
+        if (!mzmtp_peerset_has(&s->mask, pipe)) continue;
+        mzmtp_peerset_del(&s->mask, pipe);
+        if (mzmtp_peerset_empty(&s->mask)) mark_dead(q, s);
+    }
+    pp->ack_sent = pp->sent;
+    reclaim(q);
+}
+
+/* Does @p pipe have bytes of the slot numbered @p seq written but not acknowledged? (Its
+ * positions settled, the slot carrying its bit.) */
+static bool pinned_by(const mzmtp_outq_t *q, unsigned pipe, uint32_t seq)
+{
+    const mzmtp_outq_pipe_t *pp = &q->pipe[pipe];
+    if (seq_before(seq, pp->cursor)) return true; /* written, at least in part */
+    if (seq != pp->cursor || pp->sent == 0) return false;
+    return pp->ack_cursor != seq || pp->ack_sent != pp->sent;
+}
+#endif
 
 
 /* Clear @p pipe's bit from the messages it has not started (all of them if @p all). */
@@ -260,15 +349,22 @@ void mzmtp_outq_pipe_shed(mzmtp_outq_t *q, unsigned pipe) { forget(q, pipe, fals
 
 void mzmtp_outq_pipe_drop(mzmtp_outq_t *q, unsigned pipe)
 {
+#if MZMTP_CONF_TX_ACK
+    mzmtp_outq_acked_all(q, pipe); /* the transport is gone: nothing reads them any more */
+#endif
     forget(q, pipe, true);
     mzmtp_peerset_del(&q->open_mask, pipe);
     mzmtp_outq_pipe_attach(q, pipe);
 }
 
-/* Is @p pipe in the middle of writing the slot numbered @p seq? (A pipe that has written
- * part of a message always has its cursor on it.) */
+/* Has @p pipe started the slot numbered @p seq? (A pipe that has written part of a
+ * message always has its cursor on it; with MZMTP_CONF_TX_ACK the slots before its
+ * cursor that still carry its bit are written, waiting for their acknowledgement.) */
 static bool writing(const mzmtp_outq_t *q, unsigned pipe, uint32_t seq)
 {
+#if MZMTP_CONF_TX_ACK
+    if (seq_before(seq, q->pipe[pipe].cursor)) return true;
+#endif
     return q->pipe[pipe].sent != 0 && q->pipe[pipe].cursor == seq;
 }
 
@@ -307,7 +403,12 @@ bool mzmtp_outq_compact(mzmtp_outq_t *q)
 
     /* Every pipe's cursor on the first slot it needs, or at the end: a cursor then always
      * sits on a slot that is kept and carries its bit. */
-    for (unsigned p = 0; p < MZMTP_CONF_MAX_PEERS; p++) (void)settle(q, p);
+    for (unsigned p = 0; p < MZMTP_CONF_MAX_PEERS; p++) {
+        (void)settle(q, p);
+#if MZMTP_CONF_TX_ACK
+        settle_ack(q, p); /* on a kept slot carrying its bit, or on its cursor */
+#endif
+    }
 
     /* Walk from the newest slot to the oldest. Needed slots move to just below `target`
      * (bytes) and to the end of the slot array (indices), keeping their order, so the
@@ -329,10 +430,28 @@ bool mzmtp_outq_compact(mzmtp_outq_t *q)
         /* A slot stored before the wrap moves after it while there is room there (the
          * kept slots then start after the wrap); once there is none, it and every older
          * slot stay before the wrap, packed against its end. */
+#if MZMTP_CONF_TX_ACK
+        /* A slot whose bytes the stack may still read stays where it is; older slots pack
+         * below it. (Everything newer already lies above it: slots only move up, and a
+         * slot before the wrap is reached only after those after it.) */
+        bool pinned = false;
+        MZMTP_PEERSET_FOR_EACH(p, &s.mask) {
+            if (pinned_by(q, p, seq)) {
+                pinned = true;
+                break;
+            }
+        }
+        if (!target_upper && before_wrap(q, seq) && (target < s.len || pinned)) {
+            target = q->wrap_end;
+            target_upper = true;
+        }
+        if (pinned) target = s.off + s.len;
+#else
         if (!target_upper && before_wrap(q, seq) && target < s.len) {
             target = q->wrap_end;
             target_upper = true;
         }
+#endif
         target -= s.len;
         if (target != s.off) mzmtp_util_move_up(q->data + target, q->data + s.off, s.len);
         s.off = target;
@@ -344,6 +463,9 @@ bool mzmtp_outq_compact(mzmtp_outq_t *q)
         MZMTP_PEERSET_FOR_EACH(p, &s.mask) {
             mzmtp_outq_pipe_t *pp = &q->pipe[p];
             if (pp->cursor == seq) pp->cursor = end - kept;
+#if MZMTP_CONF_TX_ACK
+            if (pp->ack_cursor == seq) pp->ack_cursor = end - kept;
+#endif
         }
     }
 
@@ -363,7 +485,16 @@ bool mzmtp_outq_compact(mzmtp_outq_t *q)
     return true;
 }
 
-void mzmtp_outq_pipe_rewind(mzmtp_outq_t *q, unsigned pipe) { q->pipe[pipe].sent = 0; }
+void mzmtp_outq_pipe_rewind(mzmtp_outq_t *q, unsigned pipe)
+{
+#if MZMTP_CONF_TX_ACK
+    /* The old transport is gone: what it was given counts as done (as a copying port's
+     * would), and the message it was in the middle of starts again from its first byte. */
+    mzmtp_outq_acked_all(q, pipe);
+    q->pipe[pipe].ack_sent = 0;
+#endif
+    q->pipe[pipe].sent = 0;
+}
 
 uint32_t mzmtp_outq_pipe_queued(const mzmtp_outq_t *q, unsigned pipe)
 {
@@ -435,6 +566,36 @@ size_t mzmtp_outq_pipe_msg_left(mzmtp_outq_t *q, unsigned pipe)
     return SLOT_TOTAL(s) - q->pipe[pipe].sent;
 }
 
+#if MZMTP_CONF_TX_ACK
+void mzmtp_outq_written(mzmtp_outq_t *q, unsigned pipe, size_t n)
+{
+    if (pipe >= MZMTP_CONF_MAX_PEERS) return;
+    mzmtp_outq_pipe_t *pp = &q->pipe[pipe];
+    uint32_t end = settle(q, pipe);
+    while (n > 0 && pp->cursor != end) {
+        mzmtp_outq_slot_t *s = &q->slot[slot_index(q, pp->cursor)];
+        if (!mzmtp_peerset_has(&s->mask, pipe)) {
+            pp->cursor++;
+            continue;
+        }
+        size_t rem = SLOT_TOTAL(s) - pp->sent;
+        if (n < rem) {
+            pp->sent += (uint32_t)n;
+            break;
+        }
+        n -= rem; /* the slot keeps the bit until its bytes are acknowledged */
+        pp->sent = 0;
+        pp->queued--;
+        pp->cursor++;
+    }
+}
+
+void mzmtp_outq_advance(mzmtp_outq_t *q, unsigned pipe, size_t n)
+{
+    mzmtp_outq_written(q, pipe, n);
+    mzmtp_outq_acked_all(q, pipe);
+}
+#else
 void mzmtp_outq_advance(mzmtp_outq_t *q, unsigned pipe, size_t n)
 {
     if (pipe >= MZMTP_CONF_MAX_PEERS) return;
@@ -460,3 +621,4 @@ void mzmtp_outq_advance(mzmtp_outq_t *q, unsigned pipe, size_t n)
     }
     reclaim(q);
 }
+#endif

@@ -751,6 +751,22 @@ void mzmtp_socket_peer_output_done(mzmtp_socket_t *sock, int peer, size_t n)
     pump_or_mark(sock, (unsigned)peer);
 }
 
+#if MZMTP_CONF_TX_ACK
+void mzmtp_socket_peer_output_written(mzmtp_socket_t *sock, int peer, size_t n)
+{
+    mzmtp_conn_t *c = live_conn(sock, peer);
+    if (c == NULL) return;
+    mzmtp_conn_output_written(c, n);
+    pump_or_mark(sock, (unsigned)peer);
+}
+
+void mzmtp_socket_peer_output_acked(mzmtp_socket_t *sock, int peer, size_t n)
+{
+    mzmtp_conn_t *c = live_conn(sock, peer);
+    if (c != NULL) mzmtp_conn_output_acked(c, n);
+}
+#endif
+
 bool mzmtp_socket_peer_has_output(mzmtp_socket_t *sock, int peer)
 {
     mzmtp_conn_t *c = live_conn(sock, peer);

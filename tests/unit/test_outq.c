@@ -458,6 +458,73 @@ static struct {
     bool attached;
 } mp[MODEL_PIPES];
 
+#if MZMTP_CONF_TX_ACK
+/* What each pipe's "stack" holds: bytes written and not acknowledged, as the pointers it
+ * was given and a copy of what they pointed at when written. The ring must leave them
+ * alone until they are acknowledged. */
+#define HELD_PIECES 4096
+#define HELD_BYTES 32768
+static struct {
+    const uint8_t *base[HELD_PIECES];
+    uint16_t len[HELD_PIECES];
+    unsigned head, count;
+    uint8_t copy[HELD_BYTES];
+    size_t chead, bytes;
+} held[MODEL_PIPES];
+
+static void held_check(unsigned p)
+{
+    size_t c = held[p].chead;
+    for (unsigned k = 0; k < held[p].count; k++) {
+        unsigned i = (held[p].head + k) % HELD_PIECES;
+        for (size_t b = 0; b < held[p].len[i]; b++) {
+            if (held[p].base[i][b] != held[p].copy[(c + b) % HELD_BYTES])
+                fail_msg("pipe %u: a written, unacknowledged byte changed", p);
+        }
+        c = (c + held[p].len[i]) % HELD_BYTES;
+    }
+}
+
+static void held_push(unsigned p, const uint8_t *base, size_t len)
+{
+    assert_true(held[p].count < HELD_PIECES && held[p].bytes + len <= HELD_BYTES);
+    unsigned i = (held[p].head + held[p].count++) % HELD_PIECES;
+    held[p].base[i] = base;
+    held[p].len[i] = (uint16_t)len;
+    size_t c = (held[p].chead + held[p].bytes) % HELD_BYTES;
+    for (size_t b = 0; b < len; b++) held[p].copy[(c + b) % HELD_BYTES] = base[b];
+    held[p].bytes += len;
+}
+
+/* The stack lets go of the next @p n bytes of pipe @p p. */
+static void held_ack(unsigned p, size_t n)
+{
+    held_check(p);
+    mzmtp_outq_acked(&q, p, n);
+    while (n > 0) {
+        unsigned i = held[p].head;
+        size_t k = n < held[p].len[i] ? n : held[p].len[i];
+        held[p].base[i] += k;
+        held[p].len[i] = (uint16_t)(held[p].len[i] - k);
+        held[p].chead = (held[p].chead + k) % HELD_BYTES;
+        held[p].bytes -= k;
+        n -= k;
+        if (held[p].len[i] == 0) {
+            held[p].head = (held[p].head + 1) % HELD_PIECES;
+            held[p].count--;
+        }
+    }
+}
+
+/* The transport is gone (rewind, drop): the stack holds nothing any more. */
+static void held_forget(unsigned p)
+{
+    held_check(p);
+    held[p].count = 0;
+    held[p].bytes = 0;
+}
+#endif
+
 static size_t encode_msg(const model_msg_t *m, uint8_t *out)
 {
     size_t n = 0;
@@ -501,7 +568,17 @@ static void model_check_pipe(unsigned p, bool one_message, tu_rng_t *rng)
     TU_ASSERT_BYTES(got, total, expect + mp[p].sent, total);
     /* Write a random part of it. */
     size_t w = tu_rng_range(rng, 1, (uint32_t)total);
+#if MZMTP_CONF_TX_ACK
+    /* The stack keeps the pointers; the bytes are released later, in random amounts. */
+    for (size_t i = 0, left = w; i < n && left > 0; i++) {
+        size_t k = iov[i].len < left ? iov[i].len : left;
+        held_push(p, iov[i].base, k);
+        left -= k;
+    }
+    mzmtp_outq_written(&q, p, w);
+#else
     mzmtp_outq_advance(&q, p, w);
+#endif
     size_t left = w;
     while (left > 0) {
         size_t mlen = encode_msg(&msgs[mp[p].ids[mp[p].head]], expect);
@@ -528,6 +605,9 @@ static void run_model(uint64_t seed, size_t ring_size, unsigned max_len, int ste
     tu_rng_seed(&rng, seed);
     mzmtp_outq_init(&q, ring, ring_size);
     memset(mp, 0, sizeof mp);
+#if MZMTP_CONF_TX_ACK
+    memset(held, 0, sizeof held);
+#endif
     for (unsigned p = 0; p < MODEL_PIPES; p++) {
         mzmtp_outq_pipe_attach(&q, p);
         mp[p].attached = true;
@@ -550,6 +630,9 @@ static void run_model(uint64_t seed, size_t ring_size, unsigned max_len, int ste
                 if (mp[p].attached && tu_rng_below(&rng, 4) != 0) mask |= (uint32_t)1 << p;
             bool all_empty = true;
             for (unsigned p = 0; p < MODEL_PIPES; p++) all_empty &= mp[p].count == 0;
+#if MZMTP_CONF_TX_ACK
+            for (unsigned p = 0; p < MODEL_PIPES; p++) all_empty &= held[p].bytes == 0;
+#endif
             size_t enc = encode_msg(m, body);
             begin(mask);
             tu_rng_t r;
@@ -583,6 +666,11 @@ static void run_model(uint64_t seed, size_t ring_size, unsigned max_len, int ste
         } else if (op < 85) {
             unsigned p = tu_rng_below(&rng, MODEL_PIPES);
             if (model_slow_pipe && p == 0 && tu_rng_below(&rng, 8) != 0) p = 1;
+#if MZMTP_CONF_TX_ACK
+            /* The stack lets go of some of what it holds, now and then. */
+            if (held[p].bytes > 0 && tu_rng_below(&rng, 2) == 0)
+                held_ack(p, tu_rng_range(&rng, 1, (uint32_t)held[p].bytes));
+#endif
             model_check_pipe(p, tu_rng_below(&rng, 2) == 0, &rng);
         } else if (model_slow_pipe && op < 88) {
             /* Every pipe keeps its place and its bytes, whatever moved. */
@@ -593,11 +681,17 @@ static void run_model(uint64_t seed, size_t ring_size, unsigned max_len, int ste
             mp[p].count = mp[p].sent != 0 && mp[p].count > 0 ? 1 : 0;
         } else if (op < 90) {
             unsigned p = tu_rng_below(&rng, MODEL_PIPES);
+#if MZMTP_CONF_TX_ACK
+            held_forget(p);
+#endif
             mzmtp_outq_pipe_rewind(&q, p);
             mp[p].sent = 0;
         } else if (op < 95) {
             unsigned p = tu_rng_below(&rng, MODEL_PIPES);
             if (!mp[p].attached) continue;
+#if MZMTP_CONF_TX_ACK
+            held_forget(p);
+#endif
             mzmtp_outq_pipe_drop(&q, p);
             mp[p].count = 0;
             mp[p].head = 0;
@@ -617,6 +711,10 @@ static void run_model(uint64_t seed, size_t ring_size, unsigned max_len, int ste
             assert_true(guard < 100000);
             model_check_pipe(p, false, &rng);
         }
+#if MZMTP_CONF_TX_ACK
+    for (unsigned p = 0; p < MODEL_PIPES; p++)
+        if (held[p].bytes > 0) held_ack(p, held[p].bytes);
+#endif
     assert_true(mzmtp_outq_can_take(&q, ring_size / 2 - 10));
     /* The run must have exercised both outcomes. */
     if (accepted < (unsigned)steps / 10) fail_msg("only %u messages accepted", accepted);
@@ -654,6 +752,148 @@ static void model_check_compaction_behind_a_slow_pipe(void **state)
     model_slow_pipe = false;
 }
 
+#if MZMTP_CONF_TX_ACK
+/* Write everything queued for @p p without releasing it; @return the first vector. */
+static const uint8_t *write_unacked(unsigned p, size_t *len)
+{
+    mzmtp_iov_t iov[8];
+    size_t n = mzmtp_outq_peek(&q, p, iov, 8, false), total = 0;
+    for (size_t i = 0; i < n; i++) total += iov[i].len;
+    mzmtp_outq_written(&q, p, total);
+    *len = total;
+    return n ? iov[0].base : NULL;
+}
+
+static void slot_is_not_reused_while_written_and_not_acknowledged(void **state)
+{
+    setup_ring(64, 1);
+    unsigned k = 0;
+    while (mzmtp_outq_can_take(&q, 10)) {
+        commit_len(1, 10, (uint8_t)('a' + k));
+        k++;
+    }
+    assert_true(k >= 2);
+    size_t len;
+    const uint8_t *held_at = write_unacked(0, &len);
+    assert_int_equal(len, 12u * k);
+    assert_int_equal(mzmtp_outq_pipe_queued(&q, 0), 0); /* all written... */
+    /* ...but none acknowledged: no room, and a new message is refused for now. */
+    assert_false(mzmtp_outq_can_take(&q, 10));
+    begin(1);
+    TU_ASSERT_STATUS(mzmtp_outq_add_frame(&q, (const uint8_t *)"0123456789", 10, false), MZMTP_AGAIN);
+    mzmtp_outq_cancel(&q);
+    uint8_t first[12];
+    TU_ASSERT_HEX(held_at, 12, "00 0a 'aaaaaaaaaa'");
+    memcpy(first, held_at, 12);
+    /* Half of the first message acknowledged: still no slot free. */
+    mzmtp_outq_acked(&q, 0, 6);
+    assert_false(mzmtp_outq_can_take(&q, 10));
+    TU_ASSERT_BYTES(held_at, 12, first, 12);
+    /* The first message acknowledged: its slot and bytes can be reused. */
+    mzmtp_outq_acked(&q, 0, 6);
+    assert_true(mzmtp_outq_can_take(&q, 10));
+    commit_len(1, 10, 'z');
+    /* Everything acknowledged: the ring is empty but for the new message. */
+    mzmtp_outq_acked(&q, 0, 12u * (k - 1));
+    uint8_t out[64];
+    size_t n = peek_all(0, out, sizeof out, false, NULL);
+    TU_ASSERT_HEX(out, n, "00 0a 'zzzzzzzzzz'");
+}
+
+static void acknowledgement_never_passes_what_was_written(void **state)
+{
+    setup_ring(64, 1);
+    commit(1, "abc");
+    commit(1, "def");
+    mzmtp_iov_t iov[2];
+    assert_int_equal(mzmtp_outq_peek(&q, 0, iov, 2, false), 1);
+    mzmtp_outq_written(&q, 0, 7); /* the first message and 2 bytes of the second */
+    mzmtp_outq_acked(&q, 0, 1000);  /* a port that says too much releases only those */
+    uint8_t out[16];
+    size_t n = peek_all(0, out, sizeof out, false, NULL);
+    TU_ASSERT_HEX(out, n, "'def'");
+    mzmtp_outq_written(&q, 0, 3);
+    mzmtp_outq_acked(&q, 0, 3);
+    assert_int_equal(mzmtp_outq_room(&q), 64);
+}
+
+static void compaction_leaves_written_unacknowledged_bytes_in_place(void **state)
+{
+    TU_NEED_PEERS(2);
+    setup_ring(64, 2);
+    commit(3, "AAAA");                /* both pipes */
+    commit(2, "BBBBBBBBBBBBBBBBBBBB"); /* pipe 1 only */
+    commit(3, "CCCC");                /* both */
+    /* Pipe 1 writes and is acknowledged: B is dead, behind A which pipe 0 still needs. */
+    size_t len;
+    (void)write_unacked(1, &len);
+    mzmtp_outq_acked(&q, 1, len);
+    /* Pipe 0 writes A and the stack holds it. */
+    mzmtp_iov_t iov[2];
+    assert_true(mzmtp_outq_peek(&q, 0, iov, 2, true) == 1);
+    const uint8_t *a = iov[0].base;
+    mzmtp_outq_written(&q, 0, 6);
+    /* Compaction squeezes B out, but A stays where the stack reads it. */
+    (void)mzmtp_outq_compact(&q);
+    TU_ASSERT_HEX(a, 6, "00 04 'AAAA'");
+    uint8_t out[16];
+    size_t n = peek_all(0, out, sizeof out, false, NULL);
+    TU_ASSERT_HEX(out, n, "00 04 'CCCC'");
+    commit_len(3, 20, 'D'); /* reuses B's bytes, not A's */
+    TU_ASSERT_HEX(a, 6, "00 04 'AAAA'");
+    mzmtp_outq_acked(&q, 0, 6);
+    consume_all(0);
+    consume_all(1);
+    assert_int_equal(mzmtp_outq_room(&q), 64);
+}
+
+static void rewind_releases_what_the_old_transport_held(void **state)
+{
+    setup_ring(64, 1);
+    commit(1, "abc");
+    commit(1, "defgh");
+    mzmtp_outq_written(&q, 0, 5 + 3); /* "abc" whole, 3 bytes of the second */
+    mzmtp_outq_pipe_rewind(&q, 0);     /* reconnect: the first counts as sent */
+    uint8_t out[16];
+    size_t n = peek_all(0, out, sizeof out, false, NULL);
+    TU_ASSERT_HEX(out, n, "00 05 'defgh'");
+    consume_all(0);
+    assert_int_equal(mzmtp_outq_room(&q), 64);
+}
+
+static void drop_releases_what_the_old_transport_held(void **state)
+{
+    setup_ring(64, 1);
+    commit(1, "abc");
+    commit(1, "defgh");
+    mzmtp_outq_written(&q, 0, 6);
+    mzmtp_outq_pipe_drop(&q, 0);
+    assert_int_equal(mzmtp_outq_room(&q), 64);
+}
+
+static void shed_keeps_written_unacknowledged_messages(void **state)
+{
+    setup_ring(64, 1);
+    commit(1, "abc");
+    commit(1, "def");
+    commit(1, "ghi");
+    mzmtp_outq_written(&q, 0, 5 + 2); /* abc whole, 2 bytes of def */
+    /* Oldest not started by anyone: ghi (abc is written, def is being written). */
+    mzmtp_peerset_t old = mzmtp_outq_oldest_mask(&q);
+    assert_true(old.w[0] & 1u);
+    mzmtp_outq_pipe_shed(&q, 0);
+    assert_int_equal(mzmtp_outq_pipe_queued(&q, 0), 1); /* def */
+    uint8_t out[16];
+    size_t n = peek_all(0, out, sizeof out, false, NULL);
+    TU_ASSERT_HEX(out, n, "'def'");
+    mzmtp_outq_written(&q, 0, 3);
+    old = mzmtp_outq_oldest_mask(&q);
+    assert_int_equal(old.w[0], 0);
+    mzmtp_outq_acked(&q, 0, 10);
+    assert_int_equal(mzmtp_outq_room(&q), 64);
+}
+#endif
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -686,6 +926,14 @@ int main(void)
         cmocka_unit_test(model_check_odd_ring_size),
         cmocka_unit_test(model_check_large_ring),
         cmocka_unit_test(model_check_compaction_behind_a_slow_pipe),
+#if MZMTP_CONF_TX_ACK
+        cmocka_unit_test(slot_is_not_reused_while_written_and_not_acknowledged),
+        cmocka_unit_test(acknowledgement_never_passes_what_was_written),
+        cmocka_unit_test(compaction_leaves_written_unacknowledged_bytes_in_place),
+        cmocka_unit_test(rewind_releases_what_the_old_transport_held),
+        cmocka_unit_test(drop_releases_what_the_old_transport_held),
+        cmocka_unit_test(shed_keeps_written_unacknowledged_messages),
+#endif
     };
     return cmocka_run_group_tests_name("outq", tests, NULL, NULL);
 }
