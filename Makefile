@@ -93,7 +93,7 @@ size: deps
 
 bench: deps
 	cmake -S . -B $(BUILD_BENCH) -DCMAKE_BUILD_TYPE=Release -DMZMTP_BUILD_BENCH=ON -DMZMTP_BUILD_TESTS=OFF >/dev/null
-	cmake --build $(BUILD_BENCH) -j $(JOBS) --target bench_zmtp
+	cmake --build $(BUILD_BENCH) -j $(JOBS) --target bench_zmtp bench_zmtp_scale
 	sh bench/run.sh $(BUILD_BENCH)
 
 # The Contiki-NG node tests need a Contiki-NG checkout (CONTIKI=<path>) and root for the

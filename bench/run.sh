@@ -4,7 +4,7 @@
 # RelWithDebInfo). Takes under 5 minutes; see docs/performance.md.
 set -e
 if [ $# -lt 1 ]; then
-    echo "usage: bench/run.sh BUILD_DIR [--quick] [--runs N] [--only tcp,thr,lat,fanout,mem] [--markdown FILE] [--json FILE]" >&2
+    echo "usage: bench/run.sh BUILD_DIR [--quick] [--runs N] [--only tcp,thr,lat,fanout,mem,router,storm,curve] [--markdown FILE] [--json FILE]" >&2
     exit 2
 fi
 # /usr/bin/python3: Debian's, with only the standard library needed.
