@@ -8,7 +8,8 @@
 #               Cortex-M3 size budget, unit tests on Cortex-M3 and big-endian (test-target),
 #               the EVA proofs (make proofs)
 #   make size   arm-none-eabi-gcc sizes of minimal PUB/SUB programs (and a CURVE PUB)
-#   make bench  microzmtp and libzmq side by side (about 4 minutes), RATIO lines
+#   make bench  microzmtp and libzmq side by side (about 6 minutes, with the scale
+#               sections of issue 11), RATIO lines
 #   make bench-mcu  instructions per message on Cortex-M3 under qemu-system-arm -icount,
 #               and CURVE's crypto there (instructions and stack per operation)
 #   make bench-fw   instructions per 64 B publish on the lwIP PUB firmware, send call to
@@ -93,7 +94,7 @@ size: deps
 
 bench: deps
 	cmake -S . -B $(BUILD_BENCH) -DCMAKE_BUILD_TYPE=Release -DMZMTP_BUILD_BENCH=ON -DMZMTP_BUILD_TESTS=OFF >/dev/null
-	cmake --build $(BUILD_BENCH) -j $(JOBS) --target bench_zmtp
+	cmake --build $(BUILD_BENCH) -j $(JOBS) --target bench_zmtp bench_zmtp_scale
 	sh bench/run.sh $(BUILD_BENCH)
 
 # The Contiki-NG node tests need a Contiki-NG checkout (CONTIKI=<path>) and root for the

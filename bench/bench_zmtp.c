@@ -10,6 +10,12 @@
  *   lat-pong   echo every message back
  *   mem-pub    4 PUB sockets; on "N" from stdin, wait for N subscribers, publish, print RSS
  *   mem-peers  libzmq SUB sockets for mem-pub; on "N" from stdin, have N connected
+ *   fan-subs   --conns libzmq SUB sockets in one process (fan-out to 100 and 1,000)
+ *   router-echo  a ROUTER of --lib echoing --peers x (--count + 1) messages to their senders
+ *   dealers    --conns libzmq DEALERs: one warm-up round trip, "WARM", then on "RUN"
+ *              --count timed round trips each
+ *   storm-server  a PUB of --lib: wait for --peers subscribed connections; time, RSS
+ *   storm-clients --conns raw ZMTP connections, --window at once (connect storm)
  *   tcp-send, tcp-recv, tcp-ping, tcp-pong   the same over raw TCP (the physical limit)
  * OPTIONS
  *   --lib mz|zmq       library (microzmtp on its POSIX port, or libzmq)
@@ -55,6 +61,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sched.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -77,6 +84,7 @@ typedef struct opts {
     size_t ref_min;
     int accept_ivl;
     int curve;
+    unsigned window;
 } opts_t;
 
 static opts_t O = {
@@ -84,7 +92,7 @@ static opts_t O = {
     .size = 1, .count = 100000, .warmup = 1000, .peers = 1, .conns = 1, .sockets = 4,
     .flush_every = 256, .flush_bytes = 1u << 20, .ring = 8u << 20, .rxbuf = 256u << 10, .hwm = 1000,
     .timeout_ms = 20000, .spin_us = 0, .ref_min = 0,
-    .accept_ivl = 0, .curve = 0,
+    .accept_ivl = 0, .curve = 0, .window = 128,
 };
 
 /* --curve 1: libzmq's test key pairs (doc/zmq_curve.txt; wire-notes C13), in Z85. The
@@ -155,7 +163,7 @@ static bool stamp_ok(const uint8_t *buf, size_t size, uint64_t seq)
 /* Socket kinds and patterns                                                               */
 /* ------------------------------------------------------------------------------------ */
 
-enum kind { K_NONE = 0, K_PUB, K_SUB, K_PUSH, K_PULL, K_REQ, K_REP };
+enum kind { K_NONE = 0, K_PUB, K_SUB, K_PUSH, K_PULL, K_REQ, K_REP, K_ROUTER };
 
 /*
  * A pattern, as the benchmark uses it. Throughput: tx binds and sends, rx connects and
@@ -230,10 +238,11 @@ typedef struct backend {
 static mzmtp_posix_t mz_io;
 static mzmtp_socket_t mz_sock[MZ_SOCKETS];
 static mzmtp_socket_mem_t mz_mem[MZ_SOCKETS];
-/* Static, like any microzmtp program; pages nobody touches cost no RSS. */
+/* Static, like any microzmtp program; pages nobody touches cost no RSS. The receive
+ * buffers (MZMTP_CONF_MAX_PEERS x --rxbuf per socket: 40 GB at the scale profile's 10,000
+ * peers and 4 MiB) are mapped at open instead, zero pages that cost RSS only once
+ * touched, as bss would. */
 static uint8_t mz_ring[MZ_SOCKETS][MZ_RING_MAX];
-static uint8_t mz_rx[MZ_SOCKETS][(size_t)MZMTP_CONF_MAX_PEERS * MZ_RX_MAX];
-static mzmtp_peer_t mz_peers[MZ_SOCKETS][MZMTP_CONF_MAX_PEERS];
 static unsigned mz_used;
 static unsigned long mz_since_flush, mz_bytes_since_flush;
 
@@ -246,6 +255,7 @@ static int mz_type(enum kind k)
     case K_PULL: return MZMTP_PULL;
     case K_REQ: return MZMTP_REQ;
     case K_REP: return MZMTP_REP;
+    case K_ROUTER: return MZMTP_ROUTER;
     default: die("kind %d", (int)k); return -1;
     }
 }
@@ -266,10 +276,12 @@ static bsock_t *mz_open(enum kind k)
     mzmtp_socket_mem_t *m = &mz_mem[i];
     m->send_buf = mz_ring[i];
     m->send_size = O.ring;
-    m->recv_buf = mz_rx[i];
+    m->recv_buf = calloc(MZMTP_CONF_MAX_PEERS, O.rxbuf);
+    if (m->recv_buf == NULL) die("no memory for %u x %zu B of receive buffers", MZMTP_CONF_MAX_PEERS, O.rxbuf);
     m->recv_per_peer = O.rxbuf;
-    m->peers = mz_peers[i];
     m->max_peers = MZMTP_CONF_MAX_PEERS;
+    m->peers = calloc(m->max_peers, sizeof(mzmtp_peer_t)); /* zero pages, as bss would be */
+    if (m->peers == NULL) die("no memory for %u peer slots", MZMTP_CONF_MAX_PEERS);
     mzmtp_socket_t *s = &mz_sock[i];
     if (mzmtp_socket_init(s, mz_type(k), m) != MZMTP_OK) die("mzmtp_socket_init");
     /* Lossless: no per-peer message limit; the send ring and the receive buffer are the
@@ -493,6 +505,7 @@ static bsock_t *z_open(enum kind k)
     case K_PULL: type = ZMQ_PULL; break;
     case K_REQ: type = ZMQ_REQ; break;
     case K_REP: type = ZMQ_REP; break;
+    case K_ROUTER: type = ZMQ_ROUTER; break;
     default: die("kind"); return NULL;
     }
     if (zused == sizeof zsocks / sizeof zsocks[0]) die("too many sockets");
@@ -1054,6 +1067,376 @@ static void role_tcp_lat(bool ping)
     report_rtts("tcp-ping", rtt);
 }
 
+/* ---------------- scale: many peers per socket (issue 11) ---------------- */
+/*
+ * The publisher, ROUTER or listener under test is one socket of --lib; the many peers
+ * are the same for both libraries: libzmq sockets in a few processes (fan-subs,
+ * dealers), or raw ZMTP connections (storm-clients), so that only the socket under test
+ * differs. microzmtp needs the scale profile here (bench_zmtp_scale: MZMTP_CONF_MAX_PEERS
+ * 10000).
+ */
+
+/* Every peer is a descriptor: raise RLIMIT_NOFILE (the hard limit too, as root may). */
+static void raise_nofile(unsigned long want)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want) return;
+    struct rlimit up = {(rlim_t)want, rl.rlim_max > want ? rl.rlim_max : (rlim_t)want};
+    if (setrlimit(RLIMIT_NOFILE, &up) == 0) return;
+    up.rlim_cur = up.rlim_max = rl.rlim_max;
+    (void)setrlimit(RLIMIT_NOFILE, &up);
+    if (rl.rlim_max < want) die("RLIMIT_NOFILE is %llu, %lu needed", (unsigned long long)rl.rlim_max, want);
+}
+
+static void *z_ctx_for(unsigned sockets)
+{
+    void *ctx = zmq_ctx_new();
+    if (ctx == NULL) die("zmq_ctx_new");
+    if (zmq_ctx_set(ctx, ZMQ_MAX_SOCKETS, (int)sockets + 64) != 0) die("ZMQ_MAX_SOCKETS");
+    return ctx;
+}
+
+/* fan-subs: --conns libzmq SUB sockets in one context (one I/O thread), each connected
+ * once to --ep; every one must receive --count messages of --size bytes in sequence.
+ * RESULT: msgs (all sockets), t0 (first message), t1 (last). */
+static void role_fan_subs(void)
+{
+    unsigned n = O.conns;
+    raise_nofile(2ul * n + 256);
+    void *ctx = z_ctx_for(n);
+    void **s = calloc(n, sizeof *s);
+    unsigned long *got = calloc(n, sizeof *got);
+    zmq_pollitem_t *it = calloc(n, sizeof *it);
+    uint8_t *buf = msg_buf();
+    if (s == NULL || got == NULL || it == NULL) die("memory");
+    for (unsigned i = 0; i < n; i++) {
+        s[i] = zmq_socket(ctx, ZMQ_SUB);
+        if (s[i] == NULL) die("zmq_socket %u: %s", i, zmq_strerror(zmq_errno()));
+        int hwm = O.hwm, zero = 0;
+        zmq_chk(zmq_setsockopt(s[i], ZMQ_RCVHWM, &hwm, sizeof hwm), "RCVHWM");
+        zmq_chk(zmq_setsockopt(s[i], ZMQ_LINGER, &zero, sizeof zero), "LINGER");
+        zmq_chk(zmq_setsockopt(s[i], ZMQ_SUBSCRIBE, "", 0), "SUBSCRIBE");
+    }
+    ready_go();
+    for (unsigned i = 0; i < n; i++) zmq_chk(zmq_connect(s[i], O.ep), "connect");
+    unsigned long total = (unsigned long)n * O.count, done = 0;
+    uint64_t t0 = 0;
+    while (done < total) {
+        unsigned long before = done;
+        for (unsigned i = 0; i < n; i++) {
+            while (got[i] < O.count) {
+                int r = zmq_recv(s[i], buf, O.size + 64, ZMQ_DONTWAIT);
+                if (r < 0) {
+                    if (zmq_errno() == EAGAIN) break;
+                    if (zmq_errno() == EINTR) continue;
+                    die("zmq_recv: %s", zmq_strerror(zmq_errno()));
+                }
+                if ((size_t)r != O.size || !stamp_ok(buf, O.size, got[i])) {
+                    die("subscriber %u: message %lu bad (%d bytes)", i, got[i], r);
+                }
+                if (done == 0) t0 = now_ns();
+                got[i]++;
+                done++;
+            }
+        }
+        if (done != before) continue;
+        unsigned k = 0;
+        for (unsigned i = 0; i < n; i++) {
+            if (got[i] < O.count) it[k++] = (zmq_pollitem_t){s[i], 0, ZMQ_POLLIN, 0};
+        }
+        int rc = zmq_poll(it, (int)k, done == 0 ? O.timeout_ms : 5000);
+        if (rc == 0) die("timeout after %lu of %lu messages", done, total);
+        if (rc < 0 && zmq_errno() != EINTR) die("zmq_poll: %s", zmq_strerror(zmq_errno()));
+    }
+    uint64_t t1 = now_ns();
+    say("RESULT role=fan-subs msgs=%lu t0=%llu t1=%llu\n", total, (unsigned long long)t0,
+        (unsigned long long)t1);
+    _exit(0); /* every socket has what it wanted; nothing to flush */
+}
+
+/* Bytes 8..11 of a round-trip message: the DEALER it belongs to (little endian). */
+static void stamp_owner(uint8_t *b, unsigned who)
+{
+    for (unsigned k = 0; k < 4; k++) b[8 + k] = (uint8_t)(who >> (8 * k));
+}
+static bool owner_ok(const uint8_t *b, unsigned who)
+{
+    for (unsigned k = 0; k < 4; k++) {
+        if (b[8 + k] != (uint8_t)(who >> (8 * k))) return false;
+    }
+    return true;
+}
+
+/* router-echo: one ROUTER of --lib bound on --ep; every message [id, body] goes back to
+ * its sender, --peers x (--count + 1) of them (one warm-up round trip per DEALER). */
+static void role_router_echo(void)
+{
+    unsigned long total = (unsigned long)O.peers * (O.count + 1);
+    raise_nofile(O.peers + 256ul);
+    uint8_t id[256], *body = msg_buf();
+    size_t cap = O.size + 64;
+    B->init();
+    bsock_t *bs = B->open(K_ROUTER);
+    B->bind(bs, O.ep);
+    ready_go();
+    uint64_t end = 0;
+    for (unsigned long done = 0; done < total;) {
+        size_t idlen = 0, blen = 0;
+        if (B == &backend_mz) {
+            mzmtp_socket_t *m = MZ(bs);
+            unsigned flags = 0;
+            mzmtp_status_t st = mzmtp_socket_recv(m, id, sizeof id, &idlen, &flags);
+            if (st == MZMTP_AGAIN) {
+                uint64_t t = now_ns();
+                if (end == 0) end = t + (uint64_t)O.timeout_ms * 1000000u;
+                if (t > end) die("timeout after %lu of %lu round trips", done, total);
+                (void)mzmtp_posix_run(&mz_io, 100);
+                continue;
+            }
+            if (st != MZMTP_OK || !(flags & MZMTP_RECV_MORE)) die("recv id: %s", mzmtp_status_str(st));
+            do {
+                st = mzmtp_socket_recv(m, body, cap, &blen, &flags);
+            } while (st == MZMTP_AGAIN);
+            if (st != MZMTP_OK || flags != 0) die("recv body: %s", mzmtp_status_str(st));
+            for (;;) {
+                st = mzmtp_socket_send(m, id, idlen, true);
+                if (st == MZMTP_OK) st = mzmtp_socket_send(m, body, blen, false);
+                if (st == MZMTP_OK) break;
+                if (st != MZMTP_AGAIN) die("send: %s", mzmtp_status_str(st));
+                (void)mzmtp_posix_run(&mz_io, 100);
+            }
+        } else {
+            void *z = ZS(bs)->s;
+            int r = zmq_recv(z, id, sizeof id, 0);
+            if (r < 0) die("zmq_recv id: %s", zmq_strerror(zmq_errno()));
+            idlen = (size_t)r;
+            r = zmq_recv(z, body, cap, 0);
+            if (r < 0) die("zmq_recv body: %s", zmq_strerror(zmq_errno()));
+            blen = (size_t)r;
+            if (zmq_send(z, id, idlen, ZMQ_SNDMORE) < 0 || zmq_send(z, body, blen, 0) < 0) {
+                die("zmq_send: %s", zmq_strerror(zmq_errno()));
+            }
+        }
+        end = 0;
+        done++;
+    }
+    B->close(bs);
+    B->term();
+    say("RESULT role=router-echo msgs=%lu\n", total);
+}
+
+/* dealers: --conns libzmq DEALERs in one context, connected to --ep; each does one
+ * warm-up round trip ("WARM" once all have), then, on "RUN", --count round trips one at
+ * a time: a reply must carry its own DEALER's mark and the sequence it was sent with. */
+static void role_dealers(void)
+{
+    unsigned n = O.conns;
+    raise_nofile(2ul * n + 256);
+    void *ctx = z_ctx_for(n);
+    void **s = calloc(n, sizeof *s);
+    unsigned long *got = calloc(n, sizeof *got);
+    zmq_pollitem_t *it = calloc(n, sizeof *it);
+    uint8_t *buf = msg_buf(), *rx = msg_buf();
+    if (s == NULL || got == NULL || it == NULL || O.size < 12) die("memory, or --size < 12");
+    for (unsigned i = 0; i < n; i++) {
+        s[i] = zmq_socket(ctx, ZMQ_DEALER);
+        if (s[i] == NULL) die("zmq_socket %u: %s", i, zmq_strerror(zmq_errno()));
+        int zero = 0;
+        zmq_chk(zmq_setsockopt(s[i], ZMQ_LINGER, &zero, sizeof zero), "LINGER");
+    }
+    ready_go();
+    for (unsigned i = 0; i < n; i++) zmq_chk(zmq_connect(s[i], O.ep), "connect");
+    uint64_t t0 = 0;
+    /* round 0 is the warm-up (every connection up and known to the ROUTER); then
+     * sequences 1..count, timed */
+    for (int phase = 0; phase < 2; phase++) {
+        unsigned long last = phase == 0 ? 0 : O.count, first = phase == 0 ? 0 : 1;
+        unsigned long total = (unsigned long)n * (last - first + 1), done = 0;
+        if (phase == 1) {
+            char line[64];
+            say("WARM\n");
+            if (fgets(line, sizeof line, stdin) == NULL || strncmp(line, "RUN", 3) != 0) die("no RUN");
+            t0 = now_ns();
+        }
+        for (unsigned i = 0; i < n; i++) {
+            got[i] = first;
+            stamp(buf, O.size, first);
+            stamp_owner(buf, i);
+            if (zmq_send(s[i], buf, O.size, 0) < 0) die("zmq_send: %s", zmq_strerror(zmq_errno()));
+        }
+        while (done < total) {
+            unsigned long before = done;
+            for (unsigned i = 0; i < n; i++) {
+                if (got[i] > last) continue;
+                int r = zmq_recv(s[i], rx, O.size + 64, ZMQ_DONTWAIT);
+                if (r < 0) {
+                    if (zmq_errno() == EAGAIN || zmq_errno() == EINTR) continue;
+                    die("zmq_recv: %s", zmq_strerror(zmq_errno()));
+                }
+                if ((size_t)r != O.size || !stamp_ok(rx, O.size, got[i]) || !owner_ok(rx, i)) {
+                    die("dealer %u: reply %lu is not its own", i, got[i]);
+                }
+                done++;
+                if (++got[i] > last) continue;
+                stamp(buf, O.size, got[i]);
+                stamp_owner(buf, i);
+                if (zmq_send(s[i], buf, O.size, 0) < 0) die("zmq_send: %s", zmq_strerror(zmq_errno()));
+            }
+            if (done != before) continue;
+            unsigned k = 0;
+            for (unsigned i = 0; i < n; i++) {
+                if (got[i] <= last) it[k++] = (zmq_pollitem_t){s[i], 0, ZMQ_POLLIN, 0};
+            }
+            int rc = zmq_poll(it, (int)k, O.timeout_ms);
+            if (rc == 0) die("timeout after %lu of %lu round trips", done, total);
+            if (rc < 0 && zmq_errno() != EINTR) die("zmq_poll: %s", zmq_strerror(zmq_errno()));
+        }
+    }
+    uint64_t t1 = now_ns();
+    say("RESULT role=dealers msgs=%lu t0=%llu t1=%llu\n", (unsigned long)n * O.count,
+        (unsigned long long)t0, (unsigned long long)t1);
+    _exit(0);
+}
+
+/* storm-server: one PUB of --lib (libzmq: XPUB, to see the subscriptions) bound on --ep;
+ * after GO, wait for --peers subscribed connections, note the time, let them sit idle
+ * for 500 ms and note the RSS. RESULT: up_ns, rss_pre_kb (before the library's first
+ * call), rss0_kb (socket open and bound, no peer), rss1_kb (with the peers). Then
+ * wait for "q" (the connections stay open until then). */
+static void role_storm_server(void)
+{
+    raise_nofile(O.peers + 256ul);
+    long rss_pre = rss_kb();
+    B->init();
+    bsock_t *bs = B->open(K_PUB);
+    B->bind(bs, O.ep);
+    long rss0 = rss_kb();
+    ready_go();
+    B->wait_ready(bs, O.peers);
+    uint64_t up = now_ns(), settle = up + 500000000u;
+    while (now_ns() < settle) {
+        if (B == &backend_mz) (void)mzmtp_posix_run(&mz_io, 10);
+        else usleep(10000);
+    }
+    long rss1 = rss_kb();
+    say("RESULT role=storm-server peers=%u up_ns=%llu rss_pre_kb=%ld rss0_kb=%ld rss1_kb=%ld\n",
+        O.peers, (unsigned long long)up, rss_pre, rss0, rss1);
+    char line[16];
+    while (fgets(line, sizeof line, stdin) != NULL && line[0] != 'q') {
+    }
+    _exit(0);
+}
+
+/* storm-clients: --conns raw ZMTP 3.1 connections to --ep (NULL, a SUB subscribing to
+ * everything), at most --window of them connecting or handshaking at once. Each sends its
+ * greeting, waits for the server's greeting and READY, then sends READY and SUBSCRIBE
+ * (libzmq drops a client whose greeting, READY and SUBSCRIBE come at once: wire-notes G9),
+ * and counts as done; the server reports when it has all of them subscribed. RESULT: t0 (first connect),
+ * t1 (last handshake). The connections then stay open, idle, until "q"; they are closed
+ * with a reset (SO_LINGER 0), so that no TIME_WAIT holds ports for the next run. */
+typedef struct storm_conn {
+    int fd;
+    uint16_t rxlen;
+    uint8_t state; /* 0 connecting, 1 handshaking, 2 done */
+    uint8_t rx[192];
+} storm_conn_t;
+
+static void role_storm_clients(void)
+{
+    static const uint8_t ready[] = {0x04, 25, 5, 'R', 'E', 'A', 'D', 'Y', 11, 'S', 'o', 'c',
+                                    'k', 'e', 't', '-', 'T', 'y', 'p', 'e', 0, 0, 0, 3, 'S',
+                                    'U', 'B'};
+    static const uint8_t subscribe[] = {0x04, 10, 9, 'S', 'U', 'B', 'S', 'C', 'R', 'I', 'B', 'E'};
+    uint8_t hello[64], tail[sizeof ready + sizeof subscribe];
+    memset(hello, 0, 64);
+    hello[0] = 0xff;
+    hello[9] = 0x7f;
+    hello[10] = 3;
+    hello[11] = 1;
+    memcpy(hello + 12, "NULL", 4);
+    memcpy(tail, ready, sizeof ready);
+    memcpy(tail + sizeof ready, subscribe, sizeof subscribe);
+
+    unsigned n = O.conns;
+    raise_nofile(n + 256ul);
+    storm_conn_t *c = calloc(n, sizeof *c);
+    if (c == NULL) die("memory");
+    struct sockaddr_storage sa;
+    socklen_t salen;
+    tcp_addr(O.ep, &sa, &salen);
+    int ep = epoll_create1(0);
+    if (ep < 0) die("epoll_create1");
+    ready_go();
+    uint64_t t0 = now_ns(), end = t0 + (uint64_t)O.timeout_ms * 1000000u;
+    unsigned started = 0, inflight = 0, done = 0;
+    while (done < n) {
+        while (inflight < O.window && started < n) {
+            storm_conn_t *k = &c[started];
+            k->fd = socket(sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK, 0);
+            if (k->fd < 0) die("socket: %s (connection %u)", strerror(errno), started);
+            int one = 1;
+            (void)setsockopt(k->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+            if (connect(k->fd, (struct sockaddr *)&sa, salen) != 0 && errno != EINPROGRESS) {
+                die("connect: %s (connection %u)", strerror(errno), started);
+            }
+            struct epoll_event ev = {.events = EPOLLOUT | EPOLLIN, .data.u32 = started};
+            if (epoll_ctl(ep, EPOLL_CTL_ADD, k->fd, &ev) != 0) die("epoll_ctl");
+            started++;
+            inflight++;
+        }
+        struct epoll_event evs[256];
+        int m = epoll_wait(ep, evs, 256, 100);
+        if (m < 0 && errno != EINTR) die("epoll_wait: %s", strerror(errno));
+        if (now_ns() > end) die("timeout: %u of %u handshakes done", done, n);
+        for (int e = 0; e < m; e++) {
+            storm_conn_t *k = &c[evs[e].data.u32];
+            if (k->state == 0 && (evs[e].events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) {
+                int err = 0;
+                socklen_t el = sizeof err;
+                if (getsockopt(k->fd, SOL_SOCKET, SO_ERROR, &err, &el) != 0 || err != 0) {
+                    die("connection %u: %s", evs[e].data.u32, strerror(err));
+                }
+                if (write(k->fd, hello, sizeof hello) != (ssize_t)sizeof hello) die("write greeting");
+                k->state = 1;
+                struct epoll_event ev = {.events = EPOLLIN, .data.u32 = evs[e].data.u32};
+                if (epoll_ctl(ep, EPOLL_CTL_MOD, k->fd, &ev) != 0) die("epoll_ctl");
+            }
+            if (k->state != 1 || !(evs[e].events & (EPOLLIN | EPOLLERR | EPOLLHUP))) continue;
+            ssize_t r = read(k->fd, k->rx + k->rxlen, sizeof k->rx - k->rxlen);
+            if (r <= 0) {
+                if (r < 0 && (errno == EAGAIN || errno == EINTR)) continue;
+                die("connection %u closed by the server during the handshake", evs[e].data.u32);
+            }
+            k->rxlen = (uint16_t)(k->rxlen + r);
+            /* the server's greeting (64), then its READY command (short or long frame) */
+            if (k->rxlen < 66) continue;
+            if (k->rx[0] != 0xff || k->rx[10] != 3 || !(k->rx[64] & 0x04)) die("not a ZMTP 3 server");
+            size_t need = (k->rx[64] & 0x02) ? 73u + k->rx[72] : 66u + k->rx[65];
+            if (k->rxlen < need) {
+                if (need > sizeof k->rx) die("READY of %zu bytes", need);
+                continue;
+            }
+            if (write(k->fd, tail, sizeof tail) != (ssize_t)sizeof tail) die("write READY");
+            k->state = 2;
+            if (epoll_ctl(ep, EPOLL_CTL_DEL, k->fd, NULL) != 0) die("epoll_ctl");
+            inflight--;
+            done++;
+        }
+    }
+    uint64_t t1 = now_ns();
+    say("RESULT role=storm-clients conns=%u t0=%llu t1=%llu\n", n, (unsigned long long)t0,
+        (unsigned long long)t1);
+    char line[16];
+    while (fgets(line, sizeof line, stdin) != NULL && line[0] != 'q') {
+    }
+    struct linger lg = {1, 0};
+    for (unsigned i = 0; i < n; i++) {
+        (void)setsockopt(c[i].fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+        close(c[i].fd);
+    }
+    _exit(0);
+}
+
 /* ------------------------------------------------------------------------------------ */
 
 static void usage(void)
@@ -1062,7 +1445,9 @@ static void usage(void)
           "         [--size N] [--count N] [--warmup N] [--peers N] [--conns N]\n"
           "         [--sockets N] [--flush-every N] [--flush-bytes B] [--ring B] [--rxbuf B] [--hwm N]\n"
           "         [--timeout MS] [--spin-us US] [--ref-min BYTES] [--accept-ivl MS] [--curve 0|1]\n"
+          "         [--window N]\n"
           "ROLE: thr-send thr-recv lat-ping lat-pong mem-pub mem-peers\n"
+          "      fan-subs router-echo dealers storm-server storm-clients\n"
           "      tcp-send tcp-recv tcp-ping tcp-pong\n",
           stderr);
     exit(2);
@@ -1096,6 +1481,7 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--ref-min")) O.ref_min = strtoul(v, NULL, 10);
         else if (!strcmp(a, "--accept-ivl")) O.accept_ivl = atoi(v);
         else if (!strcmp(a, "--curve")) O.curve = atoi(v);
+        else if (!strcmp(a, "--window")) O.window = (unsigned)strtoul(v, NULL, 10);
         else usage();
     }
     if (O.ep == NULL) usage();
@@ -1113,6 +1499,11 @@ int main(int argc, char **argv)
         role_lat(pt, !strcmp(r, "lat-ping"));
     } else if (!strcmp(r, "mem-pub")) role_mem_pub();
     else if (!strcmp(r, "mem-peers")) role_mem_peers();
+    else if (!strcmp(r, "fan-subs")) role_fan_subs();
+    else if (!strcmp(r, "router-echo")) role_router_echo();
+    else if (!strcmp(r, "dealers")) role_dealers();
+    else if (!strcmp(r, "storm-server")) role_storm_server();
+    else if (!strcmp(r, "storm-clients")) role_storm_clients();
     else if (!strcmp(r, "tcp-send")) role_tcp_send();
     else if (!strcmp(r, "tcp-recv")) role_tcp_recv();
     else if (!strcmp(r, "tcp-ping")) role_tcp_lat(true);

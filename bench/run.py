@@ -41,9 +41,25 @@ THR_COUNT = {1: 1500000, 16: 1500000, 64: 1000000, 256: 600000, 1024: 150000,
 # Latency: message size -> timed round trips (after WARMUP untimed ones).
 LAT_COUNT = {1: 6000, 64: 6000, 1024: 6000, 65536: 1500}
 LAT_WARMUP = 300
-FANOUT_PEERS = 10
+FANOUT_PEERS = (1, 10)         # one subscriber process each, same library on both sides
 FANOUT_SIZE = 64
 FANOUT_COUNT = 100000          # messages each subscriber receives
+# Scale (issue 11; bench_zmtp_scale, MZMTP_CONF_MAX_PEERS 10000). The socket under test is
+# one of each library; its many peers are the same for both: libzmq sockets, many per
+# process (fan-subs, dealers), or raw ZMTP connections from one epoll process (storm).
+SCALE_BINARY = "bench_zmtp_scale"
+# fan-out to 100 and 1,000 SUBs: subscribers -> messages each receives
+FANOUT_SCALE = {100: 20000, 1000: 2000}
+FANOUT_SCALE_PROCS = 4         # subscriber processes (sockets spread evenly)
+ROUTER_DEALERS = 1000          # ROUTER <-> 1,000 DEALERs, one request in flight each
+ROUTER_PROCS = 4
+ROUTER_COUNT = 50              # timed round trips per DEALER
+ROUTER_SIZE = 64
+STORM_CONNS = 10000            # connect storm: connections, and connecting at once
+STORM_WINDOW = 128
+# microzmtp's receive buffer per peer where the peers send next to nothing (a PUB's
+# subscriptions, 64 B requests): 10,000 x 4 MiB could not even be mapped.
+SCALE_RXBUF = 512
 MEM_SOCKETS = 4                # microzmtp: MZMTP_CONF_MAX_PEERS 32 -> 4 sockets x 25 peers
 MEM_PEERS = (1, 100)
 # microzmtp's memory in that test, as an application sizes it: a PUB socket only receives
@@ -245,13 +261,13 @@ def m_lat(binary, cpus, pattern, size, count, lib, curve=False):
     return {k: r[1][k] for k in ("mean_us", "p50_us", "p99_us")}
 
 
-def m_fanout(binary, cpus, pattern, lib):
+def m_fanout(binary, cpus, pattern, lib, peers):
     port = free_port()
     common = lib_args(lib) + ["--pattern", pattern, "--ep", ep(port), "--size", FANOUT_SIZE,
                               "--count", FANOUT_COUNT]
-    specs = [("thr-send", common + ["--peers", FANOUT_PEERS], cpus[0])]
-    specs += [("thr-recv", common, cpus[1])] * FANOUT_PEERS
-    r = run_group(binary, specs, list(range(1, FANOUT_PEERS + 1)))
+    specs = [("thr-send", common + ["--peers", peers], cpus[0])]
+    specs += [("thr-recv", common, cpus[1])] * peers
+    r = run_group(binary, specs, list(range(1, peers + 1)))
     t0 = min(v["t0"] for v in r.values())
     t1 = max(v["t1"] for v in r.values())
     total = sum(v["msgs"] for v in r.values())
@@ -291,6 +307,96 @@ def m_mem(binary, cpus, lib):
     finally:
         pub.kill()
         peers.kill()
+
+
+def scale_lib_args(lib):
+    if lib == "mz":
+        return ["--lib", "mz", "--ring", MZ_RING, "--rxbuf", SCALE_RXBUF, "--ref-min", 0]
+    return ["--lib", "zmq", "--hwm", ZMQ_HWM, "--ref-min", 0]
+
+
+def spread(total, procs):
+    return [total // procs + (1 if k < total % procs else 0) for k in range(procs)]
+
+
+def m_fanout_scale(binary, cpus, lib, peers, count):
+    """One PUB of @lib, @peers libzmq SUBs in FANOUT_SCALE_PROCS processes, @count 64 B
+    messages each: deliveries per second, first to last message at the subscribers."""
+    port = free_port()
+    specs = [("thr-send", scale_lib_args(lib) + ["--pattern", "pubsub", "--ep", ep(port),
+                                                 "--size", FANOUT_SIZE, "--count", count,
+                                                 "--peers", peers], cpus[0])]
+    specs += [("fan-subs", ["--ep", ep(port), "--size", FANOUT_SIZE, "--count", count,
+                            "--conns", k, "--hwm", ZMQ_HWM], cpus[1])
+              for k in spread(peers, min(peers, FANOUT_SCALE_PROCS))]
+    r = run_group(binary, specs, list(range(1, len(specs))))
+    t0 = min(v["t0"] for v in r.values())
+    t1 = max(v["t1"] for v in r.values())
+    return sum(v["msgs"] for v in r.values()) / ((t1 - t0) / 1e9)
+
+
+def m_router(binary, cpus, lib):
+    """One ROUTER of @lib echoing, ROUTER_DEALERS libzmq DEALERs in ROUTER_PROCS processes,
+    one request in flight each, after a warm-up round trip each: round trips per second."""
+    port = free_port()
+    deadline = time.monotonic() + RUN_TIMEOUT
+    procs = [Proc(binary, "router-echo", scale_lib_args(lib) + [
+        "--ep", ep(port), "--peers", ROUTER_DEALERS, "--count", ROUTER_COUNT,
+        "--size", ROUTER_SIZE], cpus[0])]
+    try:
+        for k in spread(ROUTER_DEALERS, ROUTER_PROCS):
+            procs.append(Proc(binary, "dealers", ["--ep", ep(port), "--conns", k, "--count",
+                                                  ROUTER_COUNT, "--size", ROUTER_SIZE], cpus[1]))
+        for p in procs:
+            p.expect("READY", deadline)
+        for p in procs:
+            p.send("GO")
+        for p in procs[1:]:
+            p.expect("WARM", deadline)
+        for p in procs[1:]:
+            p.send("RUN")
+        r = [parse_kv(p.expect("RESULT", deadline)) for p in procs[1:]]
+        procs[0].expect("RESULT", deadline)
+        t0 = min(v["t0"] for v in r)
+        t1 = max(v["t1"] for v in r)
+        return sum(v["msgs"] for v in r) / ((t1 - t0) / 1e9)
+    finally:
+        for p in procs:
+            p.kill()
+
+
+def m_storm(binary, cpus, lib):
+    """STORM_CONNS raw ZMTP connections (SUB, subscribing) to one PUB of @lib, at most
+    STORM_WINDOW connecting at once: seconds from the first connect until the server has
+    every one subscribed, and the server's RSS growth per connection once they sit idle."""
+    port = free_port()
+    deadline = time.monotonic() + RUN_TIMEOUT
+    srv = Proc(binary, "storm-server", scale_lib_args(lib) + [
+        "--ep", ep(port), "--peers", STORM_CONNS, "--timeout", int(RUN_TIMEOUT * 1000)], cpus[0])
+    cli = None
+    try:
+        cli = Proc(binary, "storm-clients", ["--ep", ep(port), "--conns", STORM_CONNS, "--window",
+                                             STORM_WINDOW, "--timeout", int(RUN_TIMEOUT * 1000)],
+                   cpus[1])
+        srv.expect("READY", deadline)
+        cli.expect("READY", deadline)
+        srv.send("GO")
+        cli.send("GO")
+        c = parse_kv(cli.expect("RESULT", deadline))
+        s = parse_kv(srv.expect("RESULT", deadline))
+        cli.send("q")  # the clients reset their connections first: no TIME_WAIT
+        cli.p.wait(timeout=10)
+        srv.send("q")
+        return {"secs": (s["up_ns"] - c["t0"]) / 1e9, "clients_secs": (c["t1"] - c["t0"]) / 1e9,
+                # everything the socket costs, its own struct included, per connection
+                "per_conn": (s["rss1_kb"] - s["rss_pre_kb"]) * 1024.0 / STORM_CONNS,
+                # what connecting the peers added to an open, bound socket
+                "growth": (s["rss1_kb"] - s["rss0_kb"]) * 1024.0 / STORM_CONNS,
+                "rss_pre_kb": s["rss_pre_kb"], "rss0_kb": s["rss0_kb"], "rss1_kb": s["rss1_kb"]}
+    finally:
+        srv.kill()
+        if cli is not None:
+            cli.kill()
 
 
 def m_tcp_thr(binary, cpus, total=TCP_BYTES):
@@ -378,7 +484,7 @@ def main():
     ap.add_argument("build_dir")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--quick", action="store_true", help="1 run, a quarter of the messages")
-    ap.add_argument("--only", default="tcp,thr,lat,fanout,mem,curve")
+    ap.add_argument("--only", default="tcp,thr,lat,fanout,mem,router,storm,curve")
     ap.add_argument("--patterns", default="pubsub,pushpull,reqrep")
     ap.add_argument("--placements", default="same,split")
     ap.add_argument("--sizes", default=None, help="throughput sizes, comma separated")
@@ -390,6 +496,9 @@ def main():
     binary = os.path.join(a.build_dir, "bench", "bench_zmtp")
     if not os.access(binary, os.X_OK):
         die("%s not found: build with the bench enabled first" % binary)
+    scale_binary = os.path.join(a.build_dir, "bench", SCALE_BINARY)
+    if not os.access(scale_binary, os.X_OK) and set(a.only.split(",")) & {"fanout", "router", "storm"}:
+        die("%s not found: build the bench_zmtp_scale target too" % scale_binary)
     if shutil.which("taskset") is None:
         die("taskset not found (util-linux)")
     cache = os.path.join(a.build_dir, "CMakeCache.txt")
@@ -587,22 +696,96 @@ def main():
 
             # ---- fan-out ----
             if "fanout" in only and meta["fanout"]:
-                vals = {lib: [] for lib in LIBS}
-                for _ in range(runs):
-                    for lib in LIBS:
-                        vals[lib].append(attempt(m_fanout, binary, cpus, pat, lib))
-                med = {lib: median(vals[lib]) for lib in LIBS}
-                rep.table("Fan-out %s to %d subscribers, %d B, placement=%s (median of %d)"
-                          % (meta["label"], FANOUT_PEERS, FANOUT_SIZE, pl, runs),
-                          ["library", "deliveries/s (all subscribers)", "per subscriber msg/s"],
-                          [[NAMES[l], fmt_rate(med[l]), fmt_rate(med[l] / FANOUT_PEERS if med[l] else None)]
-                           for l in LIBS] + [["ratio mz/zmq", fmt(ratio(med["mz"], med["zmq"])), ""]],
-                          "one process per subscriber (publisher on cpu%s, subscribers on cpu%s)"
-                          % cpus)
-                rep.ratio("fanout_%s_%dx%dB" % (pat, FANOUT_PEERS, FANOUT_SIZE), pl,
-                          ratio(med["mz"], med["zmq"]))
-                rep.data.setdefault(pl, {})["fanout_" + pat] = {"median": med, "runs": vals}
+                for peers in FANOUT_PEERS:
+                    vals = {lib: [] for lib in LIBS}
+                    for _ in range(runs):
+                        for lib in LIBS:
+                            vals[lib].append(attempt(m_fanout, binary, cpus, pat, lib, peers))
+                    med = {lib: median(vals[lib]) for lib in LIBS}
+                    rep.table("Fan-out %s to %d subscriber%s, %d B, placement=%s (median of %d)"
+                              % (meta["label"], peers, "s" if peers > 1 else "", FANOUT_SIZE, pl, runs),
+                              ["library", "deliveries/s (all subscribers)", "per subscriber msg/s"],
+                              [[NAMES[l], fmt_rate(med[l]), fmt_rate(med[l] / peers if med[l] else None)]
+                               for l in LIBS] + [["ratio mz/zmq", fmt(ratio(med["mz"], med["zmq"])), ""]],
+                              "one process per subscriber, same library on both sides (publisher on "
+                              "cpu%s, subscribers on cpu%s)" % cpus)
+                    rep.ratio("fanout_%s_%dx%dB" % (pat, peers, FANOUT_SIZE), pl,
+                              ratio(med["mz"], med["zmq"]))
+                    rep.data.setdefault(pl, {})["fanout_%s_%d" % (pat, peers)] = {"median": med, "runs": vals}
+                if pat == "pubsub":
+                    for peers, count in sorted(FANOUT_SCALE.items()):
+                        vals = {lib: [] for lib in LIBS}
+                        for _ in range(runs):
+                            for lib in LIBS:
+                                vals[lib].append(attempt(m_fanout_scale, scale_binary, cpus, lib, peers,
+                                                         max(100, count // scale)))
+                        med = {lib: median(vals[lib]) for lib in LIBS}
+                        rep.table("Fan-out PUB->SUB to %d subscribers, %d B, placement=%s (median of %d)"
+                                  % (peers, FANOUT_SIZE, pl, runs),
+                                  ["library (PUB)", "deliveries/s (all subscribers)", "per subscriber msg/s"],
+                                  [[NAMES[l], fmt_rate(med[l]), fmt_rate(med[l] / peers if med[l] else None)]
+                                   for l in LIBS] + [["ratio mz/zmq", fmt(ratio(med["mz"], med["zmq"])), ""]],
+                                  "the PUB differs; the subscribers are libzmq SUBs in %d processes for "
+                                  "both (publisher on cpu%s, subscribers on cpu%s); target: ratio >= 1.5 "
+                                  "(issue 11)" % ((min(peers, FANOUT_SCALE_PROCS),) + cpus))
+                        rep.ratio("fanout_pubsub_%dx%dB" % (peers, FANOUT_SIZE), pl,
+                                  ratio(med["mz"], med["zmq"]))
+                        rep.data.setdefault(pl, {})["fanout_pubsub_%d" % peers] = {"median": med, "runs": vals}
                 section_done("fan-out %s %s" % (pat, pl))
+
+        # ---- ROUTER with 1,000 DEALERs ----
+        if "router" in only:
+            vals = {lib: [] for lib in LIBS}
+            for _ in range(runs):
+                for lib in LIBS:
+                    vals[lib].append(attempt(m_router, scale_binary, cpus, lib))
+            med = {lib: median(vals[lib]) for lib in LIBS}
+            rep.table("ROUTER <-> %d DEALERs, %d B, one request in flight each, placement=%s "
+                      "(median of %d)" % (ROUTER_DEALERS, ROUTER_SIZE, pl, runs),
+                      ["library (ROUTER)", "round trips/s (all DEALERs)"],
+                      [[NAMES[l], fmt_rate(med[l])] for l in LIBS] +
+                      [["ratio mz/zmq", fmt(ratio(med["mz"], med["zmq"]))]],
+                      "the ROUTER differs; the DEALERs are libzmq in %d processes for both, %d timed "
+                      "round trips each after one warm-up; target: ratio >= 1.5 (issue 11)"
+                      % (ROUTER_PROCS, ROUTER_COUNT))
+            rep.ratio("router_dealers_%d" % ROUTER_DEALERS, pl, ratio(med["mz"], med["zmq"]))
+            rep.data.setdefault(pl, {})["router"] = {"median": med, "runs": vals}
+            section_done("router %s" % pl)
+
+        # ---- connect storm: 10,000 connections; RSS per idle connection ----
+        if "storm" in only:
+            vals = {lib: [] for lib in LIBS}
+            for _ in range(runs):
+                for lib in LIBS:
+                    vals[lib].append(attempt(m_storm, scale_binary, cpus, lib))
+            med = {lib: {k: median([r[k] for r in vals[lib] if r])
+                         for k in ("secs", "clients_secs", "per_conn", "growth", "rss_pre_kb", "rss0_kb",
+                                   "rss1_kb")} for lib in LIBS}
+            rep.table("Connect storm: %d connections (%d connecting at once), placement=%s (median of %d)"
+                      % (STORM_CONNS, STORM_WINDOW, pl, runs),
+                      ["library (PUB)", "all subscribed s", "connections/s", "RSS before KiB",
+                       "RSS bound KiB", "RSS with %d KiB" % STORM_CONNS, "RSS per connection B",
+                       "growth per connection B"],
+                      [[NAMES[l], fmt(med[l]["secs"], "%.3f"),
+                        fmt_rate(STORM_CONNS / med[l]["secs"] if med[l]["secs"] else None),
+                        fmt(med[l]["rss_pre_kb"], "%.0f"), fmt(med[l]["rss0_kb"], "%.0f"),
+                        fmt(med[l]["rss1_kb"], "%.0f"), fmt(med[l]["per_conn"], "%.0f"),
+                        fmt(med[l]["growth"], "%.0f")] for l in LIBS] +
+                      [["ratio zmq/mz", fmt(ratio(med["zmq"]["secs"], med["mz"]["secs"])), "", "", "", "",
+                        fmt(ratio(med["zmq"]["per_conn"], med["mz"]["per_conn"])),
+                        fmt(ratio(med["zmq"]["growth"], med["mz"]["growth"]))]],
+                      "the clients are raw ZMTP 3.1 SUBs (NULL, SUBSCRIBE) from one epoll process, the "
+                      "same for both; time from the first connect until the server has all %d "
+                      "subscribed. RSS of the server process once they sit idle for 0.5 s: per "
+                      "connection = (with - before the first library call) / %d, the socket's own "
+                      "memory included (the RATIO line); growth = (with - bound) / %d (microzmtp: "
+                      "%d B receive buffer per peer). Targets: ratio >= 1.5, <= 1 KB per "
+                      "connection (issue 11)" % (STORM_CONNS, STORM_CONNS, STORM_CONNS, SCALE_RXBUF))
+            rep.ratio("connect_storm_%d" % STORM_CONNS, pl, ratio(med["zmq"]["secs"], med["mz"]["secs"]))
+            rep.ratio("mem_per_conn_%d" % STORM_CONNS, pl,
+                      ratio(med["zmq"]["per_conn"], med["mz"]["per_conn"]))
+            rep.data.setdefault(pl, {})["storm"] = {"median": med, "runs": vals}
+            section_done("storm %s" % pl)
 
         # ---- memory per connection ----
         if "mem" in only:

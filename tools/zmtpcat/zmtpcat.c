@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #if defined(__linux__)
 #include <sys/random.h>
@@ -100,6 +101,7 @@ typedef struct options {
     uint8_t (*curve_allow)[MZMTP_CURVE_KEY_LEN]; /* --curve-allow, repeatable */
     size_t n_curve_allow;
     size_t rcvbuf;                        /* --rcvbuf: receive buffer per peer, bytes */
+    unsigned long max_peers;              /* --max-peers: peers per socket asked; 0 = default */
 } options_t;
 
 static void usage(FILE *out)
@@ -129,6 +131,9 @@ static void usage(FILE *out)
           "                        a fresh key pair\n"
           "  --rcvbuf BYTES        receive buffer per peer (default 64 KiB, with CURVE 1 MiB +\n"
           "                        4 KiB); a CURVE frame must fit it minus 40 bytes\n"
+          "  --max-peers N         peers the socket must hold at once (this build: at most\n"
+          "                        MZMTP_CONF_MAX_PEERS, see --version; exit 2 beyond it);\n"
+          "                        raises the descriptor limit (RLIMIT_NOFILE) to match\n"
           "  --print-endpoint      print each bound endpoint to stderr as 'endpoint URL'\n"
           "  -v                    print connection events to stderr\n"
           "  --version, --help\n"
@@ -220,6 +225,24 @@ static void keygen(void)
 #endif
 }
 
+/* --max-peers: every peer is a descriptor; raise the soft RLIMIT_NOFILE to @p want (the
+ * hard limit too when the process may, as root can). A limit that stays lower only warns:
+ * the listener then closes what it cannot hold (EMFILE, docs/ports.md). */
+static void raise_fd_limit(unsigned long want)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want) return;
+    struct rlimit up = rl;
+    up.rlim_cur = (rlim_t)want;
+    if (up.rlim_max < up.rlim_cur) up.rlim_max = up.rlim_cur;
+    if (setrlimit(RLIMIT_NOFILE, &up) == 0) return;
+    up.rlim_cur = rl.rlim_max; /* not allowed to raise the hard limit: up to it */
+    up.rlim_max = rl.rlim_max;
+    (void)setrlimit(RLIMIT_NOFILE, &up);
+    fprintf(stderr, "zmtpcat: warning: RLIMIT_NOFILE stays at %llu, below the %lu descriptors "
+            "--max-peers needs\n", (unsigned long long)up.rlim_cur, want);
+}
+
 static void parse_args(int argc, char **argv, options_t *o)
 {
     memset(o, 0, sizeof *o);
@@ -244,7 +267,8 @@ static void parse_args(int argc, char **argv, options_t *o)
             exit(0);
         }
         if (strcmp(a, "--version") == 0) {
-            printf("zmtpcat (microzmtp) %s\n", MZMTP_VERSION_STRING);
+            printf("zmtpcat (microzmtp) %s, at most %u peers per socket\n", MZMTP_VERSION_STRING,
+                   (unsigned)MZMTP_CONF_MAX_PEERS);
             exit(0);
         }
     }
@@ -334,6 +358,8 @@ static void parse_args(int argc, char **argv, options_t *o)
         } else if (strcmp(a, "--rcvbuf") == 0) {
             o->rcvbuf = (size_t)parse_number(a, v, UINT32_MAX);
             if (o->rcvbuf < MZMTP_RECV_MIN) die_usage("%s is below the smallest receive buffer", a);
+        } else if (strcmp(a, "--max-peers") == 0) {
+            o->max_peers = (unsigned long)parse_number(a, v, 65535u);
         } else {
             die_usage("unknown option '%s'", a);
         }
@@ -375,6 +401,15 @@ static void parse_args(int argc, char **argv, options_t *o)
     }
 #endif
     if (o->rcvbuf == 0) o->rcvbuf = curve ? RECV_PEER_BYTES_CURVE : RECV_PEER_BYTES;
+    /* Peer slots are a compile-time pool today (MZMTP_CONF_MAX_PEERS): a run that needs
+     * more than this build holds says so at once rather than refusing peers later. */
+    if (o->max_peers > MZMTP_CONF_MAX_PEERS) {
+        fprintf(stderr, "zmtpcat: --max-peers %lu: this zmtpcat holds at most %u peers per socket "
+                "(MZMTP_CONF_MAX_PEERS; zmtpcat_scale, cmake/scale_profile.cmake, holds more)\n",
+                o->max_peers, (unsigned)MZMTP_CONF_MAX_PEERS);
+        exit(EXIT_USAGE);
+    }
+    if (o->max_peers > 0) raise_fd_limit(o->max_peers + 64u);
 }
 
 /* ----------------------------------- messages ------------------------------------------ */
