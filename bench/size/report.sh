@@ -15,7 +15,7 @@ PUB_CORE_OBJS=${PUB_CORE_OBJS:-$CORE_OBJS}
 SUB_CORE_OBJS=${SUB_CORE_OBJS:-$CORE_OBJS}
 programs="min_pub min_sub"
 [ -f "$1/min_pub_curve.elf" ] && [ "$1" != --ram ] && programs="$programs min_pub_curve"
-CURVE_LIMIT=${CURVE_LIMIT:-19456}
+CURVE_LIMIT=${CURVE_LIMIT:-16384}
 fail=0
 
 # Berkeley totals of the given files: "text data bss". Berkeley counts code, rodata and

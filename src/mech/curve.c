@@ -115,60 +115,56 @@ static uint8_t *slot_room(mzmtp_curve_hs_slot_t *hs, size_t need)
     return need <= (size_t)(MZMTP_CURVE_HS_OUT - hs->wr) ? hs->out + hs->wr : NULL;
 }
 
-static void slot_give_back(mzmtp_conn_t *c)
+void mzmtp_mech_curve_slot_done(mzmtp_conn_t *c)
 {
     mzmtp_curve_hs_slot_t *hs = slot_of(c);
-    if (hs != NULL) {
+    /* A client needs its slot's secrets until it has built INITIATE (step READY); a
+     * server needs nothing of it once its WELCOME is built (step INITIATE on). */
+    bool needed = !c->opts.sec->server && c->mech_step != CURVE_READY;
+    if (hs != NULL && hs->rd == hs->wr && (!needed || c->state == MZMTP_CONN_DEAD)) {
         mzmtp_secure_wipe(hs, sizeof *hs); /* owner NULL: free */
         c->curve.slot = 0;
     }
 }
 
-void mzmtp_mech_curve_slot_done(mzmtp_conn_t *c)
+/* Wipe the engine's CURVE state and let go of the scratch and its handshake slot. With
+ * @p keep_output (the handshake failed), a command still in the slot (a WELCOME queued
+ * before the INITIATE that failed) goes out first, as commands in the engine's own buffer
+ * do: the slot's secrets are wiped now, the slot goes back once it is written
+ * (mzmtp_mech_curve_slot_done). Slots are found by owner, not only by c->curve.slot: an
+ * engine started again without a wipe in between must not keep one forever. */
+static void let_go(mzmtp_conn_t *c, bool keep_output)
 {
-    const mzmtp_curve_hs_slot_t *hs = slot_of(c);
-    /* A client needs its slot's secrets until it has built INITIATE (step READY); a
-     * server needs nothing of it once its WELCOME is built (step INITIATE on). */
-    bool needed = !c->opts.sec->server && c->mech_step != CURVE_READY;
-    if (hs != NULL && hs->rd == hs->wr && (!needed || c->state == MZMTP_CONN_DEAD)) {
-        slot_give_back(c);
+    mzmtp_conn_sec_t *sec = c->opts.sec;
+    uint8_t kept = 0;
+    if (c->mech == MZMTP_MECH_CURVE && sec != NULL) {
+        for (unsigned i = 0; i < MZMTP_CONF_CURVE_HANDSHAKES; i++) {
+            mzmtp_curve_hs_slot_t *hs = &sec->hs[i];
+            if (hs->owner != c) continue;
+            if (keep_output && hs->rd < hs->wr) {
+                mzmtp_secure_wipe(hs->cn_secret, KEY);
+                mzmtp_secure_wipe(hs->cn_public, KEY);
+                mzmtp_secure_wipe(hs->k_hello, KEY);
+                kept = (uint8_t)(i + 1u);
+            } else {
+                mzmtp_secure_wipe(hs, sizeof *hs); /* owner NULL: free */
+            }
+        }
+        if (sec->tx.owner == c) sec->tx.owner = NULL;
     }
+    mzmtp_secure_wipe(&c->curve, sizeof c->curve);
+    c->curve.slot = kept;
 }
 
 void mzmtp_mech_curve_forget(mzmtp_conn_t *c)
 {
-    if (c->mech != MZMTP_MECH_CURVE || c->opts.sec == NULL) {
-        mzmtp_secure_wipe(&c->curve, sizeof c->curve);
-        return;
-    }
-    mzmtp_conn_sec_t *sec = c->opts.sec;
-    /* By owner, not only by c->curve.slot: an engine started again without a wipe in
-     * between (its state overwritten) must not keep a slot forever. */
-    for (unsigned i = 0; i < MZMTP_CONF_CURVE_HANDSHAKES; i++) {
-        if (sec->hs[i].owner == c) mzmtp_secure_wipe(&sec->hs[i], sizeof sec->hs[i]);
-    }
-    if (sec->tx.owner == c) sec->tx.owner = NULL;
-    mzmtp_secure_wipe(&c->curve, sizeof c->curve);
+    let_go(c, false);
 }
 
-/* The handshake failed: wipe every secret, but a command still in the slot (a WELCOME
- * queued before the INITIATE that failed) goes out first, as commands in the engine's
- * own buffer do; the slot goes back once it is written (mzmtp_mech_curve_slot_done). */
+/* The handshake failed: see let_go(). */
 static void drop(mzmtp_conn_t *c)
 {
-    mzmtp_curve_hs_slot_t *hs = slot_of(c);
-    uint8_t slot = c->curve.slot;
-    if (c->opts.sec->tx.owner == c) c->opts.sec->tx.owner = NULL;
-    mzmtp_secure_wipe(&c->curve, sizeof c->curve);
-    if (hs == NULL) return;
-    if (hs->rd == hs->wr) {
-        mzmtp_secure_wipe(hs, sizeof *hs);
-        return;
-    }
-    mzmtp_secure_wipe(hs->cn_secret, KEY);
-    mzmtp_secure_wipe(hs->cn_public, KEY);
-    mzmtp_secure_wipe(hs->k_hello, KEY);
-    c->curve.slot = slot;
+    let_go(c, true);
 }
 
 static mzmtp_status_t fail(mzmtp_conn_t *c, mzmtp_status_t st)
