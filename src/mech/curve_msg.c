@@ -305,7 +305,9 @@ static bool fill(mzmtp_conn_t *c, uint32_t at)
         off += plain;
         i++;
     }
-    if (i == 0) return false;
+    /* Boxing again finds the batch's frames where they were: nothing is released
+     * before the batch is written (a shorter batch cannot happen; refuse it anyway). */
+    if (i == 0 || (!forming && i != cs->batch_frames)) return false;
     if (forming) {
         cs->batch_frames = i;
         cs->batch_box = (uint32_t)out;

@@ -1268,6 +1268,8 @@ static void socket_close_wipes_keys(void **state)
     assert_true(all_zero(sb.sec.secret_key, 32));
     assert_true(all_zero(sa.sec.cookie_key, sizeof sa.sec.cookie_key));
     assert_int_equal(sa.sec.cookie_valid, 0);
+    assert_true(all_zero(sa.sec.hs, sizeof sa.sec.hs)); /* the handshake slots, free */
+    assert_true(all_zero(sb.sec.hs, sizeof sb.sec.hs));
 }
 
 /* A socket closed while its handshakes run keeps its secrets until they end: the client
