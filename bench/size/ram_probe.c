@@ -12,11 +12,11 @@ mzmtp_conn_t mzmtp_size_probe_conn;
 mzmtp_outq_t mzmtp_size_probe_outq;
 
 #if MZMTP_CONF_CURVE
-/* CURVE's part of each connection: the whole state, the part that stays once the
- * handshake is done (session key, counters, cursors: everything before the union), and
- * the union itself, the boxing scratch that the handshake's scratch shares. */
+/* CURVE's memory: per connection its state, all of which stays for the connection's life
+ * (session key, counters, cursors); per socket the boxing scratch its connections share
+ * and one handshake slot (the socket has MZMTP_CONF_CURVE_HANDSHAKES of them). */
 mzmtp_curve_state_t mzmtp_size_probe_curve;
-char mzmtp_size_probe_curve_fixed[offsetof(mzmtp_curve_state_t, u)];
-char mzmtp_size_probe_curve_scratch[sizeof(((mzmtp_curve_state_t *)0)->u)];
-char mzmtp_size_probe_curve_hs[sizeof(((mzmtp_curve_state_t *)0)->u.hs)];
+mzmtp_curve_scratch_t mzmtp_size_probe_curve_scratch;
+mzmtp_curve_hs_slot_t mzmtp_size_probe_curve_hs;
+char mzmtp_size_probe_curve_slots[MZMTP_CONF_CURVE_HANDSHAKES];
 #endif

@@ -141,11 +141,12 @@
 #endif
 
 /**
- * CURVE: scratch per connection into which outgoing frames are boxed as MESSAGE commands
- * (the send ring stays shared and holds plaintext). A frame whose box fits goes out in one
- * pass; a larger one in two (the MAC first, then the ciphertext in pieces of this size).
- * During the handshake the same bytes hold the handshake's scratch.
- * Unit: bytes. Range: 128..65535. Default: 256. RAM: this much per connection.
+ * CURVE: the scratch into which outgoing frames are boxed as MESSAGE commands, one per
+ * socket, shared by its connections (the send ring stays shared too and holds plaintext;
+ * a connection keeps only a cursor). Frames whose boxes fit go several to a write; a
+ * larger one goes in windows of this size (the MAC first, then the ciphertext). A
+ * connection that finds its bytes replaced by another's boxes them again (same bytes).
+ * Unit: bytes. Range: 128..65535. Default: 256. RAM: this much + 12 per socket.
  */
 #ifndef MZMTP_CONF_CURVE_TX_BUF
 #define MZMTP_CONF_CURVE_TX_BUF 256
@@ -156,6 +157,20 @@
  * cookie made with the previous key is still accepted, an older one is refused.
  * Unit: ms. Range: 1000..60000. Default: 60000.
  */
+/**
+ * CURVE: handshakes a socket runs at once (its pool of handshake slots). A client holds
+ * a slot from its HELLO until its INITIATE is written, a server from a peer's HELLO until
+ * its WELCOME is written (the server keeps nothing else until INITIATE: RFC 26). A
+ * connection that finds no free slot is refused: a client's connection does not start
+ * (MZMTP_ERR_NO_MEMORY), a server closes the peer without ERROR (MZMTP_ERR_NO_MEMORY);
+ * libzmq peers reconnect.
+ * Unit: handshakes. Range: 1..255. Default: 2.
+ * RAM: (118 + 310 + MZMTP_CONF_ROUTING_ID_MAX) bytes each (444 with the defaults), per socket.
+ */
+#ifndef MZMTP_CONF_CURVE_HANDSHAKES
+#define MZMTP_CONF_CURVE_HANDSHAKES 2
+#endif
+
 #ifndef MZMTP_CONF_CURVE_COOKIE_MS
 #define MZMTP_CONF_CURVE_COOKIE_MS 60000u
 #endif
@@ -281,10 +296,13 @@
 #if MZMTP_CONF_CURVE && (MZMTP_CONF_CURVE_COOKIE_MS < 1000 || MZMTP_CONF_CURVE_COOKIE_MS > 60000)
 #error "MZMTP_CONF_CURVE_COOKIE_MS must be 1000..60000"
 #endif
-/* A CURVE client queues its INITIATE (257 bytes + metadata + a 9-byte frame header) in
- * the command buffer. */
-#if MZMTP_CONF_CURVE && MZMTP_CONF_CMD_BUF < 310 + MZMTP_CONF_ROUTING_ID_MAX
-#error "MZMTP_CONF_CMD_BUF must hold a CURVE INITIATE (310 + MZMTP_CONF_ROUTING_ID_MAX bytes)"
+/* A CURVE server queues its READY (a NULL READY + 8-byte nonce + 16-byte MAC) in the
+ * command buffer; the larger handshake commands use a handshake slot. */
+#if MZMTP_CONF_CURVE && MZMTP_CONF_ROUTING_ID_MAX + 84 > MZMTP_CONF_CMD_BUF
+#error "MZMTP_CONF_CMD_BUF must hold a CURVE READY (MZMTP_CONF_ROUTING_ID_MAX + 84 bytes)"
+#endif
+#if MZMTP_CONF_CURVE && (MZMTP_CONF_CURVE_HANDSHAKES < 1 || MZMTP_CONF_CURVE_HANDSHAKES > 255)
+#error "MZMTP_CONF_CURVE_HANDSHAKES must be 1..255"
 #endif
 #if MZMTP_CONF_PLAIN_CRED_MAX < 1 || MZMTP_CONF_PLAIN_CRED_MAX > 255
 #error "MZMTP_CONF_PLAIN_CRED_MAX must be 1..255"

@@ -227,6 +227,41 @@ typedef struct mzmtp_conn_event {
     int peer_type; /**< For HANDSHAKE: the peer's Socket-Type, or -1 if it sent none. */
 } mzmtp_conn_event_t;
 
+#if MZMTP_CONF_CURVE
+struct mzmtp_conn;
+/** The largest command a CURVE handshake builds: a client's INITIATE with our metadata
+ *  (9-byte frame header, 9 name, cookie 96, nonce 8, box of 16 + 32 + 16 + 80 + metadata). */
+#define MZMTP_CURVE_HS_OUT (310u + MZMTP_CONF_ROUTING_ID_MAX)
+/**
+ * One CURVE handshake in progress (src/mech/curve.c), taken from the socket's pool of
+ * MZMTP_CONF_CURVE_HANDSHAKES: a client holds it from its HELLO until its INITIATE is
+ * written, a server from a HELLO until its WELCOME is written. It holds the command being
+ * sent (HELLO, WELCOME, INITIATE: larger than the engine's command buffer) and the
+ * client's transient secrets; it is wiped when given back.
+ */
+typedef struct mzmtp_curve_hs_slot {
+    const struct mzmtp_conn *owner; /* NULL: free */
+    uint16_t rd, wr;                /* out[rd..wr) is still to be written */
+    uint8_t cn_secret[MZMTP_CURVE_KEY_LEN]; /* client: c' */
+    uint8_t cn_public[MZMTP_CURVE_KEY_LEN]; /* client: C' */
+    uint8_t k_hello[MZMTP_CURVE_KEY_LEN];   /* client: shared(S, c') */
+    uint8_t out[MZMTP_CURVE_HS_OUT];
+} mzmtp_curve_hs_slot_t;
+/**
+ * The boxing scratch (src/mech/curve_msg.c), one per socket: the boxed bytes of one
+ * engine's current batch of frames, or a window of a frame larger than the scratch.
+ * Boxing is deterministic (same key, nonce, plaintext: same bytes), so when another
+ * engine has used the scratch since, the owner boxes its batch again and goes on from
+ * its own cursor; the plaintext stays in the send ring until its box is all written.
+ */
+typedef struct mzmtp_curve_scratch {
+    const struct mzmtp_conn *owner; /* whose bytes buf holds; NULL: nobody's */
+    uint32_t win_off;               /* buf[0] is byte win_off of the owner's batch */
+    uint32_t win_len;               /* bytes of buf that hold it */
+    uint8_t buf[MZMTP_CONF_CURVE_TX_BUF];
+} mzmtp_curve_scratch_t;
+#endif
+
 /**
  * Security settings of engines: which mechanism, which role, our credentials. Owned by the
  * socket (one per socket, shared by its engines) and borrowed by each engine for its
@@ -258,36 +293,36 @@ typedef struct mzmtp_conn_sec {
     uint32_t cookie_born[2]; /* now_ms when each key was made */
     uint8_t cookie_cur;      /* the key that mints cookies */
     uint8_t cookie_valid;    /* bit k: cookie_key[k] holds a key */
+    /* The CURVE engines' shared memory (src/mech/curve*.c): a connection keeps only its
+     * keys, counters and cursors; what is large and short-lived lives here, once per
+     * socket. A free handshake slot has owner NULL; so has a scratch nobody filled. */
+    mzmtp_curve_hs_slot_t hs[MZMTP_CONF_CURVE_HANDSHAKES];
+    mzmtp_curve_scratch_t tx;
 #endif
 } mzmtp_conn_sec_t;
 
 #if MZMTP_CONF_CURVE
-/** Per-engine CURVE state. The handshake (src/mech/curve.c) leaves the session key and
- *  the two counters; MESSAGE (src/mech/curve_msg.c) uses them and the output fields. */
+/** Per-engine CURVE state: what stays for the connection's life. The handshake
+ *  (src/mech/curve.c) leaves the session key and the two counters; MESSAGE
+ *  (src/mech/curve_msg.c) uses them and the cursors of the batch being written. */
 typedef struct mzmtp_curve_state {
     uint8_t key[MZMTP_CURVE_KEY_LEN]; /* session key: crypto_box_beforenm(C', s') */
-    uint64_t tx_nonce;                /* last short nonce we sent */
+    uint64_t tx_nonce;                /* last short nonce of a frame wholly written */
     uint64_t rx_nonce;                /* last short nonce the peer sent */
-    /* the frame being boxed */
-    uint32_t plain_len; /* its plaintext ZMTP frame in the source (header + body); 0 none */
-    uint32_t ct_len;    /* bytes of the box's plaintext: flags byte + body */
-    uint32_t ct_done;   /* of which the ciphertext is produced */
-    uint16_t tx_rd, tx_wr; /* scratch bytes written / filled */
-    uint16_t raw_cmd;   /* command bytes queued before the handshake ended: sent as they are */
-    bool from_cmd;      /* the frame comes from the command buffer (else the send ring) */
-    bool boxing;        /* the handshake is over: every frame is boxed */
-    union {
-        uint8_t tx[MZMTP_CONF_CURVE_TX_BUF]; /* after the handshake: the boxed output */
-        struct {
-            uint8_t cn_secret[MZMTP_CURVE_KEY_LEN]; /* client: c' */
-            uint8_t cn_public[MZMTP_CURVE_KEY_LEN]; /* client: C' */
-            uint8_t k_hello[MZMTP_CURVE_KEY_LEN];   /* client: shared(S, c') */
-            /* server, from WELCOME to INITIATE: no secret (s' lives only in the cookie),
-             * just what ties the INITIATE to this connection (wire-notes C16) */
-            uint8_t cookie_nonce[16]; /* the long nonce of the cookie we sent */
-            uint8_t hello_nonce[8];   /* the client's HELLO short nonce */
-        } hs; /* handshake scratch (curve.c), wiped when the handshake ends */
-    } u;
+    /* the batch being written: the next batch_frames frames of one source (the command
+     * buffer or the send ring), boxed with nonces tx_nonce + 1, + 2, ... */
+    uint32_t batch_box;   /* bytes of their boxes (MESSAGE frames); 0: no batch */
+    uint32_t batch_plain; /* bytes of their plaintext frames in the source */
+    uint32_t sent;        /* bytes of batch_box already written */
+    uint16_t batch_frames;
+    uint16_t raw_cmd;     /* command bytes queued before the handshake ended: sent as they are */
+    /* server, from WELCOME to INITIATE: no secret (s' lives only in the cookie), just
+     * what ties the INITIATE to this connection (wire-notes C16) */
+    uint8_t cookie_nonce[16]; /* the long nonce of the cookie we sent */
+    uint8_t hello_nonce[8];   /* the client's HELLO short nonce */
+    bool from_cmd;        /* the batch comes from the command buffer (else the send ring) */
+    bool boxing;          /* the handshake is over: every frame is boxed */
+    uint8_t slot;         /* handshake slot in opts.sec->hs, + 1; 0: none */
 } mzmtp_curve_state_t;
 #endif
 

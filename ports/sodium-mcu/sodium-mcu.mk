@@ -1,5 +1,5 @@
 # libsodium's portable C for microcontrollers: exactly the files that the crypto backend
-# (src/crypto/crypto_sodium.c) needs, compiled from Debian's source package (fetched by
+# (src/crypto/crypto_sodium.c) calls, compiled from Debian's source package (fetched by
 # scripts/libsodium-src.sh; nothing of libsodium is in this repository). Included by
 # bench/size, bench/mcu and the Contiki-NG module for their Cortex-M3 builds.
 #
@@ -16,9 +16,14 @@
 #   X25519, ref salsa20, poly1305-donna 32-bit), with no assembly and no CPU dispatch.
 # - crypto_scalarmult_base's ed25519 table is 30 KB of flash. The backend makes key pairs
 #   with the ladder on point 9, but x25519's implementation table still names the base
-#   function; on x25519_ref10.c alone ge25519_scalarmult_base is renamed to sodium_mcu.c's
+#   function; in x25519_ref10.c's code ge25519_scalarmult_base is renamed to sodium_mcu.c's
 #   trap, so the table is never linked (crypto_scalarmult_base is not available in these
 #   builds: use crypto_scalarmult on the point 9, as the backend does).
+# - x25519_ref10.c and ed25519_ref10.c are compiled as one unit (sodium_mcu_x25519.c
+#   includes both from SODIUM_DIR): each would otherwise carry its own copy of the field
+#   header's static fe25519_mul and fe25519_sq, 2.3 KB twice.
+# - MZMTP_SODIUM_MCU=1: the backend does not call sodium_init, which here would only pick
+#   the portable implementations the pointers already start at (crypto_sodium.c).
 # - sodium_init also picks implementations for argon2, blake2b and chacha20, stirs
 #   libsodium's own random generator and draws a canary for sodium_malloc; none of those
 #   is in this subset (microzmtp's randomness comes from the port, and it allocates
@@ -32,36 +37,28 @@ SODIUM_MCU_HERE := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))
 SODIUM_LIB      := $(SODIUM_DIR)/src/libsodium
 
 SODIUM_MCU_FILES := \
-    crypto_box/crypto_box.c \
-    crypto_box/crypto_box_easy.c \
-    crypto_box/curve25519xsalsa20poly1305/box_curve25519xsalsa20poly1305.c \
-    crypto_secretbox/crypto_secretbox.c \
-    crypto_secretbox/crypto_secretbox_easy.c \
-    crypto_secretbox/xsalsa20poly1305/secretbox_xsalsa20poly1305.c \
     crypto_core/hsalsa20/ref2/core_hsalsa20_ref2.c \
     crypto_core/salsa/ref/core_salsa_ref.c \
-    crypto_stream/xsalsa20/stream_xsalsa20.c \
     crypto_stream/salsa20/stream_salsa20.c \
     crypto_stream/salsa20/ref/salsa20_ref.c \
     crypto_onetimeauth/poly1305/onetimeauth_poly1305.c \
     crypto_onetimeauth/poly1305/donna/poly1305_donna.c \
-    crypto_scalarmult/crypto_scalarmult.c \
     crypto_scalarmult/curve25519/scalarmult_curve25519.c \
-    crypto_scalarmult/curve25519/ref10/x25519_ref10.c \
-    crypto_core/ed25519/ref10/ed25519_ref10.c \
     crypto_verify/sodium/verify.c \
     sodium/core.c \
     sodium/runtime.c \
     sodium/utils.c
 
-SODIUM_MCU_SRCS := $(addprefix $(SODIUM_LIB)/,$(SODIUM_MCU_FILES)) $(SODIUM_MCU_HERE)/sodium_mcu.c
+SODIUM_MCU_SRCS := $(addprefix $(SODIUM_LIB)/,$(SODIUM_MCU_FILES)) $(SODIUM_MCU_HERE)/sodium_mcu.c \
+    $(SODIUM_MCU_HERE)/sodium_mcu_x25519.c
 
-SODIUM_MCU_CPPFLAGS := -DCONFIGURED=1 -DNATIVE_LITTLE_ENDIAN=1 -I$(SODIUM_GEN) \
+SODIUM_MCU_CPPFLAGS := -DCONFIGURED=1 -DNATIVE_LITTLE_ENDIAN=1 -DMZMTP_SODIUM_MCU=1 -I$(SODIUM_GEN) \
     -isystem $(SODIUM_LIB)/include -isystem $(SODIUM_LIB)/include/sodium
 
 SODIUM_MCU_VERSION_H := $(SODIUM_GEN)/sodium/version.h
 
-sodium_mcu_flags_x25519_ref10.c := -Dge25519_scalarmult_base=sodium_mcu_ge25519_scalarmult_base
+# x25519_ref10.c and ed25519_ref10.c (the field arithmetic) as one unit: see the file.
+sodium_mcu_flags_sodium_mcu_x25519.c := -I$(SODIUM_LIB)
 sodium_mcu_flags_core.c := -Drandombytes_stir=sodium_mcu_nothing_void \
     -D_sodium_alloc_init=sodium_mcu_nothing \
     -D_crypto_pwhash_argon2_pick_best_implementation=sodium_mcu_nothing \

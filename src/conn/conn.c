@@ -250,6 +250,12 @@ static bool boxing(const mzmtp_conn_t *c)
 {
     return c->mech == MZMTP_MECH_CURVE && c->curve.boxing;
 }
+/* CURVE writes everything after the greeting itself: its large handshake commands from
+ * the socket's handshake slot, then boxed frames (src/mech/curve_msg.c). */
+static bool curve_output(const mzmtp_conn_t *c)
+{
+    return c->mech == MZMTP_MECH_CURVE;
+}
 #endif
 
 /* Step the reader over the gaps that opened MESSAGE frames leave (curve_msg.c). */
@@ -742,8 +748,8 @@ size_t mzmtp_conn_output(mzmtp_conn_t *conn, mzmtp_iov_t *iov, size_t max)
         n++;
     }
 #if MZMTP_CONF_CURVE
-    if (boxing(conn)) {
-        /* CURVE boxes ring bytes into its scratch buffer: nothing of it is stable. */
+    if (curve_output(conn)) {
+        /* CURVE boxes ring bytes into a scratch buffer: nothing of it is stable. */
         k = n + (n < max ? mzmtp_mech_curve_output(conn, iov + n, max - n) : 0);
         MARK(n, k, false);
         return k;
@@ -836,7 +842,7 @@ static void output_account(mzmtp_conn_t *conn, size_t n, bool held)
     }
     if (n == 0) return;
 #if MZMTP_CONF_CURVE
-    if (boxing(conn)) {
+    if (curve_output(conn)) {
         mzmtp_mech_curve_output_done(conn, n); /* copied out of the ring already */
         COPIED(conn, n, held);
         return;
@@ -885,7 +891,7 @@ bool mzmtp_conn_has_output(const mzmtp_conn_t *conn)
 {
     if (conn->greeting_sent < MZMTP_GREETING_SIZE) return true;
 #if MZMTP_CONF_CURVE
-    if (boxing(conn)) return mzmtp_mech_curve_has_output(conn);
+    if (curve_output(conn)) return mzmtp_mech_curve_has_output(conn);
 #endif
     if (conn->cmd_wr > conn->cmd_rd) return true;
     return data_ok(conn) && mzmtp_outq_pipe_queued(conn->outq, conn->pipe) > 0;

@@ -3,8 +3,8 @@
  * @brief The crypto primitives CURVE needs, behind our own small interface.
  *
  * The CURVE mechanism calls only these functions; one backend implements them
- * (crypto_sodium.c, libsodium). Every primitive is libsodium's own: nothing here is our
- * own cryptography. All sizes are fixed by NaCl's crypto_box (Curve25519, XSalsa20,
+ * (crypto_sodium.c, libsodium's primitives: X25519, HSalsa20, Salsa20, Poly1305, composed
+ * as NaCl's crypto_box / crypto_secretbox are). Nothing here is our own cryptography. All sizes are fixed by NaCl's crypto_box (Curve25519, XSalsa20,
  * Poly1305). Buffers follow the "easy" layout: a box is MAC (16 B) followed by the
  * ciphertext, with no zero padding, so a box of n plaintext bytes is n + 16 bytes.
  * Functions return true on success; an open that fails authentication returns false and
@@ -35,8 +35,9 @@ bool mzmtp_crypto_box_beforenm(uint8_t shared[MZMTP_CRYPTO_KEY_LEN],
                                const uint8_t their_public[MZMTP_CRYPTO_KEY_LEN],
                                const uint8_t our_secret[MZMTP_CRYPTO_KEY_LEN]);
 
-/** out[0..len+16) = box of in[0..len) under @p shared. out == in (in place) is allowed:
- *  libsodium's _easy functions handle the overlap; so is the open below. */
+/** out[0..len+16) = box of in[0..len) under @p shared. The buffers may overlap in any
+ *  way (the backend moves the plaintext to out + 16 first, then boxes it in place); so
+ *  may the open's below. */
 bool mzmtp_crypto_box_afternm(uint8_t *out, const uint8_t *in, size_t len,
                               const uint8_t nonce[MZMTP_CRYPTO_NONCE_LEN],
                               const uint8_t shared[MZMTP_CRYPTO_KEY_LEN]);
@@ -69,7 +70,7 @@ bool mzmtp_crypto_box_detached_afternm(uint8_t *inout, uint8_t mac[MZMTP_CRYPTO_
  * crypto_secretbox construction, which crypto_box_afternm is). These give the two pieces
  * separately, so that the caller can compute the MAC in a first pass and produce the
  * ciphertext chunk by chunk in a second; the result is byte for byte the box above
- * (tests/crypto/test_crypto_kat.c checks it). Each is one or two libsodium calls.
+ * (tests/crypto/test_crypto_kat.c checks it). Each is a few libsodium calls.
  */
 /** out[0..len) = in[0..len) XOR the keystream at plaintext offset @p pos. out == in ok. */
 bool mzmtp_crypto_box_xor(uint8_t *out, const uint8_t *in, size_t len, uint64_t pos,

@@ -86,11 +86,92 @@ static uint8_t *rx_writable(mzmtp_conn_t *c, const uint8_t *data, size_t len)
     return c->rx + (data - c->rx);
 }
 
+/* ---------------- handshake slots (mzmtp_conn.h) ---------------- */
+
+static mzmtp_curve_hs_slot_t *slot_of(mzmtp_conn_t *c)
+{
+    return c->curve.slot != 0 ? &c->opts.sec->hs[c->curve.slot - 1u] : NULL;
+}
+
+/* A free slot of the socket's pool for this engine, or NULL (all handshakes busy). */
+static mzmtp_curve_hs_slot_t *slot_take(mzmtp_conn_t *c)
+{
+    mzmtp_conn_sec_t *sec = c->opts.sec;
+    for (unsigned i = 0; i < MZMTP_CONF_CURVE_HANDSHAKES; i++) {
+        if (sec->hs[i].owner == NULL) {
+            sec->hs[i].owner = c;
+            sec->hs[i].rd = sec->hs[i].wr = 0;
+            c->curve.slot = (uint8_t)(i + 1u);
+            return &sec->hs[i];
+        }
+    }
+    return NULL;
+}
+
+/* Room for @p need bytes of command at the end of the slot's output. */
+static uint8_t *slot_room(mzmtp_curve_hs_slot_t *hs, size_t need)
+{
+    if (hs->rd == hs->wr) hs->rd = hs->wr = 0;
+    return need <= (size_t)(MZMTP_CURVE_HS_OUT - hs->wr) ? hs->out + hs->wr : NULL;
+}
+
+void mzmtp_mech_curve_slot_done(mzmtp_conn_t *c)
+{
+    mzmtp_curve_hs_slot_t *hs = slot_of(c);
+    /* A client needs its slot's secrets until it has built INITIATE (step READY); a
+     * server needs nothing of it once its WELCOME is built (step INITIATE on). */
+    bool needed = !c->opts.sec->server && c->mech_step != CURVE_READY;
+    if (hs != NULL && hs->rd == hs->wr && (!needed || c->state == MZMTP_CONN_DEAD)) {
+        mzmtp_secure_wipe(hs, sizeof *hs); /* owner NULL: free */
+        c->curve.slot = 0;
+    }
+}
+
+/* Wipe the engine's CURVE state and let go of the scratch and its handshake slot. With
+ * @p keep_output (the handshake failed), a command still in the slot (a WELCOME queued
+ * before the INITIATE that failed) goes out first, as commands in the engine's own buffer
+ * do: the slot's secrets are wiped now, the slot goes back once it is written
+ * (mzmtp_mech_curve_slot_done). Slots are found by owner, not only by c->curve.slot: an
+ * engine started again without a wipe in between must not keep one forever. */
+static void let_go(mzmtp_conn_t *c, bool keep_output)
+{
+    mzmtp_conn_sec_t *sec = c->opts.sec;
+    uint8_t kept = 0;
+    if (c->mech == MZMTP_MECH_CURVE && sec != NULL) {
+        for (unsigned i = 0; i < MZMTP_CONF_CURVE_HANDSHAKES; i++) {
+            mzmtp_curve_hs_slot_t *hs = &sec->hs[i];
+            if (hs->owner != c) continue;
+            if (keep_output && hs->rd < hs->wr) {
+                mzmtp_secure_wipe(hs->cn_secret, KEY);
+                mzmtp_secure_wipe(hs->cn_public, KEY);
+                mzmtp_secure_wipe(hs->k_hello, KEY);
+                kept = (uint8_t)(i + 1u);
+            } else {
+                mzmtp_secure_wipe(hs, sizeof *hs); /* owner NULL: free */
+            }
+        }
+        if (sec->tx.owner == c) sec->tx.owner = NULL;
+    }
+    mzmtp_secure_wipe(&c->curve, sizeof c->curve);
+    c->curve.slot = kept;
+}
+
+void mzmtp_mech_curve_forget(mzmtp_conn_t *c)
+{
+    let_go(c, false);
+}
+
+/* The handshake failed: see let_go(). */
+static void drop(mzmtp_conn_t *c)
+{
+    let_go(c, true);
+}
+
 static mzmtp_status_t fail(mzmtp_conn_t *c, mzmtp_status_t st)
 {
     /* RFC 26 lets the server close silently on a malformed or forged command, and libzmq
      * does (ERROR only for ZAP refusals, wire-notes N6): no ERROR here. */
-    mzmtp_secure_wipe(&c->curve, sizeof c->curve);
+    drop(c);
     return mzmtp_conn_mech_die(c, st, NULL, 0);
 }
 
@@ -168,41 +249,40 @@ mzmtp_status_t mzmtp_mech_curve_start(mzmtp_conn_t *c, uint32_t now_ms)
     (void)now_ms;
     const mzmtp_conn_sec_t *sec = c->opts.sec;
     mzmtp_curve_state_t *cs = &c->curve;
-    mzmtp_secure_wipe(cs, sizeof *cs);
+    mzmtp_mech_curve_forget(c);
     if (!mzmtp_crypto_init()) return MZMTP_ERR_CRYPTO;
     c->mech_step = sec->server ? CURVE_HELLO : CURVE_WELCOME;
     /* A key of 32 zero bytes is one that was never set: refuse to run with it. */
     if (sec->server) return is_zero(sec->secret_key, KEY) ? MZMTP_ERR_INVALID : MZMTP_OK;
     if (is_zero(sec->server_key, KEY) || is_zero(sec->secret_key, KEY)) return MZMTP_ERR_INVALID;
+    /* All the socket's handshake slots busy: this connection is refused, not queued. */
+    mzmtp_curve_hs_slot_t *hs = slot_take(c);
+    if (hs == NULL) return MZMTP_ERR_NO_MEMORY;
 
     /* RFC 26 "The HELLO Command": version 1.0, 72 zero bytes (wire-notes C1: the grammar's
      * count, not the prose's 70), C', short nonce 1, Box[64 zeros](C'->S). */
-    if (!random_bytes(sec, cs->u.hs.cn_secret, KEY) ||
-        !mzmtp_crypto_scalarmult_base(cs->u.hs.cn_public, cs->u.hs.cn_secret) ||
-        !mzmtp_crypto_box_beforenm(cs->u.hs.k_hello, sec->server_key, cs->u.hs.cn_secret)) {
-        mzmtp_secure_wipe(cs, sizeof *cs);
+    if (!random_bytes(sec, hs->cn_secret, KEY) ||
+        !mzmtp_crypto_scalarmult_base(hs->cn_public, hs->cn_secret) ||
+        !mzmtp_crypto_box_beforenm(hs->k_hello, sec->server_key, hs->cn_secret)) {
+        mzmtp_mech_curve_forget(c);
         return MZMTP_ERR_CRYPTO;
     }
     size_t body = 6 + HELLO_DATA, hdr = mzmtp_wire_frame_hdr_size(body);
-    uint8_t *at = mzmtp_conn_mech_room(c, hdr + body);
-    if (at == NULL) {
-        mzmtp_secure_wipe(cs, sizeof *cs);
-        return MZMTP_ERR_INVALID;
-    }
+    uint8_t *at = slot_room(hs, hdr + body); /* an empty slot: always room */
     uint8_t *p = at + mzmtp_util_put_frame_hdr(at, MZMTP_FLAG_COMMAND, body);
     memcpy(p, "\x05HELLO\x01\x00", 8);
     memset(p + 8, 0, 72);
-    memcpy(p + 80, cs->u.hs.cn_public, KEY);
+    memcpy(p + 80, hs->cn_public, KEY);
     cs->tx_nonce = 1;
     put_u64(p + 112, cs->tx_nonce);
     uint8_t nonce[MZMTP_CRYPTO_NONCE_LEN];
     NONCE(nonce, "CurveZMQHELLO---", p + 112);
     memset(p + 120 + MAC, 0, 64);
-    if (!mzmtp_crypto_box_afternm(p + 120, p + 120 + MAC, 64, nonce, cs->u.hs.k_hello)) {
-        mzmtp_secure_wipe(cs, sizeof *cs);
+    if (at == NULL || !mzmtp_crypto_box_afternm(p + 120, p + 120 + MAC, 64, nonce, hs->k_hello)) {
+        mzmtp_mech_curve_forget(c);
         return MZMTP_ERR_CRYPTO;
     }
-    mzmtp_conn_mech_commit(c, hdr + body);
+    hs->wr = (uint16_t)(hs->wr + hdr + body);
     return MZMTP_OK;
 }
 
@@ -234,8 +314,11 @@ static mzmtp_status_t server_hello(mzmtp_conn_t *c, const uint8_t *d, size_t len
      * nonce + secretbox[C' + s'](cookie key). Built in place in the command buffer. */
     const uint8_t *ck = cookie_key_for_mint(sec, now);
     size_t body = 8 + WELCOME_DATA, hdr = mzmtp_wire_frame_hdr_size(body);
-    uint8_t *at = mzmtp_conn_mech_room(c, hdr + body);
     if (ck == NULL) goto out;
+    /* WELCOME is built in a handshake slot, held until it is written. All slots busy:
+     * this peer is closed (MZMTP_ERR_NO_MEMORY), as for a forged HELLO, without ERROR. */
+    mzmtp_curve_hs_slot_t *hs = slot_take(c);
+    uint8_t *at = hs != NULL ? slot_room(hs, hdr + body) : NULL;
     if (at == NULL) {
         st = MZMTP_ERR_NO_MEMORY;
         goto out;
@@ -252,7 +335,7 @@ static mzmtp_status_t server_hello(mzmtp_conn_t *c, const uint8_t *d, size_t len
         mzmtp_secure_wipe(cplain, 2 * KEY);
         goto out;
     }
-    memcpy(c->curve.u.hs.cookie_nonce, cookie, 16); /* before the WELCOME box covers it */
+    memcpy(c->curve.cookie_nonce, cookie, 16); /* before the WELCOME box covers it */
     NONCE(nonce, "COOKIE--", cookie);
     if (!mzmtp_crypto_secretbox(cookie + 16, cplain, 2 * KEY, nonce, ck)) {
         mzmtp_secure_wipe(cplain, 2 * KEY);
@@ -260,8 +343,8 @@ static mzmtp_status_t server_hello(mzmtp_conn_t *c, const uint8_t *d, size_t len
     }
     NONCE(nonce, "WELCOME-", lnonce);
     if (!mzmtp_crypto_box_afternm(wbox, wplain, KEY + COOKIE_LEN, nonce, k_hello)) goto out;
-    mzmtp_conn_mech_commit(c, hdr + body);
-    memcpy(c->curve.u.hs.hello_nonce, d + 106, 8);
+    hs->wr = (uint16_t)(hs->wr + hdr + body);
+    memcpy(c->curve.hello_nonce, d + 106, 8);
     c->mech_step = CURVE_INITIATE;
     st = MZMTP_OK;
 out:
@@ -286,8 +369,8 @@ static mzmtp_status_t server_initiate(mzmtp_conn_t *c, const uint8_t *d, size_t 
     /* Our cookie, from our WELCOME on this connection (wire-notes C16), and a short
      * nonce above the HELLO's (C9): else a replay. */
     uint64_t n = mzmtp_wire_get_u64(d + COOKIE_LEN);
-    if (!mzmtp_secure_equal(d, cs->u.hs.cookie_nonce, 16) ||
-        n <= mzmtp_wire_get_u64(cs->u.hs.hello_nonce)) {
+    if (!mzmtp_secure_equal(d, cs->cookie_nonce, 16) ||
+        n <= mzmtp_wire_get_u64(cs->hello_nonce)) {
         goto out;
     }
     if (!cookie_open(sec, now, d, cookie)) goto out;
@@ -308,7 +391,8 @@ static mzmtp_status_t server_initiate(mzmtp_conn_t *c, const uint8_t *d, size_t 
     }
     st = MZMTP_OK;
 out:
-    mzmtp_secure_wipe(&cs->u.hs, sizeof cs->u.hs);
+    mzmtp_secure_wipe(cs->cookie_nonce, sizeof cs->cookie_nonce);
+    mzmtp_secure_wipe(cs->hello_nonce, sizeof cs->hello_nonce);
     mzmtp_secure_wipe(cookie, sizeof cookie);
     mzmtp_secure_wipe(k_vouch, sizeof k_vouch);
     mzmtp_secure_wipe(vouch, sizeof vouch);
@@ -321,7 +405,7 @@ out:
     req.client_key = client_key;
     unsigned code = mzmtp_mech_authenticate(c, &req);
     if (code != 200) {
-        mzmtp_secure_wipe(cs, sizeof *cs);
+        drop(c);
         return mzmtp_mech_refuse(c, code);
     }
     /* The short nonces so far (wire-notes C9): the client's INITIATE, our READY = 1. */
@@ -331,10 +415,12 @@ out:
     size_t mlen = blen - MAC - KEY - 16 - 80;
     st = mzmtp_conn_mech_peer_ready(c, meta, mlen, ev);
     if (st != MZMTP_OK) {
-        mzmtp_secure_wipe(cs, sizeof *cs);
+        drop(c);
         return st;
     }
-    /* RFC 26 "The READY Command": short nonce, Box[metadata](S'->C'). */
+    /* RFC 26 "The READY Command": short nonce, Box[metadata](S'->C'). It fits the
+     * engine's command buffer (mzmtp_config_defaults.h), where the engine sends it as it
+     * is once the handshake is over. */
     size_t ml = mzmtp_conn_mech_metadata_len(c);
     size_t body = 6 + 8 + MAC + ml, hdr = mzmtp_wire_frame_hdr_size(body);
     uint8_t *at = mzmtp_conn_mech_room(c, hdr + body);
@@ -349,6 +435,7 @@ out:
     }
     mzmtp_conn_mech_commit(c, hdr + body);
     c->mech_step = CURVE_READY;
+    mzmtp_mech_curve_slot_done(c); /* the WELCOME's slot, if still held */
     return MZMTP_OK;
 }
 
@@ -361,21 +448,22 @@ static mzmtp_status_t client_welcome(mzmtp_conn_t *c, const uint8_t *d, size_t l
     /* wire-notes C2: exactly 168 bytes. */
     if (len != WELCOME_DATA) return fail(c, MZMTP_ERR_PROTOCOL);
     uint8_t *box = rx_writable(c, d + 16, 144);
-    if (box == NULL) return fail(c, MZMTP_ERR_PROTOCOL);
+    mzmtp_curve_hs_slot_t *hs = slot_of(c);
+    if (box == NULL || hs == NULL) return fail(c, MZMTP_ERR_PROTOCOL);
     uint8_t nonce[MZMTP_CRYPTO_NONCE_LEN], k_vouch[KEY];
     mzmtp_status_t st = MZMTP_ERR_CRYPTO;
     NONCE(nonce, "WELCOME-", d);
-    if (!mzmtp_crypto_box_open_afternm(box, box, 144, nonce, cs->u.hs.k_hello)) goto out;
+    if (!mzmtp_crypto_box_open_afternm(box, box, 144, nonce, hs->k_hello)) goto out;
     const uint8_t *sn_public = box, *cookie = box + KEY;
-    if (!mzmtp_crypto_box_beforenm(cs->key, sn_public, cs->u.hs.cn_secret) ||
+    if (!mzmtp_crypto_box_beforenm(cs->key, sn_public, hs->cn_secret) ||
         !mzmtp_crypto_box_beforenm(k_vouch, sn_public, sec->secret_key)) {
         goto out;
     }
     /* RFC 26 "The INITIATE Command": cookie, short nonce 2, Box[C + vouch nonce +
-     * Box[C' + S](C->S') + metadata](C'->S'). Built in place in the command buffer. */
+     * Box[C' + S](C->S') + metadata](C'->S'). Built in place in the handshake slot. */
     size_t ml = mzmtp_conn_mech_metadata_len(c);
     size_t body = 9 + COOKIE_LEN + 8 + MAC + KEY + 16 + 80 + ml, hdr = mzmtp_wire_frame_hdr_size(body);
-    uint8_t *at = mzmtp_conn_mech_room(c, hdr + body);
+    uint8_t *at = slot_room(hs, hdr + body);
     if (at == NULL) {
         st = MZMTP_ERR_NO_MEMORY;
         goto out;
@@ -387,7 +475,7 @@ static mzmtp_status_t client_welcome(mzmtp_conn_t *c, const uint8_t *d, size_t l
     uint8_t *vnonce = ip + KEY, *vbox = vnonce + 16;
     memcpy(ip, sec->public_key, KEY);
     if (!random_bytes(sec, vnonce, 16)) goto out;
-    memcpy(vbox + MAC, cs->u.hs.cn_public, KEY);
+    memcpy(vbox + MAC, hs->cn_public, KEY);
     memcpy(vbox + MAC + KEY, sec->server_key, KEY);
     NONCE(nonce, "VOUCH---", vnonce);
     if (!mzmtp_crypto_box_afternm(vbox, vbox + MAC, 2 * KEY, nonce, k_vouch)) goto out;
@@ -396,13 +484,16 @@ static mzmtp_status_t client_welcome(mzmtp_conn_t *c, const uint8_t *d, size_t l
     put_u64(sn, cs->tx_nonce);
     NONCE(nonce, "CurveZMQINITIATE", sn);
     if (!mzmtp_crypto_box_afternm(ibox, ip, KEY + 16 + 80 + ml, nonce, cs->key)) goto out;
-    mzmtp_conn_mech_commit(c, hdr + body);
+    hs->wr = (uint16_t)(hs->wr + hdr + body);
     c->mech_step = CURVE_READY;
     st = MZMTP_OK;
 out:
     mzmtp_secure_wipe(k_vouch, sizeof k_vouch);
-    /* c', C' and k_hello are done with: READY opens with the session key. */
-    mzmtp_secure_wipe(&cs->u.hs, sizeof cs->u.hs);
+    /* c', C' and k_hello are done with: READY opens with the session key. The slot
+     * itself goes back once the INITIATE in it is written. */
+    mzmtp_secure_wipe(hs->cn_secret, KEY);
+    mzmtp_secure_wipe(hs->cn_public, KEY);
+    mzmtp_secure_wipe(hs->k_hello, KEY);
     return st == MZMTP_OK ? MZMTP_OK : fail(c, st);
 }
 
@@ -424,7 +515,7 @@ static mzmtp_status_t client_ready(mzmtp_conn_t *c, const uint8_t *d, size_t len
     }
     cs->rx_nonce = n;
     mzmtp_status_t st = mzmtp_conn_mech_peer_ready(c, box, len - 8 - MAC, ev);
-    if (st != MZMTP_OK) mzmtp_secure_wipe(cs, sizeof *cs);
+    if (st != MZMTP_OK) drop(c);
     return st;
 }
 
@@ -437,7 +528,7 @@ mzmtp_status_t mzmtp_mech_curve_on_command(mzmtp_conn_t *c, const uint8_t *name,
     bool server = c->opts.sec->server;
     if (MECH_NAME_IS(name, nlen, "ERROR")) {
         /* RFC 26 "The ERROR Command": only the server sends it, to refuse our key. */
-        mzmtp_secure_wipe(&c->curve, sizeof c->curve);
+        drop(c);
         return mzmtp_mech_peer_error(c, data, dlen, server ? MZMTP_ERR_PEER_ERROR : MZMTP_ERR_AUTH, ev);
     }
     if (server && c->mech_step == CURVE_HELLO && MECH_NAME_IS(name, nlen, "HELLO")) {

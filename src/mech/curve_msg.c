@@ -11,12 +11,18 @@
  * be whole to be opened: one larger than the receive buffer is refused by the engine
  * (MZMTP_ERR_MSG_SIZE), never delivered unauthenticated.
  *
- * Out: the send ring keeps one plaintext copy of each message for all peers; each
- * engine boxes its peer's frames into its scratch (c->curve.u.tx) as they go out. Frames
- * whose box fits go in one pass, several to a write; a larger one in two passes: the MAC
- * first, then the ciphertext a scratch at a time (mzmtp_crypto_box_xor regenerates the
- * keystream at any offset). A frame's plaintext source (the ring or the command buffer)
- * is released once its last ciphertext byte is in the scratch.
+ * Out: the send ring keeps one plaintext copy of each message for all peers, and the
+ * socket one boxing scratch for all its engines (opts.sec->tx). An engine boxes a batch
+ * of frames into it as its peer can take them: frames whose boxes fit go in one pass,
+ * several to a write; a larger one in windows, the MAC first, then the ciphertext a
+ * scratch at a time (mzmtp_crypto_box_xor regenerates the keystream at any offset). The
+ * engine keeps only its cursor in the batch; the plaintext stays in its source (the ring
+ * or the command buffer) until the batch's last boxed byte is written. If another engine
+ * has used the scratch in between, the batch is boxed again from that plaintext with the
+ * same nonces: the same bytes, so the peer's stream is unchanged and nothing new leaks.
+ * The scratch's bytes are valid until the next output call on any engine of the socket,
+ * which is why ports copy them at once (they all do: writev, tcp_write with COPY, uIP's
+ * own buffer).
  */
 #include <string.h>
 #include "mech.h"
@@ -89,11 +95,12 @@ mzmtp_status_t mzmtp_mech_curve_open(mzmtp_conn_t *c, uint8_t *frame, mzmtp_fram
 
 /* ---------------- out ---------------- */
 
-/* Where the plaintext of the next frame is: up to 4 pieces (ring bytes, a body by
- * reference), the frame's ZMTP header at the start of the first. */
+/* Where the plaintext frames are: up to 4 pieces (ring bytes, a body by reference), a
+ * frame's ZMTP header first. */
 typedef struct src {
     mzmtp_iov_t iov[4];
     size_t n;
+    size_t total; /* bytes in view */
 } src_t;
 
 /* Copy @p len bytes from offset @p off of the source into @p dst. */
@@ -122,7 +129,7 @@ static bool ring_has(const mzmtp_conn_t *c)
     return c->outq != NULL && mzmtp_outq_pipe_queued(c->outq, c->pipe) > 0;
 }
 
-/* Which source the next frame comes from: a half-sent message goes on, then commands,
+/* Which source the next batch comes from: a half-sent message goes on, then commands,
  * then messages (commands never split a message). @return false when nothing waits. */
 static bool next_kind(const mzmtp_conn_t *c, bool *from_cmd)
 {
@@ -130,7 +137,8 @@ static bool next_kind(const mzmtp_conn_t *c, bool *from_cmd)
     return *from_cmd || ring_has(c);
 }
 
-/* The plaintext at the head of that source. @return false if there is none. */
+/* The frames at the head of that source, as far as one look shows them. Until a batch
+ * is wholly written, nothing is released, so the same look shows the same frames first. */
 static bool get_source(mzmtp_conn_t *c, bool from_cmd, src_t *s)
 {
     if (from_cmd) {
@@ -138,9 +146,11 @@ static bool get_source(mzmtp_conn_t *c, bool from_cmd, src_t *s)
         s->iov[0].len = (size_t)(c->cmd_wr - c->cmd_rd);
         s->n = 1;
     } else {
-        s->n = mzmtp_outq_peek(c->outq, c->pipe, s->iov, 4, true);
+        s->n = mzmtp_outq_peek(c->outq, c->pipe, s->iov, 4, false);
     }
-    return s->n > 0 && s->iov[0].len >= 2;
+    s->total = 0;
+    for (size_t i = 0; i < s->n; i++) s->total += s->iov[i].len;
+    return s->total >= 2;
 }
 
 static void release_source(mzmtp_conn_t *c, bool from_cmd, size_t n)
@@ -153,8 +163,42 @@ static void release_source(mzmtp_conn_t *c, bool from_cmd, size_t n)
     }
 }
 
-/* Ciphertext of plaintext bytes [pos, pos+len) of the current frame into @p out; the
- * plaintext is the inner flags byte then the frame's body (at @p body in the source). */
+/* The header of the frame at @p off of the source; false unless the whole frame is in
+ * view (a bad header cannot happen: we wrote it). */
+static bool src_frame(const src_t *s, size_t off, mzmtp_frame_hdr_t *h)
+{
+    uint8_t hb[9];
+    size_t k = s->total - off < sizeof hb ? s->total - off : sizeof hb;
+    src_copy(s, off, hb, k);
+    return mzmtp_wire_decode_frame_hdr(hb, k, h) == MZMTP_OK &&
+           (uint64_t)h->hdr_len + h->size <= (uint64_t)(s->total - off);
+}
+
+static uint8_t inner_flags(const mzmtp_frame_hdr_t *h)
+{
+    return (uint8_t)((h->flags & MZMTP_FLAG_MORE ? 1u : 0u) |
+                     (h->flags & MZMTP_FLAG_COMMAND ? 2u : 0u));
+}
+
+/* The MESSAGE frame's header, name and short nonce at @p at; @return their length (the
+ * MAC follows). wire-notes C8: the outer frame is a data frame (flags 00, or 02 when
+ * long). */
+static size_t put_head(uint8_t *at, uint64_t body_size, uint64_t nonce)
+{
+    size_t oh = mzmtp_util_put_frame_hdr(at, 0, MSG_OVERHEAD + body_size);
+    at[oh] = 7;
+    memcpy(at + oh + 1, "MESSAGE", 7);
+    put_be64(at + oh + 8, nonce);
+    return oh + 16u;
+}
+
+static size_t box_size(uint64_t body_size)
+{
+    return mzmtp_wire_frame_hdr_size(MSG_OVERHEAD + body_size) + MSG_OVERHEAD + (size_t)body_size;
+}
+
+/* Ciphertext of plaintext bytes [pos, pos+len) of a frame into @p out; the plaintext is
+ * the inner flags byte then the frame's body (at @p body in the source). */
 static void produce(mzmtp_conn_t *c, const src_t *s, size_t body, uint8_t inner,
                     const uint8_t n24[MZMTP_CRYPTO_NONCE_LEN], uint32_t pos, uint8_t *out,
                     size_t len)
@@ -170,147 +214,189 @@ static void produce(mzmtp_conn_t *c, const src_t *s, size_t body, uint8_t inner,
     (void)mzmtp_crypto_box_xor(out, out, (size_t)(at - out) + len, pos, n24, c->curve.key);
 }
 
-/* Box the next frame (or the next piece of a large one) into the scratch.
- * @return false when the scratch cannot take more now. */
-static bool box_next(mzmtp_conn_t *c)
+/* A frame larger than the scratch: the window of its box that starts at byte @p at. The
+ * first window (at inside header, nonce or MAC) needs the MAC, made by a pass over the
+ * whole ciphertext a scratch at a time; later ones are ciphertext at an offset. */
+static void fill_window(mzmtp_conn_t *c, const src_t *s, const mzmtp_frame_hdr_t *h,
+                        uint32_t at)
 {
-    mzmtp_curve_state_t *cs = &c->curve;
-    uint8_t *tx = cs->u.tx;
-    size_t room = MZMTP_CONF_CURVE_TX_BUF - cs->tx_wr;
-    src_t s;
-    bool from_cmd;
-    mzmtp_frame_hdr_t h;
-    if (!next_kind(c, &from_cmd) || !get_source(c, from_cmd, &s) ||
-        mzmtp_wire_decode_frame_hdr(s.iov[0].base, s.iov[0].len, &h) != MZMTP_OK) {
-        return false; /* nothing to send (a bad header cannot happen: we wrote it) */
-    }
-    if (h.size > CT_MAX) {
-        /* Beyond the 32-bit counters of a frame being boxed (LARGE_FRAMES builds). */
-        (void)mzmtp_conn_mech_die(c, MZMTP_ERR_MSG_SIZE, NULL, 0);
-        return false;
-    }
-    uint8_t inner = (uint8_t)((h.flags & MZMTP_FLAG_MORE ? 1u : 0u) |
-                              (h.flags & MZMTP_FLAG_COMMAND ? 2u : 0u));
-    size_t plain = (size_t)h.hdr_len + (size_t)h.size; /* the frame in its source */
-    size_t ct_len = 1u + (size_t)h.size;
-    size_t outer_body = MSG_OVERHEAD + (size_t)h.size;
-    size_t oh = mzmtp_wire_frame_hdr_size(outer_body);
-    size_t head = oh + 16u + MZMTP_CRYPTO_MAC_LEN; /* header, name, nonce, MAC */
-    bool whole = head + ct_len <= room;
-    /* A frame that does not fit goes alone, from an empty scratch. */
-    if (!whole && cs->tx_wr > 0) return false;
-    uint64_t nonce = cs->tx_nonce + 1u;
+    mzmtp_curve_scratch_t *sc = &c->opts.sec->tx;
     uint8_t n24[MZMTP_CRYPTO_NONCE_LEN];
+    uint64_t nonce = c->curve.tx_nonce + 1u;
+    uint8_t inner = inner_flags(h);
+    size_t ct_len = 1u + (size_t)h->size;
+    size_t head = mzmtp_wire_frame_hdr_size(MSG_OVERHEAD + h->size) + 16u + MZMTP_CRYPTO_MAC_LEN;
     message_nonce(n24, we_are_server(c), nonce);
-    uint8_t *at = tx + cs->tx_wr;
-    /* wire-notes C8: the outer frame is a data frame (flags 00, or 02 when long). */
-    at += mzmtp_util_put_frame_hdr(at, 0, outer_body);
-    at[0] = 7;
-    memcpy(at + 1, "MESSAGE", 7);
-    put_be64(at + 8, nonce);
-    uint8_t *mac = at + 16;
-    uint8_t *ct = mac + MZMTP_CRYPTO_MAC_LEN;
-    if (whole) {
-        /* one libsodium call: the plaintext copied into place, boxed there */
-        ct[0] = inner;
-        src_copy(&s, h.hdr_len, ct + 1, ct_len - 1);
-        if (!mzmtp_crypto_box_detached_afternm(ct, mac, ct_len, n24, cs->key)) return false;
-        cs->tx_wr = (uint16_t)(cs->tx_wr + head + ct_len);
-        cs->tx_nonce = nonce;
-        release_source(c, from_cmd, plain);
-        return true;
+    if (at >= head) {
+        size_t pos = at - head;
+        size_t k = ct_len - pos < MZMTP_CONF_CURVE_TX_BUF ? ct_len - pos : MZMTP_CONF_CURVE_TX_BUF;
+        produce(c, s, h->hdr_len, inner, n24, (uint32_t)pos, sc->buf, k);
+        sc->win_off = at;
+        sc->win_len = (uint32_t)k;
+        return;
     }
-    mzmtp_crypto_mac_t st;
-    if (!mzmtp_crypto_mac_begin(&st, n24, cs->key)) return false;
-    /* Two passes: the MAC over the whole ciphertext, made and dropped a scratch at a
-     * time, then the ciphertext again, a scratch at a time, as the peer takes it. */
+    uint8_t *ct = sc->buf + head;
     size_t k = MZMTP_CONF_CURVE_TX_BUF - head;
+    mzmtp_crypto_mac_t st;
+    (void)mzmtp_crypto_mac_begin(&st, n24, c->curve.key);
     for (size_t pos = 0; pos < ct_len; pos += k) {
         size_t m = ct_len - pos < k ? ct_len - pos : k;
-        produce(c, &s, h.hdr_len, inner, n24, (uint32_t)pos, ct, m);
+        produce(c, s, h->hdr_len, inner, n24, (uint32_t)pos, ct, m);
         mzmtp_crypto_mac_update(&st, ct, m);
     }
-    mzmtp_crypto_mac_final(&st, mac);
-    produce(c, &s, h.hdr_len, inner, n24, 0, ct, k);
-    cs->tx_wr = (uint16_t)(head + k);
-    cs->tx_nonce = nonce;
-    cs->from_cmd = from_cmd;
-    cs->plain_len = (uint32_t)plain;
-    cs->ct_len = (uint32_t)ct_len;
-    cs->ct_done = (uint32_t)k;
-    return false;
+    mzmtp_crypto_mac_final(&st, ct - MZMTP_CRYPTO_MAC_LEN);
+    (void)put_head(sc->buf, h->size, nonce);
+    produce(c, s, h->hdr_len, inner, n24, 0, ct, k);
+    sc->win_off = 0;
+    sc->win_len = (uint32_t)(head + k);
 }
 
-/* The next piece of a large frame into the (empty) scratch. */
-static void continue_large(mzmtp_conn_t *c)
+/*
+ * Box the current batch into the socket's scratch, or, with no batch, start one: the
+ * frames at the head of the next source whose boxes fit the scratch together (one
+ * libsodium call each), or one larger frame, whose window at @p at is made. Boxing again
+ * gives the same bytes (same key, nonces and plaintext), so a batch whose bytes another
+ * engine replaced is boxed again and goes on at its cursor.
+ * @return false when there is nothing to send.
+ */
+static bool fill(mzmtp_conn_t *c, uint32_t at)
 {
     mzmtp_curve_state_t *cs = &c->curve;
+    mzmtp_curve_scratch_t *sc = &c->opts.sec->tx;
+    bool forming = cs->batch_box == 0;
     src_t s;
-    mzmtp_frame_hdr_t h;
-    if (!get_source(c, cs->from_cmd, &s) ||
-        mzmtp_wire_decode_frame_hdr(s.iov[0].base, s.iov[0].len, &h) != MZMTP_OK) {
-        return; /* cannot happen: the frame stays at the head of its source */
+    if (forming && !next_kind(c, &cs->from_cmd)) return false;
+    if (!get_source(c, cs->from_cmd, &s)) return false;
+    sc->owner = NULL;
+    size_t off = 0, out = 0;
+    uint16_t i = 0;
+    while (forming ? i < UINT16_MAX : i < cs->batch_frames) {
+        mzmtp_frame_hdr_t h;
+        if (!src_frame(&s, off, &h)) break;
+        if (h.size > CT_MAX) {
+            /* Beyond the 32-bit counters of a frame being boxed (LARGE_FRAMES builds). */
+            (void)mzmtp_conn_mech_die(c, MZMTP_ERR_MSG_SIZE, NULL, 0);
+            return false;
+        }
+        size_t box = box_size(h.size);
+        size_t plain = (size_t)h.hdr_len + (size_t)h.size;
+        if (box > MZMTP_CONF_CURVE_TX_BUF) {
+            if (i > 0) break; /* a frame larger than the scratch goes alone */
+            fill_window(c, &s, &h, at);
+            cs->batch_frames = 1;
+            cs->batch_box = (uint32_t)box;
+            cs->batch_plain = (uint32_t)plain;
+            sc->owner = c;
+            return true;
+        }
+        if (out + box > MZMTP_CONF_CURVE_TX_BUF) break;
+        uint8_t n24[MZMTP_CRYPTO_NONCE_LEN];
+        uint64_t nonce = cs->tx_nonce + 1u + i;
+        message_nonce(n24, we_are_server(c), nonce);
+        uint8_t *p = sc->buf + out;
+        uint8_t *mac = p + put_head(p, h.size, nonce);
+        uint8_t *ct = mac + MZMTP_CRYPTO_MAC_LEN;
+        ct[0] = inner_flags(&h);
+        src_copy(&s, off + h.hdr_len, ct + 1, (size_t)h.size);
+        if (!mzmtp_crypto_box_detached_afternm(ct, mac, 1u + (size_t)h.size, n24, cs->key)) {
+            return false;
+        }
+        out += box;
+        off += plain;
+        i++;
     }
-    uint8_t inner = (uint8_t)((h.flags & MZMTP_FLAG_MORE ? 1u : 0u) |
-                              (h.flags & MZMTP_FLAG_COMMAND ? 2u : 0u));
-    uint8_t n24[MZMTP_CRYPTO_NONCE_LEN];
-    message_nonce(n24, we_are_server(c), cs->tx_nonce);
-    size_t k = cs->ct_len - cs->ct_done;
-    if (k > MZMTP_CONF_CURVE_TX_BUF) k = MZMTP_CONF_CURVE_TX_BUF;
-    produce(c, &s, h.hdr_len, inner, n24, cs->ct_done, cs->u.tx, k);
-    cs->tx_wr = (uint16_t)k;
-    cs->ct_done += (uint32_t)k;
-    if (cs->ct_done == cs->ct_len) {
-        release_source(c, cs->from_cmd, cs->plain_len);
-        cs->plain_len = 0;
+    /* Boxing again finds the batch's frames where they were: nothing is released
+     * before the batch is written (a shorter batch cannot happen; refuse it anyway). */
+    if (i == 0 || (!forming && i != cs->batch_frames)) return false;
+    if (forming) {
+        cs->batch_frames = i;
+        cs->batch_box = (uint32_t)out;
+        cs->batch_plain = (uint32_t)off;
     }
+    sc->owner = c;
+    sc->win_off = 0;
+    sc->win_len = (uint32_t)out;
+    return true;
+}
+
+/* The handshake slot's bytes still to write, or NULL. */
+static mzmtp_curve_hs_slot_t *slot_pending(const mzmtp_conn_t *c)
+{
+    if (c->curve.slot == 0) return NULL;
+    mzmtp_curve_hs_slot_t *hs = &c->opts.sec->hs[c->curve.slot - 1u];
+    return hs->rd < hs->wr ? hs : NULL;
 }
 
 size_t mzmtp_mech_curve_output(mzmtp_conn_t *c, mzmtp_iov_t *iov, size_t max)
 {
     mzmtp_curve_state_t *cs = &c->curve;
+    mzmtp_curve_hs_slot_t *hs = slot_pending(c);
     if (max == 0) return 0;
-    if (cs->raw_cmd > 0) {
-        /* Handshake commands queued before it ended (the server's READY) go as they are. */
-        iov[0].base = c->cmd + c->cmd_rd;
-        iov[0].len = cs->raw_cmd;
+    if (hs != NULL) {
+        /* HELLO, WELCOME, INITIATE: built in the handshake slot, sent as they are. */
+        iov[0].base = hs->out + hs->rd;
+        iov[0].len = (size_t)(hs->wr - hs->rd);
         return 1;
     }
-    if (cs->tx_rd == cs->tx_wr && c->state == MZMTP_CONN_READY) {
-        cs->tx_rd = cs->tx_wr = 0;
-        if (cs->plain_len > 0) {
-            continue_large(c);
-        } else {
-            while (box_next(c)) {
-            }
-        }
+    if (!cs->boxing || cs->raw_cmd > 0) {
+        /* Before the handshake ended (an ERROR), and what was queued when it did (the
+         * server's READY): commands as they are. */
+        size_t k = cs->boxing ? cs->raw_cmd : (size_t)(c->cmd_wr - c->cmd_rd);
+        if (k == 0) return 0;
+        iov[0].base = c->cmd + c->cmd_rd;
+        iov[0].len = k;
+        return 1;
     }
-    if (cs->tx_rd == cs->tx_wr) return 0;
-    iov[0].base = cs->u.tx + cs->tx_rd;
-    iov[0].len = (size_t)(cs->tx_wr - cs->tx_rd);
+    if (c->state != MZMTP_CONN_READY) return 0;
+    const mzmtp_curve_scratch_t *sc = &c->opts.sec->tx;
+    bool mine = cs->batch_box > 0 && sc->owner == c && cs->sent >= sc->win_off &&
+                cs->sent - sc->win_off < sc->win_len;
+    if (!mine && !fill(c, cs->sent)) return 0;
+    iov[0].base = sc->buf + (cs->sent - sc->win_off);
+    iov[0].len = (size_t)(sc->win_off + sc->win_len - cs->sent);
     return 1;
 }
 
 void mzmtp_mech_curve_output_done(mzmtp_conn_t *c, size_t n)
 {
     mzmtp_curve_state_t *cs = &c->curve;
-    if (cs->raw_cmd > 0) {
-        size_t k = n < cs->raw_cmd ? n : cs->raw_cmd;
+    mzmtp_curve_hs_slot_t *hs = slot_pending(c);
+    if (hs != NULL) {
+        size_t k = (size_t)(hs->wr - hs->rd);
+        hs->rd = (uint16_t)(hs->rd + (n < k ? n : k));
+        mzmtp_mech_curve_slot_done(c);
+        return;
+    }
+    if (!cs->boxing || cs->raw_cmd > 0) {
+        size_t k = cs->boxing ? cs->raw_cmd : (size_t)(c->cmd_wr - c->cmd_rd);
+        if (k > n) k = n;
         c->cmd_rd = (uint16_t)(c->cmd_rd + k);
-        cs->raw_cmd = (uint16_t)(cs->raw_cmd - k);
+        if (cs->boxing) cs->raw_cmd = (uint16_t)(cs->raw_cmd - k);
         if (c->cmd_rd == c->cmd_wr) c->cmd_rd = c->cmd_wr = 0;
         return;
     }
-    size_t left = (size_t)(cs->tx_wr - cs->tx_rd);
-    cs->tx_rd = (uint16_t)(cs->tx_rd + (n < left ? n : left));
+    mzmtp_curve_scratch_t *sc = &c->opts.sec->tx;
+    if (cs->batch_box == 0 || sc->owner != c) return;
+    size_t left = (size_t)(sc->win_off + sc->win_len - cs->sent);
+    cs->sent += (uint32_t)(n < left ? n : left);
+    if (cs->sent == cs->batch_box) {
+        /* Every byte of the batch's boxes is written: its plaintext can go. */
+        release_source(c, cs->from_cmd, cs->batch_plain);
+        cs->tx_nonce += cs->batch_frames;
+        cs->batch_box = cs->batch_plain = cs->sent = 0;
+        cs->batch_frames = 0;
+        sc->owner = NULL;
+    }
 }
 
 bool mzmtp_mech_curve_has_output(const mzmtp_conn_t *c)
 {
     const mzmtp_curve_state_t *cs = &c->curve;
-    if (cs->raw_cmd > 0 || cs->tx_rd < cs->tx_wr) return true;
+    if (slot_pending(c) != NULL) return true;
+    if (!cs->boxing) return c->cmd_rd < c->cmd_wr;
+    if (cs->raw_cmd > 0) return true;
     if (c->state != MZMTP_CONN_READY) return false;
-    return cs->plain_len > 0 || c->cmd_rd < c->cmd_wr || ring_has(c);
+    return cs->batch_box > 0 || c->cmd_rd < c->cmd_wr || ring_has(c);
 }
 
 #endif /* MZMTP_CONF_CURVE */

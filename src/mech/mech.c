@@ -78,7 +78,7 @@ mzmtp_status_t mzmtp_mech_on_command(mzmtp_conn_t *c, const uint8_t *name, size_
 void mzmtp_mech_wipe(mzmtp_conn_t *c)
 {
 #if MZMTP_CONF_CURVE
-    mzmtp_secure_wipe(&c->curve, sizeof(c->curve));
+    mzmtp_mech_curve_forget(c);
 #else
     (void)c;
 #endif

@@ -83,12 +83,17 @@ mzmtp_status_t mzmtp_mech_plain_on_command(mzmtp_conn_t *c, const uint8_t *name,
                                            mzmtp_conn_event_t *ev);
 #if MZMTP_CONF_CURVE
 /* CURVE handshake (curve.c). At its end it sets c->curve.key, tx_nonce and rx_nonce (the
- * last short nonces sent and received), wipes c->curve.u.hs and calls
- * mzmtp_conn_mech_peer_ready() with the peer's metadata. */
+ * last short nonces sent and received), has given back its handshake slot (or will, once
+ * its bytes are written) and calls mzmtp_conn_mech_peer_ready() with the peer's metadata. */
 mzmtp_status_t mzmtp_mech_curve_start(mzmtp_conn_t *c, uint32_t now_ms);
 mzmtp_status_t mzmtp_mech_curve_on_command(mzmtp_conn_t *c, const uint8_t *name, size_t nlen,
                                            const uint8_t *data, size_t dlen, uint32_t now_ms,
                                            mzmtp_conn_event_t *ev);
+/** Give the engine's handshake slot back to the socket's pool (wiped) once its bytes
+ *  are written and the handshake needs it no more (curve.c); any time for a dead one. */
+void mzmtp_mech_curve_slot_done(mzmtp_conn_t *c);
+/** Wipe the engine's CURVE state, give back its slot and its hold on the scratch. */
+void mzmtp_mech_curve_forget(mzmtp_conn_t *c);
 /* CURVE MESSAGE (curve_msg.c), once the handshake is over. */
 /**
  * Open the whole MESSAGE frame at @p frame (header @p h) in place and rewrite it as a gap
@@ -101,7 +106,8 @@ mzmtp_status_t mzmtp_mech_curve_open(mzmtp_conn_t *c, uint8_t *frame, mzmtp_fram
 /** First byte of a gap left by mzmtp_mech_curve_open(); the next byte is its length. No
  *  ZMTP frame starts with it (reserved flag bits). */
 #define MZMTP_CURVE_GAP 0xFFu
-/** The engine's output once the handshake is over (mzmtp_conn_output()). */
+/** The engine's output after the greeting (mzmtp_conn_output()): the handshake slot's
+ *  bytes, commands before the handshake ended, then boxed frames. */
 size_t mzmtp_mech_curve_output(mzmtp_conn_t *c, mzmtp_iov_t *iov, size_t max);
 void mzmtp_mech_curve_output_done(mzmtp_conn_t *c, size_t n);
 bool mzmtp_mech_curve_has_output(const mzmtp_conn_t *c);

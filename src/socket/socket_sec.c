@@ -169,6 +169,9 @@ void mzmtp_socket_sec_wipe(mzmtp_socket_t *sock)
     mzmtp_secure_wipe(sock->sec.secret_key, sizeof sock->sec.secret_key);
     mzmtp_secure_wipe(sock->sec.cookie_key, sizeof sock->sec.cookie_key);
     sock->sec.cookie_valid = 0;
+    /* handshakes in progress (c', shared(S, c')) and the last boxes: all slots free */
+    mzmtp_secure_wipe(sock->sec.hs, sizeof sock->sec.hs);
+    mzmtp_secure_wipe(&sock->sec.tx, sizeof sock->sec.tx);
 #endif
 }
 #else /* NULL only: the security calls exist and say so */

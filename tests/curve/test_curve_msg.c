@@ -447,6 +447,92 @@ static void many_small_messages_share_one_write(void **state)
     assert_int_equal(iov[0].len, per - 10);
 }
 
+/* ---------------- engines sharing one socket's scratch ---------------- */
+
+static mzmtp_conn_t sh_c[2];
+static mzmtp_outq_t sh_q[2];
+static uint8_t sh_ring[2][1 << 18], sh_rx[2][1024];
+static uint8_t sh_ref[2][1 << 18], sh_got[2][1 << 18];
+
+/* Engine @p i: a CURVE server (both on sec_server: one scratch) with messages queued. */
+static void sh_start(unsigned i)
+{
+    static tu_log_t l;
+    tu_log_init(&l);
+    mzmtp_conn_opts_t o = tu_conn_opts();
+    mzmtp_outq_init(&sh_q[i], sh_ring[i], sizeof sh_ring[i]);
+    mzmtp_outq_pipe_attach(&sh_q[i], 0);
+    TU_ASSERT_STATUS(mzmtp_conn_init(&sh_c[i], MZMTP_PUSH, &o, sh_rx[i], sizeof sh_rx[i], &sh_q[i], 0, 0),
+                     MZMTP_OK);
+    tu_buf_t b = TU_BUF(buf);
+    tu_put_handshake(&b, 1, "PULL");
+    TU_ASSERT_STATUS(tu_conn_feed(&sh_c[i], &l, b.p, b.len, TU_WHOLE, 0, 0), MZMTP_OK);
+    to_curve(&sh_c[i], true, 1, 2);
+    /* small frames several to a batch, frames larger than the scratch, a multi-frame one */
+    static const size_t sizes[] = {20, 1, 300, 5, 4096, 0, 200, 70000, 30, 30, 30, 1000};
+    tu_rng_seed(&rng, 100 + i);
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+        for (size_t j = 0; j < sizes[k]; j++) msg_out[j] = (uint8_t)tu_rng_next(&rng);
+        if (k % 4 == 0) tu_outq_begin(&sh_q[i], 1u);
+        TU_ASSERT_STATUS(mzmtp_outq_add_frame(&sh_q[i], msg_out, sizes[k], k % 4 != 3 && k + 1 < 12),
+                         MZMTP_OK);
+    }
+}
+
+/* One output call of engine @p i, at most @p chunk bytes written; appended at @p *len. */
+static size_t sh_step(unsigned i, uint8_t *out, size_t *len, size_t chunk)
+{
+    mzmtp_iov_t iov[8];
+    size_t n = mzmtp_conn_output(&sh_c[i], iov, 8), moved = 0;
+    for (size_t k = 0; k < n && moved < chunk; k++) {
+        size_t m = iov[k].len < chunk - moved ? iov[k].len : chunk - moved;
+        memcpy(out + *len + moved, iov[k].base, m);
+        moved += m;
+    }
+    mzmtp_conn_output_done(&sh_c[i], moved);
+    *len += moved;
+    return moved;
+}
+
+static void engines_sharing_the_scratch_send_the_same_bytes_as_alone(void **state)
+{
+    (void)state;
+    size_t ref_len[2] = {0, 0};
+    /* each engine alone, whole writes: the reference streams */
+    for (unsigned i = 0; i < 2; i++) {
+        sh_start(i);
+        while (sh_step(i, sh_ref[i], &ref_len[i], SIZE_MAX) > 0) {
+        }
+        assert_false(mzmtp_conn_has_output(&sh_c[i]));
+        assert_true(ref_len[i] > 75000);
+    }
+    static const tu_split_t splits[] = {TU_RANDOM, TU_BYTEWISE};
+    for (size_t sp = 0; sp < 2; sp++) {
+        /* both at once, short writes taking turns: each output call finds the scratch
+         * holding the other engine's boxes and boxes its own batch again */
+        size_t got_len[2] = {0, 0};
+        unsigned reboxed = 0;
+        sh_start(0);
+        sh_start(1);
+        tu_rng_seed(&rng, 77);
+        for (int guard = 0; guard < 4000000; guard++) {
+            size_t moved = 0;
+            for (unsigned i = 0; i < 2; i++) {
+                if (sh_c[i].curve.batch_box > 0 && sec_server.tx.owner != &sh_c[i]) reboxed++;
+                size_t chunk = splits[sp] == TU_BYTEWISE ? 1 : tu_rng_range(&rng, 1, 700);
+                moved += sh_step(i, sh_got[i], &got_len[i], chunk);
+            }
+            if (moved == 0) break;
+        }
+        for (unsigned i = 0; i < 2; i++) {
+            assert_false(mzmtp_conn_has_output(&sh_c[i]));
+            TU_ASSERT_BYTES(sh_got[i], got_len[i], sh_ref[i], ref_len[i]);
+            assert_int_equal(mzmtp_outq_pipe_queued(&sh_q[i], 0), 0); /* the ring released */
+        }
+        assert_true(reboxed > 10);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -460,6 +546,7 @@ int main(void)
         cmocka_unit_test(engines_exchange_messages_of_every_size),
         cmocka_unit_test(a_message_larger_than_the_receive_buffer_streams_frame_by_frame),
         cmocka_unit_test(many_small_messages_share_one_write),
+        cmocka_unit_test(engines_sharing_the_scratch_send_the_same_bytes_as_alone),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -208,7 +208,9 @@ static void client_writes_the_transcripts_hello_and_initiate(void **state)
             TU_ASSERT_BYTES(conn.curve.key, 32, k, 32);
             assert_int_equal(conn.curve.tx_nonce, 2);
             assert_int_equal(conn.curve.rx_nonce, 1);
-            assert_true(all_zero(&conn.curve.u.hs, sizeof conn.curve.u.hs));
+            /* its handshake slot given back, wiped: the socket's pool all zeros */
+            assert_int_equal(conn.curve.slot, 0);
+            assert_true(all_zero(sec_c.hs, sizeof sec_c.hs));
             assert_int_equal(rng_c.pos, rng_c.len); /* c' and the vouch nonce, nothing else */
         }
     }
@@ -229,7 +231,9 @@ static void server_writes_the_transcripts_welcome_and_ready(void **state)
             TU_ASSERT_BYTES(conn.curve.key, 32, k, 32);
             assert_int_equal(conn.curve.tx_nonce, 1);
             assert_int_equal(conn.curve.rx_nonce, 2);
-            assert_true(all_zero(&conn.curve.u.hs, sizeof conn.curve.u.hs));
+            assert_int_equal(conn.curve.slot, 0);
+            assert_true(all_zero(sec_s.hs, sizeof sec_s.hs));
+            assert_true(all_zero(conn.curve.cookie_nonce, 16));
         }
     }
 }
@@ -392,8 +396,10 @@ static void client_and_server_engines_complete_in_every_split(void **state)
             assert_int_equal(conn.curve.rx_nonce, 1);
             assert_int_equal(conn2.curve.tx_nonce, 1);
             assert_int_equal(conn2.curve.rx_nonce, 2);
-            assert_true(all_zero(&conn.curve.u.hs, sizeof conn.curve.u.hs));
-            assert_true(all_zero(&conn2.curve.u.hs, sizeof conn2.curve.u.hs));
+            assert_int_equal(conn.curve.slot, 0);
+            assert_int_equal(conn2.curve.slot, 0);
+            assert_true(all_zero(sec_c.hs, sizeof sec_c.hs));
+            assert_true(all_zero(sec_s.hs, sizeof sec_s.hs));
             TU_ASSERT_BYTES(auth_key, 32, c_pub, 32);
             /* the bytes on the wire: HELLO 202, INITIATE 301; WELCOME 170, READY 67 */
             assert_int_equal(lg.out_len, 64 + 202 + 301);
@@ -842,6 +848,101 @@ static void client_told_error_reports_reason(void **state)
     assert_int_equal(tu_log_count(&lg, MZMTP_CONN_EV_HANDSHAKE), 0);
 }
 
+/* --------------------------------------------------------- the handshake slots -- */
+
+/* Feed bytes and process them without writing any output: what the engine builds stays
+ * queued (in its handshake slot). @return the last status of mzmtp_conn_process(). */
+static mzmtp_status_t feed_no_output(mzmtp_conn_t *c, const uint8_t *b, size_t n)
+{
+    size_t took;
+    mzmtp_conn_input(c, b, n, 0, &took);
+    assert_int_equal(took, n);
+    mzmtp_conn_event_t ev;
+    mzmtp_status_t st;
+    while ((st = mzmtp_conn_process(c, 0, &ev)) == MZMTP_OK) {
+    }
+    return st;
+}
+
+static mzmtp_conn_t pool_conn[MZMTP_CONF_CURVE_HANDSHAKES + 1];
+static tu_log_t pool_log[MZMTP_CONF_CURVE_HANDSHAKES + 1];
+static uint8_t pool_rx[MZMTP_CONF_CURVE_HANDSHAKES + 1][1024];
+
+static mzmtp_status_t pool_start(unsigned i, bool server)
+{
+    tu_log_init(&pool_log[i]);
+    mzmtp_conn_opts_t o = tu_conn_opts();
+    o.sec = server ? &sec_s : &sec_c;
+    return mzmtp_conn_init(&pool_conn[i], server ? MZMTP_ROUTER : MZMTP_DEALER, &o, pool_rx[i],
+                           sizeof pool_rx[i], NULL, 0, 0);
+}
+
+static void a_server_beyond_its_handshake_slots_closes_the_peer(void **state)
+{
+    (void)state;
+    const unsigned N = MZMTP_CONF_CURVE_HANDSHAKES;
+    static tu_rng_t r;
+    greetings();
+    setup_kat();
+    tu_rng_seed(&r, 5);
+    sec_s.rng = prng_random;
+    sec_s.rng_ctx = &r;
+    size_t n = concat(in, greet_peer, 64, hello_f, sizeof hello_f, NULL, 0);
+    /* N peers' HELLOs answered, their WELCOMEs not yet written: every slot is held */
+    for (unsigned i = 0; i < N; i++) {
+        TU_ASSERT_STATUS(pool_start(i, true), MZMTP_OK);
+        TU_ASSERT_STATUS(feed_no_output(&pool_conn[i], in, n), MZMTP_AGAIN);
+        assert_int_equal(pool_conn[i].curve.slot, i + 1);
+        assert_true(mzmtp_conn_has_output(&pool_conn[i]));
+    }
+    /* one more: closed with MZMTP_ERR_NO_MEMORY; it sends its greeting, no WELCOME and
+     * no ERROR (as for a HELLO it could not answer), and holds nothing */
+    TU_ASSERT_STATUS(pool_start(N, true), MZMTP_OK);
+    TU_ASSERT_STATUS(feed_no_output(&pool_conn[N], in, n), MZMTP_ERR_NO_MEMORY);
+    assert_int_equal(mzmtp_conn_state(&pool_conn[N]), MZMTP_CONN_DEAD);
+    tu_conn_drain_output(&pool_conn[N], &pool_log[N]);
+    TU_ASSERT_BYTES(pool_log[N].out, pool_log[N].out_len, greet_server, 64);
+    assert_int_equal(pool_conn[N].curve.slot, 0);
+    /* the first WELCOME written: its slot goes back, wiped, and the next peer is served */
+    tu_conn_drain_output(&pool_conn[0], &pool_log[0]);
+    assert_int_equal(pool_log[0].out_len, 64 + sizeof welcome_f);
+    assert_int_equal(pool_conn[0].curve.slot, 0);
+    assert_true(all_zero(&sec_s.hs[0], sizeof sec_s.hs[0]));
+    TU_ASSERT_STATUS(pool_start(N, true), MZMTP_OK);
+    TU_ASSERT_STATUS(feed_no_output(&pool_conn[N], in, n), MZMTP_AGAIN);
+    assert_int_equal(pool_conn[N].curve.slot, 1);
+    tu_conn_drain_output(&pool_conn[N], &pool_log[N]);
+    assert_int_equal(pool_log[N].out_len, 64 + sizeof welcome_f);
+    TU_ASSERT_BYTES(pool_log[N].out + 64, 8, welcome_f, 8); /* a WELCOME */
+    for (unsigned i = 0; i <= N; i++) mzmtp_conn_wipe(&pool_conn[i]);
+    assert_true(all_zero(sec_s.hs, sizeof sec_s.hs));
+}
+
+static void a_client_beyond_its_handshake_slots_does_not_start(void **state)
+{
+    (void)state;
+    const unsigned N = MZMTP_CONF_CURVE_HANDSHAKES;
+    static tu_rng_t r;
+    setup_kat();
+    tu_rng_seed(&r, 6);
+    sec_c.rng = prng_random;
+    sec_c.rng_ctx = &r;
+    for (unsigned i = 0; i < N; i++) {
+        TU_ASSERT_STATUS(pool_start(i, false), MZMTP_OK); /* HELLO queued in slot i */
+        assert_int_equal(pool_conn[i].curve.slot, i + 1);
+    }
+    TU_ASSERT_STATUS(pool_start(N, false), MZMTP_ERR_NO_MEMORY);
+    /* a connection that ends gives its slot back (wiped) */
+    mzmtp_conn_wipe(&pool_conn[0]);
+    assert_true(all_zero(&sec_c.hs[0], sizeof sec_c.hs[0]));
+    TU_ASSERT_STATUS(pool_start(N, false), MZMTP_OK);
+    assert_int_equal(pool_conn[N].curve.slot, 1);
+    tu_conn_drain_output(&pool_conn[N], &pool_log[N]);
+    assert_int_equal(pool_log[N].out_len, 64 + sizeof hello_f);
+    for (unsigned i = 0; i <= N; i++) mzmtp_conn_wipe(&pool_conn[i]);
+    assert_true(all_zero(sec_c.hs, sizeof sec_c.hs));
+}
+
 /* ------------------------------------------------------------ the server's memory -- */
 
 static void server_keeps_no_secret_between_welcome_and_initiate(void **state)
@@ -857,13 +958,12 @@ static void server_keeps_no_secret_between_welcome_and_initiate(void **state)
     assert_true(all_zero(cs->key, 32));
     assert_int_equal(cs->tx_nonce, 0);
     assert_int_equal(cs->rx_nonce, 0);
-    assert_true(all_zero(&cs->u.hs, offsetof(mzmtp_curve_state_t, u.hs.cookie_nonce) -
-                                        offsetof(mzmtp_curve_state_t, u.hs)));
-    TU_ASSERT_HEX(cs->u.hs.cookie_nonce, 16, "22*16");
-    TU_ASSERT_HEX(cs->u.hs.hello_nonce, 8, "00*7 01");
-    size_t rest = sizeof cs->u - (offsetof(mzmtp_curve_state_t, u.hs.hello_nonce) + 8 -
-                                  offsetof(mzmtp_curve_state_t, u));
-    assert_true(all_zero((const uint8_t *)&cs->u.hs.hello_nonce + 8, rest));
+    TU_ASSERT_HEX(cs->cookie_nonce, 16, "22*16");
+    TU_ASSERT_HEX(cs->hello_nonce, 8, "00*7 01");
+    /* the WELCOME written, its handshake slot is back in the pool, wiped: a server
+     * holds no slot while it waits for INITIATE */
+    assert_int_equal(cs->slot, 0);
+    assert_true(all_zero(sec_s.hs, sizeof sec_s.hs));
     /* s' and the HELLO's shared key appear nowhere in the engine or the socket's settings */
     uint8_t k[32];
     assert_true(mzmtp_crypto_box_beforenm(k, ct_pub, s_sec));
@@ -1150,6 +1250,8 @@ static void socket_close_wipes_keys(void **state)
     assert_true(all_zero(sb.sec.secret_key, 32));
     assert_true(all_zero(sa.sec.cookie_key, sizeof sa.sec.cookie_key));
     assert_int_equal(sa.sec.cookie_valid, 0);
+    assert_true(all_zero(sa.sec.hs, sizeof sa.sec.hs)); /* the handshake slots, free */
+    assert_true(all_zero(sb.sec.hs, sizeof sb.sec.hs));
 }
 
 /* A socket closed while its handshakes run keeps its secrets until they end: the client
@@ -1175,12 +1277,13 @@ static void socket_closed_mid_handshake_keeps_its_key_until_the_handshake_ends(v
 static void sizes(void **state)
 {
     /* the figures docs/security.md quotes (printed for the report) */
-    printf("# sizeof(mzmtp_curve_state_t) = %zu (of which u: %zu, u.hs: %zu); CURVE part of "
-           "mzmtp_conn_sec_t = %zu\n",
-           sizeof(mzmtp_curve_state_t), sizeof(((mzmtp_curve_state_t *)0)->u),
-           sizeof(((mzmtp_curve_state_t *)0)->u.hs),
+    printf("# sizeof(mzmtp_curve_state_t) = %zu; handshake slot %zu, scratch %zu; CURVE part "
+           "of mzmtp_conn_sec_t = %zu\n",
+           sizeof(mzmtp_curve_state_t), sizeof(mzmtp_curve_hs_slot_t),
+           sizeof(mzmtp_curve_scratch_t),
            sizeof(mzmtp_conn_sec_t) - offsetof(mzmtp_conn_sec_t, public_key));
-    assert_true(sizeof(((mzmtp_curve_state_t *)0)->u.hs) <= 128);
+    /* issue 9: at most 128 B per connection once the handshake is done */
+    assert_true(sizeof(mzmtp_curve_state_t) <= 128);
 }
 
 int main(void)
@@ -1199,6 +1302,8 @@ int main(void)
         cmocka_unit_test(denied_client_gets_error_and_delivers_nothing),
         cmocka_unit_test(server_without_authenticator_accepts_any_key),
         cmocka_unit_test(client_told_error_reports_reason),
+        cmocka_unit_test(a_server_beyond_its_handshake_slots_closes_the_peer),
+        cmocka_unit_test(a_client_beyond_its_handshake_slots_does_not_start),
         cmocka_unit_test(server_keeps_no_secret_between_welcome_and_initiate),
         cmocka_unit_test(initiate_replayed_on_another_connection_is_refused),
         cmocka_unit_test(cookie_from_the_previous_key_is_accepted),
