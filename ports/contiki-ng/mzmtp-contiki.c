@@ -19,6 +19,7 @@
  *    outstanding.
  */
 #include "mzmtp-contiki.h"
+#include <microzmtp/mzmtp_port.h> /* the port contract */
 #include "mzmtp-contiki-logic.h"
 
 #include "net/ipv6/tcpip.h"

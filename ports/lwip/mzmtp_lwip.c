@@ -22,6 +22,7 @@
  * and the public calls that set them up.
  */
 #include "mzmtp_lwip.h"
+#include <microzmtp/mzmtp_port.h> /* the port contract */
 #include "mzmtp_lwip_ep.h"
 
 #include "lwip/ip_addr.h"

@@ -5,6 +5,7 @@
  * themselves are mzmtp_lwip.c's.
  */
 #include "mzmtp_lwip.h"
+#include <microzmtp/mzmtp_port.h> /* the port contract */
 #include "mzmtp_lwip_ep.h"
 
 #include "lwip/ip_addr.h"

@@ -4,6 +4,7 @@
  * names off the loop, decides nothing about ZMTP. docs/ports.md explains the design.
  */
 #include "mzmtp_posix.h"
+#include <microzmtp/mzmtp_port.h> /* the port contract */
 /* The core's bit helpers (one instruction per peer set); a port kit shared by all ports
  * would be their public home. */
 #include "../../src/util/mzmtp_util.h"

@@ -7,7 +7,7 @@
  * application except through the optional monitor callback.
  */
 #include <string.h>
-#include "microzmtp/microzmtp.h"
+#include "microzmtp/mzmtp_port.h"
 #include "../util/mzmtp_util.h"
 #include "socket_sec.h"
 
