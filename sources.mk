@@ -14,7 +14,10 @@ MZMTP_SRC_CRYPTO_SODIUM := src/crypto/crypto_sodium.c
 # The CURVE mechanism's handshake and key pair helpers (MZMTP_CONF_CURVE=1; with a crypto
 # backend such as MZMTP_SRC_CRYPTO_SODIUM).
 MZMTP_SRC_MECH_CURVE := src/mech/curve.c
-# The ports.
+# The port kit: what every port decides the same way (endpoints, reconnects, linger, dead
+# peers, readiness, the input stage), sans-I/O. Every port's build takes it with the port.
+MZMTP_SRC_PORT_KIT := ports/kit/mzmtp_kit.c
+# The ports (each also needs MZMTP_SRC_PORT_KIT).
 MZMTP_SRC_PORT_POSIX := ports/posix/mzmtp_posix.c
-MZMTP_SRC_PORT_CONTIKI := ports/contiki-ng/mzmtp-contiki.c ports/contiki-ng/mzmtp-contiki-logic.c
+MZMTP_SRC_PORT_CONTIKI := ports/contiki-ng/mzmtp-contiki.c
 MZMTP_SRC_PORT_LWIP := ports/lwip/mzmtp_lwip.c ports/lwip/mzmtp_lwip_ep.c

@@ -24,7 +24,8 @@ target_compile_options(microzmtp_scale PRIVATE ${MZMTP_WARNINGS})
 target_link_libraries(microzmtp_scale PUBLIC PkgConfig::SODIUM)
 
 add_library(microzmtp_posix_scale STATIC ${MZMTP_POSIX_SOURCES})
-target_include_directories(microzmtp_posix_scale PUBLIC ${PROJECT_SOURCE_DIR}/ports/posix)
+target_include_directories(microzmtp_posix_scale PUBLIC ${PROJECT_SOURCE_DIR}/ports/posix
+                           ${PROJECT_SOURCE_DIR}/ports/kit)
 target_compile_definitions(microzmtp_posix_scale PRIVATE _POSIX_C_SOURCE=200809L _DEFAULT_SOURCE)
 target_compile_options(microzmtp_posix_scale PRIVATE ${MZMTP_WARNINGS})
 target_link_libraries(microzmtp_posix_scale PUBLIC microzmtp_scale Threads::Threads)

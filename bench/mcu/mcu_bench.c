@@ -37,7 +37,7 @@
  */
 #include <stdint.h>
 #include <string.h>
-#include "microzmtp/microzmtp.h"
+#include "microzmtp/mzmtp_port.h"
 
 #include "mcu_rt.h"
 

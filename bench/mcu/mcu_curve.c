@@ -172,7 +172,7 @@ static void op_nothing(void)
 /* ------------------------------- the handshake ---------------------------------- */
 
 #ifdef MCU_CURVE_HANDSHAKE
-#include "microzmtp/microzmtp.h"
+#include "microzmtp/mzmtp_port.h"
 
 /* PUB: a send ring for two of the largest messages; SUB: each receive buffer holds a
  * whole boxed message. */

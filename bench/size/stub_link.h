@@ -10,7 +10,7 @@
 #ifndef STUB_LINK_H
 #define STUB_LINK_H
 
-#include "microzmtp/microzmtp.h"
+#include "microzmtp/mzmtp_port.h"
 
 /**
  * One pass of the port's loop for one peer of @p sock.

@@ -3,10 +3,10 @@
  * @brief microzmtp sockets: ZeroMQ socket patterns over the sans-I/O ZMTP engine.
  *
  * A socket has as many peer slots as its memory gives it (up to MZMTP_CONF_MAX_PEERS),
- * each with its engine, a send ring shared by them and, PUB/SUB, a subscription table. It does no I/O: a port (ports/posix, …) attaches a peer for each
- * TCP connection and moves bytes with mzmtp_socket_peer_rx_space()/_rx_commit() and
- * mzmtp_socket_peer_output()/_output_done(). Sends never block: they queue, drop (PUB at
- * the HWM, as ZeroMQ does) or return MZMTP_AGAIN.
+ * each with its engine, a send ring shared by them and, PUB/SUB, a subscription table.
+ * It does no I/O: a port (ports/posix, …) attaches a peer for each TCP connection and
+ * moves bytes through the port contract (mzmtp_port.h). Sends never block: they queue,
+ * drop (PUB at the HWM, as ZeroMQ does) or return MZMTP_AGAIN.
  *
  * Memory: the socket struct itself (place it in static storage) plus the buffers and peer
  * slots of mzmtp_socket_mem_t, which MZMTP_SOCKET_MEM_DEFINE() declares. Nothing is
@@ -259,87 +259,12 @@ size_t mzmtp_socket_send_room(const mzmtp_socket_t *sock);
 /** @return PUB/XPUB: handshaken peers with at least one subscription (what a publisher
  *  waits for before its first message, as zmtpcat --wait-peers does); 0 otherwise. */
 unsigned mzmtp_socket_sub_peer_count(const mzmtp_socket_t *sock);
-
-/* ---------------------------- port interface ------------------------------------- */
-
-/**
- * Take a free peer slot for a new connection.
- * @param[in]  keep_queue true for a connecting side: the slot, and the messages queued
- *             for it, survive disconnects until mzmtp_socket_peer_release() (wire-notes R4).
- * @param[out] peer Slot index.
- * @return MZMTP_OK, MZMTP_ERR_LIMIT (all the socket's peer slots, mem->max_peers, in
- *         use), MZMTP_ERR_STATE.
- */
-MZMTP_NODISCARD mzmtp_status_t mzmtp_socket_peer_open(mzmtp_socket_t *sock, bool keep_queue,
-                                                      int *peer);
-/** Start a ZMTP session on @p peer (a transport connection is up). */
-MZMTP_NODISCARD mzmtp_status_t mzmtp_socket_peer_start(mzmtp_socket_t *sock, int peer,
-                                                       uint32_t now_ms);
-/** The transport of @p peer ended (reason in @p why). A keep_queue slot waits for the
- *  next mzmtp_socket_peer_start(); any other slot is freed. */
-void mzmtp_socket_peer_stop(mzmtp_socket_t *sock, int peer, mzmtp_status_t why);
-/** Free @p peer for good (its queue is dropped). */
-void mzmtp_socket_peer_release(mzmtp_socket_t *sock, int peer);
-
-/** See mzmtp_conn_rx_space(); 0 bytes means do not read now. */
-void mzmtp_socket_peer_rx_space(mzmtp_socket_t *sock, int peer, uint8_t **ptr, size_t *len);
-/**
- * Account @p n received bytes and process them.
- * @return MZMTP_OK, or a fatal status (mzmtp_status_is_fatal(): a protocol error, or
- *         MZMTP_ERR_PEER_LIMIT when the peer exceeded a compile-time limit, e.g. the
- *         subscription table), which means the connection must end: write what
- *         mzmtp_socket_peer_output() still gives (an ERROR), then close the transport and
- *         call mzmtp_socket_peer_stop().
- */
-MZMTP_NODISCARD mzmtp_status_t mzmtp_socket_peer_rx_commit(mzmtp_socket_t *sock, int peer,
-                                                           size_t n, uint32_t now_ms);
-/** Copying variant of the two calls above, for tests and simple ports. */
-MZMTP_NODISCARD mzmtp_status_t mzmtp_socket_peer_input(mzmtp_socket_t *sock, int peer,
-                                                       const uint8_t *in, size_t len,
-                                                       uint32_t now_ms, size_t *consumed);
-/** See mzmtp_conn_output(). */
-size_t mzmtp_socket_peer_output(mzmtp_socket_t *sock, int peer, mzmtp_iov_t *iov, size_t max);
-/** See mzmtp_conn_output_done(). */
-void mzmtp_socket_peer_output_done(mzmtp_socket_t *sock, int peer, size_t n);
-#if MZMTP_CONF_TX_ACK
-/** See mzmtp_conn_output_written(): a port whose stack keeps pointers to `stable`
- *  vectors calls this instead of mzmtp_socket_peer_output_done(), then
- *  mzmtp_socket_peer_output_acked() as the stack lets go of the bytes. Until everything
- *  written is acknowledged, the port must not call mzmtp_socket_peer_stop() while the
- *  stack may still read them (lwIP: wait for tcp_sent, or tcp_abort() first). */
-void mzmtp_socket_peer_output_written(mzmtp_socket_t *sock, int peer, size_t n);
-/** See mzmtp_conn_output_acked(). */
-void mzmtp_socket_peer_output_acked(mzmtp_socket_t *sock, int peer, size_t n);
-#endif
-/** @return true when @p peer has bytes to write. */
-bool mzmtp_socket_peer_has_output(mzmtp_socket_t *sock, int peer);
 /** @return true while the transport of @p peer is up (started, not stopped). */
 bool mzmtp_socket_peer_live(const mzmtp_socket_t *sock, int peer);
 
-/** Run timers (handshake timeout, heartbeats).
- *  @return true when some peer's connection must now be closed by the port: walk them
- *          with mzmtp_socket_peer_next_dead() (false: none, nothing to walk). */
-bool mzmtp_socket_tick(mzmtp_socket_t *sock, uint32_t now_ms);
-/**
- * Walk the peers whose connection the port must close: those whose timers expired in
- * mzmtp_socket_tick(), and those whose engine failed during an application call (a
- * recv or send that ran its input); mzmtp_socket_peer_status() says why. Costs the
- * socket's peer-set words, not MZMTP_CONF_MAX_PEERS calls.
- *   for (int p = mzmtp_socket_peer_next_dead(s, -1); p >= 0;
- *        p = mzmtp_socket_peer_next_dead(s, p)) { close the transport; peer_stop(s, p, …); }
- * @param[in] prev The last peer seen, or -1 to start.
- * @return The lowest such peer slot above @p prev, or -1 when there is none. A peer stays
- *         in the walk until mzmtp_socket_peer_stop().
- */
-int mzmtp_socket_peer_next_dead(const mzmtp_socket_t *sock, int prev);
-/** @return Why @p peer is among mzmtp_socket_peer_next_dead()'s (MZMTP_OK if it is not). */
-mzmtp_status_t mzmtp_socket_peer_status(const mzmtp_socket_t *sock, int peer);
-/** @return ms until mzmtp_socket_tick() has work, UINT32_MAX for none. */
-uint32_t mzmtp_socket_next_timeout(const mzmtp_socket_t *sock, uint32_t now_ms);
-/** The same for one peer: a port that knows which peers it started asks only those
- *  (mzmtp_socket_next_timeout() walks every slot). 0 when the peer is dead, UINT32_MAX
- *  when it has no timer or is not live. */
-uint32_t mzmtp_socket_peer_next_timeout(const mzmtp_socket_t *sock, int peer, uint32_t now_ms);
+/* The port interface (peer slots, bytes in and out, timers, dead peers) is the port
+ * contract, in mzmtp_port.h; applications do not need it. */
+
 /* ---------------------------- security (mzmtp_security.h) --------------------------- */
 
 /** Install the authenticator (or NULL): see mzmtp_auth_fn. @p ctx is passed back. */
@@ -354,12 +279,5 @@ int mzmtp_socket_recv_peer(const mzmtp_socket_t *sock);
 /** The User-Id the authenticator gave @p peer (empty for NULL and for a client side).
  *  @param[out] id Lent until the peer's slot is reused. @return Its length. */
 size_t mzmtp_socket_peer_user_id(const mzmtp_socket_t *sock, int peer, const uint8_t **id);
-/** Port: record the peer's address (text, copied, cut to MZMTP_CONF_ADDRESS_MAX − 1),
- *  given to the authenticator. Call between mzmtp_socket_peer_open() and _start(). */
-void mzmtp_socket_peer_set_address(mzmtp_socket_t *sock, int peer, const char *address);
-
-/** Report a port-level event to the monitor. */
-void mzmtp_socket_notify(mzmtp_socket_t *sock, mzmtp_socket_event_t ev, int peer,
-                         mzmtp_status_t status);
 
 #endif /* MICROZMTP_H */

@@ -19,7 +19,7 @@
  *    outstanding.
  */
 #include "mzmtp-contiki.h"
-#include "mzmtp-contiki-logic.h"
+#include "../kit/mzmtp_kit.h"
 
 #include "net/ipv6/tcpip.h"
 #include "net/ipv6/uiplib.h"
@@ -49,9 +49,6 @@
 #define LOG_MODULE "mzmtp"
 #define LOG_LEVEL LOG_CONF_LEVEL_MZMTP
 
-enum { EP_FREE = 0, EP_BIND, EP_CONNECT };
-enum { EP_WAIT = 0, EP_CONNECTING, EP_UP, EP_STOPPED };
-
 #define CF_USED    0x01 /* record in use */
 #define CF_STARTED 0x02 /* the peer's ZMTP session runs (peer_start done, no peer_stop) */
 #define CF_POLL    0x04 /* a tcpip_poll_tcp() is pending */
@@ -60,7 +57,6 @@ enum { EP_WAIT = 0, EP_CONNECTING, EP_UP, EP_STOPPED };
 #define CF_GONE    0x20 /* the transport ended; staged bytes still go to the engine */
 #define CF_SHUT    0x40 /* we advertised a zero window: a window update is owed */
 
-#define OUT_IOVS 8
 #define NO_INDEX (-1)
 
 struct conn {
@@ -70,33 +66,23 @@ struct conn {
   int8_t ep;            /* connecting endpoint, or NO_INDEX (accepted) */
   uint8_t flags;
   mzmtp_status_t why;   /* why the session ends, once known */
-  mzmtp_cl_stage_t st;  /* bytes of stage[] the engine had no room for */
+  mzmtp_kit_stage_t st; /* bytes of stage[] the engine had no room for */
   uint16_t tx_len;      /* bytes of tx in flight (unacknowledged) */
   uint8_t stage[MZMTP_CONTIKI_CONF_RX_STAGE];
   uint8_t tx[MZMTP_CONTIKI_CONF_TX_BUF];
 };
 
+/* The kit's records (ports/kit/mzmtp_kit.h) and what only uIP needs next to them. */
 struct endpoint {
-  mzmtp_socket_t *sock;
-  uint8_t kind;
-  uint8_t state;
-  int8_t peer;          /* connect: the socket's keep_queue slot */
-  uint16_t port;        /* host order */
-  uint32_t retry_at;
-  uint32_t backoff_ms;
+  mzmtp_kit_ep_t k;     /* bind or connect, state, peer slot, port, reconnect schedule */
   uip_ipaddr_t addr;    /* connect */
 };
 
 struct sockent {
-  mzmtp_socket_t *sock;
+  mzmtp_kit_sock_t k;   /* linger, readiness edges */
   struct process *app;
   mzmtp_contiki_ready_fn fn;
   void *ctx;
-  uint8_t in_told;      /* POLLIN reported and not re-armed by the application */
-  uint8_t last;         /* poll bits seen last time (POLLOUT edge) */
-  uint8_t closing;
-  int32_t linger_ms;
-  uint32_t linger_at;
 };
 
 static struct {
@@ -104,9 +90,9 @@ static struct {
   struct endpoint ep[MZMTP_CONTIKI_CONF_MAX_ENDPOINTS];
   struct sockent sock[MZMTP_CONTIKI_CONF_MAX_SOCKETS];
   struct etimer timer;
-  int32_t ivl_ms, ivl_max_ms;
+  mzmtp_kit_reconnect_t rc;
   clock_time_t last_tick;
-  mzmtp_cl_clock_t clock;
+  mzmtp_kit_clock_t clock;
   uint16_t next_ephemeral;
   uint8_t started;
   uint8_t post_failed; /* a readiness event did not fit the event queue: retry soon */
@@ -125,13 +111,7 @@ mzmtp_contiki_now_ms(void)
   clock_time_t t = clock_time();
   clock_time_t d = (clock_time_t)(t - port.last_tick);
   port.last_tick = t;
-  return mzmtp_cl_clock_add(&port.clock, (uint64_t)d, (uint32_t)CLOCK_SECOND);
-}
-/*---------------------------------------------------------------------------*/
-static uint32_t
-random_u32(void)
-{
-  return (uint32_t)random_rand();
+  return mzmtp_kit_clock_add(&port.clock, (uint64_t)d, (uint32_t)CLOCK_SECOND);
 }
 /*---------------------------------------------------------------------------*/
 #if MZMTP_CONF_CURVE
@@ -164,7 +144,7 @@ static struct sockent *
 find_sock(const mzmtp_socket_t *sock)
 {
   for(int i = 0; i < MZMTP_CONTIKI_CONF_MAX_SOCKETS; i++) {
-    if(sock != NULL && port.sock[i].sock == sock) {
+    if(sock != NULL && port.sock[i].k.sock == sock) {
       return &port.sock[i];
     }
   }
@@ -179,10 +159,10 @@ add_sock(mzmtp_socket_t *sock, struct process *app)
     return s;
   }
   for(int i = 0; i < MZMTP_CONTIKI_CONF_MAX_SOCKETS; i++) {
-    if(port.sock[i].sock == NULL) {
+    if(port.sock[i].k.sock == NULL) {
       s = &port.sock[i];
       memset(s, 0, sizeof(*s));
-      s->sock = sock;
+      s->k.sock = sock;
       s->app = app;
       return s;
     }
@@ -202,7 +182,7 @@ conn_alloc(void)
       c->ep = NO_INDEX;
       c->flags = CF_USED;
       c->why = MZMTP_OK;
-      mzmtp_cl_stage_clear(&c->st);
+      mzmtp_kit_stage_clear(&c->st);
       c->tx_len = 0;
       return c;
     }
@@ -223,18 +203,6 @@ conn_of_peer(const mzmtp_socket_t *sock, int peer)
   return NULL;
 }
 /*---------------------------------------------------------------------------*/
-static void
-schedule_retry(struct endpoint *e, uint32_t now, bool failed_connect)
-{
-  if(!mzmtp_cl_schedule_retry(port.ivl_ms, port.ivl_max_ms, failed_connect, now, random_u32,
-                              &e->backoff_ms, &e->retry_at)) {
-    e->state = EP_STOPPED;
-    return;
-  }
-  e->state = EP_WAIT;
-  mzmtp_socket_notify(e->sock, MZMTP_EV_CONNECT_RETRY, e->peer, MZMTP_OK);
-}
-/*---------------------------------------------------------------------------*/
 /* The connection is over for good: end its ZMTP session, free the record, and let a
  * connecting endpoint try again. */
 static void
@@ -252,16 +220,12 @@ conn_finish(struct conn *c, uint32_t now)
   c->uc = NULL;
   c->sock = NULL;
   if(ep != NO_INDEX) {
-    struct endpoint *e = &port.ep[ep];
-    if(e->kind == EP_CONNECT && e->sock == sock && sock != NULL) {
-      /* A connection that never came up is a failed connect: back off. Protocol errors
-       * are not retried (wire-notes R2, as the POSIX port): the peer will not change. */
-      if(mzmtp_status_allows_reconnect(why)) {
-        schedule_retry(e, now, !started && e->state == EP_CONNECTING);
-      } else {
-        LOG_WARN("endpoint not retried: %s\n", mzmtp_status_str(why));
-        e->state = EP_STOPPED;
-      }
+    mzmtp_kit_ep_t *e = &port.ep[ep].k;
+    /* A connection that never came up is a failed connect: back off. Protocol errors
+     * are not retried (wire-notes R2): the kit gives the slot back. */
+    if(e->sock == sock && sock != NULL &&
+       !mzmtp_kit_ep_down(e, &port.rc, now, why, !started && e->state == MZMTP_KIT_CONNECTING)) {
+      LOG_WARN("endpoint not retried: %s\n", mzmtp_status_str(why));
     }
   }
   process_poll(&mzmtp_contiki_process);
@@ -277,7 +241,7 @@ conn_end(struct conn *c, mzmtp_status_t why, uint32_t now)
   if(c->why == MZMTP_OK) {
     c->why = why;
   }
-  if(mzmtp_cl_stage_len(&c->st) > 0 && c->sock != NULL && (c->flags & CF_STARTED) &&
+  if(mzmtp_kit_stage_len(&c->st) > 0 && c->sock != NULL && (c->flags & CF_STARTED) &&
      !(c->flags & (CF_FATAL | CF_CLOSE))) {
     c->flags |= CF_GONE;
     return;
@@ -290,30 +254,18 @@ conn_end(struct conn *c, mzmtp_status_t why, uint32_t now)
 static size_t
 feed(struct conn *c, const uint8_t *d, size_t len, uint32_t now)
 {
-  size_t used = 0;
+  size_t used;
+  mzmtp_status_t st;
   if(c->sock == NULL || !(c->flags & CF_STARTED) || (c->flags & (CF_FATAL | CF_CLOSE))) {
     return len; /* the session is ending: nothing more is delivered */
   }
-  while(used < len) {
-    uint8_t *at;
-    size_t room;
-    mzmtp_socket_peer_rx_space(c->sock, c->peer, &at, &room);
-    if(room == 0) {
-      break;
-    }
-    size_t k = len - used < room ? len - used : room;
-    memcpy(at, d + used, k);
-    used += k;
-    mzmtp_status_t st = mzmtp_socket_peer_rx_commit(c->sock, c->peer, k, now);
-    LOG_DBG("peer %d: %u bytes in, room was %u: %s\n", c->peer, (unsigned)k, (unsigned)room,
-            mzmtp_status_str(st));
-    if(mzmtp_status_is_fatal(st)) {
-      LOG_WARN("peer %d: %s, closing\n", c->peer, mzmtp_status_str(st));
-      c->flags |= CF_FATAL;
-      c->why = st;
-      mzmtp_cl_stage_clear(&c->st);
-      return len;
-    }
+  used = mzmtp_kit_feed(c->sock, c->peer, d, len, now, &st);
+  if(mzmtp_status_is_fatal(st)) {
+    LOG_WARN("peer %d: %s, closing\n", c->peer, mzmtp_status_str(st));
+    c->flags |= CF_FATAL;
+    c->why = st;
+    mzmtp_kit_stage_clear(&c->st);
+    return len;
   }
   return used;
 }
@@ -323,13 +275,13 @@ static void
 feed_stage(struct conn *c, uint32_t now)
 {
   size_t k;
-  if(mzmtp_cl_stage_len(&c->st) == 0) {
+  if(mzmtp_kit_stage_len(&c->st) == 0) {
     return;
   }
-  k = feed(c, mzmtp_cl_stage_data(&c->st, c->stage), mzmtp_cl_stage_len(&c->st), now);
+  k = feed(c, mzmtp_kit_stage_data(&c->st, c->stage), mzmtp_kit_stage_len(&c->st), now);
   /* After a fatal engine status feed() has emptied the stage and reports everything
    * taken: consuming past the end leaves it empty. */
-  mzmtp_cl_stage_consume(&c->st, k);
+  mzmtp_kit_stage_consume(&c->st, k);
 }
 /*---------------------------------------------------------------------------*/
 /* Take back @p n bytes that uIP counted as received: the ACK built after this call then
@@ -362,14 +314,14 @@ input(struct conn *c, const uint8_t *d, uint16_t len, uint32_t now)
     return true;
   }
   feed_stage(c, now);
-  if(mzmtp_cl_stage_len(&c->st) == 0) {
+  if(mzmtp_kit_stage_len(&c->st) == 0) {
     used = feed(c, d, len, now);
   }
   if(used == len) {
     return true;
   }
   rest = len - used;
-  kept = mzmtp_cl_stage_put(&c->st, c->stage, sizeof(c->stage), d + used, rest);
+  kept = mzmtp_kit_stage_put(&c->st, c->stage, sizeof(c->stage), d + used, rest);
   if(kept < rest) {
     /* More than the window we advertised: keep what fits, refuse the rest. */
     if(uip_closed()) {
@@ -379,8 +331,8 @@ input(struct conn *c, const uint8_t *d, uint16_t len, uint32_t now)
     }
     unaccept((uint16_t)(rest - kept));
   }
-  if(mzmtp_cl_stage_len(&c->st) > port.stats.staged_max) {
-    port.stats.staged_max = mzmtp_cl_stage_len(&c->st);
+  if(mzmtp_kit_stage_len(&c->st) > port.stats.staged_max) {
+    port.stats.staged_max = mzmtp_kit_stage_len(&c->st);
   }
   return true;
 }
@@ -390,23 +342,16 @@ input(struct conn *c, const uint8_t *d, uint16_t len, uint32_t now)
 static void
 output(struct conn *c)
 {
-  mzmtp_iov_t iov[OUT_IOVS];
   size_t cap = uip_mss();
-  size_t k = 0;
+  size_t k;
   if(c->sock == NULL || !(c->flags & CF_STARTED) || (c->flags & CF_CLOSE)) {
     return;
   }
   if(cap > sizeof(c->tx)) {
     cap = sizeof(c->tx);
   }
-  size_t n = mzmtp_socket_peer_output(c->sock, c->peer, iov, OUT_IOVS);
-  for(size_t i = 0; i < n && k < cap; i++) {
-    size_t m = iov[i].len < cap - k ? iov[i].len : cap - k;
-    memcpy(c->tx + k, iov[i].base, m);
-    k += m;
-  }
+  k = mzmtp_kit_output_copy(c->sock, c->peer, c->tx, cap);
   if(k > 0) {
-    mzmtp_socket_peer_output_done(c->sock, c->peer, k);
     c->tx_len = (uint16_t)k;
     uip_send(c->tx, (int)k);
   }
@@ -456,8 +401,8 @@ accept_conn(uint32_t now)
   struct conn *c;
   int p;
   for(int i = 0; i < MZMTP_CONTIKI_CONF_MAX_ENDPOINTS; i++) {
-    if(port.ep[i].kind == EP_BIND && port.ep[i].state != EP_STOPPED &&
-       UIP_HTONS(port.ep[i].port) == uip_conn->lport) {
+    if(port.ep[i].k.kind == MZMTP_KIT_EP_BIND && port.ep[i].k.state != MZMTP_KIT_STOPPED &&
+       UIP_HTONS(port.ep[i].k.port) == uip_conn->lport) {
       e = &port.ep[i];
       break;
     }
@@ -470,12 +415,12 @@ accept_conn(uint32_t now)
     refused("all port connections in use");
     return NULL;
   }
-  if(mzmtp_socket_peer_open(e->sock, false, &p) != MZMTP_OK) {
+  if(mzmtp_socket_peer_open(e->k.sock, false, &p) != MZMTP_OK) {
     c->flags = 0;
     refused("no free peer slot");
     return NULL;
   }
-  c->sock = e->sock;
+  c->sock = e->k.sock;
   c->peer = (int8_t)p;
   c->uc = uip_conn;
   tcp_markconn(uip_conn, c);
@@ -501,11 +446,8 @@ appcall(void *state)
         return;
       }
     } else if(c->uc == uip_conn && c->sock != NULL && c->ep != NO_INDEX) {
-      struct endpoint *e = &port.ep[c->ep];
-      e->state = EP_UP;
-      e->backoff_ms = mzmtp_cl_backoff_reset(port.ivl_ms);
       LOG_INFO("peer %d connected\n", c->peer);
-      mzmtp_socket_notify(c->sock, MZMTP_EV_CONNECTED, c->peer, MZMTP_OK);
+      mzmtp_kit_ep_up(&port.ep[c->ep].k, &port.rc);
       start_session(c, now);
     }
   }
@@ -520,7 +462,7 @@ appcall(void *state)
     uip_abort();
     tcp_markconn(uip_conn, NULL);
     c->why = MZMTP_ERR_PROTOCOL;
-    mzmtp_cl_stage_clear(&c->st);
+    mzmtp_kit_stage_clear(&c->st);
     conn_end(c, MZMTP_ERR_PROTOCOL, now);
     return;
   }
@@ -538,7 +480,7 @@ appcall(void *state)
     if(close_due(c)) {
       uip_close();
       tcp_markconn(uip_conn, NULL);
-      mzmtp_cl_stage_clear(&c->st);
+      mzmtp_kit_stage_clear(&c->st);
       conn_end(c, MZMTP_ERR_CLOSED, now);
       return;
     }
@@ -546,7 +488,7 @@ appcall(void *state)
   }
   /* Input flow control: every segment we send while bytes are staged advertises a
    * zero window; once the stage is empty, a window update reopens it. */
-  if(mzmtp_cl_stage_len(&c->st) > 0) {
+  if(mzmtp_kit_stage_len(&c->st) > 0) {
     uip_stop();
     if(!(c->flags & CF_SHUT)) {
       c->flags |= CF_SHUT;
@@ -564,21 +506,19 @@ static void
 connect_attempt(struct endpoint *e, uint32_t now)
 {
   struct conn *c = conn_alloc();
-  if(c == NULL) {
-    schedule_retry(e, now, true);
-    return;
-  }
-  c->sock = e->sock;
-  c->peer = e->peer;
-  c->ep = (int8_t)(e - port.ep);
-  /* We run in mzmtp_contiki_process, so uIP reports this connection to us. */
-  c->uc = tcp_connect(&e->addr, UIP_HTONS(e->port), c);
-  if(c->uc == NULL) {
+  if(c != NULL) {
+    c->sock = e->k.sock;
+    c->peer = (int8_t)e->k.peer;
+    c->ep = (int8_t)(e - port.ep);
+    /* We run in mzmtp_contiki_process, so uIP reports this connection to us. */
+    c->uc = tcp_connect(&e->addr, UIP_HTONS(e->k.port), c);
+    if(c->uc != NULL) {
+      mzmtp_kit_ep_attempt(&e->k);
+      return;
+    }
     c->flags = 0;
-    schedule_retry(e, now, true);
-    return;
   }
-  e->state = EP_CONNECTING;
+  (void)mzmtp_kit_ep_down(&e->k, &port.rc, now, MZMTP_ERR_CLOSED, true);
 }
 /*---------------------------------------------------------------------------*/
 static bool
@@ -591,36 +531,28 @@ wants_appcall(const struct conn *c)
   if(c->sock == NULL || (c->flags & (CF_FATAL | CF_CLOSE))) {
     return true;
   }
-  if(mzmtp_cl_stage_len(&c->st) == 0 && (c->flags & CF_SHUT)) {
+  if(mzmtp_kit_stage_len(&c->st) == 0 && (c->flags & CF_SHUT)) {
     return true; /* reopen the window */
   }
   return (c->flags & CF_STARTED) && mzmtp_socket_peer_has_output(c->sock, c->peer);
 }
 /*---------------------------------------------------------------------------*/
-/* Engine timers: heartbeats, handshake timeout; dead peers are closed. */
+/* mzmtp_kit_reap()'s callback: a peer whose timer expired (heartbeat, handshake) or
+ * whose engine failed in an application call is closed. */
 static void
-run_tick(struct sockent *s, uint32_t now)
+dead_peer(void *ctx, int p, mzmtp_status_t why)
 {
-  if(!mzmtp_socket_tick(s->sock, now)) {
-    return;
-  }
-  for(int p = mzmtp_socket_peer_next_dead(s->sock, -1); p >= 0;
-      p = mzmtp_socket_peer_next_dead(s->sock, p)) {
-    mzmtp_status_t why = mzmtp_socket_peer_status(s->sock, p);
-    struct conn *c = conn_of_peer(s->sock, p);
-    if(why == MZMTP_OK) {
-      why = MZMTP_ERR_TIMEOUT;
-    }
-    LOG_INFO("peer %d: %s\n", p, mzmtp_status_str(why));
-    mzmtp_socket_peer_stop(s->sock, p, why);
-    if(c != NULL) {
-      c->flags &= (uint8_t)~CF_STARTED;
-      c->flags |= CF_CLOSE;
-      c->why = why;
-      mzmtp_cl_stage_clear(&c->st);
-      if(c->uc == NULL) {
-        conn_finish(c, now);
-      }
+  mzmtp_socket_t *sock = ctx;
+  struct conn *c = conn_of_peer(sock, p);
+  LOG_INFO("peer %d: %s\n", p, mzmtp_status_str(why));
+  mzmtp_socket_peer_stop(sock, p, why);
+  if(c != NULL) {
+    c->flags &= (uint8_t)~CF_STARTED;
+    c->flags |= CF_CLOSE;
+    c->why = why;
+    mzmtp_kit_stage_clear(&c->st);
+    if(c->uc == NULL) {
+      conn_finish(c, mzmtp_contiki_now_ms());
     }
   }
 }
@@ -629,9 +561,8 @@ run_tick(struct sockent *s, uint32_t now)
 static void
 close_progress(struct sockent *s, uint32_t now)
 {
-  mzmtp_socket_t *sock = s->sock;
-  if(!mzmtp_socket_flushed(sock) &&
-     (s->linger_ms < 0 || !mzmtp_cl_is_due(now, s->linger_at))) {
+  mzmtp_socket_t *sock = s->k.sock;
+  if(!mzmtp_kit_close_due(&s->k, now)) {
     return;
   }
   for(int i = 0; i < MZMTP_CONTIKI_CONF_MAX_CONNS; i++) {
@@ -642,7 +573,7 @@ close_progress(struct sockent *s, uint32_t now)
     if(c->flags & CF_STARTED) {
       mzmtp_socket_peer_stop(sock, c->peer, MZMTP_ERR_CLOSED);
     }
-    mzmtp_cl_stage_clear(&c->st);
+    mzmtp_kit_stage_clear(&c->st);
     c->sock = NULL; /* orphan: FIN at its next application call, then freed */
     c->ep = NO_INDEX;
     c->flags = (uint8_t)((c->flags & (CF_USED | CF_POLL)) | CF_CLOSE);
@@ -651,14 +582,9 @@ close_progress(struct sockent *s, uint32_t now)
     }
   }
   for(int i = 0; i < MZMTP_CONTIKI_CONF_MAX_ENDPOINTS; i++) {
-    struct endpoint *e = &port.ep[i];
-    if(e->sock != sock) {
-      continue;
+    if(port.ep[i].k.sock == sock) {
+      mzmtp_kit_ep_free(&port.ep[i].k); /* a connect's slot goes back */
     }
-    if(e->kind == EP_CONNECT) {
-      mzmtp_socket_peer_release(sock, e->peer);
-    }
-    memset(e, 0, sizeof(*e));
   }
   memset(s, 0, sizeof(*s));
   LOG_INFO("socket closed\n");
@@ -668,29 +594,16 @@ close_progress(struct sockent *s, uint32_t now)
 static void
 notify_ready(struct sockent *s)
 {
-  unsigned ev = mzmtp_socket_poll(s->sock);
-  unsigned rep = 0;
-  if((ev & MZMTP_POLLIN) && !s->in_told) {
-    rep |= MZMTP_POLLIN;
-  }
-  if((ev & MZMTP_POLLOUT) && !(s->last & MZMTP_POLLOUT)) {
-    rep |= MZMTP_POLLOUT;
-  }
-  if(rep == 0) {
-    s->last = (uint8_t)ev;
-    return;
-  }
-  if(s->app != NULL &&
-     process_post(s->app, mzmtp_contiki_event, s->sock) != PROCESS_ERR_OK) {
+  unsigned ev = mzmtp_socket_poll(s->k.sock);
+  unsigned rep = mzmtp_kit_ready_edges(&s->k, ev);
+  if(rep != 0 && s->app != NULL &&
+     process_post(s->app, mzmtp_contiki_event, s->k.sock) != PROCESS_ERR_OK) {
     port.post_failed = 1; /* event queue full: try again at the next tick */
     return;
   }
-  s->last = (uint8_t)ev;
-  if(rep & MZMTP_POLLIN) {
-    s->in_told = 1;
-  }
-  if(s->fn != NULL) {
-    s->fn(s->sock, rep, s->ctx);
+  mzmtp_kit_ready_told(&s->k, ev, rep);
+  if(rep != 0 && s->fn != NULL) {
+    s->fn(s->k.sock, rep, s->ctx);
   }
 }
 /*---------------------------------------------------------------------------*/
@@ -699,30 +612,19 @@ arm_timer(uint32_t now)
 {
   uint32_t wait = port.post_failed ? 0u : UINT32_MAX;
   for(int i = 0; i < MZMTP_CONTIKI_CONF_MAX_SOCKETS; i++) {
-    struct sockent *s = &port.sock[i];
-    if(s->sock == NULL) {
-      continue;
-    }
-    uint32_t t = mzmtp_socket_next_timeout(s->sock, now);
-    if(t < wait) {
-      wait = t;
-    }
-    if(s->closing && s->linger_ms >= 0 && mzmtp_cl_until(now, s->linger_at) < wait) {
-      wait = mzmtp_cl_until(now, s->linger_at);
+    if(port.sock[i].k.sock != NULL) {
+      mzmtp_kit_sock_wait(&port.sock[i].k, now, &wait);
     }
   }
   for(int i = 0; i < MZMTP_CONTIKI_CONF_MAX_ENDPOINTS; i++) {
-    struct endpoint *e = &port.ep[i];
-    if(e->kind == EP_CONNECT && e->state == EP_WAIT && mzmtp_cl_until(now, e->retry_at) < wait) {
-      wait = mzmtp_cl_until(now, e->retry_at);
-    }
+    mzmtp_kit_ep_wait(&port.ep[i].k, now, &wait);
   }
   if(wait == UINT32_MAX) {
     etimer_stop(&port.timer);
     return;
   }
   /* At most an hour, rounded up to whole ticks. */
-  clock_time_t ticks = (clock_time_t)mzmtp_cl_ms_to_ticks(wait, (uint32_t)CLOCK_SECOND);
+  clock_time_t ticks = (clock_time_t)mzmtp_kit_ms_to_ticks(wait, (uint32_t)CLOCK_SECOND);
   etimer_set(&port.timer, ticks > 0 ? ticks : 1);
 }
 /*---------------------------------------------------------------------------*/
@@ -751,7 +653,7 @@ service(void)
        * input() refuses whatever would overrun the stage. */
       c->uc->tcpstateflags &= (uint8_t)~UIP_STOPPED;
     }
-    if((c->flags & CF_GONE) && mzmtp_cl_stage_len(&c->st) == 0) {
+    if((c->flags & CF_GONE) && mzmtp_kit_stage_len(&c->st) == 0) {
       conn_finish(c, now);
       continue;
     }
@@ -762,21 +664,20 @@ service(void)
   }
   for(int i = 0; i < MZMTP_CONTIKI_CONF_MAX_SOCKETS; i++) {
     struct sockent *s = &port.sock[i];
-    if(s->sock != NULL && mzmtp_socket_next_timeout(s->sock, now) == 0) {
-      run_tick(s, now);
+    if(s->k.sock != NULL && mzmtp_socket_next_timeout(s->k.sock, now) == 0) {
+      mzmtp_kit_reap(s->k.sock, now, dead_peer, s->k.sock);
     }
-    if(s->sock != NULL && s->closing) {
+    if(s->k.sock != NULL && s->k.closing) {
       close_progress(s, now);
     }
   }
   for(int i = 0; i < MZMTP_CONTIKI_CONF_MAX_ENDPOINTS; i++) {
-    struct endpoint *e = &port.ep[i];
-    if(e->kind == EP_CONNECT && e->state == EP_WAIT && mzmtp_cl_is_due(now, e->retry_at)) {
-      connect_attempt(e, now);
+    if(mzmtp_kit_ep_due(&port.ep[i].k, now)) {
+      connect_attempt(&port.ep[i], now);
     }
   }
   for(int i = 0; i < MZMTP_CONTIKI_CONF_MAX_SOCKETS; i++) {
-    if(port.sock[i].sock != NULL && !port.sock[i].closing) {
+    if(port.sock[i].k.sock != NULL && !port.sock[i].k.closing) {
       notify_ready(&port.sock[i]);
     }
   }
@@ -808,8 +709,8 @@ mzmtp_contiki_init(void)
   }
   memset(&port, 0, sizeof(port));
   port.started = 1;
-  port.ivl_ms = MZMTP_CONTIKI_CONF_RECONNECT_IVL_MS;
-  port.ivl_max_ms = MZMTP_CONTIKI_CONF_RECONNECT_IVL_MAX_MS;
+  mzmtp_kit_reconnect_init(&port.rc, MZMTP_CONTIKI_CONF_RECONNECT_IVL_MS,
+                           MZMTP_CONTIKI_CONF_RECONNECT_IVL_MAX_MS, (uint32_t)random_rand());
   port.last_tick = clock_time();
   port.next_ephemeral = 49152u;
   mzmtp_contiki_event = process_alloc_event();
@@ -829,13 +730,13 @@ mzmtp_contiki_attach(mzmtp_socket_t *sock, struct process *app, mzmtp_contiki_re
   if(s == NULL) {
     return MZMTP_ERR_LIMIT;
   }
-  if(s->closing) {
+  if(s->k.closing) {
     return MZMTP_ERR_STATE;
   }
   s->app = app;
   s->fn = fn;
   s->ctx = ctx;
-  s->in_told = 0;
+  mzmtp_kit_ready_rearm(&s->k);
 #if MZMTP_CONF_CURVE
   /* The platform's generator; an application that has a better one installs it after
    * this call. */
@@ -845,33 +746,31 @@ mzmtp_contiki_attach(mzmtp_socket_t *sock, struct process *app, mzmtp_contiki_re
   return MZMTP_OK;
 }
 /*---------------------------------------------------------------------------*/
-/* mzmtp_cl_parse_endpoint()'s address converter: uIP's own parser. */
-static bool
-addr_conv(const char *text, uint8_t addr[16])
-{
-  uip_ipaddr_t a;
-  if(!uiplib_ip6addrconv(text, &a)) {
-    return false;
-  }
-  memcpy(addr, a.u8, 16);
-  return true;
-}
-/*---------------------------------------------------------------------------*/
 /*
- * "tcp://[addr]:port", or "*" for the address (bind only). Port "*" or 0 only for bind.
- * @return MZMTP_OK or MZMTP_ERR_INVALID.
+ * "tcp://[addr]:port" (the brackets may be left out), or "*" or "::" for the address
+ * (bind only). Port "*" or 0 only for bind. uIP's parser takes IPv6 text only: no
+ * names, no IPv4. @return MZMTP_OK or MZMTP_ERR_INVALID.
  */
 static mzmtp_status_t
 parse_endpoint(const char *endpoint, bool bind, uip_ipaddr_t *addr, uint16_t *port_out)
 {
-  return mzmtp_cl_parse_endpoint(endpoint, bind, addr_conv, addr->u8, port_out);
+  char host[48]; /* the longest IPv6 text, 45 characters, and more */
+  if(mzmtp_kit_parse_tcp(endpoint, bind, host, sizeof(host), port_out) != MZMTP_OK) {
+    return MZMTP_ERR_INVALID;
+  }
+  memset(addr, 0, sizeof(*addr));
+  if(!mzmtp_kit_host_is_any(host) && strcmp(host, "::") != 0 &&
+     !uiplib_ip6addrconv(host, addr)) {
+    return MZMTP_ERR_INVALID;
+  }
+  return bind || !mzmtp_kit_zero(addr->u8, sizeof(addr->u8)) ? MZMTP_OK : MZMTP_ERR_INVALID;
 }
 /*---------------------------------------------------------------------------*/
 static bool
 port_bound(uint16_t p)
 {
   for(int i = 0; i < MZMTP_CONTIKI_CONF_MAX_ENDPOINTS; i++) {
-    if(port.ep[i].kind == EP_BIND && port.ep[i].port == p) {
+    if(port.ep[i].k.kind == MZMTP_KIT_EP_BIND && port.ep[i].k.port == p) {
       return true;
     }
   }
@@ -882,7 +781,7 @@ static struct endpoint *
 free_endpoint(void)
 {
   for(int i = 0; i < MZMTP_CONTIKI_CONF_MAX_ENDPOINTS; i++) {
-    if(port.ep[i].kind == EP_FREE) {
+    if(port.ep[i].k.kind == MZMTP_KIT_EP_FREE) {
       return &port.ep[i];
     }
   }
@@ -902,7 +801,7 @@ mzmtp_contiki_bind(mzmtp_socket_t *sock, const char *endpoint, uint16_t *port_ou
   }
   mzmtp_contiki_init();
   s = find_sock(sock);
-  if(s != NULL && s->closing) {
+  if(s != NULL && s->k.closing) {
     return MZMTP_ERR_STATE;
   }
   if(p == 0) {
@@ -920,12 +819,7 @@ mzmtp_contiki_bind(mzmtp_socket_t *sock, const char *endpoint, uint16_t *port_ou
   if(e == NULL || (s == NULL && (s = add_sock(sock, PROCESS_CURRENT())) == NULL)) {
     return MZMTP_ERR_LIMIT;
   }
-  memset(e, 0, sizeof(*e));
-  e->sock = sock;
-  e->kind = EP_BIND;
-  e->state = EP_UP;
-  e->peer = NO_INDEX;
-  e->port = p;
+  mzmtp_kit_ep_bind(&e->k, sock, p);
   PROCESS_CONTEXT_BEGIN(&mzmtp_contiki_process);
   tcp_listen(UIP_HTONS(p));
   PROCESS_CONTEXT_END(&mzmtp_contiki_process);
@@ -943,7 +837,6 @@ mzmtp_contiki_connect(mzmtp_socket_t *sock, const char *endpoint)
   uint16_t p;
   struct endpoint *e;
   struct sockent *s;
-  int peer;
   mzmtp_status_t st;
 
   if(sock == NULL || parse_endpoint(endpoint, false, &addr, &p) != MZMTP_OK) {
@@ -951,26 +844,19 @@ mzmtp_contiki_connect(mzmtp_socket_t *sock, const char *endpoint)
   }
   mzmtp_contiki_init();
   s = find_sock(sock);
-  if(s != NULL && s->closing) {
+  if(s != NULL && s->k.closing) {
     return MZMTP_ERR_STATE;
   }
   e = free_endpoint();
   if(e == NULL || (s == NULL && (s = add_sock(sock, PROCESS_CURRENT())) == NULL)) {
     return MZMTP_ERR_LIMIT;
   }
-  st = mzmtp_socket_peer_open(sock, true, &peer);
+  /* A keep_queue slot for good; the first attempt at once, from the port's process. */
+  st = mzmtp_kit_ep_connect(&e->k, sock, p, &port.rc, mzmtp_contiki_now_ms());
   if(st != MZMTP_OK) {
     return st;
   }
-  memset(e, 0, sizeof(*e));
-  e->sock = sock;
-  e->kind = EP_CONNECT;
-  e->state = EP_WAIT;
-  e->peer = (int8_t)peer;
-  e->port = p;
   e->addr = addr;
-  e->backoff_ms = mzmtp_cl_backoff_reset(port.ivl_ms);
-  e->retry_at = mzmtp_contiki_now_ms(); /* first attempt at once, from the port's process */
   process_poll(&mzmtp_contiki_process);
   return MZMTP_OK;
 }
@@ -979,8 +865,7 @@ void
 mzmtp_contiki_set_reconnect(int32_t ivl_ms, int32_t ivl_max_ms)
 {
   mzmtp_contiki_init();
-  port.ivl_ms = ivl_ms < 0 ? -1 : ivl_ms;
-  port.ivl_max_ms = ivl_max_ms;
+  mzmtp_kit_reconnect_set(&port.rc, ivl_ms, ivl_max_ms);
 }
 /*---------------------------------------------------------------------------*/
 void
@@ -988,7 +873,7 @@ mzmtp_contiki_kick(mzmtp_socket_t *sock)
 {
   struct sockent *s = find_sock(sock);
   if(s != NULL) {
-    s->in_told = 0;
+    mzmtp_kit_ready_rearm(&s->k);
   }
   if(port.started) {
     process_poll(&mzmtp_contiki_process);
@@ -1044,24 +929,20 @@ mzmtp_contiki_close(mzmtp_socket_t *sock, int32_t linger_ms)
   if(s == NULL) {
     return MZMTP_ERR_INVALID;
   }
-  mzmtp_socket_close(sock);
-  if(!s->closing) {
-    s->closing = 1;
-    s->linger_ms = linger_ms < 0 ? -1 : linger_ms;
-    s->linger_at = mzmtp_contiki_now_ms() + (uint32_t)(linger_ms < 0 ? 0 : linger_ms);
+  if(mzmtp_kit_close_begin(&s->k, linger_ms, mzmtp_contiki_now_ms())) {
     /* No new connections: stop listening and connecting now. */
     for(int i = 0; i < MZMTP_CONTIKI_CONF_MAX_ENDPOINTS; i++) {
-      struct endpoint *e = &port.ep[i];
+      mzmtp_kit_ep_t *e = &port.ep[i].k;
       if(e->sock != sock) {
         continue;
       }
-      if(e->kind == EP_BIND && e->state != EP_STOPPED) {
+      if(e->kind == MZMTP_KIT_EP_BIND && e->state != MZMTP_KIT_STOPPED) {
         PROCESS_CONTEXT_BEGIN(&mzmtp_contiki_process);
         tcp_unlisten(UIP_HTONS(e->port));
         PROCESS_CONTEXT_END(&mzmtp_contiki_process);
       }
-      if(e->state == EP_WAIT || e->kind == EP_BIND) {
-        e->state = EP_STOPPED;
+      if(e->state == MZMTP_KIT_WAIT || e->kind == MZMTP_KIT_EP_BIND) {
+        mzmtp_kit_ep_stop(e);
       }
     }
   }

@@ -24,8 +24,10 @@
  * so no callback has to return ERR_ABRT except the accept of a refused connection.
  *
  * This file: the connections (lwIP's callbacks, input and output, their end) and the
- * main-loop work. mzmtp_lwip_ep.c: endpoints, the socket table, the reconnect schedule
- * and the public calls that set them up.
+ * main-loop work. mzmtp_lwip_ep.c: endpoints, the socket table and the public calls that
+ * set them up. What every port decides the same way (reconnect schedule, endpoint and
+ * socket records, linger, feeding the engine, dead peers) is the port kit's
+ * (ports/kit/mzmtp_kit.h).
  */
 #include "mzmtp_lwip.h"
 #include "mzmtp_lwip_ep.h"
@@ -43,9 +45,6 @@
 #define CF_EOF     0x10u /* the transport ended; held bytes still go to the engine */
 
 #define POLL_INTERVAL 2 /* tcp_poll: every 2 coarse TCP timer ticks (1 s) */
-
-static bool is_due(uint32_t now, uint32_t t) { return (int32_t)(now - t) >= 0; }
-static uint32_t until(uint32_t now, uint32_t t) { return is_due(now, t) ? 0u : t - now; }
 
 static mzmtp_lwip_conn_t *conn_alloc(mzmtp_lwip_t *io, mzmtp_socket_t *sock, int peer, int ep)
 {
@@ -124,43 +123,46 @@ static void conn_finish(mzmtp_lwip_conn_t *c, uint32_t now)
         c->pcb = NULL;
     }
     if (c->ep != NO_INDEX) {
-        mzmtp_lwip_endpoint_t *e = &io->ep[c->ep];
-        if (e->kind == EP_CONNECT && e->sock == c->sock) {
-            /* A connection that never came up is a failed connect: back off. Protocol
-             * errors are not retried (wire-notes R2): the peer will not change. */
-            if (mzmtp_status_allows_reconnect(why)) {
-                mzmtp_lwip_ep_retry(io, e, now, !started && e->state == EP_CONNECTING);
-            } else {
-                e->state = EP_STOPPED;
-            }
+        mzmtp_kit_ep_t *e = &io->ep[c->ep].k;
+        /* A connection that never came up is a failed connect: back off. Protocol
+         * errors are not retried (wire-notes R2): the kit gives the slot back. */
+        if (e->sock == c->sock) {
+            (void)mzmtp_kit_ep_down(e, &io->rc, now, why,
+                                    !started && e->state == MZMTP_KIT_CONNECTING);
         }
     }
     memset(c, 0, sizeof(*c));
 }
 
-/* Hand held bytes to the engine as far as it has room; tcp_recved() exactly those. */
+/* Hand held bytes to the engine as far as it has room (mzmtp_kit_feed(), pbuf by pbuf
+ * of the chain); tcp_recved() exactly those. A fatal status (mzmtp_status_is_fatal(),
+ * and only that) ends the session once its ERROR is written. */
 static void feed(mzmtp_lwip_conn_t *c, uint32_t now)
 {
-    while (c->rx != NULL && (c->flags & CF_STARTED) && !(c->flags & (CF_FATAL | CF_CLOSE))) {
-        uint8_t *at;
-        size_t room;
-        mzmtp_socket_peer_rx_space(c->sock, c->peer, &at, &room);
-        if (room == 0) {
+    mzmtp_status_t st = MZMTP_OK;
+    size_t used = 0;
+    if (c->rx == NULL || !(c->flags & CF_STARTED) || (c->flags & (CF_FATAL | CF_CLOSE))) {
+        return;
+    }
+    /* A pbuf of length 0 inside the chain is stepped over, it cannot stall the loop. */
+    for (struct pbuf *q = c->rx; q != NULL; q = q->next) {
+        size_t k = mzmtp_kit_feed(c->sock, c->peer, (const uint8_t *)q->payload, q->len, now,
+                                  &st);
+        used += k;
+        if (k < q->len || mzmtp_status_is_fatal(st)) {
             break;
         }
-        /* Across the chain: a pbuf of length 0 inside it must not stall the loop. */
-        u16_t k = room < c->rx->tot_len ? (u16_t)room : c->rx->tot_len;
-        (void)pbuf_copy_partial(c->rx, at, k, 0);
-        c->rx = pbuf_free_header(c->rx, k);
+    }
+    if (used > 0) { /* at most tot_len, a u16_t */
+        c->rx = pbuf_free_header(c->rx, (u16_t)used);
         if (c->pcb != NULL) {
-            tcp_recved(c->pcb, k);
+            tcp_recved(c->pcb, (u16_t)used);
         }
-        mzmtp_status_t st = mzmtp_socket_peer_rx_commit(c->sock, c->peer, k, now);
-        if ((int)st < 0) {
-            c->flags |= CF_FATAL;
-            c->why = (int8_t)st;
-            drop_held(c);
-        }
+    }
+    if (mzmtp_status_is_fatal(st)) {
+        c->flags |= CF_FATAL;
+        c->why = (int8_t)st;
+        drop_held(c);
     }
 }
 
@@ -324,10 +326,7 @@ static err_t on_connected(void *arg, struct tcp_pcb *pcb, err_t err)
     }
     attach(c, pcb);
     if (start_session(c)) {
-        mzmtp_lwip_endpoint_t *e = &c->io->ep[c->ep];
-        e->state = EP_UP;
-        e->backoff_ms = c->io->ivl_ms < 0 ? 0u : (uint32_t)c->io->ivl_ms;
-        mzmtp_socket_notify(c->sock, MZMTP_EV_CONNECTED, c->peer, MZMTP_OK);
+        mzmtp_kit_ep_up(&c->io->ep[c->ep].k, &c->io->rc); /* monitor: CONNECTED */
         output(c);
     }
     return ERR_OK;
@@ -339,11 +338,11 @@ err_t mzmtp_lwip_ep_on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
     mzmtp_lwip_conn_t *c;
     int peer;
 
-    if (err != ERR_OK || pcb == NULL || e == NULL || e->sock == NULL) {
+    if (err != ERR_OK || pcb == NULL || e == NULL || e->k.sock == NULL) {
         return ERR_VAL;
     }
-    c = conn_alloc(e->io, e->sock, NO_INDEX, NO_INDEX);
-    if (c == NULL || mzmtp_socket_peer_open(e->sock, false, &peer) != MZMTP_OK) {
+    c = conn_alloc(e->io, e->k.sock, NO_INDEX, NO_INDEX);
+    if (c == NULL || mzmtp_socket_peer_open(e->k.sock, false, &peer) != MZMTP_OK) {
         if (c != NULL) {
             memset(c, 0, sizeof(*c));
         }
@@ -368,36 +367,40 @@ err_t mzmtp_lwip_ep_on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 static void connect_attempt(mzmtp_lwip_t *io, int idx, uint32_t now)
 {
     mzmtp_lwip_endpoint_t *e = &io->ep[idx];
-    mzmtp_lwip_conn_t *c = conn_alloc(io, e->sock, e->peer, idx);
+    mzmtp_lwip_conn_t *c = conn_alloc(io, e->k.sock, (int)e->k.peer, idx);
     struct tcp_pcb *pcb = c != NULL ? tcp_new_ip_type(IP_GET_TYPE(&e->addr)) : NULL;
 
     io->stats.connects++;
-    e->state = EP_CONNECTING;
+    mzmtp_kit_ep_attempt(&e->k);
     if (pcb == NULL) {
         if (c != NULL) {
             memset(c, 0, sizeof(*c));
         }
-        mzmtp_lwip_ep_retry(io, e, now, true); /* out of records or pcbs: try again later */
+        /* out of records or pcbs: a failed attempt, try again later */
+        (void)mzmtp_kit_ep_down(&e->k, &io->rc, now, MZMTP_ERR_CLOSED, true);
         return;
     }
     c->pcb = pcb;
     tcp_arg(pcb, c);
     tcp_err(pcb, on_err);
-    if (tcp_connect(pcb, &e->addr, e->port, on_connected) != ERR_OK) {
+    if (tcp_connect(pcb, &e->addr, e->k.port, on_connected) != ERR_OK) {
         c->flags |= CF_EOF; /* no route or no memory: finished in this poll */
     }
 }
 
-/* Engine timers: heartbeats, handshake timeout; dead peers are closed. */
-static void run_tick(mzmtp_lwip_t *io, mzmtp_socket_t *sock, uint32_t now)
+/* mzmtp_kit_reap()'s callback: a peer whose timer expired (heartbeat, handshake) or whose
+ * engine failed in an application call is closed in this poll (conn_finish() stops it). */
+typedef struct reap_ctx {
+    mzmtp_lwip_t *io;
+    mzmtp_socket_t *sock;
+} reap_ctx_t;
+
+static void dead_peer(void *ctx, int peer, mzmtp_status_t why)
 {
-    if (!mzmtp_socket_tick(sock, now)) return;
+    const reap_ctx_t *r = ctx;
     for (int i = 0; i < MZMTP_LWIP_CONF_MAX_CONNS; i++) {
-        mzmtp_lwip_conn_t *c = &io->conn[i];
-        if (!(c->flags & CF_STARTED) || c->sock != sock) continue;
-        /* A peer to close is one with a reason (mzmtp_socket_peer_next_dead()'s). */
-        mzmtp_status_t why = mzmtp_socket_peer_status(sock, c->peer);
-        if (why != MZMTP_OK) {
+        mzmtp_lwip_conn_t *c = &r->io->conn[i];
+        if ((c->flags & CF_STARTED) && c->sock == r->sock && c->peer == peer) {
             c->why = (int8_t)why;
             c->flags |= CF_CLOSE;
         }
@@ -407,12 +410,15 @@ static void run_tick(mzmtp_lwip_t *io, mzmtp_socket_t *sock, uint32_t now)
 /* A closing socket lets go once flushed, or when its linger time is up. */
 static void close_progress(mzmtp_lwip_t *io, mzmtp_lwip_sockent_t *s, uint32_t now)
 {
-    mzmtp_socket_t *sock = s->sock;
-    bool done = mzmtp_socket_flushed(sock);
-    for (int i = 0; i < MZMTP_LWIP_CONF_MAX_CONNS && done; i++) {
-        done = !(io->conn[i].flags & CF_USED) || io->conn[i].sock != sock || !holds_ring(&io->conn[i]);
+    mzmtp_socket_t *sock = s->k.sock;
+    /* Flushed is not enough while lwIP still holds pointers into the send ring (sent
+     * without copying, not acknowledged yet): wait for tcp_sent, unless linger is up. */
+    bool held = false;
+    for (int i = 0; i < MZMTP_LWIP_CONF_MAX_CONNS && !held; i++) {
+        held = (io->conn[i].flags & CF_USED) && io->conn[i].sock == sock && holds_ring(&io->conn[i]);
     }
-    if (!done && (s->linger_ms < 0 || !is_due(now, s->linger_at))) {
+    bool linger_up = s->k.linger_ms >= 0 && mzmtp_kit_is_due(now, s->k.linger_at);
+    if (!mzmtp_kit_close_due(&s->k, now) || (held && !linger_up)) {
         return;
     }
     for (int i = 0; i < MZMTP_LWIP_CONF_MAX_CONNS; i++) {
@@ -423,12 +429,9 @@ static void close_progress(mzmtp_lwip_t *io, mzmtp_lwip_sockent_t *s, uint32_t n
         }
     }
     for (int i = 0; i < MZMTP_LWIP_CONF_MAX_ENDPOINTS; i++) {
-        mzmtp_lwip_endpoint_t *e = &io->ep[i];
-        if (e->sock == sock) {
-            if (e->kind == EP_CONNECT) {
-                mzmtp_socket_peer_release(sock, e->peer);
-            }
-            memset(e, 0, sizeof(*e));
+        if (io->ep[i].k.sock == sock) {
+            mzmtp_kit_ep_free(&io->ep[i].k); /* a connect's slot goes back */
+            memset(&io->ep[i], 0, sizeof(io->ep[i]));
         }
     }
     memset(s, 0, sizeof(*s));
@@ -442,8 +445,9 @@ uint32_t mzmtp_lwip_poll(mzmtp_lwip_t *io)
 
     for (int i = 0; i < MZMTP_LWIP_CONF_MAX_SOCKETS; i++) {
         mzmtp_lwip_sockent_t *s = &io->sock[i];
-        if (s->sock != NULL && mzmtp_socket_next_timeout(s->sock, now) == 0) {
-            run_tick(io, s->sock, now);
+        if (s->k.sock != NULL && mzmtp_socket_next_timeout(s->k.sock, now) == 0) {
+            reap_ctx_t r = {io, s->k.sock};
+            mzmtp_kit_reap(s->k.sock, now, dead_peer, &r);
         }
     }
     for (int i = 0; i < MZMTP_LWIP_CONF_MAX_CONNS; i++) {
@@ -464,29 +468,19 @@ uint32_t mzmtp_lwip_poll(mzmtp_lwip_t *io)
     }
     for (int i = 0; i < MZMTP_LWIP_CONF_MAX_SOCKETS; i++) {
         mzmtp_lwip_sockent_t *s = &io->sock[i];
-        if (s->sock == NULL) {
-            continue;
-        }
-        if (s->closing) {
+        if (s->k.sock != NULL && s->k.closing) {
             close_progress(io, s, now);
-            if (s->sock != NULL && s->linger_ms >= 0 && until(now, s->linger_at) < wait) {
-                wait = until(now, s->linger_at);
-            }
         }
-        if (s->sock != NULL) {
-            uint32_t t = mzmtp_socket_next_timeout(s->sock, now);
-            wait = t < wait ? t : wait;
+        if (s->k.sock != NULL) {
+            mzmtp_kit_sock_wait(&s->k, now, &wait); /* engine timers, linger */
         }
     }
     for (int i = 0; i < MZMTP_LWIP_CONF_MAX_ENDPOINTS; i++) {
-        mzmtp_lwip_endpoint_t *e = &io->ep[i];
-        if (e->kind == EP_CONNECT && e->state == EP_WAIT) {
-            if (is_due(now, e->retry_at)) {
-                connect_attempt(io, i, now);
-                wait = 0; /* a failed attempt is finished at the next poll */
-            } else if (until(now, e->retry_at) < wait) {
-                wait = until(now, e->retry_at);
-            }
+        if (mzmtp_kit_ep_due(&io->ep[i].k, now)) {
+            connect_attempt(io, i, now);
+            wait = 0; /* a failed attempt is finished at the next poll */
+        } else {
+            mzmtp_kit_ep_wait(&io->ep[i].k, now, &wait);
         }
     }
     return wait;

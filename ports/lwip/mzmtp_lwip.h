@@ -46,6 +46,7 @@
 #include "lwip/opt.h"
 #include "lwip/tcp.h"
 #include <microzmtp/microzmtp.h>
+#include "../kit/mzmtp_kit.h"
 
 #if !LWIP_TCP
 #error "microzmtp needs TCP: LWIP_TCP 1 in lwipopts.h"
@@ -132,26 +133,18 @@ typedef struct mzmtp_lwip_conn {
 #endif
 } mzmtp_lwip_conn_t;
 
-/** A bound or connecting endpoint (private). */
+/** A bound or connecting endpoint (private): the kit's record (ports/kit/mzmtp_kit.h:
+ *  kind, state, peer slot, port, reconnect schedule) and lwIP's address and pcb. */
 typedef struct mzmtp_lwip_endpoint {
+    mzmtp_kit_ep_t k;       /* k.sock NULL: free */
     struct mzmtp_lwip *io;
-    mzmtp_socket_t *sock; /* NULL: free */
     struct tcp_pcb *listen; /* bind: the listening pcb */
-    uint8_t kind;
-    uint8_t state;
-    int8_t peer;          /* connect: the socket's keep_queue slot */
-    uint16_t port;
-    uint32_t retry_at;
-    uint32_t backoff_ms;
     ip_addr_t addr;
 } mzmtp_lwip_endpoint_t;
 
-/** A socket the port drives (private). */
+/** A socket the port drives (private): the kit's record (linger). */
 typedef struct mzmtp_lwip_sockent {
-    mzmtp_socket_t *sock;
-    int32_t linger_ms;    /* closing: longest flush; negative = for ever */
-    uint32_t linger_at;
-    uint8_t closing;
+    mzmtp_kit_sock_t k;     /* k.sock NULL: free */
 } mzmtp_lwip_sockent_t;
 
 /** Counters, for tests and field diagnostics. */
@@ -168,8 +161,7 @@ typedef struct mzmtp_lwip {
     mzmtp_lwip_conn_t conn[MZMTP_LWIP_CONF_MAX_CONNS];
     mzmtp_lwip_endpoint_t ep[MZMTP_LWIP_CONF_MAX_ENDPOINTS];
     mzmtp_lwip_sockent_t sock[MZMTP_LWIP_CONF_MAX_SOCKETS];
-    int32_t ivl_ms, ivl_max_ms;
-    uint32_t rand_state;
+    mzmtp_kit_reconnect_t rc;
     mzmtp_lwip_stats_t stats;
 } mzmtp_lwip_t;
 

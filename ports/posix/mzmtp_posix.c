@@ -37,7 +37,8 @@
 
 enum { EP_FREE = 0, EP_BIND, EP_CONNECT };
 enum { EP_WAIT = 0, EP_RESOLVING, EP_CONNECTING, EP_UP, EP_STOPPED, EP_PAUSED };
-enum { EV_IN = 1, EV_OUT = 2 }; /* interest kept per descriptor (armed) */
+/* Interest kept per descriptor (armed): the kit's MZMTP_KIT_WANT_IN / _OUT bits. */
+enum { EV_IN = MZMTP_KIT_WANT_IN, EV_OUT = MZMTP_KIT_WANT_OUT };
 
 /* A vanished peer must not kill the process with SIGPIPE. */
 #ifdef MSG_NOSIGNAL
@@ -59,26 +60,16 @@ enum { EV_IN = 1, EV_OUT = 2 }; /* interest kept per descriptor (armed) */
 #define NOWAIT 0
 #endif
 
-static bool is_due(uint32_t now, uint32_t t) { return (int32_t)(now - t) >= 0; }
+static bool is_due(uint32_t now, uint32_t t) { return mzmtp_kit_is_due(now, t); }
 
 /* ms from @p now until @p t (0 when due). */
-static uint32_t ms_until(uint32_t now, uint32_t t) { return is_due(now, t) ? 0u : t - now; }
+static uint32_t ms_until(uint32_t now, uint32_t t) { return mzmtp_kit_until(now, t); }
 
 uint32_t mzmtp_posix_now_ms(void)
 {
     struct timespec ts;
     (void)clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint32_t)((uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u);
-}
-
-static uint32_t rand_below(mzmtp_posix_t *io, uint32_t bound)
-{
-    uint32_t x = io->rand_state; /* xorshift32: jitter only, not security */
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    io->rand_state = x;
-    return bound ? x % bound : 0;
 }
 
 /* ---------------------------------- endpoints ------------------------------------------ */
@@ -103,38 +94,19 @@ static mzmtp_status_t ipc_address(const char *endpoint, struct sockaddr_un *un, 
 }
 
 /*
- * Split "tcp://host:port" into @p host (brackets of an IPv6 literal removed) and @p port
- * (decimal text). Bind allows port 0 and "*" (ephemeral, as "0"); connect refuses them
- * (wire-notes T2). @return MZMTP_OK or MZMTP_ERR_INVALID.
+ * Split "tcp://host:port" (mzmtp_kit_parse_tcp()) into @p host (brackets of an IPv6
+ * literal removed) and @p port as decimal text for getaddrinfo(). Bind allows port 0 and
+ * "*" (ephemeral, as "0"); connect refuses them (wire-notes T2).
+ * @return MZMTP_OK or MZMTP_ERR_INVALID.
  */
 static mzmtp_status_t split_tcp(const char *endpoint, bool bind, char *host, size_t host_cap,
                                 char port_out[8])
 {
-    if (strncmp(endpoint, "tcp://", 6) != 0) return MZMTP_ERR_INVALID;
-    const char *rest = endpoint + 6;
-    const char *colon = strrchr(rest, ':');
-    if (colon == NULL) return MZMTP_ERR_INVALID;
-    const char *h = rest;
-    size_t host_len = (size_t)(colon - rest);
-    if (host_len >= 2 && h[0] == '[') {
-        if (h[host_len - 1] != ']') return MZMTP_ERR_INVALID;
-        h++;
-        host_len -= 2;
+    uint16_t port;
+    if (mzmtp_kit_parse_tcp(endpoint, bind, host, host_cap, &port) != MZMTP_OK) {
+        return MZMTP_ERR_INVALID;
     }
-    if (host_len == 0 || host_len >= host_cap) return MZMTP_ERR_INVALID;
-    memcpy(host, h, host_len);
-    host[host_len] = '\0';
-
-    const char *port = colon + 1;
-    unsigned long port_num = 0;
-    if (strcmp(port, "*") != 0) {
-        size_t digits = strspn(port, "0123456789");
-        if (digits == 0 || digits > 5 || port[digits] != '\0') return MZMTP_ERR_INVALID;
-        port_num = strtoul(port, NULL, 10);
-        if (port_num > 65535u) return MZMTP_ERR_INVALID;
-    }
-    if (!bind && port_num == 0) return MZMTP_ERR_INVALID;
-    (void)snprintf(port_out, 8, "%lu", port_num);
+    (void)snprintf(port_out, 8, "%u", (unsigned)port);
     return MZMTP_OK;
 }
 
@@ -405,17 +377,21 @@ static void ep_close_fd(mzmtp_posix_t *io, mzmtp_posix_endpoint_t *ep)
 
 static void connect_attempt(mzmtp_posix_t *io, mzmtp_posix_endpoint_t *ep, uint32_t now);
 
-/* R1: the next attempt waits ivl + random(0..ivl); failed TCP connects double the base. */
+static void endpoint_stop(mzmtp_posix_t *io, mzmtp_posix_endpoint_t *ep);
+
+/* R1: the next attempt waits the back-off + random(0..ivl); failed TCP connects double
+ * the back-off; a lost connection starts from ivl again (the kit's schedule). R2: a
+ * status a retry would only meet again, or reconnects off, stop the endpoint instead. */
 static void schedule_retry(mzmtp_posix_t *io, mzmtp_posix_endpoint_t *ep, uint32_t now,
                            bool connect_failed, mzmtp_status_t why)
 {
-    uint32_t ivl = (uint32_t)io->reconnect_ivl_ms;
-    ep->state = EP_WAIT;
-    ep->retry_at = now + ep->backoff_ms + rand_below(io, ivl + 1u);
-    if (connect_failed && io->reconnect_ivl_max_ms > io->reconnect_ivl_ms) {
-        uint32_t max = (uint32_t)io->reconnect_ivl_max_ms;
-        ep->backoff_ms = ep->backoff_ms > max / 2u ? max : ep->backoff_ms * 2u;
+    if (!mzmtp_status_allows_reconnect(why) ||
+        !mzmtp_kit_reconnect_next(&io->rc, now, connect_failed, &ep->backoff_ms,
+                                  &ep->retry_at)) {
+        endpoint_stop(io, ep);
+        return;
     }
+    ep->state = EP_WAIT;
     mzmtp_socket_notify(ep->sock, MZMTP_EV_CONNECT_RETRY, ep->peer, why);
 }
 
@@ -444,13 +420,7 @@ static void close_peer(mzmtp_posix_t *io, mzmtp_posix_socket_t *ps, int p, mzmtp
     mzmtp_peerset_del(&ps->live, (unsigned)p);
     mzmtp_socket_peer_stop(ps->sock, p, why);
     if (ps->ep[p] < 0) return;
-    mzmtp_posix_endpoint_t *ep = &io->ep[ps->ep[p]];
-    if (io->reconnect_ivl_ms >= 0 && mzmtp_status_allows_reconnect(why)) {
-        ep->backoff_ms = (uint32_t)io->reconnect_ivl_ms;
-        schedule_retry(io, ep, now, false, why);
-    } else {
-        endpoint_stop(io, ep);
-    }
+    schedule_retry(io, &io->ep[ps->ep[p]], now, false, why);
 }
 
 /* Write as much output as the kernel takes. @return false when the transport failed
@@ -572,7 +542,7 @@ static void connect_done(mzmtp_posix_t *io, mzmtp_posix_endpoint_t *ep, int fd, 
 #endif
     ep->fd = -1;
     ep->state = EP_UP;
-    ep->backoff_ms = (uint32_t)io->reconnect_ivl_ms;
+    ep->backoff_ms = mzmtp_kit_backoff_reset(&io->rc);
     mzmtp_socket_notify(ep->sock, MZMTP_EV_CONNECTED, ep->peer, MZMTP_OK);
     peer_begin(io, ps, ep->peer, fd, now);
 }
@@ -581,11 +551,7 @@ static void connect_done(mzmtp_posix_t *io, mzmtp_posix_endpoint_t *ep, int fd, 
 static void connect_failed(mzmtp_posix_t *io, mzmtp_posix_endpoint_t *ep, uint32_t now)
 {
     ep_close_fd(io, ep);
-    if (io->reconnect_ivl_ms < 0) {
-        endpoint_stop(io, ep);
-    } else {
-        schedule_retry(io, ep, now, true, MZMTP_ERR_CLOSED);
-    }
+    schedule_retry(io, ep, now, true, MZMTP_ERR_CLOSED);
 }
 
 /* Start a TCP or ipc connect to @p sa. @p more: other addresses wait behind this one, so
@@ -838,6 +804,20 @@ static void cap_timeout(int *timeout_ms, uint32_t wait)
     }
 }
 
+/* mzmtp_kit_reap()'s callback: a peer whose timer expired or whose engine failed in an
+ * application call sends what it still has (an ERROR), then is closed. */
+typedef struct dead_ctx {
+    mzmtp_posix_t *io;
+    mzmtp_posix_socket_t *ps;
+    uint32_t now;
+} dead_ctx_t;
+
+static void dead_peer(void *ctx, int p, mzmtp_status_t why)
+{
+    const dead_ctx_t *d = ctx;
+    peer_fail(d->io, d->ps, p, why, d->now);
+}
+
 /* Due timers, then the output the application queued since the last call. */
 static void run_timers_and_write(mzmtp_posix_t *io)
 {
@@ -845,12 +825,8 @@ static void run_timers_and_write(mzmtp_posix_t *io)
     for (size_t s = 0; s < MZMTP_POSIX_MAX_SOCKETS; s++) {
         mzmtp_posix_socket_t *ps = &io->s[s];
         if (ps->sock == NULL || sock_next_timeout(ps, now) != 0) continue;
-        if (!mzmtp_socket_tick(ps->sock, now)) continue;
-        for (int p = mzmtp_socket_peer_next_dead(ps->sock, -1); p >= 0;
-             p = mzmtp_socket_peer_next_dead(ps->sock, p)) {
-            mzmtp_status_t why = mzmtp_socket_peer_status(ps->sock, p);
-            peer_fail(io, ps, p, why == MZMTP_OK ? MZMTP_ERR_TIMEOUT : why, now);
-        }
+        dead_ctx_t d = {io, ps, now};
+        mzmtp_kit_reap(ps->sock, now, dead_peer, &d);
     }
     for (size_t e = 0; e < io->ep_end; e++) {
         mzmtp_posix_endpoint_t *ep = &io->ep[e];
@@ -889,15 +865,8 @@ static void connect_reported(mzmtp_posix_t *io, mzmtp_posix_endpoint_t *ep, uint
  * output while it has some queued. */
 static uint8_t peer_interest(mzmtp_posix_socket_t *ps, int p, bool out_only)
 {
-    uint8_t *ptr;
-    size_t len;
-    uint8_t want = 0;
-    if (!out_only) {
-        mzmtp_socket_peer_rx_space(ps->sock, p, &ptr, &len);
-        if (len > 0) want |= EV_IN;
-    }
-    if (mzmtp_socket_peer_has_output(ps->sock, p)) want |= EV_OUT;
-    return want;
+    unsigned want = mzmtp_kit_peer_wants(ps->sock, p); /* EV_IN, EV_OUT: the kit's bits */
+    return (uint8_t)(out_only ? want & EV_OUT : want);
 }
 
 #if MZMTP_POSIX_USE_EPOLL
@@ -1010,9 +979,9 @@ void mzmtp_posix_init(mzmtp_posix_t *io)
     io->res_wr = -1;
     io->reserve_fd = -1;
     io->arm_single_fd = -1;
-    io->reconnect_ivl_ms = 100;
-    io->reconnect_ivl_max_ms = 0;
-    io->rand_state = (mzmtp_posix_now_ms() ^ ((uint32_t)getpid() << 16) ^ (uint32_t)(uintptr_t)io) | 1u;
+    mzmtp_kit_reconnect_init(&io->rc, 100, 0,
+                             mzmtp_posix_now_ms() ^ ((uint32_t)getpid() << 16) ^
+                                 (uint32_t)(uintptr_t)io);
 #if !defined(MSG_NOSIGNAL) && !defined(SO_NOSIGPIPE)
     (void)signal(SIGPIPE, SIG_IGN);
 #endif
@@ -1029,8 +998,7 @@ void mzmtp_posix_term(mzmtp_posix_t *io)
 
 void mzmtp_posix_set_reconnect(mzmtp_posix_t *io, int32_t ivl_ms, int32_t ivl_max_ms)
 {
-    io->reconnect_ivl_ms = ivl_ms < 0 ? -1 : ivl_ms;
-    io->reconnect_ivl_max_ms = ivl_max_ms;
+    mzmtp_kit_reconnect_set(&io->rc, ivl_ms, ivl_max_ms);
 }
 
 /* The address to bind for a tcp endpoint: numeric, "*", or a name resolved here (which
@@ -1158,7 +1126,7 @@ mzmtp_status_t mzmtp_posix_connect(mzmtp_posix_t *io, mzmtp_socket_t *sock, cons
     ep->fd = -1;
     ep->res_wr = -1;
     ep->peer = p;
-    ep->backoff_ms = io->reconnect_ivl_ms < 0 ? 0u : (uint32_t)io->reconnect_ivl_ms;
+    ep->backoff_ms = mzmtp_kit_backoff_reset(&io->rc);
     ep->numeric = is_numeric;
     if (is_numeric) {
         ep->addrs[0] = numeric;

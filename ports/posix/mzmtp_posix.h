@@ -55,6 +55,7 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include <microzmtp/microzmtp.h>
+#include "mzmtp_kit.h" /* ports/kit; installed next to this header */
 
 /** Sockets one mzmtp_posix_t can drive. Default 4. RAM: ~(8 + 6 × MZMTP_CONF_MAX_PEERS) B each. */
 #ifndef MZMTP_POSIX_MAX_SOCKETS
@@ -182,9 +183,7 @@ typedef struct mzmtp_posix_socket {
 typedef struct mzmtp_posix {
     mzmtp_posix_socket_t s[MZMTP_POSIX_MAX_SOCKETS];
     mzmtp_posix_endpoint_t ep[MZMTP_POSIX_MAX_ENDPOINTS];
-    int32_t reconnect_ivl_ms;
-    int32_t reconnect_ivl_max_ms;
-    uint32_t rand_state;
+    mzmtp_kit_reconnect_t rc; /* reconnect intervals and jitter (ports/kit) */
     size_t ep_end;       /* entries of ep[] from here on are free: loops stop here */
     int32_t accept_ivl_ms;     /* mzmtp_posix_set_accept_interval(); 0: off */
     uint32_t accept_polled_at; /* when run() last polled the listeners (ms) */

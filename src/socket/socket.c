@@ -10,6 +10,7 @@
  * back into the application except through the optional monitor callback.
  */
 #include <string.h>
+#include "microzmtp/mzmtp_port.h"
 #include "socket_int.h"
 #include "socket_sec.h"
 

@@ -2,7 +2,7 @@
 #ifndef MZMTP_SOCKET_SEC_H
 #define MZMTP_SOCKET_SEC_H
 
-#include "microzmtp/microzmtp.h"
+#include "microzmtp/mzmtp_port.h"
 
 /** @return true for the MZMTP_OPT_PLAIN_* and MZMTP_OPT_CURVE_* options. */
 bool mzmtp_socket_sec_option(mzmtp_option_t opt);

@@ -5,7 +5,7 @@
 
 Prints, for the microzmtp core (objects under obj/microzmtp/), CURVE's crypto
 (libsodium's objects under obj/sodium/ and the backend under obj/microzmtp/crypto/), the Contiki-NG port
-(mzmtp-contiki.o and mzmtp-contiki-logic.o), the application (the remaining objects
+(mzmtp-contiki.o, and the port kit under obj/microzmtp/kit/), the application (the remaining objects
 under the build's obj/ that are not Contiki-NG's) and everything else: bytes of flash (text: code and constants),
 initialised RAM (data; it also takes flash) and zeroed RAM (bss), as arm-none-eabi-size
 counts them. Only input sections kept in the image count (--gc-sections drops the rest:
@@ -25,10 +25,11 @@ def group_of(path, app_objs):
     # CURVE's crypto: libsodium's subset and the crypto interface's backend.
     if "/obj/sodium/" in path or "/obj/microzmtp/crypto/" in path:
         return "crypto"
+    # The port: its own file and the kit every port shares (ports/kit).
+    if "/obj/microzmtp/kit/" in path or path.endswith("/mzmtp-contiki.o"):
+        return "port"
     if "/obj/microzmtp/" in path:
         return "core"
-    if path.endswith(("/mzmtp-contiki.o", "/mzmtp-contiki-logic.o")):
-        return "port"
     base = path.rsplit("/", 1)[-1]
     if base in app_objs:
         return "app"

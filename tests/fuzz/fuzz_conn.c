@@ -38,7 +38,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include "microzmtp/microzmtp.h"
+#include "microzmtp/mzmtp_port.h"
 #include "fuzz_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "microzmtp/microzmtp.h"
+#include "microzmtp/mzmtp_port.h"
 
 typedef struct rng {
     uint32_t s;

@@ -17,7 +17,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "microzmtp/microzmtp.h"
+#include "microzmtp/mzmtp_port.h"
 
 /* ------------------------------------------------------------------------------------ */
 /* Assertions that print bytes and status names                                           */
