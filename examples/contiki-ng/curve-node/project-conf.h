@@ -2,11 +2,11 @@
 #define PROJECT_CONF_H_
 
 /* Core: CURVE comes from the Makefile (MZMTP_CURVE = 1 sets MZMTP_CONF_CURVE); 2 peers
- * per socket; only PUB and REQ linked; a command buffer that holds a CURVE INITIATE
- * (the core asks for 310 + MZMTP_CONF_ROUTING_ID_MAX bytes). */
+ * per socket; only PUB and REQ linked. The default 128-byte command buffer is enough:
+ * CURVE's large handshake commands use the socket's handshake slots
+ * (MZMTP_CONF_CURVE_HANDSHAKES). */
 #define MZMTP_CONF_MAX_PEERS 2
 #define MZMTP_CONF_SOCKET_TYPES (MZMTP_TYPESET_PUB | MZMTP_TYPESET_REQ)
-#define MZMTP_CONF_CMD_BUF 326
 #define MZMTP_CONF_PLAIN 0
 
 /* Port: the PUB and two REQs; a bind and two connects; two subscribers and two
