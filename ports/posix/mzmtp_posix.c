@@ -219,7 +219,7 @@ static uint32_t sock_next_timeout(const mzmtp_posix_socket_t *ps, uint32_t now)
  * (EINTR) or a short read just continues; any other failure fails the handshake
  * (mzmtp_random_fn: false), there is no weaker fallback. An application with a source of
  * its own installs it after its first bind or connect, which install this one. */
-static bool posix_random(void *ctx, uint8_t *buf, size_t len)
+bool mzmtp_posix_random(void *ctx, uint8_t *buf, size_t len)
 {
     (void)ctx;
     while (len > 0) {
@@ -248,7 +248,7 @@ static mzmtp_posix_socket_t *find_sock(mzmtp_posix_t *io, const mzmtp_socket_t *
     }
     if (!add || free_entry == NULL) return NULL;
     free_entry->sock = (mzmtp_socket_t *)sock;
-    mzmtp_socket_set_random(free_entry->sock, posix_random, NULL);
+    mzmtp_socket_set_random(free_entry->sock, mzmtp_posix_random, NULL);
     for (size_t p = 0; p < MZMTP_CONF_MAX_PEERS; p++) {
         free_entry->fd[p] = -1;
         free_entry->ep[p] = -1;

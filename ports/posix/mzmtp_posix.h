@@ -378,6 +378,12 @@ mzmtp_status_t mzmtp_posix_close(mzmtp_posix_t *io, mzmtp_socket_t *sock, int32_
  */
 void mzmtp_posix_term(mzmtp_posix_t *io);
 
+/** The random source the port installs in every socket it drives (an mzmtp_random_fn):
+ *  the kernel's generator, blocking getrandom() (getentropy() off Linux), never a weaker
+ *  fallback. For the application's own key pairs too (mzmtp_curve_keypair()).
+ *  @return false when the kernel refuses. @p ctx is unused. */
+bool mzmtp_posix_random(void *ctx, uint8_t *buf, size_t len);
+
 /** @return Monotonic milliseconds (CLOCK_MONOTONIC), wrapping at 2^32. */
 uint32_t mzmtp_posix_now_ms(void);
 

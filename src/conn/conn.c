@@ -285,6 +285,24 @@ static void scan_stuck(mzmtp_conn_t *c, bool full)
     if (full && c->scan_msgs == 0 && c->scan_more) c->streaming = true;
 }
 
+/* A frame the scanner handles whole (a command, a CURVE MESSAGE): refused when it can
+ * never fit the receive buffer or is over @p max (0: no limit), waited for while its
+ * bytes are still arriving (@p whole false). @return true when it is all buffered. */
+static bool scan_whole(mzmtp_conn_t *c, const mzmtp_frame_hdr_t *h, bool whole, bool full,
+                       uint64_t max)
+{
+    if (h->size > (uint64_t)(c->rx_cap - h->hdr_len) || (max && h->size > max)) {
+        c->scan_err = MZMTP_ERR_MSG_SIZE;
+        return false;
+    }
+    if (!whole) {
+        scan_stuck(c, full);
+        wait_until(c, (mzmtp_off_t)(c->scan + h->hdr_len + h->size));
+        return false;
+    }
+    return true;
+}
+
 /* Advance the scanner over every frame header that has arrived. */
 static void scan_run(mzmtp_conn_t *c)
 {
@@ -329,15 +347,7 @@ static void scan_run(mzmtp_conn_t *c)
         if (boxing(c)) {
             /* A MESSAGE is opened whole, in place; one that cannot fit the buffer is
              * refused rather than handed on unauthenticated (docs/security.md). */
-            if (h.size > (uint64_t)(c->rx_cap - h.hdr_len)) {
-                c->scan_err = MZMTP_ERR_MSG_SIZE;
-                return;
-            }
-            if (!whole) {
-                scan_stuck(c, full);
-                wait_until(c, (mzmtp_off_t)(c->scan + h.hdr_len + h.size));
-                return;
-            }
+            if (!scan_whole(c, &h, whole, full, 0)) return;
             uint32_t gap;
             st = mzmtp_mech_curve_open(c, c->rx + off, &h, &gap);
             if (st != MZMTP_OK) {
@@ -351,15 +361,7 @@ static void scan_run(mzmtp_conn_t *c)
         if (h.flags & MZMTP_FLAG_COMMAND) {
             /* Commands are handled whole, so they must fit the buffer; libzmq applies
              * MAXMSGSIZE to them too (wire-notes F4). */
-            if (h.size > (uint64_t)(c->rx_cap - h.hdr_len) || (max && h.size > max)) {
-                c->scan_err = MZMTP_ERR_MSG_SIZE;
-                return;
-            }
-            if (!whole) {
-                scan_stuck(c, full);
-                wait_until(c, (mzmtp_off_t)(c->scan + h.hdr_len + h.size));
-                return;
-            }
+            if (!scan_whole(c, &h, whole, full, max)) return;
             c->scan += (mzmtp_off_t)(h.hdr_len + h.size);
             continue;
         }

@@ -21,9 +21,6 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
-#if defined(__linux__)
-#include <sys/random.h>
-#endif
 
 #define EXIT_RUNTIME 1
 #define EXIT_USAGE 2
@@ -180,37 +177,15 @@ static void parse_key(const char *opt, const char *v, uint8_t *key)
     }
 }
 
-#if MZMTP_CONF_CURVE
-/* Key pairs made here (keygen, a client without --curve-secret): the kernel's generator,
- * as the POSIX port's sockets use. */
-static bool cat_random(void *ctx, uint8_t *buf, size_t len)
-{
-    (void)ctx;
-    while (len > 0) {
-#if defined(__linux__)
-        ssize_t r = getrandom(buf, len, 0);
-#else
-        size_t chunk = len < 256u ? len : 256u;
-        ssize_t r = getentropy(buf, chunk) == 0 ? (ssize_t)chunk : -1;
-#endif
-        if (r < 0) {
-            if (errno == EINTR) continue;
-            return false;
-        }
-        buf += (size_t)r;
-        len -= (size_t)r;
-    }
-    return true;
-}
-#endif
-
-/* zmtpcat keygen: a new long-term key pair, public then secret, one Z85 key per line. */
+/* zmtpcat keygen: a new long-term key pair, public then secret, one Z85 key per line.
+ * Key pairs made here (this one, a client without --curve-secret) come from the kernel's
+ * generator, as the POSIX port's sockets do: mzmtp_posix_random(). */
 static void keygen(void)
 {
 #if MZMTP_CONF_CURVE
     uint8_t pub[MZMTP_CURVE_KEY_LEN], sec[MZMTP_CURVE_KEY_LEN];
     char zpub[MZMTP_Z85_KEY_LEN + 1], zsec[MZMTP_Z85_KEY_LEN + 1];
-    if (mzmtp_curve_keypair(pub, sec, cat_random, NULL) != MZMTP_OK ||
+    if (mzmtp_curve_keypair(pub, sec, mzmtp_posix_random, NULL) != MZMTP_OK ||
         mzmtp_z85_encode(zpub, sizeof zpub, pub, sizeof pub) != MZMTP_OK ||
         mzmtp_z85_encode(zsec, sizeof zsec, sec, sizeof sec) != MZMTP_OK) {
         die_runtime("keygen", "no key pair (random source failed)");
@@ -646,7 +621,7 @@ static void setup_socket(options_t *o)
     if (o->curve_client) {
         if (!o->has_curve_secret) { /* a fresh key pair: the server must accept any key */
             uint8_t pub[MZMTP_CURVE_KEY_LEN];
-            if (mzmtp_curve_keypair(pub, o->curve_secret, cat_random, NULL) != MZMTP_OK) {
+            if (mzmtp_curve_keypair(pub, o->curve_secret, mzmtp_posix_random, NULL) != MZMTP_OK) {
                 die_runtime("--curve-client", "no key pair (random source failed)");
             }
         }
