@@ -1096,19 +1096,30 @@ static void *z_ctx_for(unsigned sockets)
     return ctx;
 }
 
+/* @p n libzmq sockets to come in one context (descriptors raised for them): their
+ * table, a counter each and poll items, zeroed. @return The context. */
+static void *z_many(unsigned n, void ***s, unsigned long **got, zmq_pollitem_t **it)
+{
+    raise_nofile(2ul * n + 256);
+    void *ctx = z_ctx_for(n);
+    *s = calloc(n, sizeof **s);
+    *got = calloc(n, sizeof **got);
+    *it = calloc(n, sizeof **it);
+    if (*s == NULL || *got == NULL || *it == NULL) die("memory");
+    return ctx;
+}
+
 /* fan-subs: --conns libzmq SUB sockets in one context (one I/O thread), each connected
  * once to --ep; every one must receive --count messages of --size bytes in sequence.
  * RESULT: msgs (all sockets), t0 (first message), t1 (last). */
 static void role_fan_subs(void)
 {
     unsigned n = O.conns;
-    raise_nofile(2ul * n + 256);
-    void *ctx = z_ctx_for(n);
-    void **s = calloc(n, sizeof *s);
-    unsigned long *got = calloc(n, sizeof *got);
-    zmq_pollitem_t *it = calloc(n, sizeof *it);
+    void **s;
+    unsigned long *got;
+    zmq_pollitem_t *it;
+    void *ctx = z_many(n, &s, &got, &it);
     uint8_t *buf = msg_buf();
-    if (s == NULL || got == NULL || it == NULL) die("memory");
     for (unsigned i = 0; i < n; i++) {
         s[i] = zmq_socket(ctx, ZMQ_SUB);
         if (s[i] == NULL) die("zmq_socket %u: %s", i, zmq_strerror(zmq_errno()));
@@ -1231,13 +1242,12 @@ static void role_router_echo(void)
 static void role_dealers(void)
 {
     unsigned n = O.conns;
-    raise_nofile(2ul * n + 256);
-    void *ctx = z_ctx_for(n);
-    void **s = calloc(n, sizeof *s);
-    unsigned long *got = calloc(n, sizeof *got);
-    zmq_pollitem_t *it = calloc(n, sizeof *it);
+    void **s;
+    unsigned long *got;
+    zmq_pollitem_t *it;
+    void *ctx = z_many(n, &s, &got, &it);
     uint8_t *buf = msg_buf(), *rx = msg_buf();
-    if (s == NULL || got == NULL || it == NULL || O.size < 12) die("memory, or --size < 12");
+    if (O.size < 12) die("--size < 12");
     for (unsigned i = 0; i < n; i++) {
         s[i] = zmq_socket(ctx, ZMQ_DEALER);
         if (s[i] == NULL) die("zmq_socket %u: %s", i, zmq_strerror(zmq_errno()));
