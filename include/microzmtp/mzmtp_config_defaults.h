@@ -33,7 +33,7 @@
 /**
  * Bytes of subscription storage per socket (PUB/XPUB: every peer's topics; SUB/XSUB: the
  * socket's own topics). Each topic costs its length plus 4 B and a peer set (4 B per 32
- * peers of MZMTP_CONF_MAX_PEERS, rounded up); with MZMTP_CONF_SUB_TRIE, 24 B per 12 bytes
+ * peers of MZMTP_CONF_MAX_PEERS, rounded up); with MZMTP_CONF_SUB_TRIE, 24 B per 10 bytes
  * of topic not shared with another and 24 B per 160 peers subscribed to it.
  * Unit: bytes. Range: 16..65535 (up to 1572840 with MZMTP_CONF_SUB_TRIE), at least one
  * topic of MZMTP_CONF_MAX_TOPIC bytes. Default: 256. RAM: exactly this many bytes.
@@ -45,7 +45,7 @@
 /**
  * 1: subscriptions are kept in a trie (src/util/mzmtp_subtrie.h): matching a message costs
  * the length of its first frame plus the peer-set words of the topics it matches, however
- * many topics and peers there are; a topic costs a 24-byte cell per 12 bytes of it (fewer
+ * many topics and peers there are; a topic costs a 24-byte cell per 10 bytes of it (fewer
  * where topics share a prefix) and a 24-byte cell per 160 peers subscribed to it (sparse:
  * one cell for one subscriber, whatever MZMTP_CONF_MAX_PEERS is). 0: a packed table that
  * is scanned whole for every message, each topic with a full peer set (4 B per 32 peers
@@ -312,12 +312,12 @@
 #endif
 #if MZMTP_CONF_SUB_TRIE
 /* 24-byte cells, 16-bit cell links: the header, the root, one topic of
- * MZMTP_CONF_MAX_TOPIC bytes (a cell per 12), a split and a peer chunk at least. */
+ * MZMTP_CONF_MAX_TOPIC bytes (a cell per 10) and a peer chunk at least. */
 #if MZMTP_CONF_SUB_BYTES > 65535 * 24
 #error "MZMTP_CONF_SUB_BYTES must be at most 1572840 (65535 cells) with MZMTP_CONF_SUB_TRIE"
 #endif
-#if MZMTP_CONF_SUB_BYTES / 24 < 4 + (MZMTP_CONF_MAX_TOPIC + 11) / 12
-#error "MZMTP_CONF_SUB_BYTES must hold a trie of one topic of MZMTP_CONF_MAX_TOPIC bytes (24 B per 12 topic bytes, plus 96 B)"
+#if MZMTP_CONF_SUB_BYTES / 24 < 3 + (MZMTP_CONF_MAX_TOPIC + 9) / 10
+#error "MZMTP_CONF_SUB_BYTES must hold a trie of one topic of MZMTP_CONF_MAX_TOPIC bytes (24 B per 10 topic bytes, plus 72 B)"
 #endif
 #elif MZMTP_CONF_SUB_BYTES < 16 || MZMTP_CONF_SUB_BYTES > 65535
 #error "MZMTP_CONF_SUB_BYTES must be 16..65535"

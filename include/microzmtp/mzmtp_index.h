@@ -13,7 +13,7 @@
 #include "mzmtp_config_defaults.h"
 
 /** Topic bytes one trie node holds; a longer topic is a chain of nodes. */
-#define MZMTP_SUBTRIE_LABEL 12u
+#define MZMTP_SUBTRIE_LABEL 10u
 /** Peer-set words one chunk cell holds (5 words: 160 peers). */
 #define MZMTP_SUBTRIE_CHUNK_WORDS 5u
 
@@ -25,6 +25,8 @@ typedef union mzmtp_subtrie_cell {
         uint16_t nfree; /* cells free (never used + freed) */
         uint16_t cells; /* cells in the pool, header included */
         uint16_t fresh; /* first cell never used */
+        uint16_t qhead; /* first queued node, 0 = none (mzmtp_subtrie_enqueue) */
+        uint16_t qtail;
     } hdr;
     struct {
         uint16_t child;   /* first child */
@@ -32,7 +34,8 @@ typedef union mzmtp_subtrie_cell {
         uint16_t parent;
         uint16_t set;     /* first chunk of the peer set, 0 = no peer */
         uint16_t count;   /* SUB/XSUB: local subscribe calls */
-        uint8_t flags;    /* socket's bits (XPUB: reported) */
+        uint16_t qnext;   /* next queued node */
+        uint8_t flags;    /* the socket's bits (XPUB: reported), and QUEUED */
         uint8_t len;      /* label bytes, 0 only in the root */
         uint8_t label[MZMTP_SUBTRIE_LABEL];
     } node;

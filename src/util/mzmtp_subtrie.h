@@ -29,8 +29,8 @@
 #define MZMTP_SUBTRIE_ROOT 1u
 
 /** Cells of the smallest usable pool: header, root, and room for one topic of
- *  MZMTP_CONF_MAX_TOPIC bytes with its split and one peer chunk. */
-#define MZMTP_SUBTRIE_MIN_CELLS (4u + (MZMTP_CONF_MAX_TOPIC + MZMTP_SUBTRIE_LABEL - 1u) / MZMTP_SUBTRIE_LABEL)
+ *  MZMTP_CONF_MAX_TOPIC bytes and one peer chunk. */
+#define MZMTP_SUBTRIE_MIN_CELLS (3u + (MZMTP_CONF_MAX_TOPIC + MZMTP_SUBTRIE_LABEL - 1u) / MZMTP_SUBTRIE_LABEL)
 
 /** Make @p t[0..cells) an empty trie. @p cells: 3..65535 (more are left unused). */
 void mzmtp_subtrie_init(mzmtp_subtrie_cell_t *t, size_t cells);
@@ -44,6 +44,8 @@ unsigned mzmtp_subtrie_insert(mzmtp_subtrie_cell_t *t, const uint8_t *topic, siz
 
 /** Add peer @p p to node @p n's set. @return false (set unchanged) when the pool is full. */
 bool mzmtp_subtrie_peer_add(mzmtp_subtrie_cell_t *t, unsigned n, unsigned p);
+/** @return true when mzmtp_subtrie_peer_add(@p t, @p n, @p p) would succeed now. */
+bool mzmtp_subtrie_peer_can_add(const mzmtp_subtrie_cell_t *t, unsigned n, unsigned p);
 /** Remove peer @p p from node @p n's set (nothing if absent). The node stays: prune it. */
 void mzmtp_subtrie_peer_del(mzmtp_subtrie_cell_t *t, unsigned n, unsigned p);
 bool mzmtp_subtrie_peer_has(const mzmtp_subtrie_cell_t *t, unsigned n, unsigned p);
@@ -78,6 +80,26 @@ unsigned mzmtp_subtrie_next(const mzmtp_subtrie_cell_t *t, unsigned n);
 size_t mzmtp_subtrie_topic_len(const mzmtp_subtrie_cell_t *t, unsigned n);
 /** Write node @p n's topic into @p out, which has room for mzmtp_subtrie_topic_len(). */
 void mzmtp_subtrie_topic(const mzmtp_subtrie_cell_t *t, unsigned n, uint8_t *out);
+
+/** The flags bit the trie owns: the node is in the queue (and is not pruned). The socket
+ *  uses the other seven. */
+#define MZMTP_SUBTRIE_QUEUED 0x80u
+/** Append node @p n to the pool's FIFO of nodes that want attention (XPUB: changes the
+ *  application has to be told about, in the order they happened); nothing if it is
+ *  queued already. A queued node is not pruned. */
+void mzmtp_subtrie_enqueue(mzmtp_subtrie_cell_t *t, unsigned n);
+/** @return The first queued node, or MZMTP_SUBTRIE_NONE. */
+static inline unsigned mzmtp_subtrie_queue_head(const mzmtp_subtrie_cell_t *t)
+{
+    return t[0].hdr.qhead;
+}
+/** @return The queued node after @p n, or MZMTP_SUBTRIE_NONE. */
+static inline unsigned mzmtp_subtrie_queue_next(const mzmtp_subtrie_cell_t *t, unsigned n)
+{
+    return t[n].node.qnext;
+}
+/** Take the first node off the queue (prune it afterwards if it may be empty). */
+void mzmtp_subtrie_dequeue(mzmtp_subtrie_cell_t *t);
 
 /** @return Cells free in the pool (for tests and sizing). */
 static inline unsigned mzmtp_subtrie_free_cells(const mzmtp_subtrie_cell_t *t)

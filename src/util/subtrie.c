@@ -3,8 +3,9 @@
  * Cells are allocated from a free list, then from the never-used tail ("fresh"), and
  * freed onto the free list: every cell is the same size, so the pool never fragments and
  * "full" means every cell is in use. Links are 16-bit cell indexes; 0 (the header) is
- * "none". Children of a node are an unsorted sibling list: their first label bytes differ,
- * so at most 256 are compared per step of a match.
+ * "none". Children of a node are a sibling list in the order of their first label
+ * bytes, which differ, so at most 256 are compared per step of a match, and a walk
+ * visits topics in byte order (as libzmq resends them).
  */
 #include <string.h>
 #include "mzmtp_subtrie.h"
@@ -78,21 +79,42 @@ static void relink(mzmtp_subtrie_cell_t *t, unsigned old, unsigned with)
     *link = (uint16_t)with;
 }
 
+/* Bytes of @p topic[i..) that child @p c's label shares (at least 1: its first). */
+static size_t shared(const mzmtp_subtrie_cell_t *t, unsigned c, const uint8_t *topic, size_t i,
+                     size_t len)
+{
+    size_t k = 1;
+    while (k < NODE(c).len && i + k < len && NODE(c).label[k] == topic[i + k]) k++;
+    return k;
+}
+
 unsigned mzmtp_subtrie_insert(mzmtp_subtrie_cell_t *t, const uint8_t *topic, size_t len)
 {
-    /* At most one split plus the new chain: refuse up front rather than half-insert. */
-    if (len / MZMTP_SUBTRIE_LABEL + 2u > t[0].hdr.nfree) {
-        unsigned n = mzmtp_subtrie_find(t, topic, len);
-        if (n != MZMTP_SUBTRIE_NONE) return n;
-        if (len / MZMTP_SUBTRIE_LABEL + 2u > t[0].hdr.nfree) return MZMTP_SUBTRIE_NONE;
+    /* A dry walk first: the cells needed (a split, then a chain for the rest) are
+     * counted, so that a topic the pool cannot take changes nothing. */
+    {
+        unsigned n = MZMTP_SUBTRIE_ROOT;
+        size_t i = 0, need = 0;
+        while (i < len) {
+            unsigned c = child_with(t, n, topic[i]);
+            if (c == 0) break;
+            size_t k = shared(t, c, topic, i, len);
+            i += k;
+            if (k < NODE(c).len) {
+                need = 1;
+                break;
+            }
+            n = c;
+        }
+        need += (len - i + MZMTP_SUBTRIE_LABEL - 1u) / MZMTP_SUBTRIE_LABEL;
+        if (need > t[0].hdr.nfree) return MZMTP_SUBTRIE_NONE;
     }
     unsigned n = MZMTP_SUBTRIE_ROOT;
     size_t i = 0;
     while (i < len) {
         unsigned c = child_with(t, n, topic[i]);
         if (c == 0) break;
-        size_t k = 1;
-        while (k < NODE(c).len && i + k < len && NODE(c).label[k] == topic[i + k]) k++;
+        size_t k = shared(t, c, topic, i, len);
         if (k < NODE(c).len) {
             /* The topic leaves (or ends inside) c's label: a new node m takes c's first
              * k bytes and c's place; c keeps its cell, value and children below m. */
@@ -119,8 +141,10 @@ unsigned mzmtp_subtrie_insert(mzmtp_subtrie_cell_t *t, const uint8_t *topic, siz
         NODE(m).len = (uint8_t)k;
         memcpy(NODE(m).label, topic + i, k);
         NODE(m).parent = (uint16_t)n;
-        NODE(m).sibling = NODE(n).child;
-        NODE(n).child = (uint16_t)m;
+        uint16_t *link = &NODE(n).child; /* children in byte order, as libzmq walks them */
+        while (*link != 0 && NODE(*link).label[0] < topic[i]) link = &NODE(*link).sibling;
+        NODE(m).sibling = *link;
+        *link = (uint16_t)m;
         n = m;
         i += k;
     }
@@ -164,6 +188,11 @@ bool mzmtp_subtrie_peer_add(mzmtp_subtrie_cell_t *t, unsigned n, unsigned p)
     return true;
 }
 
+bool mzmtp_subtrie_peer_can_add(const mzmtp_subtrie_cell_t *t, unsigned n, unsigned p)
+{
+    return t[0].hdr.nfree > 0 || chunk_of(t, n, p) != 0;
+}
+
 void mzmtp_subtrie_peer_del(mzmtp_subtrie_cell_t *t, unsigned n, unsigned p)
 {
     uint16_t *link = chunk_link(t, n, P_BASE(p));
@@ -192,6 +221,27 @@ void mzmtp_subtrie_or_peers(const mzmtp_subtrie_cell_t *t, unsigned n, mzmtp_pee
             if (w < MZMTP_PEERSET_WORDS) m->w[w] |= CHUNK(c).w[k];
         }
     }
+}
+
+void mzmtp_subtrie_enqueue(mzmtp_subtrie_cell_t *t, unsigned n)
+{
+    if (NODE(n).flags & MZMTP_SUBTRIE_QUEUED) return;
+    NODE(n).flags |= MZMTP_SUBTRIE_QUEUED;
+    NODE(n).qnext = 0;
+    if (t[0].hdr.qhead == 0) {
+        t[0].hdr.qhead = (uint16_t)n;
+    } else {
+        NODE(t[0].hdr.qtail).qnext = (uint16_t)n;
+    }
+    t[0].hdr.qtail = (uint16_t)n;
+}
+
+void mzmtp_subtrie_dequeue(mzmtp_subtrie_cell_t *t)
+{
+    unsigned n = t[0].hdr.qhead;
+    if (n == 0) return;
+    t[0].hdr.qhead = NODE(n).qnext;
+    NODE(n).flags = (uint8_t)(NODE(n).flags & ~MZMTP_SUBTRIE_QUEUED);
 }
 
 static bool idle_leaf(const mzmtp_subtrie_cell_t *t, unsigned n)

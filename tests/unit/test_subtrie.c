@@ -127,14 +127,21 @@ static void forgetting_a_peer_drops_all_its_subscriptions(void **state)
 
 static void a_full_pool_refuses_a_topic_and_changes_nothing(void **state)
 {
-    enum { SMALL = 8 }; /* header, root, 6 cells */
+    enum { SMALL = 9 }; /* header, root, 7 cells */
     mzmtp_subtrie_init(t, SMALL);
-    put("abcdefghijklmnopqrstuvwx", 0); /* 2 nodes + 1 chunk */
+    put("abcdefghijklmnopqrstuvwx", 0); /* 3 nodes + 1 chunk */
     unsigned left = mzmtp_subtrie_free_cells(t);
     assert_int_equal(left, 3);
-    /* A 40-byte topic needs 4 nodes: refused, nothing changed. */
-    const char *big = "abcdefghijklmnopqrstuvwxyz0123456789ABCD";
+    /* A 40-byte topic with nothing in common needs 4 nodes: refused, nothing changed. */
+    const char *big = "ZYXWVUTSRQabcdefghijklmnopqrstuvwxyz0123";
     assert_int_equal(mzmtp_subtrie_insert(t, (const uint8_t *)big, strlen(big)), MZMTP_SUBTRIE_NONE);
+    assert_int_equal(mzmtp_subtrie_free_cells(t), left);
+    /* One that shares 24 bytes needs only 2 (and a split would take one more). */
+    const char *more = "abcdefghijklmnopqrstuvwxyz0123456789ABCD";
+    unsigned nm = mzmtp_subtrie_insert(t, (const uint8_t *)more, strlen(more));
+    assert_int_not_equal(nm, MZMTP_SUBTRIE_NONE);
+    assert_int_equal(mzmtp_subtrie_free_cells(t), left - 2);
+    mzmtp_subtrie_prune(t, nm);
     assert_int_equal(mzmtp_subtrie_free_cells(t), left);
     /* A topic already there is still found when the pool is short. */
     assert_int_not_equal(mzmtp_subtrie_insert(t, (const uint8_t *)"abcdefghijklmnopqrstuvwx", 24),
@@ -195,6 +202,34 @@ static void count_matches_only_topics_with_a_count(void **state)
     t[n].node.count = 0;
     mzmtp_subtrie_prune(t, n);
     assert_int_equal(mzmtp_subtrie_find(t, (const uint8_t *)"ab", 2), MZMTP_SUBTRIE_NONE);
+}
+
+static void the_queue_gives_nodes_back_in_the_order_they_were_queued(void **state)
+{
+    mzmtp_subtrie_init(t, CELLS);
+    unsigned ab = put("ab", 0), a = put("a", 0), b = put("b", 0);
+    assert_int_equal(mzmtp_subtrie_queue_head(t), MZMTP_SUBTRIE_NONE);
+    mzmtp_subtrie_enqueue(t, ab);
+    mzmtp_subtrie_enqueue(t, b);
+    mzmtp_subtrie_enqueue(t, a);
+    mzmtp_subtrie_enqueue(t, ab); /* queued already: stays where it is */
+    assert_int_equal(mzmtp_subtrie_queue_head(t), ab);
+    assert_int_equal(mzmtp_subtrie_queue_next(t, ab), b);
+    assert_int_equal(mzmtp_subtrie_queue_next(t, b), a);
+    assert_int_equal(mzmtp_subtrie_queue_next(t, a), MZMTP_SUBTRIE_NONE);
+    /* A queued node is kept even when its value is gone; off the queue it is pruned. */
+    mzmtp_subtrie_peer_del(t, ab, 0);
+    mzmtp_subtrie_prune(t, ab);
+    assert_int_equal(mzmtp_subtrie_find(t, (const uint8_t *)"ab", 2), ab);
+    mzmtp_subtrie_dequeue(t);
+    mzmtp_subtrie_prune(t, ab);
+    assert_int_equal(mzmtp_subtrie_find(t, (const uint8_t *)"ab", 2), MZMTP_SUBTRIE_NONE);
+    assert_int_equal(mzmtp_subtrie_queue_head(t), b);
+    mzmtp_subtrie_dequeue(t);
+    mzmtp_subtrie_dequeue(t);
+    assert_int_equal(mzmtp_subtrie_queue_head(t), MZMTP_SUBTRIE_NONE);
+    mzmtp_subtrie_enqueue(t, b); /* an emptied queue starts again */
+    assert_int_equal(mzmtp_subtrie_queue_head(t), b);
 }
 
 /* ---- a random run against a model: topics over a 3-letter alphabet (many shared
@@ -311,6 +346,7 @@ int main(void)
         cmocka_unit_test(a_full_pool_refuses_a_peer_chunk_and_keeps_the_set),
         cmocka_unit_test(a_peer_set_is_sparse_across_many_peers),
         cmocka_unit_test(count_matches_only_topics_with_a_count),
+        cmocka_unit_test(the_queue_gives_nodes_back_in_the_order_they_were_queued),
         cmocka_unit_test(random_operations_agree_with_a_model),
     };
     (void)last_peer;
