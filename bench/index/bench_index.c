@@ -81,7 +81,7 @@ int main(void)
         table_used = 0;
         mzmtp_subtrie_init(trie, sizeof trie / sizeof trie[0]);
         memset(slots, 0, sizeof slots);
-        const mzmtp_idmap_keys_t keys = {&rid[0][0], sizeof rid[0], rid_len};
+        const mzmtp_idmap_keys_t keys = {&rid[0][0], sizeof rid[0], rid_len, 1};
         for (unsigned p = 0; p < n; p++) {
             char t[32];
             int len = snprintf(t, sizeof t, "sensor/%u/", p);

@@ -11,7 +11,7 @@ static size_t home(const uint8_t *id, size_t len, size_t nslots)
 
 static size_t home_of(const mzmtp_idmap_keys_t *k, unsigned p, size_t nslots)
 {
-    return home(k->ids + (size_t)p * k->stride, k->lens[p], nslots);
+    return home(k->ids + (size_t)p * k->stride, k->lens[(size_t)p * k->len_stride], nslots);
 }
 
 int mzmtp_idmap_find(const uint16_t *slot, size_t nslots, const mzmtp_idmap_keys_t *k,
@@ -20,7 +20,7 @@ int mzmtp_idmap_find(const uint16_t *slot, size_t nslots, const mzmtp_idmap_keys
     for (size_t i = home(id, len, nslots);; i = (i + 1u) & (nslots - 1u)) {
         if (slot[i] == 0) return -1;
         unsigned p = slot[i] - 1u;
-        if (k->lens[p] == len && mzmtp_util_bytes_eq(k->ids + (size_t)p * k->stride, id, len)) {
+        if (k->lens[(size_t)p * k->len_stride] == len && mzmtp_util_bytes_eq(k->ids + (size_t)p * k->stride, id, len)) {
             return (int)p;
         }
     }

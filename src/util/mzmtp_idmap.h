@@ -19,11 +19,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/** Where the ids are: peer p's id is ids[p * stride .. + lens[p]). Borrowed per call. */
+/** Where the ids are: peer p's id is ids[p * stride .. + lens[p * len_stride]) (ids and
+ *  lengths in separate arrays, or both inside an array of per-peer structs). Borrowed
+ *  per call. */
 typedef struct mzmtp_idmap_keys {
     const uint8_t *ids;
     size_t stride;
     const uint8_t *lens;
+    size_t len_stride;
 } mzmtp_idmap_keys_t;
 
 /** @return The peer whose id is @p id[0..len), or -1. @p nslots is a power of two. */

@@ -12,7 +12,7 @@
 static uint16_t slot[SLOTS];
 static uint8_t ids[PEERS][8];
 static uint8_t lens[PEERS];
-static const mzmtp_idmap_keys_t keys = {&ids[0][0], sizeof ids[0], lens};
+static const mzmtp_idmap_keys_t keys = {&ids[0][0], sizeof ids[0], lens, 1};
 
 static void set_id(unsigned p, const char *id)
 {
