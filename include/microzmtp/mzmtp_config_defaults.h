@@ -63,7 +63,8 @@
  * src/util/mzmtp_idmap.h) instead of comparing the id with every peer's. 0: the scan.
  * Default: 1 when MZMTP_CONF_MAX_PEERS > 8, else 0. RAM: 2 B per slot, the slots being
  * the power of two at or above 2 × MZMTP_CONF_MAX_PEERS (128 B for 32 peers, 16 KB for
- * 5000), per socket.
+ * 5000), per socket, in the socket's family union (a ROUTER has no subscription storage
+ * or REP envelope): the socket grows only by what it needs beyond those.
  */
 #ifndef MZMTP_CONF_ROUTER_HASH
 #define MZMTP_CONF_ROUTER_HASH (MZMTP_CONF_MAX_PEERS > 8)
