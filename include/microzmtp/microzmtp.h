@@ -26,6 +26,7 @@
 #include "mzmtp_wire.h"
 #include "mzmtp_conn.h"
 #include "mzmtp_security.h"
+#include "mzmtp_index.h"
 
 #define MZMTP_VERSION_MAJOR 0
 #define MZMTP_VERSION_MINOR 1

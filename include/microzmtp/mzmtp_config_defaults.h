@@ -33,11 +33,41 @@
 /**
  * Bytes of subscription storage per socket (PUB/XPUB: every peer's topics; SUB/XSUB: the
  * socket's own topics). Each topic costs its length plus 4 B and a peer set (4 B per 32
- * peers of MZMTP_CONF_MAX_PEERS, rounded up). Unit: bytes. Range: 16..65535, at least one
+ * peers of MZMTP_CONF_MAX_PEERS, rounded up); with MZMTP_CONF_SUB_TRIE, 24 B per 10 bytes
+ * of topic not shared with another and 24 B per 160 peers subscribed to it.
+ * Unit: bytes. Range: 16..65535 (up to 1572840 with MZMTP_CONF_SUB_TRIE), at least one
  * topic of MZMTP_CONF_MAX_TOPIC bytes. Default: 256. RAM: exactly this many bytes.
  */
 #ifndef MZMTP_CONF_SUB_BYTES
 #define MZMTP_CONF_SUB_BYTES 256
+#endif
+
+/**
+ * 1: subscriptions are kept in a trie (src/util/mzmtp_subtrie.h): matching a message costs
+ * the length of its first frame plus the peer-set words of the topics it matches, however
+ * many topics and peers there are; a topic costs a 24-byte cell per 10 bytes of it (fewer
+ * where topics share a prefix) and a 24-byte cell per 160 peers subscribed to it (sparse:
+ * one cell for one subscriber, whatever MZMTP_CONF_MAX_PEERS is). 0: a packed table that
+ * is scanned whole for every message, each topic with a full peer set (4 B per 32 peers
+ * of MZMTP_CONF_MAX_PEERS), which is smaller code and cheaper for a few peers and topics.
+ * Default: 1 when MZMTP_CONF_MAX_PEERS > 8 (a gateway or a host), else 0 (a
+ * microcontroller keeps the smaller code: the trie is about 1.4 KB of Cortex-M3 flash).
+ * RAM: none (the storage is MZMTP_CONF_SUB_BYTES either way).
+ */
+#ifndef MZMTP_CONF_SUB_TRIE
+#define MZMTP_CONF_SUB_TRIE (MZMTP_CONF_MAX_PEERS > 8)
+#endif
+
+/**
+ * 1: a ROUTER finds the peer of a routing id through a hash table (open addressing,
+ * src/util/mzmtp_idmap.h) instead of comparing the id with every peer's. 0: the scan.
+ * Default: 1 when MZMTP_CONF_MAX_PEERS > 8, else 0. RAM: 2 B per slot, the slots being
+ * the power of two at or above 2 × MZMTP_CONF_MAX_PEERS (128 B for 32 peers, 16 KB for
+ * 5000), per socket, in the socket's family union (a ROUTER has no subscription storage
+ * or REP envelope): the socket grows only by what it needs beyond those.
+ */
+#ifndef MZMTP_CONF_ROUTER_HASH
+#define MZMTP_CONF_ROUTER_HASH (MZMTP_CONF_MAX_PEERS > 8)
 #endif
 
 /**
@@ -275,14 +305,29 @@
 #if MZMTP_CONF_MAX_PEERS < 1 || MZMTP_CONF_MAX_PEERS > 65535
 #error "MZMTP_CONF_MAX_PEERS must be 1..65535"
 #endif
-#if MZMTP_CONF_SUB_BYTES < 16 || MZMTP_CONF_SUB_BYTES > 65535
+#if MZMTP_CONF_SUB_TRIE != 0 && MZMTP_CONF_SUB_TRIE != 1
+#error "MZMTP_CONF_SUB_TRIE must be 0 or 1"
+#endif
+#if MZMTP_CONF_ROUTER_HASH != 0 && MZMTP_CONF_ROUTER_HASH != 1
+#error "MZMTP_CONF_ROUTER_HASH must be 0 or 1"
+#endif
+#if MZMTP_CONF_SUB_TRIE
+/* 24-byte cells, 16-bit cell links: the header, the root, one topic of
+ * MZMTP_CONF_MAX_TOPIC bytes (a cell per 10) and a peer chunk at least. */
+#if MZMTP_CONF_SUB_BYTES > 65535 * 24
+#error "MZMTP_CONF_SUB_BYTES must be at most 1572840 (65535 cells) with MZMTP_CONF_SUB_TRIE"
+#endif
+#if MZMTP_CONF_SUB_BYTES / 24 < 3 + (MZMTP_CONF_MAX_TOPIC + 9) / 10
+#error "MZMTP_CONF_SUB_BYTES must hold a trie of one topic of MZMTP_CONF_MAX_TOPIC bytes (24 B per 10 topic bytes, plus 72 B)"
+#endif
+#elif MZMTP_CONF_SUB_BYTES < 16 || MZMTP_CONF_SUB_BYTES > 65535
 #error "MZMTP_CONF_SUB_BYTES must be 16..65535"
 #endif
 #if MZMTP_CONF_MAX_TOPIC > 255
 #error "MZMTP_CONF_MAX_TOPIC must be 0..255"
 #endif
 /* A table entry: 4 B, a peer set, the topic (src/socket/socket.c). */
-#if MZMTP_CONF_MAX_TOPIC + 4 + 4 * ((MZMTP_CONF_MAX_PEERS + 31) / 32) > MZMTP_CONF_SUB_BYTES
+#if !MZMTP_CONF_SUB_TRIE && MZMTP_CONF_MAX_TOPIC + 4 + 4 * ((MZMTP_CONF_MAX_PEERS + 31) / 32) > MZMTP_CONF_SUB_BYTES
 #error "MZMTP_CONF_SUB_BYTES must hold at least one topic of MZMTP_CONF_MAX_TOPIC bytes"
 #endif
 #if MZMTP_CONF_SEND_SLOTS < 2 || MZMTP_CONF_SEND_SLOTS > 65535

@@ -87,9 +87,20 @@ typedef struct mzmtp_socket {
 #if MZMTP_SOCK_HAS_PUBSUB
         struct {
             mzmtp_peerset_t pending; /* SUB/XSUB: peers whose subscriptions may be stale */
+#if MZMTP_CONF_SUB_TRIE
+            /* the subscription trie's pool (src/util/mzmtp_subtrie.h; socket_pubsub.c) */
+            mzmtp_subtrie_cell_t tab[MZMTP_CONF_SUB_BYTES / sizeof(mzmtp_subtrie_cell_t)];
+#else
             uint16_t used;
-            uint8_t tab[MZMTP_CONF_SUB_BYTES]; /* socket_pubsub.c */
+            uint8_t tab[MZMTP_CONF_SUB_BYTES]; /* the packed table (socket_pubsub.c) */
+#endif
         } sub;
+#endif
+#if (MZMTP_CONF_SOCKET_TYPES & MZMTP_TYPESET_ROUTER) && MZMTP_CONF_ROUTER_HASH
+        struct {
+            /* ROUTER: routing id -> peer slot index (src/util/mzmtp_idmap.h) */
+            uint16_t map[MZMTP_IDMAP_SLOTS];
+        } rid;
 #endif
 #if MZMTP_CONF_SOCKET_TYPES & MZMTP_TYPESET_REP
         struct {

@@ -40,6 +40,7 @@ mzmtp_status_t mzmtp_socket_init_sized(mzmtp_socket_t *sock, int type,
     sock->opts.rcvhwm = MZMTP_CONF_RCVHWM;
     sock->opts.handshake_ivl_ms = MZMTP_CONF_HANDSHAKE_IVL_MS;
     mzmtp_outq_init(&sock->outq, mem->send_buf, mem->send_size);
+    if (mzmtp_sk_is_pubsub(sock)) mzmtp_sk_sub_init(sock);
     return MZMTP_OK;
 }
 

@@ -62,6 +62,8 @@ mzmtp_status_t mzmtp_sk_lb_begin(mzmtp_socket_t *s, size_t ring_len);
 
 /* ---- PUB/SUB family (socket_pubsub.c) ---- */
 
+/* mzmtp_socket_init: the subscription store starts empty (the trie lays out its pool). */
+void mzmtp_sk_sub_init(mzmtp_socket_t *s);
 /* Peer @p p leaves the subscription table. */
 void mzmtp_sk_sub_forget_peer(mzmtp_socket_t *s, unsigned p);
 /* SUB/XSUB: bring peer @p p's view of our subscriptions up to date. */
@@ -81,7 +83,7 @@ mzmtp_status_t mzmtp_sk_pubsub_begin(mzmtp_socket_t *s, const uint8_t *d, size_t
 bool mzmtp_sk_xpub_notification(mzmtp_socket_t *s, uint8_t *buf, size_t cap, size_t *len,
                                 mzmtp_status_t *st);
 /* XPUB: is a subscription change waiting to be read? */
-bool mzmtp_sk_xpub_pending(const mzmtp_socket_t *s);
+bool mzmtp_sk_xpub_pending(mzmtp_socket_t *s);
 /* PUB/XPUB: would a small message be taken (NODROP) or dropped rather than refused? */
 bool mzmtp_sk_pub_writable(const mzmtp_socket_t *s);
 

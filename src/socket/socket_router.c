@@ -5,8 +5,36 @@
  */
 #include <string.h>
 #include "socket_int.h"
+#include "../util/mzmtp_idmap.h"
 
 #if MZMTP_CONF_SOCKET_TYPES & MZMTP_TYPESET_ROUTER
+
+#if MZMTP_CONF_ROUTER_HASH
+/* Where a ROUTER's routing ids are, for the id hash: in the peer slots, so the hash maps
+ * an id to a slot index. The hash indexes exactly the ready peers that are not ignored. */
+static mzmtp_idmap_keys_t rid_keys(const mzmtp_socket_t *s)
+{
+    const mzmtp_idmap_keys_t k = {s->peer[0].rid, sizeof(mzmtp_peer_t), &s->peer[0].rid_len,
+                                  sizeof(mzmtp_peer_t)};
+    return k;
+}
+#endif
+
+static int find_routing_id(const mzmtp_socket_t *s, const uint8_t *id, size_t len)
+{
+#if MZMTP_CONF_ROUTER_HASH
+    const mzmtp_idmap_keys_t keys = rid_keys(s);
+    return mzmtp_idmap_find(s->fam.rid.map, MZMTP_IDMAP_SLOTS, &keys, id, len);
+#else
+    MZMTP_PEERSET_FOR_EACH(p, &s->ready) {
+        if (!HAS_PEER(s->ignored, p) && s->peer[p].rid_len == len &&
+            mzmtp_util_bytes_eq(s->peer[p].rid, id, len)) {
+            return (int)p;
+        }
+    }
+    return -1;
+#endif
+}
 
 /* Handshake done on peer @p p; @p id is the Identity it sent. */
 mzmtp_status_t mzmtp_sk_router_handshake(mzmtp_socket_t *s, unsigned p, const uint8_t *id,
@@ -23,13 +51,25 @@ mzmtp_status_t mzmtp_sk_router_handshake(mzmtp_socket_t *s, unsigned p, const ui
     } else {
         memcpy(s->peer[p].rid, id, len);
         s->peer[p].rid_len = (uint8_t)len;
+#if !MZMTP_CONF_ROUTER_HASH
         MZMTP_PEERSET_FOR_EACH(q, &s->ready) {
             if (q != p && !HAS_PEER(s->ignored, q) && s->peer[q].rid_len == len &&
                 mzmtp_util_bytes_eq(s->peer[q].rid, id, len)) {
                 mzmtp_peerset_add(&s->ignored, p); /* a duplicate id is ignored (no handover) */
             }
         }
+#endif
     }
+#if MZMTP_CONF_ROUTER_HASH
+    /* A duplicate id is ignored (no handover), and so is a generated one that a peer's
+     * own id (with a leading zero, which libzmq would refuse) already holds. */
+    if (find_routing_id(s, s->peer[p].rid, s->peer[p].rid_len) >= 0) {
+        mzmtp_peerset_add(&s->ignored, p);
+    } else {
+        const mzmtp_idmap_keys_t keys = rid_keys(s);
+        mzmtp_idmap_insert(s->fam.rid.map, MZMTP_IDMAP_SLOTS, &keys, p);
+    }
+#endif
     return MZMTP_OK;
 }
 
@@ -37,24 +77,20 @@ void mzmtp_sk_router_handover(mzmtp_socket_t *sock, unsigned p)
 {
     /* A peer ignored for using this peer's id (a quick reconnect whose new connection
      * arrived before the old one closed) takes the id over now. */
+#if MZMTP_CONF_ROUTER_HASH
+    const mzmtp_idmap_keys_t keys = rid_keys(sock);
+    mzmtp_idmap_remove(sock->fam.rid.map, MZMTP_IDMAP_SLOTS, &keys, p);
+#endif
     MZMTP_PEERSET_FOR_EACH(q, &sock->ignored) {
         if (HAS_PEER(sock->ready, q) && sock->peer[q].rid_len == sock->peer[p].rid_len &&
             mzmtp_util_bytes_eq(sock->peer[q].rid, sock->peer[p].rid, sock->peer[p].rid_len)) {
             mzmtp_peerset_del(&sock->ignored, q);
+#if MZMTP_CONF_ROUTER_HASH
+            mzmtp_idmap_insert(sock->fam.rid.map, MZMTP_IDMAP_SLOTS, &keys, q);
+#endif
             break;
         }
     }
-}
-
-static int find_routing_id(const mzmtp_socket_t *s, const uint8_t *id, size_t len)
-{
-    MZMTP_PEERSET_FOR_EACH(p, &s->ready) {
-        if (!HAS_PEER(s->ignored, p) && s->peer[p].rid_len == len &&
-            mzmtp_util_bytes_eq(s->peer[p].rid, id, len)) {
-            return (int)p;
-        }
-    }
-    return -1;
 }
 
 mzmtp_status_t mzmtp_sk_router_begin(mzmtp_socket_t *sock, const uint8_t *d, size_t len,
