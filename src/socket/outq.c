@@ -566,39 +566,11 @@ size_t mzmtp_outq_pipe_msg_left(mzmtp_outq_t *q, unsigned pipe)
     return SLOT_TOTAL(s) - q->pipe[pipe].sent;
 }
 
-#if MZMTP_CONF_TX_ACK
-void mzmtp_outq_written(mzmtp_outq_t *q, unsigned pipe, size_t n)
+/* Move @p pipe's cursor over @p n bytes it wrote. Without MZMTP_CONF_TX_ACK written is
+ * also acknowledged: a slot the pipe has finished loses its bit at once (dead once no
+ * pipe needs it). With it the slot keeps the bit until its bytes are acknowledged. */
+static void pipe_written(mzmtp_outq_t *q, unsigned pipe, size_t n)
 {
-    if (pipe >= MZMTP_CONF_MAX_PEERS) return;
-    mzmtp_outq_pipe_t *pp = &q->pipe[pipe];
-    uint32_t end = settle(q, pipe);
-    while (n > 0 && pp->cursor != end) {
-        mzmtp_outq_slot_t *s = &q->slot[slot_index(q, pp->cursor)];
-        if (!mzmtp_peerset_has(&s->mask, pipe)) {
-            pp->cursor++;
-            continue;
-        }
-        size_t rem = SLOT_TOTAL(s) - pp->sent;
-        if (n < rem) {
-            pp->sent += (uint32_t)n;
-            break;
-        }
-        n -= rem; /* the slot keeps the bit until its bytes are acknowledged */
-        pp->sent = 0;
-        pp->queued--;
-        pp->cursor++;
-    }
-}
-
-void mzmtp_outq_advance(mzmtp_outq_t *q, unsigned pipe, size_t n)
-{
-    mzmtp_outq_written(q, pipe, n);
-    mzmtp_outq_acked_all(q, pipe);
-}
-#else
-void mzmtp_outq_advance(mzmtp_outq_t *q, unsigned pipe, size_t n)
-{
-    if (pipe >= MZMTP_CONF_MAX_PEERS) return;
     mzmtp_outq_pipe_t *pp = &q->pipe[pipe];
     uint32_t end = settle(q, pipe);
     while (n > 0 && pp->cursor != end) {
@@ -613,12 +585,33 @@ void mzmtp_outq_advance(mzmtp_outq_t *q, unsigned pipe, size_t n)
             break;
         }
         n -= rem;
+#if !MZMTP_CONF_TX_ACK
         mzmtp_peerset_del(&s->mask, pipe);
         if (mzmtp_peerset_empty(&s->mask)) mark_dead(q, s);
+#endif
         pp->sent = 0;
         pp->queued--;
         pp->cursor++;
     }
+}
+
+#if MZMTP_CONF_TX_ACK
+void mzmtp_outq_written(mzmtp_outq_t *q, unsigned pipe, size_t n)
+{
+    if (pipe >= MZMTP_CONF_MAX_PEERS) return;
+    pipe_written(q, pipe, n);
+}
+
+void mzmtp_outq_advance(mzmtp_outq_t *q, unsigned pipe, size_t n)
+{
+    mzmtp_outq_written(q, pipe, n);
+    mzmtp_outq_acked_all(q, pipe);
+}
+#else
+void mzmtp_outq_advance(mzmtp_outq_t *q, unsigned pipe, size_t n)
+{
+    if (pipe >= MZMTP_CONF_MAX_PEERS) return;
+    pipe_written(q, pipe, n);
     reclaim(q);
 }
 #endif
