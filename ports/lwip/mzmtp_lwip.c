@@ -123,13 +123,7 @@ static void conn_finish(mzmtp_lwip_conn_t *c, uint32_t now)
         c->pcb = NULL;
     }
     if (c->ep != NO_INDEX) {
-        mzmtp_kit_ep_t *e = &io->ep[c->ep].k;
-        /* A connection that never came up is a failed connect: back off. Protocol
-         * errors are not retried (wire-notes R2): the kit gives the slot back. */
-        if (e->sock == c->sock) {
-            (void)mzmtp_kit_ep_down(e, &io->rc, now, why,
-                                    !started && e->state == MZMTP_KIT_CONNECTING);
-        }
+        io->connector->lost(c, started, why, now); /* only connects have an ep */
     }
     memset(c, 0, sizeof(*c));
 }
@@ -317,21 +311,6 @@ static bool start_session(mzmtp_lwip_conn_t *c)
     return true;
 }
 
-static err_t on_connected(void *arg, struct tcp_pcb *pcb, err_t err)
-{
-    mzmtp_lwip_conn_t *c = arg;
-    (void)err; /* always ERR_OK: failures come through on_err */
-    if (c == NULL) {
-        return ERR_OK;
-    }
-    attach(c, pcb);
-    if (start_session(c)) {
-        mzmtp_kit_ep_up(&c->io->ep[c->ep].k, &c->io->rc); /* monitor: CONNECTED */
-        output(c);
-    }
-    return ERR_OK;
-}
-
 err_t mzmtp_lwip_ep_on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 {
     mzmtp_lwip_endpoint_t *e = arg;
@@ -362,7 +341,24 @@ err_t mzmtp_lwip_ep_on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
     return ERR_OK;
 }
 
-/* ------------------------------ the main-loop side ---------------------------------- */
+/* ------------------------------ connecting endpoints --------------------------------
+ * Reached only through io->connector, which mzmtp_lwip_connect() sets: an image that
+ * never connects (a bind-only PUB) links none of this, nor lwIP's tcp_connect(). */
+
+static err_t on_connected(void *arg, struct tcp_pcb *pcb, err_t err)
+{
+    mzmtp_lwip_conn_t *c = arg;
+    (void)err; /* always ERR_OK: failures come through on_err */
+    if (c == NULL) {
+        return ERR_OK;
+    }
+    attach(c, pcb);
+    if (start_session(c)) {
+        mzmtp_kit_ep_up(&c->io->ep[c->ep].k, &c->io->rc); /* monitor: CONNECTED */
+        output(c);
+    }
+    return ERR_OK;
+}
 
 static void connect_attempt(mzmtp_lwip_t *io, int idx, uint32_t now)
 {
@@ -387,6 +383,21 @@ static void connect_attempt(mzmtp_lwip_t *io, int idx, uint32_t now)
         c->flags |= CF_EOF; /* no route or no memory: finished in this poll */
     }
 }
+
+/* A connecting endpoint's connection ended. One that never came up is a failed connect:
+ * back off. Protocol errors are not retried (wire-notes R2): the kit gives the slot back. */
+static void connect_lost(mzmtp_lwip_conn_t *c, bool started, mzmtp_status_t why, uint32_t now)
+{
+    mzmtp_kit_ep_t *e = &c->io->ep[c->ep].k;
+    if (e->sock == c->sock) {
+        (void)mzmtp_kit_ep_down(e, &c->io->rc, now, why,
+                                !started && e->state == MZMTP_KIT_CONNECTING);
+    }
+}
+
+const mzmtp_lwip_connector_t mzmtp_lwip_ep_connector = {connect_attempt, connect_lost};
+
+/* ------------------------------ the main-loop side ---------------------------------- */
 
 /* mzmtp_kit_reap()'s callback: a peer whose timer expired (heartbeat, handshake) or whose
  * engine failed in an application call is closed in this poll (conn_finish() stops it). */
@@ -476,8 +487,8 @@ uint32_t mzmtp_lwip_poll(mzmtp_lwip_t *io)
         }
     }
     for (int i = 0; i < MZMTP_LWIP_CONF_MAX_ENDPOINTS; i++) {
-        if (mzmtp_kit_ep_due(&io->ep[i].k, now)) {
-            connect_attempt(io, i, now);
+        if (mzmtp_kit_ep_due(&io->ep[i].k, now)) { /* a connect: io->connector is set */
+            io->connector->attempt(io, i, now);
             wait = 0; /* a failed attempt is finished at the next poll */
         } else {
             mzmtp_kit_ep_wait(&io->ep[i].k, now, &wait);

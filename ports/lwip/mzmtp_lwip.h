@@ -163,6 +163,7 @@ typedef struct mzmtp_lwip {
     mzmtp_lwip_sockent_t sock[MZMTP_LWIP_CONF_MAX_SOCKETS];
     mzmtp_kit_reconnect_t rc;
     mzmtp_lwip_stats_t stats;
+    const struct mzmtp_lwip_connector *connector; /* set by mzmtp_lwip_connect() */
 } mzmtp_lwip_t;
 
 /* ------------------------------------------------------------------------------------ */

@@ -148,6 +148,7 @@ mzmtp_status_t mzmtp_lwip_connect(mzmtp_lwip_t *io, mzmtp_socket_t *sock, const 
     }
     e->io = io;
     e->addr = addr;
+    io->connector = &mzmtp_lwip_ep_connector;
     return MZMTP_OK;
 }
 
