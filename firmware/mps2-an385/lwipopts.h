@@ -34,7 +34,16 @@
  * for tcp_write() also come from it. */
 #define MEM_ALIGNMENT           4
 #define MEM_SIZE                (6 * 1024)
+/* Pbufs without their own memory (PBUF_ROM/REF). With MZMTP_CONF_TX_ACK the port hands
+ * send-ring bytes to tcp_write() without copying them: lwIP then takes one such pbuf per
+ * piece written and keeps it until the piece is acknowledged, up to TCP_SND_QUEUELEN per
+ * connection; the pool has room for every connection's full queue, so a stalled peer
+ * cannot starve the others. Without it lwIP uses a few at most (4). 16 B each. */
+#if defined(MZMTP_CONF_TX_ACK) && MZMTP_CONF_TX_ACK
+#define MEMP_NUM_PBUF           (MZMTP_LWIP_CONF_MAX_CONNS * TCP_SND_QUEUELEN)
+#else
 #define MEMP_NUM_PBUF           4
+#endif
 #define MEMP_NUM_TCP_PCB        5 /* MZMTP_LWIP_CONF_MAX_CONNS + 1 in TIME_WAIT */
 #define MEMP_NUM_TCP_PCB_LISTEN 2
 #define MEMP_NUM_TCP_SEG        16
