@@ -57,14 +57,27 @@ static mzmtp_status_t parse_endpoint(const char *ep, bool bind, ip_addr_t *addr,
     return MZMTP_OK;
 }
 
-static mzmtp_lwip_endpoint_t *free_endpoint(mzmtp_lwip_t *io)
+/* What bind and connect check alike: the endpoint text, a socket that is not closing, a
+ * free endpoint record (*out) and the socket's record (added if new). */
+static mzmtp_status_t new_endpoint(mzmtp_lwip_t *io, mzmtp_socket_t *sock, const char *endpoint,
+                                   bool bind, ip_addr_t *addr, uint16_t *port,
+                                   mzmtp_lwip_endpoint_t **out)
 {
-    for (int i = 0; i < MZMTP_LWIP_CONF_MAX_ENDPOINTS; i++) {
+    mzmtp_lwip_sockent_t *s;
+    if (io == NULL || sock == NULL || parse_endpoint(endpoint, bind, addr, port) != MZMTP_OK) {
+        return MZMTP_ERR_INVALID;
+    }
+    s = find_sock(io, sock);
+    if (s != NULL && s->k.closing) {
+        return MZMTP_ERR_STATE;
+    }
+    *out = NULL;
+    for (int i = 0; i < MZMTP_LWIP_CONF_MAX_ENDPOINTS && *out == NULL; i++) {
         if (io->ep[i].k.kind == MZMTP_KIT_EP_FREE) {
-            return &io->ep[i];
+            *out = &io->ep[i];
         }
     }
-    return NULL;
+    return *out == NULL || add_sock(io, sock) == NULL ? MZMTP_ERR_LIMIT : MZMTP_OK;
 }
 
 /* ------------------------------ public API ------------------------------------------- */
@@ -82,19 +95,11 @@ mzmtp_status_t mzmtp_lwip_bind(mzmtp_lwip_t *io, mzmtp_socket_t *sock, const cha
     ip_addr_t addr;
     uint16_t p;
     mzmtp_lwip_endpoint_t *e;
-    mzmtp_lwip_sockent_t *s;
     struct tcp_pcb *pcb, *lpcb;
+    mzmtp_status_t st = new_endpoint(io, sock, endpoint, true, &addr, &p, &e);
 
-    if (io == NULL || sock == NULL || parse_endpoint(endpoint, true, &addr, &p) != MZMTP_OK) {
-        return MZMTP_ERR_INVALID;
-    }
-    s = find_sock(io, sock);
-    if (s != NULL && s->k.closing) {
-        return MZMTP_ERR_STATE;
-    }
-    e = free_endpoint(io);
-    if (e == NULL || (s = add_sock(io, sock)) == NULL) {
-        return MZMTP_ERR_LIMIT;
+    if (st != MZMTP_OK) {
+        return st;
     }
     pcb = tcp_new_ip_type(IP_GET_TYPE(&addr));
     if (pcb == NULL) {
@@ -127,19 +132,10 @@ mzmtp_status_t mzmtp_lwip_connect(mzmtp_lwip_t *io, mzmtp_socket_t *sock, const 
     ip_addr_t addr;
     uint16_t p;
     mzmtp_lwip_endpoint_t *e;
-    mzmtp_lwip_sockent_t *s;
-    mzmtp_status_t st;
+    mzmtp_status_t st = new_endpoint(io, sock, endpoint, false, &addr, &p, &e);
 
-    if (io == NULL || sock == NULL || parse_endpoint(endpoint, false, &addr, &p) != MZMTP_OK) {
-        return MZMTP_ERR_INVALID;
-    }
-    s = find_sock(io, sock);
-    if (s != NULL && s->k.closing) {
-        return MZMTP_ERR_STATE;
-    }
-    e = free_endpoint(io);
-    if (e == NULL || add_sock(io, sock) == NULL) {
-        return MZMTP_ERR_LIMIT;
+    if (st != MZMTP_OK) {
+        return st;
     }
     /* A keep_queue slot for good; the first attempt at the next mzmtp_lwip_poll(). */
     st = mzmtp_kit_ep_connect(&e->k, sock, p, &io->rc, sys_now());
