@@ -1,10 +1,18 @@
 #ifndef PROJECT_CONF_H_
 #define PROJECT_CONF_H_
 
-/* Core (include/microzmtp/mzmtp_config_defaults.h): 4 peers per socket, and only
- * the PUB pattern's code linked. */
+/* Core (include/microzmtp/mzmtp_config_defaults.h): 4 peers per socket, and only what
+ * this node uses linked: the PUB pattern, the NULL mechanism (PLAIN off), no receiving
+ * by reference. Sending by reference stays: the "bigref" command uses it.
+ * Heartbeats of our own are off: the node publishes every second, so uIP's
+ * retransmissions (UIP_MAXRTX) end a connection whose peer vanished, and a SUB's own
+ * heartbeats are still answered (PONG). A node that mostly waits for input keeps them
+ * (sub-node, multi-node, client-node do). */
 #define MZMTP_CONF_MAX_PEERS 4
 #define MZMTP_CONF_SOCKET_TYPES MZMTP_TYPESET_PUB
+#define MZMTP_CONF_PLAIN 0
+#define MZMTP_CONF_RECV_REF 0
+#define MZMTP_CONF_HEARTBEAT 0
 
 /* Port (ports/contiki-ng/mzmtp-contiki.h): one socket, one bind plus room for two
  * connects given on the serial line, one TCP connection more than peer slots so that
