@@ -85,7 +85,15 @@ struct sockent {
   void *ctx;
 };
 
+/* The connect side, set by mzmtp_contiki_connect() (see connect_attempt()). */
+struct connector {
+  void (*attempt)(struct endpoint *e, uint32_t now);
+  void (*lost)(struct endpoint *e, const mzmtp_socket_t *sock, bool started,
+               mzmtp_status_t why, uint32_t now);
+};
+
 static struct {
+  const struct connector *connector;
   struct conn conn[MZMTP_CONTIKI_CONF_MAX_CONNS];
   struct endpoint ep[MZMTP_CONTIKI_CONF_MAX_ENDPOINTS];
   struct sockent sock[MZMTP_CONTIKI_CONF_MAX_SOCKETS];
@@ -219,14 +227,8 @@ conn_finish(struct conn *c, uint32_t now)
   c->flags = 0;
   c->uc = NULL;
   c->sock = NULL;
-  if(ep != NO_INDEX) {
-    mzmtp_kit_ep_t *e = &port.ep[ep].k;
-    /* A connection that never came up is a failed connect: back off. Protocol errors
-     * are not retried (wire-notes R2): the kit gives the slot back. */
-    if(e->sock == sock && sock != NULL &&
-       !mzmtp_kit_ep_down(e, &port.rc, now, why, !started && e->state == MZMTP_KIT_CONNECTING)) {
-      LOG_WARN("endpoint not retried: %s\n", mzmtp_status_str(why));
-    }
+  if(ep != NO_INDEX && sock != NULL) {
+    port.connector->lost(&port.ep[ep], sock, started, why, now); /* only connects have one */
   }
   process_poll(&mzmtp_contiki_process);
 }
@@ -502,24 +504,6 @@ appcall(void *state)
   process_poll(&mzmtp_contiki_process);
 }
 /*---------------------------------------------------------------------------*/
-static void
-connect_attempt(struct endpoint *e, uint32_t now)
-{
-  struct conn *c = conn_alloc();
-  if(c != NULL) {
-    c->sock = e->k.sock;
-    c->peer = (int8_t)e->k.peer;
-    c->ep = (int8_t)(e - port.ep);
-    /* We run in mzmtp_contiki_process, so uIP reports this connection to us. */
-    c->uc = tcp_connect(&e->addr, UIP_HTONS(e->k.port), c);
-    if(c->uc != NULL) {
-      mzmtp_kit_ep_attempt(&e->k);
-      return;
-    }
-    c->flags = 0;
-  }
-  (void)mzmtp_kit_ep_down(&e->k, &port.rc, now, MZMTP_ERR_CLOSED, true);
-}
 /*---------------------------------------------------------------------------*/
 static bool
 wants_appcall(const struct conn *c)
@@ -672,8 +656,8 @@ service(void)
     }
   }
   for(int i = 0; i < MZMTP_CONTIKI_CONF_MAX_ENDPOINTS; i++) {
-    if(mzmtp_kit_ep_due(&port.ep[i].k, now)) {
-      connect_attempt(&port.ep[i], now);
+    if(mzmtp_kit_ep_due(&port.ep[i].k, now)) { /* a connect: port.connector is set */
+      port.connector->attempt(&port.ep[i], now);
     }
   }
   for(int i = 0; i < MZMTP_CONTIKI_CONF_MAX_SOCKETS; i++) {
@@ -698,6 +682,43 @@ PROCESS_THREAD(mzmtp_contiki_process, ev, data)
   }
   PROCESS_END();
 }
+/* Connecting endpoints. Reached only through port.connector, which
+ * mzmtp_contiki_connect() sets: a node that never connects links none of this, nor uIP's
+ * tcp_connect(). */
+static void
+connect_attempt(struct endpoint *e, uint32_t now)
+{
+  struct conn *c = conn_alloc();
+  if(c != NULL) {
+    c->sock = e->k.sock;
+    c->peer = (int8_t)e->k.peer;
+    c->ep = (int8_t)(e - port.ep);
+    /* We run in mzmtp_contiki_process, so uIP reports this connection to us. */
+    c->uc = tcp_connect(&e->addr, UIP_HTONS(e->k.port), c);
+    if(c->uc != NULL) {
+      mzmtp_kit_ep_attempt(&e->k);
+      return;
+    }
+    c->flags = 0;
+  }
+  (void)mzmtp_kit_ep_down(&e->k, &port.rc, now, MZMTP_ERR_CLOSED, true);
+}
+/*---------------------------------------------------------------------------*/
+/* A connecting endpoint's connection ended. One that never came up is a failed connect:
+ * back off. Protocol errors are not retried (wire-notes R2): the kit gives the slot back. */
+static void
+connect_lost(struct endpoint *e, const mzmtp_socket_t *sock, bool started, mzmtp_status_t why,
+             uint32_t now)
+{
+  if(e->k.sock == sock &&
+     !mzmtp_kit_ep_down(&e->k, &port.rc, now, why,
+                        !started && e->k.state == MZMTP_KIT_CONNECTING)) {
+    LOG_WARN("endpoint not retried: %s\n", mzmtp_status_str(why));
+  }
+}
+/*---------------------------------------------------------------------------*/
+static const struct connector connector = { connect_attempt, connect_lost };
+/*---------------------------------------------------------------------------*/
 /*---------------------------------------------------------------------------*/
 /*                                public API                                 */
 /*---------------------------------------------------------------------------*/
@@ -777,15 +798,32 @@ port_bound(uint16_t p)
   return false;
 }
 /*---------------------------------------------------------------------------*/
-static struct endpoint *
-free_endpoint(void)
+/* What bind and connect check alike: the endpoint text, a socket that is not closing, a
+ * free endpoint record (*out) and the socket's record (added for the calling process if
+ * new). */
+static mzmtp_status_t
+new_endpoint(mzmtp_socket_t *sock, const char *endpoint, bool bind, uip_ipaddr_t *addr,
+             uint16_t *p, struct endpoint **out)
 {
-  for(int i = 0; i < MZMTP_CONTIKI_CONF_MAX_ENDPOINTS; i++) {
+  struct sockent *s;
+  if(sock == NULL || parse_endpoint(endpoint, bind, addr, p) != MZMTP_OK) {
+    return MZMTP_ERR_INVALID;
+  }
+  mzmtp_contiki_init();
+  s = find_sock(sock);
+  if(s != NULL && s->k.closing) {
+    return MZMTP_ERR_STATE;
+  }
+  *out = NULL;
+  for(int i = 0; i < MZMTP_CONTIKI_CONF_MAX_ENDPOINTS && *out == NULL; i++) {
     if(port.ep[i].k.kind == MZMTP_KIT_EP_FREE) {
-      return &port.ep[i];
+      *out = &port.ep[i];
     }
   }
-  return NULL;
+  if(*out == NULL || (s == NULL && add_sock(sock, PROCESS_CURRENT()) == NULL)) {
+    return MZMTP_ERR_LIMIT;
+  }
+  return MZMTP_OK;
 }
 /*---------------------------------------------------------------------------*/
 mzmtp_status_t
@@ -794,15 +832,10 @@ mzmtp_contiki_bind(mzmtp_socket_t *sock, const char *endpoint, uint16_t *port_ou
   uip_ipaddr_t addr;
   uint16_t p;
   struct endpoint *e;
-  struct sockent *s;
+  mzmtp_status_t st = new_endpoint(sock, endpoint, true, &addr, &p, &e);
 
-  if(sock == NULL || parse_endpoint(endpoint, true, &addr, &p) != MZMTP_OK) {
-    return MZMTP_ERR_INVALID;
-  }
-  mzmtp_contiki_init();
-  s = find_sock(sock);
-  if(s != NULL && s->k.closing) {
-    return MZMTP_ERR_STATE;
+  if(st != MZMTP_OK) {
+    return st;
   }
   if(p == 0) {
     for(unsigned tries = 0; tries < 16384u && (p == 0 || port_bound(p)); tries++) {
@@ -814,10 +847,6 @@ mzmtp_contiki_bind(mzmtp_socket_t *sock, const char *endpoint, uint16_t *port_ou
   }
   if(port_bound(p)) {
     return MZMTP_ERR_CLOSED;
-  }
-  e = free_endpoint();
-  if(e == NULL || (s == NULL && (s = add_sock(sock, PROCESS_CURRENT())) == NULL)) {
-    return MZMTP_ERR_LIMIT;
   }
   mzmtp_kit_ep_bind(&e->k, sock, p);
   PROCESS_CONTEXT_BEGIN(&mzmtp_contiki_process);
@@ -836,20 +865,10 @@ mzmtp_contiki_connect(mzmtp_socket_t *sock, const char *endpoint)
   uip_ipaddr_t addr;
   uint16_t p;
   struct endpoint *e;
-  struct sockent *s;
-  mzmtp_status_t st;
+  mzmtp_status_t st = new_endpoint(sock, endpoint, false, &addr, &p, &e);
 
-  if(sock == NULL || parse_endpoint(endpoint, false, &addr, &p) != MZMTP_OK) {
-    return MZMTP_ERR_INVALID;
-  }
-  mzmtp_contiki_init();
-  s = find_sock(sock);
-  if(s != NULL && s->k.closing) {
-    return MZMTP_ERR_STATE;
-  }
-  e = free_endpoint();
-  if(e == NULL || (s == NULL && (s = add_sock(sock, PROCESS_CURRENT())) == NULL)) {
-    return MZMTP_ERR_LIMIT;
+  if(st != MZMTP_OK) {
+    return st;
   }
   /* A keep_queue slot for good; the first attempt at once, from the port's process. */
   st = mzmtp_kit_ep_connect(&e->k, sock, p, &port.rc, mzmtp_contiki_now_ms());
@@ -857,6 +876,7 @@ mzmtp_contiki_connect(mzmtp_socket_t *sock, const char *endpoint)
     return st;
   }
   e->addr = addr;
+  port.connector = &connector;
   process_poll(&mzmtp_contiki_process);
   return MZMTP_OK;
 }
