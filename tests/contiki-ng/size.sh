@@ -32,32 +32,41 @@ printf 'CONTIKI_PROJECT = hello-world\nall: $(CONTIKI_PROJECT)\ninclude $(CONTIK
 printf '#ifndef PROJECT_CONF_H_\n#define PROJECT_CONF_H_\n#define UIP_CONF_TCP 1\n#endif\n' \
     >"$TMP/hello-world/project-conf.h"
 
-printf '%-9s %-22s %7s %6s %6s | %-20s | %-18s | %-20s | %-18s\n' target firmware text data bss \
-    "core text/data/bss" "crypto text/data/bss" "port text/data/bss" "app text/data/bss"
-EXAMPLES="hello-world pub-node sub-node multi-node client-node"
+printf '%-9s %-22s %7s %6s %6s | %-20s | %-18s | %-20s | %-18s | %s\n' target firmware text data bss \
+    "core text/data/bss" "crypto text/data/bss" "port text/data/bss" "app text/data/bss" \
+    "growth (text+data over hello-world)"
+# pub-node-nocmd is pub-node built without its serial test commands (PUB_NODE_COMMANDS=0):
+# the publisher alone, as a product would have it.
+EXAMPLES="hello-world pub-node pub-node-nocmd sub-node multi-node client-node"
 # curve-node needs the core's CURVE handshake, and libsodium's source (SODIUM_DIR, or the
 # example fetches Debian's: scripts/libsodium-src.sh).
 grep -q '^MZMTP_SRC_MECH_CURVE :=' "$ROOT/sources.mk" && EXAMPLES="$EXAMPLES curve-node"
 for target in ${TARGETS:-cc2538dk zoul}; do
+    base=
     for ex in $EXAMPLES; do
-        if [ "$ex" = hello-world ]; then dir="$TMP/hello-world"; else dir="$ROOT/examples/contiki-ng/$ex"; fi
+        prog=$ex
+        extra=()
+        if [ "$ex" = pub-node-nocmd ]; then prog=pub-node; extra=(DEFINES=PUB_NODE_COMMANDS=0); fi
+        if [ "$ex" = hello-world ]; then dir="$TMP/hello-world"; else dir="$ROOT/examples/contiki-ng/$prog"; fi
         map="$TMP/$ex-$target.map"
         if ! make -C "$dir" TARGET="$target" CONTIKI="$CONTIKI" BUILD_DIR="$TMP/build-$ex" \
-                ${SODIUM_DIR:+SODIUM_DIR="$SODIUM_DIR"} \
+                ${SODIUM_DIR:+SODIUM_DIR="$SODIUM_DIR"} "${extra[@]}" \
                 TARGET_LIBFILES="-Wl,-Map=$map" -j"$JOBS" >"$TMP/$ex-$target.log" 2>&1; then
             echo "FAIL build $ex for $target:"
             tail -n 15 "$TMP/$ex-$target.log" | sed 's/^/     /'
             RC=1
             continue
         fi
-        elf=$(find "$TMP/build-$ex/$target" -name "$ex.$target" -type f | head -n 1)
+        elf=$(find "$TMP/build-$ex/$target" -name "$prog.$target" -type f | head -n 1)
         read -r text data bss _ < <(arm-none-eabi-size "$elf" | tail -n 1)
         declare -A part=()
         while read -r g t d b; do
             part[$g]="${t#text=}/${d#data=}/${b#bss=}"
-        done < <(/usr/bin/python3 "$HERE/size.py" "$map" "$ex.o")
-        printf '%-9s %-22s %7s %6s %6s | %-20s | %-18s | %-20s | %-18s\n' "$target" "$ex" "$text" "$data" \
-            "$bss" "${part[core]}" "${part[crypto]}" "${part[port]}" "${part[app]}"
+        done < <(/usr/bin/python3 "$HERE/size.py" "$map" "$prog.o")
+        [ "$ex" = hello-world ] && base=$((text + data))
+        printf '%-9s %-22s %7s %6s %6s | %-20s | %-18s | %-20s | %-18s | %s\n' "$target" "$ex" "$text" "$data" \
+            "$bss" "${part[core]}" "${part[crypto]}" "${part[port]}" "${part[app]}" \
+            "$([ -n "${base:-}" ] && echo $((text + data - base)))"
     done
 done
 exit $RC

@@ -14,6 +14,8 @@
  *   stats                          print the port's counters
  *   close                          close the socket (1 s linger)
  * Every result is printed as one line that tests/contiki-ng/run.sh can parse.
+ * PUB_NODE_COMMANDS 0 builds the publisher alone, without these commands (the figure
+ * tests/contiki-ng/size.sh gives as pub-node-nocmd: what a product's PUB costs).
  */
 #include "contiki.h"
 #include "dev/serial-line.h"
@@ -23,6 +25,9 @@
 #include <string.h>
 #include "../common/example-socket.h"
 
+#ifndef PUB_NODE_COMMANDS
+#define PUB_NODE_COMMANDS 1
+#endif
 #ifndef PUB_NODE_BIND
 #define PUB_NODE_BIND "tcp://*:9999"
 #endif
@@ -67,13 +72,6 @@ static unsigned long seq;
 PROCESS(pub_node_process, "microzmtp PUB node");
 AUTOSTART_PROCESSES(&pub_node_process);
 /*---------------------------------------------------------------------------*/
-/* The pattern of "big" bodies; host-sub.py and the tests compute the same. */
-static uint8_t
-big_byte(uint32_t i)
-{
-  return (uint8_t)((i * 2654435761u) >> 24);
-}
-/*---------------------------------------------------------------------------*/
 /* Append the decimal digits of v at p; @return the end. */
 static char *
 put_number(char *p, unsigned long v)
@@ -105,6 +103,14 @@ publish_status(void)
   }
   seq++;
   return st;
+}
+#if PUB_NODE_COMMANDS
+/*---------------------------------------------------------------------------*/
+/* The pattern of "big" bodies; host-sub.py and the tests compute the same. */
+static uint8_t
+big_byte(uint32_t i)
+{
+  return (uint8_t)((i * 2654435761u) >> 24);
 }
 /*---------------------------------------------------------------------------*/
 /* The bodies of "big" messages: big_byte(i) at index i, filled once at start and never
@@ -176,6 +182,7 @@ command(const char *line)
     printf("unknown command: %s\n", line);
   }
 }
+#endif /* PUB_NODE_COMMANDS */
 /*---------------------------------------------------------------------------*/
 PROCESS_THREAD(pub_node_process, ev, data)
 {
@@ -183,7 +190,9 @@ PROCESS_THREAD(pub_node_process, ev, data)
 
   PROCESS_BEGIN();
 
+#if PUB_NODE_COMMANDS
   fill_big_body();
+#endif
   mzmtp_contiki_init();
   /* Readiness events would come to this process; a PUB never has input, so none. */
   st = example_open(&pub, MZMTP_PUB, &pub_mem, example_monitor, NULL, &pub_node_process);
@@ -214,8 +223,10 @@ PROCESS_THREAD(pub_node_process, ev, data)
       }
       etimer_reset_with_new_interval(&period_timer,
                                      (clock_time_t)(period_ms * CLOCK_SECOND / 1000u) + 1);
+#if PUB_NODE_COMMANDS
     } else if(ev == serial_line_event_message) {
       command((const char *)data);
+#endif
     } else if(ev == mzmtp_contiki_event) {
       /* PUB: POLLOUT once at start; nothing to read. */
     }
