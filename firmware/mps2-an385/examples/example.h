@@ -29,6 +29,19 @@ static inline void example_host_endpoint(char dst[32], uint16_t port)
     dst[k] = '\0';
 }
 
+/* The host's endpoint from the "port=N" option into dst[32]; when the option is missing,
+ * say @p usage and return false. */
+static inline bool example_host_arg(char dst[32], const char *usage)
+{
+    uint16_t port = net_arg_port("port=", 0);
+    if (port == 0) {
+        board_puts(usage);
+        return false;
+    }
+    example_host_endpoint(dst, port);
+    return true;
+}
+
 /* Say "<what> bound to" the any-address endpoint with its port (no newline: the caller
  * may add to the line). */
 static inline void example_say_bound(const char *what, uint16_t port)

@@ -16,19 +16,16 @@ static mzmtp_socket_t pull, push;
 int main(void)
 {
     static char endpoint[32];
-    uint16_t port, bound = 0;
+    uint16_t bound = 0;
     uint32_t count, done = 0;
     uint8_t msg[5 + 200];
     size_t have = 5;
 
     net_init();
-    port = net_arg_port("port=", 0);
     count = net_arg_port("count=", 0);
-    if (port == 0) {
-        board_puts("pushpull: give the host's PULL port: -append port=N\n");
+    if (!example_host_arg(endpoint, "pushpull: give the host's PULL port: -append port=N\n")) {
         return 1;
     }
-    example_host_endpoint(endpoint, port);
     if (mzmtp_socket_init(&pull, MZMTP_PULL, &pull_mem) != MZMTP_OK ||
         mzmtp_socket_init(&push, MZMTP_PUSH, &push_mem) != MZMTP_OK ||
         mzmtp_lwip_bind(&net_io, &pull, "tcp://*:5558", &bound) != MZMTP_OK ||

@@ -15,18 +15,14 @@ static char endpoint[32];
 
 int main(void)
 {
-    uint16_t port;
     uint32_t count, got = 0;
     char buf[129];
 
     net_init();
-    port = net_arg_port("port=", 0);
     count = net_arg_port("count=", 0);
-    if (port == 0) {
-        board_puts("sub: give the host's port: -append port=N\n");
+    if (!example_host_arg(endpoint, "sub: give the host's port: -append port=N\n")) {
         return 1;
     }
-    example_host_endpoint(endpoint, port);
     if (mzmtp_socket_init(&sub, MZMTP_SUB, &sub_mem) != MZMTP_OK ||
         mzmtp_socket_subscribe(&sub, "sensor/", 7) != MZMTP_OK ||
         mzmtp_lwip_connect(&net_io, &sub, endpoint) != MZMTP_OK) {
