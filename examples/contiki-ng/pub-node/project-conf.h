@@ -1,9 +1,14 @@
 #ifndef PROJECT_CONF_H_
 #define PROJECT_CONF_H_
 
+/* 1: the serial test commands (pub-node.c); 0: the publisher alone. */
+#ifndef PUB_NODE_COMMANDS
+#define PUB_NODE_COMMANDS 1
+#endif
+
 /* Core (include/microzmtp/mzmtp_config_defaults.h): 4 peers per socket, and only what
  * this node uses linked: the PUB pattern, the NULL mechanism (PLAIN off), no receiving
- * by reference. Sending by reference stays: the "bigref" command uses it.
+ * by reference, and sending by reference only for the "bigref" command.
  * Heartbeats of our own are off: the node publishes every second, so uIP's
  * retransmissions (UIP_MAXRTX) end a connection whose peer vanished, and a SUB's own
  * heartbeats are still answered (PONG). A node that mostly waits for input keeps them
@@ -13,6 +18,7 @@
 #define MZMTP_CONF_PLAIN 0
 #define MZMTP_CONF_RECV_REF 0
 #define MZMTP_CONF_HEARTBEAT 0
+#define MZMTP_CONF_SEND_REF PUB_NODE_COMMANDS
 
 /* Port (ports/contiki-ng/mzmtp-contiki.h): one socket, one bind plus room for two
  * connects given on the serial line, one TCP connection more than peer slots so that

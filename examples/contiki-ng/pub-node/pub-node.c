@@ -14,8 +14,8 @@
  *   stats                          print the port's counters
  *   close                          close the socket (1 s linger)
  * Every result is printed as one line that tests/contiki-ng/run.sh can parse.
- * PUB_NODE_COMMANDS 0 builds the publisher alone, without these commands (the figure
- * tests/contiki-ng/size.sh gives as pub-node-nocmd: what a product's PUB costs).
+ * PUB_NODE_COMMANDS 0 (project-conf.h) builds the publisher alone, without these
+ * commands and without sending by reference (tests/contiki-ng/size.sh: pub-node-nocmd).
  */
 #include "contiki.h"
 #include "dev/serial-line.h"
@@ -25,9 +25,6 @@
 #include <string.h>
 #include "../common/example-socket.h"
 
-#ifndef PUB_NODE_COMMANDS
-#define PUB_NODE_COMMANDS 1
-#endif
 #ifndef PUB_NODE_BIND
 #define PUB_NODE_BIND "tcp://*:9999"
 #endif
