@@ -422,16 +422,21 @@ static void dead_peer(void *ctx, int peer, mzmtp_status_t why)
 static void close_progress(mzmtp_lwip_t *io, mzmtp_lwip_sockent_t *s, uint32_t now)
 {
     mzmtp_socket_t *sock = s->k.sock;
-    /* Flushed is not enough while lwIP still holds pointers into the send ring (sent
-     * without copying, not acknowledged yet): wait for tcp_sent, unless linger is up. */
-    bool held = false;
-    for (int i = 0; i < MZMTP_LWIP_CONF_MAX_CONNS && !held; i++) {
-        held = (io->conn[i].flags & CF_USED) && io->conn[i].sock == sock && holds_ring(&io->conn[i]);
-    }
-    bool linger_up = s->k.linger_ms >= 0 && mzmtp_kit_is_due(now, s->k.linger_at);
-    if (!mzmtp_kit_close_due(&s->k, now) || (held && !linger_up)) {
+    if (!mzmtp_kit_close_due(&s->k, now)) {
         return;
     }
+#if MZMTP_CONF_TX_ACK
+    /* Flushed is not enough while lwIP still holds pointers into the send ring (sent
+     * without copying, not acknowledged yet): wait for tcp_sent, unless linger is up. */
+    if (s->k.linger_ms < 0 || !mzmtp_kit_is_due(now, s->k.linger_at)) {
+        for (int i = 0; i < MZMTP_LWIP_CONF_MAX_CONNS; i++) {
+            if ((io->conn[i].flags & CF_USED) && io->conn[i].sock == sock &&
+                holds_ring(&io->conn[i])) {
+                return;
+            }
+        }
+    }
+#endif
     for (int i = 0; i < MZMTP_LWIP_CONF_MAX_CONNS; i++) {
         mzmtp_lwip_conn_t *c = &io->conn[i];
         if ((c->flags & CF_USED) && c->sock == sock) {
@@ -470,10 +475,9 @@ uint32_t mzmtp_lwip_poll(mzmtp_lwip_t *io)
         output(c);
         /* A graceful end also waits until lwIP holds nothing of the send ring. */
         if ((c->flags & CF_CLOSE) ||
-            ((c->flags & CF_FATAL) && !mzmtp_socket_peer_has_output(c->sock, c->peer) &&
-             !holds_ring(c)) ||
-            ((c->flags & CF_EOF) && (c->rx == NULL || !(c->flags & CF_STARTED)) &&
-             !holds_ring(c))) {
+            (!holds_ring(c) &&
+             (((c->flags & CF_FATAL) && !mzmtp_socket_peer_has_output(c->sock, c->peer)) ||
+              ((c->flags & CF_EOF) && (c->rx == NULL || !(c->flags & CF_STARTED)))))) {
             conn_finish(c, now);
         }
     }
