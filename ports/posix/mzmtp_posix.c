@@ -407,9 +407,9 @@ static void close_peer(mzmtp_posix_t *io, mzmtp_posix_socket_t *ps, int p, mzmtp
     endpoint_down(io, &io->ep[ps->ep[p]], now, why, false);
 }
 
-/* Write as much output as the kernel takes. @return false when the transport failed
- * (the caller closes it). */
-static bool write_out(mzmtp_posix_socket_t *ps, int p)
+/* Write as much output as the kernel takes; @p *moved counts the bytes it took.
+ * @return false when the transport failed (the caller closes it). */
+static bool write_out(mzmtp_posix_socket_t *ps, int p, size_t *moved)
 {
     mzmtp_iov_t iov[MZMTP_POSIX_IOV_MAX];
     struct iovec vec[MZMTP_POSIX_IOV_MAX];
@@ -432,15 +432,19 @@ static bool write_out(mzmtp_posix_socket_t *ps, int p)
             return errno == EAGAIN || errno == EWOULDBLOCK;
         }
         mzmtp_socket_peer_output_done(ps->k.sock, p, (size_t)w);
+        *moved += (size_t)w;
         if ((size_t)w < total) return true; /* the kernel buffer is full */
     }
     return true;
 }
 
 
-static void peer_write(mzmtp_posix_t *io, mzmtp_posix_socket_t *ps, int p, uint32_t now)
+/* Write peer @p p's output (closing it if the transport failed). @return bytes written. */
+static size_t peer_write(mzmtp_posix_t *io, mzmtp_posix_socket_t *ps, int p, uint32_t now)
 {
-    if (ps->fd[p] >= 0 && !write_out(ps, p)) close_peer(io, ps, p, MZMTP_ERR_CLOSED, now);
+    size_t moved = 0;
+    if (ps->fd[p] >= 0 && !write_out(ps, p, &moved)) close_peer(io, ps, p, MZMTP_ERR_CLOSED, now);
+    return moved;
 }
 
 /* The engine of @p p failed with @p why: send what it still has (an ERROR command, RFC 37
@@ -450,7 +454,8 @@ static void peer_fail(mzmtp_posix_t *io, mzmtp_posix_socket_t *ps, int p, mzmtp_
                       uint32_t now)
 {
     if (ps->fd[p] < 0) return;
-    (void)write_out(ps, p);
+    size_t moved = 0;
+    (void)write_out(ps, p, &moved);
     close_peer(io, ps, p, why, now);
 }
 
@@ -877,11 +882,22 @@ static void poller_arm(mzmtp_posix_t *io, bool out_only)
         }
     }
     if (io->resolving > 0) others++;
+    bool wrote = false;
+    uint32_t now = mzmtp_posix_now_ms();
     for (size_t s = 0; s < MZMTP_POSIX_MAX_SOCKETS; s++) {
         mzmtp_posix_socket_t *ps = &io->s[s];
         if (ps->k.sock == NULL) continue;
         FOR_LIVE(ps, p) {
             uint8_t want = peer_interest(ps, p, out_only);
+            if (!out_only && (want & EV_OUT)) {
+                /* Output queued since the last write: write it now rather than ask epoll
+                 * whether the descriptor is writable (it nearly always is). EPOLLOUT is
+                 * asked only when the kernel took less than all, so a request-reply
+                 * loop makes no epoll_ctl() per message (two before: arm, then disarm). */
+                if (peer_write(io, ps, p, now) > 0) wrote = true;
+                if (ps->fd[p] < 0) continue; /* the write failed: closed */
+                want = peer_interest(ps, p, false);
+            }
             if (want != ps->armed[p]) {
                 ps->armed[p] = want;
                 poller_set(io, EPOLL_CTL_MOD, ps->fd[p], want, make_tag(TAG_PEER, s, p, 0));
@@ -901,6 +917,7 @@ static void poller_arm(mzmtp_posix_t *io, bool out_only)
     io->arm_single_fd = single;
     io->arm_others = others;
     io->arm_listeners = listeners;
+    io->arm_wrote = wrote;
 }
 
 /* Act on @p n events from epoll_wait(). */
@@ -1127,6 +1144,7 @@ mzmtp_status_t mzmtp_posix_connect(mzmtp_posix_t *io, mzmtp_socket_t *sock, cons
 size_t mzmtp_posix_fds(mzmtp_posix_t *io, struct pollfd *fds, size_t max, int *timeout_ms)
 {
     poller_arm(io, false);
+    if (io->arm_wrote) *timeout_ms = 0; /* as run(): output written, return at once */
     cap_timeout(timeout_ms, next_timer(io, mzmtp_posix_now_ms()));
     if (io->epfd < 0) return 0; /* nothing bound or connected yet */
     if (max < 1) {
@@ -1323,6 +1341,9 @@ void mzmtp_posix_set_accept_interval(mzmtp_posix_t *io, int32_t ivl_ms)
 mzmtp_status_t mzmtp_posix_run(mzmtp_posix_t *io, int timeout_ms)
 {
     poller_arm(io, false);
+    /* Having written, return at once, as the EPOLLOUT event that such output used to
+     * wait for did: the caller may have work of its own (more requests buffered). */
+    if (io->arm_wrote) timeout_ms = 0;
     cap_timeout(&timeout_ms, next_timer(io, mzmtp_posix_now_ms()));
 #if WAIT_IN_RECV
     int wait = timeout_ms;

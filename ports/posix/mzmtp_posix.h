@@ -195,6 +195,7 @@ typedef struct mzmtp_posix {
     int arm_single_fd;   /* the one peer armed for input only, or -1 */
     unsigned arm_others; /* other armed descriptors, listeners excepted */
     unsigned arm_listeners;
+    bool arm_wrote;      /* the arming pass wrote queued output: do not wait */
 } mzmtp_posix_t;
 
 /**
