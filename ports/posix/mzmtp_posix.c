@@ -807,15 +807,23 @@ static void dead_peer(void *ctx, int p, mzmtp_status_t why)
     peer_fail(d->io, d->ps, p, why, d->now);
 }
 
-/* Due timers, then the output the application queued since the last call. */
-static void run_timers_and_write(mzmtp_posix_t *io)
+/* Due timers, then the output the application queued since the last call. With
+ * @p all false (run() after its wait), the sockets' timers are looked at only once the
+ * earliest one that run() computed before waiting is due, and only the sockets whose
+ * timers ran are written: the arming pass wrote what the application had queued, and
+ * the dispatch wrote what input produced. Each of those would otherwise be another walk
+ * of every connection per wakeup. */
+static void run_timers_and_write(mzmtp_posix_t *io, bool all)
 {
     uint32_t now = mzmtp_posix_now_ms();
-    for (size_t s = 0; s < MZMTP_POSIX_MAX_SOCKETS; s++) {
+    bool timers = all || (io->timer_set && mzmtp_kit_is_due(now, io->timer_at));
+    bool ticked[MZMTP_POSIX_MAX_SOCKETS] = {false};
+    for (size_t s = 0; s < MZMTP_POSIX_MAX_SOCKETS && timers; s++) {
         mzmtp_posix_socket_t *ps = &io->s[s];
         if (ps->k.sock == NULL || sock_next_timeout(ps, now) != 0) continue;
         dead_ctx_t d = {io, ps, now};
         mzmtp_kit_reap(ps->k.sock, now, dead_peer, &d);
+        ticked[s] = true;
     }
     for (size_t e = 0; e < io->ep_end; e++) {
         mzmtp_posix_endpoint_t *ep = &io->ep[e];
@@ -828,10 +836,11 @@ static void run_timers_and_write(mzmtp_posix_t *io)
         }
     }
 
-    /* What the application sent since the last call, and replies the input produced. */
+    /* What the application sent since the last call, replies the input produced, and
+     * what the timers queued (heartbeats). */
     for (size_t s = 0; s < MZMTP_POSIX_MAX_SOCKETS; s++) {
         mzmtp_posix_socket_t *ps = &io->s[s];
-        if (ps->k.sock == NULL) continue;
+        if (ps->k.sock == NULL || !(all || ticked[s])) continue;
         FOR_LIVE(ps, p) peer_write(io, ps, p, now);
     }
 }
@@ -934,8 +943,12 @@ static void poller_dispatch(mzmtp_posix_t *io, const struct epoll_event *ev, int
             if (index >= MZMTP_POSIX_MAX_SOCKETS || p >= MZMTP_CONF_MAX_PEERS) continue;
             mzmtp_posix_socket_t *ps = &io->s[index];
             if (ps->k.sock == NULL || ps->fd[p] < 0) continue;
-            if (!out_only && (what & (EPOLLIN | EPOLLHUP | EPOLLERR))) peer_read(io, ps, p, now, NOWAIT);
-            if (what & (EPOLLOUT | EPOLLERR | (out_only ? EPOLLHUP : 0))) peer_write(io, ps, p, now);
+            bool read = !out_only && (what & (EPOLLIN | EPOLLHUP | EPOLLERR));
+            if (read) peer_read(io, ps, p, now, NOWAIT);
+            /* and what the input produced (a handshake step, a PONG), at once */
+            if (read || (what & (EPOLLOUT | EPOLLERR | (out_only ? EPOLLHUP : 0)))) {
+                peer_write(io, ps, p, now);
+            }
         } else if (kind == TAG_EP) {
             if (index >= io->ep_end) continue;
             mzmtp_posix_endpoint_t *ep = &io->ep[index];
@@ -1165,7 +1178,7 @@ void mzmtp_posix_handle(mzmtp_posix_t *io, const struct pollfd *fds, size_t n)
             break;
         }
     }
-    run_timers_and_write(io);
+    run_timers_and_write(io, true);
 }
 #else
 size_t mzmtp_posix_fds(mzmtp_posix_t *io, struct pollfd *fds, size_t max, int *timeout_ms)
@@ -1245,7 +1258,7 @@ void mzmtp_posix_handle(mzmtp_posix_t *io, const struct pollfd *fds, size_t n)
         if (io->res_rd >= 0 && fds[i].fd == io->res_rd) resolver_drain(io, now);
 #endif
     }
-    run_timers_and_write(io);
+    run_timers_and_write(io, true);
 }
 #endif
 
@@ -1344,13 +1357,16 @@ mzmtp_status_t mzmtp_posix_run(mzmtp_posix_t *io, int timeout_ms)
     /* Having written, return at once, as the EPOLLOUT event that such output used to
      * wait for did: the caller may have work of its own (more requests buffered). */
     if (io->arm_wrote) timeout_ms = 0;
-    cap_timeout(&timeout_ms, next_timer(io, mzmtp_posix_now_ms()));
+    uint32_t now = mzmtp_posix_now_ms(), next = next_timer(io, now);
+    io->timer_set = next != UINT32_MAX;
+    io->timer_at = now + next;
+    cap_timeout(&timeout_ms, next);
 #if WAIT_IN_RECV
     int wait = timeout_ms;
     if (wait != 0 && io->arm_single_fd >= 0 && io->arm_others == 0 &&
         (io->arm_listeners == 0 || accept_interval_allows(io, &wait)) &&
         wait_in_recv(io, io->arm_single_fd, wait)) {
-        run_timers_and_write(io); /* timers, and what the input made to write */
+        run_timers_and_write(io, true); /* timers, and what the input made to write */
         return MZMTP_OK;
     }
 #endif
@@ -1360,7 +1376,7 @@ mzmtp_status_t mzmtp_posix_run(mzmtp_posix_t *io, int timeout_ms)
     } else if (poller_wait(io, timeout_ms, false) < 0 && errno != EINTR) {
         return MZMTP_ERR_CLOSED;
     }
-    run_timers_and_write(io);
+    run_timers_and_write(io, false); /* due timers only; the I/O is written already */
     return MZMTP_OK;
 }
 
@@ -1368,7 +1384,7 @@ mzmtp_status_t mzmtp_posix_flush(mzmtp_posix_t *io, int timeout_ms)
 {
     uint32_t start = mzmtp_posix_now_ms();
     for (;;) {
-        run_timers_and_write(io); /* writes what the kernel takes; reads nothing */
+        run_timers_and_write(io, true); /* writes what the kernel takes; reads nothing */
         bool pending = false;
         for (size_t i = 0; i < MZMTP_POSIX_MAX_SOCKETS && !pending; i++) {
             mzmtp_posix_socket_t *ps = &io->s[i];
@@ -1393,7 +1409,7 @@ mzmtp_status_t mzmtp_posix_run(mzmtp_posix_t *io, int timeout_ms)
     int wait = timeout_ms;
     size_t one = recv_wait_candidate(io, fds, n, &wait);
     if (one < n && wait_in_recv(io, fds[one].fd, wait)) {
-        run_timers_and_write(io); /* timers, and what the input made to write */
+        run_timers_and_write(io, true); /* timers, and what the input made to write */
         return MZMTP_OK;
     }
 #endif
@@ -1411,7 +1427,7 @@ mzmtp_status_t mzmtp_posix_flush(mzmtp_posix_t *io, int timeout_ms)
 {
     uint32_t start = mzmtp_posix_now_ms();
     for (;;) {
-        run_timers_and_write(io); /* writes what the kernel takes; reads nothing */
+        run_timers_and_write(io, true); /* writes what the kernel takes; reads nothing */
         struct pollfd fds[MZMTP_POSIX_MAX_FDS];
         size_t n = 0;
         for (size_t i = 0; i < MZMTP_POSIX_MAX_SOCKETS; i++) {

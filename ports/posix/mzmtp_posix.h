@@ -196,6 +196,8 @@ typedef struct mzmtp_posix {
     unsigned arm_others; /* other armed descriptors, listeners excepted */
     unsigned arm_listeners;
     bool arm_wrote;      /* the arming pass wrote queued output: do not wait */
+    bool timer_set;      /* run(): timer_at holds the earliest timer before the wait */
+    uint32_t timer_at;
 } mzmtp_posix_t;
 
 /**
