@@ -898,11 +898,13 @@ static void poller_arm(mzmtp_posix_t *io, bool out_only)
         if (ps->k.sock == NULL) continue;
         FOR_LIVE(ps, p) {
             uint8_t want = peer_interest(ps, p, out_only);
-            if (!out_only && (want & EV_OUT)) {
+            if (!out_only && (want & EV_OUT) && !(ps->armed[p] & EV_OUT)) {
                 /* Output queued since the last write: write it now rather than ask epoll
                  * whether the descriptor is writable (it nearly always is). EPOLLOUT is
                  * asked only when the kernel took less than all, so a request-reply
-                 * loop makes no epoll_ctl() per message (two before: arm, then disarm). */
+                 * loop makes no epoll_ctl() per message (two before: arm, then disarm).
+                 * A peer already waiting for EPOLLOUT is left to it: trying again here
+                 * would be one failed sendmsg() per wakeup (a slow subscriber). */
                 if (peer_write(io, ps, p, now) > 0) wrote = true;
                 if (ps->fd[p] < 0) continue; /* the write failed: closed */
                 want = peer_interest(ps, p, false);
