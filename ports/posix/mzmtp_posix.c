@@ -907,7 +907,7 @@ static void poller_arm(mzmtp_posix_t *io, bool out_only)
                  * would be one failed sendmsg() per wakeup (a slow subscriber). */
                 if (peer_write(io, ps, p, now) > 0) wrote = true;
                 if (ps->fd[p] < 0) continue; /* the write failed: closed */
-                want = peer_interest(ps, p, false);
+                if (!mzmtp_socket_peer_has_output(ps->k.sock, p)) want &= (uint8_t)~EV_OUT;
             }
             if (want != ps->armed[p]) {
                 ps->armed[p] = want;
