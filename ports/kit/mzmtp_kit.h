@@ -181,15 +181,19 @@ bool mzmtp_kit_reconnect_next(mzmtp_kit_reconnect_t *r, uint32_t now, bool faile
 /** mzmtp_kit_ep_t.kind */
 enum { MZMTP_KIT_EP_FREE = 0, MZMTP_KIT_EP_BIND, MZMTP_KIT_EP_CONNECT };
 /** mzmtp_kit_ep_t.state: a connect goes WAIT → CONNECTING → UP, back to WAIT after a
- *  loss, STOPPED for good (closing, reconnects off, protocol error); a bind is UP, or
+ *  loss, STOPPED for good (closing, reconnects off, protocol error); a bind is UP,
+ *  PAUSED while it rests (mzmtp_kit_ep_pause(): the process is out of descriptors), or
  *  STOPPED once it stops listening. */
-enum { MZMTP_KIT_WAIT = 0, MZMTP_KIT_CONNECTING, MZMTP_KIT_UP, MZMTP_KIT_STOPPED };
+enum { MZMTP_KIT_WAIT = 0, MZMTP_KIT_CONNECTING, MZMTP_KIT_UP, MZMTP_KIT_STOPPED,
+       MZMTP_KIT_PAUSED };
 
 /** What a port keeps of each bound or connecting endpoint besides its stack's address
  *  (which the port's own record holds next to this one). Zeroed: free. */
 typedef struct mzmtp_kit_ep {
     mzmtp_socket_t *sock; /**< Borrowed until the record is freed. */
-    uint32_t retry_at;    /**< CONNECT, WAIT: the next attempt (ms). */
+    uint32_t retry_at;    /**< CONNECT, WAIT: the next attempt (ms); CONNECTING: the end
+                               of the attempt's step, if the port set one
+                               (mzmtp_kit_ep_step()); BIND, PAUSED: the end of the rest. */
     uint32_t backoff_ms;  /**< CONNECT: the current back-off. */
     int32_t peer;         /**< CONNECT: the socket's keep_queue slot, or -1. */
     uint16_t port;        /**< Host order: as given (connect) or as bound. */
@@ -253,6 +257,61 @@ static inline void mzmtp_kit_ep_up(mzmtp_kit_ep_t *e, const mzmtp_kit_reconnect_
  */
 bool mzmtp_kit_ep_down(mzmtp_kit_ep_t *e, mzmtp_kit_reconnect_t *r, uint32_t now,
                        mzmtp_status_t why, bool failed_connect);
+
+/**
+ * A port that tries several addresses per attempt (a name with IPv6 and IPv4 addresses)
+ * gives the current one until @p now + @p step_ms before the next takes over; the
+ * endpoint stays CONNECTING. mzmtp_kit_ep_step_due() says when that time is up.
+ */
+static inline void mzmtp_kit_ep_step(mzmtp_kit_ep_t *e, uint32_t now, uint32_t step_ms)
+{
+    e->state = MZMTP_KIT_CONNECTING;
+    e->retry_at = now + step_ms;
+}
+
+/** @return true when @p e is CONNECTING and the step set by mzmtp_kit_ep_step() is up. */
+static inline bool mzmtp_kit_ep_step_due(const mzmtp_kit_ep_t *e, uint32_t now)
+{
+    return e->kind == MZMTP_KIT_EP_CONNECT && e->state == MZMTP_KIT_CONNECTING &&
+           mzmtp_kit_is_due(now, e->retry_at);
+}
+
+/**
+ * A listening endpoint rests for @p ms: the stack has no resource left to accept with
+ * (POSIX: EMFILE), and a listener that stays readable would wake the loop for ever. The
+ * port stops watching it until mzmtp_kit_ep_resume() says the rest is over; it never
+ * stops listening for good on this account.
+ */
+static inline void mzmtp_kit_ep_pause(mzmtp_kit_ep_t *e, uint32_t now, uint32_t ms)
+{
+    if (e->kind == MZMTP_KIT_EP_BIND && e->state == MZMTP_KIT_UP) {
+        e->state = MZMTP_KIT_PAUSED;
+        e->retry_at = now + ms;
+    }
+}
+
+/** @return true when the rest of a paused bind just ended (@p e is UP again). */
+static inline bool mzmtp_kit_ep_resume(mzmtp_kit_ep_t *e, uint32_t now)
+{
+    if (e->kind != MZMTP_KIT_EP_BIND || e->state != MZMTP_KIT_PAUSED ||
+        !mzmtp_kit_is_due(now, e->retry_at)) {
+        return false;
+    }
+    e->state = MZMTP_KIT_UP;
+    return true;
+}
+
+/** Lower @p *wait to every timer of @p e: the next attempt (as mzmtp_kit_ep_wait()),
+ *  the end of a step of mzmtp_kit_ep_step() when @p stepped, the end of a rest. */
+static inline void mzmtp_kit_ep_wait_all(const mzmtp_kit_ep_t *e, uint32_t now, bool stepped,
+                                         uint32_t *wait)
+{
+    if ((e->kind == MZMTP_KIT_EP_CONNECT &&
+         (e->state == MZMTP_KIT_WAIT || (stepped && e->state == MZMTP_KIT_CONNECTING))) ||
+        (e->kind == MZMTP_KIT_EP_BIND && e->state == MZMTP_KIT_PAUSED)) {
+        mzmtp_kit_wait_for(wait, now, e->retry_at);
+    }
+}
 
 /** Stop @p e: no more attempts (a bind: the port stops listening). */
 static inline void mzmtp_kit_ep_stop(mzmtp_kit_ep_t *e)

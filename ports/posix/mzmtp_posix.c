@@ -35,8 +35,10 @@
 #include <pthread.h>
 #endif
 
-enum { EP_FREE = 0, EP_BIND, EP_CONNECT };
-enum { EP_WAIT = 0, EP_RESOLVING, EP_CONNECTING, EP_UP, EP_STOPPED, EP_PAUSED };
+/* Endpoint kinds and states are the kit's (mzmtp_kit_ep_t): a connect is WAIT, then
+ * CONNECTING for the whole attempt (the lookup of its name, then its addresses one after
+ * another), UP, back to WAIT, or STOPPED; a bind is UP, or PAUSED while out of
+ * descriptors. */
 /* Interest kept per descriptor (armed): the kit's MZMTP_KIT_WANT_IN / _OUT bits. */
 enum { EV_IN = MZMTP_KIT_WANT_IN, EV_OUT = MZMTP_KIT_WANT_OUT };
 
@@ -59,11 +61,6 @@ enum { EV_IN = MZMTP_KIT_WANT_IN, EV_OUT = MZMTP_KIT_WANT_OUT };
 #define WAIT_IN_RECV 0
 #define NOWAIT 0
 #endif
-
-static bool is_due(uint32_t now, uint32_t t) { return mzmtp_kit_is_due(now, t); }
-
-/* ms from @p now until @p t (0 when due). */
-static uint32_t ms_until(uint32_t now, uint32_t t) { return mzmtp_kit_until(now, t); }
 
 uint32_t mzmtp_posix_now_ms(void)
 {
@@ -100,13 +97,12 @@ static mzmtp_status_t ipc_address(const char *endpoint, struct sockaddr_un *un, 
  * @return MZMTP_OK or MZMTP_ERR_INVALID.
  */
 static mzmtp_status_t split_tcp(const char *endpoint, bool bind, char *host, size_t host_cap,
-                                char port_out[8])
+                                char port_out[8], uint16_t *port)
 {
-    uint16_t port;
-    if (mzmtp_kit_parse_tcp(endpoint, bind, host, host_cap, &port) != MZMTP_OK) {
+    if (mzmtp_kit_parse_tcp(endpoint, bind, host, host_cap, port) != MZMTP_OK) {
         return MZMTP_ERR_INVALID;
     }
-    (void)snprintf(port_out, 8, "%u", (unsigned)port);
+    (void)snprintf(port_out, 8, "%u", (unsigned)*port);
     return MZMTP_OK;
 }
 
@@ -152,7 +148,8 @@ static uint8_t lookup(const char *host, const char *port, bool numeric, bool pas
 static uint8_t resolve_endpoint(const char *endpoint, mzmtp_posix_inaddr_t *out, size_t max)
 {
     char host[MZMTP_POSIX_ENDPOINT_LEN], port[8];
-    if (split_tcp(endpoint, false, host, sizeof host, port) != MZMTP_OK) return 0;
+    uint16_t num;
+    if (split_tcp(endpoint, false, host, sizeof host, port, &num) != MZMTP_OK) return 0;
     return lookup(host, port, false, false, out, max);
 }
 
@@ -206,7 +203,7 @@ static uint32_t sock_next_timeout(const mzmtp_posix_socket_t *ps, uint32_t now)
 {
     uint32_t t = UINT32_MAX;
     FOR_LIVE(ps, p) {
-        uint32_t u = mzmtp_socket_peer_next_timeout(ps->sock, p, now);
+        uint32_t u = mzmtp_socket_peer_next_timeout(ps->k.sock, p, now);
         if (u < t) t = u;
     }
     return t;
@@ -243,12 +240,13 @@ static mzmtp_posix_socket_t *find_sock(mzmtp_posix_t *io, const mzmtp_socket_t *
 {
     mzmtp_posix_socket_t *free_entry = NULL;
     for (size_t i = 0; i < MZMTP_POSIX_MAX_SOCKETS; i++) {
-        if (io->s[i].sock == sock) return &io->s[i];
-        if (io->s[i].sock == NULL && free_entry == NULL) free_entry = &io->s[i];
+        if (io->s[i].k.sock == sock) return &io->s[i];
+        if (io->s[i].k.sock == NULL && free_entry == NULL) free_entry = &io->s[i];
     }
     if (!add || free_entry == NULL) return NULL;
-    free_entry->sock = (mzmtp_socket_t *)sock;
-    mzmtp_socket_set_random(free_entry->sock, mzmtp_posix_random, NULL);
+    memset(&free_entry->k, 0, sizeof free_entry->k);
+    free_entry->k.sock = (mzmtp_socket_t *)sock;
+    mzmtp_socket_set_random(free_entry->k.sock, mzmtp_posix_random, NULL);
     for (size_t p = 0; p < MZMTP_CONF_MAX_PEERS; p++) {
         free_entry->fd[p] = -1;
         free_entry->ep[p] = -1;
@@ -266,7 +264,7 @@ static void endpoint_taken(mzmtp_posix_t *io, const mzmtp_posix_endpoint_t *ep)
 static mzmtp_posix_endpoint_t *free_endpoint(mzmtp_posix_t *io)
 {
     for (size_t i = 0; i < MZMTP_POSIX_MAX_ENDPOINTS; i++) {
-        if (io->ep[i].kind == EP_FREE && !io->ep[i].resolving) return &io->ep[i];
+        if (io->ep[i].k.kind == MZMTP_KIT_EP_FREE && !io->ep[i].resolving) return &io->ep[i];
     }
     return NULL;
 }
@@ -377,36 +375,22 @@ static void ep_close_fd(mzmtp_posix_t *io, mzmtp_posix_endpoint_t *ep)
 
 static void connect_attempt(mzmtp_posix_t *io, mzmtp_posix_endpoint_t *ep, uint32_t now);
 
-static void endpoint_stop(mzmtp_posix_t *io, mzmtp_posix_endpoint_t *ep);
-
-/* R1: the next attempt waits the back-off + random(0..ivl); failed TCP connects double
- * the back-off; a lost connection starts from ivl again (the kit's schedule). R2: a
- * status a retry would only meet again, or reconnects off, stop the endpoint instead. */
-static void schedule_retry(mzmtp_posix_t *io, mzmtp_posix_endpoint_t *ep, uint32_t now,
-                           bool connect_failed, mzmtp_status_t why)
+/* The endpoint's connection ended, or its attempt failed (@p connect_failed): the kit
+ * schedules the next attempt (R1: the back-off plus random 0..ivl; failed connects
+ * double it; a lost connection starts from ivl), or, for a status that a retry would
+ * only meet again or with reconnects off (R2), stops the endpoint and gives its peer slot
+ * back, which the socket's table then forgets too. */
+static void endpoint_down(mzmtp_posix_t *io, mzmtp_posix_endpoint_t *ep, uint32_t now,
+                          mzmtp_status_t why, bool connect_failed)
 {
-    if (!mzmtp_status_allows_reconnect(why) ||
-        !mzmtp_kit_reconnect_next(&io->rc, now, connect_failed, &ep->backoff_ms,
-                                  &ep->retry_at)) {
-        endpoint_stop(io, ep);
+    int peer = (int)ep->k.peer;
+    if (mzmtp_kit_ep_down(&ep->k, &io->rc, now, why, connect_failed) || peer < 0 ||
+        ep->k.peer >= 0) {
         return;
     }
-    ep->state = EP_WAIT;
-    mzmtp_socket_notify(ep->sock, MZMTP_EV_CONNECT_RETRY, ep->peer, why);
+    mzmtp_posix_socket_t *ps = find_sock(io, ep->k.sock, false);
+    if (ps != NULL) ps->ep[peer] = -1;
 }
-
-/* An endpoint that will never be retried gives its peer slot (and queue) back. */
-static void endpoint_stop(mzmtp_posix_t *io, mzmtp_posix_endpoint_t *ep)
-{
-    mzmtp_posix_socket_t *ps = find_sock(io, ep->sock, false);
-    ep->state = EP_STOPPED;
-    if (ps != NULL && ep->peer >= 0) {
-        ps->ep[ep->peer] = -1;
-        mzmtp_socket_peer_release(ep->sock, ep->peer);
-    }
-    ep->peer = -1;
-}
-
 
 /* The transport of peer @p p ended: close it, tell the socket, maybe reconnect. */
 static void close_peer(mzmtp_posix_t *io, mzmtp_posix_socket_t *ps, int p, mzmtp_status_t why,
@@ -418,19 +402,19 @@ static void close_peer(mzmtp_posix_t *io, mzmtp_posix_socket_t *ps, int p, mzmtp
     close_fd(ps->fd[p]);
     ps->fd[p] = -1;
     mzmtp_peerset_del(&ps->live, (unsigned)p);
-    mzmtp_socket_peer_stop(ps->sock, p, why);
+    mzmtp_socket_peer_stop(ps->k.sock, p, why);
     if (ps->ep[p] < 0) return;
-    schedule_retry(io, &io->ep[ps->ep[p]], now, false, why);
+    endpoint_down(io, &io->ep[ps->ep[p]], now, why, false);
 }
 
-/* Write as much output as the kernel takes. @return false when the transport failed
- * (the caller closes it). */
-static bool write_out(mzmtp_posix_socket_t *ps, int p)
+/* Write as much output as the kernel takes; @p *moved counts the bytes it took.
+ * @return false when the transport failed (the caller closes it). */
+static bool write_out(mzmtp_posix_socket_t *ps, int p, size_t *moved)
 {
     mzmtp_iov_t iov[MZMTP_POSIX_IOV_MAX];
     struct iovec vec[MZMTP_POSIX_IOV_MAX];
-    while (mzmtp_socket_peer_has_output(ps->sock, p)) {
-        size_t n = mzmtp_socket_peer_output(ps->sock, p, iov, MZMTP_POSIX_IOV_MAX);
+    while (mzmtp_socket_peer_has_output(ps->k.sock, p)) {
+        size_t n = mzmtp_socket_peer_output(ps->k.sock, p, iov, MZMTP_POSIX_IOV_MAX);
         if (n == 0) return true;
         size_t total = 0;
         for (size_t i = 0; i < n; i++) {
@@ -447,16 +431,20 @@ static bool write_out(mzmtp_posix_socket_t *ps, int p)
             if (errno == EINTR) continue;
             return errno == EAGAIN || errno == EWOULDBLOCK;
         }
-        mzmtp_socket_peer_output_done(ps->sock, p, (size_t)w);
+        mzmtp_socket_peer_output_done(ps->k.sock, p, (size_t)w);
+        *moved += (size_t)w;
         if ((size_t)w < total) return true; /* the kernel buffer is full */
     }
     return true;
 }
 
 
-static void peer_write(mzmtp_posix_t *io, mzmtp_posix_socket_t *ps, int p, uint32_t now)
+/* Write peer @p p's output (closing it if the transport failed). @return bytes written. */
+static size_t peer_write(mzmtp_posix_t *io, mzmtp_posix_socket_t *ps, int p, uint32_t now)
 {
-    if (ps->fd[p] >= 0 && !write_out(ps, p)) close_peer(io, ps, p, MZMTP_ERR_CLOSED, now);
+    size_t moved = 0;
+    if (ps->fd[p] >= 0 && !write_out(ps, p, &moved)) close_peer(io, ps, p, MZMTP_ERR_CLOSED, now);
+    return moved;
 }
 
 /* The engine of @p p failed with @p why: send what it still has (an ERROR command, RFC 37
@@ -466,7 +454,8 @@ static void peer_fail(mzmtp_posix_t *io, mzmtp_posix_socket_t *ps, int p, mzmtp_
                       uint32_t now)
 {
     if (ps->fd[p] < 0) return;
-    (void)write_out(ps, p);
+    size_t moved = 0;
+    (void)write_out(ps, p, &moved);
     close_peer(io, ps, p, why, now);
 }
 
@@ -478,12 +467,12 @@ static void peer_read(mzmtp_posix_t *io, mzmtp_posix_socket_t *ps, int p, uint32
 {
     uint8_t *ptr;
     size_t len;
-    mzmtp_socket_peer_rx_space(ps->sock, p, &ptr, &len);
+    mzmtp_socket_peer_rx_space(ps->k.sock, p, &ptr, &len);
     if (len == 0) return; /* backpressure: the socket is full */
     ssize_t r = recv(ps->fd[p], ptr, len, flags);
     if (flags == 0) now = mzmtp_posix_now_ms(); /* it waited */
     if (r > 0) {
-        mzmtp_status_t st = mzmtp_socket_peer_rx_commit(ps->sock, p, (size_t)r, now);
+        mzmtp_status_t st = mzmtp_socket_peer_rx_commit(ps->k.sock, p, (size_t)r, now);
         if (mzmtp_status_is_fatal(st)) peer_fail(io, ps, p, st, now);
     } else if (r == 0) {
         close_peer(io, ps, p, MZMTP_ERR_CLOSED, now);
@@ -521,12 +510,12 @@ static void peer_address(mzmtp_socket_t *sock, int p, int fd)
 /* A transport is up on peer slot @p p: start its ZMTP session. */
 static void peer_begin(mzmtp_posix_t *io, mzmtp_posix_socket_t *ps, int p, int fd, uint32_t now)
 {
-    peer_address(ps->sock, p, fd);
+    peer_address(ps->k.sock, p, fd);
     ps->fd[p] = fd;
     mzmtp_peerset_add(&ps->live, (unsigned)p);
     set_nonblock(fd, !WAIT_IN_RECV);
     poller_peer_add(io, ps, p);
-    mzmtp_status_t st = mzmtp_socket_peer_start(ps->sock, p, now);
+    mzmtp_status_t st = mzmtp_socket_peer_start(ps->k.sock, p, now);
     if (st != MZMTP_OK) {
         close_peer(io, ps, p, st, now);
         return;
@@ -536,22 +525,22 @@ static void peer_begin(mzmtp_posix_t *io, mzmtp_posix_socket_t *ps, int p, int f
 
 static void connect_done(mzmtp_posix_t *io, mzmtp_posix_endpoint_t *ep, int fd, uint32_t now)
 {
-    mzmtp_posix_socket_t *ps = find_sock(io, ep->sock, false);
+    mzmtp_posix_socket_t *ps = find_sock(io, ep->k.sock, false);
 #if MZMTP_POSIX_USE_EPOLL
     if (ep->fd == fd) poller_drop(io, fd); /* it comes back as the peer's */
 #endif
     ep->fd = -1;
-    ep->state = EP_UP;
-    ep->backoff_ms = mzmtp_kit_backoff_reset(&io->rc);
-    mzmtp_socket_notify(ep->sock, MZMTP_EV_CONNECTED, ep->peer, MZMTP_OK);
-    peer_begin(io, ps, ep->peer, fd, now);
+    ep->step_timer = false;
+    mzmtp_kit_ep_up(&ep->k, &io->rc); /* back-off reset, monitor: CONNECTED */
+    peer_begin(io, ps, (int)ep->k.peer, fd, now);
 }
 
 /* Every address of this round failed (or there was none): wait, then start over. */
 static void connect_failed(mzmtp_posix_t *io, mzmtp_posix_endpoint_t *ep, uint32_t now)
 {
     ep_close_fd(io, ep);
-    schedule_retry(io, ep, now, true, MZMTP_ERR_CLOSED);
+    ep->step_timer = false;
+    endpoint_down(io, ep, now, MZMTP_ERR_CLOSED, true);
 }
 
 /* Start a TCP or ipc connect to @p sa. @p more: other addresses wait behind this one, so
@@ -568,9 +557,8 @@ static bool start_connect(mzmtp_posix_t *io, mzmtp_posix_endpoint_t *ep, const s
     }
     if (errno == EINPROGRESS || errno == EINTR) {
         ep->fd = fd;
-        ep->state = EP_CONNECTING;
         ep->step_timer = more;
-        ep->retry_at = now + MZMTP_POSIX_CONNECT_STEP_MS;
+        mzmtp_kit_ep_step(&ep->k, now, MZMTP_POSIX_CONNECT_STEP_MS);
         poller_ep_add(io, ep, EV_OUT);
         return true;
     }
@@ -651,7 +639,11 @@ static void resolver_drain(mzmtp_posix_t *io, uint32_t now)
         if (ep < io->ep || ep >= io->ep + MZMTP_POSIX_MAX_ENDPOINTS || !ep->resolving) continue;
         ep->resolving = false;
         if (io->resolving > 0) io->resolving--;
-        if (ep->kind != EP_CONNECT || ep->state != EP_RESOLVING || ep->gen != a.gen) continue;
+        if (ep->k.kind != MZMTP_KIT_EP_CONNECT || ep->k.state != MZMTP_KIT_CONNECTING ||
+            !ep->lookup || ep->gen != a.gen) {
+            continue;
+        }
+        ep->lookup = false;
         if (a.n > MZMTP_POSIX_MAX_ADDRS) a.n = MZMTP_POSIX_MAX_ADDRS;
         memcpy(ep->addrs, a.addrs, sizeof ep->addrs);
         ep->n_addrs = a.n;
@@ -670,7 +662,8 @@ static void start_resolve(mzmtp_posix_t *io, mzmtp_posix_endpoint_t *ep, uint32_
         connect_failed(io, ep, now);
         return;
     }
-    ep->state = EP_RESOLVING;
+    ep->lookup = true;
+    ep->step_timer = false;
     ep->gen++;
     ep->res_wr = io->res_wr;
     ep->resolving = true;
@@ -690,6 +683,7 @@ static void start_resolve(mzmtp_posix_t *io, mzmtp_posix_endpoint_t *ep, uint32_
     }
     if (rc != 0) { /* no thread now (EAGAIN): a failed round, retried later */
         ep->resolving = false;
+        ep->lookup = false;
         connect_failed(io, ep, now);
         return;
     }
@@ -704,6 +698,8 @@ static void start_resolve(mzmtp_posix_t *io, mzmtp_posix_endpoint_t *ep, uint32_
 /* A new round: every address again, the name resolved again (DNS may have changed). */
 static void connect_attempt(mzmtp_posix_t *io, mzmtp_posix_endpoint_t *ep, uint32_t now)
 {
+    mzmtp_kit_ep_attempt(&ep->k);
+    ep->step_timer = false;
     if (is_ipc(ep->addr)) {
         struct sockaddr_un un;
         socklen_t len;
@@ -742,7 +738,7 @@ static bool out_of_descriptors(int err)
  */
 static void listener_accept(mzmtp_posix_t *io, mzmtp_posix_endpoint_t *ep, uint32_t now)
 {
-    mzmtp_posix_socket_t *ps = find_sock(io, ep->sock, false);
+    mzmtp_posix_socket_t *ps = find_sock(io, ep->k.sock, false);
     for (unsigned i = 0; i < MZMTP_POSIX_ACCEPT_BATCH; i++) {
         struct sockaddr_storage sa;
         socklen_t sa_len = sizeof sa;
@@ -757,18 +753,17 @@ static void listener_accept(mzmtp_posix_t *io, mzmtp_posix_endpoint_t *ep, uint3
                 io->reserve_fd = reserve_open();
                 if (fd >= 0) continue;
             }
-            ep->state = EP_PAUSED;
-            ep->retry_at = now + MZMTP_POSIX_ACCEPT_PAUSE_MS;
+            mzmtp_kit_ep_pause(&ep->k, now, MZMTP_POSIX_ACCEPT_PAUSE_MS);
             return;
         }
         setup_fd(fd, sa.ss_family);
         int p;
-        if (mzmtp_socket_peer_open(ps->sock, false, &p) != MZMTP_OK) {
+        if (mzmtp_socket_peer_open(ps->k.sock, false, &p) != MZMTP_OK) {
             (void)close(fd); /* no free slot (MZMTP_ERR_LIMIT) or closing */
             continue;
         }
         ps->ep[p] = -1;
-        mzmtp_socket_notify(ps->sock, MZMTP_EV_ACCEPTED, p, MZMTP_OK);
+        mzmtp_socket_notify(ps->k.sock, MZMTP_EV_ACCEPTED, p, MZMTP_OK);
         peer_begin(io, ps, p, fd, now);
     }
 }
@@ -780,16 +775,10 @@ static uint32_t next_timer(const mzmtp_posix_t *io, uint32_t now)
 {
     uint32_t wait = UINT32_MAX;
     for (size_t i = 0; i < io->ep_end; i++) {
-        const mzmtp_posix_endpoint_t *ep = &io->ep[i];
-        bool timed = (ep->kind == EP_CONNECT && ep->state == EP_WAIT) ||
-                     (ep->kind == EP_CONNECT && ep->state == EP_CONNECTING && ep->step_timer) ||
-                     (ep->kind == EP_BIND && ep->state == EP_PAUSED);
-        if (!timed) continue;
-        uint32_t left = ms_until(now, ep->retry_at);
-        if (left < wait) wait = left;
+        mzmtp_kit_ep_wait_all(&io->ep[i].k, now, io->ep[i].step_timer, &wait);
     }
     for (size_t i = 0; i < MZMTP_POSIX_MAX_SOCKETS; i++) {
-        if (io->s[i].sock == NULL) continue;
+        if (io->s[i].k.sock == NULL) continue;
         uint32_t left = sock_next_timeout(&io->s[i], now);
         if (left < wait) wait = left;
     }
@@ -818,32 +807,40 @@ static void dead_peer(void *ctx, int p, mzmtp_status_t why)
     peer_fail(d->io, d->ps, p, why, d->now);
 }
 
-/* Due timers, then the output the application queued since the last call. */
-static void run_timers_and_write(mzmtp_posix_t *io)
+/* Due timers, then the output the application queued since the last call. With
+ * @p all false (run() after its wait), the sockets' timers are looked at only once the
+ * earliest one that run() computed before waiting is due, and only the sockets whose
+ * timers ran are written: the arming pass wrote what the application had queued, and
+ * the dispatch wrote what input produced. Each of those would otherwise be another walk
+ * of every connection per wakeup. */
+static void run_timers_and_write(mzmtp_posix_t *io, bool all)
 {
     uint32_t now = mzmtp_posix_now_ms();
-    for (size_t s = 0; s < MZMTP_POSIX_MAX_SOCKETS; s++) {
+    bool timers = all || (io->timer_set && mzmtp_kit_is_due(now, io->timer_at));
+    bool ticked[MZMTP_POSIX_MAX_SOCKETS] = {false};
+    for (size_t s = 0; s < MZMTP_POSIX_MAX_SOCKETS && timers; s++) {
         mzmtp_posix_socket_t *ps = &io->s[s];
-        if (ps->sock == NULL || sock_next_timeout(ps, now) != 0) continue;
+        if (ps->k.sock == NULL || sock_next_timeout(ps, now) != 0) continue;
         dead_ctx_t d = {io, ps, now};
-        mzmtp_kit_reap(ps->sock, now, dead_peer, &d);
+        mzmtp_kit_reap(ps->k.sock, now, dead_peer, &d);
+        ticked[s] = true;
     }
     for (size_t e = 0; e < io->ep_end; e++) {
         mzmtp_posix_endpoint_t *ep = &io->ep[e];
-        if (!is_due(now, ep->retry_at)) continue;
-        if (ep->kind == EP_CONNECT && ep->state == EP_WAIT) {
+        if (mzmtp_kit_ep_due(&ep->k, now)) {
             connect_attempt(io, ep, now);
-        } else if (ep->kind == EP_CONNECT && ep->state == EP_CONNECTING && ep->step_timer) {
+        } else if (ep->step_timer && mzmtp_kit_ep_step_due(&ep->k, now)) {
             connect_next(io, ep, now); /* unanswered: the next address takes over */
-        } else if (ep->kind == EP_BIND && ep->state == EP_PAUSED) {
-            ep->state = EP_UP;
+        } else {
+            (void)mzmtp_kit_ep_resume(&ep->k, now); /* a listener's rest is over */
         }
     }
 
-    /* What the application sent since the last call, and replies the input produced. */
+    /* What the application sent since the last call, replies the input produced, and
+     * what the timers queued (heartbeats). */
     for (size_t s = 0; s < MZMTP_POSIX_MAX_SOCKETS; s++) {
         mzmtp_posix_socket_t *ps = &io->s[s];
-        if (ps->sock == NULL) continue;
+        if (ps->k.sock == NULL || !(all || ticked[s])) continue;
         FOR_LIVE(ps, p) peer_write(io, ps, p, now);
     }
 }
@@ -865,7 +862,7 @@ static void connect_reported(mzmtp_posix_t *io, mzmtp_posix_endpoint_t *ep, uint
  * output while it has some queued. */
 static uint8_t peer_interest(mzmtp_posix_socket_t *ps, int p, bool out_only)
 {
-    unsigned want = mzmtp_kit_peer_wants(ps->sock, p); /* EV_IN, EV_OUT: the kit's bits */
+    unsigned want = mzmtp_kit_peer_wants(ps->k.sock, p); /* EV_IN, EV_OUT: the kit's bits */
     return (uint8_t)(out_only ? want & EV_OUT : want);
 }
 
@@ -882,23 +879,36 @@ static void poller_arm(mzmtp_posix_t *io, bool out_only)
     unsigned in_only = 0, others = 0, listeners = 0;
     for (size_t i = 0; i < io->ep_end; i++) {
         mzmtp_posix_endpoint_t *ep = &io->ep[i];
-        if (ep->kind == EP_BIND) {
-            uint8_t want = (out_only || ep->state == EP_PAUSED) ? 0 : EV_IN;
+        if (ep->k.kind == MZMTP_KIT_EP_BIND) {
+            uint8_t want = (out_only || ep->k.state != MZMTP_KIT_UP) ? 0 : EV_IN;
             if (want != ep->armed) {
                 ep->armed = want;
                 poller_set(io, EPOLL_CTL_MOD, ep->fd, want, make_tag(TAG_EP, i, 0, ep->gen));
             }
             if (want != 0) listeners++;
-        } else if (ep->kind == EP_CONNECT && ep->state == EP_CONNECTING) {
-            others++;
+        } else if (ep->fd >= 0) {
+            others++; /* a connect in progress */
         }
     }
     if (io->resolving > 0) others++;
+    bool wrote = false;
+    uint32_t now = mzmtp_posix_now_ms();
     for (size_t s = 0; s < MZMTP_POSIX_MAX_SOCKETS; s++) {
         mzmtp_posix_socket_t *ps = &io->s[s];
-        if (ps->sock == NULL) continue;
+        if (ps->k.sock == NULL) continue;
         FOR_LIVE(ps, p) {
             uint8_t want = peer_interest(ps, p, out_only);
+            if (!out_only && (want & EV_OUT) && !(ps->armed[p] & EV_OUT)) {
+                /* Output queued since the last write: write it now rather than ask epoll
+                 * whether the descriptor is writable (it nearly always is). EPOLLOUT is
+                 * asked only when the kernel took less than all, so a request-reply
+                 * loop makes no epoll_ctl() per message (two before: arm, then disarm).
+                 * A peer already waiting for EPOLLOUT is left to it: trying again here
+                 * would be one failed sendmsg() per wakeup (a slow subscriber). */
+                if (peer_write(io, ps, p, now) > 0) wrote = true;
+                if (ps->fd[p] < 0) continue; /* the write failed: closed */
+                if (!mzmtp_socket_peer_has_output(ps->k.sock, p)) want &= (uint8_t)~EV_OUT;
+            }
             if (want != ps->armed[p]) {
                 ps->armed[p] = want;
                 poller_set(io, EPOLL_CTL_MOD, ps->fd[p], want, make_tag(TAG_PEER, s, p, 0));
@@ -918,6 +928,7 @@ static void poller_arm(mzmtp_posix_t *io, bool out_only)
     io->arm_single_fd = single;
     io->arm_others = others;
     io->arm_listeners = listeners;
+    io->arm_wrote = wrote;
 }
 
 /* Act on @p n events from epoll_wait(). */
@@ -933,16 +944,20 @@ static void poller_dispatch(mzmtp_posix_t *io, const struct epoll_event *ev, int
             int p = (int)((tag >> 24) & 0xffffu);
             if (index >= MZMTP_POSIX_MAX_SOCKETS || p >= MZMTP_CONF_MAX_PEERS) continue;
             mzmtp_posix_socket_t *ps = &io->s[index];
-            if (ps->sock == NULL || ps->fd[p] < 0) continue;
-            if (!out_only && (what & (EPOLLIN | EPOLLHUP | EPOLLERR))) peer_read(io, ps, p, now, NOWAIT);
-            if (what & (EPOLLOUT | EPOLLERR | (out_only ? EPOLLHUP : 0))) peer_write(io, ps, p, now);
+            if (ps->k.sock == NULL || ps->fd[p] < 0) continue;
+            bool read = !out_only && (what & (EPOLLIN | EPOLLHUP | EPOLLERR));
+            if (read) peer_read(io, ps, p, now, NOWAIT);
+            /* and what the input produced (a handshake step, a PONG), at once */
+            if (read || (what & (EPOLLOUT | EPOLLERR | (out_only ? EPOLLHUP : 0)))) {
+                peer_write(io, ps, p, now);
+            }
         } else if (kind == TAG_EP) {
             if (index >= io->ep_end) continue;
             mzmtp_posix_endpoint_t *ep = &io->ep[index];
             if ((uint32_t)(tag >> 40) != (ep->gen & 0xffffffu) || ep->fd < 0) continue;
-            if (ep->kind == EP_BIND && ep->state == EP_UP && !out_only) {
+            if (ep->k.kind == MZMTP_KIT_EP_BIND && ep->k.state == MZMTP_KIT_UP && !out_only) {
                 listener_accept(io, ep, now);
-            } else if (ep->kind == EP_CONNECT && ep->state == EP_CONNECTING) {
+            } else if (ep->k.kind == MZMTP_KIT_EP_CONNECT && ep->k.state == MZMTP_KIT_CONNECTING) {
                 connect_reported(io, ep, now);
             }
         } else if (kind == TAG_RESOLVER) {
@@ -970,7 +985,7 @@ void mzmtp_posix_init(mzmtp_posix_t *io)
     memset(io, 0, sizeof *io);
     for (size_t i = 0; i < MZMTP_POSIX_MAX_ENDPOINTS; i++) {
         io->ep[i].fd = -1;
-        io->ep[i].peer = -1;
+        io->ep[i].k.peer = -1;
         io->ep[i].res_wr = -1;
     }
     io->wait_fd = -1;
@@ -1008,7 +1023,8 @@ static mzmtp_status_t bind_address(const char *endpoint, mzmtp_posix_inaddr_t *o
 {
     char host[MZMTP_POSIX_ENDPOINT_LEN], port[8];
     mzmtp_posix_inaddr_t all[MZMTP_POSIX_MAX_ADDRS];
-    if (split_tcp(endpoint, true, host, sizeof host, port) != MZMTP_OK) return MZMTP_ERR_INVALID;
+    uint16_t num;
+    if (split_tcp(endpoint, true, host, sizeof host, port, &num) != MZMTP_OK) return MZMTP_ERR_INVALID;
     if (lookup(host, port, true, true, out, 1) == 1) return MZMTP_OK;
     uint8_t n = lookup(host, port, false, true, all, MZMTP_POSIX_MAX_ADDRS);
     if (n == 0) return MZMTP_ERR_INVALID;
@@ -1067,6 +1083,7 @@ mzmtp_status_t mzmtp_posix_bind(mzmtp_posix_t *io, mzmtp_socket_t *sock, const c
     snprintf(bound, sizeof bound, "%s", endpoint);
     struct sockaddr_storage got;
     socklen_t got_len = sizeof got;
+    uint16_t bound_port = 0;
     if (sa->sa_family != AF_UNIX && getsockname(fd, (struct sockaddr *)&got, &got_len) == 0) {
         char host[INET6_ADDRSTRLEN + 16], port[8];
         if (getnameinfo((struct sockaddr *)&got, got_len, host, sizeof host, port, sizeof port,
@@ -1074,6 +1091,8 @@ mzmtp_status_t mzmtp_posix_bind(mzmtp_posix_t *io, mzmtp_socket_t *sock, const c
             snprintf(bound, sizeof bound, got.ss_family == AF_INET6 ? "tcp://[%s]:%s" : "tcp://%s:%s",
                      host, port);
         }
+        bound_port = ntohs(got.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&got)->sin6_port
+                                                     : ((struct sockaddr_in *)&got)->sin_port);
     }
     if (actual != NULL) {
         if (strlen(bound) >= cap) {
@@ -1083,13 +1102,10 @@ mzmtp_status_t mzmtp_posix_bind(mzmtp_posix_t *io, mzmtp_socket_t *sock, const c
         memcpy(actual, bound, strlen(bound) + 1);
     }
     memset(ep, 0, sizeof *ep);
-    ep->sock = sock;
-    ep->kind = EP_BIND;
-    ep->state = EP_UP;
+    mzmtp_kit_ep_bind(&ep->k, sock, bound_port);
     endpoint_taken(io, ep);
     ep->ipc_file = ipc_file;
     ep->fd = fd;
-    ep->peer = -1;
     ep->res_wr = -1;
     memcpy(ep->addr, bound, sizeof bound);
     poller_ep_add(io, ep, EV_IN);
@@ -1102,31 +1118,31 @@ mzmtp_status_t mzmtp_posix_connect(mzmtp_posix_t *io, mzmtp_socket_t *sock, cons
     if (strlen(endpoint) >= MZMTP_POSIX_ENDPOINT_LEN) return MZMTP_ERR_INVALID;
     mzmtp_posix_inaddr_t numeric;
     bool is_numeric = false;
+    uint16_t port_num = 0;
     if (is_ipc(endpoint)) {
         struct sockaddr_un un;
         socklen_t len;
         if (ipc_address(endpoint, &un, &len) != MZMTP_OK) return MZMTP_ERR_INVALID;
     } else {
         char host[MZMTP_POSIX_ENDPOINT_LEN], port[8];
-        if (split_tcp(endpoint, false, host, sizeof host, port) != MZMTP_OK) return MZMTP_ERR_INVALID;
+        if (split_tcp(endpoint, false, host, sizeof host, port, &port_num) != MZMTP_OK) {
+            return MZMTP_ERR_INVALID;
+        }
         is_numeric = lookup(host, port, true, false, &numeric, 1) == 1; /* no lookup */
     }
     mzmtp_posix_endpoint_t *ep = free_endpoint(io);
     mzmtp_posix_socket_t *ps = find_sock(io, sock, true);
     if (ep == NULL || ps == NULL) return MZMTP_ERR_LIMIT;
     if (!poller_ready(io)) return MZMTP_ERR_CLOSED;
-    int p;
-    mzmtp_status_t st = mzmtp_socket_peer_open(sock, true, &p);
-    if (st != MZMTP_OK) return st;
-
+    uint32_t now = mzmtp_posix_now_ms();
     memset(ep, 0, sizeof *ep);
-    ep->sock = sock;
-    ep->kind = EP_CONNECT;
-    endpoint_taken(io, ep);
+    /* The kit's record takes a keep_queue peer slot for good (wire-notes R4). */
+    mzmtp_status_t st = mzmtp_kit_ep_connect(&ep->k, sock, port_num, &io->rc, now);
     ep->fd = -1;
     ep->res_wr = -1;
-    ep->peer = p;
-    ep->backoff_ms = mzmtp_kit_backoff_reset(&io->rc);
+    if (st != MZMTP_OK) return st; /* the entry stays free */
+    int p = (int)ep->k.peer;
+    endpoint_taken(io, ep);
     ep->numeric = is_numeric;
     if (is_numeric) {
         ep->addrs[0] = numeric;
@@ -1135,7 +1151,7 @@ mzmtp_status_t mzmtp_posix_connect(mzmtp_posix_t *io, mzmtp_socket_t *sock, cons
     memcpy(ep->addr, endpoint, strlen(endpoint) + 1);
     ps->fd[p] = -1;
     ps->ep[p] = (int16_t)(ep - io->ep);
-    connect_attempt(io, ep, mzmtp_posix_now_ms());
+    connect_attempt(io, ep, now);
     return MZMTP_OK;
 }
 
@@ -1143,6 +1159,7 @@ mzmtp_status_t mzmtp_posix_connect(mzmtp_posix_t *io, mzmtp_socket_t *sock, cons
 size_t mzmtp_posix_fds(mzmtp_posix_t *io, struct pollfd *fds, size_t max, int *timeout_ms)
 {
     poller_arm(io, false);
+    if (io->arm_wrote) *timeout_ms = 0; /* as run(): output written, return at once */
     cap_timeout(timeout_ms, next_timer(io, mzmtp_posix_now_ms()));
     if (io->epfd < 0) return 0; /* nothing bound or connected yet */
     if (max < 1) {
@@ -1163,7 +1180,7 @@ void mzmtp_posix_handle(mzmtp_posix_t *io, const struct pollfd *fds, size_t n)
             break;
         }
     }
-    run_timers_and_write(io);
+    run_timers_and_write(io, true);
 }
 #else
 size_t mzmtp_posix_fds(mzmtp_posix_t *io, struct pollfd *fds, size_t max, int *timeout_ms)
@@ -1184,13 +1201,13 @@ size_t mzmtp_posix_fds(mzmtp_posix_t *io, struct pollfd *fds, size_t max, int *t
 
     for (size_t i = 0; i < io->ep_end; i++) {
         mzmtp_posix_endpoint_t *ep = &io->ep[i];
-        if (ep->kind == EP_BIND && ep->state == EP_UP) ADD_FD(ep->fd, POLLIN);
-        if (ep->kind == EP_CONNECT && ep->state == EP_CONNECTING) ADD_FD(ep->fd, POLLOUT);
+        if (ep->k.kind == MZMTP_KIT_EP_BIND && ep->k.state == MZMTP_KIT_UP) ADD_FD(ep->fd, POLLIN);
+        if (ep->k.kind == MZMTP_KIT_EP_CONNECT && ep->fd >= 0) ADD_FD(ep->fd, POLLOUT);
     }
     if (io->resolving > 0) ADD_FD(io->res_rd, POLLIN);
     for (size_t i = 0; i < MZMTP_POSIX_MAX_SOCKETS; i++) {
         mzmtp_posix_socket_t *ps = &io->s[i];
-        if (ps->sock == NULL) continue;
+        if (ps->k.sock == NULL) continue;
         FOR_LIVE(ps, p) {
             uint8_t want = peer_interest(ps, p, false);
             if (want != 0) {
@@ -1215,7 +1232,7 @@ void mzmtp_posix_handle(mzmtp_posix_t *io, const struct pollfd *fds, size_t n)
         if (fds[i].revents == 0) continue;
         for (size_t s = 0; s < MZMTP_POSIX_MAX_SOCKETS; s++) {
             mzmtp_posix_socket_t *ps = &io->s[s];
-            if (ps->sock == NULL) continue;
+            if (ps->k.sock == NULL) continue;
             FOR_LIVE(ps, p) {
                 if (ps->fd[p] != fds[i].fd) continue;
                 if (fds[i].revents & (POLLIN | POLLHUP | POLLERR)) peer_read(io, ps, p, now, NOWAIT);
@@ -1227,7 +1244,7 @@ void mzmtp_posix_handle(mzmtp_posix_t *io, const struct pollfd *fds, size_t n)
         if (fds[i].revents == 0) continue;
         for (size_t e = 0; e < io->ep_end; e++) {
             mzmtp_posix_endpoint_t *ep = &io->ep[e];
-            if (ep->kind != EP_CONNECT || ep->state != EP_CONNECTING || ep->fd != fds[i].fd) continue;
+            if (ep->k.kind != MZMTP_KIT_EP_CONNECT || ep->fd < 0 || ep->fd != fds[i].fd) continue;
             connect_reported(io, ep, now);
         }
     }
@@ -1235,7 +1252,7 @@ void mzmtp_posix_handle(mzmtp_posix_t *io, const struct pollfd *fds, size_t n)
         if ((fds[i].revents & POLLIN) == 0) continue;
         for (size_t e = 0; e < io->ep_end; e++) {
             mzmtp_posix_endpoint_t *ep = &io->ep[e];
-            if (ep->kind == EP_BIND && ep->state == EP_UP && ep->fd == fds[i].fd) {
+            if (ep->k.kind == MZMTP_KIT_EP_BIND && ep->k.state == MZMTP_KIT_UP && ep->fd == fds[i].fd) {
                 listener_accept(io, ep, now);
             }
         }
@@ -1243,7 +1260,7 @@ void mzmtp_posix_handle(mzmtp_posix_t *io, const struct pollfd *fds, size_t n)
         if (io->res_rd >= 0 && fds[i].fd == io->res_rd) resolver_drain(io, now);
 #endif
     }
-    run_timers_and_write(io);
+    run_timers_and_write(io, true);
 }
 #endif
 
@@ -1254,7 +1271,7 @@ static bool wait_in_recv(mzmtp_posix_t *io, int fd, int timeout_ms)
 {
     for (size_t s = 0; s < MZMTP_POSIX_MAX_SOCKETS; s++) {
         mzmtp_posix_socket_t *ps = &io->s[s];
-        if (ps->sock == NULL) continue;
+        if (ps->k.sock == NULL) continue;
         FOR_LIVE(ps, p) {
             if (ps->fd[p] != fd) continue;
             if (io->wait_fd != fd || io->wait_timeout_ms != timeout_ms) {
@@ -1305,7 +1322,7 @@ static bool accept_interval_allows(mzmtp_posix_t *io, int *timeout_ms)
 static bool is_listener(const mzmtp_posix_t *io, int fd)
 {
     for (size_t e = 0; e < io->ep_end; e++) {
-        if (io->ep[e].kind == EP_BIND && io->ep[e].fd == fd) return true;
+        if (io->ep[e].k.kind == MZMTP_KIT_EP_BIND && io->ep[e].fd == fd) return true;
     }
     return false;
 }
@@ -1339,13 +1356,19 @@ void mzmtp_posix_set_accept_interval(mzmtp_posix_t *io, int32_t ivl_ms)
 mzmtp_status_t mzmtp_posix_run(mzmtp_posix_t *io, int timeout_ms)
 {
     poller_arm(io, false);
-    cap_timeout(&timeout_ms, next_timer(io, mzmtp_posix_now_ms()));
+    /* Having written, return at once, as the EPOLLOUT event that such output used to
+     * wait for did: the caller may have work of its own (more requests buffered). */
+    if (io->arm_wrote) timeout_ms = 0;
+    uint32_t now = mzmtp_posix_now_ms(), next = next_timer(io, now);
+    io->timer_set = next != UINT32_MAX;
+    io->timer_at = now + next;
+    cap_timeout(&timeout_ms, next);
 #if WAIT_IN_RECV
     int wait = timeout_ms;
     if (wait != 0 && io->arm_single_fd >= 0 && io->arm_others == 0 &&
         (io->arm_listeners == 0 || accept_interval_allows(io, &wait)) &&
         wait_in_recv(io, io->arm_single_fd, wait)) {
-        run_timers_and_write(io); /* timers, and what the input made to write */
+        run_timers_and_write(io, true); /* timers, and what the input made to write */
         return MZMTP_OK;
     }
 #endif
@@ -1355,7 +1378,7 @@ mzmtp_status_t mzmtp_posix_run(mzmtp_posix_t *io, int timeout_ms)
     } else if (poller_wait(io, timeout_ms, false) < 0 && errno != EINTR) {
         return MZMTP_ERR_CLOSED;
     }
-    run_timers_and_write(io);
+    run_timers_and_write(io, false); /* due timers only; the I/O is written already */
     return MZMTP_OK;
 }
 
@@ -1363,13 +1386,13 @@ mzmtp_status_t mzmtp_posix_flush(mzmtp_posix_t *io, int timeout_ms)
 {
     uint32_t start = mzmtp_posix_now_ms();
     for (;;) {
-        run_timers_and_write(io); /* writes what the kernel takes; reads nothing */
+        run_timers_and_write(io, true); /* writes what the kernel takes; reads nothing */
         bool pending = false;
         for (size_t i = 0; i < MZMTP_POSIX_MAX_SOCKETS && !pending; i++) {
             mzmtp_posix_socket_t *ps = &io->s[i];
-            if (ps->sock == NULL) continue;
+            if (ps->k.sock == NULL) continue;
             FOR_LIVE(ps, p) {
-                if (mzmtp_socket_peer_has_output(ps->sock, p)) pending = true;
+                if (mzmtp_socket_peer_has_output(ps->k.sock, p)) pending = true;
             }
         }
         if (!pending) return MZMTP_OK;
@@ -1388,7 +1411,7 @@ mzmtp_status_t mzmtp_posix_run(mzmtp_posix_t *io, int timeout_ms)
     int wait = timeout_ms;
     size_t one = recv_wait_candidate(io, fds, n, &wait);
     if (one < n && wait_in_recv(io, fds[one].fd, wait)) {
-        run_timers_and_write(io); /* timers, and what the input made to write */
+        run_timers_and_write(io, true); /* timers, and what the input made to write */
         return MZMTP_OK;
     }
 #endif
@@ -1406,14 +1429,14 @@ mzmtp_status_t mzmtp_posix_flush(mzmtp_posix_t *io, int timeout_ms)
 {
     uint32_t start = mzmtp_posix_now_ms();
     for (;;) {
-        run_timers_and_write(io); /* writes what the kernel takes; reads nothing */
+        run_timers_and_write(io, true); /* writes what the kernel takes; reads nothing */
         struct pollfd fds[MZMTP_POSIX_MAX_FDS];
         size_t n = 0;
         for (size_t i = 0; i < MZMTP_POSIX_MAX_SOCKETS; i++) {
             mzmtp_posix_socket_t *ps = &io->s[i];
-            if (ps->sock == NULL) continue;
+            if (ps->k.sock == NULL) continue;
             FOR_LIVE(ps, p) {
-                if (!mzmtp_socket_peer_has_output(ps->sock, p)) continue;
+                if (!mzmtp_socket_peer_has_output(ps->k.sock, p)) continue;
                 fds[n].fd = ps->fd[p];
                 fds[n].events = POLLOUT;
                 fds[n].revents = 0;
@@ -1504,51 +1527,52 @@ int mzmtp_posix_poll(mzmtp_posix_t *io, mzmtp_posix_pollitem_t *items, size_t n,
 
 mzmtp_status_t mzmtp_posix_close(mzmtp_posix_t *io, mzmtp_socket_t *sock, int32_t linger_ms)
 {
-    mzmtp_socket_close(sock);
     mzmtp_posix_socket_t *ps = find_sock(io, sock, false);
-    uint32_t start = mzmtp_posix_now_ms();
-    while (ps != NULL && !mzmtp_socket_flushed(sock)) {
-        int wait = -1;
-        if (linger_ms >= 0) {
-            uint32_t spent = mzmtp_posix_now_ms() - start;
-            if (spent >= (uint32_t)linger_ms) break;
-            wait = (int)((uint32_t)linger_ms - spent);
-        }
-        if (mzmtp_posix_run(io, wait) != MZMTP_OK) break;
-    }
-    mzmtp_status_t result = mzmtp_socket_flushed(sock) ? MZMTP_OK : MZMTP_ERR_TIMEOUT;
     if (ps == NULL) {
+        mzmtp_socket_close(sock);
+        mzmtp_status_t result = mzmtp_socket_flushed(sock) ? MZMTP_OK : MZMTP_ERR_TIMEOUT;
         mzmtp_socket_notify(sock, MZMTP_EV_CLOSED, -1, result);
         return result;
     }
-
+    /* Linger is the kit's (sends refused from now on; flushed, or the time is up). The
+     * endpoints keep connecting meanwhile: a message queued for a connect that is down
+     * still goes out if it comes back within the linger time. */
     uint32_t now = mzmtp_posix_now_ms();
-    for (size_t e = 0; e < MZMTP_POSIX_MAX_ENDPOINTS; e++) {
+    (void)mzmtp_kit_close_begin(&ps->k, linger_ms, now);
+    while (!mzmtp_kit_close_due(&ps->k, now)) {
+        int wait = ps->k.linger_ms < 0 ? -1 : (int)mzmtp_kit_until(now, ps->k.linger_at);
+        if (mzmtp_posix_run(io, wait) != MZMTP_OK) break;
+        now = mzmtp_posix_now_ms();
+    }
+    mzmtp_status_t result = mzmtp_socket_flushed(sock) ? MZMTP_OK : MZMTP_ERR_TIMEOUT;
+
+    /* Endpoints stop (no reconnect from close_peer()), the transports close, then the
+     * records are freed, giving each connect's kept slot back. */
+    for (size_t e = 0; e < io->ep_end; e++) {
         mzmtp_posix_endpoint_t *ep = &io->ep[e];
-        if (ep->sock != sock) continue;
+        if (ep->k.sock != sock) continue;
         ep_close_fd(io, ep);
         if (ep->ipc_file) (void)unlink(ep->addr + 6);
+        mzmtp_kit_ep_stop(&ep->k);
+    }
+    FOR_LIVE(ps, p) close_peer(io, ps, p, MZMTP_ERR_CLOSED, now);
+    for (size_t e = 0; e < io->ep_end; e++) {
+        mzmtp_posix_endpoint_t *ep = &io->ep[e];
+        if (ep->k.sock != sock) continue;
+        mzmtp_kit_ep_free(&ep->k);
+        ep->k.peer = -1;
         if (ep->resolving) {
             /* A resolver thread still reads the entry: it stays taken (with its text and
              * generation) until the answer comes, which then only frees it. */
-            ep->sock = NULL;
-            ep->kind = EP_FREE;
-            ep->peer = -1;
             continue;
         }
         memset(ep, 0, sizeof *ep);
         ep->fd = -1;
-        ep->peer = -1;
+        ep->k.peer = -1;
         ep->res_wr = -1;
     }
-    while (io->ep_end > 0 && io->ep[io->ep_end - 1u].kind == EP_FREE) io->ep_end--;
-    for (int p = 0; p < MZMTP_CONF_MAX_PEERS; p++) {
-        bool keep = ps->ep[p] >= 0;
-        ps->ep[p] = -1; /* no reconnect from close_peer() */
-        close_peer(io, ps, p, MZMTP_ERR_CLOSED, now);
-        if (keep) mzmtp_socket_peer_release(sock, p);
-    }
-    ps->sock = NULL;
+    while (io->ep_end > 0 && io->ep[io->ep_end - 1u].k.kind == MZMTP_KIT_EP_FREE) io->ep_end--;
+    memset(&ps->k, 0, sizeof ps->k);
     mzmtp_socket_notify(sock, MZMTP_EV_CLOSED, -1, result);
     return result;
 }

@@ -145,32 +145,29 @@ typedef union mzmtp_posix_inaddr {
     struct sockaddr_in6 in6;
 } mzmtp_posix_inaddr_t;
 
-/** One bound or connected endpoint. All fields are private. */
+/** One bound or connected endpoint: the kit's endpoint record (socket, bind or connect,
+ *  state, peer slot, reconnect schedule, a listener's rest) and what POSIX adds to it
+ *  (descriptor, name resolution, the round of addresses). All fields are private. */
 typedef struct mzmtp_posix_endpoint {
-    mzmtp_socket_t *sock; /* NULL: free entry */
-    uint8_t kind;         /* EP_BIND, EP_CONNECT */
-    uint8_t state;        /* connect: EP_WAIT, EP_RESOLVING, EP_CONNECTING, EP_UP, EP_STOPPED;
-                             bind: EP_UP, EP_PAUSED */
+    mzmtp_kit_ep_t k;     /* kind FREE: free entry (unless a resolver thread holds it) */
     bool ipc_file;        /* bound ipc path to unlink on close */
     bool numeric;         /* tcp connect to a numeric host: addrs[0] is final */
     bool resolving;       /* a resolver thread reads addr: the entry waits for its answer */
-    bool step_timer;      /* EP_CONNECTING: retry_at is when the next address takes over */
+    bool lookup;          /* CONNECTING: this attempt waits for the resolver's answer */
+    bool step_timer;      /* CONNECTING: k.retry_at is when the next address takes over */
     uint8_t n_addrs;      /* addresses in addrs[] */
     uint8_t next_addr;    /* the next one to try in this round */
     uint8_t armed;        /* epoll: events registered for fd */
     int fd;               /* listener, or the connect in progress */
-    int peer;             /* connect: the socket's keep_queue slot */
     int res_wr;           /* resolving: the pipe end the resolver thread answers on */
     uint32_t gen;         /* tags the fd's events and the resolver's answer */
-    uint32_t retry_at;    /* EP_WAIT: next attempt; EP_PAUSED: end of pause (ms) */
-    uint32_t backoff_ms;  /* current interval between failed TCP connects */
     mzmtp_posix_inaddr_t addrs[MZMTP_POSIX_MAX_ADDRS];
     char addr[MZMTP_POSIX_ENDPOINT_LEN]; /* connect: as given; bind: as bound */
 } mzmtp_posix_endpoint_t;
 
 /** One socket the port drives. All fields are private. */
 typedef struct mzmtp_posix_socket {
-    mzmtp_socket_t *sock;                /* NULL: free entry */
+    mzmtp_kit_sock_t k;                  /* the kit's record (k.sock NULL: free entry) */
     int fd[MZMTP_CONF_MAX_PEERS];        /* transport of each peer slot, or -1 */
     int16_t ep[MZMTP_CONF_MAX_PEERS];    /* endpoint that connected the slot, or -1 */
 #if MZMTP_POSIX_USE_EPOLL
@@ -198,6 +195,9 @@ typedef struct mzmtp_posix {
     int arm_single_fd;   /* the one peer armed for input only, or -1 */
     unsigned arm_others; /* other armed descriptors, listeners excepted */
     unsigned arm_listeners;
+    bool arm_wrote;      /* the arming pass wrote queued output: do not wait */
+    bool timer_set;      /* run(): timer_at holds the earliest timer before the wait */
+    uint32_t timer_at;
 } mzmtp_posix_t;
 
 /**

@@ -668,6 +668,72 @@ static void bind_record_is_up_until_stopped(void **state)
     assert_int_equal(e.kind, MZMTP_KIT_EP_FREE);
 }
 
+/* A connect trying one address of several: the step's end is a timer of its own, and
+ * the endpoint stays CONNECTING until the port moves on (POSIX address rounds). */
+static void connect_step_times_out_the_current_address(void **state)
+{
+    mon_rec_t m;
+    mzmtp_socket_t *s = kit_socket(&m);
+    mzmtp_kit_reconnect_t r;
+    mzmtp_kit_ep_t e;
+    uint32_t wait = UINT32_MAX;
+    (void)state;
+    mzmtp_kit_reconnect_init(&r, 100, 0, 1);
+    TU_ASSERT_STATUS(mzmtp_kit_ep_connect(&e, s, 5555, &r, 0), MZMTP_OK);
+    mzmtp_kit_ep_attempt(&e);
+    mzmtp_kit_ep_step(&e, 0xFFFFFF00u, 2000); /* wraps */
+    assert_int_equal(e.state, MZMTP_KIT_CONNECTING);
+    assert_false(mzmtp_kit_ep_due(&e, 0xFFFFFF00u + 5000u)); /* not a retry */
+    assert_false(mzmtp_kit_ep_step_due(&e, 0xFFFFFF00u + 1999u));
+    assert_true(mzmtp_kit_ep_step_due(&e, 0xFFFFFF00u + 2000u));
+    mzmtp_kit_ep_wait_all(&e, 0xFFFFFF00u + 500u, false, &wait);
+    assert_int_equal(wait, UINT32_MAX); /* the port said no step timer runs */
+    mzmtp_kit_ep_wait_all(&e, 0xFFFFFF00u + 500u, true, &wait);
+    assert_int_equal(wait, 1500);
+    mzmtp_kit_ep_up(&e, &r);
+    assert_false(mzmtp_kit_ep_step_due(&e, 0xFFFFFF00u + 9000u));
+    wait = UINT32_MAX;
+    mzmtp_kit_ep_wait_all(&e, 0, true, &wait);
+    assert_int_equal(wait, UINT32_MAX); /* up: no timer */
+    mzmtp_kit_ep_free(&e);
+}
+
+/* A listener out of descriptors rests, then listens again; it is never stopped for it. */
+static void bind_pause_rests_then_resumes(void **state)
+{
+    mon_rec_t m;
+    mzmtp_socket_t *s = kit_socket(&m);
+    mzmtp_kit_ep_t e, c;
+    mzmtp_kit_reconnect_t r;
+    uint32_t wait = UINT32_MAX;
+    (void)state;
+    mzmtp_kit_reconnect_init(&r, 100, 0, 1);
+    mzmtp_kit_ep_bind(&e, s, 7000);
+    assert_false(mzmtp_kit_ep_resume(&e, 0)); /* not paused */
+    mzmtp_kit_ep_pause(&e, 1000, 100);
+    assert_int_equal(e.state, MZMTP_KIT_PAUSED);
+    assert_false(mzmtp_kit_ep_due(&e, 5000)); /* a bind never "attempts" */
+    mzmtp_kit_ep_wait_all(&e, 1040, false, &wait);
+    assert_int_equal(wait, 60);
+    wait = UINT32_MAX;
+    mzmtp_kit_ep_wait(&e, 1040, &wait); /* the connect-only timer is unchanged */
+    assert_int_equal(wait, UINT32_MAX);
+    assert_false(mzmtp_kit_ep_resume(&e, 1099));
+    assert_true(mzmtp_kit_ep_resume(&e, 1100));
+    assert_int_equal(e.state, MZMTP_KIT_UP);
+    assert_false(mzmtp_kit_ep_resume(&e, 1200)); /* once */
+    mzmtp_kit_ep_stop(&e);
+    mzmtp_kit_ep_pause(&e, 0, 100); /* a stopped listener stays stopped */
+    assert_int_equal(e.state, MZMTP_KIT_STOPPED);
+    mzmtp_kit_ep_free(&e);
+    /* and a connect cannot be paused */
+    TU_ASSERT_STATUS(mzmtp_kit_ep_connect(&c, s, 1, &r, 0), MZMTP_OK);
+    mzmtp_kit_ep_pause(&c, 0, 100);
+    assert_int_equal(c.state, MZMTP_KIT_WAIT);
+    assert_false(mzmtp_kit_ep_resume(&c, 1000));
+    mzmtp_kit_ep_free(&c);
+}
+
 static void linger_ends_when_flushed_or_when_time_is_up(void **state)
 {
     mon_rec_t m;
@@ -899,6 +965,8 @@ int main(void)
         cmocka_unit_test(connect_record_up_lost_and_failed),
         cmocka_unit_test(protocol_errors_stop_the_endpoint_and_free_its_slot),
         cmocka_unit_test(bind_record_is_up_until_stopped),
+        cmocka_unit_test(connect_step_times_out_the_current_address),
+        cmocka_unit_test(bind_pause_rests_then_resumes),
         cmocka_unit_test(linger_ends_when_flushed_or_when_time_is_up),
         cmocka_unit_test(readiness_reports_pollin_once_per_rearm_and_pollout_on_its_edge),
         cmocka_unit_test(output_copy_writes_the_greeting_and_marks_it_done),
