@@ -22,17 +22,14 @@ static bool can_carry(const mzmtp_socket_t *s, unsigned p)
  * costs the words skipped and the peers at their HWM passed over, not every peer. */
 int mzmtp_sk_next_carrier(const mzmtp_socket_t *s)
 {
-    /* Two passes: [cursor, end), then [0, cursor). */
-    unsigned from = s->rr_send, to = MZMTP_PEERSET_END;
-    for (unsigned pass = 0; pass < 2; pass++) {
-        for (unsigned p = mzmtp_peerset_next_either(&s->ready, &s->keep, from); p < to;
-             p = mzmtp_peerset_next_either(&s->ready, &s->keep, p + 1u)) {
-            if (can_carry(s, p)) return (int)p;
-        }
-        to = from;
-        from = 0;
+    unsigned p = mzmtp_peerset_next_cyclic_either(&s->ready, &s->keep, s->rr_send);
+    if (p == MZMTP_PEERSET_END) return -1;
+    /* The walk cannot change the sets, so it comes back to where it began. */
+    for (unsigned start = p;;) {
+        if (can_carry(s, p)) return (int)p;
+        p = mzmtp_peerset_next_cyclic_either(&s->ready, &s->keep, (p + 1u) % MZMTP_CONF_MAX_PEERS);
+        if (p == start) return -1;
     }
-    return -1;
 }
 
 /* The next peer, in turn, that can take a message; the cursor moves past it. */
