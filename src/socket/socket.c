@@ -377,22 +377,19 @@ unsigned mzmtp_socket_refs_pending(const mzmtp_socket_t *sock)
 }
 #endif
 
-/* Choose the peer whose message recv() delivers next (fair queue, RFC 29/30). */
+/* Choose the peer whose message recv() delivers next (fair queue, RFC 29/30): the first
+ * readable peer from the cursor on (it moves past each peer read), so a message costs the
+ * words skipped, with no set copied. */
 static bool recv_select(mzmtp_socket_t *sock)
 {
-    mzmtp_peerset_t tried, m;
-    mzmtp_peerset_clear(&tried);
     for (;;) {
-        mzmtp_peerset_minus(&m, &sock->readable, &tried);
-        if (mzmtp_peerset_empty(&m)) break;
-        unsigned p = mzmtp_peerset_next_wrap(&m, sock->rr_recv);
-        mzmtp_peerset_add(&tried, p);
+        unsigned p = mzmtp_peerset_next_cyclic(&sock->readable, sock->rr_recv);
+        if (p == MZMTP_PEERSET_END) return false;
         if (IS(sock, MZMTP_REP) && !mzmtp_sk_rep_take_envelope(sock, p)) {
             /* S8: a request without an envelope is dropped; the same peer's next one,
              * already buffered, may be fine (each pass consumes one message). */
             mzmtp_conn_skip(&sock->peer[p].conn);
             mzmtp_sk_head_done(sock, p);
-            mzmtp_peerset_del(&tried, p);
             continue;
         }
         sock->recv_peer = (uint16_t)p;
@@ -400,7 +397,6 @@ static bool recv_select(mzmtp_socket_t *sock)
         sock->router_id_out = false;
         return true;
     }
-    return false;
 }
 
 /* The current frame's next bytes: copied into @p buf, or lent with @p ref. */
@@ -527,9 +523,7 @@ unsigned mzmtp_socket_poll(mzmtp_socket_t *sock)
     case MZMTP_DEALER:
     case MZMTP_PAIR:
         if (!MZMTP_SOCK_HAS_LB || (IS(sock, MZMTP_REQ) && sock->req_state != 0)) break;
-        mzmtp_peerset_t able;
-        mzmtp_sk_carriers(sock, &able);
-        out = !mzmtp_peerset_empty(&able) && mzmtp_outq_can_take(&sock->outq, 64);
+        out = mzmtp_outq_can_take(&sock->outq, 64) && mzmtp_sk_next_carrier(sock) >= 0;
         break;
     default: break;
     }

@@ -53,8 +53,9 @@ void mzmtp_sk_head_done(mzmtp_socket_t *s, unsigned p);
 
 /* ---- load balancing (socket_lb.c) ---- */
 
-/* @p able = the peers that can take a message now. */
-void mzmtp_sk_carriers(const mzmtp_socket_t *s, mzmtp_peerset_t *able);
+/* The peer whose turn it is among those that can take a message now, or -1 (the cursor
+ * stays: poll asks this). */
+int mzmtp_sk_next_carrier(const mzmtp_socket_t *s);
 /* The next peer, in turn, that can take a message, or -1. */
 int mzmtp_sk_pick_round_robin(mzmtp_socket_t *s);
 /* PUSH, DEALER, PAIR: open a message for the next peer in turn. */

@@ -16,25 +16,28 @@ static bool can_carry(const mzmtp_socket_t *s, unsigned p)
     return HAS_PEER(s->ready, p) || (HAS_PEER(s->keep, p) && s->peer[p].state != MZMTP_PEER_FREE);
 }
 
-/* @p able = the peers that can take a message now. Only peers that are there or keep a
- * queue can (can_carry): those bits are visited, not every slot. */
-void mzmtp_sk_carriers(const mzmtp_socket_t *s, mzmtp_peerset_t *able)
+/* RFC 30 "load balancing": the peer whose turn it is, the first from the cursor on that
+ * can take a message (wrapping), or -1. Only peers that are there or keep a queue can
+ * (can_carry): the bits of ready and keep are walked, with no set built, so a message
+ * costs the words skipped and the peers at their HWM passed over, not every peer. */
+int mzmtp_sk_next_carrier(const mzmtp_socket_t *s)
 {
-    mzmtp_peerset_or(able, &s->ready, &s->keep);
-    MZMTP_PEERSET_FOR_EACH(p, able) {
-        if (!can_carry(s, p)) mzmtp_peerset_del(able, p);
+    unsigned p = mzmtp_peerset_next_cyclic_either(&s->ready, &s->keep, s->rr_send);
+    if (p == MZMTP_PEERSET_END) return -1;
+    /* The walk cannot change the sets, so it comes back to where it began. */
+    for (unsigned start = p;;) {
+        if (can_carry(s, p)) return (int)p;
+        p = mzmtp_peerset_next_cyclic_either(&s->ready, &s->keep, (p + 1u) % MZMTP_CONF_MAX_PEERS);
+        if (p == start) return -1;
     }
 }
 
-/* RFC 30 "load balancing": the next peer, in turn, that can take a message. */
+/* The next peer, in turn, that can take a message; the cursor moves past it. */
 int mzmtp_sk_pick_round_robin(mzmtp_socket_t *s)
 {
-    mzmtp_peerset_t able;
-    mzmtp_sk_carriers(s, &able);
-    if (mzmtp_peerset_empty(&able)) return -1;
-    unsigned p = mzmtp_peerset_next_wrap(&able, s->rr_send);
-    s->rr_send = (uint16_t)((p + 1u) % MZMTP_CONF_MAX_PEERS);
-    return (int)p;
+    int p = mzmtp_sk_next_carrier(s);
+    if (p >= 0) s->rr_send = (uint16_t)(((unsigned)p + 1u) % MZMTP_CONF_MAX_PEERS);
+    return p;
 }
 
 mzmtp_status_t mzmtp_sk_lb_begin(mzmtp_socket_t *sock, size_t ring_len)

@@ -151,15 +151,18 @@ mzmtp_status_t mzmtp_sk_router_id_out(mzmtp_socket_t *sock, unsigned p, uint8_t 
 
 bool mzmtp_sk_router_writable(const mzmtp_socket_t *sock)
 {
-    /* Never blocks (drops instead) unless MANDATORY: then a peer must have room. */
-    bool out = !sock->router_mandatory;
+    /* Never blocks (drops instead) unless MANDATORY: then the ring must have room and a
+     * peer must be below its HWM. The ring first: a full one needs no look at the peers,
+     * and the walk stops at the first peer with room. */
+    if (!sock->router_mandatory) return true;
+    if (!mzmtp_outq_can_take(&sock->outq, 64)) return false;
     MZMTP_PEERSET_FOR_EACH(p, &sock->ready) {
-        if (out) break;
-        out = !HAS_PEER(sock->ignored, p) &&
-              (!sock->sndhwm || mzmtp_outq_pipe_queued(&sock->outq, p) < sock->sndhwm) &&
-              mzmtp_outq_can_take(&sock->outq, 64);
+        if (!HAS_PEER(sock->ignored, p) &&
+            (!sock->sndhwm || mzmtp_outq_pipe_queued(&sock->outq, p) < sock->sndhwm)) {
+            return true;
+        }
     }
-    return out;
+    return false;
 }
 
 #endif /* ROUTER */

@@ -155,6 +155,42 @@ MZMTP_PEERSET_FN unsigned mzmtp_peerset_next_wrap(const mzmtp_peerset_t *s, unsi
 #endif
 }
 
+/** @return The first peer of @p a ∪ @p b at or after the cursor @p from (which must be
+ *  below MZMTP_CONF_MAX_PEERS), wrapping around, or MZMTP_PEERSET_END when both are empty: a
+ *  round-robin cursor over the union, which is not built. It reads the words from the
+ *  one of @p from to the peer found: each word once, the cursor's own twice at most (an
+ *  empty union costs one pass). @p a and @p b may be the same set. */
+MZMTP_PEERSET_FN unsigned mzmtp_peerset_next_cyclic_either(const mzmtp_peerset_t *a,
+                                                        const mzmtp_peerset_t *b, unsigned from)
+{
+#if MZMTP_PEERSET_WORDS == 1
+    uint32_t all = a->w[0] | b->w[0];
+    uint32_t hi = all & (~(uint32_t)0 << from); /* from < MAX_PEERS <= 32 */
+    uint32_t w = hi ? hi : all;
+    return w ? mzmtp_peerset_ctz(w) : MZMTP_PEERSET_END;
+#else
+    if (from >= MZMTP_PEERSET_END) from = 0u; /* (a cursor is below MAX_PEERS anyway) */
+    unsigned first = from / 32u;
+    uint32_t above = ~(uint32_t)0 << (from % 32u);
+    for (unsigned n = 0, i = first; n <= MZMTP_PEERSET_WORDS; n++) {
+        uint32_t w = a->w[i] | b->w[i];
+        /* The cursor's own word: on the first visit the bits at and above it, on the
+         * visit that closes the circle the bits below it. */
+        if (i == first) w &= n == 0 ? above : ~above;
+        if (w) return i * 32u + mzmtp_peerset_ctz(w);
+        i = i + 1u < MZMTP_PEERSET_WORDS ? i + 1u : 0u;
+    }
+    return MZMTP_PEERSET_END;
+#endif
+}
+
+/** @return The first peer of @p s at or after @p from, wrapping around, or
+ *  MZMTP_PEERSET_END when @p s is empty (mzmtp_peerset_next_cyclic_either of one set). */
+MZMTP_PEERSET_FN unsigned mzmtp_peerset_next_cyclic(const mzmtp_peerset_t *s, unsigned from)
+{
+    return mzmtp_peerset_next_cyclic_either(s, s, from);
+}
+
 /** @p d = @p a ∪ @p b (the pointers may be the same). */
 MZMTP_PEERSET_FN void mzmtp_peerset_or(mzmtp_peerset_t *d, const mzmtp_peerset_t *a,
                                     const mzmtp_peerset_t *b)

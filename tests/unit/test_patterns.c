@@ -446,6 +446,34 @@ static void pull_fair_queues_per_message_over_three_pushes(void **state)
     if (worst > 1) fail_msg("fair queue: one PUSH got %d messages ahead of another", worst);
 }
 
+/* PULL's fair queue over PUSHes at slots in different words of its peer set (as for the
+ * round robin above): with a message waiting from each, one is read from each in slot
+ * order, and the turn wraps from the highest slot back to the lowest. */
+static void pull_fair_queue_wraps_across_the_words_of_its_peer_set(void **state)
+{
+    static bool held[MZMTP_CONF_MAX_PEERS];
+    int slot[4];
+    tu_link_t l[4];
+    unsigned n = tu_word_edge_slots(slot, 4);
+    mzmtp_socket_t *pull = sock_new(0, MZMTP_PULL);
+    for (unsigned i = 0; i < n; i++) {
+        sock_new((int)i + 1, MZMTP_PUSH);
+        tu_socket_hold_below(pull, slot[i], held);
+        tu_connect_sockets(&l[i], pull, &sk[i + 1], 0);
+        assert_int_equal(l[i].a.peer, slot[i]);
+    }
+    tu_socket_release_held(pull, held);
+    tu_pump(l, n, 0);
+    for (unsigned i = 0; i < n; i++) {
+        for (int m = 0; m < 3; m++) send_numbered(&sk[i + 1], "m", 10 * (int)i + m, MZMTP_OK);
+    }
+    tu_pump(l, n, 0);
+    for (int m = 0; m < 3; m++) {
+        for (unsigned i = 0; i < n; i++) expect_numbered(pull, "m", 10 * (int)i + m);
+    }
+    expect_nothing(pull);
+}
+
 static void push_cannot_recv_and_pull_cannot_send(void **state)
 {
     mzmtp_socket_t *push = sock_new(0, MZMTP_PUSH);
@@ -1772,6 +1800,7 @@ int main(void)
         cmocka_unit_test(push_returns_again_when_every_pull_is_at_its_sndhwm),
         cmocka_unit_test(push_returns_again_with_no_peer),
         cmocka_unit_test(pull_fair_queues_per_message_over_three_pushes),
+        cmocka_unit_test(pull_fair_queue_wraps_across_the_words_of_its_peer_set),
         cmocka_unit_test(push_cannot_recv_and_pull_cannot_send),
         cmocka_unit_test(push_drops_data_sent_upstream_and_stays_connected),
         /* reconnects */
