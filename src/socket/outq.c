@@ -93,11 +93,11 @@ static void group_put(mzmtp_outq_t *q, unsigned g)
 #else
 #define wants(q, s, pipe, seq) mzmtp_peerset_has(&(s)->mask, (pipe))
 
-static void let_go(mzmtp_outq_t *q, mzmtp_outq_slot_t *s, unsigned pipe)
-{
-    mzmtp_peerset_del(&s->mask, pipe);
-    if (mzmtp_peerset_empty(&s->mask)) mark_dead(q, s);
-}
+#define let_go(q, s, pipe)                                                                 \
+    do {                                                                                   \
+        mzmtp_peerset_del(&(s)->mask, (pipe));                                             \
+        if (mzmtp_peerset_empty(&(s)->mask)) mark_dead((q), (s));                          \
+    } while (0)
 
 #define SLOT_FREE(s) mzmtp_peerset_empty(&(s)->mask)
 #endif
