@@ -515,6 +515,17 @@ void mzmtp_outq_acked_all(mzmtp_outq_t *q, unsigned pipe)
 }
 #endif
 
+/* @p pipe lets go of the slots it holds numbered @p seq up to @p end (not started). */
+static void let_go_from(mzmtp_outq_t *q, unsigned pipe, uint32_t seq, uint32_t end)
+{
+    for (; seq != end; seq++) {
+        mzmtp_outq_slot_t *s = &q->slot[slot_index(q, seq)];
+        if (!wants(q, s, pipe, seq)) continue;
+        let_go(q, s, pipe);
+        q->pipe[pipe].queued--;
+    }
+}
+
 #if MZMTP_OUTQ_WIDE
 #if MZMTP_CONF_TX_ACK
 #define ACK_POS(pp) ((pp)->ack_cursor)
@@ -567,27 +578,10 @@ static void forget(mzmtp_outq_t *q, unsigned pipe, bool all)
 #endif
         }
     }
-    for (uint32_t seq = lo; seq != end; seq++) {
-        mzmtp_outq_slot_t *s = &q->slot[slot_index(q, seq)];
-        if (!wants(q, s, pipe, seq)) continue;
-        let_go(q, s, pipe);
-        pp->queued--;
-    }
+    let_go_from(q, pipe, lo, end);
     pp->skip_lo = from;
     pp->skip_hi = end;
     reclaim(q);
-}
-
-void mzmtp_outq_pipe_shed(mzmtp_outq_t *q, unsigned pipe) { forget(q, pipe, false); }
-
-void mzmtp_outq_pipe_drop(mzmtp_outq_t *q, unsigned pipe)
-{
-#if MZMTP_CONF_TX_ACK
-    mzmtp_outq_acked_all(q, pipe); /* the transport is gone: nothing reads them any more */
-#endif
-    forget(q, pipe, true);
-    if (q->open) q->pipe[pipe].excl = q->open_gen; /* not a holder of the open message */
-    mzmtp_outq_pipe_attach(q, pipe);
 }
 
 /* The number of the first slot @p pipe holds and has not started, or the end. */
@@ -641,30 +635,10 @@ static bool pinned_by(const mzmtp_outq_t *q, unsigned pipe, uint32_t seq)
 /* Clear @p pipe's bit from the messages it has not started (all of them if @p all). */
 static void forget(mzmtp_outq_t *q, unsigned pipe, bool all)
 {
-    mzmtp_outq_pipe_t *pp = &q->pipe[pipe];
+    const mzmtp_outq_pipe_t *pp = &q->pipe[pipe];
     uint32_t end = settle(q, pipe);
-    for (uint32_t seq = pp->cursor; seq != end; seq++) {
-        mzmtp_outq_slot_t *s = &q->slot[slot_index(q, seq)];
-        if (!mzmtp_peerset_has(&s->mask, pipe) || (!all && seq == pp->cursor && pp->sent > 0)) {
-            continue;
-        }
-        mzmtp_peerset_del(&s->mask, pipe);
-        if (mzmtp_peerset_empty(&s->mask)) mark_dead(q, s);
-        pp->queued--;
-    }
+    let_go_from(q, pipe, pp->cursor + (!all && pp->sent > 0 ? 1u : 0u), end);
     reclaim(q);
-}
-
-void mzmtp_outq_pipe_shed(mzmtp_outq_t *q, unsigned pipe) { forget(q, pipe, false); }
-
-void mzmtp_outq_pipe_drop(mzmtp_outq_t *q, unsigned pipe)
-{
-#if MZMTP_CONF_TX_ACK
-    mzmtp_outq_acked_all(q, pipe); /* the transport is gone: nothing reads them any more */
-#endif
-    forget(q, pipe, true);
-    mzmtp_peerset_del(&q->open_mask, pipe);
-    mzmtp_outq_pipe_attach(q, pipe);
 }
 
 /* Has @p pipe started the slot numbered @p seq? (A pipe that has written part of a
@@ -698,6 +672,22 @@ mzmtp_peerset_t mzmtp_outq_oldest_mask(const mzmtp_outq_t *q)
     return m;
 }
 #endif
+
+void mzmtp_outq_pipe_shed(mzmtp_outq_t *q, unsigned pipe) { forget(q, pipe, false); }
+
+void mzmtp_outq_pipe_drop(mzmtp_outq_t *q, unsigned pipe)
+{
+#if MZMTP_CONF_TX_ACK
+    mzmtp_outq_acked_all(q, pipe); /* the transport is gone: nothing reads them any more */
+#endif
+    forget(q, pipe, true);
+#if MZMTP_OUTQ_WIDE
+    if (q->open) q->pipe[pipe].excl = q->open_gen; /* not a holder of the open message */
+#else
+    mzmtp_peerset_del(&q->open_mask, pipe);
+#endif
+    mzmtp_outq_pipe_attach(q, pipe);
+}
 
 /* Is sequence number @p seq stored before the wrap (in the upper part of the ring)? */
 static bool before_wrap(const mzmtp_outq_t *q, uint32_t seq)

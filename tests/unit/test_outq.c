@@ -882,27 +882,18 @@ static void model_check_compaction_behind_a_slow_pipe(void **state)
 }
 
 #if MZMTP_CONF_TX_ACK
-/* Write everything queued for @p p without releasing it; @return the first vector. */
-static const uint8_t *write_unacked(unsigned p, size_t *len)
+/* Write everything queued for @p p (or its next message, if @p one) without releasing
+ * it; @return the first vector. */
+static const uint8_t *write_held(unsigned p, size_t *len, bool one)
 {
     mzmtp_iov_t iov[8];
-    size_t n = mzmtp_outq_peek(&q, p, iov, 8, false), total = 0;
+    size_t n = mzmtp_outq_peek(&q, p, iov, 8, one), total = 0;
     for (size_t i = 0; i < n; i++) total += iov[i].len;
     mzmtp_outq_written(&q, p, total);
     *len = total;
     return n ? iov[0].base : NULL;
 }
-
-/* Write the next message queued for @p p without releasing it. */
-static const uint8_t *write_unacked_one(unsigned p, size_t *len)
-{
-    mzmtp_iov_t iov[2];
-    size_t n = mzmtp_outq_peek(&q, p, iov, 2, true), total = 0;
-    for (size_t i = 0; i < n; i++) total += iov[i].len;
-    mzmtp_outq_written(&q, p, total);
-    *len = total;
-    return n ? iov[0].base : NULL;
-}
+#define write_unacked(p, len) write_held((p), (len), false)
 
 static void slot_is_not_reused_while_written_and_not_acknowledged(void **state)
 {
@@ -1042,12 +1033,12 @@ static void acknowledgements_step_over_two_shed_runs(void **state)
     commit(0x3, "A");
     commit(0x3, "B");
     size_t len;
-    (void)write_unacked_one(0, &len); /* A */
+    (void)write_held(0, &len, true); /* A */
     mzmtp_outq_pipe_shed(&q, 0);      /* B */
     assert_int_equal(mzmtp_outq_pipe_queued(&q, 0), 0);
     commit(0x3, "C");
     commit(0x3, "D");
-    (void)write_unacked_one(0, &len); /* C */
+    (void)write_held(0, &len, true); /* C */
     mzmtp_outq_pipe_shed(&q, 0);      /* D */
     assert_int_equal(mzmtp_outq_pipe_queued(&q, 0), 0);
     commit(0x3, "E");
