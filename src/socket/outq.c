@@ -449,6 +449,33 @@ void mzmtp_outq_pipe_attach(mzmtp_outq_t *q, unsigned pipe)
 #endif
 }
 
+/* Move a position of @p pipe (slot number *at, *done bytes of it) over @p n bytes of the
+ * slots it holds, never onto the slot numbered @p stop: its written position (the pipe's
+ * cursor, counting @p queued down) or its acknowledged one. Each slot passed whole is let
+ * go of when @p release. @return the bytes of @p n left over on reaching @p stop. */
+static size_t walk(mzmtp_outq_t *q, unsigned pipe, uint32_t *at, uint32_t *done,
+                   uint32_t stop, size_t n, bool release, uint32_t *queued)
+{
+    while (n > 0 && *at != stop) {
+        mzmtp_outq_slot_t *s = &q->slot[slot_index(q, *at)];
+        if (!wants(q, s, pipe, *at)) { /* (not started: *done is 0) */
+            (*at)++;
+            continue;
+        }
+        size_t rem = SLOT_TOTAL(s) - *done;
+        if (n < rem) {
+            *done += (uint32_t)n;
+            return 0;
+        }
+        n -= rem;
+        if (release) let_go(q, s, pipe);
+        if (queued) (*queued)--;
+        *done = 0;
+        (*at)++;
+    }
+    return n;
+}
+
 #if MZMTP_CONF_TX_ACK
 /* Move the pipe's acknowledged position past slots that are not for it, never past its
  * written position. (settle() first: the written one is then inside the ring.) */
@@ -472,30 +499,11 @@ void mzmtp_outq_acked(mzmtp_outq_t *q, unsigned pipe, size_t n)
     mzmtp_outq_pipe_t *pp = &q->pipe[pipe];
     (void)settle(q, pipe);
     settle_ack(q, pipe);
-    while (n > 0) {
-        if (pp->ack_cursor == pp->cursor) {
-            /* The message being written: acknowledged up to what was written. */
-            if (pp->sent > pp->ack_sent) {
-                size_t k = pp->sent - pp->ack_sent;
-                pp->ack_sent += (uint32_t)(n < k ? n : k);
-            }
-            break;
-        }
-        mzmtp_outq_slot_t *s = &q->slot[slot_index(q, pp->ack_cursor)];
-        if (!wants(q, s, pipe, pp->ack_cursor)) {
-            pp->ack_cursor++;
-            pp->ack_sent = 0;
-            continue;
-        }
-        size_t rem = SLOT_TOTAL(s) - pp->ack_sent;
-        if (n < rem) {
-            pp->ack_sent += (uint32_t)n;
-            break;
-        }
-        n -= rem;
-        let_go(q, s, pipe);
-        pp->ack_sent = 0;
-        pp->ack_cursor++;
+    n = walk(q, pipe, &pp->ack_cursor, &pp->ack_sent, pp->cursor, n, true, NULL);
+    /* The rest: of the message being written, acknowledged up to what was written. */
+    if (n > 0 && pp->sent > pp->ack_sent) {
+        size_t k = pp->sent - pp->ack_sent;
+        pp->ack_sent += (uint32_t)(n < k ? n : k);
     }
     reclaim(q);
 }
@@ -941,31 +949,13 @@ size_t mzmtp_outq_pipe_msg_left(mzmtp_outq_t *q, unsigned pipe)
 }
 
 /* Move @p pipe's cursor over @p n bytes it wrote. Without MZMTP_CONF_TX_ACK written is
- * also acknowledged: a slot the pipe has finished loses its bit at once (dead once no
- * pipe needs it). With it the slot keeps the bit until its bytes are acknowledged. */
+ * also acknowledged: a slot the pipe has finished is let go of at once (dead once no
+ * pipe needs it). With it the pipe holds the slot until its bytes are acknowledged. */
 static void pipe_written(mzmtp_outq_t *q, unsigned pipe, size_t n)
 {
     mzmtp_outq_pipe_t *pp = &q->pipe[pipe];
     uint32_t end = settle(q, pipe);
-    while (n > 0 && pp->cursor != end) {
-        mzmtp_outq_slot_t *s = &q->slot[slot_index(q, pp->cursor)];
-        if (!wants(q, s, pipe, pp->cursor)) {
-            pp->cursor++;
-            continue;
-        }
-        size_t rem = SLOT_TOTAL(s) - pp->sent;
-        if (n < rem) {
-            pp->sent += (uint32_t)n;
-            break;
-        }
-        n -= rem;
-#if !MZMTP_CONF_TX_ACK
-        let_go(q, s, pipe);
-#endif
-        pp->sent = 0;
-        pp->queued--;
-        pp->cursor++;
-    }
+    (void)walk(q, pipe, &pp->cursor, &pp->sent, end, n, !MZMTP_CONF_TX_ACK, &pp->queued);
 }
 
 #if MZMTP_CONF_TX_ACK
