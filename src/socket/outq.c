@@ -65,8 +65,9 @@ static bool skipped(const mzmtp_outq_pipe_t *pp, uint32_t seq)
 /* Is @p s among the slots @p pipe was given at commit? */
 static bool addressed(const mzmtp_outq_t *q, const mzmtp_outq_slot_t *s, unsigned pipe)
 {
-    return s->grp == MZMTP_OUTQ_ONE ? s->to == pipe
-                                    : mzmtp_peerset_has(&q->group[s->grp].members, pipe);
+    unsigned g = s->grp;
+    return g < MZMTP_CONF_SEND_GROUPS ? mzmtp_peerset_has(&q->group[g].members, pipe)
+                                      : s->to == pipe;
 }
 
 /* Does @p pipe hold slot @p s, numbered @p seq, when its positions have not passed it?
@@ -271,6 +272,7 @@ static mzmtp_status_t refuse(mzmtp_outq_t *q, uint64_t need)
  * @p seq: the slot is marked skipped for it). @return 1 if counted, else 0. */
 static uint16_t take(mzmtp_outq_t *q, unsigned pipe, uint32_t seq)
 {
+    if (pipe >= MZMTP_CONF_MAX_PEERS) return 0; /* (no such bit is ever set) */
     mzmtp_outq_pipe_t *pp = &q->pipe[pipe];
     if (pp->excl == q->open_gen) {
         pp->skip_lo = seq;
@@ -286,7 +288,7 @@ static void commit(mzmtp_outq_t *q)
 {
     q->open = false;
 #if MZMTP_OUTQ_WIDE
-    if (q->open_drop) {
+    if (q->open_drop || q->open_grp == NO_GROUP) { /* (add_frame refuses the latter) */
         rollback(q);
         return;
     }
@@ -294,10 +296,10 @@ static void commit(mzmtp_outq_t *q)
      * once): a peer marked to skip it must not skip the next message instead. */
     uint32_t seq = q->seq_first + q->count;
     uint16_t refs = 0;
-    if (q->open_grp == MZMTP_OUTQ_ONE) {
-        refs = take(q, q->open_to, seq);
-    } else {
+    if (q->open_grp < MZMTP_CONF_SEND_GROUPS) {
         MZMTP_PEERSET_FOR_EACH(p, &q->group[q->open_grp].members) refs += take(q, p, seq);
+    } else {
+        refs = take(q, q->open_to, seq);
     }
     mzmtp_outq_slot_t *s = &q->slot[(q->first + q->count) % MZMTP_CONF_SEND_SLOTS];
     s->off = q->open_off;
