@@ -78,6 +78,28 @@ static bool wants(const mzmtp_outq_t *q, const mzmtp_outq_slot_t *s, unsigned pi
     return addressed(q, s, pipe) && !skipped(&q->pipe[pipe], seq);
 }
 
+/* Does @p pp hold no slot at all (nothing queued, nothing written and unacknowledged)? */
+static bool idle(const mzmtp_outq_pipe_t *pp)
+{
+#if MZMTP_CONF_TX_ACK
+    if (pp->ack_cursor != pp->cursor || pp->ack_sent != pp->sent) return false;
+#endif
+    return pp->queued == 0;
+}
+
+/* Put every position of the idle @p pp on the slot numbered @p seq, where settle() would
+ * take them: a pipe that holds nothing may go unvisited for 2^31 messages, and its old
+ * numbers would then compare the wrong way (seq_before). */
+static void move_all_to(mzmtp_outq_pipe_t *pp, uint32_t seq)
+{
+    pp->cursor = pp->skip_lo = pp->skip_hi = seq;
+    pp->sent = 0;
+#if MZMTP_CONF_TX_ACK
+    pp->ack_cursor = pp->old_lo = pp->old_hi = seq;
+    pp->ack_sent = 0;
+#endif
+}
+
 /* @p pipe lets go of @p s. */
 static void let_go(mzmtp_outq_t *q, mzmtp_outq_slot_t *s, unsigned pipe)
 {
@@ -274,6 +296,7 @@ static uint16_t take(mzmtp_outq_t *q, unsigned pipe, uint32_t seq)
 {
     if (pipe >= MZMTP_CONF_MAX_PEERS) return 0; /* (no such bit is ever set) */
     mzmtp_outq_pipe_t *pp = &q->pipe[pipe];
+    if (idle(pp)) move_all_to(pp, seq);
     if (pp->excl == q->open_gen) {
         pp->skip_lo = seq;
         pp->skip_hi = seq + 1u;
@@ -484,7 +507,7 @@ static size_t walk(mzmtp_outq_t *q, unsigned pipe, uint32_t *at, uint32_t *done,
 static void settle_ack(mzmtp_outq_t *q, unsigned pipe)
 {
     mzmtp_outq_pipe_t *pp = &q->pipe[pipe];
-    if (seq_before(pp->ack_cursor, q->seq_first)) {
+    if (pp->ack_cursor - q->seq_first > q->count) { /* outside the ring, as in settle() */
         pp->ack_cursor = q->seq_first;
         pp->ack_sent = 0;
     }
@@ -599,7 +622,7 @@ static uint32_t first_unstarted(const mzmtp_outq_t *q, unsigned pipe)
 {
     const mzmtp_outq_pipe_t *pp = &q->pipe[pipe];
     uint32_t end = q->seq_first + q->count, seq = pp->cursor;
-    if (seq_before(seq, q->seq_first)) {
+    if (seq - q->seq_first > q->count) { /* outside the ring, as in settle() */
         seq = q->seq_first;
     } else if (pp->sent != 0) {
         seq++; /* the one it is writing */
@@ -715,7 +738,7 @@ static void mark_pinned(mzmtp_outq_t *q)
     for (unsigned p = 0; p < MZMTP_CONF_MAX_PEERS; p++) {
         const mzmtp_outq_pipe_t *pp = &q->pipe[p];
         if (pp->ack_cursor == pp->cursor && pp->ack_sent == pp->sent) continue;
-        uint32_t seq = seq_before(pp->ack_cursor, q->seq_first) ? q->seq_first : pp->ack_cursor;
+        uint32_t seq = pp->ack_cursor - q->seq_first > q->count ? q->seq_first : pp->ack_cursor;
         for (; seq != pp->cursor; seq++) {
             mzmtp_outq_slot_t *s = &q->slot[slot_index(q, seq)];
             if (wants(q, s, p, seq)) s->pin = 1;
@@ -894,11 +917,19 @@ bool mzmtp_outq_pipe_mid_message(const mzmtp_outq_t *q, unsigned pipe)
 static uint32_t settle(mzmtp_outq_t *q, unsigned pipe)
 {
     mzmtp_outq_pipe_t *pp = &q->pipe[pipe];
-    if (seq_before(pp->cursor, q->seq_first)) {
+    /* Outside the ring (behind it: its slots are gone; or so old that seq_before() would
+     * say ahead, after 2^31 messages): from the oldest slot. */
+    if (pp->cursor - q->seq_first > q->count) {
         pp->cursor = q->seq_first;
         pp->sent = 0;
     }
     uint32_t end = q->seq_first + q->count;
+#if MZMTP_OUTQ_WIDE
+    if (idle(pp)) {
+        move_all_to(pp, end);
+        return end;
+    }
+#endif
     while (pp->cursor != end && !wants(q, &q->slot[slot_index(q, pp->cursor)], pipe, pp->cursor)) {
         pp->cursor++;
     }

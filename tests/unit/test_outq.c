@@ -276,6 +276,26 @@ static void fan_out_to_every_peer_slot(void **state)
     assert_int_equal(mzmtp_outq_room(&q), 256);
 }
 
+/* Sequence numbers are 32 bits and wrap: a pipe that held nothing while 2^31 + 5 messages
+ * went by (its numbers then look ahead of the ring's) still gets the next one, at once. */
+static void pipe_idle_for_2_to_the_31_messages_gets_the_next_one(void **state)
+{
+    TU_NEED_PEERS(2);
+    setup_ring(256, 2);
+    commit(0x3, "a");
+    consume_all(0);
+    consume_all(1);
+    mzmtp_outq_pipe_shed(&q, 1);
+    assert_int_equal(mzmtp_outq_room(&q), 256);
+    q.seq_first += 0x80000005u; /* the ring is empty: only its numbering moves */
+    commit(0x3, "b");
+    expect_peek(1, false, "00 01 'b'");
+    expect_peek(0, false, "00 01 'b'");
+    consume_all(1);
+    consume_all(0);
+    assert_int_equal(mzmtp_outq_room(&q), 256);
+}
+
 #if MZMTP_OUTQ_WIDE
 /* Beyond 32 peers a slot does not hold a peer set: its size is the same at 33 peers and
  * at 65535. */
@@ -1069,6 +1089,7 @@ int main(void)
         cmocka_unit_test(message_left_by_all_its_pipes_while_open_vanishes_and_the_next_arrives),
         cmocka_unit_test(one_peer_messages_go_to_that_peer_alone),
         cmocka_unit_test(fan_out_to_every_peer_slot),
+        cmocka_unit_test(pipe_idle_for_2_to_the_31_messages_gets_the_next_one),
 #if MZMTP_OUTQ_WIDE
         cmocka_unit_test(slot_size_does_not_grow_with_peers),
         cmocka_unit_test(messages_to_the_same_peers_share_one_recipient_set),
