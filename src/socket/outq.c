@@ -171,7 +171,7 @@ static void open_message(mzmtp_outq_t *q)
     q->open_off = q->bhead;
     q->open_len = 0;
     q->open_drop = false;
-    q->open_gen++;
+    if (++q->open_gen == 0) q->open_gen = 1; /* 0: no open message left by anyone */
 }
 
 /* The group whose members are exactly @p mask (the last one used is tried first, then
@@ -297,7 +297,9 @@ static uint16_t take(mzmtp_outq_t *q, unsigned pipe, uint32_t seq)
     if (pipe >= MZMTP_CONF_MAX_PEERS) return 0; /* (no such bit is ever set) */
     mzmtp_outq_pipe_t *pp = &q->pipe[pipe];
     if (idle(pp)) move_all_to(pp, seq);
-    if (pp->excl == q->open_gen) {
+    bool left = pp->excl == q->open_gen;
+    pp->excl = 0; /* (never a generation: an old mark cannot match one 2^32 begins later) */
+    if (left) {
         pp->skip_lo = seq;
         pp->skip_hi = seq + 1u;
         return 0;

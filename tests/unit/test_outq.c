@@ -326,6 +326,20 @@ static void messages_to_the_same_peers_share_one_recipient_set(void **state)
     assert_int_equal(mzmtp_outq_room(&q), 256);
 }
 
+/* The count of begins that marks a peer dropped while a message is open wraps: past
+ * 2^32 it must not match the mark of peers that were never dropped. */
+static void begin_count_wrapping_leaves_no_peer_out(void **state)
+{
+    setup_ring(256, 2);
+    q.open_gen = UINT32_MAX;
+    commit(0x3, "w");
+    assert_int_equal(mzmtp_outq_pipe_queued(&q, 0), 1);
+    assert_int_equal(mzmtp_outq_pipe_queued(&q, 1), 1);
+    consume_all(0);
+    consume_all(1);
+    assert_int_equal(mzmtp_outq_room(&q), 256);
+}
+
 static void more_distinct_peer_sets_than_groups_wait_for_one(void **state)
 {
     setup_ring(4096, 8);
@@ -1094,6 +1108,7 @@ int main(void)
         cmocka_unit_test(slot_size_does_not_grow_with_peers),
         cmocka_unit_test(messages_to_the_same_peers_share_one_recipient_set),
         cmocka_unit_test(more_distinct_peer_sets_than_groups_wait_for_one),
+        cmocka_unit_test(begin_count_wrapping_leaves_no_peer_out),
 #endif
         cmocka_unit_test(peek_one_message_stops_at_the_message_end),
         cmocka_unit_test(advance_byte_by_byte_walks_the_stream),
