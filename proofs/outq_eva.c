@@ -48,9 +48,16 @@ static mzmtp_outq_t q;
 
 static mzmtp_peerset_t any_mask(void)
 {
-    /* one word: MZMTP_CONF_MAX_PEERS <= 32 */
     mzmtp_peerset_t set;
+#if MZMTP_PEERSET_WORDS == 1 /* MZMTP_CONF_MAX_PEERS < 32 here */
     set.w[0] = Frama_C_unsigned_int_interval(0, (1u << MZMTP_CONF_MAX_PEERS) - 1u);
+#else /* outq_wide: any word full, the last one up to MZMTP_CONF_MAX_PEERS (not 32 k) */
+    for (unsigned i = 0; i + 1u < MZMTP_PEERSET_WORDS; i++) {
+        set.w[i] = Frama_C_unsigned_int_interval(0, UINT32_MAX);
+    }
+    set.w[MZMTP_PEERSET_WORDS - 1u] =
+        Frama_C_unsigned_int_interval(0, (1u << (MZMTP_CONF_MAX_PEERS % 32u)) - 1u);
+#endif
     return set;
 }
 
@@ -61,7 +68,7 @@ static void one_op(void)
     mzmtp_iov_t iov[4];
     size_t len = Frama_C_size_t_interval(0, PROOF_FRAME);
 #if MZMTP_CONF_TX_ACK
-    switch (Frama_C_interval(0, 20)) {
+    switch (Frama_C_interval(0, 21)) {
     case 18:
         mzmtp_outq_written(&q, Frama_C_unsigned_int_interval(0, MZMTP_CONF_MAX_PEERS),
                            Frama_C_size_t_interval(0, SIZE_MAX));
@@ -72,7 +79,7 @@ static void one_op(void)
         break;
     case 20: mzmtp_outq_acked_all(&q, Frama_C_unsigned_int_interval(0, MZMTP_CONF_MAX_PEERS)); break;
 #else
-    switch (Frama_C_interval(0, 17)) {
+    switch (Frama_C_interval(0, 18)) {
 #endif
     case 0: mzmtp_outq_begin(&q, any_mask()); break;
     case 1: (void)mzmtp_outq_add_frame(&q, src, len, Frama_C_interval(0, 1) != 0); break;
@@ -99,6 +106,7 @@ static void one_op(void)
         break;
     }
     case 16: (void)mzmtp_outq_pipe_msg_left(&q, any_pipe()); break;
+    case 17: mzmtp_outq_begin_one(&q, any_pipe()); break;
     default:
         mzmtp_outq_advance(&q, Frama_C_unsigned_int_interval(0, MZMTP_CONF_MAX_PEERS),
                            Frama_C_size_t_interval(0, SIZE_MAX));

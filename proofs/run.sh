@@ -1,5 +1,5 @@
 #!/bin/sh
-# Run the Frama-C EVA proofs (docs/proofs.md): proofs/run.sh [wire|wire32|outq|outq_ack|all] [OUTDIR]
+# Run the Frama-C EVA proofs (docs/proofs.md): proofs/run.sh [wire|wire32|outq|outq_ack|outq_wide|all] [OUTDIR]
 # Prints each analysis's alarm count and time; exits non-zero if an analysis does not
 # finish, or if its alarms (alarms, unproved assertions, preconditions it could not check)
 # are not exactly those of proofs/NAME.expected (none when there is no such file).
@@ -67,6 +67,14 @@ if [ "$what" = outq_ack ] || [ "$what" = all ]; then
     # and its three more entry points.
     CPPX=-DMZMTP_CONF_TX_ACK=1
     run outq_ack main "-eva-ilevel 17 -eva-slevel-function mzmtp_outq_peek:200" \
+        "$here/outq_eva.c" "$root/src/socket/outq.c" "$root/src/util/bytes.c" "$root/src/wire/wire.c"
+    CPPX=
+fi
+if [ "$what" = outq_wide ] || [ "$what" = all ]; then
+    # The ring beyond 32 peers (reference counts, recipient sets, skip ranges), 33 peers
+    # with MZMTP_CONF_TX_ACK=1, as the scale profile builds it.
+    CPPX="-DMZMTP_CONF_MAX_PEERS=33 -DMZMTP_CONF_TX_ACK=1"
+    run outq_wide main "-eva-ilevel 17 -eva-slevel-function mzmtp_outq_peek:200" \
         "$here/outq_eva.c" "$root/src/socket/outq.c" "$root/src/util/bytes.c" "$root/src/wire/wire.c"
     CPPX=
 fi

@@ -81,12 +81,24 @@
 /**
  * Messages the send ring of one socket can index at once (shared by all its peers; a PUB
  * message sent to N subscribers takes one slot). Unit: messages. Range: 2..65535.
- * Default: 16. RAM per slot: 8 B + a peer set of 4 B per 32 peers of MZMTP_CONF_MAX_PEERS
- * (rounded up: 12 B up to 32 peers, 16 B up to 64, 636 B at 5000), + 8 B with
- * MZMTP_CONF_SEND_REF. (The per-slot set is to give way to reference counts, issue 11.)
+ * Default: 16. RAM per slot: 12 B up to 32 peers (the slot holds its one-word peer set);
+ * 20 B beyond, whatever MZMTP_CONF_MAX_PEERS is (a reference count and a recipient set
+ * shared with other slots, MZMTP_CONF_SEND_GROUPS); + 8 B with MZMTP_CONF_SEND_REF.
  */
 #ifndef MZMTP_CONF_SEND_SLOTS
 #define MZMTP_CONF_SEND_SLOTS 16
+#endif
+
+/**
+ * With MZMTP_CONF_MAX_PEERS > 32: distinct recipient sets the send ring holds at once (a
+ * PUB's messages to the same subscribers share one; a message for one peer needs none).
+ * While all are taken by queued messages, mzmtp_outq_can_take() is false, and a PUB
+ * sheds its slowest subscribers as for a full ring. Unit: sets. Range: 1..250.
+ * Default: 8. RAM: 4 B + 4 B per 32 peers each (1,256 B at 10,000 peers); none up to 32
+ * peers (each slot holds its set).
+ */
+#ifndef MZMTP_CONF_SEND_GROUPS
+#define MZMTP_CONF_SEND_GROUPS 8
 #endif
 
 /**
@@ -332,6 +344,9 @@
 #endif
 #if MZMTP_CONF_SEND_SLOTS < 2 || MZMTP_CONF_SEND_SLOTS > 65535
 #error "MZMTP_CONF_SEND_SLOTS must be 2..65535"
+#endif
+#if MZMTP_CONF_SEND_GROUPS < 1 || MZMTP_CONF_SEND_GROUPS > 250
+#error "MZMTP_CONF_SEND_GROUPS must be 1..250"
 #endif
 /* Internal: a mechanism other than NULL is compiled in (authenticator, User-Id, address). */
 #define MZMTP_SECURITY (MZMTP_CONF_PLAIN || MZMTP_CONF_CURVE)

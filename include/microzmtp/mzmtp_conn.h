@@ -60,19 +60,44 @@ typedef struct mzmtp_iov {
 
 /* ------------------------------------------------------------------------------------ */
 /* Send ring: one socket's outgoing messages, already encoded as ZMTP frames, shared by    */
-/* all its peers. A message sent to N peers is stored once with an N-bit peer set.          */
+/* all its peers. A message sent to N peers is stored once.                                 */
 /* ------------------------------------------------------------------------------------ */
+
+/** 1 when peer sets are wider than one word (MZMTP_CONF_MAX_PEERS > 32): a slot then holds
+ *  a reference count and names its peers through a shared recipient set (a "group") or a
+ *  single peer id, so that its size does not grow with the peers; with one word a slot
+ *  keeps the set itself (one register, what a microcontroller build always had). */
+#define MZMTP_OUTQ_WIDE (MZMTP_PEERSET_WORDS > 1)
 
 typedef struct mzmtp_outq_slot {
     uint32_t off;          /**< Offset of the encoded message in the data ring. */
     uint32_t len;          /**< Encoded bytes (headers and bodies of all its frames). */
+#if MZMTP_OUTQ_WIDE
+    uint16_t refs;         /**< Peers that have still to write it (or, with
+                                MZMTP_CONF_TX_ACK, to have it acknowledged). */
+    uint16_t to;           /**< Its one peer, when grp is MZMTP_OUTQ_ONE. */
+    uint8_t grp;           /**< Its recipient set in mzmtp_outq_t.group, or MZMTP_OUTQ_ONE. */
+    uint8_t pin;           /**< Scratch of mzmtp_outq_compact(): bytes a stack may read. */
+    uint32_t was;          /**< Scratch of mzmtp_outq_compact(): its number before. */
+#else
     mzmtp_peerset_t mask;  /**< Peers that have still to write it (or, with
                                 MZMTP_CONF_TX_ACK, to have it acknowledged). */
+#endif
 #if MZMTP_CONF_SEND_REF
     const uint8_t *ext;    /**< Body of the last frame in application memory, or NULL. */
     uint32_t ext_len;      /**< Its length; written after the len ring bytes. */
 #endif
 } mzmtp_outq_slot_t;
+
+#if MZMTP_OUTQ_WIDE
+/** mzmtp_outq_slot_t.grp of a message for one peer. */
+#define MZMTP_OUTQ_ONE 0xFFu
+/** A recipient set shared by the slots of the messages sent to exactly those peers. */
+typedef struct mzmtp_outq_group {
+    mzmtp_peerset_t members; /**< The peers the messages were addressed to at commit. */
+    uint32_t slots;          /**< Slots (and the open message) using it; 0: free. */
+} mzmtp_outq_group_t;
+#endif
 
 typedef struct mzmtp_outq_pipe {
     uint32_t cursor; /**< Sequence number of the next slot this peer looks at. */
@@ -80,9 +105,20 @@ typedef struct mzmtp_outq_pipe {
     uint32_t queued; /**< Slots this peer has still to write (for the send HWM). */
 #if MZMTP_CONF_TX_ACK
     /* The acknowledged position, at or behind the written one (cursor, sent): slots from
-     * here to the cursor carry this peer's bit until the stack releases their bytes. */
+     * here to the cursor hold this peer's reference until the stack releases their bytes. */
     uint32_t ack_cursor; /**< Sequence number of the oldest slot not yet acknowledged. */
     uint32_t ack_sent;   /**< Bytes of that slot acknowledged. */
+#endif
+#if MZMTP_OUTQ_WIDE
+    /* Slots numbered skip_lo .. skip_hi - 1 were forgotten (shed) by this peer although
+     * their group names it; excl: the open message it left (mzmtp_outq_t.open_gen). */
+    uint32_t skip_lo, skip_hi;
+    uint32_t excl;
+#if MZMTP_CONF_TX_ACK
+    /* An older such range, not yet passed by the acknowledged position (written slots
+     * lie between the two). */
+    uint32_t old_lo, old_hi;
+#endif
 #endif
 } mzmtp_outq_pipe_t;
 
@@ -100,7 +136,15 @@ typedef struct mzmtp_outq {
     mzmtp_outq_pipe_t pipe[MZMTP_CONF_MAX_PEERS];
     /* the message being composed by the application */
     uint32_t open_off, open_len;
+#if MZMTP_OUTQ_WIDE
+    mzmtp_outq_group_t group[MZMTP_CONF_SEND_GROUPS];
+    uint32_t open_gen;  /* counts begins: a peer dropped meanwhile has excl == open_gen */
+    uint16_t open_to;   /* the open message's one peer (open_grp MZMTP_OUTQ_ONE) */
+    uint8_t open_grp;   /* its group, MZMTP_OUTQ_ONE, or NO_GROUP: none was free */
+    uint8_t last_grp;   /* the group used last (tried first) */
+#else
     mzmtp_peerset_t open_mask;
+#endif
     bool open, open_drop;
 #if MZMTP_CONF_SEND_REF
     const uint8_t *open_ext;
@@ -119,6 +163,9 @@ void mzmtp_outq_cancel(mzmtp_outq_t *q);
  * message vanish frame by frame (PUB at HWM) while the caller still sees MZMTP_OK.
  */
 void mzmtp_outq_begin(mzmtp_outq_t *q, mzmtp_peerset_t mask);
+/** Begin a message for peer @p pipe alone (ROUTER, REQ, the round robin types): as
+ *  mzmtp_outq_begin() with that one peer, without building a peer set. */
+void mzmtp_outq_begin_one(mzmtp_outq_t *q, unsigned pipe);
 /**
  * Append one frame to the open message; @p more false commits it.
  * @return MZMTP_OK; MZMTP_AGAIN (no slot or bytes free now: the frame was not added; a
@@ -147,7 +194,9 @@ size_t mzmtp_outq_pipe_msg_left(mzmtp_outq_t *q, unsigned pipe);
  *  mzmtp_outq_add_frame(), and the message stays open. */
 MZMTP_NODISCARD mzmtp_status_t mzmtp_outq_add_encoded(mzmtp_outq_t *q, const uint8_t *frames,
                                                       size_t len);
-/** @return true when a message of @p len bytes in one frame would fit now. */
+/** @return true when a message of @p len bytes in one frame would fit now (with
+ *  MZMTP_OUTQ_WIDE, false also while every recipient set is taken: see
+ *  MZMTP_CONF_SEND_GROUPS). */
 bool mzmtp_outq_can_take(const mzmtp_outq_t *q, size_t len);
 /** @return Encoded bytes (frame headers included) of the largest message that fits now,
  *  0 when every slot is in use. */

@@ -45,7 +45,7 @@ mzmtp_status_t mzmtp_sk_lb_begin(mzmtp_socket_t *sock, size_t ring_len)
     int p = mzmtp_sk_pick_round_robin(sock);
     if (p < 0) return MZMTP_AGAIN;
     if (!mzmtp_outq_can_take(&sock->outq, ring_len)) return MZMTP_AGAIN;
-    mzmtp_outq_begin(&sock->outq, mzmtp_peerset_of((unsigned)p));
+    mzmtp_outq_begin_one(&sock->outq, (unsigned)p);
     return MZMTP_OK;
 }
 

@@ -41,7 +41,7 @@ mzmtp_status_t mzmtp_sk_req_begin(mzmtp_socket_t *sock, size_t ring_len)
     int p = mzmtp_sk_pick_round_robin(sock);
     if (p < 0) return MZMTP_AGAIN;
     if (!mzmtp_outq_can_take(q, ring_len + 2)) return MZMTP_AGAIN;
-    mzmtp_outq_begin(q, mzmtp_peerset_of((unsigned)p));
+    mzmtp_outq_begin_one(q, (unsigned)p);
     if (mzmtp_outq_add_frame(q, NULL, 0, true) != MZMTP_OK) return MZMTP_AGAIN;
     sock->req_peer = (uint16_t)p;
     sock->req_state = 1;
@@ -80,17 +80,18 @@ bool mzmtp_sk_rep_take_envelope(mzmtp_socket_t *s, unsigned p)
 mzmtp_status_t mzmtp_sk_rep_begin(mzmtp_socket_t *sock, size_t ring_len)
 {
     mzmtp_outq_t *q = &sock->outq;
-    mzmtp_peerset_t mask;
     if (!sock->rep_reply) return MZMTP_ERR_STATE;
     if (!mzmtp_outq_can_take(q, ring_len + sock->fam.rep.len)) return MZMTP_AGAIN;
     /* RFC 28: the reply goes to the peer that asked, behind the request's envelope;
      * if that peer has gone, the reply is dropped. */
     unsigned p = sock->req_peer;
-    mzmtp_peerset_clear(&mask);
     if (p != NO_PEER && HAS_PEER(sock->ready, p) && !HAS_PEER(sock->ignored, p)) {
-        mzmtp_peerset_add(&mask, p);
+        mzmtp_outq_begin_one(q, p);
+    } else {
+        mzmtp_peerset_t none;
+        mzmtp_peerset_clear(&none);
+        mzmtp_outq_begin(q, none); /* nobody: the reply vanishes */
     }
-    mzmtp_outq_begin(q, mask);
     if (mzmtp_outq_add_encoded(q, sock->fam.rep.env, sock->fam.rep.len) != MZMTP_OK) {
         return MZMTP_AGAIN;
     }

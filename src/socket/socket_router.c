@@ -128,7 +128,7 @@ mzmtp_status_t mzmtp_sk_router_open(mzmtp_socket_t *sock, size_t ring_len, bool 
         sock->send_in_msg = more;
         return MZMTP_OK;
     }
-    mzmtp_outq_begin(q, mzmtp_peerset_of(p));
+    mzmtp_outq_begin_one(q, p);
     *go = true;
     return MZMTP_OK;
 }

@@ -200,6 +200,163 @@ static void dropped_pipe_reattached_starts_fresh(void **state)
     assert_int_equal(mzmtp_outq_pipe_queued(&q, 0), 2);
 }
 
+static void pipe_dropped_while_a_message_is_open_does_not_get_it(void **state)
+{
+    TU_NEED_PEERS(2);
+    setup_ring(256, 2);
+    begin(0x3);
+    TU_ASSERT_STATUS(mzmtp_outq_add_frame(&q, (const uint8_t *)"a", 1, true), MZMTP_OK);
+    mzmtp_outq_pipe_drop(&q, 1); /* and attached again: a new peer in the same slot */
+    TU_ASSERT_STATUS(mzmtp_outq_add_frame(&q, (const uint8_t *)"b", 1, false), MZMTP_OK);
+    expect_peek(0, false, "01 01 'a' 00 01 'b'");
+    mzmtp_iov_t iov[2];
+    assert_int_equal(mzmtp_outq_peek(&q, 1, iov, 2, false), 0);
+    assert_int_equal(mzmtp_outq_pipe_queued(&q, 1), 0);
+    /* The next message reaches it. */
+    commit(0x3, "next");
+    expect_peek(1, false, "00 04 'next'");
+    assert_int_equal(mzmtp_outq_pipe_queued(&q, 1), 1);
+    consume_all(0);
+    consume_all(1);
+    assert_int_equal(mzmtp_outq_room(&q), 256);
+}
+
+static void message_left_by_all_its_pipes_while_open_vanishes_and_the_next_arrives(void **state)
+{
+    setup_ring(256, 1);
+    begin(0x1);
+    TU_ASSERT_STATUS(mzmtp_outq_add_frame(&q, (const uint8_t *)"a", 1, true), MZMTP_OK);
+    mzmtp_outq_pipe_drop(&q, 0);
+    TU_ASSERT_STATUS(mzmtp_outq_add_frame(&q, (const uint8_t *)"b", 1, false), MZMTP_OK);
+    mzmtp_iov_t iov[2];
+    assert_int_equal(mzmtp_outq_peek(&q, 0, iov, 2, false), 0);
+    commit(0x1, "c");
+    expect_peek(0, false, "00 01 'c'");
+    consume_all(0);
+    assert_int_equal(mzmtp_outq_room(&q), 256);
+}
+
+static void one_peer_messages_go_to_that_peer_alone(void **state)
+{
+    TU_NEED_PEERS(2);
+    setup_ring(256, 2);
+    mzmtp_outq_begin_one(&q, 1);
+    TU_ASSERT_STATUS(mzmtp_outq_add_frame(&q, (const uint8_t *)"to1", 3, false), MZMTP_OK);
+    mzmtp_outq_begin_one(&q, 0);
+    TU_ASSERT_STATUS(mzmtp_outq_add_frame(&q, (const uint8_t *)"to0", 3, false), MZMTP_OK);
+    mzmtp_outq_begin_one(&q, 1);
+    TU_ASSERT_STATUS(mzmtp_outq_add_frame(&q, (const uint8_t *)"again", 5, false), MZMTP_OK);
+    assert_int_equal(mzmtp_outq_pipe_queued(&q, 0), 1);
+    assert_int_equal(mzmtp_outq_pipe_queued(&q, 1), 2);
+    expect_peek(1, false, "00 03 'to1' 00 05 'again'");
+    expect_peek(0, false, "00 03 'to0'");
+    consume_all(1);
+    assert_false(mzmtp_outq_room(&q) == 256); /* "to0" still waits */
+    consume_all(0);
+    assert_int_equal(mzmtp_outq_room(&q), 256);
+}
+
+/* Every peer slot the build has gets the same message, stored once; the ring empties
+ * when the last one has written it. */
+static void fan_out_to_every_peer_slot(void **state)
+{
+    setup_ring(256, MZMTP_CONF_MAX_PEERS);
+    mzmtp_peerset_t all;
+    memset(&all, 0, sizeof all);
+    for (unsigned p = 0; p < MZMTP_CONF_MAX_PEERS; p++) all.w[p / 32u] |= (uint32_t)1u << (p % 32u);
+    for (int m = 0; m < 3; m++) {
+        mzmtp_outq_begin(&q, all);
+        TU_ASSERT_STATUS(mzmtp_outq_add_frame(&q, (const uint8_t *)"all", 3, false), MZMTP_OK);
+    }
+    for (unsigned p = 0; p < MZMTP_CONF_MAX_PEERS; p++) {
+        assert_int_equal(mzmtp_outq_pipe_queued(&q, p), 3);
+        assert_false(mzmtp_outq_room(&q) == 256);
+        consume_all(p);
+    }
+    assert_int_equal(mzmtp_outq_room(&q), 256);
+}
+
+/* Sequence numbers are 32 bits and wrap: a pipe that held nothing while 2^31 + 5 messages
+ * went by (its numbers then look ahead of the ring's) still gets the next one, at once. */
+static void pipe_idle_for_2_to_the_31_messages_gets_the_next_one(void **state)
+{
+    TU_NEED_PEERS(2);
+    setup_ring(256, 2);
+    commit(0x3, "a");
+    consume_all(0);
+    consume_all(1);
+    mzmtp_outq_pipe_shed(&q, 1);
+    assert_int_equal(mzmtp_outq_room(&q), 256);
+    q.seq_first += 0x80000005u; /* the ring is empty: only its numbering moves */
+    commit(0x3, "b");
+    expect_peek(1, false, "00 01 'b'");
+    expect_peek(0, false, "00 01 'b'");
+    consume_all(1);
+    consume_all(0);
+    assert_int_equal(mzmtp_outq_room(&q), 256);
+}
+
+#if MZMTP_OUTQ_WIDE
+/* Beyond 32 peers a slot does not hold a peer set: its size is the same at 33 peers and
+ * at 65535. */
+static void slot_size_does_not_grow_with_peers(void **state)
+{
+    assert_true(sizeof(mzmtp_outq_slot_t) <= 24u + 2u * sizeof(void *));
+    assert_true(sizeof(mzmtp_outq_slot_t) < sizeof(mzmtp_peerset_t) + 8u ||
+                MZMTP_CONF_MAX_PEERS <= 256);
+}
+
+static unsigned groups_in_use(void)
+{
+    unsigned n = 0;
+    for (unsigned g = 0; g < MZMTP_CONF_SEND_GROUPS; g++) n += q.group[g].slots != 0;
+    return n;
+}
+
+static void messages_to_the_same_peers_share_one_recipient_set(void **state)
+{
+    setup_ring(256, 3);
+    for (int m = 0; m < 5; m++) commit(0x7, "x");
+    assert_int_equal(groups_in_use(), 1);
+    commit(0x3, "y");
+    commit(0x7, "z"); /* the first set again: found, not made anew */
+    assert_int_equal(groups_in_use(), 2);
+    for (unsigned p = 0; p < 3; p++) consume_all(p);
+    assert_int_equal(groups_in_use(), 0);
+    assert_int_equal(mzmtp_outq_room(&q), 256);
+}
+
+/* The count of begins that marks a peer dropped while a message is open wraps: past
+ * 2^32 it must not match the mark of peers that were never dropped. */
+static void begin_count_wrapping_leaves_no_peer_out(void **state)
+{
+    setup_ring(256, 2);
+    q.open_gen = UINT32_MAX;
+    commit(0x3, "w");
+    assert_int_equal(mzmtp_outq_pipe_queued(&q, 0), 1);
+    assert_int_equal(mzmtp_outq_pipe_queued(&q, 1), 1);
+    consume_all(0);
+    consume_all(1);
+    assert_int_equal(mzmtp_outq_room(&q), 256);
+}
+
+static void more_distinct_peer_sets_than_groups_wait_for_one(void **state)
+{
+    setup_ring(4096, 8);
+    for (uint32_t i = 1; i <= MZMTP_CONF_SEND_GROUPS; i++) commit(i, "g");
+    assert_int_equal(groups_in_use(), MZMTP_CONF_SEND_GROUPS);
+    assert_false(mzmtp_outq_can_take(&q, 1));
+    begin(MZMTP_CONF_SEND_GROUPS + 1u); /* a set no group holds */
+    TU_ASSERT_STATUS(mzmtp_outq_add_frame(&q, (const uint8_t *)"n", 1, false), MZMTP_AGAIN);
+    /* A message for one peer needs no group. */
+    mzmtp_outq_begin_one(&q, 0);
+    TU_ASSERT_STATUS(mzmtp_outq_add_frame(&q, (const uint8_t *)"one", 3, false), MZMTP_OK);
+    for (unsigned p = 0; p < 8; p++) consume_all(p);
+    assert_true(mzmtp_outq_can_take(&q, 1));
+    assert_int_equal(mzmtp_outq_room(&q), 4096);
+}
+#endif
+
 /* ------------------------------------------------------------------ peek/advance ---- */
 
 static void peek_one_message_stops_at_the_message_end(void **state)
@@ -634,7 +791,13 @@ static void run_model(uint64_t seed, size_t ring_size, unsigned max_len, int ste
             for (unsigned p = 0; p < MODEL_PIPES; p++) all_empty &= held[p].bytes == 0;
 #endif
             size_t enc = encode_msg(m, body);
-            begin(mask);
+            if (mask != 0 && (mask & (mask - 1u)) == 0 && (m->seed & 1u)) { /* rng untouched */
+                unsigned one = 0;
+                while (!(mask & ((uint32_t)1 << one))) one++;
+                mzmtp_outq_begin_one(&q, one); /* as ROUTER, REQ and the round robin do */
+            } else {
+                begin(mask);
+            }
             tu_rng_t r;
             tu_rng_seed(&r, m->seed);
             mzmtp_status_t st = MZMTP_OK;
@@ -753,16 +916,18 @@ static void model_check_compaction_behind_a_slow_pipe(void **state)
 }
 
 #if MZMTP_CONF_TX_ACK
-/* Write everything queued for @p p without releasing it; @return the first vector. */
-static const uint8_t *write_unacked(unsigned p, size_t *len)
+/* Write everything queued for @p p (or its next message, if @p one) without releasing
+ * it; @return the first vector. */
+static const uint8_t *write_held(unsigned p, size_t *len, bool one)
 {
     mzmtp_iov_t iov[8];
-    size_t n = mzmtp_outq_peek(&q, p, iov, 8, false), total = 0;
+    size_t n = mzmtp_outq_peek(&q, p, iov, 8, one), total = 0;
     for (size_t i = 0; i < n; i++) total += iov[i].len;
     mzmtp_outq_written(&q, p, total);
     *len = total;
     return n ? iov[0].base : NULL;
 }
+#define write_unacked(p, len) write_held((p), (len), false)
 
 static void slot_is_not_reused_while_written_and_not_acknowledged(void **state)
 {
@@ -892,6 +1057,32 @@ static void shed_keeps_written_unacknowledged_messages(void **state)
     mzmtp_outq_acked(&q, 0, 10);
     assert_int_equal(mzmtp_outq_room(&q), 64);
 }
+
+/* Shed, write more, shed again, all before any acknowledgement: the acknowledgements then
+ * release exactly the written messages, stepping over both shed runs. */
+static void acknowledgements_step_over_two_shed_runs(void **state)
+{
+    TU_NEED_PEERS(2);
+    setup_ring(512, 2);
+    commit(0x3, "A");
+    commit(0x3, "B");
+    size_t len;
+    (void)write_held(0, &len, true); /* A */
+    mzmtp_outq_pipe_shed(&q, 0);      /* B */
+    assert_int_equal(mzmtp_outq_pipe_queued(&q, 0), 0);
+    commit(0x3, "C");
+    commit(0x3, "D");
+    (void)write_held(0, &len, true); /* C */
+    mzmtp_outq_pipe_shed(&q, 0);      /* D */
+    assert_int_equal(mzmtp_outq_pipe_queued(&q, 0), 0);
+    commit(0x3, "E");
+    expect_peek(0, false, "00 01 'E'");
+    consume_all(1);
+    assert_false(mzmtp_outq_room(&q) == 512); /* A and C are still held */
+    mzmtp_outq_acked(&q, 0, 6);                /* A and C, 3 bytes each */
+    consume_all(0);
+    assert_int_equal(mzmtp_outq_room(&q), 512);
+}
 #endif
 
 int main(void)
@@ -908,6 +1099,17 @@ int main(void)
         cmocka_unit_test(pipe_drop_frees_what_only_it_held),
         cmocka_unit_test(pipe_drop_in_mid_message_frees_it),
         cmocka_unit_test(dropped_pipe_reattached_starts_fresh),
+        cmocka_unit_test(pipe_dropped_while_a_message_is_open_does_not_get_it),
+        cmocka_unit_test(message_left_by_all_its_pipes_while_open_vanishes_and_the_next_arrives),
+        cmocka_unit_test(one_peer_messages_go_to_that_peer_alone),
+        cmocka_unit_test(fan_out_to_every_peer_slot),
+        cmocka_unit_test(pipe_idle_for_2_to_the_31_messages_gets_the_next_one),
+#if MZMTP_OUTQ_WIDE
+        cmocka_unit_test(slot_size_does_not_grow_with_peers),
+        cmocka_unit_test(messages_to_the_same_peers_share_one_recipient_set),
+        cmocka_unit_test(more_distinct_peer_sets_than_groups_wait_for_one),
+        cmocka_unit_test(begin_count_wrapping_leaves_no_peer_out),
+#endif
         cmocka_unit_test(peek_one_message_stops_at_the_message_end),
         cmocka_unit_test(advance_byte_by_byte_walks_the_stream),
         cmocka_unit_test(queued_counts_messages_for_the_hwm),
@@ -933,6 +1135,7 @@ int main(void)
         cmocka_unit_test(rewind_releases_what_the_old_transport_held),
         cmocka_unit_test(drop_releases_what_the_old_transport_held),
         cmocka_unit_test(shed_keeps_written_unacknowledged_messages),
+        cmocka_unit_test(acknowledgements_step_over_two_shed_runs),
 #endif
     };
     return cmocka_run_group_tests_name("outq", tests, NULL, NULL);
