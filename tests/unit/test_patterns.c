@@ -410,8 +410,7 @@ static void pull_fair_queues_per_message_over_three_pushes(void **state)
         tu_connect_sockets(&l[i], pull, &sk[i + 1], 0);
     }
     tu_pump(l, 3, 0);
-    int counts[3] = {0, 0, 0}, worst = 0;
-    uint8_t next_seq[3] = {0, 0, 0};
+    tu_fair_t fair = {0};
     for (int round = 0; round < 20; round++) {
         for (int i = 0; i < 3; i++) {
             for (int k = 0; k < 10; k++) {
@@ -421,29 +420,19 @@ static void pull_fair_queues_per_message_over_three_pushes(void **state)
             }
         }
         tu_pump(l, 3, 0);
-        int rc[3] = {0, 0, 0};
+        tu_fair_round(&fair);
         for (int k = 0; k < 30; k++) {
             uint8_t buf[8];
             size_t len, fl[4];
             unsigned nf;
             TU_ASSERT_STATUS(tu_socket_recv_msg(pull, buf, sizeof buf, &len, &nf, fl, 4), MZMTP_OK);
             assert_int_equal(nf, 2);
-            assert_true(buf[0] < 3);
-            assert_int_equal(buf[1], next_seq[buf[0]]);
-            next_seq[buf[0]]++;
-            counts[buf[0]]++;
-            rc[buf[0]]++;
-            int mx = rc[0], mn = rc[0];
-            for (int j = 1; j < 3; j++) {
-                if (rc[j] > mx) mx = rc[j];
-                if (rc[j] < mn) mn = rc[j];
-            }
-            if (mx - mn > worst) worst = mx - mn;
+            tu_fair_take(&fair, buf[0], buf[1]);
         }
         expect_nothing(pull);
     }
-    for (int i = 0; i < 3; i++) assert_int_equal(counts[i], 200);
-    if (worst > 1) fail_msg("fair queue: one PUSH got %d messages ahead of another", worst);
+    for (int i = 0; i < 3; i++) assert_int_equal(fair.counts[i], 200);
+    if (fair.worst > 1) fail_msg("fair queue: one PUSH got %d messages ahead of another", fair.worst);
 }
 
 static void push_cannot_recv_and_pull_cannot_send(void **state)

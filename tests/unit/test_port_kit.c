@@ -507,39 +507,19 @@ static void retry_time_wraps_and_stays_ordered(void **state)
 MZMTP_SOCKET_MEM_DEFINE(kit_mem, 512, MZMTP_RECV_MIN + 64u);
 static mzmtp_socket_t kit_sock;
 
-typedef struct mon_rec {
-    int n;
-    mzmtp_socket_event_t ev[16];
-    int peer[16];
-    mzmtp_status_t st[16];
-} mon_rec_t;
-
-static void mon(void *ctx, mzmtp_socket_t *s, mzmtp_socket_event_t ev, int peer,
-                mzmtp_status_t st)
-{
-    mon_rec_t *m = ctx;
-    (void)s;
-    if (m->n < 16) {
-        m->ev[m->n] = ev;
-        m->peer[m->n] = peer;
-        m->st[m->n] = st;
-        m->n++;
-    }
-}
-
 /* PUB where the profile has it, else SUB (minsub): the kit does not care. */
-static mzmtp_socket_t *kit_socket(mon_rec_t *m)
+static mzmtp_socket_t *kit_socket(tu_mon_log_t *m)
 {
     int type = ((unsigned)MZMTP_CONF_SOCKET_TYPES & MZMTP_TYPESET_PUB) ? MZMTP_PUB : MZMTP_SUB;
     memset(m, 0, sizeof(*m));
     tu_socket_init(&kit_sock, type, &kit_mem);
-    mzmtp_socket_set_monitor(&kit_sock, mon, m);
+    mzmtp_socket_set_monitor(&kit_sock, tu_monitor, m);
     return &kit_sock;
 }
 
 static void connect_record_holds_a_slot_and_is_due_at_once(void **state)
 {
-    mon_rec_t m;
+    tu_mon_log_t m;
     mzmtp_socket_t *s = kit_socket(&m);
     mzmtp_kit_reconnect_t r;
     mzmtp_kit_ep_t e;
@@ -575,7 +555,7 @@ static void connect_record_holds_a_slot_and_is_due_at_once(void **state)
 
 static void connect_record_up_lost_and_failed(void **state)
 {
-    mon_rec_t m;
+    tu_mon_log_t m;
     mzmtp_socket_t *s = kit_socket(&m);
     mzmtp_kit_reconnect_t r;
     mzmtp_kit_ep_t e;
@@ -616,7 +596,7 @@ static void protocol_errors_stop_the_endpoint_and_free_its_slot(void **state)
     mzmtp_kit_reconnect_t r;
     mzmtp_kit_reconnect_init(&r, 100, 0, 1);
     for (size_t i = 0; i < sizeof(no_retry) / sizeof(no_retry[0]); i++) {
-        mon_rec_t m;
+        tu_mon_log_t m;
         mzmtp_socket_t *s = kit_socket(&m);
         mzmtp_kit_ep_t e;
         TU_ASSERT_STATUS(mzmtp_kit_ep_connect(&e, s, 1, &r, 0), MZMTP_OK);
@@ -636,7 +616,7 @@ static void protocol_errors_stop_the_endpoint_and_free_its_slot(void **state)
         assert_true(mzmtp_socket_peer_live(s, p) == false);
     }
     /* Reconnects off: every loss stops the endpoint. */
-    mon_rec_t m;
+    tu_mon_log_t m;
     mzmtp_socket_t *s = kit_socket(&m);
     mzmtp_kit_ep_t e;
     mzmtp_kit_reconnect_set(&r, -1, 0);
@@ -648,7 +628,7 @@ static void protocol_errors_stop_the_endpoint_and_free_its_slot(void **state)
 
 static void bind_record_is_up_until_stopped(void **state)
 {
-    mon_rec_t m;
+    tu_mon_log_t m;
     mzmtp_socket_t *s = kit_socket(&m);
     mzmtp_kit_reconnect_t r;
     mzmtp_kit_ep_t e;
@@ -670,7 +650,7 @@ static void bind_record_is_up_until_stopped(void **state)
 
 static void linger_ends_when_flushed_or_when_time_is_up(void **state)
 {
-    mon_rec_t m;
+    tu_mon_log_t m;
     mzmtp_kit_sock_t ks = {0};
     uint32_t wait;
     ks.sock = kit_socket(&m);
@@ -718,7 +698,7 @@ static void readiness_reports_pollin_once_per_rearm_and_pollout_on_its_edge(void
 
 static void output_copy_writes_the_greeting_and_marks_it_done(void **state)
 {
-    mon_rec_t m;
+    tu_mon_log_t m;
     mzmtp_socket_t *s = kit_socket(&m);
     uint8_t buf[128];
     int p = -1;
@@ -739,7 +719,7 @@ static void output_copy_writes_the_greeting_and_marks_it_done(void **state)
 
 static void feed_takes_what_fits_and_reports_a_fatal_status(void **state)
 {
-    mon_rec_t m;
+    tu_mon_log_t m;
     mzmtp_socket_t *s = kit_socket(&m);
     mzmtp_status_t st = MZMTP_AGAIN;
     int p = -1;
@@ -783,7 +763,7 @@ static void on_dead(void *ctx, int peer, mzmtp_status_t why)
 
 static void reap_hands_timed_out_peers_to_the_port_once(void **state)
 {
-    mon_rec_t m;
+    tu_mon_log_t m;
     mzmtp_socket_t *s = kit_socket(&m);
     dead_rec_t d = {s, 0, {0}, {MZMTP_OK}};
     uint32_t ivl = 1000;
