@@ -987,6 +987,14 @@ static void router_routes_each_message_by_its_routing_id(void **state)
     expect_nothing(&sk[2]);
 }
 
+/* Pump l[0]: DEALER "A" (sk[1]) receives @p text, and nothing else. */
+static void expect_a_receives_only(tu_link_t l[1], const char *text)
+{
+    tu_pump(l, 1, 0);
+    expect_str(&sk[1], text);
+    expect_nothing(&sk[1]);
+}
+
 static void router_drops_a_message_to_an_unknown_id(void **state)
 {
     tu_link_t l[1];
@@ -994,9 +1002,7 @@ static void router_drops_a_message_to_an_unknown_id(void **state)
     SEND_FRAMES(router, "'nobody'", "'x'", "'y'");
     assert_true(mzmtp_socket_flushed(router));
     SEND_FRAMES(router, "'A'", "'ok'");
-    tu_pump(l, 1, 0);
-    expect_str(&sk[1], "ok");
-    expect_nothing(&sk[1]);
+    expect_a_receives_only(l, "ok");
 }
 
 static void router_mandatory_refuses_an_unknown_id_with_unroutable(void **state)
@@ -1006,9 +1012,7 @@ static void router_mandatory_refuses_an_unknown_id_with_unroutable(void **state)
     TU_ASSERT_STATUS(mzmtp_socket_send(router, "nobody", 6, true), MZMTP_ERR_UNROUTABLE);
     /* The next frame starts a new message: its first frame names the peer again. */
     SEND_FRAMES(router, "'A'", "'ok'");
-    tu_pump(l, 1, 0);
-    expect_str(&sk[1], "ok");
-    expect_nothing(&sk[1]);
+    expect_a_receives_only(l, "ok");
 }
 
 static void router_mandatory_returns_again_when_the_peer_is_at_its_sndhwm(void **state)
@@ -1019,9 +1023,7 @@ static void router_mandatory_returns_again_when_the_peer_is_at_its_sndhwm(void *
     SEND_FRAMES(router, "'A'", "'m1'");
     TU_ASSERT_STATUS(mzmtp_socket_send(router, "A", 1, true), MZMTP_AGAIN);
     l[0].cut = false;
-    tu_pump(l, 1, 0);
-    expect_str(&sk[1], "m1");
-    expect_nothing(&sk[1]);
+    expect_a_receives_only(l, "m1");
     SEND_FRAMES(router, "'A'", "'m2'");
 }
 
@@ -1033,9 +1035,7 @@ static void router_drops_a_message_for_a_peer_at_its_sndhwm(void **state)
     SEND_FRAMES(router, "'A'", "'m1'");
     SEND_FRAMES(router, "'A'", "'m2'", "'more'"); /* taken and dropped: ROUTER never blocks */
     l[0].cut = false;
-    tu_pump(l, 1, 0);
-    expect_str(&sk[1], "m1");
-    expect_nothing(&sk[1]);
+    expect_a_receives_only(l, "m1");
 }
 
 static void router_gives_the_id_to_the_duplicate_once_the_first_peer_leaves(void **state)
