@@ -423,6 +423,21 @@ def median(vals):
     return statistics.median(vals) if vals else None
 
 
+def each_lib(runs, measure):
+    """@runs rounds, each measuring every library of LIBS in turn. @return {lib: [measure(lib)
+    of each round]} (None where a run failed)."""
+    vals = {lib: [] for lib in LIBS}
+    for _ in range(runs):
+        for lib in LIBS:
+            vals[lib].append(measure(lib))
+    return vals
+
+
+def median_fields(vals, keys):
+    """Per library, the median of each field of @keys over the runs that gave it."""
+    return {lib: {k: median([r[k] for r in vals[lib] if r and k in r]) for k in keys} for lib in LIBS}
+
+
 def fmt_rate(v):
     if v is None:
         return "FAIL"
@@ -754,13 +769,9 @@ def main():
 
         # ---- connect storm: 10,000 connections; RSS per idle connection ----
         if "storm" in only:
-            vals = {lib: [] for lib in LIBS}
-            for _ in range(runs):
-                for lib in LIBS:
-                    vals[lib].append(attempt(m_storm, scale_binary, cpus, lib))
-            med = {lib: {k: median([r[k] for r in vals[lib] if r])
-                         for k in ("secs", "clients_secs", "per_conn", "growth", "rss_pre_kb", "rss0_kb",
-                                   "rss1_kb")} for lib in LIBS}
+            vals = each_lib(runs, lambda lib: attempt(m_storm, scale_binary, cpus, lib))
+            med = median_fields(vals, ("secs", "clients_secs", "per_conn", "growth", "rss_pre_kb",
+                                       "rss0_kb", "rss1_kb"))
             rep.table("Connect storm: %d connections (%d connecting at once), placement=%s (median of %d)"
                       % (STORM_CONNS, STORM_WINDOW, pl, runs),
                       ["library (PUB)", "all subscribed s", "connections/s", "RSS before KiB",
@@ -789,12 +800,8 @@ def main():
 
         # ---- memory per connection ----
         if "mem" in only:
-            vals = {lib: [] for lib in LIBS}
-            for _ in range(runs):
-                for lib in LIBS:
-                    vals[lib].append(attempt(m_mem, binary, cpus, lib))
-            med = {lib: {k: median([r[k] for r in vals[lib] if r and k in r])
-                         for k in ("per_conn", "rss_1", "rss_100", "static_per_slot")} for lib in LIBS}
+            vals = each_lib(runs, lambda lib: attempt(m_mem, binary, cpus, lib))
+            med = median_fields(vals, ("per_conn", "rss_1", "rss_100", "static_per_slot"))
             rep.table("Memory per connection, placement=%s (median of %d)" % (pl, runs),
                       ["library", "RSS 1 peer KiB", "RSS 100 peers KiB", "growth per peer B"],
                       [[NAMES[l], fmt(med[l]["rss_1"], "%.0f"), fmt(med[l]["rss_100"], "%.0f"),

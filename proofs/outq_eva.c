@@ -21,26 +21,19 @@
 /* The peer-set helpers (src/util/mzmtp_peerset.h) use GCC's __builtin_ctzl, and
  * mzmtp_util_mask_first() __builtin_ctz, which Frama-C does not know: here is their
  * meaning (the index of the lowest set bit of a non-zero word), for EVA to analyse. */
+static int lowest_set_bit(unsigned long x, int top_bit)
+{
+    int n = 0;
+    while (n < top_bit && !(x & 1u)) {
+        x >>= 1;
+        n++;
+    }
+    return n;
+}
 int __builtin_ctz(unsigned int x);
-int __builtin_ctz(unsigned int x)
-{
-    int n = 0;
-    while (n < 31 && !(x & 1u)) {
-        x >>= 1;
-        n++;
-    }
-    return n;
-}
+int __builtin_ctz(unsigned int x) { return lowest_set_bit(x, 31); }
 int __builtin_ctzl(unsigned long x);
-int __builtin_ctzl(unsigned long x)
-{
-    int n = 0;
-    while (n < 63 && !(x & 1u)) {
-        x >>= 1;
-        n++;
-    }
-    return n;
-}
+int __builtin_ctzl(unsigned long x) { return lowest_set_bit(x, 63); }
 
 static uint8_t ring[PROOF_RING];
 static uint8_t src[PROOF_FRAME];

@@ -243,34 +243,25 @@ static void enc_frame_hdr(void)
 #define PROOF_SHORT_DATA 2
 #endif
 
-static void enc_command_case(size_t n_lo, size_t n_hi, size_t d_lo, size_t d_hi)
+/* The encoders of a name and its data: mzmtp_wire_encode_command() and
+ * mzmtp_wire_encode_property() (the data is the property's value). */
+typedef size_t (*name_data_encoder_t)(uint8_t *out, size_t cap, const char *name,
+                                      const uint8_t *data, size_t data_len);
+
+static void enc_name_data_case(name_data_encoder_t encode, size_t n_lo, size_t n_hi,
+                               size_t d_lo, size_t d_hi)
 {
     size_t n = Frama_C_size_t_interval(n_lo, n_hi);
     /*@ split n; */
     const char *name = any_cstr(n);
     if (name == NULL) return;
     /* The size alone, for any data length (the arithmetic that refuses huge ones). */
-    (void)mzmtp_wire_encode_command(NULL, 0, name, NULL, Frama_C_size_t_interval(0, SIZE_MAX));
+    (void)encode(NULL, 0, name, NULL, Frama_C_size_t_interval(0, SIZE_MAX));
     size_t data_len = Frama_C_size_t_interval(d_lo, d_hi);
     /*@ split data_len; */
     const uint8_t *data = data_end(data_len);
-    size_t need = mzmtp_wire_encode_command(NULL, 0, name, data, data_len);
-    ENCODE_EVERY_CAP(need, mzmtp_wire_encode_command(out, cap, name, data, data_len));
-    free((void *)name);
-}
-
-static void enc_property_case(size_t n_lo, size_t n_hi, size_t d_lo, size_t d_hi)
-{
-    size_t n = Frama_C_size_t_interval(n_lo, n_hi);
-    /*@ split n; */
-    const char *name = any_cstr(n);
-    if (name == NULL) return;
-    (void)mzmtp_wire_encode_property(NULL, 0, name, NULL, Frama_C_size_t_interval(0, SIZE_MAX));
-    size_t value_len = Frama_C_size_t_interval(d_lo, d_hi);
-    /*@ split value_len; */
-    const uint8_t *value = data_end(value_len);
-    size_t need = mzmtp_wire_encode_property(NULL, 0, name, value, value_len);
-    ENCODE_EVERY_CAP(need, mzmtp_wire_encode_property(out, cap, name, value, value_len));
+    size_t need = encode(NULL, 0, name, data, data_len);
+    ENCODE_EVERY_CAP(need, encode(out, cap, name, data, data_len));
     free((void *)name);
 }
 
@@ -298,17 +289,17 @@ static void enc_command_head(void)
 static void enc_command(void)
 {
     fill_nonzero();
-    enc_command_case(0, PROOF_MAX_STR, 0, PROOF_SHORT_DATA);
-    enc_command_case(0, PROOF_SHORT_NAME, PROOF_SHORT_DATA + 1, PROOF_MAX_DATA);
-    enc_command_case(254, 256, PROOF_SHORT_DATA + 1, PROOF_MAX_DATA);
+    enc_name_data_case(mzmtp_wire_encode_command, 0, PROOF_MAX_STR, 0, PROOF_SHORT_DATA);
+    enc_name_data_case(mzmtp_wire_encode_command, 0, PROOF_SHORT_NAME, PROOF_SHORT_DATA + 1, PROOF_MAX_DATA);
+    enc_name_data_case(mzmtp_wire_encode_command, 254, 256, PROOF_SHORT_DATA + 1, PROOF_MAX_DATA);
 }
 
 static void enc_property(void)
 {
     fill_nonzero();
-    enc_property_case(0, PROOF_MAX_STR, 0, PROOF_SHORT_DATA);
-    enc_property_case(0, PROOF_SHORT_NAME, PROOF_SHORT_DATA + 1, PROOF_MAX_DATA);
-    enc_property_case(254, 256, PROOF_SHORT_DATA + 1, PROOF_MAX_DATA);
+    enc_name_data_case(mzmtp_wire_encode_property, 0, PROOF_MAX_STR, 0, PROOF_SHORT_DATA);
+    enc_name_data_case(mzmtp_wire_encode_property, 0, PROOF_SHORT_NAME, PROOF_SHORT_DATA + 1, PROOF_MAX_DATA);
+    enc_name_data_case(mzmtp_wire_encode_property, 254, 256, PROOF_SHORT_DATA + 1, PROOF_MAX_DATA);
 }
 
 int main(void)

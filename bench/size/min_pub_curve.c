@@ -6,14 +6,11 @@
  * core is built with MZMTP_CONF_CURVE=1 and the crypto is libsodium's portable C for
  * Cortex-M3 (ports/sodium-mcu), so the difference from min_pub is what CURVE costs.
  */
-#include "stub_link.h"
+#include "min_pub_loop.h"
 
 /* Receive buffer per peer: a CURVE INITIATE (257 bytes + metadata) must fit. */
 MZMTP_SOCKET_MEM_DEFINE(pub_mem, 512, 384);
 static mzmtp_socket_t pub;
-
-static volatile uint32_t sample;  /* an ADC interrupt would write this */
-static volatile uint32_t dropped; /* messages the socket refused */
 
 static const uint8_t server_secret[32] = {
     0x8e, 0x0b, 0xdd, 0x69, 0x76, 0x28, 0xb9, 0x1d, 0x8f, 0x24, 0x55, 0x87, 0xee, 0x95, 0xc5, 0xb0,
@@ -33,8 +30,6 @@ static bool trng(void *ctx, uint8_t *buf, size_t len)
 int main(void)
 {
     static const uint32_t one = 1;
-    int peer = -1;
-    uint8_t body[4];
 
     if (mzmtp_socket_init(&pub, MZMTP_PUB, &pub_mem) != MZMTP_OK ||
         mzmtp_socket_setopt(&pub, MZMTP_OPT_CURVE_SECRETKEY, server_secret,
@@ -43,14 +38,5 @@ int main(void)
         return 1;
     }
     mzmtp_socket_set_random(&pub, trng, NULL);
-    for (;;) {
-        uint32_t v = sample;
-
-        stub_link_service(&pub, &peer);
-        mzmtp_wire_put_u32(body, v);
-        if (mzmtp_socket_send(&pub, "temp", 4, true) != MZMTP_OK ||
-            mzmtp_socket_send(&pub, body, sizeof body, false) != MZMTP_OK) {
-            dropped = dropped + 1u;
-        }
-    }
+    publish_forever(&pub);
 }

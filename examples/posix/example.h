@@ -174,4 +174,24 @@ static inline mzmtp_status_t example_send_text(mzmtp_socket_t *sock, const char 
     return mzmtp_socket_send(sock, text, strlen(text), false);
 }
 
+/* Send "<word> <n>" ("task 3", "request 3") as a one-frame message. */
+static inline mzmtp_status_t example_send_numbered(mzmtp_socket_t *sock, const char *word,
+                                                   unsigned n)
+{
+    char text[48];
+    (void)snprintf(text, sizeof text, "%s %u", word, n);
+    return example_send_text(sock, text);
+}
+
+/* The end of an example whose last messages may still be queued: write them (for up to
+ * EXAMPLE_IDLE_MS), then close @p sock. @return The exit status: 0, or 1 with a message
+ * ("<name>: <what> still unwritten after N ms"). */
+static inline int example_flush_and_close(mzmtp_posix_t *io, mzmtp_socket_t *sock,
+                                          const char *name, const char *what)
+{
+    if (mzmtp_posix_close(io, sock, EXAMPLE_IDLE_MS) == MZMTP_OK) return 0;
+    fprintf(stderr, "%s: %s still unwritten after %d ms\n", name, what, EXAMPLE_IDLE_MS);
+    return 1;
+}
+
 #endif /* EXAMPLE_H */

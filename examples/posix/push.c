@@ -21,9 +21,7 @@ static mzmtp_posix_t io;
  * peer can take it now. */
 static mzmtp_status_t push_task(mzmtp_socket_t *s, unsigned n)
 {
-    char task[32];
-    (void)snprintf(task, sizeof task, "task %u", n);
-    return example_send_text(s, task);
+    return example_send_numbered(s, "task", n);
 }
 
 /* ---- the POSIX loop ---- */
@@ -47,9 +45,5 @@ int main(int argc, char **argv)
         sent++;
     }
     /* Tasks are queued, not yet written: flush them before leaving. */
-    if (mzmtp_posix_close(&io, &push, EXAMPLE_IDLE_MS) != MZMTP_OK) {
-        fprintf(stderr, "push: tasks still unwritten after %d ms\n", EXAMPLE_IDLE_MS);
-        return 1;
-    }
-    return 0;
+    return example_flush_and_close(&io, &push, "push", "tasks");
 }

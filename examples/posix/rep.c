@@ -47,9 +47,5 @@ int main(int argc, char **argv)
         answered++;
     }
     /* The last reply is queued, not yet written: flush it before leaving. */
-    if (mzmtp_posix_close(&io, &rep, EXAMPLE_IDLE_MS) != MZMTP_OK) {
-        fprintf(stderr, "rep: the last reply is still unwritten after %d ms\n", EXAMPLE_IDLE_MS);
-        return 1;
-    }
-    return 0;
+    return example_flush_and_close(&io, &rep, "rep", "the last reply");
 }

@@ -19,9 +19,7 @@ static mzmtp_posix_t io;
 /* Send request @p n. */
 static mzmtp_status_t req_ask(mzmtp_socket_t *s, unsigned n)
 {
-    char text[32];
-    (void)snprintf(text, sizeof text, "request %u", n);
-    return example_send_text(s, text);
+    return example_send_numbered(s, "request", n);
 }
 
 /* @return true when @p reply answers request @p n. */

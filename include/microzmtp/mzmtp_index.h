@@ -46,23 +46,16 @@ typedef union mzmtp_subtrie_cell {
     } chunk;
 } mzmtp_subtrie_cell_t;
 
-/** Routing-id hash slots: a power of two at least twice MZMTP_CONF_MAX_PEERS, so that
- *  linear probes stay short and the table is never full. 2 B each. */
+/* The smallest power of two at or above @p x (1 <= x <= 2^31, unsigned), as a constant
+ * expression: x - 1 with every bit below its highest set, plus one. */
+#define MZMTP_OR_DOWN_(v, k) ((v) | ((v) >> (k)))
+#define MZMTP_POW2_CEIL(x)                                                                 \
+    (MZMTP_OR_DOWN_(MZMTP_OR_DOWN_(MZMTP_OR_DOWN_(MZMTP_OR_DOWN_(MZMTP_OR_DOWN_((x) - 1u, 1), \
+                                                                 2), 4), 8), 16) + 1u)
+
+/** Routing-id hash slots: a power of two at least twice MZMTP_CONF_MAX_PEERS (and at
+ *  least 8), so that linear probes stay short and the table is never full. 2 B each. */
 #define MZMTP_IDMAP_SLOTS                                                                  \
-    (MZMTP_CONF_MAX_PEERS <= 4 ? 8u                                                        \
-     : MZMTP_CONF_MAX_PEERS <= 8 ? 16u                                                     \
-     : MZMTP_CONF_MAX_PEERS <= 16 ? 32u                                                    \
-     : MZMTP_CONF_MAX_PEERS <= 32 ? 64u                                                    \
-     : MZMTP_CONF_MAX_PEERS <= 64 ? 128u                                                   \
-     : MZMTP_CONF_MAX_PEERS <= 128 ? 256u                                                  \
-     : MZMTP_CONF_MAX_PEERS <= 256 ? 512u                                                  \
-     : MZMTP_CONF_MAX_PEERS <= 512 ? 1024u                                                 \
-     : MZMTP_CONF_MAX_PEERS <= 1024 ? 2048u                                                \
-     : MZMTP_CONF_MAX_PEERS <= 2048 ? 4096u                                                \
-     : MZMTP_CONF_MAX_PEERS <= 4096 ? 8192u                                                \
-     : MZMTP_CONF_MAX_PEERS <= 8192 ? 16384u                                               \
-     : MZMTP_CONF_MAX_PEERS <= 16384 ? 32768u                                              \
-     : MZMTP_CONF_MAX_PEERS <= 32768 ? 65536u                                              \
-                                     : 131072u)
+    MZMTP_POW2_CEIL(2u * MZMTP_CONF_MAX_PEERS > 8u ? 2u * MZMTP_CONF_MAX_PEERS : 8u)
 
 #endif /* MZMTP_INDEX_H */

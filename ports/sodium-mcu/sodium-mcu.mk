@@ -9,6 +9,10 @@
 #      SODIUM_MCU_CPPFLAGS include paths and defines for them and for crypto_sodium.c
 #      sodium_mcu_file_flags  $(call sodium_mcu_file_flags,FILE.c): extra flags per file
 #      SODIUM_MCU_VERSION_H   the generated header (a prerequisite of every object)
+#      sodium_mcu_rules  $(call sodium_mcu_rules,OBJ_DIR,PREREQS,COMPILE): one rule per file
+#                        of SODIUM_MCU_SRCS (their base names are unique), OBJ_DIR/NAME.o
+#                        compiled by COMPILE (compiler and flags) plus the file's own flags;
+#                        rebuilt when PREREQS (the including Makefile) change
 #
 # Why this way (../../docs/security.md, "On a microcontroller"):
 # - Debian's source has no generated configure script, so nothing is configured:
@@ -70,6 +74,13 @@ sodium_mcu_flags_core.c := -Drandombytes_stir=sodium_mcu_nothing_void \
 # *_MESSAGEBYTES_MAX, a failed internal check), which microzmtp's calls never reach.
 SODIUM_MCU_LIB_FLAGS := -DNDEBUG -Dabort=sodium_mcu_abort
 sodium_mcu_file_flags = $(SODIUM_MCU_LIB_FLAGS) $(sodium_mcu_flags_$(notdir $(1)))
+
+define sodium_mcu_rule_
+$(2)/$(notdir $(1:.c=.o)): $(1) $(3) $(SODIUM_MCU_HERE)/sodium-mcu.mk $(SODIUM_MCU_VERSION_H)
+	@mkdir -p $$(@D)
+	$(4) $(call sodium_mcu_file_flags,$(1)) -c $$< -o $$@
+endef
+sodium_mcu_rules = $(foreach f,$(SODIUM_MCU_SRCS),$(eval $(call sodium_mcu_rule_,$(f),$(1),$(2),$(3))))
 
 # The one header that libsodium's configure would have generated, from its template.
 $(SODIUM_MCU_VERSION_H): $(SODIUM_LIB)/include/sodium/version.h.in

@@ -463,6 +463,16 @@ def rx_lines(node, since, last_prefix):
     return node.all(pat, since)
 
 
+def delivered_without(node, since, last, absent, not_delivered, leaked):
+    """Since @since, the node must print a message whose last frame is @last, and none whose
+    last frame starts with @absent. @return None, or @not_delivered / @leaked."""
+    if not node.wait(r"last=%s$" % re.escape(last), since):
+        return not_delivered
+    if rx_lines(node, since, absent):
+        return leaked
+    return None
+
+
 def sub_checks(node):
     st = {}
     node.started("sub")
@@ -522,11 +532,8 @@ def sub_checks(node):
             return "CANCEL weather did not reach the publisher"
         xpub.send_multipart([b"weather", b"w3-0"])
         xpub.send_multipart([b"news", b"n3-0"])
-        if not node.wait(r"last=n3-0$", since):
-            return "news not delivered"
-        if rx_lines(node, since, "w3-"):
-            return "weather still delivered after unsubscribing"
-        return None
+        return delivered_without(node, since, "n3-0", "w3-", "news not delivered",
+                                 "weather still delivered after unsubscribing")
 
     check("sub: unsubscribe on the node reaches the publisher (CANCEL) and takes effect",
           unsubscribe)
@@ -600,11 +607,8 @@ def sub_checks(node):
         for i in range(3):
             p5.send_multipart([b"news", b"p5-m%d" % i])
             st["p2"].send_multipart([b"news", b"p2-r%d" % i])
-        if not node.wait(r"last=p2-r2$", since):
-            return "served publisher no longer received"
-        if rx_lines(node, since, "p5-"):
-            return "refused publisher was received"
-        return None
+        return delivered_without(node, since, "p2-r2", "p5-", "served publisher no longer received",
+                                 "refused publisher was received")
 
     check("sub: 5th publisher refused (4 peer slots); the others still received",
           refuse_extra)

@@ -162,22 +162,21 @@ static bool authenticated(bool server, size_t off)
     return welcome || ready;
 }
 
-/* Run events; @return a fatal status or OK. */
-static mzmtp_status_t run(mzmtp_conn_t *c, uint32_t now, bool must_refuse, bool *handshake)
+/* What check_events() knows of a run. */
+typedef struct run_state {
+    bool must_refuse; /* the peer is denied: no handshake, no message */
+    bool handshake;   /* the handshake has completed */
+} run_state_t;
+
+static void check_events(const mzmtp_conn_event_t *ev, void *ctx)
 {
-    for (int guard = 0; guard < 10000; guard++) {
-        mzmtp_conn_event_t ev;
-        mzmtp_status_t st = mzmtp_conn_process(c, now, &ev);
-        if (st != MZMTP_OK) return mzmtp_status_is_fatal(st) ? st : MZMTP_OK;
-        if (ev.kind == MZMTP_CONN_EV_HANDSHAKE) {
-            if (must_refuse || *handshake) abort(); /* refused, or twice */
-            *handshake = true;
-        }
-        if (must_refuse && ev.kind == MZMTP_CONN_EV_MESSAGE) abort();
-        if (ev.kind == MZMTP_CONN_EV_MESSAGE && !*handshake) abort(); /* nothing before it */
-        consume_event(c, &ev);
+    run_state_t *rs = ctx;
+    if (ev->kind == MZMTP_CONN_EV_HANDSHAKE) {
+        if (rs->must_refuse || rs->handshake) abort(); /* refused, or twice */
+        rs->handshake = true;
     }
-    return MZMTP_OK;
+    if (rs->must_refuse && ev->kind == MZMTP_CONN_EV_MESSAGE) abort();
+    if (ev->kind == MZMTP_CONN_EV_MESSAGE && !rs->handshake) abort(); /* nothing before it */
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -227,24 +226,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         parts[1] = data + 2;
         lens[1] = size - 2;
     }
-    mzmtp_status_t st = MZMTP_OK;
-    bool handshake = false;
-    for (int part = 0; part < 2 && st == MZMTP_OK; part++) {
-        size_t pos = 0;
-        int stalled = 0;
-        while (pos < lens[part] && stalled < 3 && st == MZMTP_OK) {
-            size_t chunk = 1 + rng_next(&r) % 97;
-            if (chunk > lens[part] - pos) chunk = lens[part] - pos;
-            size_t used = feed_piece(&conn, parts[part] + pos, chunk, now);
-            pos += used;
-            stalled = used ? 0 : stalled + 1;
-            st = run(&conn, now, deny, &handshake);
-            drain_conn(&conn, &r);
-            now += rng_next(&r) % 300;
-            if (st == MZMTP_OK) st = mzmtp_conn_tick(&conn, now);
-            if (!mzmtp_status_is_fatal(st)) st = MZMTP_OK;
-        }
-    }
+    run_state_t rs = {deny, false};
+    mzmtp_status_t st = fuzz_feed_parts(&conn, parts, lens, 97, &r, now, check_events, &rs);
+    bool handshake = rs.handshake;
     if (mzmtp_status_is_fatal(st) && mzmtp_conn_state(&conn) != MZMTP_CONN_DEAD) abort();
     if (mutate && changed && handshake) abort(); /* a forged command was accepted */
     if (mutate && !changed && !deny && size == 3 && !handshake) abort(); /* the clean run */

@@ -63,19 +63,13 @@ static size_t prefix(bool server, uint8_t *out)
     return 64 + n;
 }
 
-/* Run events; @return a fatal status or OK. Aborts when a refused peer gets through. */
-static mzmtp_status_t run(mzmtp_conn_t *c, uint32_t now, bool must_refuse)
+/* Aborts when a refused peer (@p ctx points at true) gets through. */
+static void check_refusal(const mzmtp_conn_event_t *ev, void *ctx)
 {
-    for (int guard = 0; guard < 10000; guard++) {
-        mzmtp_conn_event_t ev;
-        mzmtp_status_t st = mzmtp_conn_process(c, now, &ev);
-        if (st != MZMTP_OK) return mzmtp_status_is_fatal(st) ? st : MZMTP_OK;
-        if (must_refuse && (ev.kind == MZMTP_CONN_EV_HANDSHAKE || ev.kind == MZMTP_CONN_EV_MESSAGE)) {
-            abort();
-        }
-        consume_event(c, &ev);
+    bool must_refuse = *(const bool *)ctx;
+    if (must_refuse && (ev->kind == MZMTP_CONN_EV_HANDSHAKE || ev->kind == MZMTP_CONN_EV_MESSAGE)) {
+        abort();
     }
-    return MZMTP_OK;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -110,23 +104,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t plen = (mode & 2u) ? prefix(server, pre) : 0;
     const uint8_t *parts[2] = {pre, data + 2};
     size_t lens[2] = {plen, size - 2};
-    mzmtp_status_t st = MZMTP_OK;
-    for (int part = 0; part < 2 && st == MZMTP_OK; part++) {
-        size_t pos = 0;
-        int stalled = 0;
-        while (pos < lens[part] && stalled < 3 && st == MZMTP_OK) {
-            size_t chunk = 1 + rng_next(&r) % 61;
-            if (chunk > lens[part] - pos) chunk = lens[part] - pos;
-            size_t used = feed_piece(&conn, parts[part] + pos, chunk, now);
-            pos += used;
-            stalled = used ? 0 : stalled + 1;
-            st = run(&conn, now, server && !allow);
-            drain_conn(&conn, &r);
-            now += rng_next(&r) % 300;
-            if (st == MZMTP_OK) st = mzmtp_conn_tick(&conn, now);
-            if (!mzmtp_status_is_fatal(st)) st = MZMTP_OK;
-        }
-    }
+    bool must_refuse = server && !allow;
+    mzmtp_status_t st = fuzz_feed_parts(&conn, parts, lens, 61, &r, now, check_refusal, &must_refuse);
     if (mzmtp_status_is_fatal(st) && mzmtp_conn_state(&conn) != MZMTP_CONN_DEAD) abort();
     mzmtp_conn_wipe(&conn);
     free(rx);

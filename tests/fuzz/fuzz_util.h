@@ -115,4 +115,50 @@ static inline void consume_event(mzmtp_conn_t *c, const mzmtp_conn_event_t *ev)
     }
 }
 
+/* Checks one event before it is consumed (aborts on what must not happen). */
+typedef void (*fuzz_check_t)(const mzmtp_conn_event_t *ev, void *ctx);
+
+/* Run the engine's events, each checked by @p check and then consumed. @return A fatal
+ * status, or OK. */
+static inline mzmtp_status_t fuzz_run_events(mzmtp_conn_t *c, uint32_t now, fuzz_check_t check,
+                                             void *ctx)
+{
+    for (int guard = 0; guard < 10000; guard++) {
+        mzmtp_conn_event_t ev;
+        mzmtp_status_t st = mzmtp_conn_process(c, now, &ev);
+        if (st != MZMTP_OK) return mzmtp_status_is_fatal(st) ? st : MZMTP_OK;
+        check(&ev, ctx);
+        consume_event(c, &ev);
+    }
+    return MZMTP_OK;
+}
+
+/* Feed parts[0], then parts[1], in random pieces of 1 to @p max_piece bytes; after each,
+ * run the events (fuzz_run_events()), drain the output, let up to 300 ms pass and tick.
+ * Stops at the first fatal status, or when the engine takes nothing three times running.
+ * @return The fatal status, or OK. */
+static inline mzmtp_status_t fuzz_feed_parts(mzmtp_conn_t *c, const uint8_t *const parts[2],
+                                             const size_t lens[2], uint32_t max_piece, rng_t *r,
+                                             uint32_t now, fuzz_check_t check, void *ctx)
+{
+    mzmtp_status_t st = MZMTP_OK;
+    for (int part = 0; part < 2 && st == MZMTP_OK; part++) {
+        size_t pos = 0;
+        int stalled = 0;
+        while (pos < lens[part] && stalled < 3 && st == MZMTP_OK) {
+            size_t chunk = 1 + rng_next(r) % max_piece;
+            if (chunk > lens[part] - pos) chunk = lens[part] - pos;
+            size_t used = feed_piece(c, parts[part] + pos, chunk, now);
+            pos += used;
+            stalled = used ? 0 : stalled + 1;
+            st = fuzz_run_events(c, now, check, ctx);
+            drain_conn(c, r);
+            now += rng_next(r) % 300;
+            if (st == MZMTP_OK) st = mzmtp_conn_tick(c, now);
+            if (!mzmtp_status_is_fatal(st)) st = MZMTP_OK;
+        }
+    }
+    return st;
+}
+
 #endif

@@ -52,12 +52,7 @@ class DealerRouterMatrix(InteropCase):
 
     def our_dealer_libzmq_dealer(self, transport, ours_binds):
         ours, lz = self.join_new(transport, ours_binds, zmq.DEALER, ["dealer", "-n", 1])
-        ours.send_line("x\ty")
-        self.assertEqual(zrecv(lz), [b"x", b"y"], ours.describe())
-        lz.send_multipart([b"back", b""])
-        self.assertEqual(ours.readline(), b"back\t")
-        ours.close_stdin()
-        self.assertExit(ours, 0)
+        our_dealer_round_trip(self, ours, lz, "x\ty", [b"x", b"y"], [b"back", b""], b"back\t")
 
     def our_router_libzmq_router(self, transport, ours_binds):
         """ROUTER to ROUTER needs known ids on both sides: libzmq "lz", ours "ours"."""
@@ -68,6 +63,17 @@ class DealerRouterMatrix(InteropCase):
         ours.send_line(hexid(b"lz") + b"\tback")
         self.assertEqual(zrecv(lz), [b"ours", b"back"], ours.describe())
         ours.terminate()
+
+
+def our_dealer_round_trip(case, ours, lz, line, seen, reply, printed):
+    """Our DEALER (zmtpcat -n 1) writes @line: libzmq's @lz receives the frames @seen and
+    answers @reply; our DEALER prints @printed, then leaves with 0 at the end of its input."""
+    ours.send_line(line)
+    case.assertEqual(zrecv(lz), seen, ours.describe())
+    lz.send_multipart(reply)
+    case.assertEqual(ours.readline(), printed)
+    ours.close_stdin()
+    case.assertExit(ours, 0)
 
 
 PAIRS = {
@@ -90,12 +96,7 @@ class RoutingIds(InteropCase):
         router = self.zsock(zmq.ROUTER)
         ep = self.zbind(router, "tcp")
         dealer = self.zmtpcat("dealer", "-c", ep, "--identity", "abc", "-n", 1)
-        dealer.send_line("hi")
-        self.assertEqual(zrecv(router), [b"abc", b"hi"], dealer.describe())
-        router.send_multipart([b"abc", b"yo"])
-        self.assertEqual(dealer.readline(), b"yo")
-        dealer.close_stdin()
-        self.assertExit(dealer, 0)
+        our_dealer_round_trip(self, dealer, router, "hi", [b"abc", b"hi"], [b"abc", b"yo"], b"yo")
 
     def test_libzmq_dealer_routing_id_printed_as_hex(self):
         """libzmq DEALER with ZMQ_ROUTING_ID b"\\x01id\\xff": our ROUTER prints 016964ff."""

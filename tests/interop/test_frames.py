@@ -64,61 +64,41 @@ class Frames(InteropCase):
             self.assertEqual(g, w)
         sub.terminate()
 
-    # -- multipart with empty frames ----------------------------------------------------
-    def test_pub_multipart_text(self):
-        """TAB-separated text line -> multipart message, including empty frames."""
-        self.pub_roundtrip([[b"A", b"b", b"c"], [b"A", b"", b"c", b""], [b"", b"x"]], hexmode=False)
-
-    def test_pub_multipart_hex_with_empty_frames(self):
-        self.pub_roundtrip([[b"\x00\x01", b"", b"\xff" * 3, b""], [b"", b"", b""], [b"\t\n", b"\r"]])
-
-    def test_pub_single_empty_frame_hex(self):
-        """An empty line is a message of one empty frame."""
-        self.pub_roundtrip([[b""], [b"after"]])
-
-    def test_pub_custom_delimiter(self):
-        """-d '|' splits the line at '|' instead of TAB; TAB is then ordinary data."""
-        self.pub_roundtrip([[b"a", b"b\tc", b""]], hexmode=False, sep="|")
-
-    def test_sub_multipart_text(self):
-        self.sub_roundtrip([[b"A", b"b", b"c"], [b"A", b"", b"c", b""], [b"x", b""]], hexmode=False)
-
-    def test_sub_multipart_hex_with_empty_frames(self):
-        self.sub_roundtrip([[b"\x00\x01", b"", b"\xff" * 3, b""], [b"", b"", b""], [b"\t\n", b"\r"]])
-
-    def test_sub_single_empty_frame_hex(self):
-        """A message of one empty frame prints as an empty line."""
-        self.sub_roundtrip([[b""], [b"after"]])
-
-    def test_sub_custom_delimiter(self):
-        self.sub_roundtrip([[b"a", b"b\tc", b""]], hexmode=False, sep="|")
-
-    # -- 255 / 256 bytes: the short/long frame boundary -------------------------------
-    def test_pub_255_and_256_byte_frames(self):
-        f255, f256 = bytes(range(256))[:255], bytes(range(256))
-        self.pub_roundtrip([[f255], [f256], [f255, f256, b"", f255], [f256, f255]])
-
-    def test_sub_255_and_256_byte_frames(self):
-        f255, f256 = bytes(range(256))[:255], bytes(range(256))
-        self.sub_roundtrip([[f255], [f256], [f255, f256, b"", f255], [f256, f255]])
-
-    def test_pub_frame_sizes_around_boundaries(self):
-        """Every size 250..260 and a few around 64 KiB, one message each."""
-        sizes = list(range(250, 261)) + [65535, 65536, 65537]
-        self.pub_roundtrip([[blob(n, n)] for n in sizes])
-
-    def test_sub_frame_sizes_around_boundaries(self):
-        sizes = list(range(250, 261)) + [65535, 65536, 65537]
-        self.sub_roundtrip([[blob(n, n)] for n in sizes])
-
-    # -- 1 MiB frames -------------------------------------------------------------------
-    def test_pub_1mib_frame(self):
-        self.pub_roundtrip([[blob(MiB, 1)], [b"T", blob(MiB, 2), b""]], timeout=20.0)
-
+    # -- SUB only: a frame larger than our receive buffer ------------------------------
     def test_sub_streamed_frame_followed_by_more_frames(self):
         """A frame bigger than our per-peer receive buffer (zmtpcat: 64 KiB) that has MORE
         set, followed by a small frame, then a separate message: all three arrive."""
         self.sub_roundtrip([[blob(70000, 5), b"tail"], [b"next"]])
 
-    def test_sub_1mib_frame(self):
-        self.sub_roundtrip([[blob(MiB, 3)], [b"T", blob(MiB, 4), b""]], timeout=20.0)
+
+F255, F256 = bytes(range(256))[:255], bytes(range(256))
+BOUNDARY_SIZES = list(range(250, 261)) + [65535, 65536, 65537]
+
+# One row per case, run both ways: test_pub_<stem> (our PUB -> libzmq SUB) and
+# test_sub_<stem> (libzmq PUB -> our SUB). Row: stem, what it shows, the messages (lists
+# of frames), the round trip's keyword arguments.
+ROUNDTRIPS = [
+    ("multipart_text", "TAB-separated text lines <-> multipart messages, empty frames included",
+     [[b"A", b"b", b"c"], [b"A", b"", b"c", b""], [b"", b"x"], [b"x", b""]], {"hexmode": False}),
+    ("multipart_hex_with_empty_frames", "hex lines <-> multipart messages with empty frames",
+     [[b"\x00\x01", b"", b"\xff" * 3, b""], [b"", b"", b""], [b"\t\n", b"\r"]], {}),
+    ("single_empty_frame_hex", "an empty line <-> a message of one empty frame",
+     [[b""], [b"after"]], {}),
+    ("custom_delimiter", "-d '|' splits the line at '|' instead of TAB; TAB is then ordinary data",
+     [[b"a", b"b\tc", b""]], {"hexmode": False, "sep": "|"}),
+    # the short/long frame boundary
+    ("255_and_256_byte_frames", "frames of 255 and 256 bytes, alone and mixed",
+     [[F255], [F256], [F255, F256, b"", F255], [F256, F255]], {}),
+    ("frame_sizes_around_boundaries", "every size 250..260 and a few around 64 KiB, one message each",
+     [[blob(n, n)] for n in BOUNDARY_SIZES], {}),
+    ("1mib_frame", "1 MiB frames, alone and between others",
+     [[blob(MiB, 1)], [b"T", blob(MiB, 2), b""]], {"timeout": 20.0}),
+]
+
+for _stem, _text, _msgs, _kw in ROUNDTRIPS:
+    for _side in ("pub", "sub"):
+        def _t(self, side=_side, msgs=_msgs, kw=_kw):
+            getattr(self, side + "_roundtrip")(msgs, **kw)
+
+        _t.__doc__ = "%s (%s)" % (_text, "our PUB" if _side == "pub" else "our SUB")
+        setattr(Frames, "test_%s_%s" % (_side, _stem), _t)

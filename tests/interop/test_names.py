@@ -111,6 +111,21 @@ class NamesCase(InteropCase):
         z.bind("tcp://[::1]:*" if ipv6 else "tcp://127.0.0.1:*")
         return z, int(z.getsockopt(zmq.LAST_ENDPOINT).decode().rsplit(":", 1)[1])
 
+    def rep_beside(self, first, addr):
+        """A libzmq REP bound to @addr on the port of another listener: first() opens that
+        listener and returns (it, its port). Tried with new ones while the port is taken at
+        @addr. @return (the listener, the REP, the port)."""
+        for _ in range(5):
+            held, port = first()
+            z = self.track(self.zsock(zmq.REP))
+            try:
+                z.bind("tcp://%s:%d" % (addr, port))
+                return held, z, port
+            except zmq.ZMQError:
+                held.close()
+                z.close()
+        self.fail("no port free both at %s and for the first listener" % addr)
+
     def round_trip(self, z, cat, text):
         cat.send_line(text)
         self.assertTrue(z.poll(int(WAIT * 1000)), "the REP got no request; " + cat.describe())
@@ -239,17 +254,7 @@ class NamesCase(InteropCase):
     def test_reconnect_resolves_the_name_again(self):
         # name.test first maps to 127.0.0.1, where REP A is; A goes away and the hosts file
         # now maps the name to 127.0.0.2, where REP B listens on the same port.
-        for _ in range(5):
-            z_a, port = self.rep()
-            z_b = self.track(self.zsock(zmq.REP))
-            try:
-                z_b.bind("tcp://127.0.0.2:%d" % port)
-                break
-            except zmq.ZMQError:
-                z_a.close()
-                z_b.close()
-        else:
-            self.fail("no port free on both 127.0.0.1 and 127.0.0.2")
+        z_a, z_b, port = self.rep_beside(self.rep, "127.0.0.2")
         hosts = self.file("hosts", "127.0.0.1\tname.test\n")
         m = self.mounts(hosts)
         cat = self.ns_cat(m, "req", "-c", "tcp://name.test:%d" % port, "--timeout", "8000")
@@ -317,21 +322,14 @@ class NamesCase(InteropCase):
         # where a libzmq REP listens on the same port number.
         if not have_ipv6_loopback():
             self.fail("no IPv6 loopback on this machine")
-        z, port = None, None
-        for _ in range(5):
+        def black_hole():
             hole = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
             self.addCleanup(hole.close)
             hole.bind(("::1", 0))
             hole.listen(0)
-            port = hole.getsockname()[1]
-            z = self.track(self.zsock(zmq.REP))
-            try:
-                z.bind("tcp://127.0.0.1:%d" % port)
-                break
-            except zmq.ZMQError:
-                z.close()
-                z = None
-        self.assertIsNotNone(z, "no port free on both ::1 and 127.0.0.1")
+            return hole, hole.getsockname()[1]
+
+        hole, z, port = self.rep_beside(black_hole, "127.0.0.1")
         fillers = []
         for _ in range(3):  # fill the accept queue (backlog 0 holds one; be generous)
             f = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)

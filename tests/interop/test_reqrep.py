@@ -33,17 +33,24 @@ def reply_to(frames):
 
 class ReqRepMatrix(InteropCase):
 
-    # our REQ -> libzmq REP
-    def our_req_libzmq_rep(self, transport, ours_binds):
-        req, rep = self.join_new(transport, ours_binds, zmq.REP, ["req"])
+    def our_req_with(self, transport, ours_binds, ztype, peer_opts, answer):
+        """Our REQ writes every request; the libzmq @ztype socket answers each one with
+        answer(socket, frames, req); our REQ prints the replies in order and leaves with 0."""
+        req, lz = self.join_new(transport, ours_binds, ztype, ["req"], peer_opts)
         req.send_lines([l for l, _ in REQUESTS])
         req.close_stdin()
         for _, frames in REQUESTS:
+            answer(lz, frames, req)
+        self.assertEqual(req.read_lines(len(REQUESTS)), [line_of(reply_to(f)) for _, f in REQUESTS])
+        self.assertExit(req, 0)
+
+    # our REQ -> libzmq REP
+    def our_req_libzmq_rep(self, transport, ours_binds):
+        def answer(rep, frames, req):
             self.assertEqual(zrecv(rep), frames, req.describe())
             zrecv_none(rep, 0.02)  # REQ: the next request only after the reply
             rep.send_multipart(reply_to(frames))
-        self.assertEqual(req.read_lines(len(REQUESTS)), [line_of(reply_to(f)) for _, f in REQUESTS])
-        self.assertExit(req, 0)
+        self.our_req_with(transport, ours_binds, zmq.REP, None, answer)
 
     # libzmq REQ -> our REP (echo)
     def libzmq_req_our_rep(self, transport, ours_binds):
@@ -56,18 +63,13 @@ class ReqRepMatrix(InteropCase):
 
     # our REQ -> libzmq ROUTER: routing id + empty delimiter + body
     def our_req_libzmq_router(self, transport, ours_binds):
-        req, router = self.join_new(transport, ours_binds, zmq.ROUTER, ["req"],
-                                 {"ROUTER_MANDATORY": 1})
-        req.send_lines([l for l, _ in REQUESTS])
-        req.close_stdin()
-        for _, frames in REQUESTS:
+        def answer(router, frames, req):
             got = zrecv(router)
             self.assertEqual(len(got[0]), 5, "generated routing id: %r" % got)
             self.assertEqual(got[0][0], 0, "generated routing id: %r" % got)
             self.assertEqual(got[1:], [b""] + frames, "REQ envelope at the ROUTER; " + req.describe())
             router.send_multipart([got[0], b""] + reply_to(frames))
-        self.assertEqual(req.read_lines(len(REQUESTS)), [line_of(reply_to(f)) for _, f in REQUESTS])
-        self.assertExit(req, 0)
+        self.our_req_with(transport, ours_binds, zmq.ROUTER, {"ROUTER_MANDATORY": 1}, answer)
 
     # libzmq REQ -> our ROUTER: we print hex id, empty frame, body; reply by id
     def libzmq_req_our_router(self, transport, ours_binds):

@@ -15,6 +15,7 @@ The kernel side of the tap is 10.77.0.1/24 and fd00::1/64, lwIP is 10.77.0.2 or 
 Ports: the node binds port 0 (lwIP picks), pyzmq binds random ports. Every process started
 is stopped by PID. A missing node binary is a failure, never a skip.
 """
+import contextlib
 import os
 import signal
 import socket
@@ -122,6 +123,18 @@ def pair(zmq, ctx, env, kind, ztype, node_binds):
     return n, z
 
 
+@contextlib.contextmanager
+def paired(zmq, ctx, env, kind, ztype, node_binds):
+    """pair() for a with-block: on the way out the pyzmq socket is closed and the node
+    stopped (by its PID), whatever happened."""
+    n, z = pair(zmq, ctx, env, kind, ztype, node_binds)
+    try:
+        yield n, z
+    finally:
+        z.close()
+        n.stop()
+
+
 def echo_rounds(z, n, route=None):
     """Multipart round trips through an echoing node (route: a ROUTER's peer identity)."""
     for i in range(n):
@@ -143,8 +156,7 @@ def node_received(n, count, timeout):
 
 
 def t_echo(zmq, ctx, env, b, kind, ztype, rounds=100):
-    n, z = pair(zmq, ctx, env, kind, ztype, b)
-    try:
+    with paired(zmq, ctx, env, kind, ztype, b) as (n, z):
         route = None
         if kind == "dealer":  # the node says hello first: the ROUTER learns its identity
             route, hello = z.recv_multipart()
@@ -152,28 +164,20 @@ def t_echo(zmq, ctx, env, b, kind, ztype, rounds=100):
         echo_rounds(z, rounds, route)
         node_received(n, rounds, 5)
         return "%d multipart round trips; %s" % (rounds, n.stop())
-    finally:
-        z.close()
-        n.stop()
 
 
 def t_req(zmq, ctx, env, b):
-    n, z = pair(zmq, ctx, env, "req", zmq.REP, b)
-    try:
+    with paired(zmq, ctx, env, "req", zmq.REP, b) as (n, z):
         for i in range(200):
             m = z.recv()
             check(m == pattern(i, 16 + i % 200), "request %d differs" % i)
             z.send(m)
         node_received(n, 200, 10)
         return "200 requests answered and checked; %s" % n.stop()
-    finally:
-        z.close()
-        n.stop()
 
 
 def t_pub(zmq, ctx, env, b, kind="pub"):
-    n, z = pair(zmq, ctx, env, kind, zmq.SUB, b)
-    try:
+    with paired(zmq, ctx, env, kind, zmq.SUB, b) as (n, z):
         got = [z.recv() for _ in range(200)]
         seq = [int(m.split()[0].split(b"/")[1]) for m in got]
         check(all(m.startswith(b"sensor/") and len(m) == len(m.split()[0]) + 101 for m in got), "bad message")
@@ -184,14 +188,10 @@ def t_pub(zmq, ctx, env, b, kind="pub"):
         st = n.wait_stats(lambda s: s["sent"] >= 200, 5)
         check(st.get("bad") == 0, "node stats %r" % st)
         return "200 consecutive messages; %s" % n.stop()
-    finally:
-        z.close()
-        n.stop()
 
 
 def t_sub(zmq, ctx, env, b, kind="sub"):
-    n, z = pair(zmq, ctx, env, kind, zmq.XPUB if kind == "xsub" else zmq.PUB, b)
-    try:
+    with paired(zmq, ctx, env, kind, zmq.XPUB if kind == "xsub" else zmq.PUB, b) as (n, z):
         if kind == "xsub":
             check(z.recv() == b"\x01sensor/", "XPUB did not get the node's subscription")
         end = time.time() + 20
@@ -204,26 +204,18 @@ def t_sub(zmq, ctx, env, b, kind="sub"):
         st = n.wait_stats(lambda s: s["msgs"] >= 200, 5)
         check(st.get("msgs", 0) >= 200 and st["bad"] == 0, "node stats %r" % st)
         return "%d sensor/ messages of %d sent, other/ filtered; %s" % (st["msgs"], i, n.stop())
-    finally:
-        z.close()
-        n.stop()
 
 
 def t_push(zmq, ctx, env, b):
-    n, z = pair(zmq, ctx, env, "push", zmq.PULL, b)
-    try:
+    with paired(zmq, ctx, env, "push", zmq.PULL, b) as (n, z):
         t0 = time.time()
         for i in range(1024):
             check(z.recv() == pattern(i), "message %d differs" % i)
         return "1 MiB (1024 x 1 KiB) in order in %.1f s; %s" % (time.time() - t0, n.stop())
-    finally:
-        z.close()
-        n.stop()
 
 
 def t_pull(zmq, ctx, env, b, kind="pull", count=1024):
-    n, z = pair(zmq, ctx, env, kind, zmq.PUSH, b)
-    try:
+    with paired(zmq, ctx, env, kind, zmq.PUSH, b) as (n, z):
         t0 = time.time()
         for i in range(count):
             z.send(pattern(i))
@@ -232,9 +224,6 @@ def t_pull(zmq, ctx, env, b, kind="pull", count=1024):
             check(st["stalls"] > 0 and st["held_max"] <= 1072,
                   "no backpressure seen or more held than the window: %r" % st)
         return "%d x 1 KiB checked in %.1f s; %s" % (count, time.time() - t0, n.stop())
-    finally:
-        z.close()
-        n.stop()
 
 
 # ---------------------------------------------------------------------------------------
@@ -243,8 +232,7 @@ def t_pull(zmq, ctx, env, b, kind="pull", count=1024):
 def t_rep_big(zmq, ctx, env, b):
     """lwIP REP binds; pyzmq REQ: 1 MiB each way in 1 KiB messages (through a 256 B receive
     buffer and a 1072 B TCP window); a garbage peer is closed and the REQ goes on."""
-    n, req = pair(zmq, ctx, env, "rep", zmq.REQ, True)
-    try:
+    with paired(zmq, ctx, env, "rep", zmq.REQ, True) as (n, req):
         t0 = time.time()
         for i in range(1024):
             req.send(pattern(i))
@@ -266,9 +254,6 @@ def t_rep_big(zmq, ctx, env, b):
         echo_rounds(req, 10)
         n.alive()
         return "1 MiB each way in %.1f s, garbage peer closed; %s" % (dt, n.stop())
-    finally:
-        req.close()
-        n.stop()
 
 
 def t_reconnect(zmq, ctx, env, kind, ztype):

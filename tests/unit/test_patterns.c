@@ -410,8 +410,7 @@ static void pull_fair_queues_per_message_over_three_pushes(void **state)
         tu_connect_sockets(&l[i], pull, &sk[i + 1], 0);
     }
     tu_pump(l, 3, 0);
-    int counts[3] = {0, 0, 0}, worst = 0;
-    uint8_t next_seq[3] = {0, 0, 0};
+    tu_fair_t fair = {0};
     for (int round = 0; round < 20; round++) {
         for (int i = 0; i < 3; i++) {
             for (int k = 0; k < 10; k++) {
@@ -421,29 +420,19 @@ static void pull_fair_queues_per_message_over_three_pushes(void **state)
             }
         }
         tu_pump(l, 3, 0);
-        int rc[3] = {0, 0, 0};
+        tu_fair_round(&fair);
         for (int k = 0; k < 30; k++) {
             uint8_t buf[8];
             size_t len, fl[4];
             unsigned nf;
             TU_ASSERT_STATUS(tu_socket_recv_msg(pull, buf, sizeof buf, &len, &nf, fl, 4), MZMTP_OK);
             assert_int_equal(nf, 2);
-            assert_true(buf[0] < 3);
-            assert_int_equal(buf[1], next_seq[buf[0]]);
-            next_seq[buf[0]]++;
-            counts[buf[0]]++;
-            rc[buf[0]]++;
-            int mx = rc[0], mn = rc[0];
-            for (int j = 1; j < 3; j++) {
-                if (rc[j] > mx) mx = rc[j];
-                if (rc[j] < mn) mn = rc[j];
-            }
-            if (mx - mn > worst) worst = mx - mn;
+            tu_fair_take(&fair, buf[0], buf[1]);
         }
         expect_nothing(pull);
     }
-    for (int i = 0; i < 3; i++) assert_int_equal(counts[i], 200);
-    if (worst > 1) fail_msg("fair queue: one PUSH got %d messages ahead of another", worst);
+    for (int i = 0; i < 3; i++) assert_int_equal(fair.counts[i], 200);
+    if (fair.worst > 1) fail_msg("fair queue: one PUSH got %d messages ahead of another", fair.worst);
 }
 
 /* PULL's fair queue over PUSHes at slots in different words of its peer set (as for the
@@ -1026,6 +1015,14 @@ static void router_routes_each_message_by_its_routing_id(void **state)
     expect_nothing(&sk[2]);
 }
 
+/* Pump l[0]: DEALER "A" (sk[1]) receives @p text, and nothing else. */
+static void expect_a_receives_only(tu_link_t l[1], const char *text)
+{
+    tu_pump(l, 1, 0);
+    expect_str(&sk[1], text);
+    expect_nothing(&sk[1]);
+}
+
 static void router_drops_a_message_to_an_unknown_id(void **state)
 {
     tu_link_t l[1];
@@ -1033,9 +1030,7 @@ static void router_drops_a_message_to_an_unknown_id(void **state)
     SEND_FRAMES(router, "'nobody'", "'x'", "'y'");
     assert_true(mzmtp_socket_flushed(router));
     SEND_FRAMES(router, "'A'", "'ok'");
-    tu_pump(l, 1, 0);
-    expect_str(&sk[1], "ok");
-    expect_nothing(&sk[1]);
+    expect_a_receives_only(l, "ok");
 }
 
 static void router_mandatory_refuses_an_unknown_id_with_unroutable(void **state)
@@ -1045,9 +1040,7 @@ static void router_mandatory_refuses_an_unknown_id_with_unroutable(void **state)
     TU_ASSERT_STATUS(mzmtp_socket_send(router, "nobody", 6, true), MZMTP_ERR_UNROUTABLE);
     /* The next frame starts a new message: its first frame names the peer again. */
     SEND_FRAMES(router, "'A'", "'ok'");
-    tu_pump(l, 1, 0);
-    expect_str(&sk[1], "ok");
-    expect_nothing(&sk[1]);
+    expect_a_receives_only(l, "ok");
 }
 
 static void router_mandatory_returns_again_when_the_peer_is_at_its_sndhwm(void **state)
@@ -1058,9 +1051,7 @@ static void router_mandatory_returns_again_when_the_peer_is_at_its_sndhwm(void *
     SEND_FRAMES(router, "'A'", "'m1'");
     TU_ASSERT_STATUS(mzmtp_socket_send(router, "A", 1, true), MZMTP_AGAIN);
     l[0].cut = false;
-    tu_pump(l, 1, 0);
-    expect_str(&sk[1], "m1");
-    expect_nothing(&sk[1]);
+    expect_a_receives_only(l, "m1");
     SEND_FRAMES(router, "'A'", "'m2'");
 }
 
@@ -1072,9 +1063,7 @@ static void router_drops_a_message_for_a_peer_at_its_sndhwm(void **state)
     SEND_FRAMES(router, "'A'", "'m1'");
     SEND_FRAMES(router, "'A'", "'m2'", "'more'"); /* taken and dropped: ROUTER never blocks */
     l[0].cut = false;
-    tu_pump(l, 1, 0);
-    expect_str(&sk[1], "m1");
-    expect_nothing(&sk[1]);
+    expect_a_receives_only(l, "m1");
 }
 
 static void router_gives_the_id_to_the_duplicate_once_the_first_peer_leaves(void **state)

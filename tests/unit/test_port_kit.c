@@ -23,11 +23,20 @@ static const uint8_t *seq(uint8_t first, size_t n)
     return b;
 }
 
-static void assert_staged(const mzmtp_kit_stage_t *st, const uint8_t *buf, const uint8_t *exp,
+/* Put the @p n bytes first, first + 1, ... into @p st (buffer @p buf of @p cap bytes);
+ * @p kept of them must be taken. */
+static void expect_put(mzmtp_kit_stage_t *st, uint8_t *buf, size_t cap, uint8_t first, size_t n,
+                       size_t kept)
+{
+    assert_int_equal(mzmtp_kit_stage_put(st, buf, cap, seq(first, n), n), kept);
+}
+
+/* @p st holds exactly the @p n bytes first, first + 1, ... */
+static void expect_staged(const mzmtp_kit_stage_t *st, const uint8_t *buf, uint8_t first,
                           size_t n)
 {
     assert_int_equal(mzmtp_kit_stage_len(st), n);
-    TU_ASSERT_BYTES(mzmtp_kit_stage_data(st, buf), n, exp, n);
+    TU_ASSERT_BYTES(mzmtp_kit_stage_data(st, buf), n, seq(first, n), n);
 }
 
 static void stage_starts_empty_at_the_front(void **state)
@@ -42,58 +51,58 @@ static void stage_keeps_what_fits_in_order(void **state)
 {
     mzmtp_kit_stage_t st = {0};
     uint8_t buf[16];
-    assert_int_equal(mzmtp_kit_stage_put(&st, buf, sizeof(buf), seq(1, 10), 10), 10);
-    assert_staged(&st, buf, seq(1, 10), 10);
+    expect_put(&st, buf, sizeof(buf), 1, 10, 10);
+    expect_staged(&st, buf, 1, 10);
     /* A second segment goes behind the first. */
-    assert_int_equal(mzmtp_kit_stage_put(&st, buf, sizeof(buf), seq(11, 4), 4), 4);
-    assert_staged(&st, buf, seq(1, 14), 14);
+    expect_put(&st, buf, sizeof(buf), 11, 4, 4);
+    expect_staged(&st, buf, 1, 14);
 }
 
 static void stage_fills_to_exactly_its_capacity(void **state)
 {
     mzmtp_kit_stage_t st = {0};
     uint8_t buf[16];
-    assert_int_equal(mzmtp_kit_stage_put(&st, buf, sizeof(buf), seq(0, 16), 16), 16);
-    assert_staged(&st, buf, seq(0, 16), 16);
+    expect_put(&st, buf, sizeof(buf), 0, 16, 16);
+    expect_staged(&st, buf, 0, 16);
     /* Full: nothing more is kept, nothing staged changes. */
-    assert_int_equal(mzmtp_kit_stage_put(&st, buf, sizeof(buf), seq(100, 1), 1), 0);
-    assert_staged(&st, buf, seq(0, 16), 16);
+    expect_put(&st, buf, sizeof(buf), 100, 1, 0);
+    expect_staged(&st, buf, 0, 16);
 }
 
 static void stage_overflow_keeps_the_head_and_refuses_the_tail(void **state)
 {
     mzmtp_kit_stage_t st = {0};
     uint8_t buf[16];
-    assert_int_equal(mzmtp_kit_stage_put(&st, buf, sizeof(buf), seq(1, 10), 10), 10);
+    expect_put(&st, buf, sizeof(buf), 1, 10, 10);
     /* 10 more: the first 6 are kept (the peer resends the other 4). */
-    assert_int_equal(mzmtp_kit_stage_put(&st, buf, sizeof(buf), seq(11, 10), 10), 6);
-    assert_staged(&st, buf, seq(1, 16), 16);
+    expect_put(&st, buf, sizeof(buf), 11, 10, 6);
+    expect_staged(&st, buf, 1, 16);
     /* Once drained, the refused 4 fit again and follow in order. */
     mzmtp_kit_stage_consume(&st, 16);
-    assert_int_equal(mzmtp_kit_stage_put(&st, buf, sizeof(buf), seq(17, 4), 4), 4);
-    assert_staged(&st, buf, seq(17, 4), 4);
+    expect_put(&st, buf, sizeof(buf), 17, 4, 4);
+    expect_staged(&st, buf, 17, 4);
 }
 
 static void stage_overflow_of_an_empty_stage_keeps_one_capacity(void **state)
 {
     mzmtp_kit_stage_t st = {0};
     uint8_t buf[8];
-    assert_int_equal(mzmtp_kit_stage_put(&st, buf, sizeof(buf), seq(0, 20), 20), 8);
-    assert_staged(&st, buf, seq(0, 8), 8);
+    expect_put(&st, buf, sizeof(buf), 0, 20, 8);
+    expect_staged(&st, buf, 0, 8);
 }
 
 static void stage_drains_oldest_first(void **state)
 {
     mzmtp_kit_stage_t st = {0};
     uint8_t buf[16];
-    assert_int_equal(mzmtp_kit_stage_put(&st, buf, sizeof(buf), seq(1, 12), 12), 12);
+    expect_put(&st, buf, sizeof(buf), 1, 12, 12);
     mzmtp_kit_stage_consume(&st, 5);
-    assert_staged(&st, buf, seq(6, 7), 7);
+    expect_staged(&st, buf, 6, 7);
     assert_ptr_equal(mzmtp_kit_stage_data(&st, buf), buf + 5);
     mzmtp_kit_stage_consume(&st, 0);
-    assert_staged(&st, buf, seq(6, 7), 7);
+    expect_staged(&st, buf, 6, 7);
     mzmtp_kit_stage_consume(&st, 6);
-    assert_staged(&st, buf, seq(12, 1), 1);
+    expect_staged(&st, buf, 12, 1);
     /* Emptied: the next bytes start at the front again. */
     mzmtp_kit_stage_consume(&st, 1);
     assert_int_equal(mzmtp_kit_stage_len(&st), 0);
@@ -107,18 +116,18 @@ static void stage_consume_past_the_end_empties_it(void **state)
 {
     mzmtp_kit_stage_t st = {0};
     uint8_t buf[16];
-    assert_int_equal(mzmtp_kit_stage_put(&st, buf, sizeof(buf), seq(1, 9), 9), 9);
+    expect_put(&st, buf, sizeof(buf), 1, 9, 9);
     mzmtp_kit_stage_consume(&st, 2);
     mzmtp_kit_stage_consume(&st, 100);
     assert_int_equal(mzmtp_kit_stage_len(&st), 0);
     assert_ptr_equal(mzmtp_kit_stage_data(&st, buf), buf);
 
-    assert_int_equal(mzmtp_kit_stage_put(&st, buf, sizeof(buf), seq(1, 9), 9), 9);
+    expect_put(&st, buf, sizeof(buf), 1, 9, 9);
     mzmtp_kit_stage_clear(&st);
     mzmtp_kit_stage_consume(&st, 9);
     assert_int_equal(mzmtp_kit_stage_len(&st), 0);
-    assert_int_equal(mzmtp_kit_stage_put(&st, buf, sizeof(buf), seq(50, 16), 16), 16);
-    assert_staged(&st, buf, seq(50, 16), 16);
+    expect_put(&st, buf, sizeof(buf), 50, 16, 16);
+    expect_staged(&st, buf, 50, 16);
 }
 
 /* Bytes left behind a partial drain move to the front when more arrive, so the whole
@@ -127,23 +136,23 @@ static void stage_put_after_partial_drain_wraps_to_the_front(void **state)
 {
     mzmtp_kit_stage_t st = {0};
     uint8_t buf[16];
-    assert_int_equal(mzmtp_kit_stage_put(&st, buf, sizeof(buf), seq(1, 16), 16), 16);
+    expect_put(&st, buf, sizeof(buf), 1, 16, 16);
     mzmtp_kit_stage_consume(&st, 13); /* 14, 15, 16 left at offset 13 */
-    assert_int_equal(mzmtp_kit_stage_put(&st, buf, sizeof(buf), seq(17, 20), 20), 13);
+    expect_put(&st, buf, sizeof(buf), 17, 20, 13);
     assert_ptr_equal(mzmtp_kit_stage_data(&st, buf), buf);
-    assert_staged(&st, buf, seq(14, 16), 16);
+    expect_staged(&st, buf, 14, 16);
     /* A put of nothing changes nothing but the position. */
     mzmtp_kit_stage_consume(&st, 4);
     assert_int_equal(mzmtp_kit_stage_put(&st, buf, sizeof(buf), NULL, 0), 0);
     assert_ptr_equal(mzmtp_kit_stage_data(&st, buf), buf);
-    assert_staged(&st, buf, seq(18, 12), 12);
+    expect_staged(&st, buf, 18, 12);
 }
 
 static void stage_clear_forgets_everything(void **state)
 {
     mzmtp_kit_stage_t st = {0};
     uint8_t buf[16];
-    assert_int_equal(mzmtp_kit_stage_put(&st, buf, sizeof(buf), seq(1, 12), 12), 12);
+    expect_put(&st, buf, sizeof(buf), 1, 12, 12);
     mzmtp_kit_stage_consume(&st, 3);
     mzmtp_kit_stage_clear(&st);
     assert_int_equal(mzmtp_kit_stage_len(&st), 0);
@@ -507,39 +516,19 @@ static void retry_time_wraps_and_stays_ordered(void **state)
 MZMTP_SOCKET_MEM_DEFINE(kit_mem, 512, MZMTP_RECV_MIN + 64u);
 static mzmtp_socket_t kit_sock;
 
-typedef struct mon_rec {
-    int n;
-    mzmtp_socket_event_t ev[16];
-    int peer[16];
-    mzmtp_status_t st[16];
-} mon_rec_t;
-
-static void mon(void *ctx, mzmtp_socket_t *s, mzmtp_socket_event_t ev, int peer,
-                mzmtp_status_t st)
-{
-    mon_rec_t *m = ctx;
-    (void)s;
-    if (m->n < 16) {
-        m->ev[m->n] = ev;
-        m->peer[m->n] = peer;
-        m->st[m->n] = st;
-        m->n++;
-    }
-}
-
 /* PUB where the profile has it, else SUB (minsub): the kit does not care. */
-static mzmtp_socket_t *kit_socket(mon_rec_t *m)
+static mzmtp_socket_t *kit_socket(tu_mon_log_t *m)
 {
     int type = ((unsigned)MZMTP_CONF_SOCKET_TYPES & MZMTP_TYPESET_PUB) ? MZMTP_PUB : MZMTP_SUB;
     memset(m, 0, sizeof(*m));
     tu_socket_init(&kit_sock, type, &kit_mem);
-    mzmtp_socket_set_monitor(&kit_sock, mon, m);
+    mzmtp_socket_set_monitor(&kit_sock, tu_monitor, m);
     return &kit_sock;
 }
 
 static void connect_record_holds_a_slot_and_is_due_at_once(void **state)
 {
-    mon_rec_t m;
+    tu_mon_log_t m;
     mzmtp_socket_t *s = kit_socket(&m);
     mzmtp_kit_reconnect_t r;
     mzmtp_kit_ep_t e;
@@ -575,7 +564,7 @@ static void connect_record_holds_a_slot_and_is_due_at_once(void **state)
 
 static void connect_record_up_lost_and_failed(void **state)
 {
-    mon_rec_t m;
+    tu_mon_log_t m;
     mzmtp_socket_t *s = kit_socket(&m);
     mzmtp_kit_reconnect_t r;
     mzmtp_kit_ep_t e;
@@ -616,7 +605,7 @@ static void protocol_errors_stop_the_endpoint_and_free_its_slot(void **state)
     mzmtp_kit_reconnect_t r;
     mzmtp_kit_reconnect_init(&r, 100, 0, 1);
     for (size_t i = 0; i < sizeof(no_retry) / sizeof(no_retry[0]); i++) {
-        mon_rec_t m;
+        tu_mon_log_t m;
         mzmtp_socket_t *s = kit_socket(&m);
         mzmtp_kit_ep_t e;
         TU_ASSERT_STATUS(mzmtp_kit_ep_connect(&e, s, 1, &r, 0), MZMTP_OK);
@@ -636,7 +625,7 @@ static void protocol_errors_stop_the_endpoint_and_free_its_slot(void **state)
         assert_true(mzmtp_socket_peer_live(s, p) == false);
     }
     /* Reconnects off: every loss stops the endpoint. */
-    mon_rec_t m;
+    tu_mon_log_t m;
     mzmtp_socket_t *s = kit_socket(&m);
     mzmtp_kit_ep_t e;
     mzmtp_kit_reconnect_set(&r, -1, 0);
@@ -648,7 +637,7 @@ static void protocol_errors_stop_the_endpoint_and_free_its_slot(void **state)
 
 static void bind_record_is_up_until_stopped(void **state)
 {
-    mon_rec_t m;
+    tu_mon_log_t m;
     mzmtp_socket_t *s = kit_socket(&m);
     mzmtp_kit_reconnect_t r;
     mzmtp_kit_ep_t e;
@@ -736,7 +725,7 @@ static void bind_pause_rests_then_resumes(void **state)
 
 static void linger_ends_when_flushed_or_when_time_is_up(void **state)
 {
-    mon_rec_t m;
+    tu_mon_log_t m;
     mzmtp_kit_sock_t ks = {0};
     uint32_t wait;
     ks.sock = kit_socket(&m);
@@ -784,7 +773,7 @@ static void readiness_reports_pollin_once_per_rearm_and_pollout_on_its_edge(void
 
 static void output_copy_writes_the_greeting_and_marks_it_done(void **state)
 {
-    mon_rec_t m;
+    tu_mon_log_t m;
     mzmtp_socket_t *s = kit_socket(&m);
     uint8_t buf[128];
     int p = -1;
@@ -805,7 +794,7 @@ static void output_copy_writes_the_greeting_and_marks_it_done(void **state)
 
 static void feed_takes_what_fits_and_reports_a_fatal_status(void **state)
 {
-    mon_rec_t m;
+    tu_mon_log_t m;
     mzmtp_socket_t *s = kit_socket(&m);
     mzmtp_status_t st = MZMTP_AGAIN;
     int p = -1;
@@ -849,7 +838,7 @@ static void on_dead(void *ctx, int peer, mzmtp_status_t why)
 
 static void reap_hands_timed_out_peers_to_the_port_once(void **state)
 {
-    mon_rec_t m;
+    tu_mon_log_t m;
     mzmtp_socket_t *s = kit_socket(&m);
     dead_rec_t d = {s, 0, {0}, {MZMTP_OK}};
     uint32_t ivl = 1000;

@@ -750,46 +750,20 @@ static void pub_to_pub_fails_the_handshake(void **state)
 
 /* ------------------------------------------------------------------ monitor --------- */
 
-typedef struct mon_log {
-    int n;
-    mzmtp_socket_event_t ev[16];
-    int peer[16];
-    mzmtp_status_t st[16];
-} mon_log_t;
-
-static void monitor(void *ctx, mzmtp_socket_t *sock, mzmtp_socket_event_t ev, int peer,
-                    mzmtp_status_t st)
-{
-    mon_log_t *m = ctx;
-    if (m->n < 16) {
-        m->ev[m->n] = ev;
-        m->peer[m->n] = peer;
-        m->st[m->n] = st;
-        m->n++;
-    }
-}
-
-static bool mon_has(const mon_log_t *m, mzmtp_socket_event_t ev, mzmtp_status_t st)
-{
-    for (int i = 0; i < m->n; i++)
-        if (m->ev[i] == ev && m->st[i] == st) return true;
-    return false;
-}
-
 static void monitor_reports_handshake(void **state)
 {
-    static mon_log_t ma, mb;
+    static tu_mon_log_t ma, mb;
     memset(&ma, 0, sizeof ma);
     memset(&mb, 0, sizeof mb);
     init_socket(&sa, MZMTP_PUB, &mem_a);
     init_socket(&sb, MZMTP_SUB, &mem_b);
-    mzmtp_socket_set_monitor(&sa, monitor, &ma);
-    mzmtp_socket_set_monitor(&sb, monitor, &mb);
+    mzmtp_socket_set_monitor(&sa, tu_monitor, &ma);
+    mzmtp_socket_set_monitor(&sb, tu_monitor, &mb);
     tu_link_t l;
     tu_connect_sockets(&l, &sa, &sb, 0);
     tu_pump(&l, 1, 0);
-    assert_true(mon_has(&ma, MZMTP_EV_HANDSHAKE, MZMTP_OK));
-    assert_true(mon_has(&mb, MZMTP_EV_HANDSHAKE, MZMTP_OK));
+    assert_true(tu_mon_has(&ma, MZMTP_EV_HANDSHAKE, MZMTP_OK));
+    assert_true(tu_mon_has(&mb, MZMTP_EV_HANDSHAKE, MZMTP_OK));
 }
 
 static void event_names_are_stable(void **state)
@@ -805,20 +779,20 @@ static void event_names_are_stable(void **state)
 
 static void monitor_reports_a_failed_handshake_with_its_reason(void **state)
 {
-    static mon_log_t ma;
+    static tu_mon_log_t ma;
     memset(&ma, 0, sizeof ma);
     init_socket(&sa, MZMTP_PUB, &mem_a);
     init_socket(&sb, MZMTP_PUB, &mem_b);
-    mzmtp_socket_set_monitor(&sa, monitor, &ma);
+    mzmtp_socket_set_monitor(&sa, tu_monitor, &ma);
     tu_link_t l;
     tu_connect_sockets(&l, &sa, &sb, 0);
     tu_pump(&l, 1, 0);
     /* The port closes the transport on the fatal status and says so. */
     TU_ASSERT_STATUS(l.a.status, MZMTP_ERR_SOCKET_TYPE);
     mzmtp_socket_peer_stop(&sa, l.a.peer, l.a.status);
-    assert_true(mon_has(&ma, MZMTP_EV_HANDSHAKE_FAILED, MZMTP_ERR_SOCKET_TYPE));
-    assert_false(mon_has(&ma, MZMTP_EV_HANDSHAKE, MZMTP_OK));
-    assert_false(mon_has(&ma, MZMTP_EV_DISCONNECTED, MZMTP_ERR_SOCKET_TYPE));
+    assert_true(tu_mon_has(&ma, MZMTP_EV_HANDSHAKE_FAILED, MZMTP_ERR_SOCKET_TYPE));
+    assert_false(tu_mon_has(&ma, MZMTP_EV_HANDSHAKE, MZMTP_OK));
+    assert_false(tu_mon_has(&ma, MZMTP_EV_DISCONNECTED, MZMTP_ERR_SOCKET_TYPE));
 }
 
 /* ------------------------------------------------------------------ fair queue ------ */
@@ -837,9 +811,8 @@ static void sub_fair_queues_over_three_publishers(void **state)
     }
     subscribe(&sb, "");
     tu_pump(l, 3, 0);
-    int counts[3] = {0, 0, 0};
-    uint8_t next_seq[3] = {0, 0, 0};
-    int total = 0, worst = 0;
+    tu_fair_t fair = {0};
+    int total = 0;
     for (int round = 0; round < 20; round++) {
         for (int i = 0; i < 3; i++)
             for (int k = 0; k < 10; k++) {
@@ -847,33 +820,23 @@ static void sub_fair_queues_over_three_publishers(void **state)
                 TU_ASSERT_STATUS(mzmtp_socket_send(pubs[i], m, 2, false), MZMTP_OK);
             }
         tu_pump(l, 3, 0);
-        int rc[3] = {0, 0, 0};
+        tu_fair_round(&fair);
         for (int k = 0; k < 30; k++) {
             uint8_t buf[8];
             size_t n;
             unsigned flags;
             TU_ASSERT_STATUS(mzmtp_socket_recv(&sb, buf, sizeof buf, &n, &flags), MZMTP_OK);
             assert_int_equal(n, 2);
-            assert_true(buf[0] < 3);
             /* Each publisher's messages keep their order. */
-            assert_int_equal(buf[1], next_seq[buf[0]]);
-            next_seq[buf[0]]++;
-            counts[buf[0]]++;
-            rc[buf[0]]++;
+            tu_fair_take(&fair, buf[0], buf[1]);
             total++;
-            int mx = rc[0], mn = rc[0];
-            for (int j = 1; j < 3; j++) {
-                if (rc[j] > mx) mx = rc[j];
-                if (rc[j] < mn) mn = rc[j];
-            }
-            if (mx - mn > worst) worst = mx - mn;
         }
         expect_nothing(&sb);
     }
     assert_int_equal(total, 600);
-    for (int i = 0; i < 3; i++) assert_int_equal(counts[i], 200);
+    for (int i = 0; i < 3; i++) assert_int_equal(fair.counts[i], 200);
     /* While every publisher has messages queued, no one gets two turns ahead. */
-    if (worst > 1) fail_msg("fair queue: one publisher got %d messages ahead of another", worst);
+    if (fair.worst > 1) fail_msg("fair queue: one publisher got %d messages ahead of another", fair.worst);
 }
 
 /* ------------------------------------------------------------------ XPUB / XSUB ----- */

@@ -25,6 +25,15 @@ static void push_pull(void)
     assert_int_equal(mzmtp_socket_peer_count(&push), 1);
 }
 
+/* PUSH sends a frame of @p len bytes (MORE if @p more): mzmtp_socket_send() says @p st. */
+static void expect_send(size_t len, bool more, mzmtp_status_t st)
+{
+    static uint8_t frame[256];
+    assert_true(len <= sizeof frame);
+    memset(frame, 'f', len);
+    TU_ASSERT_STATUS(mzmtp_socket_send(&push, frame, len, more), st);
+}
+
 static void expect_msg(size_t nframes, const size_t *lens)
 {
     uint8_t buf[600];
@@ -40,13 +49,11 @@ static void ring_full_for_now_is_again_and_the_message_stays_open(void **state)
     /* A 256-byte ring holds a 100-byte message; a 40 + 150-byte message would fit the
      * empty ring, so its second frame is MZMTP_AGAIN, not NO_MEMORY. */
     push_pull();
-    uint8_t b[200];
-    memset(b, 'a', sizeof b);
-    TU_ASSERT_STATUS(mzmtp_socket_send(&push, b, 100, false), MZMTP_OK);
-    TU_ASSERT_STATUS(mzmtp_socket_send(&push, b, 40, true), MZMTP_OK);
-    TU_ASSERT_STATUS(mzmtp_socket_send(&push, b, 150, false), MZMTP_AGAIN);
+    expect_send(100, false, MZMTP_OK);
+    expect_send(40, true, MZMTP_OK);
+    expect_send(150, false, MZMTP_AGAIN);
     tu_pump(&l, 1, 0); /* the 100-byte message is written */
-    TU_ASSERT_STATUS(mzmtp_socket_send(&push, b, 150, false), MZMTP_OK); /* the same frame */
+    expect_send(150, false, MZMTP_OK); /* the same frame */
     tu_pump(&l, 1, 0);
     expect_msg(1, (const size_t[]){100});
     expect_msg(2, (const size_t[]){40, 150});
@@ -55,13 +62,11 @@ static void ring_full_for_now_is_again_and_the_message_stays_open(void **state)
 static void first_frame_again_leaves_nothing_behind(void **state)
 {
     push_pull();
-    uint8_t b[200];
-    memset(b, 'b', sizeof b);
-    TU_ASSERT_STATUS(mzmtp_socket_send(&push, b, 150, false), MZMTP_OK);
-    TU_ASSERT_STATUS(mzmtp_socket_send(&push, b, 150, true), MZMTP_AGAIN);
+    expect_send(150, false, MZMTP_OK);
+    expect_send(150, true, MZMTP_AGAIN);
     /* Nothing is open: a different message may follow. */
     tu_pump(&l, 1, 0);
-    TU_ASSERT_STATUS(mzmtp_socket_send(&push, b, 10, false), MZMTP_OK);
+    expect_send(10, false, MZMTP_OK);
     tu_pump(&l, 1, 0);
     expect_msg(1, (const size_t[]){150});
     expect_msg(1, (const size_t[]){10});
@@ -70,18 +75,16 @@ static void first_frame_again_leaves_nothing_behind(void **state)
 static void message_larger_than_the_empty_ring_is_no_memory(void **state)
 {
     push_pull();
-    uint8_t b[200];
-    memset(b, 'c', sizeof b);
-    TU_ASSERT_STATUS(mzmtp_socket_send(&push, b, 100, true), MZMTP_OK);
-    TU_ASSERT_STATUS(mzmtp_socket_send(&push, b, 160, false), MZMTP_ERR_NO_MEMORY);
+    expect_send(100, true, MZMTP_OK);
+    expect_send(160, false, MZMTP_ERR_NO_MEMORY);
     /* It is gone whole; the ring is usable. */
-    TU_ASSERT_STATUS(mzmtp_socket_send(&push, b, 5, false), MZMTP_OK);
+    expect_send(5, false, MZMTP_OK);
     tu_pump(&l, 1, 0);
     expect_msg(1, (const size_t[]){5});
     /* Also with a single frame, and with the rest of a multipart message swallowed. */
-    TU_ASSERT_STATUS(mzmtp_socket_send(&push, b, 256, true), MZMTP_ERR_NO_MEMORY);
-    TU_ASSERT_STATUS(mzmtp_socket_send(&push, b, 3, false), MZMTP_OK); /* swallowed */
-    TU_ASSERT_STATUS(mzmtp_socket_send(&push, b, 4, false), MZMTP_OK);
+    expect_send(256, true, MZMTP_ERR_NO_MEMORY);
+    expect_send(3, false, MZMTP_OK); /* swallowed */
+    expect_send(4, false, MZMTP_OK);
     tu_pump(&l, 1, 0);
     expect_msg(1, (const size_t[]){4});
 }

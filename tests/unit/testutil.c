@@ -740,3 +740,43 @@ mzmtp_status_t tu_socket_feed(mzmtp_socket_t *sock, int peer, const uint8_t *in,
     }
     return st;
 }
+
+void tu_monitor(void *ctx, mzmtp_socket_t *sock, mzmtp_socket_event_t ev, int peer,
+                mzmtp_status_t st)
+{
+    tu_mon_log_t *m = ctx;
+    (void)sock;
+    if (m->n < 16) {
+        m->ev[m->n] = ev;
+        m->peer[m->n] = peer;
+        m->st[m->n] = st;
+        m->n++;
+    }
+}
+
+bool tu_mon_has(const tu_mon_log_t *m, mzmtp_socket_event_t ev, mzmtp_status_t st)
+{
+    for (int i = 0; i < m->n; i++)
+        if (m->ev[i] == ev && m->st[i] == st) return true;
+    return false;
+}
+
+void tu_fair_round(tu_fair_t *f)
+{
+    memset(f->round, 0, sizeof f->round);
+}
+
+void tu_fair_take(tu_fair_t *f, uint8_t who, uint8_t seq)
+{
+    assert_true(who < 3);
+    assert_int_equal(seq, f->next_seq[who]);
+    f->next_seq[who]++;
+    f->counts[who]++;
+    f->round[who]++;
+    int mx = f->round[0], mn = f->round[0];
+    for (int j = 1; j < 3; j++) {
+        if (f->round[j] > mx) mx = f->round[j];
+        if (f->round[j] < mn) mn = f->round[j];
+    }
+    if (mx - mn > f->worst) f->worst = mx - mn;
+}

@@ -296,4 +296,31 @@ unsigned tu_word_edge_slots(int *out, unsigned max);
  *  the port must close, or TU_MANY_DEAD. */
 int tu_socket_tick(mzmtp_socket_t *sock, uint32_t now_ms);
 
+/** What a socket monitor reported, in order (the first 16 events). */
+typedef struct tu_mon_log {
+    int n;
+    mzmtp_socket_event_t ev[16];
+    int peer[16];
+    mzmtp_status_t st[16];
+} tu_mon_log_t;
+/** A monitor callback (mzmtp_socket_set_monitor()) whose @p ctx is a tu_mon_log_t. */
+void tu_monitor(void *ctx, mzmtp_socket_t *sock, mzmtp_socket_event_t ev, int peer,
+                mzmtp_status_t st);
+/** @return Whether @p m holds event @p ev with status @p st. */
+bool tu_mon_has(const tu_mon_log_t *m, mzmtp_socket_event_t ev, mzmtp_status_t st);
+
+/** Fair queueing over three senders: each message carries its sender (0..2) and that
+ *  sender's sequence number. */
+typedef struct tu_fair {
+    int counts[3];        /* messages taken from each sender */
+    uint8_t next_seq[3];  /* the sequence number each sender's next message must carry */
+    int round[3];         /* messages taken from each sender this round */
+    int worst;            /* the largest lead of one sender over another within a round */
+} tu_fair_t;
+/** Start a round: every sender has messages queued until it ends. */
+void tu_fair_round(tu_fair_t *f);
+/** Take message (@p who, @p seq): asserts that @p who is a sender and that its messages
+ *  keep their order, then updates the counts and the worst lead. */
+void tu_fair_take(tu_fair_t *f, uint8_t who, uint8_t seq);
+
 #endif /* MZMTP_TESTUTIL_H */

@@ -10,22 +10,16 @@ serial line: the REP answers "rep:" + request; each ROUTER prints who sent what 
 node's routing id, "node-dealer") and answers through that id with "ack:" + message,
 which the node prints. Stop with Ctrl-C.
 """
-import argparse
 import os
 import sys
 
 import zmq
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
-from example_host import NODE, ipv6_socket  # noqa: E402
+from example_host import NODE, host_main, ipv6_socket  # noqa: E402
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--routers", type=int, default=1)
-    args = ap.parse_args()
-    ctx = zmq.Context()
-
+def serve(ctx, args):
     rep = ipv6_socket(ctx, zmq.REP)
     rep.bind("tcp://[::]:5570")
     print("REP bound tcp://[::]:5570", flush=True)
@@ -39,27 +33,19 @@ def main():
     poller = zmq.Poller()
     for s in [rep] + routers:
         poller.register(s, zmq.POLLIN)
-    try:
-        while True:
-            for s, _ in poller.poll():
-                if s is rep:
-                    q = rep.recv()
-                    print("REP <-", q.decode(errors="replace"), flush=True)
-                    rep.send(b"rep:" + q)
-                else:
-                    frames = s.recv_multipart()
-                    rid, body = frames[0], b"|".join(frames[1:])
-                    print("ROUTER %d <- [%s] %s" % (routers.index(s), rid.decode(errors="replace"),
-                                                    body.decode(errors="replace")), flush=True)
-                    s.send_multipart([rid, b"ack:" + body])
-    except KeyboardInterrupt:
-        pass
-    finally:
-        for s in [rep] + routers:
-            s.close(0)
-        ctx.term()
-    return 0
+    while True:
+        for s, _ in poller.poll():
+            if s is rep:
+                q = rep.recv()
+                print("REP <-", q.decode(errors="replace"), flush=True)
+                rep.send(b"rep:" + q)
+            else:
+                frames = s.recv_multipart()
+                rid, body = frames[0], b"|".join(frames[1:])
+                print("ROUTER %d <- [%s] %s" % (routers.index(s), rid.decode(errors="replace"),
+                                                body.decode(errors="replace")), flush=True)
+                s.send_multipart([rid, b"ack:" + body])
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    host_main(__doc__, [(("--routers",), {"type": int, "default": 1})], serve)

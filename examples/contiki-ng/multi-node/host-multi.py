@@ -7,22 +7,16 @@ Sends three requests to the node's REP (port 5555) and prints the replies, then 
 PULL on tcp://[::]:5559 (the node's PUSH connects to it), pushes N items to the node's
 PULL (port 5558) and prints what comes back.
 """
-import argparse
 import os
 import sys
 
 import zmq
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
-from example_host import NODE, ipv6_socket  # noqa: E402
+from example_host import NODE, host_main, ipv6_socket  # noqa: E402
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--items", type=int, default=10)
-    args = ap.parse_args()
-    ctx = zmq.Context()
-
+def serve(ctx, args):
     req = ipv6_socket(ctx, zmq.REQ, RCVTIMEO=5000)
     req.connect("tcp://[%s]:5555" % NODE)
     for i in range(3):
@@ -38,11 +32,6 @@ def main():
     for _ in range(args.items):
         print("PULL <-", sink.recv().decode())
 
-    for s in (req, sink, src):
-        s.close(0)
-    ctx.term()
-    return 0
-
 
 if __name__ == "__main__":
-    sys.exit(main())
+    host_main(__doc__, [(("--items",), {"type": int, "default": 10})], serve)

@@ -6,14 +6,13 @@
                                                  line: connect tcp://[fd00::1]:5557
 Options: --topic status (default: everything), --count N (stop after N messages).
 """
-import argparse
 import os
 import sys
 
 import zmq
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
-from example_host import NODE, bind_or_connect, ipv6_socket  # noqa: E402
+from example_host import NODE, bind_or_connect, host_main, ipv6_socket  # noqa: E402
 
 
 def big_byte(i):
@@ -21,35 +20,23 @@ def big_byte(i):
     return ((i * 2654435761) & 0xFFFFFFFF) >> 24
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--connect", default="tcp://[%s]:9999" % NODE)
-    ap.add_argument("--bind")
-    ap.add_argument("--topic", default="")
-    ap.add_argument("--count", type=int, default=0)
-    args = ap.parse_args()
-
-    ctx = zmq.Context()
+def serve(ctx, args):
     sub = ipv6_socket(ctx, zmq.SUB, SUBSCRIBE=args.topic.encode())
     bind_or_connect(sub, args.bind, args.connect)
     n = 0
-    try:
-        while args.count == 0 or n < args.count:
-            frames = sub.recv_multipart()
-            n += 1
-            if frames[0] == b"big":
-                body = frames[1]
-                ok = body == bytes(big_byte(i) for i in range(len(body)))
-                print("big", len(body), "bytes", "intact" if ok else "CORRUPT", flush=True)
-            else:
-                print(" | ".join(f.decode(errors="replace") for f in frames), flush=True)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        sub.close(0)
-        ctx.term()
-    return 0
+    while args.count == 0 or n < args.count:
+        frames = sub.recv_multipart()
+        n += 1
+        if frames[0] == b"big":
+            body = frames[1]
+            ok = body == bytes(big_byte(i) for i in range(len(body)))
+            print("big", len(body), "bytes", "intact" if ok else "CORRUPT", flush=True)
+        else:
+            print(" | ".join(f.decode(errors="replace") for f in frames), flush=True)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    host_main(__doc__, [(("--connect",), {"default": "tcp://[%s]:9999" % NODE}),
+                        (("--bind",), {}),
+                        (("--topic",), {"default": ""}),
+                        (("--count",), {"type": int, "default": 0})], serve)

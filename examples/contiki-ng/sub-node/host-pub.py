@@ -8,7 +8,6 @@ to "weather" (try "sub news" / "unsub weather" on its serial line). --big N adds
 message of N bytes after the first second (the node prints its length and FNV-1a hash,
 printed here too). Runs as an XPUB so that it can print the node's (un)subscriptions.
 """
-import argparse
 import os
 import sys
 import time
@@ -16,7 +15,7 @@ import time
 import zmq
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
-from example_host import bind_or_connect, ipv6_socket  # noqa: E402
+from example_host import bind_or_connect, host_main, ipv6_socket  # noqa: E402
 
 
 def fnv1a(data):
@@ -26,42 +25,30 @@ def fnv1a(data):
     return h
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--bind", default="tcp://[::]:5556")
-    ap.add_argument("--connect")
-    ap.add_argument("--big", type=int, default=0)
-    ap.add_argument("--period", type=float, default=1.0)
-    args = ap.parse_args()
-
-    ctx = zmq.Context()
+def serve(ctx, args):
     pub = ipv6_socket(ctx, zmq.XPUB)
     # --connect wins over --bind (which has a default).
     bind_or_connect(pub, None if args.connect else args.bind, args.connect)
     seq = 0
     big_sent = args.big == 0
-    try:
-        while True:
-            while pub.poll(0):
-                ev = pub.recv()
-                print("subscription" if ev[:1] == b"\x01" else "cancel", ev[1:].decode(errors="replace"),
-                      flush=True)
-            for topic in (b"weather", b"news"):
-                pub.send_multipart([topic, b"seq=%d" % seq])
-            if not big_sent and seq >= 1:
-                body = bytes((i * 7 + 3) & 0xFF for i in range(args.big))
-                pub.send_multipart([b"weather", body])
-                print("sent big: len=%d fnv=%08x" % (7 + len(body), fnv1a(b"weather" + body)), flush=True)
-                big_sent = True
-            seq += 1
-            time.sleep(args.period)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        pub.close(0)
-        ctx.term()
-    return 0
+    while True:
+        while pub.poll(0):
+            ev = pub.recv()
+            print("subscription" if ev[:1] == b"\x01" else "cancel", ev[1:].decode(errors="replace"),
+                  flush=True)
+        for topic in (b"weather", b"news"):
+            pub.send_multipart([topic, b"seq=%d" % seq])
+        if not big_sent and seq >= 1:
+            body = bytes((i * 7 + 3) & 0xFF for i in range(args.big))
+            pub.send_multipart([b"weather", body])
+            print("sent big: len=%d fnv=%08x" % (7 + len(body), fnv1a(b"weather" + body)), flush=True)
+            big_sent = True
+        seq += 1
+        time.sleep(args.period)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    host_main(__doc__, [(("--bind",), {"default": "tcp://[::]:5556"}),
+                        (("--connect",), {}),
+                        (("--big",), {"type": int, "default": 0}),
+                        (("--period",), {"type": float, "default": 1.0})], serve)
