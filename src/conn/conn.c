@@ -70,25 +70,28 @@ static bool takes_subscriptions(const mzmtp_conn_t *c)
     return (c->opts.type_traits & MZMTP_WIRE_TYPE_TAKES_SUBSCRIPTIONS) != 0;
 }
 
-size_t mzmtp_conn_mech_metadata_len(const mzmtp_conn_t *c)
+/* Our metadata (RFC 37 "Metadata") at @p out, or only its length when @p out is NULL
+ * (the codec's encoders count then). */
+static size_t metadata_put(const mzmtp_conn_t *c, uint8_t *out)
 {
-    size_t n = 5 + (sizeof prop_type - 1) + mzmtp_wire_socket_type_name_len(c->socket_type);
-    if (sends_identity(c)) n += 5 + (sizeof prop_id - 1) + c->opts.identity_len;
+    size_t n = mzmtp_wire_encode_property_n(out, SIZE_MAX, (const uint8_t *)prop_type,
+                                            sizeof prop_type - 1,
+                                            (const uint8_t *)mzmtp_wire_socket_type_name(c->socket_type),
+                                            mzmtp_wire_socket_type_name_len(c->socket_type));
+    if (sends_identity(c)) {
+        n += mzmtp_wire_encode_property_n(out != NULL ? out + n : NULL, SIZE_MAX,
+                                          (const uint8_t *)prop_id, sizeof prop_id - 1,
+                                          c->opts.identity, c->opts.identity_len);
+    }
     return n;
 }
+
+size_t mzmtp_conn_mech_metadata_len(const mzmtp_conn_t *c) { return metadata_put(c, NULL); }
 
 void mzmtp_conn_mech_metadata(const mzmtp_conn_t *c, uint8_t *at)
 {
     /* the caller made room for mzmtp_conn_mech_metadata_len() bytes */
-    at += mzmtp_wire_encode_property_n(at, SIZE_MAX, (const uint8_t *)prop_type,
-                                       sizeof prop_type - 1,
-                                       (const uint8_t *)mzmtp_wire_socket_type_name(c->socket_type),
-                                       mzmtp_wire_socket_type_name_len(c->socket_type));
-    if (sends_identity(c)) {
-        (void)mzmtp_wire_encode_property_n(at, SIZE_MAX, (const uint8_t *)prop_id,
-                                           sizeof prop_id - 1, c->opts.identity,
-                                           c->opts.identity_len);
-    }
+    (void)metadata_put(c, at);
 }
 
 bool mzmtp_conn_mech_put_meta_cmd(mzmtp_conn_t *c, const char *name, size_t nlen)
@@ -156,7 +159,7 @@ mzmtp_status_t mzmtp_conn_init(mzmtp_conn_t *conn, int socket_type,
                                mzmtp_outq_t *outq, unsigned pipe, uint32_t now_ms)
 {
     if (conn == NULL || opts == NULL || rx == NULL || rx_size < MZMTP_GREETING_SIZE ||
-        rx_size > UINT32_MAX || mzmtp_wire_socket_type_name(socket_type) == NULL ||
+        rx_size > UINT32_MAX || (unsigned)socket_type >= MZMTP_SOCKET_TYPE_COUNT ||
         pipe >= MZMTP_CONF_MAX_PEERS || (opts->identity_len && opts->identity == NULL)) {
         return MZMTP_ERR_INVALID;
     }
@@ -280,24 +283,25 @@ static void wait_until(mzmtp_conn_t *c, mzmtp_off_t end)
 /* The scanner stops with the buffer full and the head message not complete (its frames
  * so far are whole, then a partial header, command or MESSAGE, or nothing): nothing more
  * can arrive until the reader takes some, so the head message streams. */
-static void scan_stuck(mzmtp_conn_t *c, bool full)
+static MZMTP_ALWAYS_INLINE void scan_stuck(mzmtp_conn_t *c, bool full)
 {
     if (full && c->scan_msgs == 0 && c->scan_more) c->streaming = true;
 }
 
-/* A frame the scanner handles whole (a command, a CURVE MESSAGE): refused when it can
- * never fit the receive buffer or is over @p max (0: no limit), waited for while its
- * bytes are still arriving (@p whole false). @return true when it is all buffered. */
-static bool scan_whole(mzmtp_conn_t *c, const mzmtp_frame_hdr_t *h, bool whole, bool full,
-                       uint64_t max)
+/* A frame the scanner handles whole (a command, a CURVE MESSAGE), of @p size body bytes
+ * after a @p hdr_len-byte header: refused when it can never fit the receive buffer or is
+ * over @p lim, waited for while its bytes are still arriving (@p whole false).
+ * @return true when it is all buffered. */
+static bool scan_whole(mzmtp_conn_t *c, uint32_t hdr_len, mzmtp_off_t size, bool whole,
+                       bool full, mzmtp_off_t lim)
 {
-    if (h->size > (uint64_t)(c->rx_cap - h->hdr_len) || (max && h->size > max)) {
+    if (size > c->rx_cap - hdr_len || size > lim) {
         c->scan_err = MZMTP_ERR_MSG_SIZE;
         return false;
     }
     if (!whole) {
         scan_stuck(c, full);
-        wait_until(c, (mzmtp_off_t)(c->scan + h->hdr_len + h->size));
+        wait_until(c, (mzmtp_off_t)(c->scan + hdr_len + size));
         return false;
     }
     return true;
@@ -337,23 +341,29 @@ static void scan_run(mzmtp_conn_t *c)
             c->scan_err = st;
             return;
         }
-        uint64_t max = c->opts.max_msg_size;
         if (h.size > MZMTP_FRAME_MAX) {
             c->scan_err = MZMTP_ERR_MSG_SIZE; /* beyond this build's frame limit */
             return;
         }
-        bool whole = h.size <= (uint64_t)(c->rx_wr - off - h.hdr_len);
+        /* From here sizes are stream offsets (32-bit without MZMTP_CONF_LARGE_FRAMES):
+         * cheaper than 64-bit arithmetic on a 32-bit core. A message limit above the
+         * frame limit (or none: 0) is the frame limit. */
+        mzmtp_off_t size = (mzmtp_off_t)h.size;
+        uint64_t max = c->opts.max_msg_size;
+        mzmtp_off_t lim = max == 0 || max > MZMTP_FRAME_MAX ? MZMTP_FRAME_MAX : (mzmtp_off_t)max;
+        bool whole = size <= c->rx_wr - off - h.hdr_len;
 #if MZMTP_CONF_CURVE
         if (boxing(c)) {
             /* A MESSAGE is opened whole, in place; one that cannot fit the buffer is
              * refused rather than handed on unauthenticated (docs/security.md). */
-            if (!scan_whole(c, &h, whole, full, 0)) return;
+            if (!scan_whole(c, h.hdr_len, size, whole, full, MZMTP_FRAME_MAX)) return;
             uint32_t gap;
             st = mzmtp_mech_curve_open(c, c->rx + off, &h, &gap);
             if (st != MZMTP_OK) {
                 c->scan_err = st;
                 return;
             }
+            size = (mzmtp_off_t)h.size; /* the frame inside, smaller than its box */
             c->scan += gap;
             off += gap;
         }
@@ -361,8 +371,8 @@ static void scan_run(mzmtp_conn_t *c)
         if (h.flags & MZMTP_FLAG_COMMAND) {
             /* Commands are handled whole, so they must fit the buffer; libzmq applies
              * MAXMSGSIZE to them too (wire-notes F4). */
-            if (!scan_whole(c, &h, whole, full, max)) return;
-            c->scan += (mzmtp_off_t)(h.hdr_len + h.size);
+            if (!scan_whole(c, h.hdr_len, size, whole, full, lim)) return;
+            c->scan += (mzmtp_off_t)(h.hdr_len + size);
             continue;
         }
         if (c->state != MZMTP_CONN_READY && off == c->rx_rd) {
@@ -370,8 +380,9 @@ static void scan_run(mzmtp_conn_t *c)
             c->scan_err = MZMTP_ERR_PROTOCOL;
             return;
         }
-        uint64_t total = (uint64_t)c->scan_msg_len + h.size;
-        if (total > MZMTP_FRAME_MAX || (max && total > max)) {
+        /* No wrap: both terms are at most MZMTP_FRAME_MAX (under half the type's range). */
+        mzmtp_off_t total = c->scan_msg_len + size;
+        if (total > lim) {
             c->scan_err = MZMTP_ERR_MSG_SIZE;
             return;
         }
@@ -380,7 +391,7 @@ static void scan_run(mzmtp_conn_t *c)
         if (!whole) {
             /* Stream the head message when it cannot be buffered whole. */
             if (!(c->scan_msgs == 0 && full)) {
-                wait_until(c, (mzmtp_off_t)(c->scan + h.hdr_len + h.size));
+                wait_until(c, (mzmtp_off_t)(c->scan + h.hdr_len + size));
                 return;
             }
             c->streaming = true;
@@ -388,8 +399,8 @@ static void scan_run(mzmtp_conn_t *c)
         } else if (!more) {
             c->scan_msgs++;
         }
-        c->scan += (mzmtp_off_t)(h.hdr_len + h.size);
-        c->scan_msg_len = more ? (mzmtp_off_t)total : 0;
+        c->scan += (mzmtp_off_t)(h.hdr_len + size);
+        c->scan_msg_len = more ? total : 0;
     }
 }
 
@@ -521,10 +532,10 @@ mzmtp_status_t mzmtp_conn_mech_peer_ready(mzmtp_conn_t *c, const uint8_t *data, 
     mzmtp_wire_metadata_begin(&it, data, len);
     while ((st = mzmtp_wire_metadata_next(&it, &name, &nlen, &value, &vlen)) == MZMTP_OK) {
         /* RFC 37: property names are case-insensitive (wire-notes M3). */
-        if (mzmtp_wire_name_eq_nocase_n(name, nlen, "Socket-Type", 11)) {
+        if (mzmtp_wire_name_eq_nocase_n(name, nlen, prop_type, sizeof prop_type - 1)) {
             peer_type = mzmtp_wire_socket_type_parse(value, vlen);
             if (peer_type < 0) return die_why(c, MZMTP_ERR_SOCKET_TYPE, "Invalid socket type");
-        } else if (mzmtp_wire_name_eq_nocase_n(name, nlen, "Identity", 8)) {
+        } else if (mzmtp_wire_name_eq_nocase_n(name, nlen, prop_id, sizeof prop_id - 1)) {
             /* RFC 37: an identity is 0-255 bytes. */
             if (vlen > 255) return die(c, MZMTP_ERR_PROTOCOL);
             ev->data = value;

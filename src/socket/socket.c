@@ -146,7 +146,7 @@ void mzmtp_socket_notify(mzmtp_socket_t *sock, mzmtp_socket_event_t ev, int peer
 
 /* ---------------- input processing ---------------- */
 
-static bool valid_peer(const mzmtp_socket_t *s, int p)
+static MZMTP_ALWAYS_INLINE bool valid_peer(const mzmtp_socket_t *s, int p)
 {
     return (unsigned)p < s->nused && s->peer[p].state != MZMTP_PEER_FREE;
 }

@@ -72,16 +72,16 @@ static void ent_set_count(mzmtp_socket_t *s, ent_t e, uint16_t c) { s->fam.sub.t
 static uint8_t ent_flags(const mzmtp_socket_t *s, ent_t e) { return s->fam.sub.tab[e].node.flags; }
 static void ent_set_flags(mzmtp_socket_t *s, ent_t e, uint8_t f) { s->fam.sub.tab[e].node.flags = f; }
 
-static ent_t sub_find(mzmtp_socket_t *s, const uint8_t *topic, size_t len)
+static MZMTP_ALWAYS_INLINE ent_t sub_find(mzmtp_socket_t *s, const uint8_t *topic, size_t len)
 {
     return mzmtp_subtrie_find(s->fam.sub.tab, topic, len);
 }
-static ent_t sub_add(mzmtp_socket_t *s, const uint8_t *topic, size_t len)
+static MZMTP_ALWAYS_INLINE ent_t sub_add(mzmtp_socket_t *s, const uint8_t *topic, size_t len)
 {
     return len > MZMTP_CONF_MAX_TOPIC ? ENT_NONE : mzmtp_subtrie_insert(s->fam.sub.tab, topic, len);
 }
 /* Remove the idle entry @p e (the trie frees its nodes that nothing else needs). */
-static void sub_remove(mzmtp_socket_t *s, ent_t e) { mzmtp_subtrie_prune(s->fam.sub.tab, e); }
+static MZMTP_ALWAYS_INLINE void sub_remove(mzmtp_socket_t *s, ent_t e) { mzmtp_subtrie_prune(s->fam.sub.tab, e); }
 static void sub_gc(mzmtp_socket_t *s) { mzmtp_subtrie_gc(s->fam.sub.tab); }
 static bool ent_unreported(const mzmtp_socket_t *s, ent_t e);
 /* Peer @p p leaves the table: PUB/XPUB forget its subscriptions (RFC 29; XPUB then
@@ -206,7 +206,7 @@ static void ent_set_flags(mzmtp_socket_t *s, ent_t e, uint8_t f)
     e[1] = f;
 }
 
-static ent_t sub_find(mzmtp_socket_t *s, const uint8_t *topic, size_t len)
+static MZMTP_ALWAYS_INLINE ent_t sub_find(mzmtp_socket_t *s, const uint8_t *topic, size_t len)
 {
     SUB_FOR_EACH(e, s) {
         if (e[0] == len && mzmtp_util_bytes_eq(ent_topic(e), topic, len)) return e;
@@ -214,7 +214,7 @@ static ent_t sub_find(mzmtp_socket_t *s, const uint8_t *topic, size_t len)
     return NULL;
 }
 
-static ent_t sub_add(mzmtp_socket_t *s, const uint8_t *topic, size_t len)
+static MZMTP_ALWAYS_INLINE ent_t sub_add(mzmtp_socket_t *s, const uint8_t *topic, size_t len)
 {
     if (len > MZMTP_CONF_MAX_TOPIC ||
         ENT_HDR + len > (size_t)(MZMTP_CONF_SUB_BYTES - s->fam.sub.used)) {
@@ -228,7 +228,7 @@ static ent_t sub_add(mzmtp_socket_t *s, const uint8_t *topic, size_t len)
     return e;
 }
 
-static void sub_remove(mzmtp_socket_t *s, ent_t e)
+static MZMTP_ALWAYS_INLINE void sub_remove(mzmtp_socket_t *s, ent_t e)
 {
     size_t sz = ent_size(e);
     size_t off = (size_t)(e - s->fam.sub.tab);
@@ -387,7 +387,7 @@ void mzmtp_sk_sub_peer_ready(mzmtp_socket_t *s, unsigned p)
     mzmtp_sk_sync_subs(s, p);
 }
 
-static void sync_all(mzmtp_socket_t *s)
+static MZMTP_ALWAYS_INLINE void sync_all(mzmtp_socket_t *s)
 {
     s->fam.sub.pending = s->ready;
     MZMTP_PEERSET_FOR_EACH(p, &s->ready) mzmtp_sk_sync_subs(s, p);
@@ -521,7 +521,7 @@ bool mzmtp_sk_xpub_pending(mzmtp_socket_t *s)
     return xpub_pending(s) != ENT_NONE;
 }
 
-static mzmtp_status_t check_topic(mzmtp_socket_t *sock, const void *topic, size_t len)
+static MZMTP_ALWAYS_INLINE mzmtp_status_t check_topic(mzmtp_socket_t *sock, const void *topic, size_t len)
 {
     if (sock == NULL || (topic == NULL && len > 0)) return MZMTP_ERR_INVALID;
     if (!mzmtp_sk_is_sub(sock)) return MZMTP_ERR_NOT_SUPPORTED;

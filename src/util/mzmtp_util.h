@@ -8,6 +8,15 @@
 #include "microzmtp/mzmtp_conn.h"
 #include "mzmtp_peerset.h" /* sets of peer slots */
 
+/* For a small or single-use helper that -Os would keep as a call (or out of line beside
+ * its inlined copies): always inlined. Each use was measured in bench/size's min_pub and
+ * min_sub (text smaller with it). */
+#if defined(__GNUC__) || defined(__clang__)
+#define MZMTP_ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define MZMTP_ALWAYS_INLINE inline
+#endif
+
 /**
  * Move @p n bytes from @p src down to @p dst (dst ≤ src; the ranges may overlap). The core
  * knows which way each of its moves goes, so a one-way copy is enough, and it keeps the

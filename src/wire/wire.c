@@ -145,11 +145,12 @@ mzmtp_status_t mzmtp_wire_decode_frame_hdr(const uint8_t *in, size_t len,
     if ((f & MZMTP_FLAG_COMMAND) && (f & MZMTP_FLAG_MORE)) return MZMTP_ERR_PROTOCOL;
     if (f & MZMTP_FLAG_LONG) {
         if (len < 9) return MZMTP_AGAIN;
-        uint64_t size = mzmtp_wire_get_u64(in + 1);
-        if (size > (uint64_t)INT64_MAX) return MZMTP_ERR_PROTOCOL;
+        /* read as two 32-bit halves: the top bit (sizes of 2^63 and more) is refused */
+        uint32_t hi = mzmtp_wire_get_u32(in + 1);
+        if (hi & 0x80000000u) return MZMTP_ERR_PROTOCOL;
         hdr->flags = f;
         hdr->hdr_len = 9;
-        hdr->size = size;
+        hdr->size = (uint64_t)hi << 32 | mzmtp_wire_get_u32(in + 5);
     } else {
         if (len < 2) return MZMTP_AGAIN;
         hdr->flags = f;
