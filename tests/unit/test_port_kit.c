@@ -661,7 +661,7 @@ static void bind_record_is_up_until_stopped(void **state)
  * the endpoint stays CONNECTING until the port moves on (POSIX address rounds). */
 static void connect_step_times_out_the_current_address(void **state)
 {
-    mon_rec_t m;
+    tu_mon_log_t m;
     mzmtp_socket_t *s = kit_socket(&m);
     mzmtp_kit_reconnect_t r;
     mzmtp_kit_ep_t e;
@@ -690,7 +690,7 @@ static void connect_step_times_out_the_current_address(void **state)
 /* A listener out of descriptors rests, then listens again; it is never stopped for it. */
 static void bind_pause_rests_then_resumes(void **state)
 {
-    mon_rec_t m;
+    tu_mon_log_t m;
     mzmtp_socket_t *s = kit_socket(&m);
     mzmtp_kit_ep_t e, c;
     mzmtp_kit_reconnect_t r;
