@@ -251,25 +251,34 @@ static mzmtp_socket_t *push_to_pulls(tu_link_t *l, int n)
     return push;
 }
 
-/* PUSH's round robin over PULLs at slots in different words of its peer set (31/32,
- * 63/64, the last slot: as many as the build has, up to four): messages go to them in
- * slot order and wrap from the highest back to the lowest. */
-static void push_round_robin_wraps_across_the_words_of_its_peer_set(void **state)
+/* Socket 0 of @p type with sockets 1..n of @p other linked at its peer slots in different
+ * words of its peer set (tu_word_edge_slots: 31/32, 63/64, the last slot, as many as the
+ * build has, up to four); the links in @p l, pumped until connected. @return n. */
+static unsigned at_word_edges(tu_link_t l[4], int type, int other)
 {
     static bool held[MZMTP_CONF_MAX_PEERS];
     int slot[4];
-    tu_link_t l[4];
     unsigned n = tu_word_edge_slots(slot, 4);
-    mzmtp_socket_t *push = sock_new(0, MZMTP_PUSH);
+    mzmtp_socket_t *s = sock_new(0, type);
     for (unsigned i = 0; i < n; i++) {
-        sock_new((int)i + 1, MZMTP_PULL);
-        tu_socket_hold_below(push, slot[i], held);
-        tu_connect_sockets(&l[i], push, &sk[i + 1], 0);
+        sock_new((int)i + 1, other);
+        tu_socket_hold_below(s, slot[i], held);
+        tu_connect_sockets(&l[i], s, &sk[i + 1], 0);
         assert_int_equal(l[i].a.peer, slot[i]);
     }
-    tu_socket_release_held(push, held);
+    tu_socket_release_held(s, held);
     tu_pump(l, n, 0);
-    assert_int_equal(mzmtp_socket_peer_count(push), n);
+    assert_int_equal(mzmtp_socket_peer_count(s), n);
+    return n;
+}
+
+/* PUSH's round robin over PULLs at slots in different words of its peer set: messages go
+ * to them in slot order and wrap from the highest back to the lowest. */
+static void push_round_robin_wraps_across_the_words_of_its_peer_set(void **state)
+{
+    tu_link_t l[4];
+    unsigned n = at_word_edges(l, MZMTP_PUSH, MZMTP_PULL);
+    mzmtp_socket_t *push = &sk[0];
     for (int m = 0; m < 3 * (int)n; m++) send_numbered(push, "m", m, MZMTP_OK);
     tu_pump(l, n, 0);
     for (unsigned i = 0; i < n; i++) {
@@ -440,19 +449,9 @@ static void pull_fair_queues_per_message_over_three_pushes(void **state)
  * order, and the turn wraps from the highest slot back to the lowest. */
 static void pull_fair_queue_wraps_across_the_words_of_its_peer_set(void **state)
 {
-    static bool held[MZMTP_CONF_MAX_PEERS];
-    int slot[4];
     tu_link_t l[4];
-    unsigned n = tu_word_edge_slots(slot, 4);
-    mzmtp_socket_t *pull = sock_new(0, MZMTP_PULL);
-    for (unsigned i = 0; i < n; i++) {
-        sock_new((int)i + 1, MZMTP_PUSH);
-        tu_socket_hold_below(pull, slot[i], held);
-        tu_connect_sockets(&l[i], pull, &sk[i + 1], 0);
-        assert_int_equal(l[i].a.peer, slot[i]);
-    }
-    tu_socket_release_held(pull, held);
-    tu_pump(l, n, 0);
+    unsigned n = at_word_edges(l, MZMTP_PULL, MZMTP_PUSH);
+    mzmtp_socket_t *pull = &sk[0];
     for (unsigned i = 0; i < n; i++) {
         for (int m = 0; m < 3; m++) send_numbered(&sk[i + 1], "m", 10 * (int)i + m, MZMTP_OK);
     }
