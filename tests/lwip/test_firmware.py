@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """The mps2-an385 firmware examples under QEMU against pyzmq (real libzmq) on the host.
 
-    test_firmware.py BUILD_DIR [example ...]      (default: pub sub rep pushpull pub_ack)
+    test_firmware.py BUILD_DIR [example ...]      (default: pub sub rep pushpull pub_copy)
 
 Each example's image (BUILD_DIR/<name>.elf) runs in qemu-system-arm with user-mode
 networking: a firmware that binds is reached through hostfwd on a host port picked by
@@ -101,9 +101,10 @@ def start_bound(build, name, args, guest_port, bound_line):
     return q, hp
 
 
-def t_pub(build, ctx):
-    """Firmware PUB binds; a pyzmq SUB connects through hostfwd and gets readings."""
-    q, hp = start_bound(build, "pub", "period=100", 5556, "pub: PUB bound")
+def t_pub_copy(build, ctx):
+    """The copying PUB (MZMTP_CONF_TX_ACK=0) binds; a pyzmq SUB connects through hostfwd
+    and gets readings."""
+    q, hp = start_bound(build, "pub_copy", "period=100", 5556, "pub: PUB bound")
     try:
         sub = host_socket(ctx, zmq.SUB, 10000)
         sub.setsockopt(zmq.SUBSCRIBE, b"sensor/")
@@ -191,11 +192,11 @@ def t_pushpull(build, ctx):
         sink.close()
 
 
-def t_pub_ack(build, ctx):
-    """The zero-copy PUB (MZMTP_CONF_TX_ACK=1: lwIP keeps pointers into the send ring
+def t_pub(build, ctx):
+    """The PUB, zero-copy (MZMTP_CONF_TX_ACK=1: lwIP keeps pointers into the send ring
     until each segment is acknowledged): 4 pyzmq SUBs, one reading every 20 ms; each gets
     60 consecutive readings, unchanged and in order (no slot reused before its ACK)."""
-    q, hp = start_bound(build, "pub_ack", "period=20", 5556, "pub: PUB bound")
+    q, hp = start_bound(build, "pub", "period=20", 5556, "pub: PUB bound")
     subs = []
     try:
         for _ in range(4):
@@ -218,7 +219,7 @@ def t_pub_ack(build, ctx):
         q.stop()
 
 
-TESTS = {"pub": t_pub, "sub": t_sub, "rep": t_rep, "pushpull": t_pushpull, "pub_ack": t_pub_ack}
+TESTS = {"pub": t_pub, "sub": t_sub, "rep": t_rep, "pushpull": t_pushpull, "pub_copy": t_pub_copy}
 
 
 def main():
