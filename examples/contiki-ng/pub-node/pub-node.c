@@ -15,7 +15,8 @@
  *   close                          close the socket (1 s linger)
  * Every result is printed as one line that tests/contiki-ng/run.sh can parse.
  * PUB_NODE_COMMANDS 0 (project-conf.h) builds the publisher alone, without these
- * commands and without sending by reference (tests/contiki-ng/size.sh: pub-node-nocmd).
+ * commands and without sending by reference (tests/contiki-ng/size.sh: pub-node-nocmd);
+ * it then also leaves out the monitor's "mon" lines and the port's log (PUB_NODE_VERBOSE).
  */
 #include "contiki.h"
 #include "dev/serial-line.h"
@@ -192,7 +193,8 @@ PROCESS_THREAD(pub_node_process, ev, data)
 #endif
   mzmtp_contiki_init();
   /* Readiness events would come to this process; a PUB never has input, so none. */
-  st = example_open(&pub, MZMTP_PUB, &pub_mem, example_monitor, NULL, &pub_node_process);
+  st = example_open(&pub, MZMTP_PUB, &pub_mem, PUB_NODE_VERBOSE ? example_monitor : NULL, NULL,
+                    &pub_node_process);
   if(st != MZMTP_OK) {
     printf("init %s\n", mzmtp_status_str(st));
     PROCESS_EXIT();
