@@ -1,6 +1,7 @@
 /*
  * What the firmware examples share beyond board.h and net.h: the host's endpoint from a
- * "port=N" option, the "bound to" line, and reading a whole message into a fixed buffer.
+ * "port=N" option, opening a socket that binds and its "bound to" line, and reading a
+ * whole message into a fixed buffer.
  */
 #ifndef EXAMPLE_H
 #define EXAMPLE_H
@@ -49,6 +50,23 @@ static inline void example_say_bound(const char *what, uint16_t port)
     board_puts(what);
     board_puts(" bound to tcp://*:");
     board_putu(port);
+}
+
+/* Initialise @p s as a @p type socket over @p mem and bind it to @p endpoint (the any
+ * address and a port), then say "<what> bound to" it with its port, as example_say_bound()
+ * does (no newline). On failure say "<what> setup failed" and return false. */
+static inline bool example_open_bound(mzmtp_socket_t *s, int type, const mzmtp_socket_mem_t *mem,
+                                      const char *endpoint, const char *what)
+{
+    uint16_t port = 0;
+    if (mzmtp_socket_init(s, type, mem) != MZMTP_OK ||
+        mzmtp_lwip_bind(&net_io, s, endpoint, &port) != MZMTP_OK) {
+        board_puts(what);
+        board_puts(" setup failed\n");
+        return false;
+    }
+    example_say_bound(what, port);
+    return true;
 }
 
 /* Read the next piece of a message into buf[*have..cap); once buf is full the rest of the

@@ -30,18 +30,14 @@ static size_t reading(char *out, uint32_t n)
 int main(void)
 {
     uint32_t period, count, sent = 0, next;
-    uint16_t port = 0;
     char msg[24];
 
     net_init();
     period = net_arg_port("period=", 1000);
     count = net_arg_port("count=", 0);
-    if (mzmtp_socket_init(&pub, MZMTP_PUB, &pub_mem) != MZMTP_OK ||
-        mzmtp_lwip_bind(&net_io, &pub, "tcp://*:5556", &port) != MZMTP_OK) {
-        board_puts("pub: setup failed\n");
+    if (!example_open_bound(&pub, MZMTP_PUB, &pub_mem, "tcp://*:5556", "pub: PUB")) {
         return 1;
     }
-    example_say_bound("pub: PUB", port);
     board_puts(", one reading every ");
     board_putu(period);
     board_puts(" ms\n");

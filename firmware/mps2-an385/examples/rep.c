@@ -12,18 +12,14 @@ static mzmtp_socket_t rep;
 int main(void)
 {
     uint32_t count, done = 0;
-    uint16_t port = 0;
     uint8_t req[200];
     size_t have = 0;
 
     net_init();
     count = net_arg_port("count=", 0);
-    if (mzmtp_socket_init(&rep, MZMTP_REP, &rep_mem) != MZMTP_OK ||
-        mzmtp_lwip_bind(&net_io, &rep, "tcp://*:5557", &port) != MZMTP_OK) {
-        board_puts("rep: setup failed\n");
+    if (!example_open_bound(&rep, MZMTP_REP, &rep_mem, "tcp://*:5557", "rep: REP")) {
         return 1;
     }
-    example_say_bound("rep: REP", port);
     board_puts("\n");
     for (;;) {
         bool more;
