@@ -818,13 +818,20 @@ def multi_checks(node):
           "PULL, TCP holds the pusher back; all 400 items then arrive once, in order",
           held_back)
 
+    def bound_for_node(kind, port, role, key):
+        # A pyzmq socket that binds [::]:port (kept in st[key]), and the node's <role>
+        # socket told to connect to it.
+        s = sock(kind)
+        s.bind("tcp://[::]:%d" % port)
+        st[key] = s
+        node.ask("connect %s tcp://[fd00::1]:%d" % (role, port),
+                 r"^connect %s tcp://\S+ MZMTP_OK$" % role)
+        return s
+
     def rep_connects():
         # The other side of the node's REP: a REQ that binds, which the node connects to.
         since = node.mark()
-        r = sock(zmq.REQ)
-        r.bind("tcp://[::]:5565")
-        st["req_bound"] = r
-        node.ask("connect rep tcp://[fd00::1]:5565", r"^connect rep tcp://\S+ MZMTP_OK$")
+        r = bound_for_node(zmq.REQ, 5565, "rep", "req_bound")
         if not node.wait(r"^mon REP handshake peer=\d+", since):
             return "the node's REP did not connect"
         for i in range(5):
@@ -842,10 +849,7 @@ def multi_checks(node):
         # The node's PULL also connects (to a PUSH that binds) and its PUSH also binds (for
         # a PULL that connects): two pushers in, two pullers out, through one pipeline.
         since = node.mark()
-        p2 = sock(zmq.PUSH)
-        p2.bind("tcp://[::]:5568")
-        st["push_bound"] = p2
-        node.ask("connect pull tcp://[fd00::1]:5568", r"^connect pull tcp://\S+ MZMTP_OK$")
+        p2 = bound_for_node(zmq.PUSH, 5568, "pull", "push_bound")
         node.ask("bind push tcp://[::]:5569", r"^bind push tcp://\S+ MZMTP_OK$")
         s2 = sock(zmq.PULL)
         s2.connect("tcp://[%s]:5569" % NODE)

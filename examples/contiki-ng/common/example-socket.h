@@ -49,6 +49,26 @@ example_open(mzmtp_socket_t *s, int type, const mzmtp_socket_mem_t *mem, mzmtp_m
   return st;
 }
 
+/* Bind s to @p bind, then connect it to @p connect (either "" for none; the connect only
+ * if the bind worked), printing "bind <ep> port=<n> <status>" and "connect <ep> <status>".
+ * Inlined with literal endpoints, a node that never connects links no connect code.
+ * @return the last status. */
+static inline mzmtp_status_t
+example_endpoints(mzmtp_socket_t *s, const char *bind, const char *connect)
+{
+  mzmtp_status_t st = MZMTP_OK;
+  if(bind[0] != '\0') {
+    uint16_t port = 0;
+    st = mzmtp_contiki_bind(s, bind, &port);
+    printf("bind %s port=%u %s\n", bind, port, mzmtp_status_str(st));
+  }
+  if(st == MZMTP_OK && connect[0] != '\0') {
+    st = mzmtp_contiki_connect(s, connect);
+    printf("connect %s %s\n", connect, mzmtp_status_str(st));
+  }
+  return st;
+}
+
 /* Send up to n single-frame messages "<prefix><*next>", counting *next up, until one is
  * refused (MZMTP_AGAIN: no peer, or every peer at its high-water mark); then print
  * "<what> <n> ok=<sent> <last status>". prefix is at most 10 characters. */

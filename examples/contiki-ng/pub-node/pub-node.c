@@ -199,15 +199,7 @@ PROCESS_THREAD(pub_node_process, ev, data)
     printf("init %s\n", mzmtp_status_str(st));
     PROCESS_EXIT();
   }
-  { /* a block for the local: a protothread keeps none across its waits */
-    uint16_t port = 0;
-    st = mzmtp_contiki_bind(&pub, PUB_NODE_BIND, &port);
-    printf("bind %s port=%u %s\n", PUB_NODE_BIND, port, mzmtp_status_str(st));
-  }
-  if(st == MZMTP_OK && PUB_NODE_CONNECT[0] != '\0') {
-    st = mzmtp_contiki_connect(&pub, PUB_NODE_CONNECT);
-    printf("connect %s %s\n", PUB_NODE_CONNECT, mzmtp_status_str(st));
-  }
+  (void)example_endpoints(&pub, PUB_NODE_BIND, PUB_NODE_CONNECT);
   if(period_ms > 0) {
     etimer_set(&period_timer, (clock_time_t)(period_ms * CLOCK_SECOND / 1000u) + 1);
   }

@@ -185,14 +185,8 @@ PROCESS_THREAD(sub_node_process, ev, data)
   }
   st = mzmtp_contiki_subscribe(&sub, SUB_NODE_TOPIC, strlen(SUB_NODE_TOPIC));
   printf("sub '%s' %s\n", SUB_NODE_TOPIC, mzmtp_status_str(st));
-  if(st == MZMTP_OK && SUB_NODE_BIND[0] != '\0') {
-    uint16_t port = 0;
-    st = mzmtp_contiki_bind(&sub, SUB_NODE_BIND, &port);
-    printf("bind %s port=%u %s\n", SUB_NODE_BIND, port, mzmtp_status_str(st));
-  }
-  if(st == MZMTP_OK && SUB_NODE_CONNECT[0] != '\0') {
-    st = mzmtp_contiki_connect(&sub, SUB_NODE_CONNECT);
-    printf("connect %s %s\n", SUB_NODE_CONNECT, mzmtp_status_str(st));
+  if(st == MZMTP_OK) {
+    st = example_endpoints(&sub, SUB_NODE_BIND, SUB_NODE_CONNECT);
   }
   printf("sub-node ready\n");
 
