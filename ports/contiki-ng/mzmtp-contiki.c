@@ -92,8 +92,13 @@ struct connector {
                mzmtp_status_t why, uint32_t now);
 };
 
+/* The close side, set by mzmtp_contiki_close(): a node that never closes a socket links
+ * none of close_progress(). */
+typedef void (*closer_fn)(struct sockent *s, uint32_t now);
+
 static struct {
   const struct connector *connector;
+  closer_fn closer;
   struct conn conn[MZMTP_CONTIKI_CONF_MAX_CONNS];
   struct endpoint ep[MZMTP_CONTIKI_CONF_MAX_ENDPOINTS];
   struct sockent sock[MZMTP_CONTIKI_CONF_MAX_SOCKETS];
@@ -651,8 +656,8 @@ service(void)
     if(s->k.sock != NULL && mzmtp_socket_next_timeout(s->k.sock, now) == 0) {
       mzmtp_kit_reap(s->k.sock, now, dead_peer, s->k.sock);
     }
-    if(s->k.sock != NULL && s->k.closing) {
-      close_progress(s, now);
+    if(s->k.sock != NULL && s->k.closing) { /* set only by mzmtp_contiki_close() */
+      port.closer(s, now);
     }
   }
   for(int i = 0; i < MZMTP_CONTIKI_CONF_MAX_ENDPOINTS; i++) {
@@ -950,6 +955,7 @@ mzmtp_contiki_close(mzmtp_socket_t *sock, int32_t linger_ms)
   if(s == NULL) {
     return MZMTP_ERR_INVALID;
   }
+  port.closer = close_progress;
   if(mzmtp_kit_close_begin(&s->k, linger_ms, mzmtp_contiki_now_ms())) {
     /* No new connections: stop listening and connecting now. */
     for(int i = 0; i < MZMTP_CONTIKI_CONF_MAX_ENDPOINTS; i++) {
