@@ -198,15 +198,21 @@ static void close_fd(int fd)
         for (int p = (int)mzmtp_peerset_next(once_, 0); p < (int)MZMTP_PEERSET_END;         \
              p = (int)mzmtp_peerset_next(once_, (unsigned)p + 1u))
 
-/* ms until the socket's timers have work: its started peers are all it has timers for. */
+/* ms until the socket's timers have work. With MZMTP_CONF_TIMER_CACHE (the host's
+ * profiles) the socket answers in O(1), so a loop pass no longer visits every peer for
+ * it; without, its started peers are all it has timers for, and they are walked. */
 static uint32_t sock_next_timeout(const mzmtp_posix_socket_t *ps, uint32_t now)
 {
+#if MZMTP_CONF_TIMER_CACHE
+    return mzmtp_socket_next_timeout(ps->k.sock, now);
+#else
     uint32_t t = UINT32_MAX;
     FOR_LIVE(ps, p) {
         uint32_t u = mzmtp_socket_peer_next_timeout(ps->k.sock, p, now);
         if (u < t) t = u;
     }
     return t;
+#endif
 }
 
 
