@@ -53,7 +53,10 @@ FANOUT_SCALE = {100: 20000, 1000: 2000}
 FANOUT_SCALE_PROCS = 4         # subscriber processes (sockets spread evenly)
 ROUTER_DEALERS = 1000          # ROUTER <-> 1,000 DEALERs, one request in flight each
 ROUTER_PROCS = 4
-ROUTER_COUNT = 50              # timed round trips per DEALER
+# timed round trips per DEALER: 300,000 in all, 2 s a run on a quiet machine and longer
+# under load (at 50 a run was well under a second, and one run to the next differed by
+# a third; at 1,000 a loaded machine ran past RUN_TIMEOUT)
+ROUTER_COUNT = 300
 ROUTER_SIZE = 64
 STORM_CONNS = 10000            # connect storm: connections, and connecting at once
 STORM_WINDOW = 128
@@ -329,10 +332,14 @@ def m_fanout_scale(binary, cpus, lib, peers, count):
     specs += [("fan-subs", ["--ep", ep(port), "--size", FANOUT_SIZE, "--count", count,
                             "--conns", k, "--hwm", ZMQ_HWM], cpus[1])
               for k in spread(peers, min(peers, FANOUT_SCALE_PROCS))]
-    r = run_group(binary, specs, list(range(1, len(specs))))
-    t0 = min(v["t0"] for v in r.values())
-    t1 = max(v["t1"] for v in r.values())
-    return sum(v["msgs"] for v in r.values()) / ((t1 - t0) / 1e9)
+    r = run_group(binary, specs, list(range(0, len(specs))))
+    subs = [v for i, v in r.items() if i > 0]
+    t0 = min(v["t0"] for v in subs)
+    t1 = max(v["t1"] for v in subs)
+    n = sum(v["msgs"] for v in subs)
+    # the publisher's own CPU (user + sys, all its threads) from its first message until
+    # all are out, per delivery: what the server costs, whichever core bounds the rate
+    return {"rate": n / ((t1 - t0) / 1e9), "cpu_ns": r[0]["run_cpu_s"] / n * 1e9}
 
 
 def m_router(binary, cpus, lib):
@@ -356,10 +363,12 @@ def m_router(binary, cpus, lib):
         for p in procs[1:]:
             p.send("RUN")
         r = [parse_kv(p.expect("RESULT", deadline)) for p in procs[1:]]
-        procs[0].expect("RESULT", deadline)
+        srv = parse_kv(procs[0].expect("RESULT", deadline))
         t0 = min(v["t0"] for v in r)
         t1 = max(v["t1"] for v in r)
-        return sum(v["msgs"] for v in r) / ((t1 - t0) / 1e9)
+        n = sum(v["msgs"] for v in r)
+        # the ROUTER process's own CPU (user + sys, all threads) over the timed round trips
+        return {"rate": n / ((t1 - t0) / 1e9), "cpu_ns": srv["run_cpu_s"] / srv["run_msgs"] * 1e9}
     finally:
         for p in procs:
             p.kill()
@@ -436,6 +445,17 @@ def each_lib(runs, measure):
 def median_fields(vals, keys):
     """Per library, the median of each field of @keys over the runs that gave it."""
     return {lib: {k: median([r[k] for r in vals[lib] if r and k in r]) for k in keys} for lib in LIBS}
+
+
+def spread_of(runs, key, form):
+    """The runs' @key, lowest to highest (a failed run as FAIL), and the spread around the
+    median: "1.2M/1.3M/1.4M (+-8%)"."""
+    got = sorted(r[key] for r in runs if r and r.get(key) is not None)
+    text = "/".join([form(v) for v in got] + ["FAIL"] * (len(runs) - len(got)))
+    mid = median(got)
+    if len(got) > 1 and mid:
+        text += " (+-%.0f%%)" % ((got[-1] - got[0]) / 2.0 / mid * 100)
+    return text
 
 
 def fmt_rate(v):
@@ -729,41 +749,54 @@ def main():
                     rep.data.setdefault(pl, {})["fanout_%s_%d" % (pat, peers)] = {"median": med, "runs": vals}
                 if pat == "pubsub":
                     for peers, count in sorted(FANOUT_SCALE.items()):
-                        vals = {lib: [] for lib in LIBS}
-                        for _ in range(runs):
-                            for lib in LIBS:
-                                vals[lib].append(attempt(m_fanout_scale, scale_binary, cpus, lib, peers,
-                                                         max(100, count // scale)))
-                        med = {lib: median(vals[lib]) for lib in LIBS}
+                        vals = each_lib(runs, lambda lib: attempt(m_fanout_scale, scale_binary, cpus,
+                                                                  lib, peers, max(100, count // scale)))
+                        med = median_fields(vals, ("rate", "cpu_ns"))
+                        rate = {l: med[l]["rate"] for l in LIBS}
+                        cpu = {l: med[l]["cpu_ns"] for l in LIBS}
                         rep.table("Fan-out PUB->SUB to %d subscribers, %d B, placement=%s (median of %d)"
                                   % (peers, FANOUT_SIZE, pl, runs),
-                                  ["library (PUB)", "deliveries/s (all subscribers)", "per subscriber msg/s"],
-                                  [[NAMES[l], fmt_rate(med[l]), fmt_rate(med[l] / peers if med[l] else None)]
-                                   for l in LIBS] + [["ratio mz/zmq", fmt(ratio(med["mz"], med["zmq"])), ""]],
+                                  ["library (PUB)", "deliveries/s (all subscribers)", "per subscriber msg/s",
+                                   "runs (deliveries/s)", "PUB CPU ns/delivery"],
+                                  [[NAMES[l], fmt_rate(rate[l]), fmt_rate(rate[l] / peers if rate[l] else None),
+                                    spread_of(vals[l], "rate", fmt_rate), fmt(cpu[l], "%.1f")]
+                                   for l in LIBS] +
+                                  [["ratio mz/zmq", fmt(ratio(rate["mz"], rate["zmq"])), "", "",
+                                    "zmq/mz " + fmt(ratio(cpu["zmq"], cpu["mz"]))]],
                                   "the PUB differs; the subscribers are libzmq SUBs in %d processes for "
-                                  "both (publisher on cpu%s, subscribers on cpu%s); target: ratio >= 1.5 "
-                                  "(issue 11)" % ((min(peers, FANOUT_SCALE_PROCS),) + cpus))
+                                  "both (publisher on cpu%s, subscribers on cpu%s). The rate can be bound "
+                                  "by the subscribers' core (split placement): the PUB process's own CPU "
+                                  "(user+sys, first message to last out) per delivery is the server's "
+                                  "cost; target: ratio >= 1.5 (issue 11)"
+                                  % ((min(peers, FANOUT_SCALE_PROCS),) + cpus))
                         rep.ratio("fanout_pubsub_%dx%dB" % (peers, FANOUT_SIZE), pl,
-                                  ratio(med["mz"], med["zmq"]))
+                                  ratio(rate["mz"], rate["zmq"]))
+                        rep.ratio("fanout_pubsub_%dx%dB_cpu" % (peers, FANOUT_SIZE), pl,
+                                  ratio(cpu["zmq"], cpu["mz"]))
                         rep.data.setdefault(pl, {})["fanout_pubsub_%d" % peers] = {"median": med, "runs": vals}
                 section_done("fan-out %s %s" % (pat, pl))
 
         # ---- ROUTER with 1,000 DEALERs ----
         if "router" in only:
-            vals = {lib: [] for lib in LIBS}
-            for _ in range(runs):
-                for lib in LIBS:
-                    vals[lib].append(attempt(m_router, scale_binary, cpus, lib))
-            med = {lib: median(vals[lib]) for lib in LIBS}
+            vals = each_lib(runs, lambda lib: attempt(m_router, scale_binary, cpus, lib))
+            med = median_fields(vals, ("rate", "cpu_ns"))
+            rate = {l: med[l]["rate"] for l in LIBS}
+            cpu = {l: med[l]["cpu_ns"] for l in LIBS}
             rep.table("ROUTER <-> %d DEALERs, %d B, one request in flight each, placement=%s "
                       "(median of %d)" % (ROUTER_DEALERS, ROUTER_SIZE, pl, runs),
-                      ["library (ROUTER)", "round trips/s (all DEALERs)"],
-                      [[NAMES[l], fmt_rate(med[l])] for l in LIBS] +
-                      [["ratio mz/zmq", fmt(ratio(med["mz"], med["zmq"]))]],
+                      ["library (ROUTER)", "round trips/s (all DEALERs)", "runs (round trips/s)",
+                       "ROUTER CPU ns/round trip"],
+                      [[NAMES[l], fmt_rate(rate[l]), spread_of(vals[l], "rate", fmt_rate),
+                        fmt(cpu[l], "%.0f")] for l in LIBS] +
+                      [["ratio mz/zmq", fmt(ratio(rate["mz"], rate["zmq"])), "",
+                        "zmq/mz " + fmt(ratio(cpu["zmq"], cpu["mz"]))]],
                       "the ROUTER differs; the DEALERs are libzmq in %d processes for both, %d timed "
-                      "round trips each after one warm-up; target: ratio >= 1.5 (issue 11)"
+                      "round trips each after one warm-up. The rate can be bound by the DEALERs' core "
+                      "(split placement): the ROUTER process's own CPU (user+sys) over the timed round "
+                      "trips is the server's cost; target: ratio >= 1.5 (issue 11)"
                       % (ROUTER_PROCS, ROUTER_COUNT))
-            rep.ratio("router_dealers_%d" % ROUTER_DEALERS, pl, ratio(med["mz"], med["zmq"]))
+            rep.ratio("router_dealers_%d" % ROUTER_DEALERS, pl, ratio(rate["mz"], rate["zmq"]))
+            rep.ratio("router_dealers_%d_cpu" % ROUTER_DEALERS, pl, ratio(cpu["zmq"], cpu["mz"]))
             rep.data.setdefault(pl, {})["router"] = {"median": med, "runs": vals}
             section_done("router %s" % pl)
 

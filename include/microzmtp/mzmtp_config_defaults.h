@@ -71,6 +71,18 @@
 #endif
 
 /**
+ * 1: a socket keeps an earliest time at which any of its peers' timers (handshake,
+ * heartbeat, TTL) may be due, lowered whenever an engine arms one, so that
+ * mzmtp_socket_next_timeout() costs O(1) and mzmtp_socket_tick() walks the peers only
+ * once that time has come (a port's loop pass no longer visits every slot). 0: both walk
+ * every slot taken, each call. Default: 1 when MZMTP_CONF_MAX_PEERS > 8, else 0 (a walk
+ * of a few slots is smaller code). RAM: 8 B per socket.
+ */
+#ifndef MZMTP_CONF_TIMER_CACHE
+#define MZMTP_CONF_TIMER_CACHE (MZMTP_CONF_MAX_PEERS > 8)
+#endif
+
+/**
  * Longest subscription topic accepted, in bytes. A peer's longer SUBSCRIBE closes that
  * connection with MZMTP_ERR_PEER_LIMIT. Range: 0..255. Default: 64. RAM: none.
  */
@@ -322,6 +334,9 @@
 #endif
 #if MZMTP_CONF_ROUTER_HASH != 0 && MZMTP_CONF_ROUTER_HASH != 1
 #error "MZMTP_CONF_ROUTER_HASH must be 0 or 1"
+#endif
+#if MZMTP_CONF_TIMER_CACHE != 0 && MZMTP_CONF_TIMER_CACHE != 1
+#error "MZMTP_CONF_TIMER_CACHE must be 0 or 1"
 #endif
 #if MZMTP_CONF_SUB_TRIE
 /* 24-byte cells, 16-bit cell links: the header, the root, one topic of

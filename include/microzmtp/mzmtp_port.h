@@ -162,7 +162,8 @@ bool mzmtp_socket_peer_has_output(mzmtp_socket_t *sock, int peer);
 
 /* ---------------------------- timers and dead peers -------------------------------- */
 
-/** Run timers (handshake timeout, heartbeats).
+/** Run timers (handshake timeout, heartbeats). With MZMTP_CONF_TIMER_CACHE it walks the
+ *  peers only once the earliest time any of them may be due has come (O(1) before).
  *  @return true when some peer's connection must now be closed by the port: walk them
  *          with mzmtp_socket_peer_next_dead() (false: none, nothing to walk). */
 bool mzmtp_socket_tick(mzmtp_socket_t *sock, uint32_t now_ms);
@@ -180,10 +181,12 @@ bool mzmtp_socket_tick(mzmtp_socket_t *sock, uint32_t now_ms);
 int mzmtp_socket_peer_next_dead(const mzmtp_socket_t *sock, int prev);
 /** @return Why @p peer is among mzmtp_socket_peer_next_dead()'s (MZMTP_OK if it is not). */
 mzmtp_status_t mzmtp_socket_peer_status(const mzmtp_socket_t *sock, int peer);
-/** @return ms until mzmtp_socket_tick() has work, UINT32_MAX for none. */
+/** @return ms until mzmtp_socket_tick() has work, UINT32_MAX for none. O(1) with
+ *  MZMTP_CONF_TIMER_CACHE (then it may answer early, never late: a tick at that time
+ *  finds nothing due and makes the answer exact again); else a walk of every slot. */
 uint32_t mzmtp_socket_next_timeout(const mzmtp_socket_t *sock, uint32_t now_ms);
-/** The same for one peer: a port that knows which peers it started asks only those
- *  (mzmtp_socket_next_timeout() walks every slot). 0 when the peer is dead, UINT32_MAX
+/** The same for one peer: without MZMTP_CONF_TIMER_CACHE, a port that knows which peers
+ *  it started asks only those (mzmtp_socket_next_timeout() then walks every slot). 0 when the peer is dead, UINT32_MAX
  *  when it has no timer or is not live. */
 uint32_t mzmtp_socket_peer_next_timeout(const mzmtp_socket_t *sock, int peer, uint32_t now_ms);
 

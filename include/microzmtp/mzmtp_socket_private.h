@@ -69,6 +69,12 @@ typedef struct mzmtp_socket {
     mzmtp_peer_t *peer; /* npeers of them */
     uint32_t rid_next;  /* ROUTER: next generated id */
     uint32_t now;       /* last time a port call told us */
+#if MZMTP_CONF_TIMER_CACHE
+    /* No peer's timer is due before timer_at (when timer_on): a lower bound, lowered
+     * as engines arm timers, made exact by each full walk in mzmtp_socket_tick(). */
+    uint32_t timer_at;
+    bool timer_on;
+#endif
     mzmtp_peerset_t ready;    /* peers whose handshake is done */
     mzmtp_peerset_t readable; /* peers with a message at the head */
     mzmtp_peerset_t keep;     /* peers whose queue outlives the connection */

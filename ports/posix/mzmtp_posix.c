@@ -198,15 +198,21 @@ static void close_fd(int fd)
         for (int p = (int)mzmtp_peerset_next(once_, 0); p < (int)MZMTP_PEERSET_END;         \
              p = (int)mzmtp_peerset_next(once_, (unsigned)p + 1u))
 
-/* ms until the socket's timers have work: its started peers are all it has timers for. */
+/* ms until the socket's timers have work. With MZMTP_CONF_TIMER_CACHE (the host's
+ * profiles) the socket answers in O(1), so a loop pass no longer visits every peer for
+ * it; without, its started peers are all it has timers for, and they are walked. */
 static uint32_t sock_next_timeout(const mzmtp_posix_socket_t *ps, uint32_t now)
 {
+#if MZMTP_CONF_TIMER_CACHE
+    return mzmtp_socket_next_timeout(ps->k.sock, now);
+#else
     uint32_t t = UINT32_MAX;
     FOR_LIVE(ps, p) {
         uint32_t u = mzmtp_socket_peer_next_timeout(ps->k.sock, p, now);
         if (u < t) t = u;
     }
     return t;
+#endif
 }
 
 
@@ -1160,7 +1166,10 @@ size_t mzmtp_posix_fds(mzmtp_posix_t *io, struct pollfd *fds, size_t max, int *t
 {
     poller_arm(io, false);
     if (io->arm_wrote) *timeout_ms = 0; /* as run(): output written, return at once */
-    cap_timeout(timeout_ms, next_timer(io, mzmtp_posix_now_ms()));
+    uint32_t now = mzmtp_posix_now_ms(), next = next_timer(io, now);
+    io->timer_set = next != UINT32_MAX; /* for handle(), as run() does for itself */
+    io->timer_at = now + next;
+    cap_timeout(timeout_ms, next);
     if (io->epfd < 0) return 0; /* nothing bound or connected yet */
     if (max < 1) {
         *timeout_ms = 0;
@@ -1180,7 +1189,10 @@ void mzmtp_posix_handle(mzmtp_posix_t *io, const struct pollfd *fds, size_t n)
             break;
         }
     }
-    run_timers_and_write(io, true);
+    /* As run() after its wait: the dispatch wrote what the input produced, fds()' arming
+     * pass what the application had queued, so only sockets whose timers ran are walked
+     * (it was every connection, each call). */
+    run_timers_and_write(io, false);
 }
 #else
 size_t mzmtp_posix_fds(mzmtp_posix_t *io, struct pollfd *fds, size_t max, int *timeout_ms)

@@ -44,6 +44,26 @@ mzmtp_status_t mzmtp_socket_init_sized(mzmtp_socket_t *sock, int type,
     return MZMTP_OK;
 }
 
+#if MZMTP_CONF_TIMER_CACHE
+/* Peer @p p's engine may have armed a timer (its handshake began or ended, a PING came
+ * with a TTL, setopt() changed its heartbeat): the socket's earliest time comes down to
+ * it if that is sooner. Engines arm timers only in mzmtp_conn_init(), _process() and
+ * _tick(), and setopt() changes their intervals; each is followed by this, so no timer
+ * is ever due before timer_at (wrap-safe comparisons). */
+static void timer_note(mzmtp_socket_t *s, unsigned p)
+{
+    uint32_t u = mzmtp_conn_next_timeout(&s->peer[p].conn, s->now);
+    if (u == UINT32_MAX) return;
+    uint32_t at = s->now + u;
+    if (!s->timer_on || (int32_t)(at - s->timer_at) < 0) {
+        s->timer_at = at;
+        s->timer_on = true;
+    }
+}
+#else
+static void timer_note(mzmtp_socket_t *s, unsigned p) { (void)s, (void)p; }
+#endif
+
 mzmtp_status_t mzmtp_socket_setopt(mzmtp_socket_t *sock, mzmtp_option_t opt, const void *val,
                                    size_t len)
 {
@@ -95,6 +115,7 @@ mzmtp_status_t mzmtp_socket_setopt(mzmtp_socket_t *sock, mzmtp_option_t opt, con
             sock->peer[p].conn.opts.hb_ivl_ms = sock->opts.hb_ivl_ms;
             sock->peer[p].conn.opts.hb_timeout_ms = sock->opts.hb_timeout_ms;
             sock->peer[p].conn.opts.hb_ttl_ms = sock->opts.hb_ttl_ms;
+            timer_note(sock, p); /* a heartbeat interval may start the timers */
         }
     }
     return MZMTP_OK;
@@ -228,6 +249,7 @@ static mzmtp_status_t pump(mzmtp_socket_t *s, unsigned p)
         }
         if (st != MZMTP_OK) break;
     }
+    timer_note(s, p);
     if (st != MZMTP_OK) return st;
     if (mzmtp_sk_is_sub(s)) mzmtp_sk_sync_subs(s, p);
     return MZMTP_OK;
@@ -619,6 +641,7 @@ mzmtp_status_t mzmtp_socket_peer_start(mzmtp_socket_t *sock, int peer, uint32_t 
                                         sock->mem->recv_per_peer, &sock->outq, p, now_ms);
     if (st != MZMTP_OK) return st;
     slot->state = MZMTP_PEER_LIVE;
+    timer_note(sock, p); /* the handshake timer */
     return MZMTP_OK;
 }
 
@@ -777,6 +800,14 @@ bool mzmtp_socket_peer_live(const mzmtp_socket_t *sock, int peer)
 bool mzmtp_socket_tick(mzmtp_socket_t *sock, uint32_t now_ms)
 {
     sock->now = now_ms;
+#if MZMTP_CONF_TIMER_CACHE
+    /* Nothing can be due before timer_at: the walk waits for it. It then sets timer_at
+     * to the earliest timer of every engine, exactly. */
+    if (!sock->timer_on || (int32_t)(now_ms - sock->timer_at) < 0) {
+        return !mzmtp_peerset_empty(&sock->dead);
+    }
+    sock->timer_on = false;
+#endif
     for (unsigned p = 0; p < sock->nused; p++) {
         mzmtp_peer_t *slot = &sock->peer[p];
         if (slot->state != MZMTP_PEER_LIVE || HAS_PEER(sock->dead, p)) continue;
@@ -784,6 +815,8 @@ bool mzmtp_socket_tick(mzmtp_socket_t *sock, uint32_t now_ms)
         if (st != MZMTP_OK) {
             mzmtp_peerset_add(&sock->dead, p);
             slot->dead_why = st;
+        } else {
+            timer_note(sock, p);
         }
     }
     return !mzmtp_peerset_empty(&sock->dead);
@@ -817,8 +850,13 @@ uint32_t mzmtp_socket_peer_next_timeout(const mzmtp_socket_t *sock, int peer, ui
 
 uint32_t mzmtp_socket_next_timeout(const mzmtp_socket_t *sock, uint32_t now_ms)
 {
-    uint32_t t = UINT32_MAX;
     if (!mzmtp_peerset_empty(&sock->dead)) return 0;
+#if MZMTP_CONF_TIMER_CACHE
+    if (!sock->timer_on) return UINT32_MAX;
+    int32_t d = (int32_t)(sock->timer_at - now_ms);
+    return d <= 0 ? 0u : (uint32_t)d;
+#else
+    uint32_t t = UINT32_MAX;
     for (unsigned p = 0; p < sock->nused; p++) {
         const mzmtp_peer_t *slot = &sock->peer[p];
         if (slot->state != MZMTP_PEER_LIVE) continue;
@@ -826,4 +864,5 @@ uint32_t mzmtp_socket_next_timeout(const mzmtp_socket_t *sock, uint32_t now_ms)
         if (u < t) t = u;
     }
     return t;
+#endif
 }

@@ -1054,6 +1054,66 @@ static void handshake_timeout_through_socket_tick(void **state)
     assert_int_equal(mzmtp_socket_peer_next_timeout(&sa, p, 1600), UINT32_MAX);
 }
 
+/* Many peers (every slot the build has, up to 300), each with a handshake deadline of its
+ * own, armed in an order unlike their deadlines' (a later start may time out sooner):
+ * mzmtp_socket_next_timeout() gives the earliest exactly after each start and each tick,
+ * and mzmtp_socket_tick() ends each peer at its deadline, not a millisecond before or
+ * after (with MZMTP_CONF_TIMER_CACHE, the cached earliest time must stay exact). */
+static void many_peers_time_out_each_at_its_own_deadline(void **state)
+{
+    (void)state;
+    enum { N = MZMTP_CONF_MAX_PEERS < 300 ? MZMTP_CONF_MAX_PEERS : 300 };
+    static uint32_t due[N];
+    static bool gone[N];
+    init_socket(&sa, MZMTP_PUB, &mem_a);
+    assert_int_equal(mzmtp_socket_next_timeout(&sa, 0), UINT32_MAX);
+    uint32_t earliest = UINT32_MAX;
+    for (unsigned i = 0; i < N; i++) {
+        uint32_t ivl = 1000u + (i * 397u) % 601u; /* 1000..1600, mixed, some equal */
+        TU_ASSERT_STATUS(mzmtp_socket_setopt(&sa, MZMTP_OPT_HANDSHAKE_IVL, &ivl, sizeof ivl), MZMTP_OK);
+        int p = -1;
+        TU_ASSERT_STATUS(mzmtp_socket_peer_open(&sa, false, &p), MZMTP_OK);
+        assert_int_equal(p, (int)i);
+        TU_ASSERT_STATUS(mzmtp_socket_peer_start(&sa, p, i), MZMTP_OK);
+        due[i] = i + ivl;
+        gone[i] = false;
+        if (due[i] < earliest) earliest = due[i];
+        assert_int_equal(mzmtp_socket_next_timeout(&sa, i), earliest - i);
+        assert_false(mzmtp_socket_tick(&sa, i)); /* nothing due yet: no peer is ended */
+    }
+    unsigned left = N;
+    uint32_t now = N;
+    while (left > 0) {
+        uint32_t t = UINT32_MAX;
+        for (unsigned i = 0; i < N; i++) {
+            if (!gone[i] && due[i] < t) t = due[i];
+        }
+        assert_int_equal(mzmtp_socket_next_timeout(&sa, now), t - now);
+        assert_false(mzmtp_socket_tick(&sa, t - 1));
+        assert_int_equal(mzmtp_socket_peer_next_dead(&sa, -1), -1);
+        assert_true(mzmtp_socket_tick(&sa, t));
+        unsigned ended = 0;
+        for (int p = mzmtp_socket_peer_next_dead(&sa, -1); p >= 0; p = mzmtp_socket_peer_next_dead(&sa, p)) {
+            assert_true(p < N && !gone[p]);
+            assert_int_equal(due[p], t);
+            TU_ASSERT_STATUS(mzmtp_socket_peer_status(&sa, p), MZMTP_ERR_TIMEOUT);
+            ended++;
+        }
+        for (unsigned i = 0; i < N; i++) {
+            if (gone[i] || due[i] != t) continue;
+            assert_int_equal(mzmtp_socket_next_timeout(&sa, t), 0); /* dead, not stopped */
+            mzmtp_socket_peer_stop(&sa, (int)i, MZMTP_ERR_TIMEOUT);
+            gone[i] = true;
+            ended--;
+            left--;
+        }
+        assert_int_equal(ended, 0); /* exactly the peers due at t */
+        now = t;
+    }
+    assert_int_equal(mzmtp_socket_next_timeout(&sa, now), UINT32_MAX);
+    assert_false(mzmtp_socket_tick(&sa, now + 100000u));
+}
+
 #if MZMTP_CONF_HEARTBEAT
 static void heartbeats_keep_a_live_link_and_close_a_silent_one(void **state)
 {
@@ -1447,6 +1507,7 @@ int main(void)
         cmocka_unit_test(pub_reaches_subscribers_in_every_word_of_its_peer_set),
         cmocka_unit_test(dead_peers_are_walked_in_order_across_words),
         cmocka_unit_test(handshake_timeout_through_socket_tick),
+        cmocka_unit_test(many_peers_time_out_each_at_its_own_deadline),
 #if MZMTP_CONF_HEARTBEAT
         cmocka_unit_test(heartbeats_keep_a_live_link_and_close_a_silent_one),
 #endif
