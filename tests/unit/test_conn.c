@@ -1114,6 +1114,16 @@ static void hb_ready(uint32_t ivl, uint32_t timeout, uint32_t ttl)
     tu_log_clear_out(&log_a);
 }
 
+/* A ready engine without heartbeats of its own is given @p ping (hex): no timer is armed,
+ * and nothing times out even 1000 s later. */
+static void ping_arms_no_timer(const char *ping)
+{
+    hb_ready(0, 0, 0);
+    feed_whole(ping, 0);
+    assert_int_equal(mzmtp_conn_next_timeout(&conn_a, 0), UINT32_MAX);
+    TU_ASSERT_STATUS(mzmtp_conn_tick(&conn_a, 1000000), MZMTP_OK);
+}
+
 #if MZMTP_CONF_HEARTBEAT
 static void heartbeat_sends_ping_after_ivl(void **state)
 {
@@ -1208,19 +1218,13 @@ static void heartbeat_ttl_we_send_is_capped_at_655_ds(void **state)
 static void heartbeat_without_own_heartbeats_a_peer_ttl_closes_nothing(void **state)
 {
     /* MZMTP_CONF_HEARTBEAT=0: PINGs are answered, but no timer is armed by them. */
-    hb_ready(0, 0, 0);
-    feed_whole("04 07 04 'PING' 00 0F", 0);
-    assert_int_equal(mzmtp_conn_next_timeout(&conn_a, 0), UINT32_MAX);
-    TU_ASSERT_STATUS(mzmtp_conn_tick(&conn_a, 1000000), MZMTP_OK);
+    ping_arms_no_timer("04 07 04 'PING' 00 0F");
 }
 #endif
 
 static void heartbeat_ping_with_ttl_zero_arms_nothing(void **state)
 {
-    hb_ready(0, 0, 0);
-    feed_whole("04 07 04 'PING' 00 00", 0);
-    assert_int_equal(mzmtp_conn_next_timeout(&conn_a, 0), UINT32_MAX);
-    TU_ASSERT_STATUS(mzmtp_conn_tick(&conn_a, 1000000), MZMTP_OK);
+    ping_arms_no_timer("04 07 04 'PING' 00 00");
 }
 
 /* ------------------------------------------------------------------ two engines ----- */
