@@ -1099,17 +1099,38 @@ static void *z_ctx_for(unsigned sockets)
     return ctx;
 }
 
-/* @p n libzmq sockets to come in one context (descriptors raised for them): their
- * table, a counter each and poll items, zeroed. @return The context. */
-static void *z_many(unsigned n, void ***s, unsigned long **got, zmq_pollitem_t **it)
+/* @p n libzmq sockets of one type in one context (descriptors raised for them), with a
+ * counter each and poll items, zeroed. The sockets drop what they hold at close (LINGER
+ * 0); the caller sets its own options, then connects them with z_many_connect(). */
+typedef struct {
+    unsigned n;
+    void **s;
+    unsigned long *got;
+    zmq_pollitem_t *it;
+} z_many_t;
+
+static z_many_t z_many(unsigned n, int type)
 {
+    z_many_t m = {n, NULL, NULL, NULL};
     raise_nofile(2ul * n + 256);
     void *ctx = z_ctx_for(n);
-    *s = calloc(n, sizeof **s);
-    *got = calloc(n, sizeof **got);
-    *it = calloc(n, sizeof **it);
-    if (*s == NULL || *got == NULL || *it == NULL) die("memory");
-    return ctx;
+    m.s = calloc(n, sizeof *m.s);
+    m.got = calloc(n, sizeof *m.got);
+    m.it = calloc(n, sizeof *m.it);
+    if (m.s == NULL || m.got == NULL || m.it == NULL) die("memory");
+    int zero = 0;
+    for (unsigned i = 0; i < n; i++) {
+        m.s[i] = zmq_socket(ctx, type);
+        if (m.s[i] == NULL) die("zmq_socket %u: %s", i, zmq_strerror(zmq_errno()));
+        zmq_chk(zmq_setsockopt(m.s[i], ZMQ_LINGER, &zero, sizeof zero), "LINGER");
+    }
+    return m;
+}
+
+/* Connect every socket of @p m to --ep. */
+static void z_many_connect(const z_many_t *m)
+{
+    for (unsigned i = 0; i < m->n; i++) zmq_chk(zmq_connect(m->s[i], O.ep), "connect");
 }
 
 /* fan-subs: --conns libzmq SUB sockets in one context (one I/O thread), each connected
@@ -1118,47 +1139,41 @@ static void *z_many(unsigned n, void ***s, unsigned long **got, zmq_pollitem_t *
 static void role_fan_subs(void)
 {
     unsigned n = O.conns;
-    void **s;
-    unsigned long *got;
-    zmq_pollitem_t *it;
-    void *ctx = z_many(n, &s, &got, &it);
+    z_many_t m = z_many(n, ZMQ_SUB);
     uint8_t *buf = msg_buf();
+    int hwm = O.hwm;
     for (unsigned i = 0; i < n; i++) {
-        s[i] = zmq_socket(ctx, ZMQ_SUB);
-        if (s[i] == NULL) die("zmq_socket %u: %s", i, zmq_strerror(zmq_errno()));
-        int hwm = O.hwm, zero = 0;
-        zmq_chk(zmq_setsockopt(s[i], ZMQ_RCVHWM, &hwm, sizeof hwm), "RCVHWM");
-        zmq_chk(zmq_setsockopt(s[i], ZMQ_LINGER, &zero, sizeof zero), "LINGER");
-        zmq_chk(zmq_setsockopt(s[i], ZMQ_SUBSCRIBE, "", 0), "SUBSCRIBE");
+        zmq_chk(zmq_setsockopt(m.s[i], ZMQ_RCVHWM, &hwm, sizeof hwm), "RCVHWM");
+        zmq_chk(zmq_setsockopt(m.s[i], ZMQ_SUBSCRIBE, "", 0), "SUBSCRIBE");
     }
     ready_go();
-    for (unsigned i = 0; i < n; i++) zmq_chk(zmq_connect(s[i], O.ep), "connect");
+    z_many_connect(&m);
     unsigned long total = (unsigned long)n * O.count, done = 0;
     uint64_t t0 = 0;
     while (done < total) {
         unsigned long before = done;
         for (unsigned i = 0; i < n; i++) {
-            while (got[i] < O.count) {
-                int r = zmq_recv(s[i], buf, O.size + 64, ZMQ_DONTWAIT);
+            while (m.got[i] < O.count) {
+                int r = zmq_recv(m.s[i], buf, O.size + 64, ZMQ_DONTWAIT);
                 if (r < 0) {
                     if (zmq_errno() == EAGAIN) break;
                     if (zmq_errno() == EINTR) continue;
                     die("zmq_recv: %s", zmq_strerror(zmq_errno()));
                 }
-                if ((size_t)r != O.size || !stamp_ok(buf, O.size, got[i])) {
-                    die("subscriber %u: message %lu bad (%d bytes)", i, got[i], r);
+                if ((size_t)r != O.size || !stamp_ok(buf, O.size, m.got[i])) {
+                    die("subscriber %u: message %lu bad (%d bytes)", i, m.got[i], r);
                 }
                 if (done == 0) t0 = now_ns();
-                got[i]++;
+                m.got[i]++;
                 done++;
             }
         }
         if (done != before) continue;
         unsigned k = 0;
         for (unsigned i = 0; i < n; i++) {
-            if (got[i] < O.count) it[k++] = (zmq_pollitem_t){s[i], 0, ZMQ_POLLIN, 0};
+            if (m.got[i] < O.count) m.it[k++] = (zmq_pollitem_t){m.s[i], 0, ZMQ_POLLIN, 0};
         }
-        int rc = zmq_poll(it, (int)k, done == 0 ? O.timeout_ms : 5000);
+        int rc = zmq_poll(m.it, (int)k, done == 0 ? O.timeout_ms : 5000);
         if (rc == 0) die("timeout after %lu of %lu messages", done, total);
         if (rc < 0 && zmq_errno() != EINTR) die("zmq_poll: %s", zmq_strerror(zmq_errno()));
     }
@@ -1251,21 +1266,12 @@ static void role_router_echo(void)
  * a time: a reply must carry its own DEALER's mark and the sequence it was sent with. */
 static void role_dealers(void)
 {
-    unsigned n = O.conns;
-    void **s;
-    unsigned long *got;
-    zmq_pollitem_t *it;
-    void *ctx = z_many(n, &s, &got, &it);
-    uint8_t *buf = msg_buf(), *rx = msg_buf();
     if (O.size < 12) die("--size < 12");
-    for (unsigned i = 0; i < n; i++) {
-        s[i] = zmq_socket(ctx, ZMQ_DEALER);
-        if (s[i] == NULL) die("zmq_socket %u: %s", i, zmq_strerror(zmq_errno()));
-        int zero = 0;
-        zmq_chk(zmq_setsockopt(s[i], ZMQ_LINGER, &zero, sizeof zero), "LINGER");
-    }
+    unsigned n = O.conns;
+    z_many_t m = z_many(n, ZMQ_DEALER);
+    uint8_t *buf = msg_buf(), *rx = msg_buf();
     ready_go();
-    for (unsigned i = 0; i < n; i++) zmq_chk(zmq_connect(s[i], O.ep), "connect");
+    z_many_connect(&m);
     uint64_t t0 = 0;
     /* round 0 is the warm-up (every connection up and known to the ROUTER); then
      * sequences 1..count, timed */
@@ -1279,35 +1285,35 @@ static void role_dealers(void)
             t0 = now_ns();
         }
         for (unsigned i = 0; i < n; i++) {
-            got[i] = first;
+            m.got[i] = first;
             stamp(buf, O.size, first);
             stamp_owner(buf, i);
-            if (zmq_send(s[i], buf, O.size, 0) < 0) die("zmq_send: %s", zmq_strerror(zmq_errno()));
+            if (zmq_send(m.s[i], buf, O.size, 0) < 0) die("zmq_send: %s", zmq_strerror(zmq_errno()));
         }
         while (done < total) {
             unsigned long before = done;
             for (unsigned i = 0; i < n; i++) {
-                if (got[i] > last) continue;
-                int r = zmq_recv(s[i], rx, O.size + 64, ZMQ_DONTWAIT);
+                if (m.got[i] > last) continue;
+                int r = zmq_recv(m.s[i], rx, O.size + 64, ZMQ_DONTWAIT);
                 if (r < 0) {
                     if (zmq_errno() == EAGAIN || zmq_errno() == EINTR) continue;
                     die("zmq_recv: %s", zmq_strerror(zmq_errno()));
                 }
-                if ((size_t)r != O.size || !stamp_ok(rx, O.size, got[i]) || !owner_ok(rx, i)) {
-                    die("dealer %u: reply %lu is not its own", i, got[i]);
+                if ((size_t)r != O.size || !stamp_ok(rx, O.size, m.got[i]) || !owner_ok(rx, i)) {
+                    die("dealer %u: reply %lu is not its own", i, m.got[i]);
                 }
                 done++;
-                if (++got[i] > last) continue;
-                stamp(buf, O.size, got[i]);
+                if (++m.got[i] > last) continue;
+                stamp(buf, O.size, m.got[i]);
                 stamp_owner(buf, i);
-                if (zmq_send(s[i], buf, O.size, 0) < 0) die("zmq_send: %s", zmq_strerror(zmq_errno()));
+                if (zmq_send(m.s[i], buf, O.size, 0) < 0) die("zmq_send: %s", zmq_strerror(zmq_errno()));
             }
             if (done != before) continue;
             unsigned k = 0;
             for (unsigned i = 0; i < n; i++) {
-                if (got[i] <= last) it[k++] = (zmq_pollitem_t){s[i], 0, ZMQ_POLLIN, 0};
+                if (m.got[i] <= last) m.it[k++] = (zmq_pollitem_t){m.s[i], 0, ZMQ_POLLIN, 0};
             }
-            int rc = zmq_poll(it, (int)k, O.timeout_ms);
+            int rc = zmq_poll(m.it, (int)k, O.timeout_ms);
             if (rc == 0) die("timeout after %lu of %lu round trips", done, total);
             if (rc < 0 && zmq_errno() != EINTR) die("zmq_poll: %s", zmq_strerror(zmq_errno()));
         }

@@ -52,43 +52,28 @@ static const char *any_cstr(size_t n)
     return s;
 }
 
-static void greeting(void)
+/* The decoders: each is given every input decoders() makes (@p len bytes at @p in). */
+static void greeting(const uint8_t *in, size_t len)
 {
-    size_t len = Frama_C_size_t_interval(0, MZMTP_GREETING_SIZE + 16u);
-    /*@ split len; */
-    const uint8_t *in = any_bytes(len);
-    if (in == NULL) return;
     mzmtp_greeting_info_t info;
     (void)mzmtp_wire_decode_greeting(in, len, &info);
 }
 
-static void frame_hdr(void)
+static void frame_hdr(const uint8_t *in, size_t len)
 {
-    size_t len = Frama_C_size_t_interval(0, PROOF_MAX_LEN);
-    /*@ split len; */
-    const uint8_t *in = any_bytes(len);
-    if (in == NULL) return;
     mzmtp_frame_hdr_t h;
     (void)mzmtp_wire_decode_frame_hdr(in, len, &h);
 }
 
-static void command(void)
+static void command(const uint8_t *body, size_t len)
 {
-    size_t len = Frama_C_size_t_interval(0, PROOF_MAX_LEN);
-    /*@ split len; */
-    const uint8_t *body = any_bytes(len);
-    if (body == NULL) return;
     const uint8_t *name, *data;
     size_t name_len, data_len;
     (void)mzmtp_wire_decode_command(body, len, &name, &name_len, &data, &data_len);
 }
 
-static void metadata(void)
+static void metadata(const uint8_t *block, size_t len)
 {
-    size_t len = Frama_C_size_t_interval(0, PROOF_MAX_LEN);
-    /*@ split len; */
-    const uint8_t *block = any_bytes(len);
-    if (block == NULL) return;
     mzmtp_metadata_iter_t it;
     mzmtp_wire_metadata_begin(&it, block, len);
     /*@ assert it.pos == 0 && it.len == len && it.data == block; */
@@ -133,14 +118,26 @@ static void compares(void)
     }
 }
 
-/* Socket-Type values of every length and contents. */
-static void type_parse(void)
+/* Socket-Type values. */
+static void type_parse(const uint8_t *value, size_t len)
+{
+    (void)mzmtp_wire_socket_type_parse(value, len);
+}
+
+/* One input for every decoder: a buffer of each length from 0 to PROOF_MAX_LEN (split, so
+ * that each length is analysed on its own; the split must stay in this function, as EVA
+ * joins its partitions when a function returns), with any contents. */
+static void decoders(void)
 {
     size_t len = Frama_C_size_t_interval(0, PROOF_MAX_LEN);
     /*@ split len; */
-    const uint8_t *value = any_bytes(len);
-    if (value == NULL) return;
-    (void)mzmtp_wire_socket_type_parse(value, len);
+    const uint8_t *in = any_bytes(len);
+    if (in == NULL) return;
+    greeting(in, len);
+    frame_hdr(in, len);
+    command(in, len);
+    metadata(in, len);
+    type_parse(in, len);
 }
 
 static void types(void)
@@ -304,12 +301,8 @@ static void enc_property(void)
 
 int main(void)
 {
-    greeting();
-    frame_hdr();
-    command();
-    metadata();
+    decoders();
     compares();
-    type_parse();
     types();
     enc_greeting();
     enc_frame_hdr();

@@ -35,27 +35,26 @@ bool mzmtp_crypto_box_beforenm(uint8_t shared[MZMTP_CRYPTO_KEY_LEN],
                                const uint8_t their_public[MZMTP_CRYPTO_KEY_LEN],
                                const uint8_t our_secret[MZMTP_CRYPTO_KEY_LEN]);
 
-/** out[0..len+16) = box of in[0..len) under @p shared. The buffers may overlap in any
- *  way (the backend moves the plaintext to out + 16 first, then boxes it in place); so
- *  may the open's below. */
-bool mzmtp_crypto_box_afternm(uint8_t *out, const uint8_t *in, size_t len,
-                              const uint8_t nonce[MZMTP_CRYPTO_NONCE_LEN],
-                              const uint8_t shared[MZMTP_CRYPTO_KEY_LEN]);
+/** The type of the four box functions below: out from in[0..len) under (@p nonce, @p key),
+ *  the key being a crypto_box shared key or the secretbox key. Declared once, so that
+ *  the four keep one signature (and one argument order) by construction. */
+typedef bool mzmtp_crypto_box_fn(uint8_t *out, const uint8_t *in, size_t len,
+                                 const uint8_t nonce[MZMTP_CRYPTO_NONCE_LEN],
+                                 const uint8_t key[MZMTP_CRYPTO_KEY_LEN]);
+
+/** out[0..len+16) = box of in[0..len) under the shared key. The buffers may overlap in
+ *  any way (the backend moves the plaintext to out + 16 first, then boxes it in place);
+ *  so may the open's below. */
+mzmtp_crypto_box_fn mzmtp_crypto_box_afternm;
 
 /** out[0..len-16) = plaintext of the box in[0..len); false if len < 16 or forged.
  *  out == in + 16 (the plaintext where the ciphertext was) is allowed, and is what the
  *  engine does to open a MESSAGE in its receive buffer. */
-bool mzmtp_crypto_box_open_afternm(uint8_t *out, const uint8_t *in, size_t len,
-                                   const uint8_t nonce[MZMTP_CRYPTO_NONCE_LEN],
-                                   const uint8_t shared[MZMTP_CRYPTO_KEY_LEN]);
+mzmtp_crypto_box_fn mzmtp_crypto_box_open_afternm;
 
-/** Secret-key box (the server's cookie): layout as the public-key box. */
-bool mzmtp_crypto_secretbox(uint8_t *out, const uint8_t *in, size_t len,
-                            const uint8_t nonce[MZMTP_CRYPTO_NONCE_LEN],
-                            const uint8_t key[MZMTP_CRYPTO_KEY_LEN]);
-bool mzmtp_crypto_secretbox_open(uint8_t *out, const uint8_t *in, size_t len,
-                                 const uint8_t nonce[MZMTP_CRYPTO_NONCE_LEN],
-                                 const uint8_t key[MZMTP_CRYPTO_KEY_LEN]);
+/** Secret-key box (the server's cookie) and its open: layout as the public-key box. */
+mzmtp_crypto_box_fn mzmtp_crypto_secretbox;
+mzmtp_crypto_box_fn mzmtp_crypto_secretbox_open;
 
 /** The box of inout[0..len) in place: inout becomes the ciphertext, @p mac its MAC (the
  *  box is mac || ciphertext). One call, for a frame that fits the engine's scratch. */

@@ -63,15 +63,18 @@ def have_ipv6_loopback():
 # zmtpcat as a subprocess
 # --------------------------------------------------------------------------------------
 
-class Zmtpcat:
-    """One zmtpcat process with stdin as a pipe and stdout/stderr read by threads.
+class LineProcess:
+    """One child process with stdin as a pipe and stdout/stderr read by threads.
 
     stdout lines go to a queue (``readline``/``read_lines`` take a timeout); stderr lines
     are kept (``stderr_text`` for failure messages) and ``endpoint`` lines are parsed.
+    Stopped by its PID (``kill``/``terminate``). @name says which program it is in
+    failure messages.
     """
 
-    def __init__(self, args, stdin=True):
-        self.args = [zmtpcat_path()] + [str(a) for a in args]
+    def __init__(self, argv, stdin=True, name=None):
+        self.args = [str(a) for a in argv]
+        self.name = name or os.path.basename(self.args[0])
         self.proc = subprocess.Popen(
             self.args,
             stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
@@ -89,7 +92,7 @@ class Zmtpcat:
         self._t_out.start()
         self._t_err.start()
         # stdin is written by a thread too, so that a test never blocks on a full pipe
-        # (zmtpcat may legitimately stop reading stdin, e.g. while it waits for peers).
+        # (the child may legitimately stop reading stdin, e.g. while it waits for peers).
         self._in = queue.Queue()
         self._stdin_closed = not stdin
         self._t_in = None
@@ -130,7 +133,7 @@ class Zmtpcat:
                 f.write(data)
                 f.flush()
             except (OSError, ValueError):
-                break  # zmtpcat has gone; later writes are dropped
+                break  # the child has gone; later writes are dropped
         try:
             f.close()
         except (OSError, ValueError):
@@ -142,8 +145,8 @@ class Zmtpcat:
             return b"".join(self._err_lines).decode("utf-8", "replace")
 
     def describe(self):
-        return "zmtpcat %s (pid %d, rc %r)\n--- its stderr ---\n%s" % (
-            " ".join(self.args[1:]), self.pid, self.proc.poll(), self.stderr_text()[-4000:])
+        return "%s %s (pid %d, rc %r)\n--- its stderr ---\n%s" % (
+            self.name, " ".join(self.args[1:]), self.pid, self.proc.poll(), self.stderr_text()[-4000:])
 
     # -- endpoints ---------------------------------------------------------------------
     def endpoint(self, timeout=WAIT):
@@ -173,11 +176,11 @@ class Zmtpcat:
 
     def _write(self, data):
         if self._stdin_closed:
-            raise AssertionError("zmtpcat stdin already closed")
+            raise AssertionError("%s stdin already closed" % self.name)
         self._in.put(data)
 
     def close_stdin(self):
-        """Close stdin once everything queued before has been written (EOF for zmtpcat)."""
+        """Close stdin once everything queued before has been written (EOF for the child)."""
         if not self._stdin_closed:
             self._stdin_closed = True
             self._in.put(None)
@@ -188,10 +191,10 @@ class Zmtpcat:
         try:
             line = self._out.get(timeout=timeout)
         except queue.Empty:
-            raise AssertionError("no line from zmtpcat within %.1fs; %s" % (timeout, self.describe()))
+            raise AssertionError("no line from %s within %.1fs; %s" % (self.name, timeout, self.describe()))
         if line is None:
             self._out.put(None)
-            raise AssertionError("zmtpcat stdout closed; %s" % self.describe())
+            raise AssertionError("%s stdout closed; %s" % (self.name, self.describe()))
         return line[:-1] if line.endswith(b"\n") else line
 
     def try_readline(self, timeout):
@@ -223,7 +226,7 @@ class Zmtpcat:
     def assert_no_line(self, timeout):
         line = self.try_readline(timeout)
         if line is not None:
-            raise AssertionError("unexpected line from zmtpcat: %r" % line[:200])
+            raise AssertionError("unexpected line from %s: %r" % (self.name, line[:200]))
 
     # -- lifetime ----------------------------------------------------------------------
     def wait(self, timeout=WAIT):
@@ -235,7 +238,7 @@ class Zmtpcat:
             rc = self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             self.kill()
-            raise AssertionError("zmtpcat did not exit within %.1fs; %s" % (timeout, self.describe()))
+            raise AssertionError("%s did not exit within %.1fs; %s" % (self.name, timeout, self.describe()))
         self._t_err.join(timeout=2)
         return rc
 
@@ -275,6 +278,13 @@ class Zmtpcat:
                     f.close()
             except OSError:
                 pass
+
+
+class Zmtpcat(LineProcess):
+    """One zmtpcat process (the binary run.py names), as a LineProcess."""
+
+    def __init__(self, args, stdin=True):
+        super().__init__([zmtpcat_path()] + list(args), stdin, "zmtpcat")
 
 
 # --------------------------------------------------------------------------------------

@@ -14,12 +14,11 @@ limit too, as root) so that zmtpcat and the peers have the descriptors they need
 import json
 import os
 import resource
-import subprocess
 import sys
 import time
 import unittest
 
-from helpers import InteropCase
+from helpers import InteropCase, LineProcess
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 WORKER = os.path.join(HERE, "scale_peers.py")
@@ -39,44 +38,21 @@ def raise_nofile(want):
     return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
-class Peers:
-    """One scale_peers.py process, stopped by its PID."""
+class Peers(LineProcess):
+    """One scale_peers.py process (a LineProcess: stopped by its PID)."""
 
     def __init__(self, args):
-        self.args = [sys.executable, WORKER] + [str(a) for a in args]
-        self.proc = subprocess.Popen(self.args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True)
+        super().__init__([sys.executable, WORKER] + list(args), name="scale_peers")
 
     def expect(self, prefix, deadline):
-        """The next stdout line, which must start with @prefix (bounded by @deadline)."""
-        import select
+        """The rest of the next stdout line that starts with @prefix (by @deadline)."""
         while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise AssertionError("scale_peers %s: no %s line in time" % (self.args[2:], prefix))
-            r, _, _ = select.select([self.proc.stdout], [], [], left)
-            if not r:
-                continue
-            line = self.proc.stdout.readline()
-            if not line:
-                raise AssertionError("scale_peers %s exited (rc %r): %s" % (
-                    self.args[2:], self.proc.poll(), self.proc.stderr.read()[-2000:]))
+            line = self.readline(timeout=max(0.0, deadline - time.monotonic())).decode()
             if line.startswith(prefix):
                 return line[len(prefix):].strip()
 
     def send(self, line):
-        self.proc.stdin.write(line + "\n")
-        self.proc.stdin.flush()
-
-    def kill(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait()
-        for f in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
-            try:
-                f.close()
-            except OSError:
-                pass
+        self.send_line(line)
 
 
 class ScaleTest(InteropCase):

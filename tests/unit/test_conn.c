@@ -55,6 +55,14 @@ static void feed_whole(const char *s, uint32_t now_ms)
     TU_ASSERT_STATUS(tu_conn_feed(&conn_a, &log_a, script, n, TU_WHOLE, 0, now_ms), MZMTP_OK);
 }
 
+/* The message event number @p nth (0 = the first) of log_a holds exactly the bytes @p hex. */
+static void expect_message(size_t nth, const char *hex)
+{
+    const tu_event_t *m = tu_log_nth(&log_a, MZMTP_CONN_EV_MESSAGE, nth);
+    assert_non_null(m);
+    TU_ASSERT_HEX(tu_ev_data(&log_a, m), m->len, hex);
+}
+
 /* Hand @p s to conn_a's input in one call, without processing; all of it must fit. */
 static void input_whole(const char *s)
 {
@@ -319,9 +327,7 @@ static void sub_engine_delivers_01_prefixed_data_from_a_pub_as_a_message(void **
     /* Only PUB/XPUB read 01/00-prefixed frames as subscriptions; to a SUB they are data. */
     TU_ASSERT_STATUS(run(MZMTP_SUB, GREETING_30 READY_PUB "00 02 01 41", TU_WHOLE, 0), MZMTP_OK);
     assert_int_equal(tu_log_count(&log_a, MZMTP_CONN_EV_SUBSCRIBE), 0);
-    const tu_event_t *m = tu_log_nth(&log_a, MZMTP_CONN_EV_MESSAGE, 0);
-    assert_non_null(m);
-    TU_ASSERT_HEX(tu_ev_data(&log_a, m), m->len, "01 41");
+    expect_message(0, "01 41");
 }
 
 static void handshake_with(int type, const char *peer_script)
@@ -720,9 +726,7 @@ static void long_form_header_for_a_small_frame_is_accepted(void **state)
 {
     /* F2 */
     TU_ASSERT_STATUS(run(MZMTP_SUB, HS_PUB "02 00*7 03 'abc'", TU_BYTEWISE, 0), MZMTP_OK);
-    const tu_event_t *m = tu_log_nth(&log_a, MZMTP_CONN_EV_MESSAGE, 0);
-    assert_non_null(m);
-    TU_ASSERT_HEX(tu_ev_data(&log_a, m), m->len, "'abc'");
+    expect_message(0, "'abc'");
 }
 
 static void messages_interleaved_with_commands_keep_their_order(void **state)
@@ -749,9 +753,7 @@ static void skipped_message_is_dropped_whole(void **state)
     assert_int_equal(tu_log_count(&log_a, MZMTP_CONN_EV_MESSAGE), 1);
     log_a.skip_messages = false;
     feed_whole("00 04 'next'", 0);
-    const tu_event_t *m = tu_log_nth(&log_a, MZMTP_CONN_EV_MESSAGE, 1);
-    assert_non_null(m);
-    TU_ASSERT_HEX(tu_ev_data(&log_a, m), m->len, "'next'");
+    expect_message(1, "'next'");
 }
 
 static void message_event_comes_once_per_message(void **state)
@@ -1009,9 +1011,7 @@ static void skipping_a_streamed_message_drops_bytes_not_yet_arrived(void **state
     assert_int_equal(tu_log_count(&log_a, MZMTP_CONN_EV_MESSAGE), 2);
     log_a.skip_messages = false;
     feed_whole("00 05 'after'", 0);
-    const tu_event_t *m = tu_log_nth(&log_a, MZMTP_CONN_EV_MESSAGE, 2);
-    assert_non_null(m);
-    TU_ASSERT_HEX(tu_ev_data(&log_a, m), m->len, "'after'");
+    expect_message(2, "'after'");
 }
 
 static void receive_hwm_stops_reading(void **state)
@@ -1114,6 +1114,16 @@ static void hb_ready(uint32_t ivl, uint32_t timeout, uint32_t ttl)
     tu_log_clear_out(&log_a);
 }
 
+/* A ready engine without heartbeats of its own is given @p ping (hex): no timer is armed,
+ * and nothing times out even 1000 s later. */
+static void ping_arms_no_timer(const char *ping)
+{
+    hb_ready(0, 0, 0);
+    feed_whole(ping, 0);
+    assert_int_equal(mzmtp_conn_next_timeout(&conn_a, 0), UINT32_MAX);
+    TU_ASSERT_STATUS(mzmtp_conn_tick(&conn_a, 1000000), MZMTP_OK);
+}
+
 #if MZMTP_CONF_HEARTBEAT
 static void heartbeat_sends_ping_after_ivl(void **state)
 {
@@ -1208,19 +1218,13 @@ static void heartbeat_ttl_we_send_is_capped_at_655_ds(void **state)
 static void heartbeat_without_own_heartbeats_a_peer_ttl_closes_nothing(void **state)
 {
     /* MZMTP_CONF_HEARTBEAT=0: PINGs are answered, but no timer is armed by them. */
-    hb_ready(0, 0, 0);
-    feed_whole("04 07 04 'PING' 00 0F", 0);
-    assert_int_equal(mzmtp_conn_next_timeout(&conn_a, 0), UINT32_MAX);
-    TU_ASSERT_STATUS(mzmtp_conn_tick(&conn_a, 1000000), MZMTP_OK);
+    ping_arms_no_timer("04 07 04 'PING' 00 0F");
 }
 #endif
 
 static void heartbeat_ping_with_ttl_zero_arms_nothing(void **state)
 {
-    hb_ready(0, 0, 0);
-    feed_whole("04 07 04 'PING' 00 00", 0);
-    assert_int_equal(mzmtp_conn_next_timeout(&conn_a, 0), UINT32_MAX);
-    TU_ASSERT_STATUS(mzmtp_conn_tick(&conn_a, 1000000), MZMTP_OK);
+    ping_arms_no_timer("04 07 04 'PING' 00 00");
 }
 
 /* ------------------------------------------------------------------ two engines ----- */

@@ -63,6 +63,14 @@ static void consume_all(unsigned p)
     fail_msg("pipe %u never drains", p);
 }
 
+/* Pipes 0 and 1 take all they have: the ring of @p size bytes is empty again. */
+static void both_pipes_drain_the_ring(size_t size)
+{
+    consume_all(0);
+    consume_all(1);
+    assert_int_equal(mzmtp_outq_room(&q), size);
+}
+
 static void setup_ring(size_t size, unsigned pipes)
 {
     mzmtp_outq_init(&q, ring, size);
@@ -216,9 +224,7 @@ static void pipe_dropped_while_a_message_is_open_does_not_get_it(void **state)
     commit(0x3, "next");
     expect_peek(1, false, "00 04 'next'");
     assert_int_equal(mzmtp_outq_pipe_queued(&q, 1), 1);
-    consume_all(0);
-    consume_all(1);
-    assert_int_equal(mzmtp_outq_room(&q), 256);
+    both_pipes_drain_the_ring(256);
 }
 
 static void message_left_by_all_its_pipes_while_open_vanishes_and_the_next_arrives(void **state)
@@ -335,9 +341,7 @@ static void begin_count_wrapping_leaves_no_peer_out(void **state)
     commit(0x3, "w");
     assert_int_equal(mzmtp_outq_pipe_queued(&q, 0), 1);
     assert_int_equal(mzmtp_outq_pipe_queued(&q, 1), 1);
-    consume_all(0);
-    consume_all(1);
-    assert_int_equal(mzmtp_outq_room(&q), 256);
+    both_pipes_drain_the_ring(256);
 }
 
 static void more_distinct_peer_sets_than_groups_wait_for_one(void **state)
@@ -1007,9 +1011,7 @@ static void compaction_leaves_written_unacknowledged_bytes_in_place(void **state
     commit_len(3, 20, 'D'); /* reuses B's bytes, not A's */
     TU_ASSERT_HEX(a, 6, "00 04 'AAAA'");
     mzmtp_outq_acked(&q, 0, 6);
-    consume_all(0);
-    consume_all(1);
-    assert_int_equal(mzmtp_outq_room(&q), 64);
+    both_pipes_drain_the_ring(64);
 }
 
 static void rewind_releases_what_the_old_transport_held(void **state)

@@ -942,6 +942,15 @@ static mzmtp_socket_t *router_with_dealers(tu_link_t *l, int n, const char *cons
     return router;
 }
 
+/* ROUTER sk[0] with two DEALERs (sk[1], sk[2]) that both give the identity "dup",
+ * connected over l[0] and then l[1]. */
+static mzmtp_socket_t *router_with_two_dups(tu_link_t l[2])
+{
+    static const char *const ids[] = {"dup", "dup"};
+    (void)sock_new(0, MZMTP_ROUTER);
+    return router_with_dealers(l, 2, ids);
+}
+
 /* ROUTER sk[0] (ROUTER_MANDATORY if @p mandatory; SNDHWM @p sndhwm unless it is negative)
  * with DEALER "A" (sk[1]) connected over l[0]. */
 static mzmtp_socket_t *router_with_dealer_a(tu_link_t l[1], bool mandatory, int sndhwm)
@@ -1070,10 +1079,8 @@ static void router_gives_the_id_to_the_duplicate_once_the_first_peer_leaves(void
     TU_NEED_PEERS(2);
     /* A DEALER that reconnects with its id before the ROUTER saw the old connection close
      * is ignored at first, and takes the id over when the old one goes. */
-    mzmtp_socket_t *router = sock_new(0, MZMTP_ROUTER);
     tu_link_t l[2];
-    static const char *const ids[] = {"dup", "dup"};
-    router_with_dealers(l, 2, ids);
+    mzmtp_socket_t *router = router_with_two_dups(l);
     mzmtp_socket_peer_stop(router, l[0].a.peer, MZMTP_ERR_CLOSED);
     l[0].cut = true;
     SEND_FRAMES(router, "'dup'", "'m1'");
@@ -1087,10 +1094,8 @@ static void router_gives_the_id_to_the_duplicate_once_the_first_peer_leaves(void
 static void router_ignores_a_peer_whose_identity_duplicates_a_connected_one(void **state)
 {
     TU_NEED_PEERS(2);
-    mzmtp_socket_t *router = sock_new(0, MZMTP_ROUTER);
     tu_link_t l[2];
-    static const char *const ids[] = {"dup", "dup"};
-    router_with_dealers(l, 2, ids);
+    mzmtp_socket_t *router = router_with_two_dups(l);
     /* The second completes its handshake and keeps its connection. */
     TU_ASSERT_STATUS(l[1].a.status, MZMTP_OK);
     TU_ASSERT_STATUS(l[1].b.status, MZMTP_OK);

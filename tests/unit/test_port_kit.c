@@ -23,90 +23,99 @@ static const uint8_t *seq(uint8_t first, size_t n)
     return b;
 }
 
-/* Put the @p n bytes first, first + 1, ... into @p st (buffer @p buf of @p cap bytes);
- * @p kept of them must be taken. */
-static void expect_put(mzmtp_kit_stage_t *st, uint8_t *buf, size_t cap, uint8_t first, size_t n,
-                       size_t kept)
+/* The stage under test (stage_new() starts it empty) over the first stg_cap bytes of
+ * stg_buf. */
+static mzmtp_kit_stage_t stg;
+static uint8_t stg_buf[16];
+static size_t stg_cap;
+
+static void stage_new(size_t cap)
 {
-    assert_int_equal(mzmtp_kit_stage_put(st, buf, cap, seq(first, n), n), kept);
+    assert_true(cap <= sizeof(stg_buf));
+    stg = (mzmtp_kit_stage_t){0};
+    stg_cap = cap;
 }
 
-/* @p st holds exactly the @p n bytes first, first + 1, ... */
-static void expect_staged(const mzmtp_kit_stage_t *st, const uint8_t *buf, uint8_t first,
-                          size_t n)
+/* Put the @p n bytes first, first + 1, ...; @p kept of them must be taken. */
+static void put(uint8_t first, size_t n, size_t kept)
 {
-    assert_int_equal(mzmtp_kit_stage_len(st), n);
-    TU_ASSERT_BYTES(mzmtp_kit_stage_data(st, buf), n, seq(first, n), n);
+    assert_int_equal(mzmtp_kit_stage_put(&stg, stg_buf, stg_cap, seq(first, n), n), kept);
+}
+
+/* The stage holds exactly the @p n bytes first, first + 1, ... */
+static void expect_staged(uint8_t first, size_t n)
+{
+    assert_int_equal(mzmtp_kit_stage_len(&stg), n);
+    TU_ASSERT_BYTES(mzmtp_kit_stage_data(&stg, stg_buf), n, seq(first, n), n);
+}
+
+/* Nothing staged, and the next bytes go to the front of the buffer. */
+static void expect_empty_at_the_front(void)
+{
+    assert_int_equal(mzmtp_kit_stage_len(&stg), 0);
+    assert_ptr_equal(mzmtp_kit_stage_data(&stg, stg_buf), stg_buf);
 }
 
 static void stage_starts_empty_at_the_front(void **state)
 {
-    mzmtp_kit_stage_t st = {0};
-    uint8_t buf[16];
-    assert_int_equal(mzmtp_kit_stage_len(&st), 0);
-    assert_ptr_equal(mzmtp_kit_stage_data(&st, buf), buf);
+    stage_new(16);
+    expect_empty_at_the_front();
 }
 
 static void stage_keeps_what_fits_in_order(void **state)
 {
-    mzmtp_kit_stage_t st = {0};
-    uint8_t buf[16];
-    expect_put(&st, buf, sizeof(buf), 1, 10, 10);
-    expect_staged(&st, buf, 1, 10);
+    stage_new(16);
+    put(1, 10, 10);
+    expect_staged(1, 10);
     /* A second segment goes behind the first. */
-    expect_put(&st, buf, sizeof(buf), 11, 4, 4);
-    expect_staged(&st, buf, 1, 14);
+    put(11, 4, 4);
+    expect_staged(1, 14);
 }
 
 static void stage_fills_to_exactly_its_capacity(void **state)
 {
-    mzmtp_kit_stage_t st = {0};
-    uint8_t buf[16];
-    expect_put(&st, buf, sizeof(buf), 0, 16, 16);
-    expect_staged(&st, buf, 0, 16);
+    stage_new(16);
+    put(0, 16, 16);
+    expect_staged(0, 16);
     /* Full: nothing more is kept, nothing staged changes. */
-    expect_put(&st, buf, sizeof(buf), 100, 1, 0);
-    expect_staged(&st, buf, 0, 16);
+    put(100, 1, 0);
+    expect_staged(0, 16);
 }
 
 static void stage_overflow_keeps_the_head_and_refuses_the_tail(void **state)
 {
-    mzmtp_kit_stage_t st = {0};
-    uint8_t buf[16];
-    expect_put(&st, buf, sizeof(buf), 1, 10, 10);
+    stage_new(16);
+    put(1, 10, 10);
     /* 10 more: the first 6 are kept (the peer resends the other 4). */
-    expect_put(&st, buf, sizeof(buf), 11, 10, 6);
-    expect_staged(&st, buf, 1, 16);
+    put(11, 10, 6);
+    expect_staged(1, 16);
     /* Once drained, the refused 4 fit again and follow in order. */
-    mzmtp_kit_stage_consume(&st, 16);
-    expect_put(&st, buf, sizeof(buf), 17, 4, 4);
-    expect_staged(&st, buf, 17, 4);
+    mzmtp_kit_stage_consume(&stg, 16);
+    put(17, 4, 4);
+    expect_staged(17, 4);
 }
 
 static void stage_overflow_of_an_empty_stage_keeps_one_capacity(void **state)
 {
-    mzmtp_kit_stage_t st = {0};
-    uint8_t buf[8];
-    expect_put(&st, buf, sizeof(buf), 0, 20, 8);
-    expect_staged(&st, buf, 0, 8);
+    stage_new(8);
+    put(0, 20, 8);
+    expect_staged(0, 8);
 }
 
 static void stage_drains_oldest_first(void **state)
 {
-    mzmtp_kit_stage_t st = {0};
-    uint8_t buf[16];
-    expect_put(&st, buf, sizeof(buf), 1, 12, 12);
-    mzmtp_kit_stage_consume(&st, 5);
-    expect_staged(&st, buf, 6, 7);
-    assert_ptr_equal(mzmtp_kit_stage_data(&st, buf), buf + 5);
-    mzmtp_kit_stage_consume(&st, 0);
-    expect_staged(&st, buf, 6, 7);
-    mzmtp_kit_stage_consume(&st, 6);
-    expect_staged(&st, buf, 12, 1);
+    stage_new(16);
+    put(1, 12, 12);
+    mzmtp_kit_stage_consume(&stg, 5);
+    expect_staged(6, 7);
+    assert_ptr_equal(mzmtp_kit_stage_data(&stg, stg_buf), stg_buf + 5);
+    mzmtp_kit_stage_consume(&stg, 0);
+    expect_staged(6, 7);
+    mzmtp_kit_stage_consume(&stg, 6);
+    expect_staged(12, 1);
     /* Emptied: the next bytes start at the front again. */
-    mzmtp_kit_stage_consume(&st, 1);
-    assert_int_equal(mzmtp_kit_stage_len(&st), 0);
-    assert_ptr_equal(mzmtp_kit_stage_data(&st, buf), buf);
+    mzmtp_kit_stage_consume(&stg, 1);
+    expect_empty_at_the_front();
 }
 
 /* The engine failed while staged bytes were being fed: the port clears the stage inside
@@ -114,49 +123,44 @@ static void stage_drains_oldest_first(void **state)
  * not wrap its length. */
 static void stage_consume_past_the_end_empties_it(void **state)
 {
-    mzmtp_kit_stage_t st = {0};
-    uint8_t buf[16];
-    expect_put(&st, buf, sizeof(buf), 1, 9, 9);
-    mzmtp_kit_stage_consume(&st, 2);
-    mzmtp_kit_stage_consume(&st, 100);
-    assert_int_equal(mzmtp_kit_stage_len(&st), 0);
-    assert_ptr_equal(mzmtp_kit_stage_data(&st, buf), buf);
+    stage_new(16);
+    put(1, 9, 9);
+    mzmtp_kit_stage_consume(&stg, 2);
+    mzmtp_kit_stage_consume(&stg, 100);
+    expect_empty_at_the_front();
 
-    expect_put(&st, buf, sizeof(buf), 1, 9, 9);
-    mzmtp_kit_stage_clear(&st);
-    mzmtp_kit_stage_consume(&st, 9);
-    assert_int_equal(mzmtp_kit_stage_len(&st), 0);
-    expect_put(&st, buf, sizeof(buf), 50, 16, 16);
-    expect_staged(&st, buf, 50, 16);
+    put(1, 9, 9);
+    mzmtp_kit_stage_clear(&stg);
+    mzmtp_kit_stage_consume(&stg, 9);
+    assert_int_equal(mzmtp_kit_stage_len(&stg), 0);
+    put(50, 16, 16);
+    expect_staged(50, 16);
 }
 
 /* Bytes left behind a partial drain move to the front when more arrive, so the whole
  * capacity is usable again and order is kept across the move. */
 static void stage_put_after_partial_drain_wraps_to_the_front(void **state)
 {
-    mzmtp_kit_stage_t st = {0};
-    uint8_t buf[16];
-    expect_put(&st, buf, sizeof(buf), 1, 16, 16);
-    mzmtp_kit_stage_consume(&st, 13); /* 14, 15, 16 left at offset 13 */
-    expect_put(&st, buf, sizeof(buf), 17, 20, 13);
-    assert_ptr_equal(mzmtp_kit_stage_data(&st, buf), buf);
-    expect_staged(&st, buf, 14, 16);
+    stage_new(16);
+    put(1, 16, 16);
+    mzmtp_kit_stage_consume(&stg, 13); /* 14, 15, 16 left at offset 13 */
+    put(17, 20, 13);
+    assert_ptr_equal(mzmtp_kit_stage_data(&stg, stg_buf), stg_buf);
+    expect_staged(14, 16);
     /* A put of nothing changes nothing but the position. */
-    mzmtp_kit_stage_consume(&st, 4);
-    assert_int_equal(mzmtp_kit_stage_put(&st, buf, sizeof(buf), NULL, 0), 0);
-    assert_ptr_equal(mzmtp_kit_stage_data(&st, buf), buf);
-    expect_staged(&st, buf, 18, 12);
+    mzmtp_kit_stage_consume(&stg, 4);
+    assert_int_equal(mzmtp_kit_stage_put(&stg, stg_buf, stg_cap, NULL, 0), 0);
+    assert_ptr_equal(mzmtp_kit_stage_data(&stg, stg_buf), stg_buf);
+    expect_staged(18, 12);
 }
 
 static void stage_clear_forgets_everything(void **state)
 {
-    mzmtp_kit_stage_t st = {0};
-    uint8_t buf[16];
-    expect_put(&st, buf, sizeof(buf), 1, 12, 12);
-    mzmtp_kit_stage_consume(&st, 3);
-    mzmtp_kit_stage_clear(&st);
-    assert_int_equal(mzmtp_kit_stage_len(&st), 0);
-    assert_ptr_equal(mzmtp_kit_stage_data(&st, buf), buf);
+    stage_new(16);
+    put(1, 12, 12);
+    mzmtp_kit_stage_consume(&stg, 3);
+    mzmtp_kit_stage_clear(&stg);
+    expect_empty_at_the_front();
 }
 
 /* The largest stage the port allows (MZMTP_CONTIKI_CONF_RX_STAGE <= 65535): the 16-bit

@@ -108,6 +108,13 @@ static void expect_nothing(mzmtp_socket_t *s)
     TU_ASSERT_STATUS(recv_str(s, buf, sizeof buf), MZMTP_AGAIN);
 }
 
+/* @p s has exactly one message waiting: the string @p want. */
+static void expect_only(mzmtp_socket_t *s, const char *want)
+{
+    expect_recv(s, want);
+    expect_nothing(s);
+}
+
 static void expect_recv_bytes(mzmtp_socket_t *s, const char *script)
 {
     uint8_t buf[600];
@@ -267,8 +274,7 @@ static void sub_receives_what_it_subscribed_to(void **state)
     pub_sub_subscribed(&l, "A");
     tu_socket_send_str(&sa, "A1", MZMTP_OK);
     tu_pump(&l, 1, 0);
-    expect_recv(&sb, "A1");
-    expect_nothing(&sb);
+    expect_only(&sb, "A1");
 }
 
 static void sub_filters_by_binary_prefix(void **state)
@@ -280,8 +286,7 @@ static void sub_filters_by_binary_prefix(void **state)
     tu_pump(&l, 1, 0);
     expect_recv(&sb, "ab");
     expect_recv(&sb, "abc");
-    expect_recv(&sb, "ab\xff");
-    expect_nothing(&sb);
+    expect_only(&sb, "ab\xff");
 }
 
 static void empty_subscription_receives_everything(void **state)
@@ -292,8 +297,7 @@ static void empty_subscription_receives_everything(void **state)
     tu_socket_send_str(&sa, "x", MZMTP_OK);
     tu_pump(&l, 1, 0);
     expect_recv(&sb, "");
-    expect_recv(&sb, "x");
-    expect_nothing(&sb);
+    expect_only(&sb, "x");
 }
 
 static void sub_without_subscription_receives_nothing(void **state)
@@ -511,8 +515,7 @@ static void pub_delivers_once_when_several_subscriptions_match(void **state)
     tu_pump(&l, 1, 0);
     tu_socket_send_str(&sa, "ABC", MZMTP_OK);
     tu_pump(&l, 1, 0);
-    expect_recv(&sb, "ABC");
-    expect_nothing(&sb);
+    expect_only(&sb, "ABC");
 }
 
 /* ------------------------------------------------------------------ S1: SUB counts --- */
@@ -615,8 +618,7 @@ static void sub_filters_again_on_receipt(void **state)
     raw_send("B-unwanted");
     raw_send("A-wanted");
     tu_pump(&l, 1, 0);
-    expect_recv(&sb, "A-wanted");
-    expect_nothing(&sb);
+    expect_only(&sb, "A-wanted");
 }
 
 static void sub_to_a_zmtp30_pub_subscribes_with_data_frames(void **state)
@@ -915,8 +917,7 @@ static void xsub_subscribes_by_sending_01_topic(void **state)
     tu_socket_send_str(&sa, "A-data", MZMTP_OK);
     tu_socket_send_str(&sa, "B-data", MZMTP_OK);
     tu_pump(&l, 1, 0);
-    expect_recv(&sb, "A-data");
-    expect_nothing(&sb);
+    expect_only(&sb, "A-data");
     TU_ASSERT_STATUS(mzmtp_socket_send(&sb, "\x00" "A", 2, false), MZMTP_OK);
     tu_pump(&l, 1, 0);
     expect_recv_bytes(&sa, "00 'A'");
@@ -944,8 +945,7 @@ static void xpub_with_sub_filters_like_pub(void **state)
     tu_socket_send_str(&sa, "y1", MZMTP_OK);
     tu_socket_send_str(&sa, "x1", MZMTP_OK);
     tu_pump(&l, 1, 0);
-    expect_recv(&sb, "x1");
-    expect_nothing(&sb);
+    expect_only(&sb, "x1");
 }
 
 /* ------------------------------------------------------------------ port interface -- */

@@ -48,126 +48,114 @@ static void greeting_encode_refuses_a_mechanism_over_20_chars(void **state)
 
 /* ---------------------------------------------------------------- greeting decode -- */
 
-static size_t peer_greeting(uint8_t *g, uint8_t major, uint8_t minor, const char *mech)
+/* The greeting under test (greeting_of() writes a peer's) and what decode() makes of it. */
+static uint8_t greet[64];
+static mzmtp_greeting_info_t greet_info;
+
+static void greeting_of(uint8_t major, uint8_t minor, const char *mech)
 {
-    tu_buf_t b = {g, 0, 64};
+    tu_buf_t b = {greet, 0, sizeof greet};
     tu_put_greeting(&b, major, minor, mech);
-    return b.len;
+    assert_int_equal(b.len, sizeof greet);
+}
+
+/* Decode the first @p n bytes of greet into greet_info. */
+static mzmtp_status_t decode(size_t n)
+{
+    return mzmtp_wire_decode_greeting(greet, n, &greet_info);
 }
 
 static void greeting_decode_accepts_a_libzmq_greeting(void **state)
 {
-    uint8_t g[64];
-    peer_greeting(g, 3, 1, "NULL");
-    mzmtp_greeting_info_t info;
-    memset(&info, 0xAA, sizeof info);
-    TU_ASSERT_STATUS(mzmtp_wire_decode_greeting(g, 64, &info), MZMTP_OK);
-    assert_int_equal(info.major, 3);
-    assert_int_equal(info.minor, 1);
-    assert_false(info.as_server);
-    TU_ASSERT_HEX(info.mechanism, 20, "'NULL' 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00");
+    greeting_of(3, 1, "NULL");
+    memset(&greet_info, 0xAA, sizeof greet_info);
+    TU_ASSERT_STATUS(decode(64), MZMTP_OK);
+    assert_int_equal(greet_info.major, 3);
+    assert_int_equal(greet_info.minor, 1);
+    assert_false(greet_info.as_server);
+    TU_ASSERT_HEX(greet_info.mechanism, 20, "'NULL' 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00");
 }
 
 static void greeting_decode_reads_as_server(void **state)
 {
-    uint8_t g[64];
-    peer_greeting(g, 3, 1, "PLAIN");
-    g[32] = 1;
-    mzmtp_greeting_info_t info;
-    TU_ASSERT_STATUS(mzmtp_wire_decode_greeting(g, 64, &info), MZMTP_OK);
-    assert_true(info.as_server);
+    greeting_of(3, 1, "PLAIN");
+    greet[32] = 1;
+    TU_ASSERT_STATUS(decode(64), MZMTP_OK);
+    assert_true(greet_info.as_server);
 }
 
 static void greeting_decode_ignores_padding_bytes_1_to_8(void **state)
 {
     /* G2: the receiver must not check bytes 1–8 ("abc" routing id gives …04 7F). */
-    uint8_t g[64];
-    peer_greeting(g, 3, 1, "NULL");
-    for (int i = 1; i <= 8; i++) g[i] = (uint8_t)(0x11 * i);
-    mzmtp_greeting_info_t info;
-    TU_ASSERT_STATUS(mzmtp_wire_decode_greeting(g, 64, &info), MZMTP_OK);
+    greeting_of(3, 1, "NULL");
+    for (int i = 1; i <= 8; i++) greet[i] = (uint8_t)(0x11 * i);
+    TU_ASSERT_STATUS(decode(64), MZMTP_OK);
 }
 
 static void greeting_decode_rejects_bad_byte_0(void **state)
 {
-    uint8_t g[64];
-    peer_greeting(g, 3, 1, "NULL");
-    g[0] = 0x00;
-    mzmtp_greeting_info_t info;
-    TU_ASSERT_STATUS(mzmtp_wire_decode_greeting(g, 64, &info), MZMTP_ERR_PROTOCOL);
+    greeting_of(3, 1, "NULL");
+    greet[0] = 0x00;
+    TU_ASSERT_STATUS(decode(64), MZMTP_ERR_PROTOCOL);
 }
 
 static void greeting_decode_rejects_bad_byte_9(void **state)
 {
-    uint8_t g[64];
-    peer_greeting(g, 3, 1, "NULL");
-    g[9] = 0x7E; /* G4: bit 0 of byte 9 clear means ZMTP 1.0 */
-    mzmtp_greeting_info_t info;
-    TU_ASSERT_STATUS(mzmtp_wire_decode_greeting(g, 64, &info), MZMTP_ERR_PROTOCOL);
-    g[9] = 0x00;
-    TU_ASSERT_STATUS(mzmtp_wire_decode_greeting(g, 64, &info), MZMTP_ERR_PROTOCOL);
+    greeting_of(3, 1, "NULL");
+    greet[9] = 0x7E; /* G4: bit 0 of byte 9 clear means ZMTP 1.0 */
+    TU_ASSERT_STATUS(decode(64), MZMTP_ERR_PROTOCOL);
+    greet[9] = 0x00;
+    TU_ASSERT_STATUS(decode(64), MZMTP_ERR_PROTOCOL);
 }
 
 static void greeting_decode_fails_a_bad_signature_after_10_bytes(void **state)
 {
     /* Fail as early as the bytes allow: no need to wait for all 64. */
-    uint8_t g[64];
-    peer_greeting(g, 3, 1, "NULL");
-    g[9] = 0x00;
-    mzmtp_greeting_info_t info;
-    TU_ASSERT_STATUS(mzmtp_wire_decode_greeting(g, 10, &info), MZMTP_ERR_PROTOCOL);
-    g[9] = 0x7F;
-    g[0] = 0x01;
-    TU_ASSERT_STATUS(mzmtp_wire_decode_greeting(g, 10, &info), MZMTP_ERR_PROTOCOL);
+    greeting_of(3, 1, "NULL");
+    greet[9] = 0x00;
+    TU_ASSERT_STATUS(decode(10), MZMTP_ERR_PROTOCOL);
+    greet[9] = 0x7F;
+    greet[0] = 0x01;
+    TU_ASSERT_STATUS(decode(10), MZMTP_ERR_PROTOCOL);
 }
 
 static void greeting_decode_rejects_major_2_as_version(void **state)
 {
-    uint8_t g[64];
-    peer_greeting(g, 2, 0, "NULL");
-    mzmtp_greeting_info_t info;
-    TU_ASSERT_STATUS(mzmtp_wire_decode_greeting(g, 64, &info), MZMTP_ERR_VERSION);
+    greeting_of(2, 0, "NULL");
+    TU_ASSERT_STATUS(decode(64), MZMTP_ERR_VERSION);
     /* …and says so as soon as byte 10 is there. */
-    TU_ASSERT_STATUS(mzmtp_wire_decode_greeting(g, 11, &info), MZMTP_ERR_VERSION);
+    TU_ASSERT_STATUS(decode(11), MZMTP_ERR_VERSION);
 }
 
 static void greeting_decode_accepts_minor_0_as_zmtp_3_0(void **state)
 {
-    uint8_t g[64];
-    peer_greeting(g, 3, 0, "NULL");
-    mzmtp_greeting_info_t info;
-    TU_ASSERT_STATUS(mzmtp_wire_decode_greeting(g, 64, &info), MZMTP_OK);
-    assert_int_equal(info.major, 3);
-    assert_int_equal(info.minor, 0);
+    greeting_of(3, 0, "NULL");
+    TU_ASSERT_STATUS(decode(64), MZMTP_OK);
+    assert_int_equal(greet_info.major, 3);
+    assert_int_equal(greet_info.minor, 0);
 }
 
 static void greeting_decode_accepts_major_4(void **state)
 {
-    uint8_t g[64];
-    peer_greeting(g, 4, 0, "NULL");
-    mzmtp_greeting_info_t info;
-    TU_ASSERT_STATUS(mzmtp_wire_decode_greeting(g, 64, &info), MZMTP_OK);
-    assert_int_equal(info.major, 4);
+    greeting_of(4, 0, "NULL");
+    TU_ASSERT_STATUS(decode(64), MZMTP_OK);
+    assert_int_equal(greet_info.major, 4);
     /* G4: any major above 3 is treated as (at least) 3.1, never as 3.0. */
-    assert_int_not_equal(info.minor, 0);
+    assert_int_not_equal(greet_info.minor, 0);
 }
 
 static void greeting_decode_accepts_minor_255(void **state)
 {
-    uint8_t g[64];
-    peer_greeting(g, 3, 255, "NULL");
-    mzmtp_greeting_info_t info;
-    TU_ASSERT_STATUS(mzmtp_wire_decode_greeting(g, 64, &info), MZMTP_OK);
-    assert_int_equal(info.minor, 255);
+    greeting_of(3, 255, "NULL");
+    TU_ASSERT_STATUS(decode(64), MZMTP_OK);
+    assert_int_equal(greet_info.minor, 255);
 }
 
 static void greeting_decode_says_again_on_every_valid_prefix(void **state)
 {
-    uint8_t g[64];
-    peer_greeting(g, 3, 1, "NULL");
-    mzmtp_greeting_info_t info;
+    greeting_of(3, 1, "NULL");
     for (size_t n = 0; n < 64; n++)
-        TU_ASSERT_STATUS(mzmtp_wire_decode_greeting(g, n, &info), MZMTP_AGAIN);
+        TU_ASSERT_STATUS(decode(n), MZMTP_AGAIN);
 }
 
 /* ---------------------------------------------------------------- frame header encode */
@@ -237,23 +225,27 @@ static void frame_hdr_decodes_every_legal_flag_byte(void **state)
     }
 }
 
+/* Decode the long-form frame header @p script (9 bytes, tu_script hex) into @p h. */
+static mzmtp_status_t decode_long_hdr(const char *script, mzmtp_frame_hdr_t *h)
+{
+    uint8_t in[9];
+    assert_int_equal(tu_script(script, in, sizeof in), sizeof in);
+    return mzmtp_wire_decode_frame_hdr(in, sizeof in, h);
+}
+
 static void frame_hdr_decode_accepts_long_form_for_a_small_body(void **state)
 {
     /* F2: libzmq accepts the long form for small bodies; so do we. */
-    uint8_t in[9];
-    tu_script("02 00 00 00 00 00 00 00 05", in, sizeof in);
     mzmtp_frame_hdr_t h;
-    TU_ASSERT_STATUS(mzmtp_wire_decode_frame_hdr(in, 9, &h), MZMTP_OK);
+    TU_ASSERT_STATUS(decode_long_hdr("02 00 00 00 00 00 00 00 05", &h), MZMTP_OK);
     assert_int_equal(h.size, 5);
     assert_int_equal(h.hdr_len, 9);
 }
 
 static void frame_hdr_decode_accepts_the_largest_legal_size(void **state)
 {
-    uint8_t in[9];
-    tu_script("02 7F FF FF FF FF FF FF FF", in, sizeof in);
     mzmtp_frame_hdr_t h;
-    TU_ASSERT_STATUS(mzmtp_wire_decode_frame_hdr(in, 9, &h), MZMTP_OK);
+    TU_ASSERT_STATUS(decode_long_hdr("02 7F FF FF FF FF FF FF FF", &h), MZMTP_OK);
     assert_true(h.size == 0x7FFFFFFFFFFFFFFFull);
 }
 
@@ -281,12 +273,9 @@ static void frame_hdr_decode_rejects_more_on_a_command(void **state)
 
 static void frame_hdr_decode_rejects_size_of_2_pow_63_or_more(void **state)
 {
-    uint8_t in[9];
     mzmtp_frame_hdr_t h;
-    tu_script("02 80 00 00 00 00 00 00 00", in, sizeof in);
-    TU_ASSERT_STATUS(mzmtp_wire_decode_frame_hdr(in, 9, &h), MZMTP_ERR_PROTOCOL);
-    tu_script("02 FF FF FF FF FF FF FF FF", in, sizeof in);
-    TU_ASSERT_STATUS(mzmtp_wire_decode_frame_hdr(in, 9, &h), MZMTP_ERR_PROTOCOL);
+    TU_ASSERT_STATUS(decode_long_hdr("02 80 00 00 00 00 00 00 00", &h), MZMTP_ERR_PROTOCOL);
+    TU_ASSERT_STATUS(decode_long_hdr("02 FF FF FF FF FF FF FF FF", &h), MZMTP_ERR_PROTOCOL);
 }
 
 static void frame_hdr_decode_says_again_on_partial_input(void **state)
