@@ -29,12 +29,12 @@ static bool time_reached(uint32_t now, uint32_t deadline)
 static uint8_t *cmd_room(mzmtp_conn_t *c, size_t need)
 {
     if (c->cmd_rd == c->cmd_wr) c->cmd_rd = c->cmd_wr = 0;
-    if ((size_t)(MZMTP_CONF_CMD_BUF - c->cmd_wr) < need && c->cmd_rd > 0) {
+    if ((size_t)(c->cmd_cap - c->cmd_wr) < need && c->cmd_rd > 0) {
         mzmtp_util_move_down(c->cmd, c->cmd + c->cmd_rd, (size_t)(c->cmd_wr - c->cmd_rd));
         c->cmd_wr = (uint16_t)(c->cmd_wr - c->cmd_rd);
         c->cmd_rd = 0;
     }
-    if ((size_t)(MZMTP_CONF_CMD_BUF - c->cmd_wr) < need) return NULL;
+    if ((size_t)(c->cmd_cap - c->cmd_wr) < need) return NULL;
     return c->cmd + c->cmd_wr;
 }
 
@@ -156,10 +156,12 @@ void mzmtp_conn_send_error(mzmtp_conn_t *conn, const char *reason, size_t len)
 
 mzmtp_status_t mzmtp_conn_init(mzmtp_conn_t *conn, int socket_type,
                                const mzmtp_conn_opts_t *opts, uint8_t *rx, size_t rx_size,
-                               mzmtp_outq_t *outq, unsigned pipe, uint32_t now_ms)
+                               uint8_t *cmd, size_t cmd_size, mzmtp_outq_t *outq,
+                               unsigned pipe, uint32_t now_ms)
 {
     if (conn == NULL || opts == NULL || rx == NULL || rx_size < MZMTP_GREETING_SIZE ||
-        rx_size > UINT32_MAX || (unsigned)socket_type >= MZMTP_SOCKET_TYPE_COUNT ||
+        rx_size > UINT32_MAX || cmd == NULL || cmd_size - MZMTP_CMD_MIN > 65535u - MZMTP_CMD_MIN ||
+        (unsigned)socket_type >= MZMTP_SOCKET_TYPE_COUNT ||
         pipe >= MZMTP_CONF_MAX_PEERS || (opts->identity_len && opts->identity == NULL)) {
         return MZMTP_ERR_INVALID;
     }
@@ -172,6 +174,8 @@ mzmtp_status_t mzmtp_conn_init(mzmtp_conn_t *conn, int socket_type,
     }
     conn->rx = rx;
     conn->rx_cap = (uint32_t)rx_size;
+    conn->cmd = cmd;
+    conn->cmd_cap = (uint16_t)cmd_size;
     conn->outq = outq;
     conn->pipe = (uint16_t)pipe;
     conn->scan_err = MZMTP_OK;

@@ -59,7 +59,7 @@ static void start_one(int type, const char *peer_type, bool server, uint64_t tx,
     mzmtp_conn_opts_t o = tu_conn_opts();
     mzmtp_outq_init(&q1, ring1, sizeof ring1);
     mzmtp_outq_pipe_attach(&q1, 0);
-    TU_ASSERT_STATUS(mzmtp_conn_init(&e1, type, &o, rx1, sizeof rx1, &q1, 0, 0), MZMTP_OK);
+    TU_ASSERT_STATUS(tu_conn_init(&e1, type, &o, rx1, sizeof rx1, &q1, 0, 0), MZMTP_OK);
     tu_buf_t b = TU_BUF(buf);
     tu_put_handshake(&b, 1, peer_type);
     TU_ASSERT_STATUS(tu_conn_feed(&e1, &lg1, b.p, b.len, TU_WHOLE, 0, 0), MZMTP_OK);
@@ -333,8 +333,8 @@ static void start_pair(size_t rx_size)
     mzmtp_outq_init(&qb, ring_b, sizeof ring_b);
     mzmtp_outq_pipe_attach(&qa, 0);
     mzmtp_outq_pipe_attach(&qb, 0);
-    TU_ASSERT_STATUS(mzmtp_conn_init(&ca, MZMTP_DEALER, &o, rx_a, rx_size, &qa, 0, 0), MZMTP_OK);
-    TU_ASSERT_STATUS(mzmtp_conn_init(&cb, MZMTP_DEALER, &o, rx_b, rx_size, &qb, 0, 0), MZMTP_OK);
+    TU_ASSERT_STATUS(tu_conn_init(&ca, MZMTP_DEALER, &o, rx_a, rx_size, &qa, 0, 0), MZMTP_OK);
+    TU_ASSERT_STATUS(tu_conn_init(&cb, MZMTP_DEALER, &o, rx_b, rx_size, &qb, 0, 0), MZMTP_OK);
     mzmtp_conn_event_t ev;
     for (int i = 0; i < 10; i++) {
         move(&ca, &cb, SIZE_MAX);
@@ -462,7 +462,7 @@ static void sh_start(unsigned i)
     mzmtp_conn_opts_t o = tu_conn_opts();
     mzmtp_outq_init(&sh_q[i], sh_ring[i], sizeof sh_ring[i]);
     mzmtp_outq_pipe_attach(&sh_q[i], 0);
-    TU_ASSERT_STATUS(mzmtp_conn_init(&sh_c[i], MZMTP_PUSH, &o, sh_rx[i], sizeof sh_rx[i], &sh_q[i], 0, 0),
+    TU_ASSERT_STATUS(tu_conn_init(&sh_c[i], MZMTP_PUSH, &o, sh_rx[i], sizeof sh_rx[i], &sh_q[i], 0, 0),
                      MZMTP_OK);
     tu_buf_t b = TU_BUF(buf);
     tu_put_handshake(&b, 1, "PULL");

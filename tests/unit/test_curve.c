@@ -133,7 +133,7 @@ static mzmtp_status_t start(mzmtp_conn_t *c, tu_log_t *l, uint8_t *buf, bool ser
     tu_log_init(l);
     mzmtp_conn_opts_t o = tu_conn_opts();
     o.sec = server ? &sec_s : &sec_c;
-    return mzmtp_conn_init(c, server ? MZMTP_ROUTER : MZMTP_DEALER, &o, buf, sizeof rx, NULL, 0, now);
+    return tu_conn_init(c, server ? MZMTP_ROUTER : MZMTP_DEALER, &o, buf, sizeof rx, NULL, 0, now);
 }
 
 static mzmtp_status_t run(bool server, const uint8_t *bytes, size_t n, tu_split_t split, uint64_t seed)
@@ -873,7 +873,7 @@ static mzmtp_status_t pool_start(unsigned i, bool server)
     tu_log_init(&pool_log[i]);
     mzmtp_conn_opts_t o = tu_conn_opts();
     o.sec = server ? &sec_s : &sec_c;
-    return mzmtp_conn_init(&pool_conn[i], server ? MZMTP_ROUTER : MZMTP_DEALER, &o, pool_rx[i],
+    return tu_conn_init(&pool_conn[i], server ? MZMTP_ROUTER : MZMTP_DEALER, &o, pool_rx[i],
                            sizeof pool_rx[i], NULL, 0, 0);
 }
 
@@ -1348,7 +1348,7 @@ static void a_curve_peer_is_refused_by_a_null_engine(void **state)
     static tu_log_t lg;
     tu_log_init(&lg);
     mzmtp_conn_opts_t o = tu_conn_opts();
-    TU_ASSERT_STATUS(mzmtp_conn_init(&c, MZMTP_PULL, &o, rx, sizeof rx, NULL, 0, 0), MZMTP_OK);
+    TU_ASSERT_STATUS(tu_conn_init(&c, MZMTP_PULL, &o, rx, sizeof rx, NULL, 0, 0), MZMTP_OK);
     tu_buf_t b = TU_BUF(bytes);
     tu_put_greeting(&b, 3, 1, "CURVE");
     TU_ASSERT_STATUS(tu_conn_feed(&c, &lg, bytes, b.len, TU_WHOLE, 0, 0), MZMTP_ERR_MECHANISM);

@@ -68,7 +68,7 @@ static mzmtp_status_t run(int type, const char *s, tu_split_t split, uint64_t se
     tu_log_init(&lg);
     mzmtp_conn_opts_t o = tu_conn_opts();
     o.sec = &sec;
-    TU_ASSERT_STATUS(mzmtp_conn_init(&conn, type, &o, rx, sizeof rx, NULL, 0, 0), MZMTP_OK);
+    TU_ASSERT_STATUS(tu_conn_init(&conn, type, &o, rx, sizeof rx, NULL, 0, 0), MZMTP_OK);
     size_t n = tu_script(s, script, sizeof script);
     return tu_conn_feed(&conn, &lg, script, n, split, seed, 0);
 }
