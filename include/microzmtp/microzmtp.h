@@ -63,22 +63,26 @@ typedef struct mzmtp_socket_mem {
 #define MZMTP_PEER_BUF_AUTH (MZMTP_SECURITY ? MZMTP_USER_ID_MAX + MZMTP_CONF_ADDRESS_MAX : 0u)
 /** peer_buf bytes per peer that fit a socket of any type and mechanism of this build:
  *  MZMTP_CONF_CMD_BUF of commands, plus a routing id and the authenticator's part where the
- *  build has ROUTER or a mechanism other than NULL (what MZMTP_SOCKET_MEM_DEFINE gives). */
+ *  build has ROUTER or a mechanism other than NULL, plus a CURVE engine's state where the
+ *  build has CURVE (what MZMTP_SOCKET_MEM_DEFINE gives). */
 #define MZMTP_PEER_BUF_DEFAULT                                                              \
     (MZMTP_CONF_CMD_BUF + ((MZMTP_CONF_SOCKET_TYPES & MZMTP_TYPESET_ROUTER) ? MZMTP_PEER_BUF_RID : 0u) + \
-     MZMTP_PEER_BUF_AUTH)
+     MZMTP_PEER_BUF_AUTH + MZMTP_CMD_CURVE_STATE)
 
 /**
  * The peer_buf bytes per peer (mzmtp_socket_mem_t) that one socket needs.
  * @param type          Its socket type.
  * @param identity_len  Bytes of the routing id it will set (MZMTP_OPT_ROUTING_ID), or 0.
  * @param plain_cred    A PLAIN client: bytes of its user name plus password; else 0.
- * @param auth_server   It will be a PLAIN or CURVE server (it keeps User-Id and address).
+ * @param mech          Its mechanism (MZMTP_MECH_CURVE: room for each engine's CURVE
+ *                      state, MZMTP_CMD_CURVE_STATE).
+ * @param server        It is the PLAIN or CURVE server (it keeps User-Id and address).
  * @return MZMTP_CMD_MIN, or what the SUBSCRIBE, READY or HELLO it sends needs, plus the
- *         routing id of a ROUTER and the authenticator's part of a server.
+ *         routing id of a ROUTER, the authenticator's part of a server and CURVE's state.
  */
 static inline size_t mzmtp_socket_peer_buf_bytes(int type, size_t identity_len,
-                                                 size_t plain_cred, bool auth_server)
+                                                 size_t plain_cred, mzmtp_mechanism_t mech,
+                                                 bool server)
 {
     size_t cmd = MZMTP_CMD_MIN;
     if ((type == MZMTP_SUB || type == MZMTP_XSUB) && cmd < MZMTP_CMD_SUBSCRIBE_MAX) {
@@ -86,8 +90,9 @@ static inline size_t mzmtp_socket_peer_buf_bytes(int type, size_t identity_len,
     }
     if (identity_len && cmd < MZMTP_CMD_READY_ID(identity_len)) cmd = MZMTP_CMD_READY_ID(identity_len);
     if (plain_cred && cmd < plain_cred + 18u) cmd = plain_cred + 18u;
+    if (mech == MZMTP_MECH_CURVE) cmd += MZMTP_CMD_CURVE_STATE;
     return cmd + (type == MZMTP_ROUTER ? MZMTP_PEER_BUF_RID : 0u) +
-           (auth_server ? MZMTP_PEER_BUF_AUTH : 0u);
+           (server && mech != MZMTP_MECH_NULL ? MZMTP_PEER_BUF_AUTH : 0u);
 }
 
 /** Smallest receive buffer per peer: room for a greeting, and for the longest topic a SUB

@@ -221,6 +221,20 @@
 #define MZMTP_CONF_CURVE_HANDSHAKES 2
 #endif
 
+/**
+ * Where a CURVE engine keeps its per-connection state (mzmtp_curve_state_t: session key,
+ * nonces, the batch being boxed; 96 B). 1: at the front of the connection's command area
+ * in mem->peer_buf, and only in a CURVE socket's areas, so that the NULL and PLAIN
+ * connections of a build with CURVE do not carry it (hosts with thousands of peers).
+ * 0: inside every engine (mzmtp_conn_t), which costs each connection of the build those
+ * bytes but no flash for the indirection (about 80 B on Cortex-M3). Range: 0..1.
+ * Default: 1 when MZMTP_CONF_MAX_PEERS > 32, else 0. RAM: see above; no effect without
+ * MZMTP_CONF_CURVE.
+ */
+#ifndef MZMTP_CONF_CURVE_STATE_APART
+#define MZMTP_CONF_CURVE_STATE_APART (MZMTP_CONF_MAX_PEERS > 32)
+#endif
+
 #ifndef MZMTP_CONF_CURVE_COOKIE_MS
 #define MZMTP_CONF_CURVE_COOKIE_MS 60000u
 #endif
@@ -368,6 +382,9 @@
  * command buffer; the larger handshake commands use a handshake slot. */
 #if MZMTP_CONF_CURVE && MZMTP_CONF_ROUTING_ID_MAX + 84 > MZMTP_CONF_CMD_BUF
 #error "MZMTP_CONF_CMD_BUF must hold a CURVE READY (MZMTP_CONF_ROUTING_ID_MAX + 84 bytes)"
+#endif
+#if MZMTP_CONF_CURVE_STATE_APART != 0 && MZMTP_CONF_CURVE_STATE_APART != 1
+#error "MZMTP_CONF_CURVE_STATE_APART must be 0 or 1"
 #endif
 #if MZMTP_CONF_CURVE && (MZMTP_CONF_CURVE_HANDSHAKES < 1 || MZMTP_CONF_CURVE_HANDSHAKES > 255)
 #error "MZMTP_CONF_CURVE_HANDSHAKES must be 1..255"

@@ -447,8 +447,13 @@ typedef struct mzmtp_conn {
     uint8_t tx_runs;
     bool tx_ring0;
 #endif
-#if MZMTP_CONF_CURVE
-    mzmtp_curve_state_t curve;
+#if MZMTP_CONF_CURVE && MZMTP_CONF_CURVE_STATE_APART
+    /* A CURVE engine's state, at the front of its command area (mzmtp_conn_init(),
+     * MZMTP_CMD_CURVE_STATE), so that NULL and PLAIN engines do not carry it; NULL until
+     * a CURVE handshake starts. */
+    mzmtp_curve_state_t *curve;
+#elif MZMTP_CONF_CURVE
+    mzmtp_curve_state_t curve[1]; /* in the engine (an array: c->curve-> either way) */
 #endif
 } mzmtp_conn_t;
 
@@ -461,6 +466,14 @@ typedef struct mzmtp_conn {
  *  MZMTP_CONF_MAX_TOPIC bytes, 10 bytes of name, and a short or long frame header. */
 #define MZMTP_CMD_SUBSCRIBE_MAX                                                             \
     (MZMTP_CONF_MAX_TOPIC + 10u + (MZMTP_CONF_MAX_TOPIC + 10u > 255u ? 9u : 2u))
+/** Bytes a CURVE engine takes from the front of the command area mzmtp_conn_init() is
+ *  given, for its state (mzmtp_curve_state_t, 8-byte aligned), before MZMTP_CMD_MIN or
+ *  more of commands (MZMTP_CONF_CURVE_STATE_APART); 0 where the state is in the engine. */
+#if MZMTP_CONF_CURVE && MZMTP_CONF_CURVE_STATE_APART
+#define MZMTP_CMD_CURVE_STATE (sizeof(mzmtp_curve_state_t) + 7u)
+#else
+#define MZMTP_CMD_CURVE_STATE 0u
+#endif
 /** Command buffer bytes for our READY with an identity of @p n bytes (60 B of frame
  *  header, name and properties; CURVE builds: 84, the box of a CURVE READY). */
 #define MZMTP_CMD_READY_ID(n) ((size_t)(n) + (MZMTP_CONF_CURVE ? 84u : 60u))

@@ -255,7 +255,7 @@ void mzmtp_conn_input(mzmtp_conn_t *conn, const uint8_t *in, size_t len, uint32_
 /* CURVE boxes every frame once its handshake is over (src/mech/curve_msg.c). */
 static bool boxing(const mzmtp_conn_t *c)
 {
-    return c->mech == MZMTP_MECH_CURVE && c->curve.boxing;
+    return c->mech == MZMTP_MECH_CURVE && c->curve->boxing;
 }
 /* CURVE writes everything after the greeting itself: its large handshake commands from
  * the socket's handshake slot, then boxed frames (src/mech/curve_msg.c). */
@@ -332,7 +332,7 @@ static void scan_run(mzmtp_conn_t *c)
         uint32_t off = (uint32_t)(c->scan - c->base);
 #if MZMTP_CONF_CURVE
         /* No key yet for what follows a handshake command: one at a time until it ends. */
-        if (c->mech == MZMTP_MECH_CURVE && !c->curve.boxing && off != c->rx_rd) return;
+        if (c->mech == MZMTP_MECH_CURVE && !c->curve->boxing && off != c->rx_rd) return;
 #endif
         mzmtp_frame_hdr_t h;
         mzmtp_status_t st = mzmtp_wire_decode_frame_hdr(c->rx + off, c->rx_wr - off, &h);
@@ -665,8 +665,8 @@ mzmtp_status_t mzmtp_conn_process(mzmtp_conn_t *conn, uint32_t now_ms, mzmtp_con
 #if MZMTP_CONF_CURVE
                 if (c->mech == MZMTP_MECH_CURVE) {
                     /* What is queued now (the server's READY) goes out as it is. */
-                    c->curve.raw_cmd = (uint16_t)(c->cmd_wr - c->cmd_rd);
-                    c->curve.boxing = true;
+                    c->curve->raw_cmd = (uint16_t)(c->cmd_wr - c->cmd_rd);
+                    c->curve->boxing = true;
                 }
 #endif
                 c->state = MZMTP_CONN_READY;

@@ -623,9 +623,11 @@ mzmtp_status_t mzmtp_socket_peer_start(mzmtp_socket_t *sock, int peer, uint32_t 
     }
     sock->now = now_ms;
     mzmtp_outq_pipe_rewind(&sock->outq, p);
-    /* the command buffer: after a ROUTER's id and a server's User-Id */
+    /* the command buffer: after a ROUTER's id and a server's User-Id; a CURVE engine
+     * keeps its state at its front */
     size_t off = mzmtp_socket_sec_peer_start(sock, p);
-    if (MZMTP_SECURITY && sock->mem->peer_buf_bytes < off + mzmtp_sk_cmd_min(sock)) {
+    if (MZMTP_SECURITY &&
+        sock->mem->peer_buf_bytes < off + mzmtp_sk_curve_state(sock) + mzmtp_sk_cmd_min(sock)) {
         return MZMTP_ERR_NO_MEMORY; /* (init checked the rest, and at most 65535 B) */
     }
     mzmtp_status_t st = mzmtp_conn_init(&slot->conn, sock->type, &sock->opts,

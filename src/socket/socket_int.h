@@ -70,6 +70,12 @@ static inline uint8_t *mzmtp_sk_peer_buf(const mzmtp_socket_t *s, unsigned p)
 #define mzmtp_sk_cmd_min(s)                                                                 \
     (mzmtp_sk_is_sub(s) && MZMTP_CMD_SUBSCRIBE_MAX > MZMTP_CMD_MIN ? (size_t)MZMTP_CMD_SUBSCRIBE_MAX \
                                                                     : (size_t)MZMTP_CMD_MIN)
+/* What a CURVE engine takes from the front of its command area for its state. */
+#if MZMTP_CONF_CURVE
+#define mzmtp_sk_curve_state(s) ((s)->sec.mechanism == MZMTP_MECH_CURVE ? (size_t)MZMTP_CMD_CURVE_STATE : 0u)
+#else
+#define mzmtp_sk_curve_state(s) ((size_t)0u)
+#endif
 /* Does a command buffer at @p off leave at least mzmtp_sk_cmd_min() in the areas, and
  * are the areas at most 65535 bytes (engines' command buffers are 16-bit)? */
 #define mzmtp_sk_cmd_fits(s, off)                                                           \

@@ -84,7 +84,8 @@ int main(int argc, char **argv)
     }
     curve_sec_client(&secc, c_pub, c_sec, s_pub, fake_random, &sc_seed);
     curve_sec_server(&secs, s_pub, s_sec, fake_random, &ss_seed);
-    static uint8_t cmdc[MZMTP_CONF_CMD_BUF], cmds[MZMTP_CONF_CMD_BUF];
+    static uint8_t cmdc[MZMTP_CONF_CMD_BUF + MZMTP_CMD_CURVE_STATE],
+        cmds[MZMTP_CONF_CMD_BUF + MZMTP_CMD_CURVE_STATE];
     mzmtp_conn_opts_t oc, os;
     memset(&oc, 0, sizeof oc);
     oc.rcvhwm = 10;

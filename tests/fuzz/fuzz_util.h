@@ -67,12 +67,14 @@ static inline mzmtp_conn_opts_t fuzz_conn_opts(void)
     return o;
 }
 
-/* A command buffer of MZMTP_CONF_CMD_BUF bytes for engine @p c: the same one each time
+/* A command area of MZMTP_CONF_CMD_BUF bytes (plus a CURVE engine's state,
+ *  MZMTP_CMD_CURVE_STATE) for engine @p c: the same one each time
  * for the same engine (a fuzzer has a handful of engines). */
+#define FUZZ_CMD_BYTES (MZMTP_CONF_CMD_BUF + MZMTP_CMD_CURVE_STATE)
 static inline uint8_t *fuzz_cmd_buf(const mzmtp_conn_t *c)
 {
     static const mzmtp_conn_t *owner[16];
-    static uint8_t buf[16][MZMTP_CONF_CMD_BUF];
+    static uint8_t buf[16][FUZZ_CMD_BYTES];
     for (size_t i = 0; i < 16; i++) {
         if (owner[i] == c) return buf[i];
         if (owner[i] == NULL) {
@@ -83,7 +85,7 @@ static inline uint8_t *fuzz_cmd_buf(const mzmtp_conn_t *c)
     abort();
 }
 #define fuzz_conn_init(c, type, opts, rx, rx_size, q, pipe, now)                            \
-    mzmtp_conn_init((c), (type), (opts), (rx), (rx_size), fuzz_cmd_buf(c), MZMTP_CONF_CMD_BUF, \
+    mzmtp_conn_init((c), (type), (opts), (rx), (rx_size), fuzz_cmd_buf(c), FUZZ_CMD_BYTES, \
                     (q), (pipe), (now))
 
 /* A socket's memory from the heap: a 512-byte send ring and @p per_peer bytes of receive

@@ -205,11 +205,11 @@ static void client_writes_the_transcripts_hello_and_initiate(void **state)
             /* the session key shared(S', c'), the last short nonces, no scratch left */
             uint8_t k[32];
             assert_true(mzmtp_crypto_box_beforenm(k, st_pub, ct_sec));
-            TU_ASSERT_BYTES(conn.curve.key, 32, k, 32);
-            assert_int_equal(conn.curve.tx_nonce, 2);
-            assert_int_equal(conn.curve.rx_nonce, 1);
+            TU_ASSERT_BYTES(conn.curve->key, 32, k, 32);
+            assert_int_equal(conn.curve->tx_nonce, 2);
+            assert_int_equal(conn.curve->rx_nonce, 1);
             /* its handshake slot given back, wiped: the socket's pool all zeros */
-            assert_int_equal(conn.curve.slot, 0);
+            assert_int_equal(conn.curve->slot, 0);
             assert_true(all_zero(sec_c.hs, sizeof sec_c.hs));
             assert_int_equal(rng_c.pos, rng_c.len); /* c' and the vouch nonce, nothing else */
         }
@@ -228,12 +228,12 @@ static void server_writes_the_transcripts_welcome_and_ready(void **state)
             TU_ASSERT_BYTES(auth_key, 32, c_pub, 32);
             uint8_t k[32];
             assert_true(mzmtp_crypto_box_beforenm(k, ct_pub, st_sec));
-            TU_ASSERT_BYTES(conn.curve.key, 32, k, 32);
-            assert_int_equal(conn.curve.tx_nonce, 1);
-            assert_int_equal(conn.curve.rx_nonce, 2);
-            assert_int_equal(conn.curve.slot, 0);
+            TU_ASSERT_BYTES(conn.curve->key, 32, k, 32);
+            assert_int_equal(conn.curve->tx_nonce, 1);
+            assert_int_equal(conn.curve->rx_nonce, 2);
+            assert_int_equal(conn.curve->slot, 0);
             assert_true(all_zero(sec_s.hs, sizeof sec_s.hs));
-            assert_true(all_zero(conn.curve.cookie_nonce, 16));
+            assert_true(all_zero(conn.curve->cookie_nonce, 16));
         }
     }
 }
@@ -257,7 +257,7 @@ static void server_delivers_the_transcripts_message_after_its_handshake(void **s
         assert_non_null(m);
         assert_int_equal(m->nframes, 1);
         TU_ASSERT_BYTES(tu_ev_frame(&lg, m, 0), m->frame_len[0], "Hello", 5);
-        assert_int_equal(conn.curve.rx_nonce, 3);
+        assert_int_equal(conn.curve->rx_nonce, 3);
     }
 }
 
@@ -390,14 +390,14 @@ static void client_and_server_engines_complete_in_every_split(void **state)
             TU_ASSERT_STATUS(p.st_s, MZMTP_OK);
             assert_int_equal(tu_log_count(&lg, MZMTP_CONN_EV_HANDSHAKE), 1);
             assert_int_equal(tu_log_count(&lg2, MZMTP_CONN_EV_HANDSHAKE), 1);
-            TU_ASSERT_BYTES(conn.curve.key, 32, conn2.curve.key, 32);
-            assert_false(all_zero(conn.curve.key, 32));
-            assert_int_equal(conn.curve.tx_nonce, 2);
-            assert_int_equal(conn.curve.rx_nonce, 1);
-            assert_int_equal(conn2.curve.tx_nonce, 1);
-            assert_int_equal(conn2.curve.rx_nonce, 2);
-            assert_int_equal(conn.curve.slot, 0);
-            assert_int_equal(conn2.curve.slot, 0);
+            TU_ASSERT_BYTES(conn.curve->key, 32, conn2.curve->key, 32);
+            assert_false(all_zero(conn.curve->key, 32));
+            assert_int_equal(conn.curve->tx_nonce, 2);
+            assert_int_equal(conn.curve->rx_nonce, 1);
+            assert_int_equal(conn2.curve->tx_nonce, 1);
+            assert_int_equal(conn2.curve->rx_nonce, 2);
+            assert_int_equal(conn.curve->slot, 0);
+            assert_int_equal(conn2.curve->slot, 0);
             assert_true(all_zero(sec_c.hs, sizeof sec_c.hs));
             assert_true(all_zero(sec_s.hs, sizeof sec_s.hs));
             TU_ASSERT_BYTES(auth_key, 32, c_pub, 32);
@@ -440,7 +440,7 @@ static void client_with_another_server_key_refuses_the_welcome(void **state)
     TU_ASSERT_STATUS(run(false, in, n, TU_WHOLE, 0), MZMTP_ERR_CRYPTO);
     assert_int_equal(lg.out_len, 64 + 202); /* its greeting and HELLO, nothing more */
     assert_int_equal(tu_log_count(&lg, MZMTP_CONN_EV_HANDSHAKE), 0);
-    assert_true(all_zero(&conn.curve, sizeof conn.curve));
+    assert_true(all_zero(conn.curve, sizeof *conn.curve));
 }
 
 /* ------------------------------------------------------------ malformed ---------- */
@@ -741,9 +741,9 @@ static void malformed_input_table(void **state)
             assert_int_equal(mzmtp_conn_state(&conn), MZMTP_CONN_DEAD);
             /* a failed handshake leaves no key behind once the engine is wiped (the
              * mechanism's own refusals wipe at once; the engine's, at close) */
-            if (rows[r].status == MZMTP_ERR_CRYPTO) assert_true(all_zero(&conn.curve, sizeof conn.curve));
+            if (rows[r].status == MZMTP_ERR_CRYPTO) assert_true(all_zero(conn.curve, sizeof *conn.curve));
             mzmtp_conn_wipe(&conn);
-            assert_true(all_zero(&conn.curve, sizeof conn.curve));
+            assert_true(all_zero(conn.curve, sizeof *conn.curve));
         }
     }
 }
@@ -765,7 +765,7 @@ static void data_frame_in_the_middle_of_the_handshake_is_refused(void **state)
         assert_int_equal(tu_log_count(&lg, MZMTP_CONN_EV_HANDSHAKE), 0);
         assert_int_equal(tu_log_count(&lg, MZMTP_CONN_EV_MESSAGE), 0);
         mzmtp_conn_wipe(&conn);
-        assert_true(all_zero(&conn.curve, sizeof conn.curve));
+        assert_true(all_zero(conn.curve, sizeof *conn.curve));
     }
 }
 
@@ -818,7 +818,7 @@ static void denied_client_gets_error_and_delivers_nothing(void **state)
             assert_int_equal(tu_log_count(&lg, MZMTP_CONN_EV_HANDSHAKE), 0);
             assert_int_equal(tu_log_count(&lg, MZMTP_CONN_EV_MESSAGE), 0);
             assert_int_equal(tu_log_count(&lg, MZMTP_CONN_EV_SUBSCRIBE), 0);
-            assert_true(all_zero(&conn.curve, sizeof conn.curve));
+            assert_true(all_zero(conn.curve, sizeof *conn.curve));
         }
     }
 }
@@ -892,7 +892,7 @@ static void a_server_beyond_its_handshake_slots_closes_the_peer(void **state)
     for (unsigned i = 0; i < N; i++) {
         TU_ASSERT_STATUS(pool_start(i, true), MZMTP_OK);
         TU_ASSERT_STATUS(feed_no_output(&pool_conn[i], in, n), MZMTP_AGAIN);
-        assert_int_equal(pool_conn[i].curve.slot, i + 1);
+        assert_int_equal(pool_conn[i].curve->slot, i + 1);
         assert_true(mzmtp_conn_has_output(&pool_conn[i]));
     }
     /* one more: closed with MZMTP_ERR_NO_MEMORY; it sends its greeting, no WELCOME and
@@ -902,15 +902,15 @@ static void a_server_beyond_its_handshake_slots_closes_the_peer(void **state)
     assert_int_equal(mzmtp_conn_state(&pool_conn[N]), MZMTP_CONN_DEAD);
     tu_conn_drain_output(&pool_conn[N], &pool_log[N]);
     TU_ASSERT_BYTES(pool_log[N].out, pool_log[N].out_len, greet_server, 64);
-    assert_int_equal(pool_conn[N].curve.slot, 0);
+    assert_int_equal(pool_conn[N].curve->slot, 0);
     /* the first WELCOME written: its slot goes back, wiped, and the next peer is served */
     tu_conn_drain_output(&pool_conn[0], &pool_log[0]);
     assert_int_equal(pool_log[0].out_len, 64 + sizeof welcome_f);
-    assert_int_equal(pool_conn[0].curve.slot, 0);
+    assert_int_equal(pool_conn[0].curve->slot, 0);
     assert_true(all_zero(&sec_s.hs[0], sizeof sec_s.hs[0]));
     TU_ASSERT_STATUS(pool_start(N, true), MZMTP_OK);
     TU_ASSERT_STATUS(feed_no_output(&pool_conn[N], in, n), MZMTP_AGAIN);
-    assert_int_equal(pool_conn[N].curve.slot, 1);
+    assert_int_equal(pool_conn[N].curve->slot, 1);
     tu_conn_drain_output(&pool_conn[N], &pool_log[N]);
     assert_int_equal(pool_log[N].out_len, 64 + sizeof welcome_f);
     TU_ASSERT_BYTES(pool_log[N].out + 64, 8, welcome_f, 8); /* a WELCOME */
@@ -929,14 +929,14 @@ static void a_client_beyond_its_handshake_slots_does_not_start(void **state)
     sec_c.rng_ctx = &r;
     for (unsigned i = 0; i < N; i++) {
         TU_ASSERT_STATUS(pool_start(i, false), MZMTP_OK); /* HELLO queued in slot i */
-        assert_int_equal(pool_conn[i].curve.slot, i + 1);
+        assert_int_equal(pool_conn[i].curve->slot, i + 1);
     }
     TU_ASSERT_STATUS(pool_start(N, false), MZMTP_ERR_NO_MEMORY);
     /* a connection that ends gives its slot back (wiped) */
     mzmtp_conn_wipe(&pool_conn[0]);
     assert_true(all_zero(&sec_c.hs[0], sizeof sec_c.hs[0]));
     TU_ASSERT_STATUS(pool_start(N, false), MZMTP_OK);
-    assert_int_equal(pool_conn[N].curve.slot, 1);
+    assert_int_equal(pool_conn[N].curve->slot, 1);
     tu_conn_drain_output(&pool_conn[N], &pool_log[N]);
     assert_int_equal(pool_log[N].out_len, 64 + sizeof hello_f);
     for (unsigned i = 0; i <= N; i++) mzmtp_conn_wipe(&pool_conn[i]);
@@ -954,7 +954,7 @@ static void server_keeps_no_secret_between_welcome_and_initiate(void **state)
     TU_ASSERT_BYTES(lg.out + 64, lg.out_len - 64, welcome_f, sizeof welcome_f);
     /* Nothing but the cookie's long nonce and the HELLO's short nonce (24 public bytes
      * that tie the INITIATE to this connection): no key, no s'. */
-    const mzmtp_curve_state_t *cs = &conn.curve;
+    const mzmtp_curve_state_t *cs = conn.curve;
     assert_true(all_zero(cs->key, 32));
     assert_int_equal(cs->tx_nonce, 0);
     assert_int_equal(cs->rx_nonce, 0);

@@ -408,8 +408,8 @@ static void server_peer_area_without_room_for_user_id_is_refused(void **state)
     static uint8_t pbuf[(size_t)MZMTP_CONF_MAX_PEERS * MZMTP_CMD_MIN];
     mzmtp_socket_mem_t m = mem_a;
     m.peer_buf = pbuf;
-    m.peer_buf_bytes = mzmtp_socket_peer_buf_bytes(MZMTP_PULL, 0, 0, false);
-    assert_int_equal(mzmtp_socket_peer_buf_bytes(MZMTP_PULL, 0, 0, true),
+    m.peer_buf_bytes = mzmtp_socket_peer_buf_bytes(MZMTP_PULL, 0, 0, MZMTP_MECH_PLAIN, false);
+    assert_int_equal(mzmtp_socket_peer_buf_bytes(MZMTP_PULL, 0, 0, MZMTP_MECH_PLAIN, true),
                      m.peer_buf_bytes + MZMTP_PEER_BUF_AUTH);
     uint32_t one = 1;
     tu_socket_init(&sa, MZMTP_PULL, &m);
@@ -418,7 +418,7 @@ static void server_peer_area_without_room_for_user_id_is_refused(void **state)
     TU_ASSERT_STATUS(mzmtp_socket_peer_open(&sa, false, &p), MZMTP_OK);
     TU_ASSERT_STATUS(mzmtp_socket_peer_start(&sa, p, 0), MZMTP_ERR_NO_MEMORY);
     /* a PLAIN client's HELLO carries its credentials: its area is sized by them */
-    assert_int_equal(mzmtp_socket_peer_buf_bytes(MZMTP_PUSH, 0, 200, false), 218u);
+    assert_int_equal(mzmtp_socket_peer_buf_bytes(MZMTP_PUSH, 0, 200, MZMTP_MECH_PLAIN, false), 218u);
 }
 
 static void options_after_start_or_too_long_are_refused(void **state)

@@ -996,13 +996,13 @@ static void socket_init_refuses_a_peer_area_too_small_for_its_type(void **state)
     TU_ASSERT_STATUS(mzmtp_socket_init(&sa, MZMTP_PUB, &m), MZMTP_ERR_INVALID);
     m.peer_buf_bytes = 65536u; /* engines' command buffers are 16-bit */
     TU_ASSERT_STATUS(mzmtp_socket_init(&sa, MZMTP_PUB, &m), MZMTP_ERR_INVALID);
-    m.peer_buf_bytes = mzmtp_socket_peer_buf_bytes(MZMTP_PUB, 0, 0, false);
+    m.peer_buf_bytes = mzmtp_socket_peer_buf_bytes(MZMTP_PUB, 0, 0, MZMTP_MECH_NULL, false);
     assert_int_equal(m.peer_buf_bytes, MZMTP_CMD_MIN);
     TU_ASSERT_STATUS(mzmtp_socket_init(&sa, MZMTP_PUB, &m), MZMTP_OK);
 #endif
     m.peer_buf = pbuf;
 #if MZMTP_CONF_SOCKET_TYPES & MZMTP_TYPESET_SUB
-    m.peer_buf_bytes = mzmtp_socket_peer_buf_bytes(MZMTP_SUB, 0, 0, false);
+    m.peer_buf_bytes = mzmtp_socket_peer_buf_bytes(MZMTP_SUB, 0, 0, MZMTP_MECH_NULL, false);
     assert_true(m.peer_buf_bytes >= MZMTP_CMD_SUBSCRIBE_MAX);
     TU_ASSERT_STATUS(mzmtp_socket_init(&sa, MZMTP_SUB, &m), MZMTP_OK);
     if (MZMTP_CMD_SUBSCRIBE_MAX > MZMTP_CMD_MIN) {
@@ -1013,7 +1013,7 @@ static void socket_init_refuses_a_peer_area_too_small_for_its_type(void **state)
 #if MZMTP_CONF_SOCKET_TYPES & MZMTP_TYPESET_ROUTER
     m.peer_buf_bytes = MZMTP_CMD_MIN; /* no room for the routing ids */
     TU_ASSERT_STATUS(mzmtp_socket_init(&sa, MZMTP_ROUTER, &m), MZMTP_ERR_INVALID);
-    m.peer_buf_bytes = mzmtp_socket_peer_buf_bytes(MZMTP_ROUTER, 0, 0, false);
+    m.peer_buf_bytes = mzmtp_socket_peer_buf_bytes(MZMTP_ROUTER, 0, 0, MZMTP_MECH_NULL, false);
     assert_int_equal(m.peer_buf_bytes, MZMTP_CMD_MIN + MZMTP_PEER_BUF_RID);
     TU_ASSERT_STATUS(mzmtp_socket_init(&sa, MZMTP_ROUTER, &m), MZMTP_OK);
 #endif
@@ -1055,9 +1055,9 @@ static void pub_and_sub_work_with_the_smallest_peer_areas(void **state)
                             (MZMTP_CMD_SUBSCRIBE_MAX > MZMTP_CMD_MIN ? MZMTP_CMD_SUBSCRIBE_MAX : MZMTP_CMD_MIN)];
     mzmtp_socket_mem_t pm = mem_a, sm = mem_b;
     pm.peer_buf = pub_pbuf;
-    pm.peer_buf_bytes = mzmtp_socket_peer_buf_bytes(MZMTP_PUB, 0, 0, false);
+    pm.peer_buf_bytes = mzmtp_socket_peer_buf_bytes(MZMTP_PUB, 0, 0, MZMTP_MECH_NULL, false);
     sm.peer_buf = sub_pbuf;
-    sm.peer_buf_bytes = mzmtp_socket_peer_buf_bytes(MZMTP_SUB, 0, 0, false);
+    sm.peer_buf_bytes = mzmtp_socket_peer_buf_bytes(MZMTP_SUB, 0, 0, MZMTP_MECH_NULL, false);
     init_socket(&sa, MZMTP_PUB, &pm);
     init_socket(&sb, MZMTP_SUB, &sm);
     /* up to three subscriptions of the longest topic (as many as the profile's table
@@ -1093,7 +1093,7 @@ static void router_routes_with_the_smallest_peer_area(void **state)
     static uint8_t pbuf[(size_t)MZMTP_CONF_MAX_PEERS * (MZMTP_CMD_MIN + MZMTP_PEER_BUF_RID)];
     mzmtp_socket_mem_t m = mem_a;
     m.peer_buf = pbuf;
-    m.peer_buf_bytes = mzmtp_socket_peer_buf_bytes(MZMTP_ROUTER, 0, 0, false);
+    m.peer_buf_bytes = mzmtp_socket_peer_buf_bytes(MZMTP_ROUTER, 0, 0, MZMTP_MECH_NULL, false);
     memset(pbuf, 0xA5, sizeof pbuf); /* garbage before: the socket clears what it reads */
     init_socket(&sa, MZMTP_ROUTER, &m);
     init_socket(&sb, MZMTP_DEALER, &mem_b);

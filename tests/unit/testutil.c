@@ -275,7 +275,7 @@ const uint8_t *tu_ev_frame(const tu_log_t *log, const tu_event_t *ev, unsigned i
 uint8_t *tu_cmd_buf(const mzmtp_conn_t *c)
 {
     static const mzmtp_conn_t *owner[TU_MAX_ENGINES];
-    static uint8_t buf[TU_MAX_ENGINES][MZMTP_CONF_CMD_BUF];
+    static uint8_t buf[TU_MAX_ENGINES][TU_CMD_BYTES];
     for (size_t i = 0; i < TU_MAX_ENGINES; i++) {
         if (owner[i] == c) return buf[i];
         if (owner[i] == NULL) {

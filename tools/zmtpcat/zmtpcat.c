@@ -594,7 +594,10 @@ static void setup_socket(options_t *o)
      * its READY, SUBSCRIBEs or PLAIN HELLO), a ROUTER's ids, a server's User-Ids. */
     size_t id_len = o->identity != NULL ? strlen(o->identity) : 0;
     size_t cred = o->plain_user != NULL ? strlen(o->plain_user) + strlen(o->plain_pass) : 0;
-    cat_mem.peer_buf_bytes = mzmtp_socket_peer_buf_bytes(o->type, id_len, cred,
+    mzmtp_mechanism_t mech = o->curve_server || o->curve_client ? MZMTP_MECH_CURVE
+                             : cred > 0 || o->n_plain_allow > 0 ? MZMTP_MECH_PLAIN
+                                                                 : MZMTP_MECH_NULL;
+    cat_mem.peer_buf_bytes = mzmtp_socket_peer_buf_bytes(o->type, id_len, cred, mech,
                                                          o->n_plain_allow > 0 || o->curve_server);
     cat_mem.peer_buf = calloc(MZMTP_CONF_MAX_PEERS, cat_mem.peer_buf_bytes);
     if (cat_mem.send_buf == NULL || cat_mem.recv_buf == NULL || cat_mem.peers == NULL ||
