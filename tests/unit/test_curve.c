@@ -1154,12 +1154,12 @@ static void sock_auth(void *ctx, const mzmtp_auth_request_t *req, mzmtp_auth_rep
 
 static tu_rng_t sock_rng_a, sock_rng_b;
 
-static void setup_sockets(bool allow)
+static void setup_sockets_in(bool allow, const mzmtp_socket_mem_t *ma, const mzmtp_socket_mem_t *mb)
 {
     load_kat();
     uint32_t one = 1;
-    TU_ASSERT_STATUS(mzmtp_socket_init(&sa, MZMTP_PULL, &mem_a), MZMTP_OK);
-    TU_ASSERT_STATUS(mzmtp_socket_init(&sb, MZMTP_PUSH, &mem_b), MZMTP_OK);
+    TU_ASSERT_STATUS(mzmtp_socket_init(&sa, MZMTP_PULL, ma), MZMTP_OK);
+    TU_ASSERT_STATUS(mzmtp_socket_init(&sb, MZMTP_PUSH, mb), MZMTP_OK);
     tu_rng_seed(&sock_rng_a, 21);
     tu_rng_seed(&sock_rng_b, 22);
     mzmtp_socket_set_random(&sa, prng_random, &sock_rng_a);
@@ -1176,6 +1176,44 @@ static void setup_sockets(bool allow)
     mzmtp_socket_set_auth(&sa, sock_auth, NULL);
     sock_auth_calls = 0;
     sock_allow = allow;
+}
+
+static void setup_sockets(bool allow) { setup_sockets_in(allow, &mem_a, &mem_b); }
+
+/* Each peer's area of mem->peer_buf as small as mzmtp_socket_peer_buf_bytes() says for a
+ * CURVE server and client (with MZMTP_CONF_CURVE_STATE_APART the engine's CURVE state is
+ * in it): the handshake and boxed messages work; with one byte less the client's peer is
+ * refused when it starts, before any byte goes out. */
+static void curve_sockets_work_in_the_peer_areas_their_size_says(void **state)
+{
+    static uint8_t pa_buf[(size_t)MZMTP_CONF_MAX_PEERS * MZMTP_PEER_BUF_DEFAULT];
+    static uint8_t pb_buf[(size_t)MZMTP_CONF_MAX_PEERS * MZMTP_PEER_BUF_DEFAULT];
+    mzmtp_socket_mem_t ma = mem_a, mb = mem_b;
+    ma.peer_buf = pa_buf;
+    ma.peer_buf_bytes = mzmtp_socket_peer_buf_bytes(MZMTP_PULL, 0, 0, MZMTP_MECH_CURVE, true);
+    mb.peer_buf = pb_buf;
+    mb.peer_buf_bytes = mzmtp_socket_peer_buf_bytes(MZMTP_PUSH, 0, 0, MZMTP_MECH_CURVE, false);
+    assert_int_equal(mb.peer_buf_bytes, MZMTP_CMD_MIN + MZMTP_CMD_CURVE_STATE);
+    assert_int_equal(ma.peer_buf_bytes, mb.peer_buf_bytes + MZMTP_PEER_BUF_AUTH);
+    setup_sockets_in(true, &ma, &mb);
+    tu_link_t l;
+    tu_connect_sockets(&l, &sa, &sb, 0);
+    tu_socket_send_str(&sb, "boxed", MZMTP_OK);
+    tu_pump(&l, 1, 0);
+    TU_ASSERT_STATUS(l.a.status, MZMTP_OK);
+    TU_ASSERT_STATUS(l.b.status, MZMTP_OK);
+    uint8_t buf[16];
+    size_t len, fl[2];
+    unsigned nf;
+    TU_ASSERT_STATUS(tu_socket_recv_msg(&sa, buf, sizeof buf, &len, &nf, fl, 2), MZMTP_OK);
+    TU_ASSERT_BYTES(buf, len, "boxed", 5);
+#if MZMTP_CONF_CURVE_STATE_APART
+    mb.peer_buf_bytes -= 1u;
+    setup_sockets_in(true, &ma, &mb);
+    int pb;
+    TU_ASSERT_STATUS(mzmtp_socket_peer_open(&sb, true, &pb), MZMTP_OK);
+    TU_ASSERT_STATUS(mzmtp_socket_peer_start(&sb, pb, 0), MZMTP_ERR_NO_MEMORY);
+#endif
 }
 
 static void sockets_complete_a_curve_handshake_and_give_user_id(void **state)
@@ -1312,6 +1350,7 @@ int main(void)
         cmocka_unit_test(no_or_failing_random_source_fails_with_crypto),
         cmocka_unit_test(keys_not_set_are_refused_at_start),
         cmocka_unit_test(keypair_helpers),
+        cmocka_unit_test(curve_sockets_work_in_the_peer_areas_their_size_says),
         cmocka_unit_test(sockets_complete_a_curve_handshake_and_give_user_id),
         cmocka_unit_test(sockets_exchange_boxed_messages_after_the_handshake),
         cmocka_unit_test(sockets_denied_key_is_refused_and_nothing_arrives),
