@@ -282,6 +282,12 @@ static bsock_t *mz_open(enum kind k)
     m->max_peers = MZMTP_CONF_MAX_PEERS;
     m->peers = calloc(m->max_peers, sizeof(mzmtp_peer_t)); /* zero pages, as bss would be */
     if (m->peers == NULL) die("no memory for %u peer slots", MZMTP_CONF_MAX_PEERS);
+    /* Per-peer state sized for this socket (command buffer; a ROUTER's ids; with --curve,
+     * a server's User-Ids and addresses): no identity, no PLAIN here. */
+    m->peer_buf_bytes = mzmtp_socket_peer_buf_bytes(mz_type(k), 0, 0, O.curve ? MZMTP_MECH_CURVE : MZMTP_MECH_NULL,
+                                                    O.curve != 0);
+    m->peer_buf = calloc(m->max_peers, m->peer_buf_bytes);
+    if (m->peer_buf == NULL) die("no memory for %u peer areas", MZMTP_CONF_MAX_PEERS);
     mzmtp_socket_t *s = &mz_sock[i];
     if (mzmtp_socket_init(s, mz_type(k), m) != MZMTP_OK) die("mzmtp_socket_init");
     /* Lossless: no per-peer message limit; the send ring and the receive buffer are the

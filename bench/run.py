@@ -62,7 +62,7 @@ STORM_CONNS = 10000            # connect storm: connections, and connecting at o
 STORM_WINDOW = 128
 # microzmtp's receive buffer per peer where the peers send next to nothing (a PUB's
 # subscriptions, 64 B requests): 10,000 x 4 MiB could not even be mapped.
-SCALE_RXBUF = 512
+SCALE_RXBUF = int(os.environ.get("SCALE_RXBUF", 512))
 MEM_SOCKETS = 4                # microzmtp: MZMTP_CONF_MAX_PEERS 32 -> 4 sockets x 25 peers
 MEM_PEERS = (1, 100)
 # microzmtp's memory in that test, as an application sizes it: a PUB socket only receives

@@ -46,7 +46,54 @@ typedef struct mzmtp_socket_mem {
     size_t recv_per_peer; /**< ≥ MZMTP_RECV_MIN; larger messages stream through in pieces. */
     mzmtp_peer_t *peers; /**< max_peers peer slots (contents need no initialising). */
     size_t max_peers;    /**< This socket's peer slots: 1..MZMTP_CONF_MAX_PEERS. */
+    /** max_peers areas of peer_buf_bytes: the per-peer state whose size depends on the
+     *  socket, so that a socket pays only for what its type and mechanism use. Each area
+     *  holds, in this order: a ROUTER's routing id of the peer (MZMTP_PEER_BUF_RID), a
+     *  PLAIN or CURVE server's User-Id and peer address (MZMTP_PEER_BUF_AUTH), then the
+     *  engine's command output buffer (the rest, ≥ MZMTP_CMD_MIN; a SUB or XSUB needs
+     *  MZMTP_CMD_SUBSCRIBE_MAX). mzmtp_socket_peer_buf_bytes() computes it. */
+    uint8_t *peer_buf;
+    size_t peer_buf_bytes;
 } mzmtp_socket_mem_t;
+
+/** Bytes of a ROUTER's peer_buf area that keep the peer's routing id. */
+#define MZMTP_PEER_BUF_RID (1u + MZMTP_CONF_ROUTING_ID_MAX)
+/** Bytes of a PLAIN or CURVE server's peer_buf area that keep the User-Id its
+ *  authenticator gave and the address the port gave (0 in a build without either). */
+#define MZMTP_PEER_BUF_AUTH (MZMTP_SECURITY ? MZMTP_USER_ID_MAX + MZMTP_CONF_ADDRESS_MAX : 0u)
+/** peer_buf bytes per peer that fit a socket of any type and mechanism of this build:
+ *  MZMTP_CONF_CMD_BUF of commands, plus a routing id and the authenticator's part where the
+ *  build has ROUTER or a mechanism other than NULL, plus a CURVE engine's state where the
+ *  build has CURVE (what MZMTP_SOCKET_MEM_DEFINE gives). */
+#define MZMTP_PEER_BUF_DEFAULT                                                              \
+    (MZMTP_CONF_CMD_BUF + ((MZMTP_CONF_SOCKET_TYPES & MZMTP_TYPESET_ROUTER) ? MZMTP_PEER_BUF_RID : 0u) + \
+     MZMTP_PEER_BUF_AUTH + MZMTP_CMD_CURVE_STATE)
+
+/**
+ * The peer_buf bytes per peer (mzmtp_socket_mem_t) that one socket needs.
+ * @param type          Its socket type.
+ * @param identity_len  Bytes of the routing id it will set (MZMTP_OPT_ROUTING_ID), or 0.
+ * @param plain_cred    A PLAIN client: bytes of its user name plus password; else 0.
+ * @param mech          Its mechanism (MZMTP_MECH_CURVE: room for each engine's CURVE
+ *                      state, MZMTP_CMD_CURVE_STATE).
+ * @param server        It is the PLAIN or CURVE server (it keeps User-Id and address).
+ * @return MZMTP_CMD_MIN, or what the SUBSCRIBE, READY or HELLO it sends needs, plus the
+ *         routing id of a ROUTER, the authenticator's part of a server and CURVE's state.
+ */
+static inline size_t mzmtp_socket_peer_buf_bytes(int type, size_t identity_len,
+                                                 size_t plain_cred, mzmtp_mechanism_t mech,
+                                                 bool server)
+{
+    size_t cmd = MZMTP_CMD_MIN;
+    if ((type == MZMTP_SUB || type == MZMTP_XSUB) && cmd < MZMTP_CMD_SUBSCRIBE_MAX) {
+        cmd = MZMTP_CMD_SUBSCRIBE_MAX;
+    }
+    if (identity_len && cmd < MZMTP_CMD_READY_ID(identity_len)) cmd = MZMTP_CMD_READY_ID(identity_len);
+    if (plain_cred && cmd < plain_cred + 18u) cmd = plain_cred + 18u;
+    if (mech == MZMTP_MECH_CURVE) cmd += MZMTP_CMD_CURVE_STATE;
+    return cmd + (type == MZMTP_ROUTER ? MZMTP_PEER_BUF_RID : 0u) +
+           (server && mech != MZMTP_MECH_NULL ? MZMTP_PEER_BUF_AUTH : 0u);
+}
 
 /** Smallest receive buffer per peer: room for a greeting, and for the longest topic a SUB
  *  must see whole to filter (MZMTP_CONF_MAX_TOPIC) with its frame header. */
@@ -55,7 +102,8 @@ typedef struct mzmtp_socket_mem {
 /**
  * Declare static memory for one socket of MZMTP_CONF_MAX_PEERS peer slots:
  * `MZMTP_SOCKET_MEM_DEFINE(pub_mem, 1024, 256);` then pass `&pub_mem` to
- * mzmtp_socket_init(). RAM: send_bytes + MAX_PEERS × (recv_bytes + sizeof(mzmtp_peer_t)).
+ * mzmtp_socket_init(). RAM: send_bytes + MAX_PEERS × (recv_bytes + sizeof(mzmtp_peer_t) +
+ * MZMTP_PEER_BUF_DEFAULT).
  */
 #define MZMTP_SOCKET_MEM_DEFINE(name, send_bytes, recv_bytes)                                \
     MZMTP_SOCKET_MEM_DEFINE_PEERS(name, send_bytes, recv_bytes, MZMTP_CONF_MAX_PEERS)
@@ -66,8 +114,10 @@ typedef struct mzmtp_socket_mem {
     static uint8_t name##_send[(send_bytes)];                                              \
     static uint8_t name##_recv[(size_t)(max_peers) * (recv_bytes)];                        \
     static mzmtp_peer_t name##_peers[(max_peers)];                                         \
+    static uint8_t name##_pbuf[(size_t)(max_peers) * MZMTP_PEER_BUF_DEFAULT];               \
     static const mzmtp_socket_mem_t name = {name##_send, (send_bytes), name##_recv,        \
-                                            (recv_bytes), name##_peers, (max_peers)}
+                                            (recv_bytes), name##_peers, (max_peers),       \
+                                            name##_pbuf, MZMTP_PEER_BUF_DEFAULT}
 
 /** Socket events, delivered to the monitor callback (no heap, called synchronously). */
 typedef enum mzmtp_socket_event {

@@ -20,8 +20,10 @@
 /**
  * Maximum number of peers (connections) one socket can hold at once.
  * Unit: peers. Range: 1..65535. Default: 4.
- * RAM: sizeof(mzmtp_conn_t) (264 B on Cortex-M3, docs/memory.md) plus 12 B of queue state per peer
- * and socket, plus the receive buffer the application gives for each peer. Sets of peers
+ * RAM: 12 B of queue state per peer in the socket struct; then, per peer slot a socket
+ * is given (mzmtp_socket_mem_t): sizeof(mzmtp_peer_t) (152 B on Cortex-M3,
+ * docs/memory.md), its peer_buf area (command buffer and what the socket's type and
+ * mechanism keep per peer) and its receive buffer. Sets of peers
  * (the socket's seven, one per send slot, one per subscription) take one 32-bit word
  * each up to 32 peers, and 4 B per further 32 peers beyond: see MZMTP_CONF_SEND_SLOTS
  * and MZMTP_CONF_SUB_BYTES, which grow with it.
@@ -114,10 +116,15 @@
 #endif
 
 /**
- * Bytes of each connection's command output buffer: greeting (64 B), READY (up to ~300 B
- * with an identity), subscriptions, PONG and ERROR. Range: 96..65535. Default: 128 with no
- * identity support needed by PUB/SUB; raise it to 384 for long identities.
- * RAM: this many bytes per peer.
+ * Default bytes of each connection's command output buffer: what it sends after the
+ * greeting (which comes from flash): READY (60 B + the identity; CURVE: 84 B + it),
+ * SUBSCRIBEs (MZMTP_CONF_MAX_TOPIC + 12, or + 19 above 245 B), PING/PONG, ERROR, a PLAIN
+ * client's HELLO. The buffers are not in the engine: they come from the socket's
+ * mem->peer_buf, sized per socket (mzmtp_socket_peer_buf_bytes(): 96 B, MZMTP_CMD_MIN,
+ * for a PUB, PUSH or PULL; MZMTP_CMD_SUBSCRIBE_MAX for a SUB). This option is what
+ * MZMTP_SOCKET_MEM_DEFINE gives every socket, so it must hold the worst case of the
+ * build (checked below). Range: 96..65535. Default: 128. RAM: this many bytes per peer
+ * slot declared with MZMTP_SOCKET_MEM_DEFINE.
  */
 #ifndef MZMTP_CONF_CMD_BUF
 #define MZMTP_CONF_CMD_BUF 128
@@ -126,7 +133,8 @@
 /**
  * Longest routing id (ZMQ_ROUTING_ID) a socket sends, and a ROUTER stores per peer.
  * A peer whose Identity is longer is refused (MZMTP_ERR_PEER_LIMIT). Generated ids take 5 B.
- * Unit: bytes. Range: 5..255. Default: 16. RAM: (MAX_PEERS + 1) × this, per socket.
+ * Unit: bytes. Range: 5..255. Default: 16. RAM: this per socket, and 1 + this per peer of
+ * a ROUTER socket (in mem->peer_buf, MZMTP_PEER_BUF_RID).
  */
 #ifndef MZMTP_CONF_ROUTING_ID_MAX
 #define MZMTP_CONF_ROUTING_ID_MAX 16
@@ -178,8 +186,8 @@
  * 1: the PLAIN mechanism (RFC 24) is compiled in, client and server, with the socket's
  * authenticator, User-Id and peer address (mzmtp_security.h). 0: NULL only; the PLAIN
  * options return MZMTP_ERR_NOT_SUPPORTED. Default: 1. Flash: about 1 KB on Cortex-M3.
- * RAM per socket: 2 × MZMTP_CONF_PLAIN_CRED_MAX + MZMTP_CONF_MAX_PEERS ×
- * (MZMTP_USER_ID_MAX + 1 + MZMTP_CONF_ADDRESS_MAX) + about 20 bytes.
+ * RAM per socket: 2 × MZMTP_CONF_PLAIN_CRED_MAX + about 20 bytes; per peer of a server
+ * socket (in mem->peer_buf, MZMTP_PEER_BUF_AUTH): MZMTP_USER_ID_MAX + MZMTP_CONF_ADDRESS_MAX.
  */
 #ifndef MZMTP_CONF_PLAIN
 #define MZMTP_CONF_PLAIN 1
@@ -225,6 +233,20 @@
 #define MZMTP_CONF_CURVE_HANDSHAKES 2
 #endif
 
+/**
+ * Where a CURVE engine keeps its per-connection state (mzmtp_curve_state_t: session key,
+ * nonces, the batch being boxed; 96 B). 1: at the front of the connection's command area
+ * in mem->peer_buf, and only in a CURVE socket's areas, so that the NULL and PLAIN
+ * connections of a build with CURVE do not carry it (hosts with thousands of peers).
+ * 0: inside every engine (mzmtp_conn_t), which costs each connection of the build those
+ * bytes but no flash for the indirection (about 80 B on Cortex-M3). Range: 0..1.
+ * Default: 1 when MZMTP_CONF_MAX_PEERS > 32, else 0. RAM: see above; no effect without
+ * MZMTP_CONF_CURVE.
+ */
+#ifndef MZMTP_CONF_CURVE_STATE_APART
+#define MZMTP_CONF_CURVE_STATE_APART (MZMTP_CONF_MAX_PEERS > 32)
+#endif
+
 #ifndef MZMTP_CONF_CURVE_COOKIE_MS
 #define MZMTP_CONF_CURVE_COOKIE_MS 60000u
 #endif
@@ -243,7 +265,7 @@
 /**
  * Longest peer address text kept per peer for the authenticator, bytes with the NUL.
  * Range 1..255 (1 = none kept). Default: 48 (an IPv6 address with port). RAM: this many
- * bytes per peer slot.
+ * bytes per peer of a PLAIN or CURVE server socket (in mem->peer_buf).
  */
 #ifndef MZMTP_CONF_ADDRESS_MAX
 #define MZMTP_CONF_ADDRESS_MAX 48
@@ -376,6 +398,9 @@
 #if MZMTP_CONF_CURVE && MZMTP_CONF_ROUTING_ID_MAX + 84 > MZMTP_CONF_CMD_BUF
 #error "MZMTP_CONF_CMD_BUF must hold a CURVE READY (MZMTP_CONF_ROUTING_ID_MAX + 84 bytes)"
 #endif
+#if MZMTP_CONF_CURVE_STATE_APART != 0 && MZMTP_CONF_CURVE_STATE_APART != 1
+#error "MZMTP_CONF_CURVE_STATE_APART must be 0 or 1"
+#endif
 #if MZMTP_CONF_CURVE && (MZMTP_CONF_CURVE_HANDSHAKES < 1 || MZMTP_CONF_CURVE_HANDSHAKES > 255)
 #error "MZMTP_CONF_CURVE_HANDSHAKES must be 1..255"
 #endif
@@ -391,7 +416,8 @@
 #if MZMTP_CONF_CMD_BUF < 96 || MZMTP_CONF_CMD_BUF > 65535
 #error "MZMTP_CONF_CMD_BUF must be 96..65535"
 #endif
-#if MZMTP_CONF_MAX_TOPIC + 13 > MZMTP_CONF_CMD_BUF
+/* a SUBSCRIBE: name 10 B, a short frame header up to 245 topic bytes, a long one above */
+#if MZMTP_CONF_MAX_TOPIC + (MZMTP_CONF_MAX_TOPIC > 245 ? 19 : 12) > MZMTP_CONF_CMD_BUF
 #error "MZMTP_CONF_CMD_BUF must hold a SUBSCRIBE of MZMTP_CONF_MAX_TOPIC bytes"
 #endif
 

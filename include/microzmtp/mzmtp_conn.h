@@ -436,6 +436,8 @@ typedef struct mzmtp_conn {
     uint16_t pipe; /* our peer slot in outq (16-bit peer ids) */
     uint16_t cmd_rd, cmd_wr;
     uint16_t plan_cmd; /* command bytes offered by the last output() */
+    uint16_t cmd_cap;  /* bytes at cmd */
+    uint8_t *cmd;      /* command output buffer (borrowed, mzmtp_conn_init()) */
 #if MZMTP_CONF_TX_ACK
     /* Bytes written and not yet acknowledged, oldest first, in runs that alternate
      * between send-ring bytes and copied bytes (tx_ring0: the oldest run is ring bytes).
@@ -445,11 +447,36 @@ typedef struct mzmtp_conn {
     uint8_t tx_runs;
     bool tx_ring0;
 #endif
-    uint8_t cmd[MZMTP_CONF_CMD_BUF];
-#if MZMTP_CONF_CURVE
-    mzmtp_curve_state_t curve;
+#if MZMTP_CONF_CURVE && MZMTP_CONF_CURVE_STATE_APART
+    /* A CURVE engine's state, at the front of its command area (mzmtp_conn_init(),
+     * MZMTP_CMD_CURVE_STATE), so that NULL and PLAIN engines do not carry it; NULL until
+     * a CURVE handshake starts. */
+    mzmtp_curve_state_t *curve;
+#elif MZMTP_CONF_CURVE
+    mzmtp_curve_state_t curve[1]; /* in the engine (an array: c->curve-> either way) */
 #endif
 } mzmtp_conn_t;
+
+/** Smallest command output buffer an engine takes (MZMTP_CMD_MIN): a READY without
+ *  identity, PING/PONG, our ERRORs. What else it must hold depends on the socket:
+ *  MZMTP_CMD_SUBSCRIBE_MAX for a SUB or XSUB, MZMTP_CMD_READY_ID(n) with an identity of
+ *  n bytes, 18 + user + password bytes for a PLAIN client's HELLO. */
+#define MZMTP_CMD_MIN 96u
+/** The largest SUBSCRIBE or CANCEL we send (RFC 37 "Commands"): topic of
+ *  MZMTP_CONF_MAX_TOPIC bytes, 10 bytes of name, and a short or long frame header. */
+#define MZMTP_CMD_SUBSCRIBE_MAX                                                             \
+    (MZMTP_CONF_MAX_TOPIC + 10u + (MZMTP_CONF_MAX_TOPIC + 10u > 255u ? 9u : 2u))
+/** Bytes a CURVE engine takes from the front of the command area mzmtp_conn_init() is
+ *  given, for its state (mzmtp_curve_state_t, 8-byte aligned), before MZMTP_CMD_MIN or
+ *  more of commands (MZMTP_CONF_CURVE_STATE_APART); 0 where the state is in the engine. */
+#if MZMTP_CONF_CURVE && MZMTP_CONF_CURVE_STATE_APART
+#define MZMTP_CMD_CURVE_STATE (sizeof(mzmtp_curve_state_t) + 7u)
+#else
+#define MZMTP_CMD_CURVE_STATE 0u
+#endif
+/** Command buffer bytes for our READY with an identity of @p n bytes (60 B of frame
+ *  header, name and properties; CURVE builds: 84, the box of a CURVE READY). */
+#define MZMTP_CMD_READY_ID(n) ((size_t)(n) + (MZMTP_CONF_CURVE ? 84u : 60u))
 
 /**
  * Start an engine: it queues its greeting and READY at once (wire-notes G3, N1).
@@ -457,14 +484,19 @@ typedef struct mzmtp_conn {
  * @param[in]  socket_type Our socket type (mzmtp_socket_type_t).
  * @param[in]  opts        Copied.
  * @param[in]  rx, rx_size Receive buffer, borrowed for the engine's lifetime; ≥ 64 bytes.
+ * @param[in]  cmd, cmd_size Command output buffer (READY, SUBSCRIBE, PING/PONG, ERROR;
+ *                         the greeting is sent from flash, a CURVE handshake's large
+ *                         commands from the socket's handshake slots), borrowed for the
+ *                         engine's lifetime; MZMTP_CMD_MIN..65535 bytes.
  * @param[in]  outq, pipe  Send ring and our peer index in it; outq may be NULL (no data).
- * @return MZMTP_OK, or MZMTP_ERR_INVALID (bad arguments, READY does not fit the command
- *         buffer).
+ * @return MZMTP_OK, or MZMTP_ERR_INVALID (bad arguments, READY or a PLAIN HELLO does not
+ *         fit the command buffer).
  */
 MZMTP_NODISCARD mzmtp_status_t mzmtp_conn_init(mzmtp_conn_t *conn, int socket_type,
                                                const mzmtp_conn_opts_t *opts, uint8_t *rx,
-                                               size_t rx_size, mzmtp_outq_t *outq,
-                                               unsigned pipe, uint32_t now_ms);
+                                               size_t rx_size, uint8_t *cmd, size_t cmd_size,
+                                               mzmtp_outq_t *outq, unsigned pipe,
+                                               uint32_t now_ms);
 
 /** Free room in the receive buffer: write up to @p *len received bytes at @p *ptr. A zero
  *  length means "stop reading" (buffer full of undelivered messages, or the receive HWM). */

@@ -28,21 +28,18 @@ enum { MZMTP_PEER_FREE = 0, MZMTP_PEER_WAITING, MZMTP_PEER_LIVE };
     ((MZMTP_CONF_SOCKET_TYPES & (MZMTP_TYPESET_PUSH | MZMTP_TYPESET_DEALER | MZMTP_TYPESET_PAIR | \
                                  MZMTP_TYPESET_REQ)) != 0)
 
-/* One peer slot: everything a socket keeps per peer, in one place, so that the slots
- * come from the application (mzmtp_socket_mem_t) as many as it wants per socket. */
+/* One peer slot: what every socket keeps per peer, whatever its type and mechanism, so
+ * that the slots come from the application (mzmtp_socket_mem_t) as many as it wants per
+ * socket. What only some sockets need (a ROUTER's routing id, a server's User-Id and
+ * peer address) and the engine's command buffer, whose size depends on the socket, are
+ * in the peer's area of mem->peer_buf instead (src/socket/socket_int.h). */
 struct mzmtp_peer {
     uint8_t state;           /* MZMTP_PEER_FREE, _WAITING, _LIVE (first: Thumb's short loads) */
+#if MZMTP_SECURITY
+    uint8_t user_id_len;     /* a server's: the User-Id's bytes in the peer's area (padding) */
+#endif
     mzmtp_status_t dead_why; /* why it is in the socket's dead set */
     mzmtp_conn_t conn;       /* the engine */
-#if MZMTP_CONF_SOCKET_TYPES & MZMTP_TYPESET_ROUTER
-    uint8_t rid_len; /* ROUTER: its routing id */
-    uint8_t rid[MZMTP_CONF_ROUTING_ID_MAX];
-#endif
-#if MZMTP_SECURITY
-    uint8_t user_id_len; /* given by the authenticator */
-    uint8_t user_id[MZMTP_USER_ID_MAX];
-    char address[MZMTP_CONF_ADDRESS_MAX]; /* given by the port, for the authenticator */
-#endif
 };
 
 typedef struct mzmtp_socket {

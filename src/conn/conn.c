@@ -29,12 +29,12 @@ static bool time_reached(uint32_t now, uint32_t deadline)
 static uint8_t *cmd_room(mzmtp_conn_t *c, size_t need)
 {
     if (c->cmd_rd == c->cmd_wr) c->cmd_rd = c->cmd_wr = 0;
-    if ((size_t)(MZMTP_CONF_CMD_BUF - c->cmd_wr) < need && c->cmd_rd > 0) {
+    if ((size_t)(c->cmd_cap - c->cmd_wr) < need && c->cmd_rd > 0) {
         mzmtp_util_move_down(c->cmd, c->cmd + c->cmd_rd, (size_t)(c->cmd_wr - c->cmd_rd));
         c->cmd_wr = (uint16_t)(c->cmd_wr - c->cmd_rd);
         c->cmd_rd = 0;
     }
-    if ((size_t)(MZMTP_CONF_CMD_BUF - c->cmd_wr) < need) return NULL;
+    if ((size_t)(c->cmd_cap - c->cmd_wr) < need) return NULL;
     return c->cmd + c->cmd_wr;
 }
 
@@ -156,10 +156,12 @@ void mzmtp_conn_send_error(mzmtp_conn_t *conn, const char *reason, size_t len)
 
 mzmtp_status_t mzmtp_conn_init(mzmtp_conn_t *conn, int socket_type,
                                const mzmtp_conn_opts_t *opts, uint8_t *rx, size_t rx_size,
-                               mzmtp_outq_t *outq, unsigned pipe, uint32_t now_ms)
+                               uint8_t *cmd, size_t cmd_size, mzmtp_outq_t *outq,
+                               unsigned pipe, uint32_t now_ms)
 {
     if (conn == NULL || opts == NULL || rx == NULL || rx_size < MZMTP_GREETING_SIZE ||
-        rx_size > UINT32_MAX || (unsigned)socket_type >= MZMTP_SOCKET_TYPE_COUNT ||
+        rx_size > UINT32_MAX || cmd == NULL || cmd_size - MZMTP_CMD_MIN > 65535u - MZMTP_CMD_MIN ||
+        (unsigned)socket_type >= MZMTP_SOCKET_TYPE_COUNT ||
         pipe >= MZMTP_CONF_MAX_PEERS || (opts->identity_len && opts->identity == NULL)) {
         return MZMTP_ERR_INVALID;
     }
@@ -172,6 +174,8 @@ mzmtp_status_t mzmtp_conn_init(mzmtp_conn_t *conn, int socket_type,
     }
     conn->rx = rx;
     conn->rx_cap = (uint32_t)rx_size;
+    conn->cmd = cmd;
+    conn->cmd_cap = (uint16_t)cmd_size;
     conn->outq = outq;
     conn->pipe = (uint16_t)pipe;
     conn->scan_err = MZMTP_OK;
@@ -251,7 +255,7 @@ void mzmtp_conn_input(mzmtp_conn_t *conn, const uint8_t *in, size_t len, uint32_
 /* CURVE boxes every frame once its handshake is over (src/mech/curve_msg.c). */
 static bool boxing(const mzmtp_conn_t *c)
 {
-    return c->mech == MZMTP_MECH_CURVE && c->curve.boxing;
+    return c->mech == MZMTP_MECH_CURVE && c->curve->boxing;
 }
 /* CURVE writes everything after the greeting itself: its large handshake commands from
  * the socket's handshake slot, then boxed frames (src/mech/curve_msg.c). */
@@ -328,7 +332,7 @@ static void scan_run(mzmtp_conn_t *c)
         uint32_t off = (uint32_t)(c->scan - c->base);
 #if MZMTP_CONF_CURVE
         /* No key yet for what follows a handshake command: one at a time until it ends. */
-        if (c->mech == MZMTP_MECH_CURVE && !c->curve.boxing && off != c->rx_rd) return;
+        if (c->mech == MZMTP_MECH_CURVE && !c->curve->boxing && off != c->rx_rd) return;
 #endif
         mzmtp_frame_hdr_t h;
         mzmtp_status_t st = mzmtp_wire_decode_frame_hdr(c->rx + off, c->rx_wr - off, &h);
@@ -661,8 +665,8 @@ mzmtp_status_t mzmtp_conn_process(mzmtp_conn_t *conn, uint32_t now_ms, mzmtp_con
 #if MZMTP_CONF_CURVE
                 if (c->mech == MZMTP_MECH_CURVE) {
                     /* What is queued now (the server's READY) goes out as it is. */
-                    c->curve.raw_cmd = (uint16_t)(c->cmd_wr - c->cmd_rd);
-                    c->curve.boxing = true;
+                    c->curve->raw_cmd = (uint16_t)(c->cmd_wr - c->cmd_rd);
+                    c->curve->boxing = true;
                 }
 #endif
                 c->state = MZMTP_CONN_READY;

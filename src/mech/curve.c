@@ -7,7 +7,7 @@
  * Keys: C/c, S/s long-term (the socket's options); C'/c', S'/s' transient, one pair per
  * connection. Each side computes each of the three shared keys once:
  *   (C', s)  k_hello: the HELLO signature box and the WELCOME box;
- *   (C', s') the session key (c->curve.key): INITIATE, READY and every MESSAGE;
+ *   (C', s') the session key (c->curve->key): INITIATE, READY and every MESSAGE;
  *   (C, s')  the vouch.
  *
  * The server keeps no secret between WELCOME and INITIATE (RFC 26 "The WELCOME
@@ -90,7 +90,7 @@ static uint8_t *rx_writable(mzmtp_conn_t *c, const uint8_t *data, size_t len)
 
 static mzmtp_curve_hs_slot_t *slot_of(mzmtp_conn_t *c)
 {
-    return c->curve.slot != 0 ? &c->opts.sec->hs[c->curve.slot - 1u] : NULL;
+    return c->curve->slot != 0 ? &c->opts.sec->hs[c->curve->slot - 1u] : NULL;
 }
 
 /* A free slot of the socket's pool for this engine, or NULL (all handshakes busy). */
@@ -101,7 +101,7 @@ static mzmtp_curve_hs_slot_t *slot_take(mzmtp_conn_t *c)
         if (sec->hs[i].owner == NULL) {
             sec->hs[i].owner = c;
             sec->hs[i].rd = sec->hs[i].wr = 0;
-            c->curve.slot = (uint8_t)(i + 1u);
+            c->curve->slot = (uint8_t)(i + 1u);
             return &sec->hs[i];
         }
     }
@@ -123,7 +123,7 @@ void mzmtp_mech_curve_slot_done(mzmtp_conn_t *c)
     bool needed = !c->opts.sec->server && c->mech_step != CURVE_READY;
     if (hs != NULL && hs->rd == hs->wr && (!needed || c->state == MZMTP_CONN_DEAD)) {
         mzmtp_secure_wipe(hs, sizeof *hs); /* owner NULL: free */
-        c->curve.slot = 0;
+        c->curve->slot = 0;
     }
 }
 
@@ -131,7 +131,7 @@ void mzmtp_mech_curve_slot_done(mzmtp_conn_t *c)
  * @p keep_output (the handshake failed), a command still in the slot (a WELCOME queued
  * before the INITIATE that failed) goes out first, as commands in the engine's own buffer
  * do: the slot's secrets are wiped now, the slot goes back once it is written
- * (mzmtp_mech_curve_slot_done). Slots are found by owner, not only by c->curve.slot: an
+ * (mzmtp_mech_curve_slot_done). Slots are found by owner, not only by c->curve->slot: an
  * engine started again without a wipe in between must not keep one forever. */
 static void let_go(mzmtp_conn_t *c, bool keep_output)
 {
@@ -152,8 +152,11 @@ static void let_go(mzmtp_conn_t *c, bool keep_output)
         }
         if (sec->tx.owner == c) sec->tx.owner = NULL;
     }
-    mzmtp_secure_wipe(&c->curve, sizeof c->curve);
-    c->curve.slot = kept;
+#if MZMTP_CONF_CURVE_STATE_APART
+    if (c->curve == NULL) return; /* never a CURVE engine: no state */
+#endif
+    mzmtp_secure_wipe(c->curve, sizeof *c->curve);
+    c->curve->slot = kept;
 }
 
 void mzmtp_mech_curve_forget(mzmtp_conn_t *c)
@@ -248,7 +251,16 @@ mzmtp_status_t mzmtp_mech_curve_start(mzmtp_conn_t *c, uint32_t now_ms)
 {
     (void)now_ms;
     const mzmtp_conn_sec_t *sec = c->opts.sec;
-    mzmtp_curve_state_t *cs = &c->curve;
+#if MZMTP_CONF_CURVE_STATE_APART
+    /* The state comes from the front of the command area (MZMTP_CMD_CURVE_STATE): a NULL
+     * engine does not carry it. */
+    size_t skip = (size_t)(-(uintptr_t)c->cmd & 7u) + sizeof(mzmtp_curve_state_t);
+    if (c->cmd_cap < skip + MZMTP_CMD_MIN) return MZMTP_ERR_NO_MEMORY;
+    c->curve = (mzmtp_curve_state_t *)(void *)(c->cmd + (skip - sizeof(mzmtp_curve_state_t)));
+    c->cmd += skip;
+    c->cmd_cap = (uint16_t)(c->cmd_cap - skip);
+#endif
+    mzmtp_curve_state_t *cs = c->curve;
     mzmtp_mech_curve_forget(c);
     if (!mzmtp_crypto_init()) return MZMTP_ERR_CRYPTO;
     c->mech_step = sec->server ? CURVE_HELLO : CURVE_WELCOME;
@@ -335,7 +347,7 @@ static mzmtp_status_t server_hello(mzmtp_conn_t *c, const uint8_t *d, size_t len
         mzmtp_secure_wipe(cplain, 2 * KEY);
         goto out;
     }
-    memcpy(c->curve.cookie_nonce, cookie, 16); /* before the WELCOME box covers it */
+    memcpy(c->curve->cookie_nonce, cookie, 16); /* before the WELCOME box covers it */
     NONCE(nonce, "COOKIE--", cookie);
     if (!mzmtp_crypto_secretbox(cookie + 16, cplain, 2 * KEY, nonce, ck)) {
         mzmtp_secure_wipe(cplain, 2 * KEY);
@@ -344,7 +356,7 @@ static mzmtp_status_t server_hello(mzmtp_conn_t *c, const uint8_t *d, size_t len
     NONCE(nonce, "WELCOME-", lnonce);
     if (!mzmtp_crypto_box_afternm(wbox, wplain, KEY + COOKIE_LEN, nonce, k_hello)) goto out;
     hs->wr = (uint16_t)(hs->wr + hdr + body);
-    memcpy(c->curve.hello_nonce, d + 106, 8);
+    memcpy(c->curve->hello_nonce, d + 106, 8);
     c->mech_step = CURVE_INITIATE;
     st = MZMTP_OK;
 out:
@@ -356,7 +368,7 @@ static mzmtp_status_t server_initiate(mzmtp_conn_t *c, const uint8_t *d, size_t 
                                       uint32_t now, mzmtp_conn_event_t *ev)
 {
     mzmtp_conn_sec_t *sec = c->opts.sec;
-    mzmtp_curve_state_t *cs = &c->curve;
+    mzmtp_curve_state_t *cs = c->curve;
     /* wire-notes C4: cookie 96, short nonce 8, Box[C + vouch nonce + vouch + metadata]. */
     if (len < INITIATE_MIN) return fail(c, MZMTP_ERR_PROTOCOL);
     uint8_t *box = rx_writable(c, d + COOKIE_LEN + 8, len - COOKIE_LEN - 8);
@@ -444,7 +456,7 @@ out:
 static mzmtp_status_t client_welcome(mzmtp_conn_t *c, const uint8_t *d, size_t len)
 {
     const mzmtp_conn_sec_t *sec = c->opts.sec;
-    mzmtp_curve_state_t *cs = &c->curve;
+    mzmtp_curve_state_t *cs = c->curve;
     /* wire-notes C2: exactly 168 bytes. */
     if (len != WELCOME_DATA) return fail(c, MZMTP_ERR_PROTOCOL);
     uint8_t *box = rx_writable(c, d + 16, 144);
@@ -500,7 +512,7 @@ out:
 static mzmtp_status_t client_ready(mzmtp_conn_t *c, const uint8_t *d, size_t len,
                                    mzmtp_conn_event_t *ev)
 {
-    mzmtp_curve_state_t *cs = &c->curve;
+    mzmtp_curve_state_t *cs = c->curve;
     /* wire-notes C5: short nonce, Box[metadata]. */
     if (len < READY_MIN) return fail(c, MZMTP_ERR_PROTOCOL);
     uint8_t *box = rx_writable(c, d + 8, len - 8);

@@ -66,15 +66,15 @@ mzmtp_status_t mzmtp_mech_curve_open(mzmtp_conn_t *c, uint8_t *frame, mzmtp_fram
     size_t blen = (size_t)h->size - 16u; /* MAC + flags + data */
     uint64_t nonce = mzmtp_wire_get_u64(body + 8);
     /* wire-notes C9: each short nonce above the last one; a replay closes. */
-    if (nonce <= c->curve.rx_nonce) return MZMTP_ERR_CRYPTO;
+    if (nonce <= c->curve->rx_nonce) return MZMTP_ERR_CRYPTO;
     uint8_t n24[MZMTP_CRYPTO_NONCE_LEN];
     message_nonce(n24, !we_are_server(c), nonce);
     uint8_t *box = body + 16;
     /* Opened in place right behind the MAC: the plaintext lands where the ciphertext was. */
-    if (!mzmtp_crypto_box_open_afternm(box + MZMTP_CRYPTO_MAC_LEN, box, blen, n24, c->curve.key)) {
+    if (!mzmtp_crypto_box_open_afternm(box + MZMTP_CRYPTO_MAC_LEN, box, blen, n24, c->curve->key)) {
         return MZMTP_ERR_CRYPTO;
     }
-    c->curve.rx_nonce = nonce;
+    c->curve->rx_nonce = nonce;
     uint8_t inner = box[MZMTP_CRYPTO_MAC_LEN];
     uint8_t *data = box + MZMTP_CRYPTO_MAC_LEN + 1;
     size_t dlen = blen - MZMTP_CRYPTO_MAC_LEN - 1;
@@ -211,7 +211,7 @@ static void produce(mzmtp_conn_t *c, const src_t *s, size_t body, uint8_t inner,
         len--;
     }
     src_copy(s, body + from - 1, at, len);
-    (void)mzmtp_crypto_box_xor(out, out, (size_t)(at - out) + len, pos, n24, c->curve.key);
+    (void)mzmtp_crypto_box_xor(out, out, (size_t)(at - out) + len, pos, n24, c->curve->key);
 }
 
 /* A frame larger than the scratch: the window of its box that starts at byte @p at. The
@@ -222,7 +222,7 @@ static void fill_window(mzmtp_conn_t *c, const src_t *s, const mzmtp_frame_hdr_t
 {
     mzmtp_curve_scratch_t *sc = &c->opts.sec->tx;
     uint8_t n24[MZMTP_CRYPTO_NONCE_LEN];
-    uint64_t nonce = c->curve.tx_nonce + 1u;
+    uint64_t nonce = c->curve->tx_nonce + 1u;
     uint8_t inner = inner_flags(h);
     size_t ct_len = 1u + (size_t)h->size;
     size_t head = mzmtp_wire_frame_hdr_size(MSG_OVERHEAD + h->size) + 16u + MZMTP_CRYPTO_MAC_LEN;
@@ -238,7 +238,7 @@ static void fill_window(mzmtp_conn_t *c, const src_t *s, const mzmtp_frame_hdr_t
     uint8_t *ct = sc->buf + head;
     size_t k = MZMTP_CONF_CURVE_TX_BUF - head;
     mzmtp_crypto_mac_t st;
-    (void)mzmtp_crypto_mac_begin(&st, n24, c->curve.key);
+    (void)mzmtp_crypto_mac_begin(&st, n24, c->curve->key);
     for (size_t pos = 0; pos < ct_len; pos += k) {
         size_t m = ct_len - pos < k ? ct_len - pos : k;
         produce(c, s, h->hdr_len, inner, n24, (uint32_t)pos, ct, m);
@@ -261,7 +261,7 @@ static void fill_window(mzmtp_conn_t *c, const src_t *s, const mzmtp_frame_hdr_t
  */
 static bool fill(mzmtp_conn_t *c, uint32_t at)
 {
-    mzmtp_curve_state_t *cs = &c->curve;
+    mzmtp_curve_state_t *cs = c->curve;
     mzmtp_curve_scratch_t *sc = &c->opts.sec->tx;
     bool forming = cs->batch_box == 0;
     src_t s;
@@ -322,14 +322,14 @@ static bool fill(mzmtp_conn_t *c, uint32_t at)
 /* The handshake slot's bytes still to write, or NULL. */
 static mzmtp_curve_hs_slot_t *slot_pending(const mzmtp_conn_t *c)
 {
-    if (c->curve.slot == 0) return NULL;
-    mzmtp_curve_hs_slot_t *hs = &c->opts.sec->hs[c->curve.slot - 1u];
+    if (c->curve->slot == 0) return NULL;
+    mzmtp_curve_hs_slot_t *hs = &c->opts.sec->hs[c->curve->slot - 1u];
     return hs->rd < hs->wr ? hs : NULL;
 }
 
 size_t mzmtp_mech_curve_output(mzmtp_conn_t *c, mzmtp_iov_t *iov, size_t max)
 {
-    mzmtp_curve_state_t *cs = &c->curve;
+    mzmtp_curve_state_t *cs = c->curve;
     mzmtp_curve_hs_slot_t *hs = slot_pending(c);
     if (max == 0) return 0;
     if (hs != NULL) {
@@ -359,7 +359,7 @@ size_t mzmtp_mech_curve_output(mzmtp_conn_t *c, mzmtp_iov_t *iov, size_t max)
 
 void mzmtp_mech_curve_output_done(mzmtp_conn_t *c, size_t n)
 {
-    mzmtp_curve_state_t *cs = &c->curve;
+    mzmtp_curve_state_t *cs = c->curve;
     mzmtp_curve_hs_slot_t *hs = slot_pending(c);
     if (hs != NULL) {
         size_t k = (size_t)(hs->wr - hs->rd);
@@ -391,7 +391,7 @@ void mzmtp_mech_curve_output_done(mzmtp_conn_t *c, size_t n)
 
 bool mzmtp_mech_curve_has_output(const mzmtp_conn_t *c)
 {
-    const mzmtp_curve_state_t *cs = &c->curve;
+    const mzmtp_curve_state_t *cs = c->curve;
     if (slot_pending(c) != NULL) return true;
     if (!cs->boxing) return c->cmd_rd < c->cmd_wr;
     if (cs->raw_cmd > 0) return true;

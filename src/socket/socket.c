@@ -22,7 +22,8 @@ mzmtp_status_t mzmtp_socket_init_sized(mzmtp_socket_t *sock, int type,
     if (sock_size != sizeof(mzmtp_socket_t)) return MZMTP_ERR_INVALID;
     if (sock == NULL || mem == NULL || mem->send_buf == NULL || mem->recv_buf == NULL ||
         mem->peers == NULL || mem->max_peers - 1u >= MZMTP_CONF_MAX_PEERS ||
-        mem->send_size < 16 || mem->recv_per_peer < MZMTP_RECV_MIN || mem->recv_per_peer > UINT32_MAX) {
+        mem->send_size < 16 || mem->recv_per_peer < MZMTP_RECV_MIN || mem->recv_per_peer > UINT32_MAX ||
+        mem->peer_buf == NULL) {
         return MZMTP_ERR_INVALID;
     }
     if ((unsigned)type >= MZMTP_SOCKET_TYPE_COUNT) return MZMTP_ERR_INVALID;
@@ -39,6 +40,9 @@ mzmtp_status_t mzmtp_socket_init_sized(mzmtp_socket_t *sock, int type,
     sock->sndhwm = MZMTP_CONF_SNDHWM;
     sock->opts.rcvhwm = MZMTP_CONF_RCVHWM;
     sock->opts.handshake_ivl_ms = MZMTP_CONF_HANDSHAKE_IVL_MS;
+    /* The peer areas: a routing id for a ROUTER, then the smallest command buffer of
+     * this type (a server's User-Id is checked when the mechanism is set). */
+    if (!mzmtp_sk_cmd_fits(sock, MZMTP_SK_AUTH_OFF(sock))) return MZMTP_ERR_INVALID;
     mzmtp_outq_init(&sock->outq, mem->send_buf, mem->send_size);
     if (mzmtp_sk_is_pubsub(sock)) mzmtp_sk_sub_init(sock);
     return MZMTP_OK;
@@ -77,6 +81,12 @@ mzmtp_status_t mzmtp_socket_setopt(mzmtp_socket_t *sock, mzmtp_option_t opt, con
         /* RFC 37: 1-255 bytes; a leading zero is reserved for generated ids (M7). */
         const uint8_t *id = val;
         if (len == 0 || len > MZMTP_CONF_ROUTING_ID_MAX || id[0] == 0) return MZMTP_ERR_INVALID;
+        /* REQ, DEALER and ROUTER send it in every engine's READY (wire-notes M2): it
+         * must fit their command buffers */
+        if ((IS(sock, MZMTP_REQ) || IS(sock, MZMTP_DEALER) || IS(sock, MZMTP_ROUTER)) &&
+            MZMTP_CMD_READY_ID(len) > sock->mem->peer_buf_bytes - MZMTP_SK_AUTH_OFF(sock)) {
+            return MZMTP_ERR_NO_MEMORY;
+        }
         memcpy(sock->identity, id, len);
         sock->identity_len = (uint8_t)len;
         sock->opts.identity = sock->identity;
@@ -635,10 +645,17 @@ mzmtp_status_t mzmtp_socket_peer_start(mzmtp_socket_t *sock, int peer, uint32_t 
     }
     sock->now = now_ms;
     mzmtp_outq_pipe_rewind(&sock->outq, p);
-    mzmtp_socket_sec_peer_start(sock, p);
+    /* the command buffer: after a ROUTER's id and a server's User-Id; a CURVE engine
+     * keeps its state at its front */
+    size_t off = mzmtp_socket_sec_peer_start(sock, p);
+    if (MZMTP_SECURITY &&
+        sock->mem->peer_buf_bytes < off + mzmtp_sk_curve_state(sock) + mzmtp_sk_cmd_min(sock)) {
+        return MZMTP_ERR_NO_MEMORY; /* (init checked the rest, and at most 65535 B) */
+    }
     mzmtp_status_t st = mzmtp_conn_init(&slot->conn, sock->type, &sock->opts,
                                         sock->mem->recv_buf + (size_t)p * sock->mem->recv_per_peer,
-                                        sock->mem->recv_per_peer, &sock->outq, p, now_ms);
+                                        sock->mem->recv_per_peer, mzmtp_sk_peer_buf(sock, p) + off,
+                                        sock->mem->peer_buf_bytes - off, &sock->outq, p, now_ms);
     if (st != MZMTP_OK) return st;
     slot->state = MZMTP_PEER_LIVE;
     timer_note(sock, p); /* the handshake timer */

@@ -46,6 +46,41 @@
 #define mzmtp_sk_is_sub(s) (IS((s), MZMTP_SUB) || IS((s), MZMTP_XSUB))
 #define mzmtp_sk_is_pubsub(s) (mzmtp_sk_is_pub(s) || mzmtp_sk_is_sub(s))
 
+/* ---- the peer's area of mem->peer_buf (microzmtp.h, mzmtp_socket_mem_t) ---- */
+
+static inline uint8_t *mzmtp_sk_peer_buf(const mzmtp_socket_t *s, unsigned p)
+{
+    return s->mem->peer_buf + (size_t)p * s->mem->peer_buf_bytes;
+}
+/* ROUTER: the routing id first, [0] its length, [1..] its bytes. */
+#define MZMTP_SK_RID_LEN(s, p) (mzmtp_sk_peer_buf((s), (p))[0])
+#define MZMTP_SK_RID(s, p) (mzmtp_sk_peer_buf((s), (p)) + 1)
+/* A PLAIN or CURVE server: then the User-Id (its length in the slot), the address. */
+#if MZMTP_SECURITY
+#define mzmtp_sk_keeps_auth(s) ((s)->sec.mechanism != MZMTP_MECH_NULL && (s)->sec.server)
+#else
+#define mzmtp_sk_keeps_auth(s) false
+#endif
+#define MZMTP_SK_AUTH_OFF(s) (IS((s), MZMTP_ROUTER) ? (size_t)MZMTP_PEER_BUF_RID : 0u)
+/* Then the engine's command buffer, the rest of the area (mzmtp_socket_sec_peer_start()
+ * says where it starts). */
+/* The smallest command buffer of this socket's engines: a SUB or XSUB sends SUBSCRIBEs
+ * of up to MZMTP_CONF_MAX_TOPIC bytes; every engine a READY, PING/PONG and ERROR
+ * (MZMTP_CMD_MIN). The identity's READY is checked when it is set. */
+#define mzmtp_sk_cmd_min(s)                                                                 \
+    (mzmtp_sk_is_sub(s) && MZMTP_CMD_SUBSCRIBE_MAX > MZMTP_CMD_MIN ? (size_t)MZMTP_CMD_SUBSCRIBE_MAX \
+                                                                    : (size_t)MZMTP_CMD_MIN)
+/* What a CURVE engine takes from the front of its command area for its state. */
+#if MZMTP_CONF_CURVE
+#define mzmtp_sk_curve_state(s) ((s)->sec.mechanism == MZMTP_MECH_CURVE ? (size_t)MZMTP_CMD_CURVE_STATE : 0u)
+#else
+#define mzmtp_sk_curve_state(s) ((size_t)0u)
+#endif
+/* Does a command buffer at @p off leave at least mzmtp_sk_cmd_min() in the areas, and
+ * are the areas at most 65535 bytes (engines' command buffers are 16-bit)? */
+#define mzmtp_sk_cmd_fits(s, off)                                                           \
+    ((s)->mem->peer_buf_bytes - ((off) + mzmtp_sk_cmd_min(s)) <= 65535u - ((off) + mzmtp_sk_cmd_min(s)))
+
 /* ---- core (socket.c), for the families ---- */
 
 /* The message at the head of peer @p p is over (read or dropped). */

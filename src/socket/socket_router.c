@@ -10,12 +10,13 @@
 #if MZMTP_CONF_SOCKET_TYPES & MZMTP_TYPESET_ROUTER
 
 #if MZMTP_CONF_ROUTER_HASH
-/* Where a ROUTER's routing ids are, for the id hash: in the peer slots, so the hash maps
- * an id to a slot index. The hash indexes exactly the ready peers that are not ignored. */
+/* Where a ROUTER's routing ids are, for the id hash: at the start of each peer's area of
+ * mem->peer_buf (socket_int.h), so the hash maps an id to a slot index. The hash indexes
+ * exactly the ready peers that are not ignored. */
 static mzmtp_idmap_keys_t rid_keys(const mzmtp_socket_t *s)
 {
-    const mzmtp_idmap_keys_t k = {s->peer[0].rid, sizeof(mzmtp_peer_t), &s->peer[0].rid_len,
-                                  sizeof(mzmtp_peer_t)};
+    const mzmtp_idmap_keys_t k = {MZMTP_SK_RID(s, 0), s->mem->peer_buf_bytes,
+                                  &MZMTP_SK_RID_LEN(s, 0), s->mem->peer_buf_bytes};
     return k;
 }
 #endif
@@ -27,8 +28,8 @@ static int find_routing_id(const mzmtp_socket_t *s, const uint8_t *id, size_t le
     return mzmtp_idmap_find(s->fam.rid.map, MZMTP_IDMAP_SLOTS, &keys, id, len);
 #else
     MZMTP_PEERSET_FOR_EACH(p, &s->ready) {
-        if (!HAS_PEER(s->ignored, p) && s->peer[p].rid_len == len &&
-            mzmtp_util_bytes_eq(s->peer[p].rid, id, len)) {
+        if (!HAS_PEER(s->ignored, p) && MZMTP_SK_RID_LEN(s, p) == len &&
+            mzmtp_util_bytes_eq(MZMTP_SK_RID(s, p), id, len)) {
             return (int)p;
         }
     }
@@ -46,15 +47,15 @@ mzmtp_status_t mzmtp_sk_router_handshake(mzmtp_socket_t *s, unsigned p, const ui
         uint8_t gen[5] = {0, (uint8_t)(s->rid_next >> 24), (uint8_t)(s->rid_next >> 16),
                           (uint8_t)(s->rid_next >> 8), (uint8_t)s->rid_next};
         s->rid_next++;
-        memcpy(s->peer[p].rid, gen, sizeof(gen));
-        s->peer[p].rid_len = sizeof(gen);
+        memcpy(MZMTP_SK_RID(s, p), gen, sizeof(gen));
+        MZMTP_SK_RID_LEN(s, p) = sizeof(gen);
     } else {
-        memcpy(s->peer[p].rid, id, len);
-        s->peer[p].rid_len = (uint8_t)len;
+        memcpy(MZMTP_SK_RID(s, p), id, len);
+        MZMTP_SK_RID_LEN(s, p) = (uint8_t)len;
 #if !MZMTP_CONF_ROUTER_HASH
         MZMTP_PEERSET_FOR_EACH(q, &s->ready) {
-            if (q != p && !HAS_PEER(s->ignored, q) && s->peer[q].rid_len == len &&
-                mzmtp_util_bytes_eq(s->peer[q].rid, id, len)) {
+            if (q != p && !HAS_PEER(s->ignored, q) && MZMTP_SK_RID_LEN(s, q) == len &&
+                mzmtp_util_bytes_eq(MZMTP_SK_RID(s, q), id, len)) {
                 mzmtp_peerset_add(&s->ignored, p); /* a duplicate id is ignored (no handover) */
             }
         }
@@ -63,7 +64,7 @@ mzmtp_status_t mzmtp_sk_router_handshake(mzmtp_socket_t *s, unsigned p, const ui
 #if MZMTP_CONF_ROUTER_HASH
     /* A duplicate id is ignored (no handover), and so is a generated one that a peer's
      * own id (with a leading zero, which libzmq would refuse) already holds. */
-    if (find_routing_id(s, s->peer[p].rid, s->peer[p].rid_len) >= 0) {
+    if (find_routing_id(s, MZMTP_SK_RID(s, p), MZMTP_SK_RID_LEN(s, p)) >= 0) {
         mzmtp_peerset_add(&s->ignored, p);
     } else {
         const mzmtp_idmap_keys_t keys = rid_keys(s);
@@ -82,8 +83,8 @@ void mzmtp_sk_router_handover(mzmtp_socket_t *sock, unsigned p)
     mzmtp_idmap_remove(sock->fam.rid.map, MZMTP_IDMAP_SLOTS, &keys, p);
 #endif
     MZMTP_PEERSET_FOR_EACH(q, &sock->ignored) {
-        if (HAS_PEER(sock->ready, q) && sock->peer[q].rid_len == sock->peer[p].rid_len &&
-            mzmtp_util_bytes_eq(sock->peer[q].rid, sock->peer[p].rid, sock->peer[p].rid_len)) {
+        if (HAS_PEER(sock->ready, q) && MZMTP_SK_RID_LEN(sock, q) == MZMTP_SK_RID_LEN(sock, p) &&
+            mzmtp_util_bytes_eq(MZMTP_SK_RID(sock, q), MZMTP_SK_RID(sock, p), MZMTP_SK_RID_LEN(sock, p))) {
             mzmtp_peerset_del(&sock->ignored, q);
 #if MZMTP_CONF_ROUTER_HASH
             mzmtp_idmap_insert(sock->fam.rid.map, MZMTP_IDMAP_SLOTS, &keys, q);
@@ -138,12 +139,12 @@ mzmtp_status_t mzmtp_sk_router_id_out(mzmtp_socket_t *sock, unsigned p, uint8_t 
 {
     /* wire-notes S9: a ROUTER message starts with the peer's routing id. */
     if (ref != NULL) {
-        *ref = sock->peer[p].rid;
+        *ref = MZMTP_SK_RID(sock, p);
     } else {
-        if (cap < sock->peer[p].rid_len) return MZMTP_ERR_NO_MEMORY;
-        memcpy(buf, sock->peer[p].rid, sock->peer[p].rid_len);
+        if (cap < MZMTP_SK_RID_LEN(sock, p)) return MZMTP_ERR_NO_MEMORY;
+        memcpy(buf, MZMTP_SK_RID(sock, p), MZMTP_SK_RID_LEN(sock, p));
     }
-    *len = sock->peer[p].rid_len;
+    *len = MZMTP_SK_RID_LEN(sock, p);
     *flags = MZMTP_RECV_MORE;
     sock->router_id_out = true;
     return MZMTP_OK;

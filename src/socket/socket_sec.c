@@ -13,6 +13,13 @@ bool mzmtp_socket_sec_option(mzmtp_option_t opt)
 }
 
 #if MZMTP_SECURITY
+/* The User-Id and address of peer @p p: User-Id, then address (socket_int.h); the User-Id's
+ * length is in the peer slot. */
+static uint8_t *auth_part(const mzmtp_socket_t *s, unsigned p)
+{
+    return mzmtp_sk_peer_buf(s, p) + MZMTP_SK_AUTH_OFF(s);
+}
+
 static bool started(const mzmtp_socket_t *s)
 {
     for (unsigned p = 0; p < s->nused; p++) {
@@ -103,11 +110,16 @@ static void authenticate(void *owner, unsigned peer, mzmtp_auth_request_t *req,
                          mzmtp_auth_reply_t *reply)
 {
     mzmtp_socket_t *s = owner;
-    req->address = s->peer[peer].address;
+    /* Only a server asks, and a server's peer areas have the authenticator's part. */
+    uint8_t *a = auth_part(s, peer);
+    char *address = (char *)a + MZMTP_USER_ID_MAX;
+    address[MZMTP_CONF_ADDRESS_MAX - 1] = '\0'; /* a string, whatever the area held */
+    req->address = address;
     s->auth(s->auth_ctx, req, reply);
+    address[0] = '\0'; /* the next peer of this slot has none until the port gives it */
     if (reply->status == 200) {
         size_t n = reply->user_id_len < MZMTP_USER_ID_MAX ? reply->user_id_len : MZMTP_USER_ID_MAX;
-        memcpy(s->peer[peer].user_id, reply->user_id, n);
+        memcpy(a, reply->user_id, n);
         s->peer[peer].user_id_len = (uint8_t)n;
     }
 }
@@ -137,29 +149,35 @@ mzmtp_mechanism_t mzmtp_socket_mechanism(const mzmtp_socket_t *sock)
 
 size_t mzmtp_socket_peer_user_id(const mzmtp_socket_t *sock, int peer, const uint8_t **id)
 {
-    if (peer < 0 || peer >= sock->nused) {
+    /* Only a server keeps User-Ids (its authenticator gives them). */
+    if (peer < 0 || peer >= sock->nused || !mzmtp_sk_keeps_auth(sock)) {
         *id = NULL;
         return 0;
     }
-    *id = sock->peer[peer].user_id;
+    *id = auth_part(sock, (unsigned)peer);
     return sock->peer[peer].user_id_len;
 }
 
 void mzmtp_socket_peer_set_address(mzmtp_socket_t *sock, int peer, const char *address)
 {
-    if (peer < 0 || peer >= sock->nused) return;
+    /* Only a server's authenticator reads it: the others keep no room for it. */
+    if (peer < 0 || peer >= sock->nused || !mzmtp_sk_keeps_auth(sock)) return;
+    char *at = (char *)auth_part(sock, (unsigned)peer) + MZMTP_USER_ID_MAX;
     size_t n = 0;
     if (address != NULL) {
         while (n + 1 < MZMTP_CONF_ADDRESS_MAX && address[n] != '\0') n++;
-        memcpy(sock->peer[peer].address, address, n);
+        memcpy(at, address, n);
     }
-    sock->peer[peer].address[n] = '\0';
+    at[n] = '\0';
 }
 
-void mzmtp_socket_sec_peer_start(mzmtp_socket_t *sock, unsigned p)
+size_t mzmtp_socket_sec_peer_start(mzmtp_socket_t *sock, unsigned p)
 {
-    sock->peer[p].user_id_len = 0;
+    /* A server keeps each peer's User-Id and address before its command buffer (the
+     * mechanism is fixed from the first peer on: every peer has the same layout). */
+    sock->peer[p].user_id_len = 0; /* no User-Id yet */
     sock->opts.sec = sock->sec.mechanism == MZMTP_MECH_NULL ? NULL : &sock->sec;
+    return MZMTP_SK_AUTH_OFF(sock) + (mzmtp_sk_keeps_auth(sock) ? MZMTP_PEER_BUF_AUTH : 0u);
 }
 
 void mzmtp_socket_sec_wipe(mzmtp_socket_t *sock)

@@ -84,6 +84,8 @@ int main(int argc, char **argv)
     }
     curve_sec_client(&secc, c_pub, c_sec, s_pub, fake_random, &sc_seed);
     curve_sec_server(&secs, s_pub, s_sec, fake_random, &ss_seed);
+    static uint8_t cmdc[MZMTP_CONF_CMD_BUF + MZMTP_CMD_CURVE_STATE],
+        cmds[MZMTP_CONF_CMD_BUF + MZMTP_CMD_CURVE_STATE];
     mzmtp_conn_opts_t oc, os;
     memset(&oc, 0, sizeof oc);
     oc.rcvhwm = 10;
@@ -91,10 +93,10 @@ int main(int argc, char **argv)
     oc.sec = &secc;
     os.sec = &secs;
     on(0);
-    mzmtp_status_t a = mzmtp_conn_init(&cc, MZMTP_DEALER, &oc, rxc, sizeof rxc, NULL, 0, 0);
+    mzmtp_status_t a = mzmtp_conn_init(&cc, MZMTP_DEALER, &oc, rxc, sizeof rxc, cmdc, sizeof cmdc, NULL, 0, 0);
     on(0);
     on(1);
-    mzmtp_status_t b = mzmtp_conn_init(&sc, MZMTP_ROUTER, &os, rxs, sizeof rxs, NULL, 0, 0);
+    mzmtp_status_t b = mzmtp_conn_init(&sc, MZMTP_ROUTER, &os, rxs, sizeof rxs, cmds, sizeof cmds, NULL, 0, 0);
     on(1);
     if (a != MZMTP_OK || b != MZMTP_OK) return 1;
     int hs = 0;

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "microzmtp/microzmtp.h"
@@ -46,12 +47,26 @@ static inline void curve_sec_server(mzmtp_conn_sec_t *sec, const uint8_t pub[32]
 static inline void curve_sec_switch(mzmtp_conn_t *c, mzmtp_conn_sec_t *sec,
                                     const uint8_t key[32], uint64_t tx, uint64_t rx)
 {
+#if MZMTP_CONF_CURVE_STATE_APART
+    /* A NULL engine has no CURVE state (a CURVE one keeps it in its command area): give
+     * it one, the same for the same engine. */
+    static const mzmtp_conn_t *owner[16];
+    static mzmtp_curve_state_t state[16];
+    unsigned i = 0;
+    while (i < 16 && owner[i] != NULL && owner[i] != c) i++;
+    if (i == 16) abort();
+    owner[i] = c;
+    memset(&state[i], 0, sizeof state[i]);
+    c->curve = &state[i];
+#else
+    memset(c->curve, 0, sizeof *c->curve);
+#endif
     c->mech = MZMTP_MECH_CURVE;
     c->opts.sec = sec;
-    memcpy(c->curve.key, key, 32);
-    c->curve.tx_nonce = tx;
-    c->curve.rx_nonce = rx;
-    c->curve.boxing = true;
+    memcpy(c->curve->key, key, 32);
+    c->curve->tx_nonce = tx;
+    c->curve->rx_nonce = rx;
+    c->curve->boxing = true;
 }
 
 #endif /* CURVE_SEC_H */

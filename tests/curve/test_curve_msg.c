@@ -59,7 +59,7 @@ static void start_one(int type, const char *peer_type, bool server, uint64_t tx,
     mzmtp_conn_opts_t o = tu_conn_opts();
     mzmtp_outq_init(&q1, ring1, sizeof ring1);
     mzmtp_outq_pipe_attach(&q1, 0);
-    TU_ASSERT_STATUS(mzmtp_conn_init(&e1, type, &o, rx1, sizeof rx1, &q1, 0, 0), MZMTP_OK);
+    TU_ASSERT_STATUS(tu_conn_init(&e1, type, &o, rx1, sizeof rx1, &q1, 0, 0), MZMTP_OK);
     tu_buf_t b = TU_BUF(buf);
     tu_put_handshake(&b, 1, peer_type);
     TU_ASSERT_STATUS(tu_conn_feed(&e1, &lg1, b.p, b.len, TU_WHOLE, 0, 0), MZMTP_OK);
@@ -85,7 +85,7 @@ static void known_answer_message_from_the_client_opens_to_hello(void **state)
         assert_non_null(ev);
         assert_int_equal(ev->nframes, 1);
         TU_ASSERT_BYTES(tu_ev_frame(&lg1, ev, 0), ev->frame_len[0], "Hello", 5);
-        assert_true(e1.curve.rx_nonce == 3);
+        assert_true(e1.curve->rx_nonce == 3);
     }
 }
 
@@ -113,7 +113,7 @@ static void server_boxes_a_more_frame_exactly_as_the_transcript(void **state)
     size_t n = unhex(buf, sizeof buf, MSG_SC);
     assert_true(lg1.out_len > n);
     TU_ASSERT_BYTES(lg1.out, n, buf, n); /* the first frame: nonce 2, inner flags 01 */
-    assert_true(e1.curve.tx_nonce == 3);
+    assert_true(e1.curve->tx_nonce == 3);
 }
 
 /* A MESSAGE frame as a peer would box it. */
@@ -333,8 +333,8 @@ static void start_pair(size_t rx_size)
     mzmtp_outq_init(&qb, ring_b, sizeof ring_b);
     mzmtp_outq_pipe_attach(&qa, 0);
     mzmtp_outq_pipe_attach(&qb, 0);
-    TU_ASSERT_STATUS(mzmtp_conn_init(&ca, MZMTP_DEALER, &o, rx_a, rx_size, &qa, 0, 0), MZMTP_OK);
-    TU_ASSERT_STATUS(mzmtp_conn_init(&cb, MZMTP_DEALER, &o, rx_b, rx_size, &qb, 0, 0), MZMTP_OK);
+    TU_ASSERT_STATUS(tu_conn_init(&ca, MZMTP_DEALER, &o, rx_a, rx_size, &qa, 0, 0), MZMTP_OK);
+    TU_ASSERT_STATUS(tu_conn_init(&cb, MZMTP_DEALER, &o, rx_b, rx_size, &qb, 0, 0), MZMTP_OK);
     mzmtp_conn_event_t ev;
     for (int i = 0; i < 10; i++) {
         move(&ca, &cb, SIZE_MAX);
@@ -462,7 +462,7 @@ static void sh_start(unsigned i)
     mzmtp_conn_opts_t o = tu_conn_opts();
     mzmtp_outq_init(&sh_q[i], sh_ring[i], sizeof sh_ring[i]);
     mzmtp_outq_pipe_attach(&sh_q[i], 0);
-    TU_ASSERT_STATUS(mzmtp_conn_init(&sh_c[i], MZMTP_PUSH, &o, sh_rx[i], sizeof sh_rx[i], &sh_q[i], 0, 0),
+    TU_ASSERT_STATUS(tu_conn_init(&sh_c[i], MZMTP_PUSH, &o, sh_rx[i], sizeof sh_rx[i], &sh_q[i], 0, 0),
                      MZMTP_OK);
     tu_buf_t b = TU_BUF(buf);
     tu_put_handshake(&b, 1, "PULL");
@@ -518,7 +518,7 @@ static void engines_sharing_the_scratch_send_the_same_bytes_as_alone(void **stat
         for (int guard = 0; guard < 4000000; guard++) {
             size_t moved = 0;
             for (unsigned i = 0; i < 2; i++) {
-                if (sh_c[i].curve.batch_box > 0 && sec_server.tx.owner != &sh_c[i]) reboxed++;
+                if (sh_c[i].curve->batch_box > 0 && sec_server.tx.owner != &sh_c[i]) reboxed++;
                 size_t chunk = splits[sp] == TU_BYTEWISE ? 1 : tu_rng_range(&rng, 1, 700);
                 moved += sh_step(i, sh_got[i], &got_len[i], chunk);
             }

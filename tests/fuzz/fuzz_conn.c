@@ -179,7 +179,7 @@ static void fuzz_engine(uint8_t mode, uint8_t seed, const uint8_t *in, size_t le
     o.hb_ttl_ms = 1500;
     o.max_msg_size = (mode >> 4) ? (uint64_t)16 << ((mode >> 4) - 1) : 0;
     uint32_t now = 0xFFFFF000u; /* near the wrap on purpose */
-    if (mzmtp_conn_init(&conn, MZMTP_SUB, &o, rx, rx_size, NULL, 0, now) != MZMTP_OK) abort();
+    if (fuzz_conn_init(&conn, MZMTP_SUB, &o, rx, rx_size, NULL, 0, now) != MZMTP_OK) abort();
 
     uint8_t prefix[160];
     size_t plen = make_prefix(mode, "PUB", prefix);
@@ -266,6 +266,7 @@ static void fuzz_socket(uint8_t mode, uint8_t seed, const uint8_t *in, size_t le
     free(mem.send_buf);
     free(mem.recv_buf);
     free(mem.peers);
+    free(mem.peer_buf);
 }
 
 /* ------------------------------------------------------------------------------------ */
@@ -590,6 +591,7 @@ static void fuzz_pattern(uint8_t mode, uint8_t seed, const uint8_t *in, size_t l
     free(mem.send_buf);
     free(mem.recv_buf);
     free(mem.peers);
+    free(mem.peer_buf);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

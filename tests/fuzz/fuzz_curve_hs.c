@@ -126,8 +126,8 @@ static void make_transcript(void)
     }
     fresh_secs();
     mzmtp_conn_opts_t oc = opts(&sec_c), os = opts(&sec_s);
-    if (mzmtp_conn_init(&cc, MZMTP_DEALER, &oc, rxc, sizeof rxc, NULL, 0, 0) != MZMTP_OK ||
-        mzmtp_conn_init(&sc, MZMTP_ROUTER, &os, rxs, sizeof rxs, NULL, 0, 0) != MZMTP_OK) {
+    if (fuzz_conn_init(&cc, MZMTP_DEALER, &oc, rxc, sizeof rxc, NULL, 0, 0) != MZMTP_OK ||
+        fuzz_conn_init(&sc, MZMTP_ROUTER, &os, rxs, sizeof rxs, NULL, 0, 0) != MZMTP_OK) {
         abort();
     }
     size_t c0 = capture(&cc, tr_c, 0, sizeof tr_c);          /* greeting + HELLO */
@@ -197,7 +197,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint8_t *rx = fuzz_alloc(rx_size);
     mzmtp_conn_opts_t o = opts(server ? &sec_s : &sec_c);
     uint32_t now = 0xFFFFF000u;
-    if (mzmtp_conn_init(&conn, server ? MZMTP_ROUTER : MZMTP_DEALER, &o, rx, rx_size, NULL, 0, 0) != MZMTP_OK) {
+    if (fuzz_conn_init(&conn, server ? MZMTP_ROUTER : MZMTP_DEALER, &o, rx, rx_size, NULL, 0, 0) != MZMTP_OK) {
         abort();
     }
     const uint8_t *peer = server ? tr_c : tr_s;

@@ -187,16 +187,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(&o, 0, sizeof o);
     o.rcvhwm = 1000;
     /* recv_e (server) takes what the records make; send_e (client) sends to peer_e. */
-    if (mzmtp_conn_init(&recv_e, MZMTP_PULL, &o, rx_r, RX_SIZE, NULL, 0, 0) != MZMTP_OK ||
-        mzmtp_conn_init(&send_e, MZMTP_PUSH, &o, rx_s, RX_SIZE, &q, 0, 0) != MZMTP_OK ||
-        mzmtp_conn_init(&peer_e, MZMTP_PULL, &o, rx_p, RX_SIZE, NULL, 0, 0) != MZMTP_OK) {
+    if (fuzz_conn_init(&recv_e, MZMTP_PULL, &o, rx_r, RX_SIZE, NULL, 0, 0) != MZMTP_OK ||
+        fuzz_conn_init(&send_e, MZMTP_PUSH, &o, rx_s, RX_SIZE, &q, 0, 0) != MZMTP_OK ||
+        fuzz_conn_init(&peer_e, MZMTP_PULL, &o, rx_p, RX_SIZE, NULL, 0, 0) != MZMTP_OK) {
         abort();
     }
     mzmtp_outq_init(&q, ring, sizeof ring);
     mzmtp_outq_pipe_attach(&q, 0);
     mzmtp_conn_t tmp;
     static uint8_t rx_t[RX_SIZE];
-    if (mzmtp_conn_init(&tmp, MZMTP_PUSH, &o, rx_t, RX_SIZE, NULL, 0, 0) != MZMTP_OK) abort();
+    if (fuzz_conn_init(&tmp, MZMTP_PUSH, &o, rx_t, RX_SIZE, NULL, 0, 0) != MZMTP_OK) abort();
     handshake(&recv_e, &tmp);
     handshake(&peer_e, &send_e);
     to_curve(&recv_e, true, 1, 2);

@@ -97,7 +97,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     mzmtp_conn_opts_t o = fuzz_conn_opts();
     o.sec = &sec;
     uint32_t now = 0xFFFFF000u;
-    if (mzmtp_conn_init(&conn, server ? MZMTP_ROUTER : MZMTP_DEALER, &o, rx, rx_size, NULL, 0, now) != MZMTP_OK) {
+    if (fuzz_conn_init(&conn, server ? MZMTP_ROUTER : MZMTP_DEALER, &o, rx, rx_size, NULL, 0, now) != MZMTP_OK) {
         abort();
     }
     uint8_t pre[96];

@@ -67,6 +67,27 @@ static inline mzmtp_conn_opts_t fuzz_conn_opts(void)
     return o;
 }
 
+/* A command area of MZMTP_CONF_CMD_BUF bytes (plus a CURVE engine's state,
+ *  MZMTP_CMD_CURVE_STATE) for engine @p c: the same one each time
+ * for the same engine (a fuzzer has a handful of engines). */
+#define FUZZ_CMD_BYTES (MZMTP_CONF_CMD_BUF + MZMTP_CMD_CURVE_STATE)
+static inline uint8_t *fuzz_cmd_buf(const mzmtp_conn_t *c)
+{
+    static const mzmtp_conn_t *owner[16];
+    static uint8_t buf[16][FUZZ_CMD_BYTES];
+    for (size_t i = 0; i < 16; i++) {
+        if (owner[i] == c) return buf[i];
+        if (owner[i] == NULL) {
+            owner[i] = c;
+            return buf[i];
+        }
+    }
+    abort();
+}
+#define fuzz_conn_init(c, type, opts, rx, rx_size, q, pipe, now)                            \
+    mzmtp_conn_init((c), (type), (opts), (rx), (rx_size), fuzz_cmd_buf(c), FUZZ_CMD_BYTES, \
+                    (q), (pipe), (now))
+
 /* A socket's memory from the heap: a 512-byte send ring and @p per_peer bytes of receive
  * buffer for each of MZMTP_CONF_MAX_PEERS peers. The caller frees both buffers. */
 static inline mzmtp_socket_mem_t fuzz_socket_mem(size_t per_peer)
@@ -79,6 +100,8 @@ static inline mzmtp_socket_mem_t fuzz_socket_mem(size_t per_peer)
     mem.max_peers = MZMTP_CONF_MAX_PEERS;
     /* Left uninitialised: the socket clears a slot when it first takes it. */
     mem.peers = fuzz_alloc(mem.max_peers * sizeof(mzmtp_peer_t));
+    mem.peer_buf_bytes = MZMTP_PEER_BUF_DEFAULT;
+    mem.peer_buf = fuzz_alloc(mem.max_peers * mem.peer_buf_bytes);
     return mem;
 }
 

@@ -28,7 +28,7 @@ static uint8_t script[1 << 16];
 static void start(mzmtp_conn_t *c, uint8_t *rx, size_t rx_size, int type,
                   const mzmtp_conn_opts_t *opts, uint32_t now)
 {
-    TU_ASSERT_STATUS(mzmtp_conn_init(c, type, opts, rx, rx_size, NULL, 0, now), MZMTP_OK);
+    TU_ASSERT_STATUS(tu_conn_init(c, type, opts, rx, rx_size, NULL, 0, now), MZMTP_OK);
 }
 
 static void start_default(mzmtp_conn_t *c, int type)
@@ -130,8 +130,8 @@ static void engine_output_can_be_written_one_byte_at_a_time(void **state)
 static void engine_init_refuses_a_receive_buffer_under_64_bytes(void **state)
 {
     mzmtp_conn_opts_t o = tu_conn_opts();
-    TU_ASSERT_STATUS(mzmtp_conn_init(&conn_a, MZMTP_PUB, &o, rx_a, 63, NULL, 0, 0), MZMTP_ERR_INVALID);
-    TU_ASSERT_STATUS(mzmtp_conn_init(&conn_a, MZMTP_PUB, &o, rx_a, 64, NULL, 0, 0), MZMTP_OK);
+    TU_ASSERT_STATUS(tu_conn_init(&conn_a, MZMTP_PUB, &o, rx_a, 63, NULL, 0, 0), MZMTP_ERR_INVALID);
+    TU_ASSERT_STATUS(tu_conn_init(&conn_a, MZMTP_PUB, &o, rx_a, 64, NULL, 0, 0), MZMTP_OK);
 }
 
 /* ------------------------------------------------------------------ handshake ------- */
@@ -1259,7 +1259,7 @@ static void engine_sends_messages_from_the_send_ring(void **state)
     mzmtp_conn_opts_t o = tu_conn_opts();
     tu_log_init(&log_a);
     tu_log_init(&log_b);
-    TU_ASSERT_STATUS(mzmtp_conn_init(&conn_a, MZMTP_PUB, &o, rx_a, sizeof rx_a, &q, 0, 0), MZMTP_OK);
+    TU_ASSERT_STATUS(tu_conn_init(&conn_a, MZMTP_PUB, &o, rx_a, sizeof rx_a, &q, 0, 0), MZMTP_OK);
     start(&conn_b, rx_b, sizeof rx_b, MZMTP_SUB, &o, 0);
     tu_link_t l;
     tu_link_conns(&l, &conn_a, &log_a, &conn_b, &log_b);
@@ -1286,7 +1286,7 @@ static void engine_writes_no_data_before_the_handshake(void **state)
     TU_ASSERT_STATUS(mzmtp_outq_add_frame(&q, (const uint8_t *)"early", 5, false), MZMTP_OK);
     mzmtp_conn_opts_t o = tu_conn_opts();
     tu_log_init(&log_a);
-    TU_ASSERT_STATUS(mzmtp_conn_init(&conn_a, MZMTP_PUB, &o, rx_a, sizeof rx_a, &q, 0, 0), MZMTP_OK);
+    TU_ASSERT_STATUS(tu_conn_init(&conn_a, MZMTP_PUB, &o, rx_a, sizeof rx_a, &q, 0, 0), MZMTP_OK);
     tu_conn_drain_output(&conn_a, &log_a);
     TU_ASSERT_HEX(log_a.out, log_a.out_len, GREETING_31 READY_PUB);
     feed_whole(GREETING_31 READY_SUB, 0);

@@ -133,7 +133,7 @@ static mzmtp_status_t start(mzmtp_conn_t *c, tu_log_t *l, uint8_t *buf, bool ser
     tu_log_init(l);
     mzmtp_conn_opts_t o = tu_conn_opts();
     o.sec = server ? &sec_s : &sec_c;
-    return mzmtp_conn_init(c, server ? MZMTP_ROUTER : MZMTP_DEALER, &o, buf, sizeof rx, NULL, 0, now);
+    return tu_conn_init(c, server ? MZMTP_ROUTER : MZMTP_DEALER, &o, buf, sizeof rx, NULL, 0, now);
 }
 
 static mzmtp_status_t run(bool server, const uint8_t *bytes, size_t n, tu_split_t split, uint64_t seed)
@@ -205,11 +205,11 @@ static void client_writes_the_transcripts_hello_and_initiate(void **state)
             /* the session key shared(S', c'), the last short nonces, no scratch left */
             uint8_t k[32];
             assert_true(mzmtp_crypto_box_beforenm(k, st_pub, ct_sec));
-            TU_ASSERT_BYTES(conn.curve.key, 32, k, 32);
-            assert_int_equal(conn.curve.tx_nonce, 2);
-            assert_int_equal(conn.curve.rx_nonce, 1);
+            TU_ASSERT_BYTES(conn.curve->key, 32, k, 32);
+            assert_int_equal(conn.curve->tx_nonce, 2);
+            assert_int_equal(conn.curve->rx_nonce, 1);
             /* its handshake slot given back, wiped: the socket's pool all zeros */
-            assert_int_equal(conn.curve.slot, 0);
+            assert_int_equal(conn.curve->slot, 0);
             assert_true(all_zero(sec_c.hs, sizeof sec_c.hs));
             assert_int_equal(rng_c.pos, rng_c.len); /* c' and the vouch nonce, nothing else */
         }
@@ -228,12 +228,12 @@ static void server_writes_the_transcripts_welcome_and_ready(void **state)
             TU_ASSERT_BYTES(auth_key, 32, c_pub, 32);
             uint8_t k[32];
             assert_true(mzmtp_crypto_box_beforenm(k, ct_pub, st_sec));
-            TU_ASSERT_BYTES(conn.curve.key, 32, k, 32);
-            assert_int_equal(conn.curve.tx_nonce, 1);
-            assert_int_equal(conn.curve.rx_nonce, 2);
-            assert_int_equal(conn.curve.slot, 0);
+            TU_ASSERT_BYTES(conn.curve->key, 32, k, 32);
+            assert_int_equal(conn.curve->tx_nonce, 1);
+            assert_int_equal(conn.curve->rx_nonce, 2);
+            assert_int_equal(conn.curve->slot, 0);
             assert_true(all_zero(sec_s.hs, sizeof sec_s.hs));
-            assert_true(all_zero(conn.curve.cookie_nonce, 16));
+            assert_true(all_zero(conn.curve->cookie_nonce, 16));
         }
     }
 }
@@ -257,7 +257,7 @@ static void server_delivers_the_transcripts_message_after_its_handshake(void **s
         assert_non_null(m);
         assert_int_equal(m->nframes, 1);
         TU_ASSERT_BYTES(tu_ev_frame(&lg, m, 0), m->frame_len[0], "Hello", 5);
-        assert_int_equal(conn.curve.rx_nonce, 3);
+        assert_int_equal(conn.curve->rx_nonce, 3);
     }
 }
 
@@ -390,14 +390,14 @@ static void client_and_server_engines_complete_in_every_split(void **state)
             TU_ASSERT_STATUS(p.st_s, MZMTP_OK);
             assert_int_equal(tu_log_count(&lg, MZMTP_CONN_EV_HANDSHAKE), 1);
             assert_int_equal(tu_log_count(&lg2, MZMTP_CONN_EV_HANDSHAKE), 1);
-            TU_ASSERT_BYTES(conn.curve.key, 32, conn2.curve.key, 32);
-            assert_false(all_zero(conn.curve.key, 32));
-            assert_int_equal(conn.curve.tx_nonce, 2);
-            assert_int_equal(conn.curve.rx_nonce, 1);
-            assert_int_equal(conn2.curve.tx_nonce, 1);
-            assert_int_equal(conn2.curve.rx_nonce, 2);
-            assert_int_equal(conn.curve.slot, 0);
-            assert_int_equal(conn2.curve.slot, 0);
+            TU_ASSERT_BYTES(conn.curve->key, 32, conn2.curve->key, 32);
+            assert_false(all_zero(conn.curve->key, 32));
+            assert_int_equal(conn.curve->tx_nonce, 2);
+            assert_int_equal(conn.curve->rx_nonce, 1);
+            assert_int_equal(conn2.curve->tx_nonce, 1);
+            assert_int_equal(conn2.curve->rx_nonce, 2);
+            assert_int_equal(conn.curve->slot, 0);
+            assert_int_equal(conn2.curve->slot, 0);
             assert_true(all_zero(sec_c.hs, sizeof sec_c.hs));
             assert_true(all_zero(sec_s.hs, sizeof sec_s.hs));
             TU_ASSERT_BYTES(auth_key, 32, c_pub, 32);
@@ -440,7 +440,7 @@ static void client_with_another_server_key_refuses_the_welcome(void **state)
     TU_ASSERT_STATUS(run(false, in, n, TU_WHOLE, 0), MZMTP_ERR_CRYPTO);
     assert_int_equal(lg.out_len, 64 + 202); /* its greeting and HELLO, nothing more */
     assert_int_equal(tu_log_count(&lg, MZMTP_CONN_EV_HANDSHAKE), 0);
-    assert_true(all_zero(&conn.curve, sizeof conn.curve));
+    assert_true(all_zero(conn.curve, sizeof *conn.curve));
 }
 
 /* ------------------------------------------------------------ malformed ---------- */
@@ -741,9 +741,9 @@ static void malformed_input_table(void **state)
             assert_int_equal(mzmtp_conn_state(&conn), MZMTP_CONN_DEAD);
             /* a failed handshake leaves no key behind once the engine is wiped (the
              * mechanism's own refusals wipe at once; the engine's, at close) */
-            if (rows[r].status == MZMTP_ERR_CRYPTO) assert_true(all_zero(&conn.curve, sizeof conn.curve));
+            if (rows[r].status == MZMTP_ERR_CRYPTO) assert_true(all_zero(conn.curve, sizeof *conn.curve));
             mzmtp_conn_wipe(&conn);
-            assert_true(all_zero(&conn.curve, sizeof conn.curve));
+            assert_true(all_zero(conn.curve, sizeof *conn.curve));
         }
     }
 }
@@ -765,7 +765,7 @@ static void data_frame_in_the_middle_of_the_handshake_is_refused(void **state)
         assert_int_equal(tu_log_count(&lg, MZMTP_CONN_EV_HANDSHAKE), 0);
         assert_int_equal(tu_log_count(&lg, MZMTP_CONN_EV_MESSAGE), 0);
         mzmtp_conn_wipe(&conn);
-        assert_true(all_zero(&conn.curve, sizeof conn.curve));
+        assert_true(all_zero(conn.curve, sizeof *conn.curve));
     }
 }
 
@@ -818,7 +818,7 @@ static void denied_client_gets_error_and_delivers_nothing(void **state)
             assert_int_equal(tu_log_count(&lg, MZMTP_CONN_EV_HANDSHAKE), 0);
             assert_int_equal(tu_log_count(&lg, MZMTP_CONN_EV_MESSAGE), 0);
             assert_int_equal(tu_log_count(&lg, MZMTP_CONN_EV_SUBSCRIBE), 0);
-            assert_true(all_zero(&conn.curve, sizeof conn.curve));
+            assert_true(all_zero(conn.curve, sizeof *conn.curve));
         }
     }
 }
@@ -873,7 +873,7 @@ static mzmtp_status_t pool_start(unsigned i, bool server)
     tu_log_init(&pool_log[i]);
     mzmtp_conn_opts_t o = tu_conn_opts();
     o.sec = server ? &sec_s : &sec_c;
-    return mzmtp_conn_init(&pool_conn[i], server ? MZMTP_ROUTER : MZMTP_DEALER, &o, pool_rx[i],
+    return tu_conn_init(&pool_conn[i], server ? MZMTP_ROUTER : MZMTP_DEALER, &o, pool_rx[i],
                            sizeof pool_rx[i], NULL, 0, 0);
 }
 
@@ -892,7 +892,7 @@ static void a_server_beyond_its_handshake_slots_closes_the_peer(void **state)
     for (unsigned i = 0; i < N; i++) {
         TU_ASSERT_STATUS(pool_start(i, true), MZMTP_OK);
         TU_ASSERT_STATUS(feed_no_output(&pool_conn[i], in, n), MZMTP_AGAIN);
-        assert_int_equal(pool_conn[i].curve.slot, i + 1);
+        assert_int_equal(pool_conn[i].curve->slot, i + 1);
         assert_true(mzmtp_conn_has_output(&pool_conn[i]));
     }
     /* one more: closed with MZMTP_ERR_NO_MEMORY; it sends its greeting, no WELCOME and
@@ -902,15 +902,15 @@ static void a_server_beyond_its_handshake_slots_closes_the_peer(void **state)
     assert_int_equal(mzmtp_conn_state(&pool_conn[N]), MZMTP_CONN_DEAD);
     tu_conn_drain_output(&pool_conn[N], &pool_log[N]);
     TU_ASSERT_BYTES(pool_log[N].out, pool_log[N].out_len, greet_server, 64);
-    assert_int_equal(pool_conn[N].curve.slot, 0);
+    assert_int_equal(pool_conn[N].curve->slot, 0);
     /* the first WELCOME written: its slot goes back, wiped, and the next peer is served */
     tu_conn_drain_output(&pool_conn[0], &pool_log[0]);
     assert_int_equal(pool_log[0].out_len, 64 + sizeof welcome_f);
-    assert_int_equal(pool_conn[0].curve.slot, 0);
+    assert_int_equal(pool_conn[0].curve->slot, 0);
     assert_true(all_zero(&sec_s.hs[0], sizeof sec_s.hs[0]));
     TU_ASSERT_STATUS(pool_start(N, true), MZMTP_OK);
     TU_ASSERT_STATUS(feed_no_output(&pool_conn[N], in, n), MZMTP_AGAIN);
-    assert_int_equal(pool_conn[N].curve.slot, 1);
+    assert_int_equal(pool_conn[N].curve->slot, 1);
     tu_conn_drain_output(&pool_conn[N], &pool_log[N]);
     assert_int_equal(pool_log[N].out_len, 64 + sizeof welcome_f);
     TU_ASSERT_BYTES(pool_log[N].out + 64, 8, welcome_f, 8); /* a WELCOME */
@@ -929,14 +929,14 @@ static void a_client_beyond_its_handshake_slots_does_not_start(void **state)
     sec_c.rng_ctx = &r;
     for (unsigned i = 0; i < N; i++) {
         TU_ASSERT_STATUS(pool_start(i, false), MZMTP_OK); /* HELLO queued in slot i */
-        assert_int_equal(pool_conn[i].curve.slot, i + 1);
+        assert_int_equal(pool_conn[i].curve->slot, i + 1);
     }
     TU_ASSERT_STATUS(pool_start(N, false), MZMTP_ERR_NO_MEMORY);
     /* a connection that ends gives its slot back (wiped) */
     mzmtp_conn_wipe(&pool_conn[0]);
     assert_true(all_zero(&sec_c.hs[0], sizeof sec_c.hs[0]));
     TU_ASSERT_STATUS(pool_start(N, false), MZMTP_OK);
-    assert_int_equal(pool_conn[N].curve.slot, 1);
+    assert_int_equal(pool_conn[N].curve->slot, 1);
     tu_conn_drain_output(&pool_conn[N], &pool_log[N]);
     assert_int_equal(pool_log[N].out_len, 64 + sizeof hello_f);
     for (unsigned i = 0; i <= N; i++) mzmtp_conn_wipe(&pool_conn[i]);
@@ -954,7 +954,7 @@ static void server_keeps_no_secret_between_welcome_and_initiate(void **state)
     TU_ASSERT_BYTES(lg.out + 64, lg.out_len - 64, welcome_f, sizeof welcome_f);
     /* Nothing but the cookie's long nonce and the HELLO's short nonce (24 public bytes
      * that tie the INITIATE to this connection): no key, no s'. */
-    const mzmtp_curve_state_t *cs = &conn.curve;
+    const mzmtp_curve_state_t *cs = conn.curve;
     assert_true(all_zero(cs->key, 32));
     assert_int_equal(cs->tx_nonce, 0);
     assert_int_equal(cs->rx_nonce, 0);
@@ -1154,12 +1154,12 @@ static void sock_auth(void *ctx, const mzmtp_auth_request_t *req, mzmtp_auth_rep
 
 static tu_rng_t sock_rng_a, sock_rng_b;
 
-static void setup_sockets(bool allow)
+static void setup_sockets_in(bool allow, const mzmtp_socket_mem_t *ma, const mzmtp_socket_mem_t *mb)
 {
     load_kat();
     uint32_t one = 1;
-    TU_ASSERT_STATUS(mzmtp_socket_init(&sa, MZMTP_PULL, &mem_a), MZMTP_OK);
-    TU_ASSERT_STATUS(mzmtp_socket_init(&sb, MZMTP_PUSH, &mem_b), MZMTP_OK);
+    TU_ASSERT_STATUS(mzmtp_socket_init(&sa, MZMTP_PULL, ma), MZMTP_OK);
+    TU_ASSERT_STATUS(mzmtp_socket_init(&sb, MZMTP_PUSH, mb), MZMTP_OK);
     tu_rng_seed(&sock_rng_a, 21);
     tu_rng_seed(&sock_rng_b, 22);
     mzmtp_socket_set_random(&sa, prng_random, &sock_rng_a);
@@ -1176,6 +1176,44 @@ static void setup_sockets(bool allow)
     mzmtp_socket_set_auth(&sa, sock_auth, NULL);
     sock_auth_calls = 0;
     sock_allow = allow;
+}
+
+static void setup_sockets(bool allow) { setup_sockets_in(allow, &mem_a, &mem_b); }
+
+/* Each peer's area of mem->peer_buf as small as mzmtp_socket_peer_buf_bytes() says for a
+ * CURVE server and client (with MZMTP_CONF_CURVE_STATE_APART the engine's CURVE state is
+ * in it): the handshake and boxed messages work; with one byte less the client's peer is
+ * refused when it starts, before any byte goes out. */
+static void curve_sockets_work_in_the_peer_areas_their_size_says(void **state)
+{
+    static uint8_t pa_buf[(size_t)MZMTP_CONF_MAX_PEERS * MZMTP_PEER_BUF_DEFAULT];
+    static uint8_t pb_buf[(size_t)MZMTP_CONF_MAX_PEERS * MZMTP_PEER_BUF_DEFAULT];
+    mzmtp_socket_mem_t ma = mem_a, mb = mem_b;
+    ma.peer_buf = pa_buf;
+    ma.peer_buf_bytes = mzmtp_socket_peer_buf_bytes(MZMTP_PULL, 0, 0, MZMTP_MECH_CURVE, true);
+    mb.peer_buf = pb_buf;
+    mb.peer_buf_bytes = mzmtp_socket_peer_buf_bytes(MZMTP_PUSH, 0, 0, MZMTP_MECH_CURVE, false);
+    assert_int_equal(mb.peer_buf_bytes, MZMTP_CMD_MIN + MZMTP_CMD_CURVE_STATE);
+    assert_int_equal(ma.peer_buf_bytes, mb.peer_buf_bytes + MZMTP_PEER_BUF_AUTH);
+    setup_sockets_in(true, &ma, &mb);
+    tu_link_t l;
+    tu_connect_sockets(&l, &sa, &sb, 0);
+    tu_socket_send_str(&sb, "boxed", MZMTP_OK);
+    tu_pump(&l, 1, 0);
+    TU_ASSERT_STATUS(l.a.status, MZMTP_OK);
+    TU_ASSERT_STATUS(l.b.status, MZMTP_OK);
+    uint8_t buf[16];
+    size_t len, fl[2];
+    unsigned nf;
+    TU_ASSERT_STATUS(tu_socket_recv_msg(&sa, buf, sizeof buf, &len, &nf, fl, 2), MZMTP_OK);
+    TU_ASSERT_BYTES(buf, len, "boxed", 5);
+#if MZMTP_CONF_CURVE_STATE_APART
+    mb.peer_buf_bytes -= 1u;
+    setup_sockets_in(true, &ma, &mb);
+    int pb;
+    TU_ASSERT_STATUS(mzmtp_socket_peer_open(&sb, true, &pb), MZMTP_OK);
+    TU_ASSERT_STATUS(mzmtp_socket_peer_start(&sb, pb, 0), MZMTP_ERR_NO_MEMORY);
+#endif
 }
 
 static void sockets_complete_a_curve_handshake_and_give_user_id(void **state)
@@ -1312,6 +1350,7 @@ int main(void)
         cmocka_unit_test(no_or_failing_random_source_fails_with_crypto),
         cmocka_unit_test(keys_not_set_are_refused_at_start),
         cmocka_unit_test(keypair_helpers),
+        cmocka_unit_test(curve_sockets_work_in_the_peer_areas_their_size_says),
         cmocka_unit_test(sockets_complete_a_curve_handshake_and_give_user_id),
         cmocka_unit_test(sockets_exchange_boxed_messages_after_the_handshake),
         cmocka_unit_test(sockets_denied_key_is_refused_and_nothing_arrives),
@@ -1348,7 +1387,7 @@ static void a_curve_peer_is_refused_by_a_null_engine(void **state)
     static tu_log_t lg;
     tu_log_init(&lg);
     mzmtp_conn_opts_t o = tu_conn_opts();
-    TU_ASSERT_STATUS(mzmtp_conn_init(&c, MZMTP_PULL, &o, rx, sizeof rx, NULL, 0, 0), MZMTP_OK);
+    TU_ASSERT_STATUS(tu_conn_init(&c, MZMTP_PULL, &o, rx, sizeof rx, NULL, 0, 0), MZMTP_OK);
     tu_buf_t b = TU_BUF(bytes);
     tu_put_greeting(&b, 3, 1, "CURVE");
     TU_ASSERT_STATUS(tu_conn_feed(&c, &lg, bytes, b.len, TU_WHOLE, 0, 0), MZMTP_ERR_MECHANISM);

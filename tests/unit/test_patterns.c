@@ -109,7 +109,7 @@ static void raw_start(int type)
     mzmtp_outq_pipe_attach(&raw_q, 0);
     mzmtp_conn_opts_t o = tu_conn_opts();
     tu_log_init(&raw_log);
-    TU_ASSERT_STATUS(mzmtp_conn_init(&raw, type, &o, raw_rx, sizeof raw_rx, &raw_q, 0, 0),
+    TU_ASSERT_STATUS(tu_conn_init(&raw, type, &o, raw_rx, sizeof raw_rx, &raw_q, 0, 0),
                      MZMTP_OK);
 }
 

@@ -68,7 +68,7 @@ static mzmtp_status_t run(int type, const char *s, tu_split_t split, uint64_t se
     tu_log_init(&lg);
     mzmtp_conn_opts_t o = tu_conn_opts();
     o.sec = &sec;
-    TU_ASSERT_STATUS(mzmtp_conn_init(&conn, type, &o, rx, sizeof rx, NULL, 0, 0), MZMTP_OK);
+    TU_ASSERT_STATUS(tu_conn_init(&conn, type, &o, rx, sizeof rx, NULL, 0, 0), MZMTP_OK);
     size_t n = tu_script(s, script, sizeof script);
     return tu_conn_feed(&conn, &lg, script, n, split, seed, 0);
 }
@@ -358,6 +358,69 @@ static void sockets_wrong_password_is_refused_and_nothing_arrives(void **state)
     tu_expect_handshake_refused(&sa, &sb, MZMTP_ERR_AUTH);
 }
 
+/* A server keeps each peer's User-Id and address in the peer's area of mem->peer_buf
+ * (issue 11). The next peer of the same slot starts with neither: its authenticator sees
+ * an empty address unless the port gives one, and it has no User-Id until allowed. */
+static void next_peer_of_a_slot_sees_no_user_id_or_address_of_the_last(void **state)
+{
+    setup_pair("secret");
+    mzmtp_socket_mem_t one_slot = mem_a; /* so that the next peer takes the same slot */
+    one_slot.max_peers = 1;
+    uint32_t one = 1;
+    tu_socket_init(&sa, MZMTP_PULL, &one_slot);
+    TU_ASSERT_STATUS(mzmtp_socket_setopt(&sa, MZMTP_OPT_PLAIN_SERVER, &one, sizeof one), MZMTP_OK);
+    mzmtp_socket_set_auth(&sa, sock_auth, NULL);
+    tu_link_t l;
+    tu_connect_sockets_from(&l, &sa, &sb, "192.0.2.7:40112", 0);
+    int pa = l.a.peer;
+    tu_socket_send_str(&sb, "hello", MZMTP_OK);
+    tu_pump(&l, 1, 0);
+    const uint8_t *id;
+    TU_ASSERT_BYTES(id, mzmtp_socket_peer_user_id(&sa, pa, &id), "user:admin", 10);
+    uint8_t buf[16];
+    size_t len, fl[2];
+    unsigned nf;
+    TU_ASSERT_STATUS(tu_socket_recv_msg(&sa, buf, sizeof buf, &len, &nf, fl, 2), MZMTP_OK);
+    TU_ASSERT_BYTES(buf, len, "hello", 5); /* read: the slot holds nothing more */
+    mzmtp_socket_peer_stop(&sa, pa, MZMTP_ERR_CLOSED);
+    mzmtp_socket_peer_stop(&sb, l.b.peer, MZMTP_ERR_CLOSED);
+    /* the same slot, no address from the port, a new client with a wrong password */
+    tu_socket_init(&sb, MZMTP_PUSH, &mem_b);
+    TU_ASSERT_STATUS(mzmtp_socket_setopt(&sb, MZMTP_OPT_PLAIN_USERNAME, "admin", 5), MZMTP_OK);
+    TU_ASSERT_STATUS(mzmtp_socket_setopt(&sb, MZMTP_OPT_PLAIN_PASSWORD, "guess", 5), MZMTP_OK);
+    sock_auth_calls = 0;
+    tu_link_t l2;
+    tu_connect_sockets(&l2, &sa, &sb, 0);
+    assert_int_equal(l2.a.peer, pa);
+    assert_int_equal(mzmtp_socket_peer_user_id(&sa, pa, &id), 0);
+    tu_socket_send_str(&sb, "hello", MZMTP_OK);
+    tu_pump(&l2, 1, 0);
+    assert_int_equal(sock_auth_calls, 1);
+    assert_string_equal(sock_auth_addr, "");
+    assert_int_equal(mzmtp_socket_peer_user_id(&sa, pa, &id), 0);
+    assert_int_equal(mzmtp_socket_peer_count(&sa), 0);
+}
+
+/* A server's peer areas must hold the User-Id and address besides the command buffer:
+ * an area with room only for the commands is refused when a peer starts. */
+static void server_peer_area_without_room_for_user_id_is_refused(void **state)
+{
+    static uint8_t pbuf[(size_t)MZMTP_CONF_MAX_PEERS * MZMTP_CMD_MIN];
+    mzmtp_socket_mem_t m = mem_a;
+    m.peer_buf = pbuf;
+    m.peer_buf_bytes = mzmtp_socket_peer_buf_bytes(MZMTP_PULL, 0, 0, MZMTP_MECH_PLAIN, false);
+    assert_int_equal(mzmtp_socket_peer_buf_bytes(MZMTP_PULL, 0, 0, MZMTP_MECH_PLAIN, true),
+                     m.peer_buf_bytes + MZMTP_PEER_BUF_AUTH);
+    uint32_t one = 1;
+    tu_socket_init(&sa, MZMTP_PULL, &m);
+    TU_ASSERT_STATUS(mzmtp_socket_setopt(&sa, MZMTP_OPT_PLAIN_SERVER, &one, sizeof one), MZMTP_OK);
+    int p;
+    TU_ASSERT_STATUS(mzmtp_socket_peer_open(&sa, false, &p), MZMTP_OK);
+    TU_ASSERT_STATUS(mzmtp_socket_peer_start(&sa, p, 0), MZMTP_ERR_NO_MEMORY);
+    /* a PLAIN client's HELLO carries its credentials: its area is sized by them */
+    assert_int_equal(mzmtp_socket_peer_buf_bytes(MZMTP_PUSH, 0, 200, MZMTP_MECH_PLAIN, false), 218u);
+}
+
 static void options_after_start_or_too_long_are_refused(void **state)
 {
     uint8_t longer[MZMTP_CONF_PLAIN_CRED_MAX + 1];
@@ -407,6 +470,8 @@ int main(void)
         cmocka_unit_test(malformed_input_table),
         cmocka_unit_test(sockets_speak_plain_and_give_user_id_per_message),
         cmocka_unit_test(sockets_wrong_password_is_refused_and_nothing_arrives),
+        cmocka_unit_test(next_peer_of_a_slot_sees_no_user_id_or_address_of_the_last),
+        cmocka_unit_test(server_peer_area_without_room_for_user_id_is_refused),
         cmocka_unit_test(options_after_start_or_too_long_are_refused),
         cmocka_unit_test(secure_helpers),
     };

@@ -22,6 +22,8 @@ static uint8_t sub_recv[NSUBS][(size_t)MZMTP_CONF_MAX_PEERS * RECV_BYTES];
 static mzmtp_socket_mem_t sub_mem[NSUBS];
 /* The PUB has every slot the build allows; each SUB needs one (its publisher). */
 static mzmtp_peer_t pub_peers[MZMTP_CONF_MAX_PEERS], sub_peers[NSUBS][1];
+static uint8_t pub_pbuf[(size_t)MZMTP_CONF_MAX_PEERS * MZMTP_PEER_BUF_DEFAULT];
+static uint8_t sub_pbuf[NSUBS][MZMTP_PEER_BUF_DEFAULT];
 
 static mzmtp_socket_t pub, sub[NSUBS];
 static tu_link_t link[NSUBS];
@@ -39,12 +41,13 @@ static void make_msg(char *out, unsigned i)
 static void setup(size_t ring, uint32_t hwm, unsigned nsubs)
 {
     static mzmtp_socket_mem_t pm;
-    pm = (mzmtp_socket_mem_t){big_send, ring, recv_pub, RECV_BYTES, pub_peers, MZMTP_CONF_MAX_PEERS};
+    pm = (mzmtp_socket_mem_t){big_send, ring, recv_pub, RECV_BYTES, pub_peers, MZMTP_CONF_MAX_PEERS,
+                              pub_pbuf, MZMTP_PEER_BUF_DEFAULT};
     tu_socket_init(&pub, MZMTP_PUB, &pm);
     TU_ASSERT_STATUS(mzmtp_socket_setopt(&pub, MZMTP_OPT_SNDHWM, &hwm, sizeof hwm), MZMTP_OK);
     for (unsigned s = 0; s < nsubs; s++) {
         sub_mem[s] = (mzmtp_socket_mem_t){sub_send[s], sizeof sub_send[s], sub_recv[s], RECV_BYTES,
-                                          sub_peers[s], 1};
+                                          sub_peers[s], 1, sub_pbuf[s], MZMTP_PEER_BUF_DEFAULT};
         tu_socket_init(&sub[s], MZMTP_SUB, &sub_mem[s]);
         TU_ASSERT_STATUS(mzmtp_socket_subscribe(&sub[s], "T", 1), MZMTP_OK);
         tu_connect_sockets(&link[s], &pub, &sub[s], 0);
@@ -191,13 +194,14 @@ static void connecting_pub_keeps_subscriptions_and_queue_across_a_reconnect(void
 {
     if (MZMTP_CONF_MAX_PEERS < 1) return;
     static mzmtp_socket_mem_t pm;
-    pm = (mzmtp_socket_mem_t){big_send, 4096, recv_pub, RECV_BYTES, pub_peers, MZMTP_CONF_MAX_PEERS};
+    pm = (mzmtp_socket_mem_t){big_send, 4096, recv_pub, RECV_BYTES, pub_peers, MZMTP_CONF_MAX_PEERS,
+                              pub_pbuf, MZMTP_PEER_BUF_DEFAULT};
     tu_socket_init(&pub, MZMTP_PUB, &pm);
     uint32_t hwm = 5;
     TU_ASSERT_STATUS(mzmtp_socket_setopt(&pub, MZMTP_OPT_SNDHWM, &hwm, sizeof hwm), MZMTP_OK);
     for (unsigned s = 0; s < 2; s++) {
         sub_mem[s] = (mzmtp_socket_mem_t){sub_send[s], sizeof sub_send[s], sub_recv[s], RECV_BYTES,
-                                          sub_peers[s], 1};
+                                          sub_peers[s], 1, sub_pbuf[s], MZMTP_PEER_BUF_DEFAULT};
         tu_socket_init(&sub[s], MZMTP_SUB, &sub_mem[s]);
         TU_ASSERT_STATUS(mzmtp_socket_subscribe(&sub[s], "T", 1), MZMTP_OK);
     }
@@ -236,10 +240,11 @@ static void connecting_pub_keeps_subscriptions_and_queue_across_a_reconnect(void
 static void released_connecting_slot_forgets_its_subscriptions(void **state)
 {
     static mzmtp_socket_mem_t pm;
-    pm = (mzmtp_socket_mem_t){big_send, 4096, recv_pub, RECV_BYTES, pub_peers, MZMTP_CONF_MAX_PEERS};
+    pm = (mzmtp_socket_mem_t){big_send, 4096, recv_pub, RECV_BYTES, pub_peers, MZMTP_CONF_MAX_PEERS,
+                              pub_pbuf, MZMTP_PEER_BUF_DEFAULT};
     tu_socket_init(&pub, MZMTP_PUB, &pm);
     sub_mem[0] = (mzmtp_socket_mem_t){sub_send[0], sizeof sub_send[0], sub_recv[0], RECV_BYTES,
-                                      sub_peers[0], 1};
+                                      sub_peers[0], 1, sub_pbuf[0], MZMTP_PEER_BUF_DEFAULT};
     tu_socket_init(&sub[0], MZMTP_SUB, &sub_mem[0]);
     TU_ASSERT_STATUS(mzmtp_socket_subscribe(&sub[0], "T", 1), MZMTP_OK);
     tu_connect_sockets(&link[0], &sub[0], &pub, 0);

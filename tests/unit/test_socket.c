@@ -36,7 +36,7 @@ static void raw_start(int type)
     mzmtp_outq_pipe_attach(&raw_q, 0);
     mzmtp_conn_opts_t o = tu_conn_opts();
     tu_log_init(&raw_log);
-    TU_ASSERT_STATUS(mzmtp_conn_init(&raw, type, &o, raw_rx, sizeof raw_rx, &raw_q, 0, 0), MZMTP_OK);
+    TU_ASSERT_STATUS(tu_conn_init(&raw, type, &o, raw_rx, sizeof raw_rx, &raw_q, 0, 0), MZMTP_OK);
 }
 
 static void raw_send(const char *s)
@@ -964,8 +964,10 @@ static void peer_slots_run_out_at_max_peers(void **state)
 static void socket_init_refuses_bad_memory(void **state)
 {
     static uint8_t small_recv[MZMTP_CONF_MAX_PEERS * 32];
+    static uint8_t pbuf[(size_t)MZMTP_CONF_MAX_PEERS * MZMTP_PEER_BUF_DEFAULT];
     static const mzmtp_socket_mem_t tiny = {mem_a_send, SEND_BYTES, small_recv, 32,
-                                            mem_a_peers, MZMTP_CONF_MAX_PEERS};
+                                            mem_a_peers, MZMTP_CONF_MAX_PEERS,
+                                            pbuf, MZMTP_PEER_BUF_DEFAULT};
     TU_ASSERT_STATUS(mzmtp_socket_init(&sa, MZMTP_PUB, &tiny), MZMTP_ERR_INVALID);
     TU_ASSERT_STATUS(mzmtp_socket_init(&sa, MZMTP_PUB, NULL), MZMTP_ERR_INVALID);
     /* Peer slots: some, no more than the build's ceiling. */
@@ -979,14 +981,155 @@ static void socket_init_refuses_bad_memory(void **state)
     TU_ASSERT_STATUS(mzmtp_socket_init(&sa, MZMTP_PUB, &m), MZMTP_ERR_INVALID);
 }
 
+/* mem->peer_buf: each socket gets the per-peer state its type and mechanism use, no more
+ * (issue 11): a command buffer of at least MZMTP_CMD_MIN, MZMTP_CMD_SUBSCRIBE_MAX for a
+ * SUB, plus a routing id for a ROUTER. A smaller area is refused at init. */
+static void socket_init_refuses_a_peer_area_too_small_for_its_type(void **state)
+{
+    static uint8_t pbuf[(size_t)MZMTP_CONF_MAX_PEERS * MZMTP_PEER_BUF_DEFAULT];
+    mzmtp_socket_mem_t m = mem_a;
+#if MZMTP_CONF_SOCKET_TYPES & MZMTP_TYPESET_PUB
+    m.peer_buf = NULL;
+    TU_ASSERT_STATUS(mzmtp_socket_init(&sa, MZMTP_PUB, &m), MZMTP_ERR_INVALID);
+    m.peer_buf = pbuf;
+    m.peer_buf_bytes = MZMTP_CMD_MIN - 1u;
+    TU_ASSERT_STATUS(mzmtp_socket_init(&sa, MZMTP_PUB, &m), MZMTP_ERR_INVALID);
+    m.peer_buf_bytes = 65536u; /* engines' command buffers are 16-bit */
+    TU_ASSERT_STATUS(mzmtp_socket_init(&sa, MZMTP_PUB, &m), MZMTP_ERR_INVALID);
+    m.peer_buf_bytes = mzmtp_socket_peer_buf_bytes(MZMTP_PUB, 0, 0, MZMTP_MECH_NULL, false);
+    assert_int_equal(m.peer_buf_bytes, MZMTP_CMD_MIN);
+    TU_ASSERT_STATUS(mzmtp_socket_init(&sa, MZMTP_PUB, &m), MZMTP_OK);
+#endif
+    m.peer_buf = pbuf;
+#if MZMTP_CONF_SOCKET_TYPES & MZMTP_TYPESET_SUB
+    m.peer_buf_bytes = mzmtp_socket_peer_buf_bytes(MZMTP_SUB, 0, 0, MZMTP_MECH_NULL, false);
+    assert_true(m.peer_buf_bytes >= MZMTP_CMD_SUBSCRIBE_MAX);
+    TU_ASSERT_STATUS(mzmtp_socket_init(&sa, MZMTP_SUB, &m), MZMTP_OK);
+    if (MZMTP_CMD_SUBSCRIBE_MAX > MZMTP_CMD_MIN) {
+        m.peer_buf_bytes = MZMTP_CMD_SUBSCRIBE_MAX - 1u;
+        TU_ASSERT_STATUS(mzmtp_socket_init(&sa, MZMTP_SUB, &m), MZMTP_ERR_INVALID);
+    }
+#endif
+#if MZMTP_CONF_SOCKET_TYPES & MZMTP_TYPESET_ROUTER
+    m.peer_buf_bytes = MZMTP_CMD_MIN; /* no room for the routing ids */
+    TU_ASSERT_STATUS(mzmtp_socket_init(&sa, MZMTP_ROUTER, &m), MZMTP_ERR_INVALID);
+    m.peer_buf_bytes = mzmtp_socket_peer_buf_bytes(MZMTP_ROUTER, 0, 0, MZMTP_MECH_NULL, false);
+    assert_int_equal(m.peer_buf_bytes, MZMTP_CMD_MIN + MZMTP_PEER_BUF_RID);
+    TU_ASSERT_STATUS(mzmtp_socket_init(&sa, MZMTP_ROUTER, &m), MZMTP_OK);
+#endif
+}
+
+/* The identity goes into every engine's READY: one the command buffers cannot hold is
+ * refused when it is set, with MZMTP_ERR_NO_MEMORY. */
+static void routing_id_too_long_for_the_command_buffers_is_refused(void **state)
+{
+    static uint8_t pbuf[(size_t)MZMTP_CONF_MAX_PEERS * MZMTP_CMD_MIN];
+    mzmtp_socket_mem_t m = mem_a;
+    m.peer_buf = pbuf;
+    m.peer_buf_bytes = MZMTP_CMD_MIN;
+    init_socket(&sa, MZMTP_DEALER, &m);
+    static const uint8_t id[MZMTP_CONF_ROUTING_ID_MAX] = {'x'};
+    size_t fits = MZMTP_CMD_MIN - MZMTP_CMD_READY_ID(0);
+    if (fits > MZMTP_CONF_ROUTING_ID_MAX) fits = MZMTP_CONF_ROUTING_ID_MAX;
+    TU_ASSERT_STATUS(mzmtp_socket_setopt(&sa, MZMTP_OPT_ROUTING_ID, id, fits), MZMTP_OK);
+    if (fits + 1u <= MZMTP_CONF_ROUTING_ID_MAX) {
+        TU_ASSERT_STATUS(mzmtp_socket_setopt(&sa, MZMTP_OPT_ROUTING_ID, id, fits + 1u),
+                         MZMTP_ERR_NO_MEMORY);
+    }
+    /* the identity that fitted is the one a peer sees, and the handshake completes */
+    init_socket(&sb, MZMTP_DEALER, &mem_b);
+    TU_ASSERT_STATUS(mzmtp_socket_setopt(&sa, MZMTP_OPT_ROUTING_ID, id, fits), MZMTP_OK);
+    tu_link_t l;
+    tu_connect_sockets(&l, &sb, &sa, 0);
+    tu_pump(&l, 1, 0);
+    assert_int_equal(mzmtp_socket_peer_count(&sa), 1);
+    assert_int_equal(mzmtp_socket_peer_count(&sb), 1);
+}
+
+/* A PUB and a SUB with the smallest areas their types take: handshake, subscriptions of
+ * the longest topic (one at a time through the SUB's buffer) and delivery. */
+static void pub_and_sub_work_with_the_smallest_peer_areas(void **state)
+{
+    static uint8_t pub_pbuf[(size_t)MZMTP_CONF_MAX_PEERS * MZMTP_CMD_MIN];
+    static uint8_t sub_pbuf[(size_t)MZMTP_CONF_MAX_PEERS *
+                            (MZMTP_CMD_SUBSCRIBE_MAX > MZMTP_CMD_MIN ? MZMTP_CMD_SUBSCRIBE_MAX : MZMTP_CMD_MIN)];
+    mzmtp_socket_mem_t pm = mem_a, sm = mem_b;
+    pm.peer_buf = pub_pbuf;
+    pm.peer_buf_bytes = mzmtp_socket_peer_buf_bytes(MZMTP_PUB, 0, 0, MZMTP_MECH_NULL, false);
+    sm.peer_buf = sub_pbuf;
+    sm.peer_buf_bytes = mzmtp_socket_peer_buf_bytes(MZMTP_SUB, 0, 0, MZMTP_MECH_NULL, false);
+    init_socket(&sa, MZMTP_PUB, &pm);
+    init_socket(&sb, MZMTP_SUB, &sm);
+    /* up to three subscriptions of the longest topic (as many as the profile's table
+     * holds): more than the SUB's command buffer holds at once */
+    static char topic[3][MZMTP_CONF_MAX_TOPIC + 1];
+    int n = 0;
+    while (n < 3) {
+        memset(topic[n], 'a' + n, MZMTP_CONF_MAX_TOPIC);
+        mzmtp_status_t st = mzmtp_socket_subscribe(&sb, topic[n], MZMTP_CONF_MAX_TOPIC);
+        if (st == MZMTP_ERR_LIMIT && n > 0) break;
+        TU_ASSERT_STATUS(st, MZMTP_OK);
+        n++;
+    }
+    tu_link_t l;
+    tu_connect_sockets(&l, &sa, &sb, 0);
+    tu_pump(&l, 1, 0);
+    assert_int_equal(mzmtp_socket_peer_count(&sa), 1);
+    char buf[MZMTP_CONF_MAX_TOPIC + 2];
+    for (int i = 0; i < n; i++) {
+        TU_ASSERT_STATUS(mzmtp_socket_send(&sa, topic[i], MZMTP_CONF_MAX_TOPIC, false), MZMTP_OK);
+        tu_pump(&l, 1, 0);
+        TU_ASSERT_STATUS(recv_str(&sb, buf, sizeof buf), MZMTP_OK);
+        assert_memory_equal(buf, topic[i], MZMTP_CONF_MAX_TOPIC);
+    }
+    expect_nothing(&sb);
+}
+
+/* A ROUTER with the smallest area (command buffer and routing id) routes by the id its
+ * DEALER gave. */
+static void router_routes_with_the_smallest_peer_area(void **state)
+{
+#if MZMTP_CONF_SOCKET_TYPES & MZMTP_TYPESET_ROUTER
+    static uint8_t pbuf[(size_t)MZMTP_CONF_MAX_PEERS * (MZMTP_CMD_MIN + MZMTP_PEER_BUF_RID)];
+    mzmtp_socket_mem_t m = mem_a;
+    m.peer_buf = pbuf;
+    m.peer_buf_bytes = mzmtp_socket_peer_buf_bytes(MZMTP_ROUTER, 0, 0, MZMTP_MECH_NULL, false);
+    memset(pbuf, 0xA5, sizeof pbuf); /* garbage before: the socket clears what it reads */
+    init_socket(&sa, MZMTP_ROUTER, &m);
+    init_socket(&sb, MZMTP_DEALER, &mem_b);
+    TU_ASSERT_STATUS(mzmtp_socket_setopt(&sb, MZMTP_OPT_ROUTING_ID, "D1", 2), MZMTP_OK);
+    tu_link_t l;
+    tu_connect_sockets(&l, &sa, &sb, 0);
+    tu_pump(&l, 1, 0);
+    TU_ASSERT_STATUS(mzmtp_socket_send(&sb, "hi", 2, false), MZMTP_OK);
+    tu_pump(&l, 1, 0);
+    uint8_t buf[64];
+    size_t len = 0, fl[4];
+    unsigned nf = 0;
+    TU_ASSERT_STATUS(tu_socket_recv_msg(&sa, buf, sizeof buf, &len, &nf, fl, 4), MZMTP_OK);
+    assert_int_equal(nf, 2);
+    assert_int_equal(fl[0], 2);
+    assert_memory_equal(buf, "D1hi", 4);
+    TU_ASSERT_STATUS(mzmtp_socket_send(&sa, "D1", 2, true), MZMTP_OK);
+    TU_ASSERT_STATUS(mzmtp_socket_send(&sa, "yo", 2, false), MZMTP_OK);
+    tu_pump(&l, 1, 0);
+    expect_recv(&sb, "yo");
+#else
+    (void)state;
+#endif
+}
+
 /* Peer slots need no initialising: a slot is cleared when it is first taken (so that a
  * host's calloc'd slots stay untouched until used). Garbage in them changes nothing. */
 static void peer_slots_may_hold_garbage_before_init(void **state)
 {
     static uint8_t send[SEND_BYTES], recv[(size_t)MZMTP_CONF_MAX_PEERS * RECV_BYTES];
     static mzmtp_peer_t peers[MZMTP_CONF_MAX_PEERS];
+    static uint8_t pbuf[(size_t)MZMTP_CONF_MAX_PEERS * MZMTP_PEER_BUF_DEFAULT];
     memset(peers, 0xA5, sizeof peers);
-    mzmtp_socket_mem_t m = {send, sizeof send, recv, RECV_BYTES, peers, MZMTP_CONF_MAX_PEERS};
+    memset(pbuf, 0xA5, sizeof pbuf);
+    mzmtp_socket_mem_t m = {send, sizeof send, recv, RECV_BYTES, peers, MZMTP_CONF_MAX_PEERS,
+                            pbuf, MZMTP_PEER_BUF_DEFAULT};
     init_socket(&sa, MZMTP_PUB, &m);
     assert_false(mzmtp_socket_peer_live(&sa, 0));
     assert_int_equal(mzmtp_socket_peer_next_dead(&sa, -1), -1);
@@ -1504,6 +1647,10 @@ int main(void)
         cmocka_unit_test(socket_init_refuses_bad_memory),
         cmocka_unit_test(peer_slots_are_those_the_memory_gives),
         cmocka_unit_test(peer_slots_may_hold_garbage_before_init),
+        cmocka_unit_test(socket_init_refuses_a_peer_area_too_small_for_its_type),
+        cmocka_unit_test(routing_id_too_long_for_the_command_buffers_is_refused),
+        cmocka_unit_test(pub_and_sub_work_with_the_smallest_peer_areas),
+        cmocka_unit_test(router_routes_with_the_smallest_peer_area),
         cmocka_unit_test(pub_reaches_subscribers_in_every_word_of_its_peer_set),
         cmocka_unit_test(dead_peers_are_walked_in_order_across_words),
         cmocka_unit_test(handshake_timeout_through_socket_tick),

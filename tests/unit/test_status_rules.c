@@ -10,14 +10,18 @@
 static uint8_t push_send[256], push_recv[(size_t)MZMTP_CONF_MAX_PEERS * 1024];
 static uint8_t pull_send[256], pull_recv[(size_t)MZMTP_CONF_MAX_PEERS * 1024];
 static mzmtp_peer_t push_peers[1], pull_peers[1];
+/* the smallest per-peer areas a PUSH and a PULL take: a command buffer of MZMTP_CMD_MIN */
+static uint8_t push_pbuf[MZMTP_CMD_MIN], pull_pbuf[MZMTP_CMD_MIN];
 static mzmtp_socket_t push, pull;
 static tu_link_t l;
 
 static void push_pull(void)
 {
     static mzmtp_socket_mem_t a, b;
-    a = (mzmtp_socket_mem_t){push_send, sizeof push_send, push_recv, 1024, push_peers, 1};
-    b = (mzmtp_socket_mem_t){pull_send, sizeof pull_send, pull_recv, 1024, pull_peers, 1};
+    a = (mzmtp_socket_mem_t){push_send, sizeof push_send, push_recv, 1024, push_peers, 1,
+                             push_pbuf, sizeof push_pbuf};
+    b = (mzmtp_socket_mem_t){pull_send, sizeof pull_send, pull_recv, 1024, pull_peers, 1,
+                             pull_pbuf, sizeof pull_pbuf};
     tu_socket_init(&push, MZMTP_PUSH, &a);
     tu_socket_init(&pull, MZMTP_PULL, &b);
     tu_connect_sockets(&l, &push, &pull, 0);
@@ -97,7 +101,8 @@ static void peer_over_a_limit_of_ours_is_fatal_not_a_limit(void **state)
     static mzmtp_socket_mem_t pm;
     static mzmtp_socket_t pub;
     static mzmtp_peer_t pp[MZMTP_CONF_MAX_PEERS];
-    pm = (mzmtp_socket_mem_t){ps, sizeof ps, pr, 1024, pp, MZMTP_CONF_MAX_PEERS};
+    static uint8_t ppb[(size_t)MZMTP_CONF_MAX_PEERS * MZMTP_CMD_MIN]; /* a PUB's smallest */
+    pm = (mzmtp_socket_mem_t){ps, sizeof ps, pr, 1024, pp, MZMTP_CONF_MAX_PEERS, ppb, MZMTP_CMD_MIN};
     tu_socket_init(&pub, MZMTP_PUB, &pm);
     int p = -1;
     TU_ASSERT_STATUS(mzmtp_socket_peer_open(&pub, false, &p), MZMTP_OK);

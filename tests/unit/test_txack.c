@@ -21,8 +21,8 @@ static void output_done_releases_ring_bytes_at_once(void **state)
     mzmtp_outq_pipe_attach(&q, 0);
     tu_log_init(&la);
     tu_log_init(&lb);
-    TU_ASSERT_STATUS(mzmtp_conn_init(&a, MZMTP_PUSH, &o, rxa, sizeof rxa, &q, 0, 0), MZMTP_OK);
-    TU_ASSERT_STATUS(mzmtp_conn_init(&b, MZMTP_PULL, &o, rxb, sizeof rxb, NULL, 0, 0), MZMTP_OK);
+    TU_ASSERT_STATUS(tu_conn_init(&a, MZMTP_PUSH, &o, rxa, sizeof rxa, &q, 0, 0), MZMTP_OK);
+    TU_ASSERT_STATUS(tu_conn_init(&b, MZMTP_PULL, &o, rxb, sizeof rxb, NULL, 0, 0), MZMTP_OK);
     for (int i = 0; i < 3; i++) {
         (void)tu_conn_drain_output(&a, &la);
         (void)tu_conn_drain_output(&b, &lb);
@@ -111,8 +111,8 @@ static void setup(int type_a, int type_b)
     tu_log_init(&lb);
     la.link_output = true; /* A's output moves only through the stack above */
     nheld = unacked = copied_written = stable_written = 0;
-    TU_ASSERT_STATUS(mzmtp_conn_init(&a, type_a, &o, rxa, sizeof rxa, &q, 0, 0), MZMTP_OK);
-    TU_ASSERT_STATUS(mzmtp_conn_init(&b, type_b, &o, rxb, sizeof rxb, NULL, 0, 0), MZMTP_OK);
+    TU_ASSERT_STATUS(tu_conn_init(&a, type_a, &o, rxa, sizeof rxa, &q, 0, 0), MZMTP_OK);
+    TU_ASSERT_STATUS(tu_conn_init(&b, type_b, &o, rxb, sizeof rxb, NULL, 0, 0), MZMTP_OK);
     (void)tu_conn_drain_output(&b, &lb);
     b_to_a();
     while (stack_write((size_t)-1) > 0) {

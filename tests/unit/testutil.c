@@ -272,6 +272,21 @@ const uint8_t *tu_ev_frame(const tu_log_t *log, const tu_event_t *ev, unsigned i
     return log->arena + off;
 }
 
+uint8_t *tu_cmd_buf(const mzmtp_conn_t *c)
+{
+    static const mzmtp_conn_t *owner[TU_MAX_ENGINES];
+    static uint8_t buf[TU_MAX_ENGINES][TU_CMD_BYTES];
+    for (size_t i = 0; i < TU_MAX_ENGINES; i++) {
+        if (owner[i] == c) return buf[i];
+        if (owner[i] == NULL) {
+            owner[i] = c;
+            return buf[i];
+        }
+    }
+    fail_msg("more than TU_MAX_ENGINES engines");
+    return NULL;
+}
+
 mzmtp_conn_opts_t tu_conn_opts(void)
 {
     mzmtp_conn_opts_t o;

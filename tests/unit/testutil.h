@@ -158,6 +158,16 @@ const uint8_t *tu_ev_frame(const tu_log_t *log, const tu_event_t *ev, unsigned i
 
 /** Default engine options for tests: no limits, no timers, rcvhwm 1000. */
 mzmtp_conn_opts_t tu_conn_opts(void);
+/** A command area of MZMTP_CONF_CMD_BUF bytes (plus a CURVE engine's state,
+ *  MZMTP_CMD_CURVE_STATE) for engine @p c (the same one each time
+ *  for the same engine; TU_MAX_ENGINES engines per test program). */
+#define TU_MAX_ENGINES 256
+#define TU_CMD_BYTES (MZMTP_CONF_CMD_BUF + MZMTP_CMD_CURVE_STATE)
+uint8_t *tu_cmd_buf(const mzmtp_conn_t *c);
+/** mzmtp_conn_init() with the engine's tu_cmd_buf() of TU_CMD_BYTES. */
+#define tu_conn_init(c, type, opts, rx, rx_size, q, pipe, now)                              \
+    mzmtp_conn_init((c), (type), (opts), (rx), (rx_size), tu_cmd_buf(c), TU_CMD_BYTES, \
+                    (q), (pipe), (now))
 
 /** Move everything the engine wants to write into log->out. @return bytes moved. */
 size_t tu_conn_drain_output(mzmtp_conn_t *conn, tu_log_t *log);

@@ -590,7 +590,18 @@ static void setup_socket(options_t *o)
     /* Peer slots: calloc'd, so that the pages of slots never used are never touched. */
     cat_mem.max_peers = MZMTP_CONF_MAX_PEERS;
     cat_mem.peers = calloc(MZMTP_CONF_MAX_PEERS, sizeof(mzmtp_peer_t));
-    if (cat_mem.send_buf == NULL || cat_mem.recv_buf == NULL || cat_mem.peers == NULL) {
+    /* The per-peer state this socket needs, no more: its command buffer (with room for
+     * its READY, SUBSCRIBEs or PLAIN HELLO), a ROUTER's ids, a server's User-Ids. */
+    size_t id_len = o->identity != NULL ? strlen(o->identity) : 0;
+    size_t cred = o->plain_user != NULL ? strlen(o->plain_user) + strlen(o->plain_pass) : 0;
+    mzmtp_mechanism_t mech = o->curve_server || o->curve_client ? MZMTP_MECH_CURVE
+                             : cred > 0 || o->n_plain_allow > 0 ? MZMTP_MECH_PLAIN
+                                                                 : MZMTP_MECH_NULL;
+    cat_mem.peer_buf_bytes = mzmtp_socket_peer_buf_bytes(o->type, id_len, cred, mech,
+                                                         o->n_plain_allow > 0 || o->curve_server);
+    cat_mem.peer_buf = calloc(MZMTP_CONF_MAX_PEERS, cat_mem.peer_buf_bytes);
+    if (cat_mem.send_buf == NULL || cat_mem.recv_buf == NULL || cat_mem.peers == NULL ||
+        cat_mem.peer_buf == NULL) {
         die_runtime("memory", strerror(errno));
     }
     mzmtp_status_t st = mzmtp_socket_init(&cat_sock, o->type, &cat_mem);
