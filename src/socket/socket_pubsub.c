@@ -293,6 +293,20 @@ static bool ent_idle(const mzmtp_socket_t *s, ent_t e)
     return !(IS(s, MZMTP_XPUB) && (ent_flags(s, e) & ENT_REPORTED));
 }
 
+/* Drop entry @p e if no one needs it any more. The packed table does it with the walk
+ * that forgetting a peer uses (sub_gc; an entry idle besides @p e would be needed by no
+ * one either), so that it has one removal loop; the trie, whose gc visits every cell,
+ * removes the one entry. */
+static void sub_tidy(mzmtp_socket_t *s, ent_t e)
+{
+#if MZMTP_CONF_SUB_TRIE
+    if (ent_idle(s, e)) sub_remove(s, e);
+#else
+    (void)e;
+    sub_gc(s);
+#endif
+}
+
 /* XPUB: the application has not been told this topic's current state (subscribed or
  * not) yet. */
 static bool ent_unreported(const mzmtp_socket_t *s, ent_t e)
@@ -402,7 +416,7 @@ mzmtp_status_t mzmtp_sk_peer_subscription(mzmtp_socket_t *s, unsigned p, const u
         if (e == ENT_NONE) e = sub_add(s, topic, len);
         if (e == ENT_NONE || !ent_put(s, e, p, true)) {
             /* A trie with no cell for the peer's set drops the entry it made. */
-            if (e != ENT_NONE && ent_idle(s, e)) sub_remove(s, e);
+            if (e != ENT_NONE) sub_tidy(s, e);
             /* Table full, or topic too long: the peer is told, and the connection ends. */
             mzmtp_conn_send_error(&s->peer[p].conn, "Subscription table full", 23);
             return MZMTP_ERR_PEER_LIMIT;
@@ -411,7 +425,7 @@ mzmtp_status_t mzmtp_sk_peer_subscription(mzmtp_socket_t *s, unsigned p, const u
     } else if (e != ENT_NONE) {
         (void)ent_put(s, e, p, false);
         xpub_mark(s, e);
-        if (ent_idle(s, e)) sub_remove(s, e);
+        sub_tidy(s, e);
     }
     return MZMTP_OK;
 }
@@ -511,7 +525,7 @@ bool mzmtp_sk_xpub_notification(mzmtp_socket_t *s, uint8_t *buf, size_t cap, siz
 #if MZMTP_CONF_SUB_TRIE
     mzmtp_subtrie_dequeue(s->fam.sub.tab); /* e was the queue's head */
 #endif
-    if (ent_idle(s, e)) sub_remove(s, e);
+    sub_tidy(s, e);
     *st = MZMTP_OK;
     return true;
 }
