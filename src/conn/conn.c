@@ -317,10 +317,7 @@ static void scan_run(mzmtp_conn_t *c)
             c->scan_msgs++;
         }
         bool full = c->rx_wr - c->rx_rd == c->rx_cap;
-        if (!off_before(c->scan, abs_wr(c))) {
-            scan_stuck(c, full);
-            return;
-        }
+        if (!off_before(c->scan, abs_wr(c))) goto stuck;
         if (c->scan_waiting && off_before(abs_wr(c), c->scan_wait) && !(c->scan_msgs == 0 && full)) {
             return; /* the frame at scan is still incomplete: do not decode it again */
         }
@@ -333,9 +330,8 @@ static void scan_run(mzmtp_conn_t *c)
         mzmtp_frame_hdr_t h;
         mzmtp_status_t st = mzmtp_wire_decode_frame_hdr(c->rx + off, c->rx_wr - off, &h);
         if (st == MZMTP_AGAIN) {
-            scan_stuck(c, full);
             wait_until(c, (mzmtp_off_t)(abs_wr(c) + 1u));
-            return;
+            goto stuck;
         }
         if (st != MZMTP_OK) {
             c->scan_err = st;
@@ -401,6 +397,10 @@ static void scan_run(mzmtp_conn_t *c)
         }
         c->scan += (mzmtp_off_t)(h.hdr_len + size);
         c->scan_msg_len = more ? total : 0;
+        continue;
+    stuck: /* every arrived byte scanned, or a header still partial */
+        scan_stuck(c, full);
+        return;
     }
 }
 
