@@ -238,11 +238,14 @@ static MZMTP_ALWAYS_INLINE void sub_remove(mzmtp_socket_t *s, ent_t e)
 
 static bool ent_idle(const mzmtp_socket_t *s, ent_t e);
 
-static void sub_gc(mzmtp_socket_t *s)
+/* Drop every entry no one needs, after taking peer @p p out of each (none when @p p is
+ * MZMTP_CONF_MAX_PEERS): one walk for both. */
+static void forget_and_gc(mzmtp_socket_t *s, unsigned p)
 {
     size_t off = 0;
     while (off < s->fam.sub.used) {
         uint8_t *e = s->fam.sub.tab + off;
+        if (p < MZMTP_CONF_MAX_PEERS) (void)ent_put(s, e, p, false);
         if (ent_idle(s, e)) {
             sub_remove(s, e);
         } else {
@@ -251,13 +254,11 @@ static void sub_gc(mzmtp_socket_t *s)
     }
 }
 
+static void sub_gc(mzmtp_socket_t *s) { forget_and_gc(s, MZMTP_CONF_MAX_PEERS); }
+
 /* Peer @p p leaves the table: PUB/XPUB forget its subscriptions (RFC 29; XPUB then
  * reports the cancels), SUB/XSUB forget having told it, so it is told again (S2). */
-void mzmtp_sk_sub_forget_peer(mzmtp_socket_t *s, unsigned p)
-{
-    SUB_FOR_EACH(e, s) (void)ent_put(s, e, p, false);
-    sub_gc(s);
-}
+void mzmtp_sk_sub_forget_peer(mzmtp_socket_t *s, unsigned p) { forget_and_gc(s, p); }
 
 /* @p m = the peers whose subscriptions match the first frame @p d[0..len): binary prefix
  * match. */
