@@ -321,10 +321,7 @@ static void scan_run(mzmtp_conn_t *c)
             c->scan_msgs++;
         }
         bool full = c->rx_wr - c->rx_rd == c->rx_cap;
-        if (!off_before(c->scan, abs_wr(c))) {
-            scan_stuck(c, full);
-            return;
-        }
+        if (!off_before(c->scan, abs_wr(c))) goto stuck;
         if (c->scan_waiting && off_before(abs_wr(c), c->scan_wait) && !(c->scan_msgs == 0 && full)) {
             return; /* the frame at scan is still incomplete: do not decode it again */
         }
@@ -337,9 +334,8 @@ static void scan_run(mzmtp_conn_t *c)
         mzmtp_frame_hdr_t h;
         mzmtp_status_t st = mzmtp_wire_decode_frame_hdr(c->rx + off, c->rx_wr - off, &h);
         if (st == MZMTP_AGAIN) {
-            scan_stuck(c, full);
             wait_until(c, (mzmtp_off_t)(abs_wr(c) + 1u));
-            return;
+            goto stuck;
         }
         if (st != MZMTP_OK) {
             c->scan_err = st;
@@ -405,6 +401,10 @@ static void scan_run(mzmtp_conn_t *c)
         }
         c->scan += (mzmtp_off_t)(h.hdr_len + size);
         c->scan_msg_len = more ? total : 0;
+        continue;
+    stuck: /* every arrived byte scanned, or a header still partial */
+        scan_stuck(c, full);
+        return;
     }
 }
 
@@ -563,23 +563,25 @@ static mzmtp_status_t on_command(mzmtp_conn_t *c, const uint8_t *body, size_t le
 {
     const uint8_t *name, *data;
     size_t nlen, dlen;
-    if (mzmtp_wire_decode_command(body, len, &name, &nlen, &data, &dlen) != MZMTP_OK) {
-        /* During the handshake the mechanism judges even an undecodable command: a
-         * PLAIN client recognises libzmq's mis-encoded ERROR (wire-notes P4). */
-        if (c->state == MZMTP_CONN_HANDSHAKE) {
-            return mzmtp_mech_on_command(c, NULL, 0, body, len, now, ev);
-        }
-        return die(c, MZMTP_ERR_PROTOCOL);
-    }
+    bool ok = mzmtp_wire_decode_command(body, len, &name, &nlen, &data, &dlen) == MZMTP_OK;
     if (c->state == MZMTP_CONN_HANDSHAKE) {
+        /* The mechanism judges even an undecodable command (no name, the whole body as
+         * data): a PLAIN client recognises libzmq's mis-encoded ERROR (wire-notes P4). */
+        if (!ok) {
+            name = NULL;
+            nlen = 0;
+            data = body;
+            dlen = len;
+        }
         return mzmtp_mech_on_command(c, name, nlen, data, dlen, now, ev);
     }
+    if (!ok) return die(c, MZMTP_ERR_PROTOCOL);
     if (NAME_IS(name, nlen, "PING")) {
         /* RFC 37 "The PING Command": ttl (2 octets, deciseconds), context 0-16 octets.
          * libzmq echoes at most 16 bytes of context (wire-notes H6). */
-        size_t ctx_len = dlen > 2 ? dlen - 2 : 0;
+        size_t ttl_len = dlen < 2 ? dlen : 2, ctx_len = dlen - ttl_len;
         if (ctx_len > 16) ctx_len = 16;
-        if (!CMD_PUT(c, "PONG", dlen > 2 ? data + 2 : data, ctx_len)) return MZMTP_AGAIN;
+        if (!CMD_PUT(c, "PONG", data + ttl_len, ctx_len)) return MZMTP_AGAIN;
 #if MZMTP_CONF_HEARTBEAT
         if (dlen >= 2) {
             uint32_t ttl = ((uint32_t)data[0] << 8 | data[1]) * 100u;
@@ -610,6 +612,7 @@ static mzmtp_status_t on_command(mzmtp_conn_t *c, const uint8_t *body, size_t le
 mzmtp_status_t mzmtp_conn_process(mzmtp_conn_t *conn, uint32_t now_ms, mzmtp_conn_event_t *ev)
 {
     mzmtp_conn_t *c = conn;
+    mzmtp_status_t st;
     ev->kind = MZMTP_CONN_EV_NONE;
     ev->data = NULL;
     ev->len = 0;
@@ -619,13 +622,12 @@ mzmtp_status_t mzmtp_conn_process(mzmtp_conn_t *conn, uint32_t now_ms, mzmtp_con
     if (c->state == MZMTP_CONN_GREETING) {
         mzmtp_greeting_info_t info;
         uint32_t have = c->rx_wr - c->rx_rd;
-        mzmtp_status_t st = mzmtp_wire_decode_greeting(c->rx + c->rx_rd, have, &info);
+        st = mzmtp_wire_decode_greeting(c->rx + c->rx_rd, have, &info);
         if (st == MZMTP_AGAIN) return MZMTP_AGAIN;
-        if (st != MZMTP_OK) return die(c, st);
+        if (st != MZMTP_OK) goto fail;
         /* wire-notes G6: the mechanism is an exact 20-byte match. */
-        if (!mzmtp_mech_accepts(c, info.mechanism)) {
-            return die(c, MZMTP_ERR_MECHANISM);
-        }
+        st = MZMTP_ERR_MECHANISM;
+        if (!mzmtp_mech_accepts(c, info.mechanism)) goto fail;
         c->peer_minor = info.minor;
         c->rx_rd += MZMTP_GREETING_SIZE;
         c->state = MZMTP_CONN_HANDSHAKE;
@@ -643,20 +645,19 @@ mzmtp_status_t mzmtp_conn_process(mzmtp_conn_t *conn, uint32_t now_ms, mzmtp_con
         }
         if (c->head_frame) goto message;
         skip_gaps(c);
+        /* A scanner's error ends the engine once the reader reaches it. */
+        st = c->scan_err;
         if (!off_before(abs_rd(c), c->scan)) {
-            if (c->scan_err != MZMTP_OK && abs_rd(c) == c->scan) {
-                mzmtp_status_t err = c->scan_err;
-                c->scan_err = MZMTP_OK;
-                return die(c, err);
-            }
+            if (st != MZMTP_OK && abs_rd(c) == c->scan) goto fail;
             return MZMTP_AGAIN;
         }
         mzmtp_frame_hdr_t h;
         if (mzmtp_wire_decode_frame_hdr(c->rx + c->rx_rd, c->rx_wr - c->rx_rd, &h) != MZMTP_OK) {
-            return die(c, MZMTP_ERR_PROTOCOL); /* scanned already: cannot happen */
+            st = MZMTP_ERR_PROTOCOL; /* scanned already: cannot happen */
+            goto fail;
         }
         if (h.flags & MZMTP_FLAG_COMMAND) {
-            mzmtp_status_t st = on_command(c, c->rx + c->rx_rd + h.hdr_len, (size_t)h.size,
+            st = on_command(c, c->rx + c->rx_rd + h.hdr_len, (size_t)h.size,
                                            now_ms, ev);
             if (st == MZMTP_AGAIN) return MZMTP_AGAIN;
             if (st != MZMTP_OK) return st;
@@ -679,35 +680,35 @@ mzmtp_status_t mzmtp_conn_process(mzmtp_conn_t *conn, uint32_t now_ms, mzmtp_con
     message:
         if (c->head_skip || c->head_told) return MZMTP_AGAIN;
         if (!message_at_head(c)) {
-            if (c->scan_err != MZMTP_OK && !c->pending_end) {
-                /* The head message is the broken one: it can never be delivered whole,
-                 * so fail now rather than wait for bytes that cannot help. */
-                mzmtp_status_t err = c->scan_err;
-                c->scan_err = MZMTP_OK;
-                return die(c, err);
-            }
+            /* The head message is the broken one: it can never be delivered whole,
+             * so fail now rather than wait for bytes that cannot help. */
+            st = c->scan_err;
+            if (st != MZMTP_OK && !c->pending_end) goto fail;
             return MZMTP_AGAIN;
         }
         if (takes_subscriptions(c) && !c->head_in_msg) {
             /* ZMTP 3.0 subscriptions, accepted from any peer as libzmq does (wire-notes
-             * H2, H3): a first frame starting with 0x01 subscribes, 0x00 cancels. */
-            const uint8_t *p;
-            size_t avail;
-            uint64_t left;
-            bool more;
-            if (mzmtp_conn_peek(c, &p, &avail, &left, &more) == MZMTP_OK && left >= 1 &&
-                avail == left && (p[0] == 0 || p[0] == 1)) {
-                ev->kind = p[0] ? MZMTP_CONN_EV_SUBSCRIBE : MZMTP_CONN_EV_CANCEL;
-                ev->data = p + 1;
-                ev->len = avail - 1;
-                c->head_skip = true;
-                return MZMTP_OK;
+             * H2, H3): a first frame starting with 0x01 subscribes, 0x00 cancels. (What
+             * mzmtp_conn_peek() would say, asked directly: nothing is being skipped or
+             * told here, and a message is at the head.) */
+            if (c->state == MZMTP_CONN_READY && enter_frame(c) == MZMTP_OK) {
+                const uint8_t *p = c->rx + c->rx_rd;
+                size_t avail = head_avail(c);
+                if (c->head_left >= 1 && avail == c->head_left && (p[0] == 0 || p[0] == 1)) {
+                    ev->kind = p[0] ? MZMTP_CONN_EV_SUBSCRIBE : MZMTP_CONN_EV_CANCEL;
+                    ev->data = p + 1;
+                    ev->len = avail - 1;
+                    c->head_skip = true;
+                    return MZMTP_OK;
+                }
             }
         }
         ev->kind = MZMTP_CONN_EV_MESSAGE;
         c->head_told = true;
         return MZMTP_OK;
     }
+fail:
+    return die(c, st); /* (st may be the scanner's own: die() records it) */
 }
 
 /* ---------------- output ---------------- */

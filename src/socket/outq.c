@@ -234,14 +234,27 @@ void mzmtp_outq_begin_one(mzmtp_outq_t *q, unsigned pipe)
 #define NO_SLOT(q) ((q)->count >= MZMTP_CONF_SEND_SLOTS)
 #endif
 
+/* Where @p need more bytes can follow the @p held bytes of the message at the ring's head:
+ * FITS_NOT nowhere, FITS_HERE right after them (at bhead), FITS_WRAP only with the message
+ * moved to the start of the ring (the end is too short, the start is free up to the
+ * oldest slot). One computation for both the planning (can_take: @p held 0) and the
+ * adding (reserve), so that the two agree. (In the wrapped ring bhead is at most the
+ * oldest slot's offset; after the wrap nothing is free before bhead.) */
+enum { FITS_NOT, FITS_HERE, FITS_WRAP };
+static unsigned fits(const mzmtp_outq_t *q, uint32_t held, size_t need)
+{
+    if (q->wrap_end != 0) return need <= (size_t)(q->slot[q->first].off - q->bhead);
+    if (need <= (size_t)(q->size - q->bhead)) return FITS_HERE;
+    uint32_t limit = q->count > 0 ? q->slot[q->first].off : q->size;
+    return need <= limit && held <= limit - need ? FITS_WRAP : FITS_NOT;
+}
+
 /* Make room for @p need more bytes right after the open message, moving the open message
  * to the start of the ring when the end is too short. */
 static bool reserve(mzmtp_outq_t *q, uint32_t need)
 {
-    if (q->wrap_end == 0) {
-        if ((uint64_t)q->bhead + need <= q->size) return true;
-        uint32_t limit = q->count > 0 ? q->slot[q->first].off : q->size;
-        if ((uint64_t)q->open_len + need > limit) return false;
+    unsigned where = fits(q, q->open_len, need);
+    if (where == FITS_WRAP) {
         mzmtp_util_move_down(q->data, q->data + q->open_off, q->open_len);
         if (q->count > 0) {
             q->wrap_end = q->open_off;
@@ -249,9 +262,8 @@ static bool reserve(mzmtp_outq_t *q, uint32_t need)
         }
         q->open_off = 0;
         q->bhead = q->open_len;
-        return true;
     }
-    return (uint64_t)q->bhead + need <= q->slot[q->first].off;
+    return where != FITS_NOT;
 }
 
 static void rollback(mzmtp_outq_t *q)
@@ -441,13 +453,8 @@ static bool groups_taken(const mzmtp_outq_t *q)
 bool mzmtp_outq_can_take(const mzmtp_outq_t *q, size_t len)
 {
     if (q->count >= MZMTP_CONF_SEND_SLOTS || groups_taken(q)) return false;
-    size_t need = mzmtp_wire_frame_hdr_size(len) + len;
-    if (q->count == 0 && !q->open) return need <= q->size;
-    if (q->wrap_end == 0) {
-        uint32_t limit = q->count > 0 ? q->slot[q->first].off : q->size;
-        return need <= (size_t)(q->size - q->bhead) || need <= limit;
-    }
-    return need <= (size_t)(q->slot[q->first].off - q->bhead);
+    /* (An empty ring is never wrapped, and fits() then asks need <= size.) */
+    return fits(q, 0, mzmtp_wire_frame_hdr_size(len) + len) != FITS_NOT;
 }
 
 size_t mzmtp_outq_room(const mzmtp_outq_t *q)

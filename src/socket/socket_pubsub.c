@@ -238,11 +238,14 @@ static MZMTP_ALWAYS_INLINE void sub_remove(mzmtp_socket_t *s, ent_t e)
 
 static bool ent_idle(const mzmtp_socket_t *s, ent_t e);
 
-static void sub_gc(mzmtp_socket_t *s)
+/* Drop every entry no one needs, after taking peer @p p out of each (none when @p p is
+ * MZMTP_CONF_MAX_PEERS): one walk for both. */
+static void forget_and_gc(mzmtp_socket_t *s, unsigned p)
 {
     size_t off = 0;
     while (off < s->fam.sub.used) {
         uint8_t *e = s->fam.sub.tab + off;
+        if (p < MZMTP_CONF_MAX_PEERS) (void)ent_put(s, e, p, false);
         if (ent_idle(s, e)) {
             sub_remove(s, e);
         } else {
@@ -251,13 +254,11 @@ static void sub_gc(mzmtp_socket_t *s)
     }
 }
 
+static void sub_gc(mzmtp_socket_t *s) { forget_and_gc(s, MZMTP_CONF_MAX_PEERS); }
+
 /* Peer @p p leaves the table: PUB/XPUB forget its subscriptions (RFC 29; XPUB then
  * reports the cancels), SUB/XSUB forget having told it, so it is told again (S2). */
-void mzmtp_sk_sub_forget_peer(mzmtp_socket_t *s, unsigned p)
-{
-    SUB_FOR_EACH(e, s) (void)ent_put(s, e, p, false);
-    sub_gc(s);
-}
+void mzmtp_sk_sub_forget_peer(mzmtp_socket_t *s, unsigned p) { forget_and_gc(s, p); }
 
 /* @p m = the peers whose subscriptions match the first frame @p d[0..len): binary prefix
  * match. */
@@ -291,6 +292,20 @@ static bool ent_idle(const mzmtp_socket_t *s, ent_t e)
     if (!ent_nobody(s, e)) return false;
     if (mzmtp_sk_is_sub(s)) return ent_count(s, e) == 0;
     return !(IS(s, MZMTP_XPUB) && (ent_flags(s, e) & ENT_REPORTED));
+}
+
+/* Drop entry @p e if no one needs it any more. The packed table does it with the walk
+ * that forgetting a peer uses (sub_gc; an entry idle besides @p e would be needed by no
+ * one either), so that it has one removal loop; the trie, whose gc visits every cell,
+ * removes the one entry. */
+static void sub_tidy(mzmtp_socket_t *s, ent_t e)
+{
+#if MZMTP_CONF_SUB_TRIE
+    if (ent_idle(s, e)) sub_remove(s, e);
+#else
+    (void)e;
+    sub_gc(s);
+#endif
 }
 
 /* XPUB: the application has not been told this topic's current state (subscribed or
@@ -402,7 +417,7 @@ mzmtp_status_t mzmtp_sk_peer_subscription(mzmtp_socket_t *s, unsigned p, const u
         if (e == ENT_NONE) e = sub_add(s, topic, len);
         if (e == ENT_NONE || !ent_put(s, e, p, true)) {
             /* A trie with no cell for the peer's set drops the entry it made. */
-            if (e != ENT_NONE && ent_idle(s, e)) sub_remove(s, e);
+            if (e != ENT_NONE) sub_tidy(s, e);
             /* Table full, or topic too long: the peer is told, and the connection ends. */
             mzmtp_conn_send_error(&s->peer[p].conn, "Subscription table full", 23);
             return MZMTP_ERR_PEER_LIMIT;
@@ -411,7 +426,7 @@ mzmtp_status_t mzmtp_sk_peer_subscription(mzmtp_socket_t *s, unsigned p, const u
     } else if (e != ENT_NONE) {
         (void)ent_put(s, e, p, false);
         xpub_mark(s, e);
-        if (ent_idle(s, e)) sub_remove(s, e);
+        sub_tidy(s, e);
     }
     return MZMTP_OK;
 }
@@ -511,7 +526,7 @@ bool mzmtp_sk_xpub_notification(mzmtp_socket_t *s, uint8_t *buf, size_t cap, siz
 #if MZMTP_CONF_SUB_TRIE
     mzmtp_subtrie_dequeue(s->fam.sub.tab); /* e was the queue's head */
 #endif
-    if (ent_idle(s, e)) sub_remove(s, e);
+    sub_tidy(s, e);
     *st = MZMTP_OK;
     return true;
 }
