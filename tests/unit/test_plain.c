@@ -376,7 +376,8 @@ static void next_peer_of_a_slot_sees_no_user_id_or_address_of_the_last(void **st
     tu_socket_send_str(&sb, "hello", MZMTP_OK);
     tu_pump(&l, 1, 0);
     const uint8_t *id;
-    TU_ASSERT_BYTES(id, mzmtp_socket_peer_user_id(&sa, pa, &id), "user:admin", 10);
+    size_t idl = mzmtp_socket_peer_user_id(&sa, pa, &id);
+    TU_ASSERT_BYTES(id, idl, "user:admin", 10);
     uint8_t buf[16];
     size_t len, fl[2];
     unsigned nf;
