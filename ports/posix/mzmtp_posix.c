@@ -1166,10 +1166,7 @@ size_t mzmtp_posix_fds(mzmtp_posix_t *io, struct pollfd *fds, size_t max, int *t
 {
     poller_arm(io, false);
     if (io->arm_wrote) *timeout_ms = 0; /* as run(): output written, return at once */
-    uint32_t now = mzmtp_posix_now_ms(), next = next_timer(io, now);
-    io->timer_set = next != UINT32_MAX; /* for handle(), as run() does for itself */
-    io->timer_at = now + next;
-    cap_timeout(timeout_ms, next);
+    cap_timeout(timeout_ms, next_timer(io, mzmtp_posix_now_ms()));
     if (io->epfd < 0) return 0; /* nothing bound or connected yet */
     if (max < 1) {
         *timeout_ms = 0;
@@ -1189,10 +1186,7 @@ void mzmtp_posix_handle(mzmtp_posix_t *io, const struct pollfd *fds, size_t n)
             break;
         }
     }
-    /* As run() after its wait: the dispatch wrote what the input produced, fds()' arming
-     * pass what the application had queued, so only sockets whose timers ran are walked
-     * (it was every connection, each call). */
-    run_timers_and_write(io, false);
+    run_timers_and_write(io, true);
 }
 #else
 size_t mzmtp_posix_fds(mzmtp_posix_t *io, struct pollfd *fds, size_t max, int *timeout_ms)

@@ -277,10 +277,7 @@ MZMTP_NODISCARD mzmtp_status_t mzmtp_posix_connect(mzmtp_posix_t *io, mzmtp_sock
 size_t mzmtp_posix_fds(mzmtp_posix_t *io, struct pollfd *fds, size_t max, int *timeout_ms);
 
 /**
- * Act on what poll() reported, then run due timers and write pending output (with epoll:
- * what the input and the timers produced; what the application queued since
- * mzmtp_posix_fds() is written by the next mzmtp_posix_fds(), before the next wait, so
- * call the two in a loop as documented). Entries
+ * Act on what poll() reported, then run due timers and write pending output. Entries
  * whose descriptor is not the port's (the application's own) are ignored, so the whole
  * array may be passed. Call it after every poll(), even one that timed out (n may be 0).
  * @param[in,out] io  Initialised context.
