@@ -81,9 +81,9 @@ mzmtp_status_t mzmtp_socket_setopt(mzmtp_socket_t *sock, mzmtp_option_t opt, con
         /* RFC 37: 1-255 bytes; a leading zero is reserved for generated ids (M7). */
         const uint8_t *id = val;
         if (len == 0 || len > MZMTP_CONF_ROUTING_ID_MAX || id[0] == 0) return MZMTP_ERR_INVALID;
-        /* REQ, DEALER and ROUTER send it in every engine's READY (wire-notes M2): it
-         * must fit their command buffers */
-        if ((IS(sock, MZMTP_REQ) || IS(sock, MZMTP_DEALER) || IS(sock, MZMTP_ROUTER)) &&
+        /* It goes into every engine's READY: it must fit their command buffers (a
+         * server's User-Id part and CURVE's state are counted at peer start) */
+        if (mzmtp_sk_sends_identity(sock) &&
             MZMTP_CMD_READY_ID(len) > sock->mem->peer_buf_bytes - MZMTP_SK_AUTH_OFF(sock)) {
             return MZMTP_ERR_NO_MEMORY;
         }
@@ -646,10 +646,10 @@ mzmtp_status_t mzmtp_socket_peer_start(mzmtp_socket_t *sock, int peer, uint32_t 
     sock->now = now_ms;
     mzmtp_outq_pipe_rewind(&sock->outq, p);
     /* the command buffer: after a ROUTER's id and a server's User-Id; a CURVE engine
-     * keeps its state at its front */
+     * keeps its state at its front; it must hold the READY with the routing id */
     size_t off = mzmtp_socket_sec_peer_start(sock, p);
     if (MZMTP_SECURITY &&
-        sock->mem->peer_buf_bytes < off + mzmtp_sk_curve_state(sock) + mzmtp_sk_cmd_min(sock)) {
+        sock->mem->peer_buf_bytes < off + mzmtp_sk_curve_state(sock) + mzmtp_sk_cmd_need(sock)) {
         return MZMTP_ERR_NO_MEMORY; /* (init checked the rest, and at most 65535 B) */
     }
     mzmtp_status_t st = mzmtp_conn_init(&slot->conn, sock->type, &sock->opts,

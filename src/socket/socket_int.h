@@ -70,6 +70,19 @@ static inline uint8_t *mzmtp_sk_peer_buf(const mzmtp_socket_t *s, unsigned p)
 #define mzmtp_sk_cmd_min(s)                                                                 \
     (mzmtp_sk_is_sub(s) && MZMTP_CMD_SUBSCRIBE_MAX > MZMTP_CMD_MIN ? (size_t)MZMTP_CMD_SUBSCRIBE_MAX \
                                                                     : (size_t)MZMTP_CMD_MIN)
+/* REQ, DEALER and ROUTER send the socket's routing id in every engine's READY
+ * (wire-notes M2). */
+#define mzmtp_sk_sends_identity(s) (IS((s), MZMTP_REQ) || IS((s), MZMTP_DEALER) || IS((s), MZMTP_ROUTER))
+/* The command buffer this socket's engines need: mzmtp_sk_cmd_min(), or more for a READY
+ * that carries the routing id. */
+static inline size_t mzmtp_sk_cmd_need(const mzmtp_socket_t *s)
+{
+    size_t need = mzmtp_sk_cmd_min(s);
+    if (mzmtp_sk_sends_identity(s) && s->identity_len && MZMTP_CMD_READY_ID(s->identity_len) > need) {
+        need = MZMTP_CMD_READY_ID(s->identity_len);
+    }
+    return need;
+}
 /* What a CURVE engine takes from the front of its command area for its state. */
 #if MZMTP_CONF_CURVE
 #define mzmtp_sk_curve_state(s) ((s)->sec.mechanism == MZMTP_MECH_CURVE ? (size_t)MZMTP_CMD_CURVE_STATE : 0u)

@@ -422,6 +422,36 @@ static void server_peer_area_without_room_for_user_id_is_refused(void **state)
     assert_int_equal(mzmtp_socket_peer_buf_bytes(MZMTP_PUSH, 0, 200, MZMTP_MECH_PLAIN, false), 218u);
 }
 
+/* A server's READY with a long routing id must fit the command buffer left after its
+ * User-Id part: setopt() cannot see that part (the mechanism may come later), so the
+ * peer is refused when it starts, not in the middle of its handshake. */
+static void server_routing_id_that_leaves_no_room_for_its_ready_is_refused(void **state)
+{
+#if (MZMTP_CONF_SOCKET_TYPES & MZMTP_TYPESET_DEALER) && \
+    MZMTP_CONF_ROUTING_ID_MAX + (MZMTP_CONF_CURVE ? 84 : 60) > MZMTP_CMD_MIN /* READY_ID(max) */
+    static uint8_t pbuf[(size_t)MZMTP_CONF_MAX_PEERS * MZMTP_PEER_BUF_DEFAULT];
+    static uint8_t id[MZMTP_CONF_ROUTING_ID_MAX];
+    memset(id, 'r', sizeof id);
+    uint32_t one = 1;
+    mzmtp_socket_mem_t m = mem_a;
+    m.peer_buf = pbuf;
+    size_t fits = mzmtp_socket_peer_buf_bytes(MZMTP_DEALER, sizeof id, 0, MZMTP_MECH_PLAIN, true);
+    assert_true(fits <= MZMTP_PEER_BUF_DEFAULT);
+    m.peer_buf_bytes = fits - 1u; /* room for the READY, but not also for the User-Id */
+    for (int round = 0; round < 2; round++) {
+        tu_socket_init(&sa, MZMTP_DEALER, &m);
+        TU_ASSERT_STATUS(mzmtp_socket_setopt(&sa, MZMTP_OPT_ROUTING_ID, id, sizeof id), MZMTP_OK);
+        TU_ASSERT_STATUS(mzmtp_socket_setopt(&sa, MZMTP_OPT_PLAIN_SERVER, &one, sizeof one), MZMTP_OK);
+        int p;
+        TU_ASSERT_STATUS(mzmtp_socket_peer_open(&sa, false, &p), MZMTP_OK);
+        TU_ASSERT_STATUS(mzmtp_socket_peer_start(&sa, p, 0), round == 0 ? MZMTP_ERR_NO_MEMORY : MZMTP_OK);
+        m.peer_buf_bytes = fits; /* what the helper says: it starts */
+    }
+#else
+    (void)state; /* every READY fits MZMTP_CMD_MIN in this build */
+#endif
+}
+
 static void options_after_start_or_too_long_are_refused(void **state)
 {
     uint8_t longer[MZMTP_CONF_PLAIN_CRED_MAX + 1];
@@ -473,6 +503,7 @@ int main(void)
         cmocka_unit_test(sockets_wrong_password_is_refused_and_nothing_arrives),
         cmocka_unit_test(next_peer_of_a_slot_sees_no_user_id_or_address_of_the_last),
         cmocka_unit_test(server_peer_area_without_room_for_user_id_is_refused),
+        cmocka_unit_test(server_routing_id_that_leaves_no_room_for_its_ready_is_refused),
         cmocka_unit_test(options_after_start_or_too_long_are_refused),
         cmocka_unit_test(secure_helpers),
     };
