@@ -1547,7 +1547,6 @@ static void recv_ref_data_can_be_forwarded_by_reference(void **state)
     /* Zero-copy forwarding: what recv_ref lends stays in place while the socket takes no
      * more input — across further recv_ref calls and sends on any socket — so it can be
      * sent on by reference from the receive buffer itself. */
-    static mzmtp_socket_t sd;
     init_socket(&sa, MZMTP_PUSH, &mem_a);
     init_socket(&sb, MZMTP_PULL, &mem_b);
     init_socket(&sd, MZMTP_PUSH, &mem_d);
