@@ -63,6 +63,20 @@ static void expect_message(size_t nth, const char *hex)
     TU_ASSERT_HEX(tu_ev_data(&log_a, m), m->len, hex);
 }
 
+/* The first message event of log_a has @p nframes frames of the lengths @p lens, each but
+ * the last flagged MZMTP_RECV_MORE. @return that event. */
+static const tu_event_t *expect_frames(size_t nframes, const size_t *lens)
+{
+    const tu_event_t *m = tu_log_nth(&log_a, MZMTP_CONN_EV_MESSAGE, 0);
+    assert_non_null(m);
+    assert_int_equal(m->nframes, nframes);
+    for (size_t i = 0; i < nframes; i++) {
+        assert_int_equal(m->frame_len[i], lens[i]);
+        assert_int_equal(m->frame_flags[i], i + 1 < nframes ? MZMTP_RECV_MORE : 0);
+    }
+    return m;
+}
+
 /* Hand @p s to conn_a's input in one call, without processing; all of it must fit. */
 static void input_whole(const char *s)
 {
@@ -705,16 +719,7 @@ static void multipart_message_with_empty_frames_reads_back_exactly(void **state)
                              (tu_split_t)split, 11),
                          MZMTP_OK);
         assert_int_equal(tu_log_count(&log_a, MZMTP_CONN_EV_MESSAGE), 2);
-        const tu_event_t *m = tu_log_nth(&log_a, MZMTP_CONN_EV_MESSAGE, 0);
-        assert_int_equal(m->nframes, 4);
-        assert_int_equal(m->frame_len[0], 0);
-        assert_int_equal(m->frame_len[1], 1);
-        assert_int_equal(m->frame_len[2], 0);
-        assert_int_equal(m->frame_len[3], 0);
-        assert_int_equal(m->frame_flags[0], MZMTP_RECV_MORE);
-        assert_int_equal(m->frame_flags[1], MZMTP_RECV_MORE);
-        assert_int_equal(m->frame_flags[2], MZMTP_RECV_MORE);
-        assert_int_equal(m->frame_flags[3], 0);
+        const tu_event_t *m = expect_frames(4, (const size_t[]){0, 1, 0, 0});
         TU_ASSERT_HEX(tu_ev_frame(&log_a, m, 1), 1, "'A'");
         const tu_event_t *m2 = tu_log_nth(&log_a, MZMTP_CONN_EV_MESSAGE, 1);
         assert_int_equal(m2->nframes, 1);
@@ -791,12 +796,7 @@ static void frame_larger_than_read_buffer_comes_in_partial_pieces(void **state)
     log_a.read_cap = 3;
     start_default(&conn_a, MZMTP_SUB);
     feed_whole(HS_PUB "01 0A '0123456789' 00 02 'ab'", 0);
-    const tu_event_t *m = tu_log_nth(&log_a, MZMTP_CONN_EV_MESSAGE, 0);
-    assert_non_null(m);
-    assert_int_equal(m->nframes, 2);
-    assert_int_equal(m->frame_len[0], 10);
-    assert_int_equal(m->frame_flags[0], MZMTP_RECV_MORE);
-    assert_int_equal(m->frame_flags[1], 0);
+    const tu_event_t *m = expect_frames(2, (const size_t[]){10, 2});
     assert_int_equal(m->chunks, 4 + 1);
     TU_ASSERT_HEX(tu_ev_data(&log_a, m), m->len, "'0123456789ab'");
 }
@@ -926,14 +926,7 @@ static void stream_multipart_through_128_bytes(bool process_mid_message)
         start(&conn_a, rx, sizeof rx, MZMTP_SUB, &o, 0);
         TU_ASSERT_STATUS(tu_conn_feed(&conn_a, &log_a, script, b.len, (tu_split_t)split, 5, 0), MZMTP_OK);
         assert_int_equal(tu_log_count(&log_a, MZMTP_CONN_EV_MESSAGE), 2);
-        const tu_event_t *m = tu_log_nth(&log_a, MZMTP_CONN_EV_MESSAGE, 0);
-        assert_int_equal(m->nframes, 3);
-        assert_int_equal(m->frame_len[0], 300);
-        assert_int_equal(m->frame_len[1], 700);
-        assert_int_equal(m->frame_len[2], 3);
-        assert_int_equal(m->frame_flags[0], MZMTP_RECV_MORE);
-        assert_int_equal(m->frame_flags[1], MZMTP_RECV_MORE);
-        assert_int_equal(m->frame_flags[2], 0);
+        const tu_event_t *m = expect_frames(3, (const size_t[]){300, 700, 3});
         TU_ASSERT_BYTES(tu_ev_frame(&log_a, m, 0), 300, f1, 300);
         TU_ASSERT_BYTES(tu_ev_frame(&log_a, m, 1), 700, f2, 700);
         TU_ASSERT_HEX(tu_ev_frame(&log_a, m, 2), 3, "'end'");

@@ -471,9 +471,38 @@ static tu_buf_t row(const char *name, bool server, mzmtp_status_t st, out_t out)
 
 static void put_cmd(tu_buf_t *b, const uint8_t *body, size_t len) { tu_put_frame(b, 0x04, body, len); }
 
+/* Put the command @p cmd of @p len bytes with its byte @p off set to @p val (@p off ==
+ * @p len: one byte @p val appended). */
+static void put_cmd_set(tu_buf_t *b, const uint8_t *cmd, size_t len, size_t off, uint8_t val)
+{
+    uint8_t tmp[1024];
+    assert_true(off <= len && len < sizeof tmp);
+    memcpy(tmp, cmd, len);
+    tmp[off] = val;
+    put_cmd(b, tmp, off == len ? len + 1 : len);
+}
+
+/* Put the command @p cmd of @p len bytes with the low bit of its byte @p off flipped. */
+static void put_cmd_flip(tu_buf_t *b, const uint8_t *cmd, size_t len, size_t off)
+{
+    put_cmd_set(b, cmd, len, off, (uint8_t)(cmd[off] ^ 1u));
+}
+
+/* A row whose input starts as a well-behaved peer's would at that point of the handshake:
+ * its greeting, then the command that our answer @p out replies to (HELLO before our
+ * WELCOME, WELCOME before our INITIATE). */
+static tu_buf_t row_at(const char *name, bool server, mzmtp_status_t st, out_t out)
+{
+    tu_buf_t b = row(name, server, st, out);
+    tu_put(&b, greet_peer, 64);
+    if (out == OUT_WELCOME) tu_put(&b, hello_f, sizeof hello_f);
+    if (out == OUT_INITIATE) tu_put(&b, welcome_f, sizeof welcome_f);
+    return b;
+}
+
 static void build_rows(void)
 {
-    uint8_t body[1024], tmp[1024];
+    uint8_t body[1024];
     size_t n;
     tu_buf_t b;
     nrows = 0;
@@ -490,27 +519,17 @@ static void build_rows(void)
     b = row("server: 'curve' in lower case", true, MZMTP_ERR_MECHANISM, OUT_GREETING);
     tu_put_greeting(&b, 3, 1, "curve");
     END_ROW(b);
-    b = row("server: HELLO of 199 bytes", true, MZMTP_ERR_PROTOCOL, OUT_GREETING);
-    tu_put(&b, greet_peer, 64);
+    b = row_at("server: HELLO of 199 bytes", true, MZMTP_ERR_PROTOCOL, OUT_GREETING);
     put_cmd(&b, HELLO_B, 199);
     END_ROW(b);
-    b = row("server: HELLO of 201 bytes", true, MZMTP_ERR_PROTOCOL, OUT_GREETING);
-    tu_put(&b, greet_peer, 64);
-    memcpy(tmp, HELLO_B, 200);
-    tmp[200] = 0;
-    put_cmd(&b, tmp, 201);
+    b = row_at("server: HELLO of 201 bytes", true, MZMTP_ERR_PROTOCOL, OUT_GREETING);
+    put_cmd_set(&b, HELLO_B, 200, 200, 0);
     END_ROW(b);
-    b = row("server: HELLO version 2.0", true, MZMTP_ERR_PROTOCOL, OUT_GREETING);
-    tu_put(&b, greet_peer, 64);
-    memcpy(tmp, HELLO_B, 200);
-    tmp[6] = 2;
-    put_cmd(&b, tmp, 200);
+    b = row_at("server: HELLO version 2.0", true, MZMTP_ERR_PROTOCOL, OUT_GREETING);
+    put_cmd_set(&b, HELLO_B, 200, 6, 2);
     END_ROW(b);
-    b = row("server: HELLO version 1.1", true, MZMTP_ERR_PROTOCOL, OUT_GREETING);
-    tu_put(&b, greet_peer, 64);
-    memcpy(tmp, HELLO_B, 200);
-    tmp[7] = 1;
-    put_cmd(&b, tmp, 200);
+    b = row_at("server: HELLO version 1.1", true, MZMTP_ERR_PROTOCOL, OUT_GREETING);
+    put_cmd_set(&b, HELLO_B, 200, 7, 1);
     END_ROW(b);
     static const struct { const char *name; size_t off; } hello_flips[] = {
         {"server: HELLO with a byte of C' flipped", 90},
@@ -519,53 +538,37 @@ static void build_rows(void)
         {"server: HELLO with the signature box's last byte flipped", 199},
     };
     for (size_t i = 0; i < sizeof hello_flips / sizeof hello_flips[0]; i++) {
-        b = row(hello_flips[i].name, true, MZMTP_ERR_CRYPTO, OUT_GREETING);
-        tu_put(&b, greet_peer, 64);
-        memcpy(tmp, HELLO_B, 200);
-        tmp[hello_flips[i].off] ^= 0x01;
-        put_cmd(&b, tmp, 200);
+        b = row_at(hello_flips[i].name, true, MZMTP_ERR_CRYPTO, OUT_GREETING);
+        put_cmd_flip(&b, HELLO_B, 200, hello_flips[i].off);
         END_ROW(b);
     }
-    b = row("server: data frame before HELLO", true, MZMTP_ERR_PROTOCOL, OUT_GREETING);
-    tu_put(&b, greet_peer, 64);
+    b = row_at("server: data frame before HELLO", true, MZMTP_ERR_PROTOCOL, OUT_GREETING);
     tu_put_hex(&b, "00 02 'hi'");
     END_ROW(b);
-    b = row("server: MESSAGE command before HELLO", true, MZMTP_ERR_PROTOCOL, OUT_GREETING);
-    tu_put(&b, greet_peer, 64);
+    b = row_at("server: MESSAGE command before HELLO", true, MZMTP_ERR_PROTOCOL, OUT_GREETING);
     tu_put_hex(&b, "04 21 07 'MESSAGE' 00*25");
     END_ROW(b);
-    b = row("server: READY instead of HELLO (a NULL peer's habit)", true, MZMTP_ERR_PROTOCOL, OUT_GREETING);
-    tu_put(&b, greet_peer, 64);
+    b = row_at("server: READY instead of HELLO (a NULL peer's habit)", true, MZMTP_ERR_PROTOCOL, OUT_GREETING);
     tu_put_hex(&b, "04 06 05 'READY'");
     END_ROW(b);
-    b = row("server: INITIATE before HELLO", true, MZMTP_ERR_PROTOCOL, OUT_GREETING);
-    tu_put(&b, greet_peer, 64);
+    b = row_at("server: INITIATE before HELLO", true, MZMTP_ERR_PROTOCOL, OUT_GREETING);
     tu_put(&b, initiate_f, sizeof initiate_f);
     END_ROW(b);
-    b = row("server: ERROR from the client", true, MZMTP_ERR_PEER_ERROR, OUT_GREETING);
-    tu_put(&b, greet_peer, 64);
+    b = row_at("server: ERROR from the client", true, MZMTP_ERR_PEER_ERROR, OUT_GREETING);
     tu_put_hex(&b, "04 0A 05 'ERROR' 03 '400'");
     END_ROW(b);
 
     /* ---- server: INITIATE ---- */
-    b = row("server: two HELLOs", true, MZMTP_ERR_PROTOCOL, OUT_WELCOME);
-    tu_put(&b, greet_peer, 64);
-    tu_put(&b, hello_f, sizeof hello_f);
+    b = row_at("server: two HELLOs", true, MZMTP_ERR_PROTOCOL, OUT_WELCOME);
     tu_put(&b, hello_f, sizeof hello_f);
     END_ROW(b);
-    b = row("server: data frame between WELCOME and INITIATE", true, MZMTP_ERR_PROTOCOL, OUT_WELCOME);
-    tu_put(&b, greet_peer, 64);
-    tu_put(&b, hello_f, sizeof hello_f);
+    b = row_at("server: data frame between WELCOME and INITIATE", true, MZMTP_ERR_PROTOCOL, OUT_WELCOME);
     tu_put_hex(&b, "00 02 'hi'");
     END_ROW(b);
-    b = row("server: INITIATE of 256 bytes", true, MZMTP_ERR_PROTOCOL, OUT_WELCOME);
-    tu_put(&b, greet_peer, 64);
-    tu_put(&b, hello_f, sizeof hello_f);
+    b = row_at("server: INITIATE of 256 bytes", true, MZMTP_ERR_PROTOCOL, OUT_WELCOME);
     put_cmd(&b, INITIATE_B, 256);
     END_ROW(b);
-    b = row("server: INITIATE larger than the receive buffer", true, MZMTP_ERR_MSG_SIZE, OUT_WELCOME);
-    tu_put(&b, greet_peer, 64);
-    tu_put(&b, hello_f, sizeof hello_f);
+    b = row_at("server: INITIATE larger than the receive buffer", true, MZMTP_ERR_MSG_SIZE, OUT_WELCOME);
     tu_put_hex(&b, "06 00 00 00 00 00 01 00 00 08 'INITIATE'");
     END_ROW(b);
     static const struct { const char *name; size_t off; } init_flips[] = {
@@ -576,12 +579,8 @@ static void build_rows(void)
         {"server: INITIATE with its box's last byte flipped", 291},
     };
     for (size_t i = 0; i < sizeof init_flips / sizeof init_flips[0]; i++) {
-        b = row(init_flips[i].name, true, MZMTP_ERR_CRYPTO, OUT_WELCOME);
-        tu_put(&b, greet_peer, 64);
-        tu_put(&b, hello_f, sizeof hello_f);
-        memcpy(tmp, INITIATE_B, 292);
-        tmp[init_flips[i].off] ^= 0x01;
-        put_cmd(&b, tmp, 292);
+        b = row_at(init_flips[i].name, true, MZMTP_ERR_CRYPTO, OUT_WELCOME);
+        put_cmd_flip(&b, INITIATE_B, 292, init_flips[i].off);
         END_ROW(b);
     }
     uint8_t other_c[32];
@@ -601,18 +600,14 @@ static void build_rows(void)
         "server: INITIATE whose short nonce is 0",
     };
     for (size_t i = 0; i < 5; i++) {
-        b = row(vouch_names[i], true, MZMTP_ERR_CRYPTO, OUT_WELCOME);
-        tu_put(&b, greet_peer, 64);
-        tu_put(&b, hello_f, sizeof hello_f);
+        b = row_at(vouch_names[i], true, MZMTP_ERR_CRYPTO, OUT_WELCOME);
         n = make_initiate(body, i == 3 ? 1 : i == 4 ? 0 : 2, c_pub, i == 0 ? other_c : ct_pub,
                           i == 1 ? other_s : s_pub, i == 2 ? other_sec : c_sec, meta_dealer,
                           meta_dealer_len);
         put_cmd(&b, body, n);
         END_ROW(b);
     }
-    b = row("server: INITIATE with oversized metadata", true, MZMTP_ERR_PROTOCOL, OUT_WELCOME);
-    tu_put(&b, greet_peer, 64);
-    tu_put(&b, hello_f, sizeof hello_f);
+    b = row_at("server: INITIATE with oversized metadata", true, MZMTP_ERR_PROTOCOL, OUT_WELCOME);
     n = make_initiate(body, 2, c_pub, ct_pub, s_pub, c_sec, meta_bad, meta_bad_len);
     put_cmd(&b, body, n);
     END_ROW(b);
@@ -621,89 +616,55 @@ static void build_rows(void)
     b = row("client: NULL greeting", false, MZMTP_ERR_MECHANISM, OUT_HELLO);
     tu_put_greeting(&b, 3, 1, "NULL");
     END_ROW(b);
-    b = row("client: a HELLO (two clients)", false, MZMTP_ERR_PROTOCOL, OUT_HELLO);
-    tu_put(&b, greet_peer, 64);
+    b = row_at("client: a HELLO (two clients)", false, MZMTP_ERR_PROTOCOL, OUT_HELLO);
     tu_put(&b, hello_f, sizeof hello_f);
     END_ROW(b);
-    b = row("client: WELCOME of 167 bytes", false, MZMTP_ERR_PROTOCOL, OUT_HELLO);
-    tu_put(&b, greet_peer, 64);
+    b = row_at("client: WELCOME of 167 bytes", false, MZMTP_ERR_PROTOCOL, OUT_HELLO);
     put_cmd(&b, WELCOME_B, 167);
     END_ROW(b);
-    b = row("client: WELCOME of 169 bytes", false, MZMTP_ERR_PROTOCOL, OUT_HELLO);
-    tu_put(&b, greet_peer, 64);
-    memcpy(tmp, WELCOME_B, 168);
-    tmp[168] = 0;
-    put_cmd(&b, tmp, 169);
+    b = row_at("client: WELCOME of 169 bytes", false, MZMTP_ERR_PROTOCOL, OUT_HELLO);
+    put_cmd_set(&b, WELCOME_B, 168, 168, 0);
     END_ROW(b);
-    b = row("client: WELCOME with its long nonce changed", false, MZMTP_ERR_CRYPTO, OUT_HELLO);
-    tu_put(&b, greet_peer, 64);
-    memcpy(tmp, WELCOME_B, 168);
-    tmp[9] ^= 1;
-    put_cmd(&b, tmp, 168);
+    b = row_at("client: WELCOME with its long nonce changed", false, MZMTP_ERR_CRYPTO, OUT_HELLO);
+    put_cmd_flip(&b, WELCOME_B, 168, 9);
     END_ROW(b);
-    b = row("client: WELCOME with its box flipped", false, MZMTP_ERR_CRYPTO, OUT_HELLO);
-    tu_put(&b, greet_peer, 64);
-    memcpy(tmp, WELCOME_B, 168);
-    tmp[100] ^= 1;
-    put_cmd(&b, tmp, 168);
+    b = row_at("client: WELCOME with its box flipped", false, MZMTP_ERR_CRYPTO, OUT_HELLO);
+    put_cmd_flip(&b, WELCOME_B, 168, 100);
     END_ROW(b);
-    b = row("client: READY before WELCOME", false, MZMTP_ERR_PROTOCOL, OUT_HELLO);
-    tu_put(&b, greet_peer, 64);
+    b = row_at("client: READY before WELCOME", false, MZMTP_ERR_PROTOCOL, OUT_HELLO);
     tu_put(&b, ready_f, sizeof ready_f);
     END_ROW(b);
-    b = row("client: ERROR before WELCOME", false, MZMTP_ERR_AUTH, OUT_HELLO);
-    tu_put(&b, greet_peer, 64);
+    b = row_at("client: ERROR before WELCOME", false, MZMTP_ERR_AUTH, OUT_HELLO);
     tu_put_hex(&b, "04 0A 05 'ERROR' 03 '400'");
     END_ROW(b);
-    b = row("client: data frame before WELCOME", false, MZMTP_ERR_PROTOCOL, OUT_HELLO);
-    tu_put(&b, greet_peer, 64);
+    b = row_at("client: data frame before WELCOME", false, MZMTP_ERR_PROTOCOL, OUT_HELLO);
     tu_put_hex(&b, "00 02 'hi'");
     END_ROW(b);
-    b = row("client: two WELCOMEs", false, MZMTP_ERR_PROTOCOL, OUT_INITIATE);
-    tu_put(&b, greet_peer, 64);
-    tu_put(&b, welcome_f, sizeof welcome_f);
+    b = row_at("client: two WELCOMEs", false, MZMTP_ERR_PROTOCOL, OUT_INITIATE);
     tu_put(&b, welcome_f, sizeof welcome_f);
     END_ROW(b);
-    b = row("client: ERROR after INITIATE (the server's authenticator said no)", false,
+    b = row_at("client: ERROR after INITIATE (the server's authenticator said no)", false,
             MZMTP_ERR_AUTH, OUT_INITIATE);
-    tu_put(&b, greet_peer, 64);
-    tu_put(&b, welcome_f, sizeof welcome_f);
     tu_put_hex(&b, "04 0A 05 'ERROR' 03 '400'");
     END_ROW(b);
-    b = row("client: data frame before READY", false, MZMTP_ERR_PROTOCOL, OUT_INITIATE);
-    tu_put(&b, greet_peer, 64);
-    tu_put(&b, welcome_f, sizeof welcome_f);
+    b = row_at("client: data frame before READY", false, MZMTP_ERR_PROTOCOL, OUT_INITIATE);
     tu_put_hex(&b, "00 02 'hi'");
     END_ROW(b);
-    b = row("client: READY of 29 bytes", false, MZMTP_ERR_PROTOCOL, OUT_INITIATE);
-    tu_put(&b, greet_peer, 64);
-    tu_put(&b, welcome_f, sizeof welcome_f);
+    b = row_at("client: READY of 29 bytes", false, MZMTP_ERR_PROTOCOL, OUT_INITIATE);
     put_cmd(&b, READY_B, 29);
     END_ROW(b);
-    b = row("client: READY with its box flipped", false, MZMTP_ERR_CRYPTO, OUT_INITIATE);
-    tu_put(&b, greet_peer, 64);
-    tu_put(&b, welcome_f, sizeof welcome_f);
-    memcpy(tmp, READY_B, 65);
-    tmp[40] ^= 1;
-    put_cmd(&b, tmp, 65);
+    b = row_at("client: READY with its box flipped", false, MZMTP_ERR_CRYPTO, OUT_INITIATE);
+    put_cmd_flip(&b, READY_B, 65, 40);
     END_ROW(b);
-    b = row("client: READY with its short nonce changed", false, MZMTP_ERR_CRYPTO, OUT_INITIATE);
-    tu_put(&b, greet_peer, 64);
-    tu_put(&b, welcome_f, sizeof welcome_f);
-    memcpy(tmp, READY_B, 65);
-    tmp[13] = 2;
-    put_cmd(&b, tmp, 65);
+    b = row_at("client: READY with its short nonce changed", false, MZMTP_ERR_CRYPTO, OUT_INITIATE);
+    put_cmd_set(&b, READY_B, 65, 13, 2);
     END_ROW(b);
-    b = row("client: READY with short nonce 0 (not above the last one)", false, MZMTP_ERR_CRYPTO,
+    b = row_at("client: READY with short nonce 0 (not above the last one)", false, MZMTP_ERR_CRYPTO,
             OUT_INITIATE);
-    tu_put(&b, greet_peer, 64);
-    tu_put(&b, welcome_f, sizeof welcome_f);
     n = make_ready(body, 0, meta_router, meta_router_len);
     put_cmd(&b, body, n);
     END_ROW(b);
-    b = row("client: READY with oversized metadata", false, MZMTP_ERR_PROTOCOL, OUT_INITIATE);
-    tu_put(&b, greet_peer, 64);
-    tu_put(&b, welcome_f, sizeof welcome_f);
+    b = row_at("client: READY with oversized metadata", false, MZMTP_ERR_PROTOCOL, OUT_INITIATE);
     n = make_ready(body, 1, meta_bad, meta_bad_len);
     put_cmd(&b, body, n);
     END_ROW(b);
