@@ -422,6 +422,21 @@ def add_matrix(cls, cases, transports):
                 setattr(cls, "test_%s_%s_%s" % (stem, transport, who), t)
 
 
+def describe_pair(name):
+    """"our_dealer_libzmq_router" -> "our DEALER -> libzmq ROUTER" (<-> between two
+    sockets of the same type)."""
+    first, a, second, b = name.split("_")
+    arrow = "<->" if a == b else "->"
+    return "%s %s %s %s %s" % (first, a.upper(), arrow, second, b.upper())
+
+
+def add_method_matrix(cls, names, transports):
+    """add_matrix() for cases that are methods of @cls, named <who>_<type>_<who>_<type>
+    (the test's stem; describe_pair() gives the description)."""
+    add_matrix(cls, [(name, describe_pair(name), getattr(cls, name)) for name in names],
+               transports)
+
+
 @contextlib.contextmanager
 def environment(**values):
     """Set these environment variables (a process started inside inherits them), and put

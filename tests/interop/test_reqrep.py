@@ -8,7 +8,7 @@ import re
 
 import zmq
 
-from helpers import InteropCase, WAIT, add_matrix, zrecv, zrecv_none, zsend_routed
+from helpers import InteropCase, WAIT, add_method_matrix, zrecv, zrecv_none, zsend_routed
 
 TRANSPORTS = ("tcp", "ipc")
 
@@ -105,19 +105,11 @@ class ReqRepMatrix(InteropCase):
         self.assertExit(dealer, 0)
 
 
-PAIRS = {
-    "our_req_libzmq_rep": "our REQ -> libzmq REP",
-    "libzmq_req_our_rep": "libzmq REQ -> our REP",
-    "our_req_libzmq_router": "our REQ -> libzmq ROUTER",
-    "libzmq_req_our_router": "libzmq REQ -> our ROUTER",
-    "libzmq_dealer_our_rep": "libzmq DEALER -> our REP",
-    "our_dealer_libzmq_rep": "our DEALER -> libzmq REP",
-}
+PAIRS = ["our_req_libzmq_rep", "libzmq_req_our_rep", "our_req_libzmq_router",
+         "libzmq_req_our_router", "libzmq_dealer_our_rep", "our_dealer_libzmq_rep"]
 
 
-add_matrix(ReqRepMatrix,
-           [(name, text, getattr(ReqRepMatrix, name)) for name, text in PAIRS.items()],
-           TRANSPORTS)
+add_method_matrix(ReqRepMatrix, PAIRS, TRANSPORTS)
 
 
 class Envelopes(InteropCase):
