@@ -77,6 +77,17 @@ static const tu_event_t *expect_frames(size_t nframes, const size_t *lens)
     return m;
 }
 
+/* conn_a's next read (8 bytes at most) gives the bytes @p hex with the flags @p flags. */
+static void expect_read(const char *hex, unsigned flags)
+{
+    uint8_t buf[8];
+    size_t n;
+    unsigned fl;
+    TU_ASSERT_STATUS(mzmtp_conn_read(&conn_a, buf, sizeof buf, &n, &fl), MZMTP_OK);
+    TU_ASSERT_HEX(buf, n, hex);
+    assert_int_equal(fl, flags);
+}
+
 /* Hand @p s to conn_a's input in one call, without processing; all of it must fit. */
 static void input_whole(const char *s)
 {
@@ -769,16 +780,10 @@ static void message_event_comes_once_per_message(void **state)
     input_whole(HS_PUB "00 01 'a' 00 01 'b'");
     assert_int_equal(process_until_idle(20), 1);
     mzmtp_conn_event_t ev;
-    uint8_t buf[8];
-    size_t got;
-    unsigned flags;
-    TU_ASSERT_STATUS(mzmtp_conn_read(&conn_a, buf, sizeof buf, &got, &flags), MZMTP_OK);
-    TU_ASSERT_HEX(buf, got, "'a'");
-    assert_int_equal(flags, 0);
+    expect_read("'a'", 0);
     TU_ASSERT_STATUS(mzmtp_conn_process(&conn_a, 0, &ev), MZMTP_OK);
     assert_int_equal(ev.kind, MZMTP_CONN_EV_MESSAGE);
-    TU_ASSERT_STATUS(mzmtp_conn_read(&conn_a, buf, sizeof buf, &got, &flags), MZMTP_OK);
-    TU_ASSERT_HEX(buf, got, "'b'");
+    expect_read("'b'", 0);
 }
 
 static void read_without_a_message_says_again(void **state)
@@ -888,12 +893,7 @@ static void one_mib_frame_streams_through_a_256_byte_receive_buffer(void **state
         if (state_msg == 0) {
             state_msg = 1;
         } else {
-            uint8_t buf[8];
-            size_t n;
-            unsigned flags;
-            TU_ASSERT_STATUS(mzmtp_conn_read(&conn_a, buf, sizeof buf, &n, &flags), MZMTP_OK);
-            TU_ASSERT_HEX(buf, n, "'tail'");
-            assert_int_equal(flags, 0);
+            expect_read("'tail'", 0);
             tail_seen = true;
         }
     }

@@ -982,16 +982,24 @@ static void router_prefixes_messages_with_the_dealer_routing_id(void **state)
     expect_nothing(router);
 }
 
+/* A ROUTER (sk[0]) whose generated ids count from @p seed, with 3 DEALERs (@p ids as
+ * router_with_dealers() takes them) that have each sent "d<i>" and been pumped. */
+static mzmtp_socket_t *seeded_router_heard_three_dealers(uint32_t seed, const char *const *ids)
+{
+    static tu_link_t l[3];
+    mzmtp_socket_t *router = sock_new(0, MZMTP_ROUTER);
+    set_u32(router, MZMTP_OPT_ROUTER_ID_SEED, seed);
+    router_with_dealers(l, 3, ids);
+    for (int i = 0; i < 3; i++) send_numbered(&sk[i + 1], "d", i, MZMTP_OK);
+    tu_pump(l, 3, 0);
+    return router;
+}
+
 static void router_generates_five_byte_ids_counting_from_the_seed(void **state)
 {
     TU_NEED_PEERS(2);
     /* S9: 00 + uint32 BE, +1 per peer; the counter wraps. */
-    mzmtp_socket_t *router = sock_new(0, MZMTP_ROUTER);
-    set_u32(router, MZMTP_OPT_ROUTER_ID_SEED, 0xFFFFFFFEu);
-    tu_link_t l[3];
-    router_with_dealers(l, 3, NULL);
-    for (int i = 0; i < 3; i++) send_numbered(&sk[i + 1], "d", i, MZMTP_OK);
-    tu_pump(l, 3, 0);
+    mzmtp_socket_t *router = seeded_router_heard_three_dealers(0xFFFFFFFEu, NULL);
     EXPECT_FRAMES(router, "00 FF FF FF FE", "'d0'");
     EXPECT_FRAMES(router, "00 FF FF FF FF", "'d1'");
     EXPECT_FRAMES(router, "00 00 00 00 00", "'d2'");
@@ -1001,13 +1009,8 @@ static void router_generates_five_byte_ids_counting_from_the_seed(void **state)
 static void router_named_peer_does_not_use_up_a_generated_id(void **state)
 {
     TU_NEED_PEERS(2);
-    mzmtp_socket_t *router = sock_new(0, MZMTP_ROUTER);
-    set_u32(router, MZMTP_OPT_ROUTER_ID_SEED, 100);
-    tu_link_t l[3];
     static const char *const ids[] = {NULL, "named", NULL};
-    router_with_dealers(l, 3, ids);
-    for (int i = 0; i < 3; i++) send_numbered(&sk[i + 1], "d", i, MZMTP_OK);
-    tu_pump(l, 3, 0);
+    mzmtp_socket_t *router = seeded_router_heard_three_dealers(100, ids);
     EXPECT_FRAMES(router, "00 00 00 00 64", "'d0'");
     EXPECT_FRAMES(router, "'named'", "'d1'");
     EXPECT_FRAMES(router, "00 00 00 00 65", "'d2'");

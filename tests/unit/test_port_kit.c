@@ -56,66 +56,78 @@ static void expect_empty_at_the_front(void)
     assert_ptr_equal(mzmtp_kit_stage_data(&stg, stg_buf), stg_buf);
 }
 
-static void stage_starts_empty_at_the_front(void **state)
+/* One step of a stage script: put @p n bytes first, first + 1, ... of which @p kept must
+ * be taken (STEP_PUT); the stage holds exactly the @p n bytes first, ... (STEP_STAGED),
+ * starting @p kept bytes into stg_buf (STEP_STAGED_AT); consume @p n (STEP_CONSUME); it is
+ * empty at the front (STEP_EMPTY). */
+typedef enum { STEP_PUT, STEP_STAGED, STEP_STAGED_AT, STEP_CONSUME, STEP_EMPTY } step_op_t;
+typedef struct stage_step {
+    step_op_t op;
+    uint8_t first;
+    size_t n, kept;
+} stage_step_t;
+
+/* A new stage of @p cap bytes, then the @p n steps in order. */
+static void run_steps(size_t cap, const stage_step_t *steps, size_t n)
 {
-    stage_new(16);
-    expect_empty_at_the_front();
+    stage_new(cap);
+    for (size_t i = 0; i < n; i++) {
+        const stage_step_t *st = &steps[i];
+        switch (st->op) {
+        case STEP_PUT: put(st->first, st->n, st->kept); break;
+        case STEP_STAGED: expect_staged(st->first, st->n); break;
+        case STEP_STAGED_AT:
+            assert_ptr_equal(mzmtp_kit_stage_data(&stg, stg_buf), stg_buf + st->kept);
+            expect_staged(st->first, st->n);
+            break;
+        case STEP_CONSUME: mzmtp_kit_stage_consume(&stg, st->n); break;
+        case STEP_EMPTY: expect_empty_at_the_front(); break;
+        }
+    }
 }
+#define PUT(first, n, kept) {STEP_PUT, (first), (n), (kept)}
+#define STAGED(first, n) {STEP_STAGED, (first), (n), 0}
+#define STAGED_AT(first, n, off) {STEP_STAGED_AT, (first), (n), (off)}
+#define CONSUME(n) {STEP_CONSUME, 0, (n), 0}
+#define EMPTY {STEP_EMPTY, 0, 0, 0}
+#define RUN_STEPS(cap, ...)                                                                 \
+    do {                                                                                    \
+        static const stage_step_t steps_[] = {__VA_ARGS__};                                 \
+        run_steps((cap), steps_, sizeof steps_ / sizeof steps_[0]);                         \
+    } while (0)
+
+static void stage_starts_empty_at_the_front(void **state) { RUN_STEPS(16, EMPTY); }
 
 static void stage_keeps_what_fits_in_order(void **state)
 {
-    stage_new(16);
-    put(1, 10, 10);
-    expect_staged(1, 10);
     /* A second segment goes behind the first. */
-    put(11, 4, 4);
-    expect_staged(1, 14);
+    RUN_STEPS(16, PUT(1, 10, 10), STAGED(1, 10), PUT(11, 4, 4), STAGED(1, 14));
 }
 
 static void stage_fills_to_exactly_its_capacity(void **state)
 {
-    stage_new(16);
-    put(0, 16, 16);
-    expect_staged(0, 16);
     /* Full: nothing more is kept, nothing staged changes. */
-    put(100, 1, 0);
-    expect_staged(0, 16);
+    RUN_STEPS(16, PUT(0, 16, 16), STAGED(0, 16), PUT(100, 1, 0), STAGED(0, 16));
 }
 
 static void stage_overflow_keeps_the_head_and_refuses_the_tail(void **state)
 {
-    stage_new(16);
-    put(1, 10, 10);
-    /* 10 more: the first 6 are kept (the peer resends the other 4). */
-    put(11, 10, 6);
-    expect_staged(1, 16);
-    /* Once drained, the refused 4 fit again and follow in order. */
-    mzmtp_kit_stage_consume(&stg, 16);
-    put(17, 4, 4);
-    expect_staged(17, 4);
+    /* 10 more than the first 10: the first 6 are kept (the peer resends the other 4).
+     * Once drained, the refused 4 fit again and follow in order. */
+    RUN_STEPS(16, PUT(1, 10, 10), PUT(11, 10, 6), STAGED(1, 16), CONSUME(16), PUT(17, 4, 4),
+              STAGED(17, 4));
 }
 
 static void stage_overflow_of_an_empty_stage_keeps_one_capacity(void **state)
 {
-    stage_new(8);
-    put(0, 20, 8);
-    expect_staged(0, 8);
+    RUN_STEPS(8, PUT(0, 20, 8), STAGED(0, 8));
 }
 
 static void stage_drains_oldest_first(void **state)
 {
-    stage_new(16);
-    put(1, 12, 12);
-    mzmtp_kit_stage_consume(&stg, 5);
-    expect_staged(6, 7);
-    assert_ptr_equal(mzmtp_kit_stage_data(&stg, stg_buf), stg_buf + 5);
-    mzmtp_kit_stage_consume(&stg, 0);
-    expect_staged(6, 7);
-    mzmtp_kit_stage_consume(&stg, 6);
-    expect_staged(12, 1);
-    /* Emptied: the next bytes start at the front again. */
-    mzmtp_kit_stage_consume(&stg, 1);
-    expect_empty_at_the_front();
+    /* Emptied at the end: the next bytes start at the front again. */
+    RUN_STEPS(16, PUT(1, 12, 12), CONSUME(5), STAGED_AT(6, 7, 5), CONSUME(0), STAGED(6, 7),
+              CONSUME(6), STAGED(12, 1), CONSUME(1), EMPTY);
 }
 
 /* The engine failed while staged bytes were being fed: the port clears the stage inside
@@ -156,9 +168,7 @@ static void stage_put_after_partial_drain_wraps_to_the_front(void **state)
 
 static void stage_clear_forgets_everything(void **state)
 {
-    stage_new(16);
-    put(1, 12, 12);
-    mzmtp_kit_stage_consume(&stg, 3);
+    RUN_STEPS(16, PUT(1, 12, 12), CONSUME(3));
     mzmtp_kit_stage_clear(&stg);
     expect_empty_at_the_front();
 }
