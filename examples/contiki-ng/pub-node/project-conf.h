@@ -14,6 +14,10 @@
 #ifndef PUB_NODE_VERBOSE
 #define PUB_NODE_VERBOSE PUB_NODE_COMMANDS
 #endif
+/* Statuses by number rather than by name without it (../common/example-socket.h). */
+#ifndef EXAMPLE_STATUS_NAMES
+#define EXAMPLE_STATUS_NAMES PUB_NODE_VERBOSE
+#endif
 #if !PUB_NODE_VERBOSE && !defined(LOG_CONF_LEVEL_MZMTP)
 #define LOG_CONF_LEVEL_MZMTP LOG_LEVEL_NONE
 #endif

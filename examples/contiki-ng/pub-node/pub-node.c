@@ -196,7 +196,7 @@ PROCESS_THREAD(pub_node_process, ev, data)
   st = example_open(&pub, MZMTP_PUB, &pub_mem, PUB_NODE_VERBOSE ? example_monitor : NULL, NULL,
                     &pub_node_process);
   if(st != MZMTP_OK) {
-    printf("init %s\n", mzmtp_status_str(st));
+    printf("init " EXAMPLE_ST_FMT "\n", EXAMPLE_ST(st));
     PROCESS_EXIT();
   }
   (void)example_endpoints(&pub, PUB_NODE_BIND, PUB_NODE_CONNECT);
@@ -210,7 +210,7 @@ PROCESS_THREAD(pub_node_process, ev, data)
     if(ev == PROCESS_EVENT_TIMER && data == &period_timer && period_ms > 0) {
       st = publish_status();
       if(st != MZMTP_OK) {
-        printf("send %s\n", mzmtp_status_str(st));
+        printf("send " EXAMPLE_ST_FMT "\n", EXAMPLE_ST(st));
       }
       etimer_reset_with_new_interval(&period_timer,
                                      (clock_time_t)(period_ms * CLOCK_SECOND / 1000u) + 1);
