@@ -42,6 +42,10 @@
 #define MZMTP_CONTIKI_CONF_MAX_SOCKETS 1
 #define MZMTP_CONTIKI_CONF_MAX_ENDPOINTS 3
 #define MZMTP_CONTIKI_CONF_MAX_CONNS 5
+/* The node binds "*" only: without the test commands, no bind to one address. */
+#ifndef MZMTP_CONTIKI_CONF_BIND_ADDR
+#define MZMTP_CONTIKI_CONF_BIND_ADDR PUB_NODE_COMMANDS
+#endif
 
 /* TCP on, and the per-target settings every example shares. */
 #include "../common/example-conf.h"
