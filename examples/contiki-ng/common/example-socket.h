@@ -84,6 +84,18 @@ example_endpoints(mzmtp_socket_t *s, const char *bind, const char *connect)
   return st;
 }
 
+/* The port's counters (mzmtp_contiki_get_stats()) as the end of a "stats ..." line:
+ * " accepted=<n> refused=<n> stalls=<n> resumes=<n> staged_max=<n> aborted=<n>\n". */
+static inline void
+example_print_port_stats(void)
+{
+  mzmtp_contiki_stats_t s;
+  mzmtp_contiki_get_stats(&s);
+  printf(" accepted=%lu refused=%lu stalls=%lu resumes=%lu staged_max=%lu aborted=%lu\n",
+         (unsigned long)s.accepted, (unsigned long)s.refused, (unsigned long)s.stalls,
+         (unsigned long)s.resumes, (unsigned long)s.staged_max, (unsigned long)s.aborted);
+}
+
 /* Send up to n single-frame messages "<prefix><*next>", counting *next up, until one is
  * refused (MZMTP_AGAIN: no peer, or every peer at its high-water mark); then print
  * "<what> <n> ok=<sent> <last status>". prefix is at most 10 characters. */

@@ -168,12 +168,9 @@ command(const char *line)
     }
     printf("burst %lu ok=%lu\n", n, ok);
   } else if(strcmp(line, "stats") == 0) {
-    mzmtp_contiki_stats_t s;
-    mzmtp_contiki_get_stats(&s);
-    printf("stats peers=%u refs=%u accepted=%lu refused=%lu stalls=%lu resumes=%lu "
-           "aborted=%lu\n", mzmtp_socket_peer_count(&pub), mzmtp_socket_refs_pending(&pub),
-           (unsigned long)s.accepted, (unsigned long)s.refused, (unsigned long)s.stalls,
-           (unsigned long)s.resumes, (unsigned long)s.aborted);
+    printf("stats peers=%u refs=%u", mzmtp_socket_peer_count(&pub),
+           mzmtp_socket_refs_pending(&pub));
+    example_print_port_stats();
   } else if(strcmp(line, "close") == 0) {
     printf("close %s\n", mzmtp_status_str(mzmtp_contiki_close(&pub, 1000)));
   } else if(line[0] != '\0') {
