@@ -773,38 +773,43 @@ mzmtp_contiki_attach(mzmtp_socket_t *sock, struct process *app, mzmtp_contiki_re
 }
 /*---------------------------------------------------------------------------*/
 /*
- * "tcp://[addr]:port" (the brackets may be left out), or "*" or "::" for the address
- * (bind only). Port "*" or 0 only for bind. The host's text goes to host[48] (the
- * longest IPv6 text, 45 characters, and more); a connect reads it with
- * connect_addr(), a bind with a host other than "*" and "::" checks it the same way
- * (MZMTP_CONTIKI_CONF_BIND_ADDR). @return MZMTP_OK or MZMTP_ERR_INVALID.
+ * Endpoints: "tcp://[addr]:port" (the brackets may be left out), or "*" or "::" for the
+ * address (bind only); port "*" or 0 only for bind (mzmtp_kit_parse_tcp()). The host's
+ * text is then checked by the caller's host_fn: bind_host() or connect_addr(), so that a
+ * node that only binds "*" links no address parser. uIP's parser takes IPv6 text only:
+ * no names, no IPv4. Each @return MZMTP_OK or MZMTP_ERR_INVALID.
  */
-static mzmtp_status_t
-parse_endpoint(const char *endpoint, bool bind, char *host, uint16_t *port_out)
+typedef mzmtp_status_t (*host_fn)(const char *host, uip_ipaddr_t *addr);
+
+/* "::" by hand: strcmp would link newlib's, 442 B on Cortex-M3, for this one test. */
+static bool
+host_is_any(const char *host)
 {
-  if(mzmtp_kit_parse_tcp(endpoint, bind, host, 48, port_out) != MZMTP_OK) {
-    return MZMTP_ERR_INVALID;
-  }
-  /* "::" by hand: strcmp would link newlib's, 442 B on Cortex-M3, for this one test. */
-  if(!bind || mzmtp_kit_host_is_any(host) || (host[0] == ':' && host[1] == ':' && host[2] == '\0')) {
+  return mzmtp_kit_host_is_any(host) || (host[0] == ':' && host[1] == ':' && host[2] == '\0');
+}
+/*---------------------------------------------------------------------------*/
+/* A bind's host: "*", "::", or (MZMTP_CONTIKI_CONF_BIND_ADDR) an IPv6 address; uIP
+ * listens on every address of the node whatever it is. */
+static mzmtp_status_t
+bind_host(const char *host, uip_ipaddr_t *addr)
+{
+  if(host_is_any(host)) {
     return MZMTP_OK;
   }
 #if MZMTP_CONTIKI_CONF_BIND_ADDR
-  uip_ipaddr_t addr;
-  return uiplib_ip6addrconv(host, &addr) ? MZMTP_OK : MZMTP_ERR_INVALID;
+  return uiplib_ip6addrconv(host, addr) ? MZMTP_OK : MZMTP_ERR_INVALID;
 #else
-  return MZMTP_ERR_INVALID; /* only "*" and "::" bind */
+  (void)addr;
+  return MZMTP_ERR_INVALID;
 #endif
 }
 /*---------------------------------------------------------------------------*/
-/* A connect's host (from parse_endpoint()) as an address: uIP's parser takes IPv6 text
- * only (no names, no IPv4); "*" and "::" are no address to connect to.
- * @return MZMTP_OK or MZMTP_ERR_INVALID. */
+/* A connect's host: an IPv6 address other than "::". */
 static mzmtp_status_t
 connect_addr(const char *host, uip_ipaddr_t *addr)
 {
   memset(addr, 0, sizeof(*addr));
-  if(mzmtp_kit_host_is_any(host) || !uiplib_ip6addrconv(host, addr) ||
+  if(host_is_any(host) || !uiplib_ip6addrconv(host, addr) ||
      mzmtp_kit_zero(addr->u8, sizeof(addr->u8))) {
     return MZMTP_ERR_INVALID;
   }
@@ -826,11 +831,13 @@ port_bound(uint16_t p)
  * free endpoint record (*out) and the socket's record (added for the calling process if
  * new). */
 static mzmtp_status_t
-new_endpoint(mzmtp_socket_t *sock, const char *endpoint, bool bind, char *host, uint16_t *p,
-             struct endpoint **out)
+new_endpoint(mzmtp_socket_t *sock, const char *endpoint, bool bind, host_fn check,
+             uip_ipaddr_t *addr, uint16_t *p, struct endpoint **out)
 {
   struct sockent *s;
-  if(sock == NULL || parse_endpoint(endpoint, bind, host, p) != MZMTP_OK) {
+  char host[48]; /* the longest IPv6 text, 45 characters, and more */
+  if(sock == NULL || mzmtp_kit_parse_tcp(endpoint, bind, host, sizeof(host), p) != MZMTP_OK ||
+     check(host, addr) != MZMTP_OK) {
     return MZMTP_ERR_INVALID;
   }
   mzmtp_contiki_init();
@@ -853,10 +860,10 @@ new_endpoint(mzmtp_socket_t *sock, const char *endpoint, bool bind, char *host, 
 mzmtp_status_t
 mzmtp_contiki_bind(mzmtp_socket_t *sock, const char *endpoint, uint16_t *port_out)
 {
-  char host[48];
+  uip_ipaddr_t addr;
   uint16_t p;
   struct endpoint *e;
-  mzmtp_status_t st = new_endpoint(sock, endpoint, true, host, &p, &e);
+  mzmtp_status_t st = new_endpoint(sock, endpoint, true, bind_host, &addr, &p, &e);
 
   if(st != MZMTP_OK) {
     return st;
@@ -886,15 +893,11 @@ mzmtp_contiki_bind(mzmtp_socket_t *sock, const char *endpoint, uint16_t *port_ou
 mzmtp_status_t
 mzmtp_contiki_connect(mzmtp_socket_t *sock, const char *endpoint)
 {
-  char host[48];
   uip_ipaddr_t addr;
   uint16_t p;
   struct endpoint *e;
-  mzmtp_status_t st = new_endpoint(sock, endpoint, false, host, &p, &e);
+  mzmtp_status_t st = new_endpoint(sock, endpoint, false, connect_addr, &addr, &p, &e);
 
-  if(st == MZMTP_OK) {
-    st = connect_addr(host, &addr);
-  }
   if(st != MZMTP_OK) {
     return st;
   }

@@ -892,6 +892,20 @@ def multi_checks(node):
         return None
 
     check("multi: every item pulled was pushed, none pending", totals)
+
+    def bad_endpoints():
+        # Refused by the port's host checks (bind_host(), connect_addr()) before any
+        # endpoint record is taken; the endpoint text itself is unit-tested with the kit.
+        for line in ("bind push tcp://[fd00::zz]:5597",   # not IPv6 text
+                     "connect push tcp://[::]:5597",     # no address to connect to
+                     "connect push tcp://[fd00:1]:5597",  # not IPv6 text
+                     "connect push tcp://*:5597",
+                     "bind push tcp://[::]:5597x"):
+            node.ask(line, r"^%s MZMTP_ERR_INVALID$" % re.escape(line))
+        return None
+
+    check("multi: bind and connect refuse an endpoint whose host is not an IPv6 address "
+          "(MZMTP_ERR_INVALID)", bad_endpoints)
     close_all(st)
 
 
