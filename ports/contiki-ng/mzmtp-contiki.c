@@ -773,25 +773,43 @@ mzmtp_contiki_attach(mzmtp_socket_t *sock, struct process *app, mzmtp_contiki_re
 }
 /*---------------------------------------------------------------------------*/
 /*
- * "tcp://[addr]:port" (the brackets may be left out), or "*" or "::" for the address
- * (bind only). Port "*" or 0 only for bind. uIP's parser takes IPv6 text only: no
- * names, no IPv4. @return MZMTP_OK or MZMTP_ERR_INVALID.
+ * Endpoints: "tcp://[addr]:port" (the brackets may be left out), or "*" or "::" for the
+ * address (bind only); port "*" or 0 only for bind (mzmtp_kit_parse_tcp()). The host's
+ * text is then checked by the caller's host_fn: bind_host() or connect_addr(), so that a
+ * node that only binds "*" links no address parser. uIP's parser takes IPv6 text only:
+ * no names, no IPv4. Each @return MZMTP_OK or MZMTP_ERR_INVALID.
  */
+typedef mzmtp_status_t (*host_fn)(const char *host, uip_ipaddr_t *addr);
+
+/* A bind's host: "*", "::", or (MZMTP_CONTIKI_CONF_BIND_ADDR) an IPv6 address; uIP
+ * listens on every address of the node whatever it is. */
 static mzmtp_status_t
-parse_endpoint(const char *endpoint, bool bind, uip_ipaddr_t *addr, uint16_t *port_out)
+bind_host(const char *host, uip_ipaddr_t *addr)
 {
-  char host[48]; /* the longest IPv6 text, 45 characters, and more */
-  if(mzmtp_kit_parse_tcp(endpoint, bind, host, sizeof(host), port_out) != MZMTP_OK) {
-    return MZMTP_ERR_INVALID;
-  }
-  memset(addr, 0, sizeof(*addr));
+#if MZMTP_CONTIKI_CONF_BIND_ADDR
+  /* uIP's parser takes "::" too. */
+  return mzmtp_kit_host_is_any(host) || uiplib_ip6addrconv(host, addr) ? MZMTP_OK
+                                                                       : MZMTP_ERR_INVALID;
+#else
   /* "::" by hand: strcmp would link newlib's, 442 B on Cortex-M3, for this one test. */
-  if(!mzmtp_kit_host_is_any(host) && !(host[0] == ':' && host[1] == ':' && host[2] == '\0') &&
-     !uiplib_ip6addrconv(host, addr)) {
-    return MZMTP_ERR_INVALID;
-  }
-  return bind || !mzmtp_kit_zero(addr->u8, sizeof(addr->u8)) ? MZMTP_OK : MZMTP_ERR_INVALID;
+  (void)addr;
+  return mzmtp_kit_host_is_any(host) || (host[0] == ':' && host[1] == ':' && host[2] == '\0')
+           ? MZMTP_OK
+           : MZMTP_ERR_INVALID;
+#endif
 }
+/*---------------------------------------------------------------------------*/
+/* A connect's host: an IPv6 address other than "::" ("*" is refused by
+ * mzmtp_kit_parse_tcp() already). */
+static mzmtp_status_t
+connect_addr(const char *host, uip_ipaddr_t *addr)
+{
+  memset(addr, 0, sizeof(*addr));
+  return uiplib_ip6addrconv(host, addr) && !mzmtp_kit_zero(addr->u8, sizeof(addr->u8))
+           ? MZMTP_OK
+           : MZMTP_ERR_INVALID;
+}
+/*---------------------------------------------------------------------------*/
 /*---------------------------------------------------------------------------*/
 static bool
 port_bound(uint16_t p)
@@ -808,11 +826,15 @@ port_bound(uint16_t p)
  * free endpoint record (*out) and the socket's record (added for the calling process if
  * new). */
 static mzmtp_status_t
-new_endpoint(mzmtp_socket_t *sock, const char *endpoint, bool bind, uip_ipaddr_t *addr,
-             uint16_t *p, struct endpoint **out)
+new_endpoint(mzmtp_socket_t *sock, const char *endpoint, host_fn check, uint16_t *p,
+             struct endpoint **out)
 {
   struct sockent *s;
-  if(sock == NULL || parse_endpoint(endpoint, bind, addr, p) != MZMTP_OK) {
+  uip_ipaddr_t addr;
+  char host[48]; /* the longest IPv6 text, 45 characters, and more */
+  if(sock == NULL ||
+     mzmtp_kit_parse_tcp(endpoint, check == bind_host, host, sizeof(host), p) != MZMTP_OK ||
+     check(host, &addr) != MZMTP_OK) {
     return MZMTP_ERR_INVALID;
   }
   mzmtp_contiki_init();
@@ -829,16 +851,16 @@ new_endpoint(mzmtp_socket_t *sock, const char *endpoint, bool bind, uip_ipaddr_t
   if(*out == NULL || (s == NULL && add_sock(sock, PROCESS_CURRENT()) == NULL)) {
     return MZMTP_ERR_LIMIT;
   }
+  (*out)->addr = addr; /* a connect's; the record is taken only if the call succeeds */
   return MZMTP_OK;
 }
 /*---------------------------------------------------------------------------*/
 mzmtp_status_t
 mzmtp_contiki_bind(mzmtp_socket_t *sock, const char *endpoint, uint16_t *port_out)
 {
-  uip_ipaddr_t addr;
   uint16_t p;
   struct endpoint *e;
-  mzmtp_status_t st = new_endpoint(sock, endpoint, true, &addr, &p, &e);
+  mzmtp_status_t st = new_endpoint(sock, endpoint, bind_host, &p, &e);
 
   if(st != MZMTP_OK) {
     return st;
@@ -868,20 +890,17 @@ mzmtp_contiki_bind(mzmtp_socket_t *sock, const char *endpoint, uint16_t *port_ou
 mzmtp_status_t
 mzmtp_contiki_connect(mzmtp_socket_t *sock, const char *endpoint)
 {
-  uip_ipaddr_t addr;
   uint16_t p;
   struct endpoint *e;
-  mzmtp_status_t st = new_endpoint(sock, endpoint, false, &addr, &p, &e);
+  mzmtp_status_t st = new_endpoint(sock, endpoint, connect_addr, &p, &e);
 
-  if(st != MZMTP_OK) {
-    return st;
-  }
   /* A keep_queue slot for good; the first attempt at once, from the port's process. */
-  st = mzmtp_kit_ep_connect(&e->k, sock, p, &port.rc, mzmtp_contiki_now_ms());
+  if(st == MZMTP_OK) {
+    st = mzmtp_kit_ep_connect(&e->k, sock, p, &port.rc, mzmtp_contiki_now_ms());
+  }
   if(st != MZMTP_OK) {
     return st;
   }
-  e->addr = addr;
   port.connector = &connector;
   process_poll(&mzmtp_contiki_process);
   return MZMTP_OK;

@@ -102,6 +102,14 @@
 
 /** Default reconnect interval of connecting endpoints, ms; negative: no reconnect.
  *  A random 0..interval is added. Default 100 (libzmq's ZMQ_RECONNECT_IVL). */
+/* 1: a bind's host may also be an IPv6 address of the node, checked with uIP's parser
+ * (uIP listens on every address of the node whatever the host). 0: only "*" and "::"
+ * bind, any other host is MZMTP_ERR_INVALID, and a node that never connects links no
+ * address parser (180 B on cc2538dk). */
+#ifndef MZMTP_CONTIKI_CONF_BIND_ADDR
+#define MZMTP_CONTIKI_CONF_BIND_ADDR 1
+#endif
+
 #ifndef MZMTP_CONTIKI_CONF_RECONNECT_IVL_MS
 #define MZMTP_CONTIKI_CONF_RECONNECT_IVL_MS 100
 #endif

@@ -16,6 +16,21 @@
 
 #include "example-util.h"
 
+/* 1 (the default): statuses print by name (mzmtp_status_str(), "MZMTP_ERR_CLOSED"); 0:
+ * by number ("-9"), for a node built without its test output, which then links none
+ * of the names' table (about 600 B of flash on cc2538dk; docs/contiki-ng.md).
+ * printf("x " EXAMPLE_ST_FMT "\n", EXAMPLE_ST(st)) prints either. */
+#ifndef EXAMPLE_STATUS_NAMES
+#define EXAMPLE_STATUS_NAMES 1
+#endif
+#if EXAMPLE_STATUS_NAMES
+#define EXAMPLE_ST_FMT "%s"
+#define EXAMPLE_ST(st) mzmtp_status_str(st)
+#else
+#define EXAMPLE_ST_FMT "%d"
+#define EXAMPLE_ST(st) ((int)(st))
+#endif
+
 /* A monitor callback that prints every event but connect retries, as
  * "mon [<ctx> ]<event> peer=<n> <status>"; ctx is the socket's name, or NULL. */
 static inline void
@@ -60,13 +75,25 @@ example_endpoints(mzmtp_socket_t *s, const char *bind, const char *connect)
   if(bind[0] != '\0') {
     uint16_t port = 0;
     st = mzmtp_contiki_bind(s, bind, &port);
-    printf("bind %s port=%u %s\n", bind, port, mzmtp_status_str(st));
+    printf("bind %s port=%u " EXAMPLE_ST_FMT "\n", bind, port, EXAMPLE_ST(st));
   }
   if(st == MZMTP_OK && connect[0] != '\0') {
     st = mzmtp_contiki_connect(s, connect);
-    printf("connect %s %s\n", connect, mzmtp_status_str(st));
+    printf("connect %s " EXAMPLE_ST_FMT "\n", connect, EXAMPLE_ST(st));
   }
   return st;
+}
+
+/* The port's counters (mzmtp_contiki_get_stats()) as the end of a "stats ..." line:
+ * " accepted=<n> refused=<n> stalls=<n> resumes=<n> staged_max=<n> aborted=<n>\n". */
+static inline void
+example_print_port_stats(void)
+{
+  mzmtp_contiki_stats_t s;
+  mzmtp_contiki_get_stats(&s);
+  printf(" accepted=%lu refused=%lu stalls=%lu resumes=%lu staged_max=%lu aborted=%lu\n",
+         (unsigned long)s.accepted, (unsigned long)s.refused, (unsigned long)s.stalls,
+         (unsigned long)s.resumes, (unsigned long)s.staged_max, (unsigned long)s.aborted);
 }
 
 /* Send up to n single-frame messages "<prefix><*next>", counting *next up, until one is

@@ -9,10 +9,14 @@
 /* 1: the socket's monitor events ("mon ..." lines) and the port's warnings (log level
  * WARN) on the serial line; 0: neither, as a product node would be built (its counters,
  * mzmtp_contiki_get_stats(), still count refused and aborted connections). Follows
- * PUB_NODE_COMMANDS unless set. On cc2538dk, 0 saves about 700 B of flash
- * (docs/contiki-ng.md). */
+ * PUB_NODE_COMMANDS unless set. On cc2538dk, 0 saves about 700 B of flash, and the
+ * status names that EXAMPLE_STATUS_NAMES 0 leaves out 631 B more (docs/contiki-ng.md). */
 #ifndef PUB_NODE_VERBOSE
 #define PUB_NODE_VERBOSE PUB_NODE_COMMANDS
+#endif
+/* Statuses by number rather than by name without it (../common/example-socket.h). */
+#ifndef EXAMPLE_STATUS_NAMES
+#define EXAMPLE_STATUS_NAMES PUB_NODE_VERBOSE
 #endif
 #if !PUB_NODE_VERBOSE && !defined(LOG_CONF_LEVEL_MZMTP)
 #define LOG_CONF_LEVEL_MZMTP LOG_LEVEL_NONE
@@ -38,6 +42,10 @@
 #define MZMTP_CONTIKI_CONF_MAX_SOCKETS 1
 #define MZMTP_CONTIKI_CONF_MAX_ENDPOINTS 3
 #define MZMTP_CONTIKI_CONF_MAX_CONNS 5
+/* The node binds "*" only: without the test commands, no bind to one address. */
+#ifndef MZMTP_CONTIKI_CONF_BIND_ADDR
+#define MZMTP_CONTIKI_CONF_BIND_ADDR PUB_NODE_COMMANDS
+#endif
 
 /* TCP on, and the per-target settings every example shares. */
 #include "../common/example-conf.h"

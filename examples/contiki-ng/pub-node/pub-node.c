@@ -168,12 +168,9 @@ command(const char *line)
     }
     printf("burst %lu ok=%lu\n", n, ok);
   } else if(strcmp(line, "stats") == 0) {
-    mzmtp_contiki_stats_t s;
-    mzmtp_contiki_get_stats(&s);
-    printf("stats peers=%u refs=%u accepted=%lu refused=%lu stalls=%lu resumes=%lu "
-           "aborted=%lu\n", mzmtp_socket_peer_count(&pub), mzmtp_socket_refs_pending(&pub),
-           (unsigned long)s.accepted, (unsigned long)s.refused, (unsigned long)s.stalls,
-           (unsigned long)s.resumes, (unsigned long)s.aborted);
+    printf("stats peers=%u refs=%u", mzmtp_socket_peer_count(&pub),
+           mzmtp_socket_refs_pending(&pub));
+    example_print_port_stats();
   } else if(strcmp(line, "close") == 0) {
     printf("close %s\n", mzmtp_status_str(mzmtp_contiki_close(&pub, 1000)));
   } else if(line[0] != '\0') {
@@ -196,7 +193,7 @@ PROCESS_THREAD(pub_node_process, ev, data)
   st = example_open(&pub, MZMTP_PUB, &pub_mem, PUB_NODE_VERBOSE ? example_monitor : NULL, NULL,
                     &pub_node_process);
   if(st != MZMTP_OK) {
-    printf("init %s\n", mzmtp_status_str(st));
+    printf("init " EXAMPLE_ST_FMT "\n", EXAMPLE_ST(st));
     PROCESS_EXIT();
   }
   (void)example_endpoints(&pub, PUB_NODE_BIND, PUB_NODE_CONNECT);
@@ -210,7 +207,7 @@ PROCESS_THREAD(pub_node_process, ev, data)
     if(ev == PROCESS_EVENT_TIMER && data == &period_timer && period_ms > 0) {
       st = publish_status();
       if(st != MZMTP_OK) {
-        printf("send %s\n", mzmtp_status_str(st));
+        printf("send " EXAMPLE_ST_FMT "\n", EXAMPLE_ST(st));
       }
       etimer_reset_with_new_interval(&period_timer,
                                      (clock_time_t)(period_ms * CLOCK_SECOND / 1000u) + 1);

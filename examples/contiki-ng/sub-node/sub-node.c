@@ -156,13 +156,9 @@ command(const char *line)
     drain();
     mzmtp_contiki_kick(&sub);
   } else if(strcmp(line, "stats") == 0) {
-    mzmtp_contiki_stats_t s;
-    mzmtp_contiki_get_stats(&s);
-    printf("stats peers=%u received=%lu truncated=%lu accepted=%lu refused=%lu "
-           "stalls=%lu resumes=%lu staged_max=%lu aborted=%lu\n",
-           mzmtp_socket_peer_count(&sub), received, truncated, (unsigned long)s.accepted,
-           (unsigned long)s.refused, (unsigned long)s.stalls, (unsigned long)s.resumes,
-           (unsigned long)s.staged_max, (unsigned long)s.aborted);
+    printf("stats peers=%u received=%lu truncated=%lu", mzmtp_socket_peer_count(&sub), received,
+           truncated);
+    example_print_port_stats();
   } else if(strcmp(line, "close") == 0) {
     printf("close %s\n", mzmtp_status_str(mzmtp_contiki_close(&sub, 0)));
   } else if(line[0] != '\0') {
