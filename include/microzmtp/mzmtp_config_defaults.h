@@ -85,6 +85,31 @@
 #endif
 
 /**
+ * 1: the free peer slots form a stack threaded through the slots themselves (a 16-bit
+ * link in each, in what was padding), so that mzmtp_socket_peer_open() costs O(1)
+ * whatever the number of slots; the slot freed last is taken first. 0: open() takes the
+ * lowest free slot, scanning from slot 0 (smaller code, and a few slots are quickly
+ * scanned). Default: 1 when MZMTP_CONF_MAX_PEERS > 32, else 0. RAM: 2 B per socket (the
+ * link fits in each slot's padding).
+ */
+#ifndef MZMTP_CONF_PEER_FREELIST
+#define MZMTP_CONF_PEER_FREELIST (MZMTP_CONF_MAX_PEERS > 32)
+#endif
+
+/**
+ * 1: a socket keeps the set of peers whose wants (receive room, output queued: what a
+ * port asks the kernel for) may have changed since the port last asked, and
+ * mzmtp_socket_peer_next_changed() reports them, so that a port re-arms only those
+ * instead of walking every peer after each event (ports/posix does). 0: no report; a
+ * port walks its peers. Default: 1 when MZMTP_CONF_MAX_PEERS > 32 (the host profile
+ * turns it on at 32), else 0: microcontroller ports have a few peers and walk them.
+ * RAM: one peer set per socket (4 B per 32 peers).
+ */
+#ifndef MZMTP_CONF_PEER_CHANGES
+#define MZMTP_CONF_PEER_CHANGES (MZMTP_CONF_MAX_PEERS > 32)
+#endif
+
+/**
  * Longest subscription topic accepted, in bytes. A peer's longer SUBSCRIBE closes that
  * connection with MZMTP_ERR_PEER_LIMIT. Range: 0..255. Default: 64. RAM: none.
  */
@@ -359,6 +384,12 @@
 #endif
 #if MZMTP_CONF_TIMER_CACHE != 0 && MZMTP_CONF_TIMER_CACHE != 1
 #error "MZMTP_CONF_TIMER_CACHE must be 0 or 1"
+#endif
+#if MZMTP_CONF_PEER_FREELIST != 0 && MZMTP_CONF_PEER_FREELIST != 1
+#error "MZMTP_CONF_PEER_FREELIST must be 0 or 1"
+#endif
+#if MZMTP_CONF_PEER_CHANGES != 0 && MZMTP_CONF_PEER_CHANGES != 1
+#error "MZMTP_CONF_PEER_CHANGES must be 0 or 1"
 #endif
 #if MZMTP_CONF_SUB_TRIE
 /* 24-byte cells, 16-bit cell links: the header, the root, one topic of

@@ -160,6 +160,32 @@ void mzmtp_socket_peer_output_acked(mzmtp_socket_t *sock, int peer, size_t n);
 /** @return true when @p peer has bytes to write. */
 bool mzmtp_socket_peer_has_output(mzmtp_socket_t *sock, int peer);
 
+#if MZMTP_CONF_PEER_CHANGES
+/**
+ * Walk the peers whose wants — receive room (step 3: rx_space's @c len > 0) and output
+ * (step 4: has_output) — may have changed since the walk last gave them, so that a port
+ * with many peers re-arms only those after an event instead of asking every peer
+ * (steps 3 and 4's "after every application send and after every input"). Each peer
+ * given leaves the report; a change after that (even during the port's own calls on it)
+ * puts it back for the next walk. Nothing is missed: every call that may change a peer's
+ * wants reports it — its own port calls (open, start, rx_commit, output_done, _written,
+ * _acked, stop), an application recv that read from it, a send queued for it (a message
+ * for many peers reports each of them), a tick that made it a PING or killed it, a SUB's
+ * new subscription (every ready peer). A peer may be reported without a change; one
+ * stopped or free is reported too (its slot may be open again): ask the socket, as for
+ * any peer, and skip slots without a transport. Costs the peer-set words, not the
+ * slots. MZMTP_CONF_PEER_CHANGES 0: absent, and a port walks its peers after each event.
+ *   for (int p = mzmtp_socket_peer_next_changed(s, -1); p >= 0;
+ *        p = mzmtp_socket_peer_next_changed(s, p)) { re-arm peer p's transport; }
+ * @param[in,out] sock The socket; the peer returned leaves its report.
+ * @param[in]     prev The peer the last call returned, or -1 to start: the walk goes up
+ *                     from there (peers below it that change meanwhile wait for the next
+ *                     walk).
+ * @return The lowest reported peer slot above @p prev, or -1 when there is none.
+ */
+int mzmtp_socket_peer_next_changed(mzmtp_socket_t *sock, int prev);
+#endif
+
 /* ---------------------------- timers and dead peers -------------------------------- */
 
 /** Run timers (handshake timeout, heartbeats). With MZMTP_CONF_TIMER_CACHE it walks the

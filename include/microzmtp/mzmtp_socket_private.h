@@ -38,6 +38,9 @@ struct mzmtp_peer {
 #if MZMTP_SECURITY
     uint8_t user_id_len;     /* a server's: the User-Id's bytes in the peer's area (padding) */
 #endif
+#if MZMTP_CONF_PEER_FREELIST
+    uint16_t next_free;      /* FREE: the next free slot of the stack, or MZMTP_NO_PEER */
+#endif
     mzmtp_status_t dead_why; /* why it is in the socket's dead set */
     mzmtp_conn_t conn;       /* the engine */
 };
@@ -63,6 +66,9 @@ typedef struct mzmtp_socket {
     uint16_t recv_last; /* peer of the message read last, or MZMTP_NO_PEER */
     uint16_t npeers;    /* peer slots, from mzmtp_socket_mem_t (1..MZMTP_CONF_MAX_PEERS) */
     uint16_t nused;     /* slots taken at least once: [0, nused); the others are free */
+#if MZMTP_CONF_PEER_FREELIST
+    uint16_t free_top;  /* the free slot freed last (below nused), or MZMTP_NO_PEER */
+#endif
     mzmtp_peer_t *peer; /* npeers of them */
     uint32_t rid_next;  /* ROUTER: next generated id */
     uint32_t now;       /* last time a port call told us */
@@ -78,6 +84,9 @@ typedef struct mzmtp_socket {
     mzmtp_peerset_t draining; /* stopped peers with complete messages still unread */
     mzmtp_peerset_t dead;     /* peers whose engine failed outside a port call */
     mzmtp_peerset_t ignored;  /* ROUTER duplicate ids, PAIR extra peers: no traffic */
+#if MZMTP_CONF_PEER_CHANGES
+    mzmtp_peerset_t changed;  /* peers whose wants may have changed since the port asked */
+#endif
     uint32_t sndhwm;
     mzmtp_conn_opts_t opts;
     const mzmtp_socket_mem_t *mem;

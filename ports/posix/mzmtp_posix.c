@@ -327,11 +327,38 @@ static bool poller_ready(mzmtp_posix_t *io)
 }
 #endif
 
+#if MZMTP_POSIX_USE_EPOLL
+/* Peer @p p's registered interest is @p want from now on (the caller tells epoll). With
+ * MZMTP_CONF_PEER_CHANGES the counts that run() chooses its wait by follow it. */
+static void peer_armed(mzmtp_posix_t *io, mzmtp_posix_socket_t *ps, int p, uint8_t want)
+{
+#if MZMTP_CONF_PEER_CHANGES
+    uint8_t old = ps->armed[p];
+    if (old == EV_IN) {
+        io->arm_in_only--;
+        io->arm_in_xor ^= ps->fd[p];
+    } else if (old != 0) {
+        io->arm_peer_out--;
+    }
+    if (want == EV_IN) {
+        io->arm_in_only++;
+        io->arm_in_xor ^= ps->fd[p];
+    } else if (want != 0) {
+        io->arm_peer_out++;
+    }
+#else
+    (void)io;
+#endif
+    ps->armed[p] = want;
+}
+#endif
+
 /* A peer's transport is new (register it for input) or going (drop it). */
 static void poller_peer_add(mzmtp_posix_t *io, mzmtp_posix_socket_t *ps, int p)
 {
 #if MZMTP_POSIX_USE_EPOLL
-    ps->armed[p] = EV_IN;
+    ps->armed[p] = 0; /* (its last transport's interest was dropped with it) */
+    peer_armed(io, ps, p, EV_IN);
     poller_set(io, EPOLL_CTL_ADD, ps->fd[p], EV_IN, make_tag(TAG_PEER, (size_t)(ps - io->s), p, 0));
 #else
     (void)io;
@@ -343,6 +370,7 @@ static void poller_peer_add(mzmtp_posix_t *io, mzmtp_posix_socket_t *ps, int p)
 static void poller_peer_drop(mzmtp_posix_t *io, mzmtp_posix_socket_t *ps, int p)
 {
 #if MZMTP_POSIX_USE_EPOLL
+    peer_armed(io, ps, p, 0);
     poller_drop(io, ps->fd[p]);
 #else
     (void)io;
@@ -873,6 +901,28 @@ static uint8_t peer_interest(mzmtp_posix_socket_t *ps, int p, bool out_only)
 }
 
 #if MZMTP_POSIX_USE_EPOLL
+#if MZMTP_CONF_PEER_CHANGES
+/* Bring peer @p p's registered interest up to date (its wants may have changed), writing
+ * output queued since its last write as the full pass below does. @return true when
+ * something was written. */
+static bool arm_peer(mzmtp_posix_t *io, mzmtp_posix_socket_t *ps, size_t s, int p, uint32_t now)
+{
+    bool wrote = false;
+    uint8_t want = peer_interest(ps, p, false);
+    if ((want & EV_OUT) && !(ps->armed[p] & EV_OUT)) {
+        /* (why the write comes first: see the full pass) */
+        if (peer_write(io, ps, p, now) > 0) wrote = true;
+        if (ps->fd[p] < 0) return wrote; /* the write failed: closed */
+        if (!mzmtp_socket_peer_has_output(ps->k.sock, p)) want &= (uint8_t)~EV_OUT;
+    }
+    if (want != ps->armed[p]) {
+        peer_armed(io, ps, p, want);
+        poller_set(io, EPOLL_CTL_MOD, ps->fd[p], want, make_tag(TAG_PEER, s, p, 0));
+    }
+    return wrote;
+}
+#endif
+
 /*
  * Bring every descriptor's registered interest up to date (an epoll_ctl() only where it
  * changed), and note what run() needs to choose a wait in recv(): the one peer armed for
@@ -899,6 +949,33 @@ static void poller_arm(mzmtp_posix_t *io, bool out_only)
     if (io->resolving > 0) others++;
     bool wrote = false;
     uint32_t now = mzmtp_posix_now_ms();
+#if MZMTP_CONF_PEER_CHANGES
+    /* Only the peers whose wants may have changed since the last pass (the sockets
+     * report them), unless flush() armed for output only, or did so last time: then
+     * every peer, as without the report. */
+    if (!out_only && !io->arm_walk_all) {
+        for (size_t s = 0; s < MZMTP_POSIX_MAX_SOCKETS; s++) {
+            mzmtp_posix_socket_t *ps = &io->s[s];
+            if (ps->k.sock == NULL) continue;
+            for (int p = mzmtp_socket_peer_next_changed(ps->k.sock, -1); p >= 0;
+                 p = mzmtp_socket_peer_next_changed(ps->k.sock, p)) {
+                if (p >= MZMTP_CONF_MAX_PEERS || ps->fd[p] < 0) continue; /* no transport */
+                if (arm_peer(io, ps, (size_t)s, p, now)) wrote = true;
+            }
+        }
+        if (io->arm_in_only == 1) {
+            single = io->arm_in_xor;
+        } else {
+            others += io->arm_in_only;
+        }
+        io->arm_single_fd = single;
+        io->arm_others = others + io->arm_peer_out;
+        io->arm_listeners = listeners;
+        io->arm_wrote = wrote;
+        return;
+    }
+    io->arm_walk_all = out_only;
+#endif
     for (size_t s = 0; s < MZMTP_POSIX_MAX_SOCKETS; s++) {
         mzmtp_posix_socket_t *ps = &io->s[s];
         if (ps->k.sock == NULL) continue;
@@ -916,7 +993,7 @@ static void poller_arm(mzmtp_posix_t *io, bool out_only)
                 if (!mzmtp_socket_peer_has_output(ps->k.sock, p)) want &= (uint8_t)~EV_OUT;
             }
             if (want != ps->armed[p]) {
-                ps->armed[p] = want;
+                peer_armed(io, ps, p, want);
                 poller_set(io, EPOLL_CTL_MOD, ps->fd[p], want, make_tag(TAG_PEER, s, p, 0));
             }
             if (want == EV_IN) {

@@ -196,6 +196,14 @@ typedef struct mzmtp_posix {
     unsigned arm_others; /* other armed descriptors, listeners excepted */
     unsigned arm_listeners;
     bool arm_wrote;      /* the arming pass wrote queued output: do not wait */
+#if MZMTP_CONF_PEER_CHANGES
+    /* epoll: the peers' registered interest, kept as it changes, since the arming pass
+     * visits only the peers the sockets report (mzmtp_socket_peer_next_changed()) */
+    unsigned arm_in_only;  /* peers armed for input only */
+    int arm_in_xor;        /* the XOR of their descriptors: the one when there is one */
+    unsigned arm_peer_out; /* peers armed for output */
+    bool arm_walk_all;     /* the last pass was flush()'s: the next one visits every peer */
+#endif
     bool timer_set;      /* run(): timer_at holds the earliest timer before the wait */
     uint32_t timer_at;
 } mzmtp_posix_t;

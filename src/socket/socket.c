@@ -37,6 +37,9 @@ mzmtp_status_t mzmtp_socket_init_sized(mzmtp_socket_t *sock, int type,
     sock->npeers = (uint16_t)mem->max_peers;
     sock->recv_peer = NO_PEER;
     sock->recv_last = NO_PEER;
+#if MZMTP_CONF_PEER_FREELIST
+    sock->free_top = NO_PEER;
+#endif
     sock->sndhwm = MZMTP_CONF_SNDHWM;
     sock->opts.rcvhwm = MZMTP_CONF_RCVHWM;
     sock->opts.handshake_ivl_ms = MZMTP_CONF_HANDSHAKE_IVL_MS;
@@ -187,12 +190,25 @@ static bool peer_has_data(const mzmtp_socket_t *s, unsigned p)
     return s->peer[p].state == MZMTP_PEER_LIVE || (CAN_RECV && HAS_PEER(s->draining, p));
 }
 
+/* Slot @p p is free from now on (it may be already). With MZMTP_CONF_PEER_FREELIST it
+ * goes on top of the stack of free slots, once: a free slot is never pushed again, and
+ * only peer_open() takes a slot out of FREE. */
+static MZMTP_ALWAYS_INLINE void slot_free(mzmtp_socket_t *s, unsigned p)
+{
+#if MZMTP_CONF_PEER_FREELIST
+    if (s->peer[p].state == MZMTP_PEER_FREE) return;
+    s->peer[p].next_free = s->free_top;
+    s->free_top = (uint16_t)p;
+#endif
+    s->peer[p].state = MZMTP_PEER_FREE;
+}
+
 /* Free a drained slot once nothing in it is left to read. */
 static void finish_drain(mzmtp_socket_t *s, unsigned p)
 {
     if (!HAS_PEER(s->draining, p) || HAS_PEER(s->readable, p) || s->recv_peer == p) return;
     mzmtp_peerset_del(&s->draining, p);
-    if (!HAS_PEER(s->keep, p)) s->peer[p].state = MZMTP_PEER_FREE;
+    if (!HAS_PEER(s->keep, p)) slot_free(s, p);
 }
 
 /* Handshake done on peer @p p; @p id is the Identity it sent. */
@@ -216,6 +232,7 @@ static mzmtp_status_t pump(mzmtp_socket_t *s, unsigned p)
     mzmtp_conn_t *c = &s->peer[p].conn;
     mzmtp_conn_event_t ev;
     mzmtp_status_t st = MZMTP_OK;
+    CHANGED(s, p); /* input taken, output made, room freed: the port looks again */
     if (!peer_has_data(s, p)) return MZMTP_OK;
     while (!CAN_RECV || !HAS_PEER(s->readable, p)) {
         st = mzmtp_conn_process(c, s->now, &ev);
@@ -319,6 +336,33 @@ static mzmtp_status_t send_begin(mzmtp_socket_t *sock, const uint8_t *d, size_t 
     return MZMTP_ERR_NOT_SUPPORTED;
 }
 
+#if MZMTP_CONF_PEER_CHANGES
+/* The message open in the ring is about to be committed: each of its recipients has
+ * output (one peer, or the words of a group or mask: no walk of the slots). */
+static void changed_recipients(mzmtp_socket_t *sock)
+{
+    const mzmtp_outq_t *q = &sock->outq;
+#if MZMTP_OUTQ_WIDE
+    if (q->open_grp == MZMTP_OUTQ_ONE) {
+        CHANGED(sock, q->open_to);
+    } else if (q->open_grp < MZMTP_CONF_SEND_GROUPS) {
+        CHANGED_SET(sock, &q->group[q->open_grp].members);
+    }
+#else
+    CHANGED_SET(sock, &q->open_mask);
+#endif
+}
+
+int mzmtp_socket_peer_next_changed(mzmtp_socket_t *sock, int prev)
+{
+    if (sock == NULL || prev >= (int)MZMTP_PEERSET_END - 1) return -1;
+    unsigned p = mzmtp_peerset_next(&sock->changed, prev < 0 ? 0u : (unsigned)prev + 1u);
+    if (p >= MZMTP_PEERSET_END) return -1;
+    mzmtp_peerset_del(&sock->changed, p);
+    return (int)p;
+}
+#endif
+
 /* One frame of a message; @p by_ref: the last frame, its body left in place. */
 static mzmtp_status_t send_frame(mzmtp_socket_t *sock, const void *data, size_t len, bool more,
                                  bool by_ref)
@@ -357,6 +401,9 @@ static mzmtp_status_t send_frame(mzmtp_socket_t *sock, const void *data, size_t 
         return MZMTP_OK;
     }
     sock->send_in_msg = more;
+#if MZMTP_CONF_PEER_CHANGES
+    if (!more) changed_recipients(sock); /* before the commit takes them out of the ring */
+#endif
 #if MZMTP_CONF_SEND_REF
     mzmtp_status_t st = by_ref ? mzmtp_outq_add_ref(q, d, len) : mzmtp_outq_add_frame(q, d, len, more);
 #else
@@ -470,6 +517,7 @@ static mzmtp_status_t recv_next(mzmtp_socket_t *sock, uint8_t *buf, size_t cap,
         return mzmtp_sk_router_id_out(sock, p, buf, cap, ref, len, flags);
     }
     mzmtp_status_t st = read_frame(c, buf, cap, ref, len, flags);
+    CHANGED(sock, p); /* the bytes read are receive room again */
     if (st == MZMTP_AGAIN) {
         /* A command may sit between two frames: run it, then try again. */
         pump_or_mark(sock, p);
@@ -613,6 +661,20 @@ mzmtp_status_t mzmtp_socket_peer_open(mzmtp_socket_t *sock, bool keep_queue, int
 {
     if (sock == NULL || peer == NULL) return MZMTP_ERR_INVALID;
     if (sock->closing) return MZMTP_ERR_STATE;
+#if MZMTP_CONF_PEER_FREELIST
+    /* The free slot on top of the stack, else the next one never used: O(1). */
+    unsigned p = sock->free_top;
+    mzmtp_peer_t *slot = &sock->peer[p == NO_PEER ? 0u : p];
+    if (p != NO_PEER) {
+        sock->free_top = slot->next_free;
+    } else {
+        p = sock->nused;
+        if (p == sock->npeers) return MZMTP_ERR_LIMIT;
+        slot = &sock->peer[p];
+        memset(slot, 0, sizeof(*slot));
+        sock->nused = (uint16_t)(p + 1u);
+    }
+#else
     mzmtp_peer_t *slot = sock->peer;
     unsigned p = 0;
     while (p < sock->nused && slot->state != MZMTP_PEER_FREE) p++, slot++;
@@ -622,6 +684,8 @@ mzmtp_status_t mzmtp_socket_peer_open(mzmtp_socket_t *sock, bool keep_queue, int
         memset(slot, 0, sizeof(*slot));
         sock->nused = (uint16_t)(p + 1u);
     }
+#endif
+    CHANGED(sock, p);
     slot->state = MZMTP_PEER_WAITING;
     mzmtp_peerset_put(&sock->keep, p, keep_queue);
     mzmtp_outq_pipe_attach(&sock->outq, p);
@@ -658,6 +722,7 @@ mzmtp_status_t mzmtp_socket_peer_start(mzmtp_socket_t *sock, int peer, uint32_t 
                                         sock->mem->peer_buf_bytes - off, &sock->outq, p, now_ms);
     if (st != MZMTP_OK) return st;
     slot->state = MZMTP_PEER_LIVE;
+    CHANGED(sock, p); /* receive room, the greeting to send */
     timer_note(sock, p); /* the handshake timer */
     return MZMTP_OK;
 }
@@ -669,6 +734,7 @@ void mzmtp_socket_peer_stop(mzmtp_socket_t *sock, int peer, mzmtp_status_t why)
     mzmtp_peer_t *slot = &sock->peer[p];
     bool was_live = slot->state == MZMTP_PEER_LIVE;
     bool was_ready = HAS_PEER(sock->ready, p);
+    CHANGED(sock, p);
     mzmtp_peerset_del(&sock->ready, p);
     mzmtp_peerset_del(&sock->dead, p);
     if (IS(sock, MZMTP_ROUTER) && was_ready && !IGNORED(sock, p)) {
@@ -711,7 +777,15 @@ void mzmtp_socket_peer_stop(mzmtp_socket_t *sock, int peer, mzmtp_status_t why)
         mzmtp_outq_pipe_rewind(&sock->outq, p);
     } else {
         mzmtp_outq_pipe_drop(&sock->outq, p);
+#if MZMTP_CONF_PEER_FREELIST
+        if (CAN_RECV && HAS_PEER(sock->draining, p)) {
+            slot->state = MZMTP_PEER_WAITING;
+        } else {
+            slot_free(sock, p);
+        }
+#else
         slot->state = CAN_RECV && HAS_PEER(sock->draining, p) ? MZMTP_PEER_WAITING : MZMTP_PEER_FREE;
+#endif
     }
     wipe_if_no_handshake(sock);
 }
@@ -724,7 +798,7 @@ void mzmtp_socket_peer_release(mzmtp_socket_t *sock, int peer)
     mzmtp_peerset_del(&sock->keep, p);
     if (mzmtp_sk_is_pubsub(sock)) mzmtp_sk_sub_forget_peer(sock, p);
     mzmtp_outq_pipe_drop(&sock->outq, p);
-    if (!CAN_RECV || !HAS_PEER(sock->draining, p)) sock->peer[p].state = MZMTP_PEER_FREE;
+    if (!CAN_RECV || !HAS_PEER(sock->draining, p)) slot_free(sock, p);
 }
 
 /* The engine of @p peer if its transport is up, else NULL. */
@@ -799,7 +873,9 @@ void mzmtp_socket_peer_output_written(mzmtp_socket_t *sock, int peer, size_t n)
 void mzmtp_socket_peer_output_acked(mzmtp_socket_t *sock, int peer, size_t n)
 {
     mzmtp_conn_t *c = live_conn(sock, peer);
-    if (c != NULL) mzmtp_conn_output_acked(c, n);
+    if (c == NULL) return;
+    mzmtp_conn_output_acked(c, n);
+    CHANGED(sock, (unsigned)peer);
 }
 #endif
 
@@ -829,6 +905,10 @@ bool mzmtp_socket_tick(mzmtp_socket_t *sock, uint32_t now_ms)
         mzmtp_peer_t *slot = &sock->peer[p];
         if (slot->state != MZMTP_PEER_LIVE || HAS_PEER(sock->dead, p)) continue;
         mzmtp_status_t st = mzmtp_conn_tick(&slot->conn, now_ms);
+#if MZMTP_CONF_PEER_CHANGES
+        /* a PING or an ERROR to send (a dead peer is reported by next_dead as well) */
+        if (st != MZMTP_OK || mzmtp_conn_has_output(&slot->conn)) CHANGED(sock, p);
+#endif
         if (st != MZMTP_OK) {
             mzmtp_peerset_add(&sock->dead, p);
             slot->dead_why = st;

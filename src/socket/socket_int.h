@@ -39,6 +39,15 @@
 #define IGNORED(s, p) (CAN_IGNORE && HAS_PEER((s)->ignored, (p)))
 #define NO_PEER MZMTP_NO_PEER
 #define HAS_PEER(set, p) mzmtp_peerset_has(&(set), (p))
+/* Peer @p p's wants (receive room, output) may have changed: the port hears of it from
+ * mzmtp_socket_peer_next_changed() (MZMTP_CONF_PEER_CHANGES; else nothing is kept). */
+#if MZMTP_CONF_PEER_CHANGES
+#define CHANGED(s, p) mzmtp_peerset_add(&(s)->changed, (p))
+#define CHANGED_SET(s, set) mzmtp_peerset_or(&(s)->changed, &(s)->changed, (set))
+#else
+#define CHANGED(s, p) ((void)0)
+#define CHANGED_SET(s, set) ((void)0)
+#endif
 
 /* Macros, not functions, so that a type left out folds to a constant even at -O0 and
  * no call into a family this build lacks remains. */

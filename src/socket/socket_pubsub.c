@@ -406,6 +406,7 @@ static MZMTP_ALWAYS_INLINE void sync_all(mzmtp_socket_t *s)
 {
     s->fam.sub.pending = s->ready;
     MZMTP_PEERSET_FOR_EACH(p, &s->ready) mzmtp_sk_sync_subs(s, p);
+    CHANGED_SET(s, &s->ready); /* (SUBSCRIBE and CANCEL commands to send) */
 }
 
 /* PUB/XPUB: peer @p p subscribed or cancelled @p topic. */

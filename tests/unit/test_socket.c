@@ -961,6 +961,223 @@ static void peer_slots_run_out_at_max_peers(void **state)
     assert_int_equal(p, 0);
 }
 
+/* Whatever order slots are freed in (released while waiting, stopped after a start, or
+ * freed twice), reopening gives every slot once: none twice, none lost, then the limit.
+ * With MZMTP_CONF_PEER_FREELIST (33 peers and more) this is the free-slot stack; in the
+ * 1-peer and the 5000-peer profiles too. */
+static void freed_peer_slots_are_each_given_once_in_any_order(void **state)
+{
+    static bool seen[MZMTP_CONF_MAX_PEERS];
+    static int order[MZMTP_CONF_MAX_PEERS];
+    const int n = MZMTP_CONF_MAX_PEERS;
+    init_socket(&sa, MZMTP_DEALER, &mem_a);
+    for (int round = 0; round < 3; round++) {
+        memset(seen, 0, sizeof seen);
+        for (int i = 0; i < n; i++) {
+            int p = -1;
+            TU_ASSERT_STATUS(mzmtp_socket_peer_open(&sa, false, &p), MZMTP_OK);
+            assert_true(p >= 0 && p < n);
+            assert_false(seen[p]);
+            seen[p] = true;
+        }
+        int p = -1;
+        TU_ASSERT_STATUS(mzmtp_socket_peer_open(&sa, false, &p), MZMTP_ERR_LIMIT);
+        /* a permutation of the slots (a different one each round), freed in its order */
+        for (int i = 0; i < n; i++) order[i] = i;
+        uint32_t r = 12345u + (uint32_t)round;
+        for (int i = n - 1; i > 0; i--) {
+            r = r * 1103515245u + 12345u;
+            int j = (int)((r >> 8) % (uint32_t)(i + 1));
+            int t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+        for (int i = 0; i < n; i++) {
+            int q = order[i];
+            if (i % 3 == 1) {
+                TU_ASSERT_STATUS(mzmtp_socket_peer_start(&sa, q, 0), MZMTP_OK);
+                mzmtp_socket_peer_stop(&sa, q, MZMTP_ERR_CLOSED);
+            } else {
+                mzmtp_socket_peer_release(&sa, q);
+            }
+            if (i % 5 == 0) mzmtp_socket_peer_release(&sa, q); /* free already: nothing */
+            assert_false(mzmtp_socket_peer_live(&sa, q));
+        }
+    }
+    /* Half of them open again, then freed from the highest: the free ones stay distinct. */
+    memset(seen, 0, sizeof seen);
+    for (int i = 0; i < (n + 1) / 2; i++) {
+        int p = -1;
+        TU_ASSERT_STATUS(mzmtp_socket_peer_open(&sa, false, &p), MZMTP_OK);
+        assert_false(seen[p]);
+        seen[p] = true;
+    }
+    for (int q = n - 1; q >= 0; q--) {
+        if (seen[q]) mzmtp_socket_peer_release(&sa, q);
+    }
+    memset(seen, 0, sizeof seen);
+    for (int i = 0; i < n; i++) {
+        int p = -1;
+        TU_ASSERT_STATUS(mzmtp_socket_peer_open(&sa, false, &p), MZMTP_OK);
+        assert_false(seen[p]);
+        seen[p] = true;
+    }
+    int p = -1;
+    TU_ASSERT_STATUS(mzmtp_socket_peer_open(&sa, false, &p), MZMTP_ERR_LIMIT);
+}
+
+#if MZMTP_CONF_PEER_CHANGES
+/* What a port asks the kernel for, for peer @p p: bit 0 input (receive room), bit 1
+ * output. */
+static unsigned wants_of(mzmtp_socket_t *s, int p)
+{
+    uint8_t *at;
+    size_t room;
+    mzmtp_socket_peer_rx_space(s, p, &at, &room);
+    return (room > 0 ? 1u : 0u) | (mzmtp_socket_peer_has_output(s, p) ? 2u : 0u);
+}
+
+/* Walk @p s's report: each peer at most once per walk; @p last takes the wants of those
+ * reported. @return how many were reported. */
+static unsigned take_changes(mzmtp_socket_t *s, unsigned *last)
+{
+    static bool once[MZMTP_CONF_MAX_PEERS];
+    unsigned k = 0;
+    memset(once, 0, sizeof once);
+    for (int p = mzmtp_socket_peer_next_changed(s, -1); p >= 0; p = mzmtp_socket_peer_next_changed(s, p)) {
+        assert_true(p < MZMTP_CONF_MAX_PEERS);
+        assert_false(once[p]);
+        once[p] = true;
+        last[p] = wants_of(s, p);
+        k++;
+    }
+    return k;
+}
+
+/* No peer's wants differ from what the port saw when the report last gave it. */
+static void assert_nothing_missed(mzmtp_socket_t *s, const unsigned *last)
+{
+    for (int p = 0; p < MZMTP_CONF_MAX_PEERS; p++) {
+        if (last[p] != wants_of(s, p)) fail_msg("peer %d: wants %u, reported %u", p, wants_of(s, p), last[p]);
+    }
+}
+
+/* The changed-peers report of a PUB with two SUBs and of a SUB: a peer given leaves the
+ * report (a second walk finds nothing); every send, delivery, read, stop and reuse of a
+ * slot that changes a peer's receive room or output has it reported, so that a port
+ * re-arming only the reported peers arms every peer as a walk of all of them would. */
+static void changed_peers_report_every_change_once_and_miss_none(void **state)
+{
+    static unsigned last_a[MZMTP_CONF_MAX_PEERS], last_b[MZMTP_CONF_MAX_PEERS];
+    memset(last_a, 0, sizeof last_a);
+    memset(last_b, 0, sizeof last_b);
+    tu_link_t l[2];
+    init_socket(&sa, MZMTP_PUB, &mem_a);
+    init_socket(&sb, MZMTP_SUB, &mem_b);
+    init_socket(&sc, MZMTP_SUB, &mem_c);
+    assert_int_equal(mzmtp_socket_peer_next_changed(&sa, -1), -1); /* nothing yet */
+    tu_connect_sockets(&l[0], &sa, &sb, 0);
+    tu_connect_sockets(&l[1], &sa, &sc, 0);
+    subscribe(&sb, "T");
+    subscribe(&sc, "T");
+    (void)take_changes(&sb, last_b); /* (the SUBSCRIBE to send: reported) */
+    assert_nothing_missed(&sb, last_b);
+    tu_pump(l, 2, 0);
+    assert_true(take_changes(&sa, last_a) >= 2); /* both started and handshaken */
+    assert_nothing_missed(&sa, last_a);
+    assert_int_equal(take_changes(&sa, last_a), 0); /* given once */
+    (void)take_changes(&sb, last_b);
+    assert_nothing_missed(&sb, last_b);
+    /* Idle: a tick with nothing due reports nothing. */
+    assert_false(mzmtp_socket_tick(&sa, 1));
+    assert_int_equal(take_changes(&sa, last_a), 0);
+    /* A message for both: each subscriber has output now, and is reported. */
+    tu_socket_send_str(&sa, "T one", MZMTP_OK);
+    assert_int_equal(take_changes(&sa, last_a), 2);
+    assert_nothing_missed(&sa, last_a);
+    assert_int_equal(last_a[l[0].a.peer] & 2u, 2u);
+    assert_int_equal(last_a[l[1].a.peer] & 2u, 2u);
+    /* Several sends and partial deliveries, reads on the SUB between them. */
+    for (int i = 0; i < 20; i++) {
+        tu_socket_send_str(&sa, i % 2 ? "T odd" : "X dropped", MZMTP_OK);
+        if (i % 3 == 0) tu_pump(&l[i % 2], 1, 0);
+        (void)take_changes(&sa, last_a);
+        assert_nothing_missed(&sa, last_a);
+        (void)take_changes(&sb, last_b);
+        assert_nothing_missed(&sb, last_b);
+        char buf[64];
+        if (i % 4 == 0) (void)recv_str(&sb, buf, sizeof buf);
+        (void)take_changes(&sb, last_b);
+        assert_nothing_missed(&sb, last_b);
+    }
+    tu_pump(l, 2, 0);
+    (void)take_changes(&sa, last_a);
+    assert_nothing_missed(&sa, last_a);
+    /* The SUB reads all it has: its peer is reported for the receive room it got back. */
+    (void)take_changes(&sb, last_b);
+    char buf[64];
+    while (recv_str(&sb, buf, sizeof buf) == MZMTP_OK) {
+        (void)take_changes(&sb, last_b);
+        assert_nothing_missed(&sb, last_b);
+    }
+    /* A peer stops: reported (a port drops it); its slot taken again and started:
+     * reported again, with the wants of the new connection. */
+    int gone = l[0].a.peer;
+    (void)take_changes(&sa, last_a);
+    mzmtp_socket_peer_stop(&sa, gone, MZMTP_ERR_CLOSED);
+    assert_int_equal(mzmtp_socket_peer_next_changed(&sa, -1), gone);
+    assert_int_equal(mzmtp_socket_peer_next_changed(&sa, gone), -1);
+    last_a[gone] = wants_of(&sa, gone);
+    int p = -1;
+    TU_ASSERT_STATUS(mzmtp_socket_peer_open(&sa, false, &p), MZMTP_OK);
+    assert_int_equal(p, gone);
+    TU_ASSERT_STATUS(mzmtp_socket_peer_start(&sa, p, 2), MZMTP_OK);
+    assert_int_equal(take_changes(&sa, last_a), 1);
+    assert_nothing_missed(&sa, last_a);
+    assert_int_equal(last_a[p], 3u); /* room, and the greeting to send */
+    /* Walking from the last slot, or past it, finds nothing. */
+    assert_int_equal(mzmtp_socket_peer_next_changed(&sa, MZMTP_CONF_MAX_PEERS - 1), -1);
+    assert_int_equal(mzmtp_socket_peer_next_changed(&sa, MZMTP_CONF_MAX_PEERS), -1);
+}
+
+/* A heartbeat due at a tick gives the peer a PING to send: reported; a handshake that
+ * times out at a tick: reported with the dead peers. */
+static void changed_peers_report_what_a_tick_queued(void **state)
+{
+    static unsigned last_a[MZMTP_CONF_MAX_PEERS];
+    memset(last_a, 0, sizeof last_a);
+    tu_link_t l;
+    init_socket(&sa, MZMTP_PUB, &mem_a);
+    init_socket(&sb, MZMTP_SUB, &mem_b);
+    uint32_t ivl = 100;
+    TU_ASSERT_STATUS(mzmtp_socket_setopt(&sa, MZMTP_OPT_HANDSHAKE_IVL, &ivl, sizeof ivl), MZMTP_OK);
+#if MZMTP_CONF_HEARTBEAT
+    TU_ASSERT_STATUS(mzmtp_socket_setopt(&sa, MZMTP_OPT_HEARTBEAT_IVL, &ivl, sizeof ivl), MZMTP_OK);
+#endif
+    tu_connect_sockets(&l, &sa, &sb, 0);
+    tu_pump(&l, 1, 0);
+    (void)take_changes(&sa, last_a);
+    assert_nothing_missed(&sa, last_a);
+    int q = -1;
+    TU_ASSERT_STATUS(mzmtp_socket_peer_open(&sa, false, &q), MZMTP_OK);
+    TU_ASSERT_STATUS(mzmtp_socket_peer_start(&sa, q, 0), MZMTP_OK); /* no one answers it */
+    (void)take_changes(&sa, last_a);
+    mzmtp_iov_t iov[4];
+    size_t n = mzmtp_socket_peer_output(&sa, q, iov, 4), len = 0;
+    for (size_t i = 0; i < n; i++) len += iov[i].len;
+    mzmtp_socket_peer_output_done(&sa, q, len); /* its greeting is out */
+    (void)take_changes(&sa, last_a);
+    assert_nothing_missed(&sa, last_a);
+    assert_true(mzmtp_socket_tick(&sa, 150)); /* the handshake timed out; a PING is due */
+    (void)take_changes(&sa, last_a);
+    assert_nothing_missed(&sa, last_a);
+    assert_int_equal(mzmtp_socket_peer_next_dead(&sa, -1), q);
+#if MZMTP_CONF_HEARTBEAT
+    assert_int_equal(last_a[l.a.peer] & 2u, 2u); /* the PING */
+#endif
+}
+#endif
+
 static void socket_init_refuses_bad_memory(void **state)
 {
     static uint8_t small_recv[MZMTP_CONF_MAX_PEERS * 32];
@@ -1603,6 +1820,11 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(pub_and_sub_complete_a_handshake_in_memory),
+        cmocka_unit_test(freed_peer_slots_are_each_given_once_in_any_order),
+#if MZMTP_CONF_PEER_CHANGES
+        cmocka_unit_test(changed_peers_report_every_change_once_and_miss_none),
+        cmocka_unit_test(changed_peers_report_what_a_tick_queued),
+#endif
         cmocka_unit_test(sub_receives_what_it_subscribed_to),
         cmocka_unit_test(sub_filters_by_binary_prefix),
         cmocka_unit_test(empty_subscription_receives_everything),
