@@ -37,6 +37,14 @@ typedef struct mzmtp_peerset {
     uint32_t w[MZMTP_PEERSET_WORDS];
 } mzmtp_peerset_t;
 
+/** 1 when the build's socket types never deliver a message to the application (PUB and
+ *  PUSH only, MZMTP_CONF_SOCKET_TYPES: RFC 29/30 drop what their peers send, and a PUB
+ *  reads subscriptions from it). The engine then reads its input in stream order with
+ *  no scanner, receive HWM count or delivery; mzmtp_conn_init() refuses the types left
+ *  out, and mzmtp_conn_peek()/_read() never have a message to give. */
+#define MZMTP_CONN_NO_DELIVERY \
+    ((MZMTP_CONF_SOCKET_TYPES & ~(MZMTP_TYPESET_PUB | MZMTP_TYPESET_PUSH)) == 0)
+
 /** Byte counts and stream offsets of the receive path (see MZMTP_CONF_LARGE_FRAMES). */
 #if MZMTP_CONF_LARGE_FRAMES
 typedef uint64_t mzmtp_off_t;

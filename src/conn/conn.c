@@ -162,6 +162,7 @@ mzmtp_status_t mzmtp_conn_init(mzmtp_conn_t *conn, int socket_type,
     if (conn == NULL || opts == NULL || rx == NULL || rx_size < MZMTP_GREETING_SIZE ||
         rx_size > UINT32_MAX || cmd == NULL || cmd_size - MZMTP_CMD_MIN > 65535u - MZMTP_CMD_MIN ||
         (unsigned)socket_type >= MZMTP_SOCKET_TYPE_COUNT ||
+        (MZMTP_CONN_NO_DELIVERY && !((MZMTP_CONF_SOCKET_TYPES >> (unsigned)socket_type) & 1u)) ||
         pipe >= MZMTP_CONF_MAX_PEERS || (opts->identity_len && opts->identity == NULL)) {
         return MZMTP_ERR_INVALID;
     }
@@ -195,8 +196,8 @@ void mzmtp_conn_wipe(mzmtp_conn_t *conn) { mzmtp_mech_wipe(conn); }
 
 /* ---------------- input ---------------- */
 
+#if !MZMTP_CONN_NO_DELIVERY || MZMTP_CONF_CURVE /* the scanner's, or CURVE's openings */
 static mzmtp_off_t abs_rd(const mzmtp_conn_t *c) { return (mzmtp_off_t)(c->base + c->rx_rd); }
-static mzmtp_off_t abs_wr(const mzmtp_conn_t *c) { return (mzmtp_off_t)(c->base + c->rx_wr); }
 
 /* a < b for stream offsets, wrap-safe: offsets in use are never 2^31 (or 2^63) apart,
  * since a frame is at most MZMTP_FRAME_MAX bytes. */
@@ -208,13 +209,18 @@ static bool off_before(mzmtp_off_t a, mzmtp_off_t b)
     return (int32_t)(a - b) < 0;
 #endif
 }
+#endif
 
 void mzmtp_conn_rx_space(mzmtp_conn_t *conn, uint8_t **ptr, size_t *len)
 {
     *ptr = NULL;
     *len = 0;
-    if (conn->state == MZMTP_CONN_DEAD || conn->scan_err != MZMTP_OK) return;
-    if (conn->opts.rcvhwm && conn->scan_msgs >= conn->opts.rcvhwm) return;
+    if (conn->state == MZMTP_CONN_DEAD) return;
+    /* (Without delivery nothing is counted, and an error is death at once.) */
+    if (!MZMTP_CONN_NO_DELIVERY && (conn->scan_err != MZMTP_OK ||
+                                    (conn->opts.rcvhwm && conn->scan_msgs >= conn->opts.rcvhwm))) {
+        return;
+    }
     if (conn->rx_rd > 0 && (conn->rx_rd == conn->rx_wr || conn->rx_cap - conn->rx_wr < conn->rx_cap / 2)) {
         /* Compact: pointers handed out earlier are documented as invalid now. */
         uint32_t keep = conn->rx_wr - conn->rx_rd;
@@ -276,6 +282,24 @@ static void skip_gaps(mzmtp_conn_t *c)
     (void)c;
 #endif
 }
+
+static size_t head_avail(const mzmtp_conn_t *c)
+{
+    uint32_t buffered = c->rx_wr - c->rx_rd;
+    return c->head_left < buffered ? (size_t)c->head_left : buffered;
+}
+
+/* The limit of a message's bytes, in stream offsets (32-bit without
+ * MZMTP_CONF_LARGE_FRAMES: cheaper than 64-bit arithmetic on a 32-bit core): a limit
+ * above the frame limit, or none (0), is the frame limit. */
+static MZMTP_ALWAYS_INLINE mzmtp_off_t msg_lim(const mzmtp_conn_t *c)
+{
+    uint64_t max = c->opts.max_msg_size;
+    return max == 0 || max > MZMTP_FRAME_MAX ? MZMTP_FRAME_MAX : (mzmtp_off_t)max;
+}
+
+#if !MZMTP_CONN_NO_DELIVERY
+static mzmtp_off_t abs_wr(const mzmtp_conn_t *c) { return (mzmtp_off_t)(c->base + c->rx_wr); }
 
 /* The scanner stops at an incomplete frame that ends at stream offset @p end. */
 static void wait_until(mzmtp_conn_t *c, mzmtp_off_t end)
@@ -345,12 +369,7 @@ static void scan_run(mzmtp_conn_t *c)
             c->scan_err = MZMTP_ERR_MSG_SIZE; /* beyond this build's frame limit */
             return;
         }
-        /* From here sizes are stream offsets (32-bit without MZMTP_CONF_LARGE_FRAMES):
-         * cheaper than 64-bit arithmetic on a 32-bit core. A message limit above the
-         * frame limit (or none: 0) is the frame limit. */
-        mzmtp_off_t size = (mzmtp_off_t)h.size;
-        uint64_t max = c->opts.max_msg_size;
-        mzmtp_off_t lim = max == 0 || max > MZMTP_FRAME_MAX ? MZMTP_FRAME_MAX : (mzmtp_off_t)max;
+        mzmtp_off_t size = (mzmtp_off_t)h.size, lim = msg_lim(c);
         bool whole = size <= c->rx_wr - off - h.hdr_len;
 #if MZMTP_CONF_CURVE
         if (boxing(c)) {
@@ -446,12 +465,6 @@ static mzmtp_status_t enter_frame(mzmtp_conn_t *c)
     return MZMTP_OK;
 }
 
-static size_t head_avail(const mzmtp_conn_t *c)
-{
-    uint32_t buffered = c->rx_wr - c->rx_rd;
-    return c->head_left < buffered ? (size_t)c->head_left : buffered;
-}
-
 /* Account @p k bytes of the current frame as read. */
 static void head_take(mzmtp_conn_t *c, size_t k)
 {
@@ -520,7 +533,37 @@ void mzmtp_conn_skip(mzmtp_conn_t *conn)
 }
 
 bool mzmtp_conn_in_message(const mzmtp_conn_t *conn) { return conn->head_in_msg; }
+#else
+/* No delivery (MZMTP_CONN_NO_DELIVERY): never a message at the head. */
+mzmtp_status_t mzmtp_conn_peek(mzmtp_conn_t *conn, const uint8_t **ptr, size_t *avail,
+                               uint64_t *frame_left, bool *more)
+{
+    (void)conn, (void)ptr, (void)avail, (void)frame_left, (void)more;
+    return MZMTP_AGAIN;
+}
 
+mzmtp_status_t mzmtp_conn_read(mzmtp_conn_t *conn, uint8_t *buf, size_t cap, size_t *n,
+                               unsigned *flags)
+{
+    (void)conn, (void)buf, (void)cap;
+    *n = 0;
+    *flags = 0;
+    return MZMTP_AGAIN;
+}
+
+#if MZMTP_CONF_RECV_REF
+mzmtp_status_t mzmtp_conn_read_ref(mzmtp_conn_t *conn, const uint8_t **data, size_t *n,
+                                   unsigned *flags)
+{
+    (void)data;
+    return mzmtp_conn_read(conn, NULL, 0, n, flags);
+}
+#endif
+
+void mzmtp_conn_skip(mzmtp_conn_t *conn) { (void)conn; }
+
+bool mzmtp_conn_in_message(const mzmtp_conn_t *conn) { (void)conn; return false; }
+#endif
 /* ---------------- commands ---------------- */
 
 mzmtp_status_t mzmtp_conn_mech_peer_ready(mzmtp_conn_t *c, const uint8_t *data, size_t len,
@@ -609,6 +652,111 @@ static mzmtp_status_t on_command(mzmtp_conn_t *c, const uint8_t *body, size_t le
     return MZMTP_OK;
 }
 
+/* Run the whole command frame @p h at the reader and step over it. @return as
+ * on_command(). */
+static MZMTP_ALWAYS_INLINE mzmtp_status_t run_command(mzmtp_conn_t *c, const mzmtp_frame_hdr_t *h,
+                                                      uint32_t now_ms, mzmtp_conn_event_t *ev)
+{
+    mzmtp_status_t st = on_command(c, c->rx + c->rx_rd + h->hdr_len, (size_t)h->size, now_ms, ev);
+    if (st != MZMTP_OK) return st;
+    c->rx_rd += (uint32_t)(h->hdr_len + h->size);
+    if (ev->kind == MZMTP_CONN_EV_HANDSHAKE) {
+#if MZMTP_CONF_CURVE
+        if (c->mech == MZMTP_MECH_CURVE) {
+            /* What is queued now (the server's READY) goes out as it is. */
+            c->curve->raw_cmd = (uint16_t)(c->cmd_wr - c->cmd_rd);
+            c->curve->boxing = true;
+        }
+#endif
+        c->state = MZMTP_CONN_READY;
+        c->hs_armed = false;
+        c->hb_next_ping = now_ms + c->opts.hb_ivl_ms;
+    }
+    return MZMTP_OK;
+}
+
+#if MZMTP_CONN_NO_DELIVERY
+/* The reader of a build that delivers no message (MZMTP_CONN_NO_DELIVERY): the frames in
+ * stream order, with the scanner's checks and outcomes. Each command is run whole; data
+ * frames are dropped as their bytes arrive, except the first frame of a message that
+ * can fit the buffer: it may be a ZMTP 3.0 subscription, so it is waited for whole.
+ * head_in_msg: the last data frame had MORE; scan: with CURVE, the stream is opened
+ * (its MESSAGEs rewritten in place, curve_msg.c) up to there. */
+static mzmtp_status_t read_in_order(mzmtp_conn_t *c, uint32_t now_ms, mzmtp_conn_event_t *ev)
+{
+    mzmtp_status_t st;
+    for (;;) {
+        if (c->head_frame) {
+            size_t k = head_avail(c);
+            c->rx_rd += (uint32_t)k;
+            c->head_left -= (mzmtp_off_t)k;
+            if (c->head_left) return MZMTP_AGAIN;
+            c->head_frame = false;
+        }
+        skip_gaps(c);
+        uint8_t *at = c->rx + c->rx_rd;
+        uint32_t have = c->rx_wr - c->rx_rd;
+        mzmtp_frame_hdr_t h;
+        st = mzmtp_wire_decode_frame_hdr(at, have, &h);
+        if (st == MZMTP_AGAIN) return st;
+        if (st != MZMTP_OK) goto fail;
+        st = MZMTP_ERR_MSG_SIZE;
+        if (h.size > MZMTP_FRAME_MAX) goto fail; /* beyond this build's frame limit */
+        mzmtp_off_t size = (mzmtp_off_t)h.size, lim = msg_lim(c);
+        bool whole = size <= have - h.hdr_len, fits = size <= c->rx_cap - h.hdr_len;
+#if MZMTP_CONF_CURVE
+        if (boxing(c) && !off_before(abs_rd(c), c->scan)) {
+            /* A MESSAGE is opened whole, in place; one that cannot fit the buffer is
+             * refused rather than handed on unauthenticated (docs/security.md). */
+            if (!fits) goto fail;
+            if (!whole) return MZMTP_AGAIN;
+            uint32_t gap;
+            c->scan = (mzmtp_off_t)(abs_rd(c) + h.hdr_len + size); /* the plaintext ends there too */
+            st = mzmtp_mech_curve_open(c, at, &h, &gap);
+            if (st != MZMTP_OK) goto fail;
+            continue;
+        }
+#endif
+        if (h.flags & MZMTP_FLAG_COMMAND) {
+            /* Commands are handled whole, so they must fit the buffer; libzmq applies
+             * MAXMSGSIZE to them too (wire-notes F4). */
+            if (!fits || size > lim) goto fail;
+            if (!whole) return MZMTP_AGAIN;
+            st = run_command(c, &h, now_ms, ev);
+            if (st != MZMTP_OK) return st;
+            if (ev->kind != MZMTP_CONN_EV_NONE) return MZMTP_OK;
+            continue;
+        }
+        /* No wrap: both terms are at most MZMTP_FRAME_MAX (under half the type's range). */
+        mzmtp_off_t total = c->scan_msg_len + size;
+        if (total > lim) goto fail;
+        /* RFC 37: nothing but READY/ERROR before the handshake ends (wire-notes N4). */
+        st = MZMTP_ERR_PROTOCOL;
+        if (c->state != MZMTP_CONN_READY) goto fail;
+        if (takes_subscriptions(c) && !c->head_in_msg && size >= 1 && fits) {
+            /* ZMTP 3.0 subscriptions, accepted from any peer as libzmq does (wire-notes
+             * H2, H3): a first frame starting with 0x01 subscribes, 0x00 cancels. */
+            if (!whole) return MZMTP_AGAIN;
+            uint8_t *p = at + h.hdr_len;
+            if (p[0] <= 1) {
+                ev->kind = p[0] ? MZMTP_CONN_EV_SUBSCRIBE : MZMTP_CONN_EV_CANCEL;
+                ev->data = p + 1;
+                ev->len = (size_t)size - 1u; /* valid until the next call: nothing moves */
+            }
+        }
+        bool more = (h.flags & MZMTP_FLAG_MORE) != 0;
+        c->head_in_msg = more;
+        c->scan_msg_len = more ? total : 0;
+        c->rx_rd += h.hdr_len;
+        c->head_left = size;
+        c->head_frame = true;
+        if (ev->kind != MZMTP_CONN_EV_NONE) return MZMTP_OK;
+    }
+fail:
+    return die(c, st);
+}
+#endif
+
 mzmtp_status_t mzmtp_conn_process(mzmtp_conn_t *conn, uint32_t now_ms, mzmtp_conn_event_t *ev)
 {
     mzmtp_conn_t *c = conn;
@@ -633,6 +781,9 @@ mzmtp_status_t mzmtp_conn_process(mzmtp_conn_t *conn, uint32_t now_ms, mzmtp_con
         c->state = MZMTP_CONN_HANDSHAKE;
     }
 
+#if MZMTP_CONN_NO_DELIVERY
+    return read_in_order(c, now_ms, ev);
+#else
     for (;;) {
         scan_run(c);
         if (c->head_skip) {
@@ -657,23 +808,8 @@ mzmtp_status_t mzmtp_conn_process(mzmtp_conn_t *conn, uint32_t now_ms, mzmtp_con
             goto fail;
         }
         if (h.flags & MZMTP_FLAG_COMMAND) {
-            st = on_command(c, c->rx + c->rx_rd + h.hdr_len, (size_t)h.size,
-                                           now_ms, ev);
-            if (st == MZMTP_AGAIN) return MZMTP_AGAIN;
+            st = run_command(c, &h, now_ms, ev);
             if (st != MZMTP_OK) return st;
-            c->rx_rd += (uint32_t)(h.hdr_len + h.size);
-            if (ev->kind == MZMTP_CONN_EV_HANDSHAKE) {
-#if MZMTP_CONF_CURVE
-                if (c->mech == MZMTP_MECH_CURVE) {
-                    /* What is queued now (the server's READY) goes out as it is. */
-                    c->curve->raw_cmd = (uint16_t)(c->cmd_wr - c->cmd_rd);
-                    c->curve->boxing = true;
-                }
-#endif
-                c->state = MZMTP_CONN_READY;
-                c->hs_armed = false;
-                c->hb_next_ping = now_ms + c->opts.hb_ivl_ms;
-            }
             if (ev->kind != MZMTP_CONN_EV_NONE) return MZMTP_OK;
             continue;
         }
@@ -707,6 +843,7 @@ mzmtp_status_t mzmtp_conn_process(mzmtp_conn_t *conn, uint32_t now_ms, mzmtp_con
         c->head_told = true;
         return MZMTP_OK;
     }
+#endif
 fail:
     return die(c, st); /* (st may be the scanner's own: die() records it) */
 }

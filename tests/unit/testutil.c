@@ -657,6 +657,17 @@ mzmtp_peerset_t tu_peers(uint32_t bits)
     return s;
 }
 
+void tu_conn_need_type(int type)
+{
+    if (MZMTP_CONN_NO_DELIVERY && type >= 0 && type < 16 &&
+        !(((unsigned)MZMTP_CONF_SOCKET_TYPES >> type) & 1u)) {
+        const char *name = mzmtp_wire_socket_type_name(type);
+        print_message("needs a %s engine; this build has MZMTP_CONF_SOCKET_TYPES 0x%x and no "
+                      "delivery path\n", name ? name : "?", (unsigned)MZMTP_CONF_SOCKET_TYPES);
+        skip();
+    }
+}
+
 void tu_socket_init(mzmtp_socket_t *sock, int type, const mzmtp_socket_mem_t *mem)
 {
     if (type >= 0 && type < 16 && !(((unsigned)MZMTP_CONF_SOCKET_TYPES >> type) & 1u)) {

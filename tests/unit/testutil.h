@@ -164,10 +164,14 @@ mzmtp_conn_opts_t tu_conn_opts(void);
 #define TU_MAX_ENGINES 256
 #define TU_CMD_BYTES (MZMTP_CONF_CMD_BUF + MZMTP_CMD_CURVE_STATE)
 uint8_t *tu_cmd_buf(const mzmtp_conn_t *c);
-/** mzmtp_conn_init() with the engine's tu_cmd_buf() of TU_CMD_BYTES. */
+/** mzmtp_conn_init() with the engine's tu_cmd_buf() of TU_CMD_BYTES. In a build whose
+ *  engine refuses type @p type (MZMTP_CONN_NO_DELIVERY: the types left out of
+ *  MZMTP_CONF_SOCKET_TYPES) the running test is skipped instead, with the reason. */
 #define tu_conn_init(c, type, opts, rx, rx_size, q, pipe, now)                              \
-    mzmtp_conn_init((c), (type), (opts), (rx), (rx_size), tu_cmd_buf(c), TU_CMD_BYTES, \
-                    (q), (pipe), (now))
+    (tu_conn_need_type(type),                                                              \
+     mzmtp_conn_init((c), (type), (opts), (rx), (rx_size), tu_cmd_buf(c), TU_CMD_BYTES,  \
+                     (q), (pipe), (now)))
+void tu_conn_need_type(int type);
 
 /** Move everything the engine wants to write into log->out. @return bytes moved. */
 size_t tu_conn_drain_output(mzmtp_conn_t *conn, tu_log_t *log);
