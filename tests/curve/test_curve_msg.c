@@ -248,6 +248,53 @@ static void subscriptions_travel_inside_message(void **state)
     TU_ASSERT_BYTES(lg1.out, lg1.out_len, buf, n);
 }
 
+/* A PUB drops what its peer sends and takes its subscriptions, boxed like anything else
+ * (in a build of PUB alone, MZMTP_CONN_NO_DELIVERY, through the in-order reader): a
+ * multipart message, a 3.0 subscription as the first frame of one, a SUBSCRIBE, a PING;
+ * then a malformed MESSAGE closes it with the status the scanner gives. */
+static void pub_engine_drops_boxed_data_and_takes_boxed_subscriptions(void **state)
+{
+    (void)state;
+    static uint8_t bad[1 << 16];
+    static const tu_split_t splits[] = {TU_WHOLE, TU_BYTEWISE, TU_RANDOM};
+    for (size_t sp = 0; sp < 3; sp++) {
+        for (int row = 0; row < 4; row++) {
+            start_one(MZMTP_PUB, "SUB", true, 1, 2);
+            lg1.skip_messages = true;
+            size_t n = box_frame(buf, 0, false, 3, 1, "a", 1);
+            n += box_frame(buf + n, 0, false, 4, 0, "b", 1);
+            n += box_frame(buf + n, 0, false, 5, 1, "\x01" "B", 2);
+            n += box_frame(buf + n, 0, false, 6, 0, "x", 1);
+            n += box_frame(buf + n, 0, false, 7, 2, "\x09SUBSCRIBEtopic", 15);
+            n += box_frame(buf + n, 0, false, 8, 2, "\x04PING\x00\x00", 7);
+            size_t b = 0;
+            mzmtp_status_t want = MZMTP_ERR_CRYPTO;
+            if (row == 1) b = box_frame(bad, 0, false, 8, 0, "x", 1); /* a replay */
+            if (row == 2) {
+                b = box_frame(bad, 0, false, 9, 0, "hello", 5);
+                bad[2 + 16] ^= 0x01; /* a flipped MAC bit */
+            }
+            if (row == 3) {
+                b = box_frame(bad, 0, false, 9, 0, buf + n, sizeof rx1); /* can never be opened */
+                want = MZMTP_ERR_MSG_SIZE;
+            }
+            memcpy(buf + n, bad, b);
+            mzmtp_status_t st = tu_conn_feed(&e1, &lg1, buf, n + b, splits[sp], 11, 0);
+            TU_ASSERT_STATUS(st, row == 0 ? MZMTP_OK : want);
+            assert_int_equal(tu_log_count(&lg1, MZMTP_CONN_EV_SUBSCRIBE), 2);
+            const tu_event_t *ev = tu_log_nth(&lg1, MZMTP_CONN_EV_SUBSCRIBE, 0);
+            TU_ASSERT_BYTES(tu_ev_data(&lg1, ev), ev->len, "B", 1);
+            ev = tu_log_nth(&lg1, MZMTP_CONN_EV_SUBSCRIBE, 1);
+            TU_ASSERT_BYTES(tu_ev_data(&lg1, ev), ev->len, "topic", 5);
+            if (row == 0) {
+                tu_conn_drain_output(&e1, &lg1);
+                size_t pong = box_frame(bad, 0, true, 2, 2, "\x04PONG", 5);
+                TU_ASSERT_BYTES(lg1.out, lg1.out_len, bad, pong);
+            }
+        }
+    }
+}
+
 /* ---------------- two engines back to back ---------------- */
 
 static uint8_t rx_a[80 * 1024], rx_b[80 * 1024];
@@ -543,6 +590,7 @@ int main(void)
         cmocka_unit_test(message_flagged_as_a_command_is_accepted),
         cmocka_unit_test(inner_flags_more_and_command_are_libzmqs),
         cmocka_unit_test(subscriptions_travel_inside_message),
+        cmocka_unit_test(pub_engine_drops_boxed_data_and_takes_boxed_subscriptions),
         cmocka_unit_test(engines_exchange_messages_of_every_size),
         cmocka_unit_test(a_message_larger_than_the_receive_buffer_streams_frame_by_frame),
         cmocka_unit_test(many_small_messages_share_one_write),
