@@ -221,7 +221,9 @@ void mzmtp_conn_rx_space(mzmtp_conn_t *conn, uint8_t **ptr, size_t *len)
                                     (conn->opts.rcvhwm && conn->scan_msgs >= conn->opts.rcvhwm))) {
         return;
     }
-    if (conn->rx_rd > 0 && (conn->rx_rd == conn->rx_wr || conn->rx_cap - conn->rx_wr < conn->rx_cap / 2)) {
+    /* Without delivery the reader has taken all but a frame it waits for: always moved. */
+    if (conn->rx_rd > 0 && (MZMTP_CONN_NO_DELIVERY || conn->rx_rd == conn->rx_wr ||
+                            conn->rx_cap - conn->rx_wr < conn->rx_cap / 2)) {
         /* Compact: pointers handed out earlier are documented as invalid now. */
         uint32_t keep = conn->rx_wr - conn->rx_rd;
         mzmtp_util_move_down(conn->rx, conn->rx + conn->rx_rd, keep);

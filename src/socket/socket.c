@@ -256,6 +256,7 @@ static mzmtp_status_t pump(mzmtp_socket_t *s, unsigned p)
                                             ev.kind == MZMTP_CONN_EV_SUBSCRIBE);
             break;
         case MZMTP_CONN_EV_MESSAGE:
+            if (MZMTP_CONN_NO_DELIVERY) break; /* never reported there (mzmtp_conn.h) */
             if (IS(s, MZMTP_PUB) || IS(s, MZMTP_PUSH) || IGNORED(s, p)) {
                 /* RFC 29/30: PUB and PUSH drop anything sent upstream; ignored peers
                  * (duplicate ROUTER ids, a second PAIR peer) carry no traffic. */
