@@ -506,6 +506,15 @@ MZMTP_NODISCARD mzmtp_status_t mzmtp_conn_init(mzmtp_conn_t *conn, int socket_ty
                                                mzmtp_outq_t *outq, unsigned pipe,
                                                uint32_t now_ms);
 
+/** mzmtp_conn_init() without its argument checks (internal): for a socket, whose init and
+ *  setopt() have checked them already (mzmtp_socket_peer_start()), so that a build that
+ *  uses engines only through sockets does not carry the checks twice. */
+MZMTP_NODISCARD mzmtp_status_t mzmtp_conn_start(mzmtp_conn_t *conn, int socket_type,
+                                                const mzmtp_conn_opts_t *opts, uint8_t *rx,
+                                                size_t rx_size, uint8_t *cmd, size_t cmd_size,
+                                                mzmtp_outq_t *outq, unsigned pipe,
+                                                uint32_t now_ms);
+
 /** Free room in the receive buffer: write up to @p *len received bytes at @p *ptr. A zero
  *  length means "stop reading" (buffer full of undelivered messages, or the receive HWM). */
 void mzmtp_conn_rx_space(mzmtp_conn_t *conn, uint8_t **ptr, size_t *len);

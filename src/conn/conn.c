@@ -166,6 +166,15 @@ mzmtp_status_t mzmtp_conn_init(mzmtp_conn_t *conn, int socket_type,
         pipe >= MZMTP_CONF_MAX_PEERS || (opts->identity_len && opts->identity == NULL)) {
         return MZMTP_ERR_INVALID;
     }
+    return mzmtp_conn_start(conn, socket_type, opts, rx, rx_size, cmd, cmd_size, outq, pipe,
+                            now_ms);
+}
+
+mzmtp_status_t mzmtp_conn_start(mzmtp_conn_t *conn, int socket_type,
+                                const mzmtp_conn_opts_t *opts, uint8_t *rx, size_t rx_size,
+                                uint8_t *cmd, size_t cmd_size, mzmtp_outq_t *outq,
+                                unsigned pipe, uint32_t now_ms)
+{
     memset(conn, 0, sizeof(*conn));
     conn->socket_type = (uint8_t)socket_type;
     conn->opts = *opts;

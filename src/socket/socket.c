@@ -717,10 +717,11 @@ mzmtp_status_t mzmtp_socket_peer_start(mzmtp_socket_t *sock, int peer, uint32_t 
         sock->mem->peer_buf_bytes < off + mzmtp_sk_curve_state(sock) + mzmtp_sk_cmd_need(sock)) {
         return MZMTP_ERR_NO_MEMORY; /* (init checked the rest, and at most 65535 B) */
     }
-    mzmtp_status_t st = mzmtp_conn_init(&slot->conn, sock->type, &sock->opts,
-                                        sock->mem->recv_buf + (size_t)p * sock->mem->recv_per_peer,
-                                        sock->mem->recv_per_peer, mzmtp_sk_peer_buf(sock, p) + off,
-                                        sock->mem->peer_buf_bytes - off, &sock->outq, p, now_ms);
+    /* Every argument mzmtp_conn_init() would check was checked by init and setopt(). */
+    mzmtp_status_t st = mzmtp_conn_start(&slot->conn, sock->type, &sock->opts,
+                                         sock->mem->recv_buf + (size_t)p * sock->mem->recv_per_peer,
+                                         sock->mem->recv_per_peer, mzmtp_sk_peer_buf(sock, p) + off,
+                                         sock->mem->peer_buf_bytes - off, &sock->outq, p, now_ms);
     if (st != MZMTP_OK) return st;
     slot->state = MZMTP_PEER_LIVE;
     CHANGED(sock, p); /* receive room, the greeting to send */
