@@ -584,9 +584,7 @@ mzmtp_status_t mzmtp_conn_mech_peer_ready(mzmtp_conn_t *c, const uint8_t *data, 
     const uint8_t *name, *value;
     size_t nlen, vlen;
     mzmtp_status_t st;
-    int peer_type = -1;
-    ev->data = NULL;
-    ev->len = 0;
+    int peer_type = -1; /* (ev->data and ev->len: NULL and 0 from process()) */
     mzmtp_wire_metadata_begin(&it, data, len);
     while ((st = mzmtp_wire_metadata_next(&it, &name, &nlen, &value, &vlen)) == MZMTP_OK) {
         /* RFC 37: property names are case-insensitive (wire-notes M3). */

@@ -60,6 +60,7 @@ void mzmtp_conn_mech_metadata(const mzmtp_conn_t *c, uint8_t *at);
 bool mzmtp_conn_mech_put_meta_cmd(mzmtp_conn_t *c, const char *name, size_t nlen);
 /**
  * The peer's metadata arrived (READY, INITIATE): check it and complete the handshake.
+ * @p ev is mzmtp_conn_process()'s, still as it cleared it (data NULL, len 0).
  * @return MZMTP_OK with ev->kind = EV_HANDSHAKE, or a fatal status.
  */
 mzmtp_status_t mzmtp_conn_mech_peer_ready(mzmtp_conn_t *c, const uint8_t *meta, size_t len,
