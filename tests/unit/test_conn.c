@@ -13,6 +13,7 @@
 #define GREETING_30 GREETING("03", "00", MECH_NULL)
 #define READY_SUB " 04 19 05 'READY' 0B 'Socket-Type' 00 00 00 03 'SUB' "
 #define READY_PUB " 04 19 05 'READY' 0B 'Socket-Type' 00 00 00 03 'PUB' "
+#define READY_PULL " 04 1A 05 'READY' 0B 'Socket-Type' 00 00 00 04 'PULL' "
 #define SUBSCRIBE_A " 04 0B 09 53 55 42 53 43 52 49 42 45 41 "
 #define CANCEL_A " 04 08 06 'CANCEL' 'A' "
 #define PING_1500 " 04 07 04 50 49 4E 47 00 0F "
@@ -371,6 +372,33 @@ static void pub_engine_drops_upstream_data_of_any_size_and_keeps_taking_subscrip
         size_t len;
         const uint8_t *p = out_after_handshake(&len);
         TU_ASSERT_HEX(p, len, PONG); /* the PING behind it all was answered */
+    }
+}
+
+static void push_engine_drops_what_a_pull_sends_and_still_answers_ping(void **state)
+{
+    /* RFC 30: a PULL sends nothing to a PUSH; what one sends anyway is dropped, whatever
+     * its size, and a 0x01 first frame is data, not a subscription (only PUB/XPUB read
+     * those, H3). The engine stays up and answers a PING behind it all. A PUSH-only build
+     * reads in stream order (MZMTP_CONN_NO_DELIVERY), the others through the scanner:
+     * both must give this. */
+    static uint8_t rx[256];
+    for (int split = TU_WHOLE; split <= TU_RANDOM; split++) {
+        tu_log_init(&log_a);
+        log_a.skip_messages = true;
+        mzmtp_conn_opts_t o = tu_conn_opts();
+        start(&conn_a, rx, sizeof rx, MZMTP_PUSH, &o, 0);
+        size_t n = scr(GREETING_31 READY_PULL "02 00 00 00 00 00 00 03 E8 78*1000  01 01 'a' 00 01 'b'"
+                       "  00 02 01 'A'  00 02 00 'A'  00 00" PING_1500);
+        TU_ASSERT_STATUS(tu_conn_feed(&conn_a, &log_a, script, n, (tu_split_t)split, 3, 0), MZMTP_OK);
+        assert_int_equal(tu_log_count(&log_a, MZMTP_CONN_EV_SUBSCRIBE), 0);
+        assert_int_equal(tu_log_count(&log_a, MZMTP_CONN_EV_CANCEL), 0);
+        assert_int_equal(tu_log_count(&log_a, MZMTP_CONN_EV_HANDSHAKE), 1);
+        assert_int_equal(mzmtp_conn_state(&conn_a), MZMTP_CONN_READY);
+        tu_conn_drain_output(&conn_a, &log_a);
+        /* greeting, READY (its 'PUSH' one byte longer than 'PUB'), then only the PONG */
+        assert_int_equal(log_a.out_len, GREETING_AND_READY_LEN + 1u + 7u);
+        TU_ASSERT_HEX(log_a.out + log_a.out_len - 7u, 7u, PONG);
     }
 }
 
@@ -1392,6 +1420,7 @@ int main(void)
         cmocka_unit_test(sub_engine_says_again_when_the_command_buffer_is_full),
         cmocka_unit_test(malformed_input_closes_with_its_exact_status),
         cmocka_unit_test(pub_engine_drops_upstream_data_of_any_size_and_keeps_taking_subscriptions),
+        cmocka_unit_test(push_engine_drops_what_a_pull_sends_and_still_answers_ping),
         cmocka_unit_test(malformed_input_gives_no_event_after_the_fatal_status),
         cmocka_unit_test(wrong_socket_type_writes_an_error_command_before_closing),
         cmocka_unit_test(send_error_writes_an_error_command_and_kills_the_engine),

@@ -1234,6 +1234,13 @@ static void socket_init_refuses_a_peer_area_too_small_for_its_type(void **state)
     assert_int_equal(m.peer_buf_bytes, MZMTP_CMD_MIN + MZMTP_PEER_BUF_RID);
     TU_ASSERT_STATUS(mzmtp_socket_init(&sa, MZMTP_ROUTER, &m), MZMTP_OK);
 #endif
+#if MZMTP_CONF_SOCKET_TYPES & MZMTP_TYPESET_PUSH
+    m.peer_buf_bytes = MZMTP_CMD_MIN - 1u;
+    TU_ASSERT_STATUS(mzmtp_socket_init(&sa, MZMTP_PUSH, &m), MZMTP_ERR_INVALID);
+    m.peer_buf_bytes = mzmtp_socket_peer_buf_bytes(MZMTP_PUSH, 0, 0, MZMTP_MECH_NULL, false);
+    assert_int_equal(m.peer_buf_bytes, MZMTP_CMD_MIN);
+    TU_ASSERT_STATUS(mzmtp_socket_init(&sa, MZMTP_PUSH, &m), MZMTP_OK);
+#endif
 }
 
 /* The identity goes into every engine's READY: one the command buffers cannot hold is
