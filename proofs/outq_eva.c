@@ -18,9 +18,9 @@
 #endif
 #define PROOF_FRAME (PROOF_RING + 8) /* frames longer than the ring: refused */
 
-/* The peer-set helpers (src/util/mzmtp_peerset.h) use GCC's __builtin_ctzl, and
- * mzmtp_util_mask_first() __builtin_ctz, which Frama-C does not know: here is their
- * meaning (the index of the lowest set bit of a non-zero word), for EVA to analyse. */
+/* The peer-set helpers (src/util/mzmtp_peerset.h) use GCC's __builtin_ctzl, which
+ * Frama-C does not know: here is its meaning (the index of the lowest set bit of a
+ * non-zero word), for EVA to analyse. */
 static int lowest_set_bit(unsigned long x, int top_bit)
 {
     int n = 0;
@@ -30,8 +30,6 @@ static int lowest_set_bit(unsigned long x, int top_bit)
     }
     return n;
 }
-int __builtin_ctz(unsigned int x);
-int __builtin_ctz(unsigned int x) { return lowest_set_bit(x, 31); }
 int __builtin_ctzl(unsigned long x);
 int __builtin_ctzl(unsigned long x) { return lowest_set_bit(x, 63); }
 

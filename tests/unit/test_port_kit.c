@@ -445,45 +445,53 @@ static void failed_connects_double_the_wait_up_to_the_cap(void **state)
     assert_int_equal(backoff, 100);
 }
 
-static void cap_not_a_power_of_two_times_the_interval(void **state)
+/* One call of mzmtp_kit_reconnect_next() on a schedule, and what it must give. */
+typedef struct {
+    uint32_t now;
+    bool failed;           /* a connect that failed (true) or a connection lost */
+    uint32_t backoff;      /* the back-off after the call */
+    uint32_t at_lo, at_hi; /* the range of the retry time (the jitter: 0..interval) */
+} reconnect_step_t;
+
+static void run_reconnect(int32_t ivl, int32_t cap, uint32_t seed, const reconnect_step_t *s,
+                          size_t n)
 {
     mzmtp_kit_reconnect_t r;
-    mzmtp_kit_reconnect_init(&r, 300, 1000, 11);
-    uint32_t backoff = mzmtp_kit_backoff_reset(&r), at = 0;
-    assert_true(mzmtp_kit_reconnect_next(&r, 0, true, &backoff, &at));
-    assert_int_equal(backoff, 600);
-    assert_true(mzmtp_kit_reconnect_next(&r, 0, true, &backoff, &at));
-    assert_int_equal(backoff, 1000);
-    assert_true(mzmtp_kit_reconnect_next(&r, 0, true, &backoff, &at));
-    assert_true(at >= 1000 && at <= 1300);
-    assert_int_equal(backoff, 1000);
+    mzmtp_kit_reconnect_init(&r, ivl, cap, seed);
+    uint32_t backoff = mzmtp_kit_backoff_reset(&r), at = 1;
+    for (size_t i = 0; i < n; i++) {
+        assert_true(mzmtp_kit_reconnect_next(&r, s[i].now, s[i].failed, &backoff, &at));
+        assert_int_equal(backoff, s[i].backoff);
+        assert_in_range(at, s[i].at_lo, s[i].at_hi);
+    }
+}
+#define RUN_RECONNECT(ivl, cap, seed, ...)                                                  \
+    do {                                                                                   \
+        static const reconnect_step_t steps_[] = {__VA_ARGS__};                            \
+        run_reconnect(ivl, cap, seed, steps_, sizeof steps_ / sizeof steps_[0]);           \
+    } while (0)
+
+static void cap_not_a_power_of_two_times_the_interval(void **state)
+{
+    RUN_RECONNECT(300, 1000, 11, {0, true, 600, 300, 600}, {0, true, 1000, 600, 900},
+                  {0, true, 1000, 1000, 1300});
 }
 
 static void no_doubling_when_the_cap_is_not_above_the_interval(void **state)
 {
     static const int32_t caps[] = {0, 50, 100};
-    for (size_t i = 0; i < 3; i++) {
-        mzmtp_kit_reconnect_t r;
-        mzmtp_kit_reconnect_init(&r, 100, caps[i], 5);
-        uint32_t backoff = mzmtp_kit_backoff_reset(&r), at = 0;
-        for (int k = 0; k < 4; k++) {
-            assert_true(mzmtp_kit_reconnect_next(&r, 0, true, &backoff, &at));
-            assert_true(at >= 100 && at <= 200);
-            assert_int_equal(backoff, 100);
-        }
-    }
+    static const reconnect_step_t steps[] = {
+        {0, true, 100, 100, 200}, {0, true, 100, 100, 200},
+        {0, true, 100, 100, 200}, {0, true, 100, 100, 200},
+    };
+    for (size_t i = 0; i < 3; i++) run_reconnect(100, caps[i], 5, steps, 4);
 }
 
 static void doubling_stops_at_the_largest_cap_without_overflow(void **state)
 {
-    mzmtp_kit_reconnect_t r;
-    mzmtp_kit_reconnect_init(&r, 1 << 30, INT32_MAX, 9);
-    uint32_t backoff = mzmtp_kit_backoff_reset(&r), at = 0;
-    assert_true(mzmtp_kit_reconnect_next(&r, 0, true, &backoff, &at));
-    assert_int_equal(backoff, (uint32_t)INT32_MAX);
-    assert_true(mzmtp_kit_reconnect_next(&r, 0, true, &backoff, &at));
-    assert_int_equal(backoff, (uint32_t)INT32_MAX);
-    assert_true(at >= (uint32_t)INT32_MAX);
+    /* 2^30, then the cap 2^31-1, plus up to 2^30 of jitter: no wrap of 32 bits. */
+    RUN_RECONNECT(1 << 30, INT32_MAX, 9, {0, true, INT32_MAX, 1u << 30, 1u << 31},
+                  {0, true, INT32_MAX, INT32_MAX, INT32_MAX + (1u << 30)});
 }
 
 static void negative_interval_means_no_reconnect(void **state)
@@ -500,14 +508,7 @@ static void negative_interval_means_no_reconnect(void **state)
 
 static void zero_interval_retries_at_once(void **state)
 {
-    mzmtp_kit_reconnect_t r;
-    mzmtp_kit_reconnect_init(&r, 0, 0, 1);
-    uint32_t backoff = mzmtp_kit_backoff_reset(&r), at = 1;
-    assert_true(mzmtp_kit_reconnect_next(&r, 42, true, &backoff, &at));
-    assert_int_equal(at, 42);
-    assert_true(mzmtp_kit_reconnect_next(&r, 43, false, &backoff, &at));
-    assert_int_equal(at, 43);
-    assert_int_equal(backoff, 0);
+    RUN_RECONNECT(0, 0, 1, {42, true, 0, 42, 42}, {43, false, 0, 43, 43});
 }
 
 static void retry_time_wraps_and_stays_ordered(void **state)
@@ -540,74 +541,84 @@ static mzmtp_socket_t *kit_socket(tu_mon_log_t *m)
     return &kit_sock;
 }
 
-static void connect_record_holds_a_slot_and_is_due_at_once(void **state)
-{
+/* The record tests' set-up: a socket of the profile, its monitor log, a reconnect
+ * schedule of @p ivl ms capped at @p cap (seed 1), an endpoint record, no wait yet. */
+typedef struct {
     tu_mon_log_t m;
-    mzmtp_socket_t *s = kit_socket(&m);
+    mzmtp_socket_t *s;
     mzmtp_kit_reconnect_t r;
     mzmtp_kit_ep_t e;
-    uint32_t wait = UINT32_MAX;
-    mzmtp_kit_reconnect_init(&r, 100, 0, 1);
-    TU_ASSERT_STATUS(mzmtp_kit_ep_connect(&e, s, 5555, &r, 1000), MZMTP_OK);
-    assert_int_equal(e.kind, MZMTP_KIT_EP_CONNECT);
-    assert_int_equal(e.state, MZMTP_KIT_WAIT);
-    assert_int_equal(e.port, 5555);
-    assert_int_equal(e.backoff_ms, 100);
-    assert_true(e.peer >= 0);
-    assert_true(mzmtp_kit_ep_due(&e, 1000));
-    assert_false(mzmtp_kit_ep_due(&e, 999));
-    mzmtp_kit_ep_wait(&e, 990, &wait);
-    assert_int_equal(wait, 10);
-    mzmtp_kit_ep_attempt(&e);
-    assert_false(mzmtp_kit_ep_due(&e, 2000));
-    wait = UINT32_MAX;
-    mzmtp_kit_ep_wait(&e, 990, &wait); /* connecting: no timer of the kit's */
-    assert_int_equal(wait, UINT32_MAX);
+    uint32_t wait;
+} kit_t;
+
+static void kit_start(kit_t *k, int32_t ivl, int32_t cap)
+{
+    k->s = kit_socket(&k->m);
+    mzmtp_kit_reconnect_init(&k->r, ivl, cap, 1);
+    k->wait = UINT32_MAX;
+}
+
+static void connect_record_holds_a_slot_and_is_due_at_once(void **state)
+{
+    kit_t k;
+    kit_start(&k, 100, 0);
+    TU_ASSERT_STATUS(mzmtp_kit_ep_connect(&k.e, k.s, 5555, &k.r, 1000), MZMTP_OK);
+    assert_int_equal(k.e.kind, MZMTP_KIT_EP_CONNECT);
+    assert_int_equal(k.e.state, MZMTP_KIT_WAIT);
+    assert_int_equal(k.e.port, 5555);
+    assert_int_equal(k.e.backoff_ms, 100);
+    assert_true(k.e.peer >= 0);
+    assert_true(mzmtp_kit_ep_due(&k.e, 1000));
+    assert_false(mzmtp_kit_ep_due(&k.e, 999));
+    mzmtp_kit_ep_wait(&k.e, 990, &k.wait);
+    assert_int_equal(k.wait, 10);
+    mzmtp_kit_ep_attempt(&k.e);
+    assert_false(mzmtp_kit_ep_due(&k.e, 2000));
+    k.wait = UINT32_MAX;
+    mzmtp_kit_ep_wait(&k.e, 990, &k.wait); /* connecting: no timer of the kit's */
+    assert_int_equal(k.wait, UINT32_MAX);
     /* The slot is taken for good: freeing the record gives it back. */
     int p = -1;
     for (int i = 0; i < MZMTP_CONF_MAX_PEERS - 1; i++) {
-        TU_ASSERT_STATUS(mzmtp_socket_peer_open(s, false, &p), MZMTP_OK);
+        TU_ASSERT_STATUS(mzmtp_socket_peer_open(k.s, false, &p), MZMTP_OK);
     }
-    TU_ASSERT_STATUS(mzmtp_socket_peer_open(s, false, &p), MZMTP_ERR_LIMIT);
+    TU_ASSERT_STATUS(mzmtp_socket_peer_open(k.s, false, &p), MZMTP_ERR_LIMIT);
     mzmtp_kit_ep_t e2;
-    TU_ASSERT_STATUS(mzmtp_kit_ep_connect(&e2, s, 1, &r, 0), MZMTP_ERR_LIMIT);
-    mzmtp_kit_ep_free(&e);
-    assert_int_equal(e.kind, MZMTP_KIT_EP_FREE);
-    TU_ASSERT_STATUS(mzmtp_socket_peer_open(s, false, &p), MZMTP_OK);
+    TU_ASSERT_STATUS(mzmtp_kit_ep_connect(&e2, k.s, 1, &k.r, 0), MZMTP_ERR_LIMIT);
+    mzmtp_kit_ep_free(&k.e);
+    assert_int_equal(k.e.kind, MZMTP_KIT_EP_FREE);
+    TU_ASSERT_STATUS(mzmtp_socket_peer_open(k.s, false, &p), MZMTP_OK);
 }
 
 static void connect_record_up_lost_and_failed(void **state)
 {
-    tu_mon_log_t m;
-    mzmtp_socket_t *s = kit_socket(&m);
-    mzmtp_kit_reconnect_t r;
-    mzmtp_kit_ep_t e;
-    mzmtp_kit_reconnect_init(&r, 100, 400, 1);
-    TU_ASSERT_STATUS(mzmtp_kit_ep_connect(&e, s, 5555, &r, 0), MZMTP_OK);
+    kit_t k;
+    kit_start(&k, 100, 400);
+    TU_ASSERT_STATUS(mzmtp_kit_ep_connect(&k.e, k.s, 5555, &k.r, 0), MZMTP_OK);
     /* Two failed connects: the back-off doubles. */
-    mzmtp_kit_ep_attempt(&e);
-    assert_true(mzmtp_kit_ep_down(&e, &r, 0, MZMTP_ERR_CLOSED, true));
-    assert_int_equal(e.state, MZMTP_KIT_WAIT);
-    assert_true(e.retry_at >= 100 && e.retry_at <= 200);
-    assert_int_equal(e.backoff_ms, 200);
-    mzmtp_kit_ep_attempt(&e);
-    assert_true(mzmtp_kit_ep_down(&e, &r, 1000, MZMTP_ERR_CLOSED, true));
-    assert_true(e.retry_at >= 1200 && e.retry_at <= 1300);
-    assert_int_equal(e.backoff_ms, 400);
+    mzmtp_kit_ep_attempt(&k.e);
+    assert_true(mzmtp_kit_ep_down(&k.e, &k.r, 0, MZMTP_ERR_CLOSED, true));
+    assert_int_equal(k.e.state, MZMTP_KIT_WAIT);
+    assert_true(k.e.retry_at >= 100 && k.e.retry_at <= 200);
+    assert_int_equal(k.e.backoff_ms, 200);
+    mzmtp_kit_ep_attempt(&k.e);
+    assert_true(mzmtp_kit_ep_down(&k.e, &k.r, 1000, MZMTP_ERR_CLOSED, true));
+    assert_true(k.e.retry_at >= 1200 && k.e.retry_at <= 1300);
+    assert_int_equal(k.e.backoff_ms, 400);
     /* Up: the back-off starts again, the monitor hears it. */
-    mzmtp_kit_ep_attempt(&e);
-    mzmtp_kit_ep_up(&e, &r);
-    assert_int_equal(e.state, MZMTP_KIT_UP);
-    assert_int_equal(e.backoff_ms, 100);
+    mzmtp_kit_ep_attempt(&k.e);
+    mzmtp_kit_ep_up(&k.e, &k.r);
+    assert_int_equal(k.e.state, MZMTP_KIT_UP);
+    assert_int_equal(k.e.backoff_ms, 100);
     /* Lost after a session (a timeout): RECONNECT_IVL plus jitter. */
-    assert_true(mzmtp_kit_ep_down(&e, &r, 5000, MZMTP_ERR_TIMEOUT, false));
-    assert_true(e.retry_at >= 5100 && e.retry_at <= 5200);
-    assert_int_equal(m.n, 4);
-    assert_int_equal(m.ev[0], MZMTP_EV_CONNECT_RETRY);
-    assert_int_equal(m.ev[2], MZMTP_EV_CONNECTED);
-    assert_int_equal(m.peer[2], e.peer);
-    assert_int_equal(m.ev[3], MZMTP_EV_CONNECT_RETRY);
-    assert_int_equal(m.st[3], MZMTP_ERR_TIMEOUT);
+    assert_true(mzmtp_kit_ep_down(&k.e, &k.r, 5000, MZMTP_ERR_TIMEOUT, false));
+    assert_true(k.e.retry_at >= 5100 && k.e.retry_at <= 5200);
+    assert_int_equal(k.m.n, 4);
+    assert_int_equal(k.m.ev[0], MZMTP_EV_CONNECT_RETRY);
+    assert_int_equal(k.m.ev[2], MZMTP_EV_CONNECTED);
+    assert_int_equal(k.m.peer[2], k.e.peer);
+    assert_int_equal(k.m.ev[3], MZMTP_EV_CONNECT_RETRY);
+    assert_int_equal(k.m.st[3], MZMTP_ERR_TIMEOUT);
 }
 
 static void protocol_errors_stop_the_endpoint_and_free_its_slot(void **state)
@@ -651,86 +662,73 @@ static void protocol_errors_stop_the_endpoint_and_free_its_slot(void **state)
 
 static void bind_record_is_up_until_stopped(void **state)
 {
-    tu_mon_log_t m;
-    mzmtp_socket_t *s = kit_socket(&m);
-    mzmtp_kit_reconnect_t r;
-    mzmtp_kit_ep_t e;
-    uint32_t wait = UINT32_MAX;
-    mzmtp_kit_reconnect_init(&r, 100, 0, 1);
-    mzmtp_kit_ep_bind(&e, s, 7000);
-    assert_int_equal(e.kind, MZMTP_KIT_EP_BIND);
-    assert_int_equal(e.state, MZMTP_KIT_UP);
-    assert_int_equal(e.peer, -1);
-    assert_false(mzmtp_kit_ep_due(&e, 0));
-    assert_false(mzmtp_kit_ep_down(&e, &r, 0, MZMTP_ERR_CLOSED, false));
-    mzmtp_kit_ep_wait(&e, 0, &wait);
-    assert_int_equal(wait, UINT32_MAX);
-    mzmtp_kit_ep_stop(&e);
-    assert_int_equal(e.state, MZMTP_KIT_STOPPED);
-    mzmtp_kit_ep_free(&e);
-    assert_int_equal(e.kind, MZMTP_KIT_EP_FREE);
+    kit_t k;
+    kit_start(&k, 100, 0);
+    mzmtp_kit_ep_bind(&k.e, k.s, 7000);
+    assert_int_equal(k.e.kind, MZMTP_KIT_EP_BIND);
+    assert_int_equal(k.e.state, MZMTP_KIT_UP);
+    assert_int_equal(k.e.peer, -1);
+    assert_false(mzmtp_kit_ep_due(&k.e, 0));
+    assert_false(mzmtp_kit_ep_down(&k.e, &k.r, 0, MZMTP_ERR_CLOSED, false));
+    mzmtp_kit_ep_wait(&k.e, 0, &k.wait);
+    assert_int_equal(k.wait, UINT32_MAX);
+    mzmtp_kit_ep_stop(&k.e);
+    assert_int_equal(k.e.state, MZMTP_KIT_STOPPED);
+    mzmtp_kit_ep_free(&k.e);
+    assert_int_equal(k.e.kind, MZMTP_KIT_EP_FREE);
 }
 
 /* A connect trying one address of several: the step's end is a timer of its own, and
  * the endpoint stays CONNECTING until the port moves on (POSIX address rounds). */
 static void connect_step_times_out_the_current_address(void **state)
 {
-    tu_mon_log_t m;
-    mzmtp_socket_t *s = kit_socket(&m);
-    mzmtp_kit_reconnect_t r;
-    mzmtp_kit_ep_t e;
-    uint32_t wait = UINT32_MAX;
-    (void)state;
-    mzmtp_kit_reconnect_init(&r, 100, 0, 1);
-    TU_ASSERT_STATUS(mzmtp_kit_ep_connect(&e, s, 5555, &r, 0), MZMTP_OK);
-    mzmtp_kit_ep_attempt(&e);
-    mzmtp_kit_ep_step(&e, 0xFFFFFF00u, 2000); /* wraps */
-    assert_int_equal(e.state, MZMTP_KIT_CONNECTING);
-    assert_false(mzmtp_kit_ep_due(&e, 0xFFFFFF00u + 5000u)); /* not a retry */
-    assert_false(mzmtp_kit_ep_step_due(&e, 0xFFFFFF00u + 1999u));
-    assert_true(mzmtp_kit_ep_step_due(&e, 0xFFFFFF00u + 2000u));
-    mzmtp_kit_ep_wait_all(&e, 0xFFFFFF00u + 500u, false, &wait);
-    assert_int_equal(wait, UINT32_MAX); /* the port said no step timer runs */
-    mzmtp_kit_ep_wait_all(&e, 0xFFFFFF00u + 500u, true, &wait);
-    assert_int_equal(wait, 1500);
-    mzmtp_kit_ep_up(&e, &r);
-    assert_false(mzmtp_kit_ep_step_due(&e, 0xFFFFFF00u + 9000u));
-    wait = UINT32_MAX;
-    mzmtp_kit_ep_wait_all(&e, 0, true, &wait);
-    assert_int_equal(wait, UINT32_MAX); /* up: no timer */
-    mzmtp_kit_ep_free(&e);
+    kit_t k;
+    kit_start(&k, 100, 0);
+    TU_ASSERT_STATUS(mzmtp_kit_ep_connect(&k.e, k.s, 5555, &k.r, 0), MZMTP_OK);
+    mzmtp_kit_ep_attempt(&k.e);
+    mzmtp_kit_ep_step(&k.e, 0xFFFFFF00u, 2000); /* wraps */
+    assert_int_equal(k.e.state, MZMTP_KIT_CONNECTING);
+    assert_false(mzmtp_kit_ep_due(&k.e, 0xFFFFFF00u + 5000u)); /* not a retry */
+    assert_false(mzmtp_kit_ep_step_due(&k.e, 0xFFFFFF00u + 1999u));
+    assert_true(mzmtp_kit_ep_step_due(&k.e, 0xFFFFFF00u + 2000u));
+    mzmtp_kit_ep_wait_all(&k.e, 0xFFFFFF00u + 500u, false, &k.wait);
+    assert_int_equal(k.wait, UINT32_MAX); /* the port said no step timer runs */
+    mzmtp_kit_ep_wait_all(&k.e, 0xFFFFFF00u + 500u, true, &k.wait);
+    assert_int_equal(k.wait, 1500);
+    mzmtp_kit_ep_up(&k.e, &k.r);
+    assert_false(mzmtp_kit_ep_step_due(&k.e, 0xFFFFFF00u + 9000u));
+    k.wait = UINT32_MAX;
+    mzmtp_kit_ep_wait_all(&k.e, 0, true, &k.wait);
+    assert_int_equal(k.wait, UINT32_MAX); /* up: no timer */
+    mzmtp_kit_ep_free(&k.e);
 }
 
 /* A listener out of descriptors rests, then listens again; it is never stopped for it. */
 static void bind_pause_rests_then_resumes(void **state)
 {
-    tu_mon_log_t m;
-    mzmtp_socket_t *s = kit_socket(&m);
-    mzmtp_kit_ep_t e, c;
-    mzmtp_kit_reconnect_t r;
-    uint32_t wait = UINT32_MAX;
-    (void)state;
-    mzmtp_kit_reconnect_init(&r, 100, 0, 1);
-    mzmtp_kit_ep_bind(&e, s, 7000);
-    assert_false(mzmtp_kit_ep_resume(&e, 0)); /* not paused */
-    mzmtp_kit_ep_pause(&e, 1000, 100);
-    assert_int_equal(e.state, MZMTP_KIT_PAUSED);
-    assert_false(mzmtp_kit_ep_due(&e, 5000)); /* a bind never "attempts" */
-    mzmtp_kit_ep_wait_all(&e, 1040, false, &wait);
-    assert_int_equal(wait, 60);
-    wait = UINT32_MAX;
-    mzmtp_kit_ep_wait(&e, 1040, &wait); /* the connect-only timer is unchanged */
-    assert_int_equal(wait, UINT32_MAX);
-    assert_false(mzmtp_kit_ep_resume(&e, 1099));
-    assert_true(mzmtp_kit_ep_resume(&e, 1100));
-    assert_int_equal(e.state, MZMTP_KIT_UP);
-    assert_false(mzmtp_kit_ep_resume(&e, 1200)); /* once */
-    mzmtp_kit_ep_stop(&e);
-    mzmtp_kit_ep_pause(&e, 0, 100); /* a stopped listener stays stopped */
-    assert_int_equal(e.state, MZMTP_KIT_STOPPED);
-    mzmtp_kit_ep_free(&e);
+    kit_t k;
+    mzmtp_kit_ep_t c;
+    kit_start(&k, 100, 0);
+    mzmtp_kit_ep_bind(&k.e, k.s, 7000);
+    assert_false(mzmtp_kit_ep_resume(&k.e, 0)); /* not paused */
+    mzmtp_kit_ep_pause(&k.e, 1000, 100);
+    assert_int_equal(k.e.state, MZMTP_KIT_PAUSED);
+    assert_false(mzmtp_kit_ep_due(&k.e, 5000)); /* a bind never "attempts" */
+    mzmtp_kit_ep_wait_all(&k.e, 1040, false, &k.wait);
+    assert_int_equal(k.wait, 60);
+    k.wait = UINT32_MAX;
+    mzmtp_kit_ep_wait(&k.e, 1040, &k.wait); /* the connect-only timer is unchanged */
+    assert_int_equal(k.wait, UINT32_MAX);
+    assert_false(mzmtp_kit_ep_resume(&k.e, 1099));
+    assert_true(mzmtp_kit_ep_resume(&k.e, 1100));
+    assert_int_equal(k.e.state, MZMTP_KIT_UP);
+    assert_false(mzmtp_kit_ep_resume(&k.e, 1200)); /* once */
+    mzmtp_kit_ep_stop(&k.e);
+    mzmtp_kit_ep_pause(&k.e, 0, 100); /* a stopped listener stays stopped */
+    assert_int_equal(k.e.state, MZMTP_KIT_STOPPED);
+    mzmtp_kit_ep_free(&k.e);
     /* and a connect cannot be paused */
-    TU_ASSERT_STATUS(mzmtp_kit_ep_connect(&c, s, 1, &r, 0), MZMTP_OK);
+    TU_ASSERT_STATUS(mzmtp_kit_ep_connect(&c, k.s, 1, &k.r, 0), MZMTP_OK);
     mzmtp_kit_ep_pause(&c, 0, 100);
     assert_int_equal(c.state, MZMTP_KIT_WAIT);
     assert_false(mzmtp_kit_ep_resume(&c, 1000));
