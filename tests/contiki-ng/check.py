@@ -4,7 +4,7 @@
 run.sh starts a node (examples/contiki-ng/{pub,sub,multi,client,curve}-node, TARGET=native) inside a
 network namespace and runs this script in the same namespace:
 
-    check.py pub|sub|multi|client|curve NODE_LOG NODE_STDIN
+    check.py pub|sub|multi|client|curve|bindany NODE_LOG NODE_STDIN
 
 The node is driven through its serial line (NODE_STDIN, a FIFO) and observed through
 what it prints (NODE_LOG). Each check prints one line, "PASS name" or "FAIL name: why".
@@ -909,6 +909,79 @@ def multi_checks(node):
     close_all(st)
 
 
+def bindany_checks(node):
+    """multi-node built with MZMTP_CONTIKI_CONF_BIND_ADDR 0 (run.sh: DEFINES): its own
+    binds of "[::]" came up (node ready); a bind to any address is refused, a bind to "*"
+    or "::" works, and connects still parse their IPv6 address."""
+    st = {}
+    node.started("multi")
+
+    def refused():
+        for line in ("bind push tcp://[%s]:5598" % NODE,  # the node's own address
+                     "bind push tcp://[fd00::1]:5598",
+                     "bind push tcp://[::1]:5598",
+                     "bind push tcp://[fd00::zz]:5598"):
+            node.ask(line, r"^%s MZMTP_ERR_INVALID$" % re.escape(line))
+        return None
+
+    check("bindany: with MZMTP_CONTIKI_CONF_BIND_ADDR 0 a bind to an address, even the "
+          "node's own, is refused (MZMTP_ERR_INVALID)", refused)
+
+    def wildcards_carry():
+        # The node's PUSH also connects to [fd00::1]:5559 at start: a PULL binds there too,
+        # else the items its round robin gives that peer wait for it (as in libzmq).
+        node.ask("bind push tcp://*:5598", r"^bind push tcp://\S+ MZMTP_OK$")
+        node.ask("bind push tcp://[::]:5599", r"^bind push tcp://\S+ MZMTP_OK$")
+        since = node.mark()
+        sink = sock(zmq.PULL)
+        sink.bind("tcp://[::]:5559")
+        st["sink"] = sink
+        pulls = {"sink": sink}
+        for port in (5598, 5599):
+            p = sock(zmq.PULL)
+            p.connect("tcp://[%s]:%d" % (NODE, port))
+            st["pull%d" % port] = p
+            pulls[port] = p
+        for _ in range(3):
+            m = node.wait(r"^mon PUSH handshake peer=\d+", since)
+            if not m:
+                return "not every PULL reached the node's PUSH"
+            since += m.end()
+        src = sock(zmq.PUSH)
+        src.connect("tcp://[%s]:5558" % NODE)
+        st["src"] = src
+        for i in range(30):
+            src.send(b"w%02d" % i)
+        got = {k: [] for k in pulls}
+        end = time.time() + 10
+        poller = zmq.Poller()
+        for p in pulls.values():
+            poller.register(p, zmq.POLLIN)
+        while sum(len(v) for v in got.values()) < 30 and time.time() < end:
+            for s, _ in poller.poll(100):
+                got[next(k for k, p in pulls.items() if p is s)].append(s.recv())
+        every = sorted(x for v in got.values() for x in v)
+        if every != sorted(b"done:w%02d" % i for i in range(30)):
+            return "received %d of 30 items; node stats: %s" % (len(every), node.stats_text())
+        if not got[5598] or not got[5599]:
+            return "a PULL of a wildcard bind received nothing: %r" % (
+                {k: len(v) for k, v in got.items()})
+        return None
+
+    check("bindany: binds to '*' and '::' work, and a pyzmq PUSH -> node PULL -> node PUSH "
+          "-> three pyzmq PULLs carries 30 items, each once", wildcards_carry)
+
+    def connect_parses():
+        line = "connect push tcp://[fd00::1]:5597"
+        node.ask(line, r"^connect push tcp://\S+ MZMTP_OK$")
+        line = "connect push tcp://[fd00:1]:5597"
+        node.ask(line, r"^%s MZMTP_ERR_INVALID$" % re.escape(line))
+        return None
+
+    check("bindany: a connect still takes an IPv6 address and refuses bad text", connect_parses)
+    close_all(st)
+
+
 # ------------------------------------------------------------------------------------
 # The client node (examples/contiki-ng/client-node): node REQ and DEALER, pyzmq REP and
 # ROUTER.
@@ -1360,7 +1433,8 @@ def curve_checks(node):
 
 def main():
     modes = {"pub": pub_checks, "sub": sub_checks, "multi": multi_checks,
-             "client": client_checks, "curve": curve_checks}
+             "client": client_checks, "curve": curve_checks,
+             "bindany": bindany_checks}
     if len(sys.argv) != 4 or sys.argv[1] not in modes:
         print(__doc__)
         return 2

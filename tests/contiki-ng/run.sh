@@ -2,13 +2,14 @@
 # The Contiki-NG port, for real: builds examples/contiki-ng/{pub,sub,multi,client,curve}-node for
 # TARGET=native against the Contiki-NG tree in $CONTIKI, runs each node in a network
 # namespace of its own (the node's tun0: host side fd00::1, node fd00::302:304:506:708)
-# and checks it against real libzmq peers (pyzmq, tests/contiki-ng/check.py).
+# and checks it against real libzmq peers (pyzmq, tests/contiki-ng/check.py); multi-node
+# a second time with MZMTP_CONTIKI_CONF_BIND_ADDR 0 (phase bindany).
 #
 #   CONTIKI=/path/to/contiki-ng tests/contiki-ng/run.sh
 #
 # Prints one PASS/FAIL line per check and exits non-zero if any failed. Without CONTIKI
 # it prints "skipped: CONTIKI not set" and exits 0. PHASES="pub sub" runs some of the
-# nodes only (pub, sub, multi, client, curve); KEEP_LOGS=dir keeps the nodes' output and the
+# nodes only (pub, sub, multi, client, curve, bindany); KEEP_LOGS=dir keeps the nodes' output and the
 # build logs. Needs root (network namespaces, tun), ip (iproute2), ifconfig (net-tools; the native node runs it) and /usr/bin/python3 with
 # pyzmq. Removes the namespaces and every process it started (by PID) when it ends.
 set -u
@@ -56,25 +57,27 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# Build one example for TARGET=native into $TMP (nothing is written into the trees).
+# Build example $1 for TARGET=native into $TMP/$2 (nothing is written into the trees);
+# further arguments go to make (DEFINES=... for a variant of the example's options).
 build() {
-    local name=$1
+    local name=$1 dir=$2
+    shift 2
     if make -C "$ROOT/examples/contiki-ng/$name" TARGET=native CONTIKI="$CONTIKI" \
             ${SODIUM_DIR:+SODIUM_DIR="$SODIUM_DIR"} \
-            BUILD_DIR="$TMP/build-$name" -j"$(nproc 2>/dev/null || echo 2)" \
-            >"$TMP/build-$name.log" 2>&1; then
-        echo "PASS build: $name (TARGET=native)"
+            BUILD_DIR="$TMP/$dir" -j"$(nproc 2>/dev/null || echo 2)" "$@" \
+            >"$TMP/$dir.log" 2>&1; then
+        echo "PASS build: $name (TARGET=native${*:+, $*})"
         return 0
     fi
-    echo "FAIL build: $name (TARGET=native); last lines of the log:"
-    tail -n 20 "$TMP/build-$name.log" | sed 's/^/     /'
+    echo "FAIL build: $name (TARGET=native${*:+, $*}); last lines of the log:"
+    tail -n 20 "$TMP/$dir.log" | sed 's/^/     /'
     FAILED=$((FAILED + 1))
     return 1
 }
 
-# Run one node in a namespace of its own and check it with check.py.
+# Run node $1 (built into $TMP/$3) in a namespace of its own; check.py checks mode $2.
 phase() {
-    local name=$1 mode=$2 ns="$NS_PREFIX-$2" bin="$TMP/build-$1/native/$1.native"
+    local name=$1 mode=$2 ns="$NS_PREFIX-$2" bin="$TMP/$3/native/$1.native"
     local fifo="$TMP/$mode.in" log="$TMP/$mode.log" node_pid check_pid rc fd
     ip netns add "$ns" || { echo "FAIL $mode: cannot create network namespace"; FAILED=$((FAILED + 1)); return; }
     NAMESPACES+=("$ns")
@@ -106,13 +109,19 @@ phase() {
     ip netns del "$ns"
 }
 
-# PHASES="sub" runs some of the nodes only (while working on one).
-for mode in ${PHASES:-pub sub multi client curve}; do
+# PHASES="sub" runs some of the nodes only (while working on one). bindany is multi-node
+# built with MZMTP_CONTIKI_CONF_BIND_ADDR 0 (binds of "*" or "::" only).
+for mode in ${PHASES:-pub sub multi client curve bindany}; do
+    if [ "$mode" = bindany ]; then
+        build multi-node build-bindany DEFINES=MZMTP_CONTIKI_CONF_BIND_ADDR=0 &&
+            phase multi-node bindany build-bindany
+        continue
+    fi
     if [ "$mode" = curve ] && ! grep -q '^MZMTP_SRC_MECH_CURVE :=' "$ROOT/sources.mk"; then
         echo "not run: curve (this tree's core has no CURVE handshake, sources.mk MZMTP_SRC_MECH_CURVE)"
         continue
     fi
-    build "$mode-node" && phase "$mode-node" "$mode"
+    build "$mode-node" "build-$mode-node" && phase "$mode-node" "$mode" "build-$mode-node"
 done
 
 if [ "$FAILED" -ne 0 ]; then
