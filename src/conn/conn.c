@@ -26,7 +26,8 @@ static bool time_reached(uint32_t now, uint32_t deadline)
 
 /* ---------------- command output buffer ---------------- */
 
-static uint8_t *cmd_room(mzmtp_conn_t *c, size_t need)
+/* The mechanisms' way in too (mzmtp_conn_mech_room(), mech.h). */
+uint8_t *mzmtp_conn_mech_room(mzmtp_conn_t *c, size_t need)
 {
     if (c->cmd_rd == c->cmd_wr) c->cmd_rd = c->cmd_wr = 0;
     if ((size_t)(c->cmd_cap - c->cmd_wr) < need && c->cmd_rd > 0) {
@@ -49,7 +50,7 @@ static bool cmd_put_n(mzmtp_conn_t *c, const char *name, size_t nlen, const uint
                       size_t l1, const uint8_t *d2, size_t l2)
 {
     size_t head = mzmtp_wire_command_head_size(nlen, l1 + l2);
-    uint8_t *at = cmd_room(c, head + l1 + l2);
+    uint8_t *at = mzmtp_conn_mech_room(c, head + l1 + l2);
     if (at == NULL) return false;
     at += mzmtp_util_put_frame_hdr(at, MZMTP_FLAG_COMMAND, 1u + nlen + l1 + l2);
     *at++ = (uint8_t)nlen;
@@ -121,8 +122,6 @@ bool mzmtp_conn_mech_put_meta_cmd(mzmtp_conn_t *c, const char *name, size_t nlen
 {
     return cmd_put_n(c, name, nlen, NULL, mzmtp_conn_mech_metadata(c, NULL), NULL, 0);
 }
-
-uint8_t *mzmtp_conn_mech_room(mzmtp_conn_t *c, size_t need) { return cmd_room(c, need); }
 
 void mzmtp_conn_mech_commit(mzmtp_conn_t *c, size_t n) { c->cmd_wr = (uint16_t)(c->cmd_wr + n); }
 
@@ -887,7 +886,7 @@ mzmtp_status_t mzmtp_conn_send_subscription(mzmtp_conn_t *conn, const uint8_t *t
     if (conn->peer_minor == 0) {
         /* ZMTP 3.0 peers get the 0x01/0x00-prefixed data frame (wire-notes H2, H5). */
         size_t hdr = mzmtp_wire_frame_hdr_size(len + 1);
-        uint8_t *at = cmd_room(conn, hdr + len + 1);
+        uint8_t *at = mzmtp_conn_mech_room(conn, hdr + len + 1);
         if (at == NULL) return MZMTP_AGAIN;
         (void)mzmtp_util_put_frame_hdr(at, 0, len + 1);
         at[hdr] = subscribe ? 1 : 0;
