@@ -26,7 +26,8 @@ static bool time_reached(uint32_t now, uint32_t deadline)
 
 /* ---------------- command output buffer ---------------- */
 
-static uint8_t *cmd_room(mzmtp_conn_t *c, size_t need)
+/* The mechanisms' way in too (mzmtp_conn_mech_room(), mech.h). */
+uint8_t *mzmtp_conn_mech_room(mzmtp_conn_t *c, size_t need)
 {
     if (c->cmd_rd == c->cmd_wr) c->cmd_rd = c->cmd_wr = 0;
     if ((size_t)(c->cmd_cap - c->cmd_wr) < need && c->cmd_rd > 0) {
@@ -38,17 +39,28 @@ static uint8_t *cmd_room(mzmtp_conn_t *c, size_t need)
     return c->cmd + c->cmd_wr;
 }
 
-/* Queue a command frame (RFC 37 "Commands"), its start written by the codec, then data
- * d1 and d2. @p name is a string literal (its length is taken with sizeof by CMD_PUT). */
+/* Queue a command frame (RFC 37 "Commands": command-name = OCTET 1*255 name, then
+ * command-data), then data d1 and d2; a NULL @p d1 with @p l1 > 0 stands for our
+ * metadata, @p l1 its length (mzmtp_conn_mech_metadata(c, NULL)): READY and INITIATE
+ * share this one encoder. @p name is a string literal of 1-255 bytes (CMD_PUT takes its
+ * length with sizeof), and the command buffer holds at most 65535 bytes, so the checks
+ * of mzmtp_wire_encode_command_head() are settled here: the codec's frame header
+ * encoder writes the header, as the mechanisms' own commands do (src/mech). */
 static bool cmd_put_n(mzmtp_conn_t *c, const char *name, size_t nlen, const uint8_t *d1,
                       size_t l1, const uint8_t *d2, size_t l2)
 {
-    const uint8_t *n = (const uint8_t *)name;
     size_t head = mzmtp_wire_command_head_size(nlen, l1 + l2);
-    uint8_t *at = cmd_room(c, head + l1 + l2);
+    uint8_t *at = mzmtp_conn_mech_room(c, head + l1 + l2);
     if (at == NULL) return false;
-    at += mzmtp_wire_encode_command_head(at, head, n, nlen, l1 + l2);
-    if (l1) memcpy(at, d1, l1);
+    at += mzmtp_util_put_frame_hdr(at, MZMTP_FLAG_COMMAND, 1u + nlen + l1 + l2);
+    *at++ = (uint8_t)nlen;
+    memcpy(at, name, nlen);
+    at += nlen;
+    if (d1 == NULL) {
+        if (l1) (void)mzmtp_conn_mech_metadata(c, at);
+    } else {
+        memcpy(at, d1, l1);
+    }
     if (l2) memcpy(at + l1, d2, l2);
     c->cmd_wr = (uint16_t)(c->cmd_wr + head + l1 + l2);
     return true;
@@ -59,6 +71,19 @@ static bool cmd_put_n(mzmtp_conn_t *c, const char *name, size_t nlen, const uint
 /* RFC 37 "The READY Command": Socket-Type always; Identity from REQ, DEALER and ROUTER
  * (libzmq sends it even when empty, wire-notes M2). */
 static const char prop_type[] = "Socket-Type", prop_id[] = "Identity";
+
+/* A build of PUB alone or PUSH alone without delivery: mzmtp_conn_init() refuses every
+ * other type, so the engine's type is known when it is compiled, and with it its name,
+ * peers (RFC 37's table, wire-notes M5) and traits (H2, H3): no table lookups linked. */
+#if MZMTP_CONN_NO_DELIVERY && MZMTP_CONF_SOCKET_TYPES == MZMTP_TYPESET_PUB
+#define ONE_TYPE_NAME "PUB"
+#define ONE_TYPE_PEERS ((1u << MZMTP_SUB) | (1u << MZMTP_XSUB))
+#define ONE_TYPE_TRAITS MZMTP_WIRE_TYPE_TAKES_SUBSCRIPTIONS
+#elif MZMTP_CONN_NO_DELIVERY && MZMTP_CONF_SOCKET_TYPES == MZMTP_TYPESET_PUSH
+#define ONE_TYPE_NAME "PUSH"
+#define ONE_TYPE_PEERS (1u << MZMTP_PULL)
+#define ONE_TYPE_TRAITS 0u
+#endif
 
 static bool sends_identity(const mzmtp_conn_t *c)
 {
@@ -72,12 +97,19 @@ static bool takes_subscriptions(const mzmtp_conn_t *c)
 
 /* Our metadata (RFC 37 "Metadata") at @p out, or only its length when @p out is NULL
  * (the codec's encoders count then). */
-static size_t metadata_put(const mzmtp_conn_t *c, uint8_t *out)
+size_t mzmtp_conn_mech_metadata(const mzmtp_conn_t *c, uint8_t *out)
 {
+#ifdef ONE_TYPE_NAME
+    size_t n = mzmtp_wire_encode_property_n(out, SIZE_MAX, (const uint8_t *)prop_type,
+                                            sizeof prop_type - 1,
+                                            (const uint8_t *)ONE_TYPE_NAME,
+                                            sizeof ONE_TYPE_NAME - 1);
+#else
     size_t n = mzmtp_wire_encode_property_n(out, SIZE_MAX, (const uint8_t *)prop_type,
                                             sizeof prop_type - 1,
                                             (const uint8_t *)mzmtp_wire_socket_type_name(c->socket_type),
                                             mzmtp_wire_socket_type_name_len(c->socket_type));
+#endif
     if (sends_identity(c)) {
         n += mzmtp_wire_encode_property_n(out != NULL ? out + n : NULL, SIZE_MAX,
                                           (const uint8_t *)prop_id, sizeof prop_id - 1,
@@ -86,28 +118,10 @@ static size_t metadata_put(const mzmtp_conn_t *c, uint8_t *out)
     return n;
 }
 
-size_t mzmtp_conn_mech_metadata_len(const mzmtp_conn_t *c) { return metadata_put(c, NULL); }
-
-void mzmtp_conn_mech_metadata(const mzmtp_conn_t *c, uint8_t *at)
-{
-    /* the caller made room for mzmtp_conn_mech_metadata_len() bytes */
-    (void)metadata_put(c, at);
-}
-
 bool mzmtp_conn_mech_put_meta_cmd(mzmtp_conn_t *c, const char *name, size_t nlen)
 {
-    const uint8_t *n = (const uint8_t *)name;
-    size_t meta = mzmtp_conn_mech_metadata_len(c);
-    size_t head = mzmtp_wire_command_head_size(nlen, meta);
-    uint8_t *at = cmd_room(c, head + meta);
-    if (at == NULL) return false;
-    at += mzmtp_wire_encode_command_head(at, head, n, nlen, meta);
-    mzmtp_conn_mech_metadata(c, at);
-    c->cmd_wr = (uint16_t)(c->cmd_wr + head + meta);
-    return true;
+    return cmd_put_n(c, name, nlen, NULL, mzmtp_conn_mech_metadata(c, NULL), NULL, 0);
 }
-
-uint8_t *mzmtp_conn_mech_room(mzmtp_conn_t *c, size_t need) { return cmd_room(c, need); }
 
 void mzmtp_conn_mech_commit(mzmtp_conn_t *c, size_t n) { c->cmd_wr = (uint16_t)(c->cmd_wr + n); }
 
@@ -179,8 +193,13 @@ mzmtp_status_t mzmtp_conn_start(mzmtp_conn_t *conn, int socket_type,
     conn->socket_type = (uint8_t)socket_type;
     conn->opts = *opts;
     if (opts->peer_types == 0 && opts->type_traits == 0) {
+#ifdef ONE_TYPE_NAME
+        conn->opts.peer_types = ONE_TYPE_PEERS;
+        conn->opts.type_traits = ONE_TYPE_TRAITS;
+#else
         (void)mzmtp_wire_socket_type_info(socket_type, &conn->opts.peer_types,
                                           &conn->opts.type_traits);
+#endif
     }
     conn->rx = rx;
     conn->rx_cap = (uint32_t)rx_size;
@@ -867,7 +886,7 @@ mzmtp_status_t mzmtp_conn_send_subscription(mzmtp_conn_t *conn, const uint8_t *t
     if (conn->peer_minor == 0) {
         /* ZMTP 3.0 peers get the 0x01/0x00-prefixed data frame (wire-notes H2, H5). */
         size_t hdr = mzmtp_wire_frame_hdr_size(len + 1);
-        uint8_t *at = cmd_room(conn, hdr + len + 1);
+        uint8_t *at = mzmtp_conn_mech_room(conn, hdr + len + 1);
         if (at == NULL) return MZMTP_AGAIN;
         (void)mzmtp_util_put_frame_hdr(at, 0, len + 1);
         at[hdr] = subscribe ? 1 : 0;

@@ -433,7 +433,7 @@ out:
     /* RFC 26 "The READY Command": short nonce, Box[metadata](S'->C'). It fits the
      * engine's command buffer (mzmtp_config_defaults.h), where the engine sends it as it
      * is once the handshake is over. */
-    size_t ml = mzmtp_conn_mech_metadata_len(c);
+    size_t ml = mzmtp_conn_mech_metadata(c, NULL);
     size_t body = 6 + 8 + MAC + ml, hdr = mzmtp_wire_frame_hdr_size(body);
     uint8_t *at = mzmtp_conn_mech_room(c, hdr + body);
     if (at == NULL) return fail(c, MZMTP_ERR_NO_MEMORY);
@@ -441,7 +441,7 @@ out:
     memcpy(p, "\x05READY", 6);
     put_u64(p + 6, cs->tx_nonce);
     NONCE(nonce, "CurveZMQREADY---", p + 6);
-    mzmtp_conn_mech_metadata(c, p + 14 + MAC);
+    (void)mzmtp_conn_mech_metadata(c, p + 14 + MAC);
     if (!mzmtp_crypto_box_afternm(p + 14, p + 14 + MAC, ml, nonce, cs->key)) {
         return fail(c, MZMTP_ERR_CRYPTO);
     }
@@ -473,7 +473,7 @@ static mzmtp_status_t client_welcome(mzmtp_conn_t *c, const uint8_t *d, size_t l
     }
     /* RFC 26 "The INITIATE Command": cookie, short nonce 2, Box[C + vouch nonce +
      * Box[C' + S](C->S') + metadata](C'->S'). Built in place in the handshake slot. */
-    size_t ml = mzmtp_conn_mech_metadata_len(c);
+    size_t ml = mzmtp_conn_mech_metadata(c, NULL);
     size_t body = 9 + COOKIE_LEN + 8 + MAC + KEY + 16 + 80 + ml, hdr = mzmtp_wire_frame_hdr_size(body);
     uint8_t *at = slot_room(hs, hdr + body);
     if (at == NULL) {
@@ -491,7 +491,7 @@ static mzmtp_status_t client_welcome(mzmtp_conn_t *c, const uint8_t *d, size_t l
     memcpy(vbox + MAC + KEY, sec->server_key, KEY);
     NONCE(nonce, "VOUCH---", vnonce);
     if (!mzmtp_crypto_box_afternm(vbox, vbox + MAC, 2 * KEY, nonce, k_vouch)) goto out;
-    mzmtp_conn_mech_metadata(c, vbox + 80);
+    (void)mzmtp_conn_mech_metadata(c, vbox + 80);
     cs->tx_nonce = 2;
     put_u64(sn, cs->tx_nonce);
     NONCE(nonce, "CurveZMQINITIATE", sn);

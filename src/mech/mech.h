@@ -48,13 +48,14 @@ void mzmtp_mech_wipe(mzmtp_conn_t *c);
  *  mzmtp_conn_mech_commit(). */
 uint8_t *mzmtp_conn_mech_room(mzmtp_conn_t *c, size_t need);
 void mzmtp_conn_mech_commit(mzmtp_conn_t *c, size_t n);
-/** Queue command @p name[0..nlen) with data d1 then d2. @return false if no room. */
+/** Queue command @p name[0..nlen) with data d1 then d2 (a NULL @p d1 with @p l1 > 0:
+ *  our metadata, of mzmtp_conn_mech_metadata(c, NULL) bytes). @return false if no room. */
 bool mzmtp_conn_mech_put(mzmtp_conn_t *c, const char *name, size_t nlen, const uint8_t *d1,
                          size_t l1, const uint8_t *d2, size_t l2);
-/** @return Bytes of our metadata (Socket-Type, Identity: RFC 37 "Metadata"). */
-size_t mzmtp_conn_mech_metadata_len(const mzmtp_conn_t *c);
-/** Write our metadata at @p at (mzmtp_conn_mech_metadata_len() bytes). */
-void mzmtp_conn_mech_metadata(const mzmtp_conn_t *c, uint8_t *at);
+/** Write our metadata (Socket-Type, Identity: RFC 37 "Metadata") at @p at, or only count
+ *  it when @p at is NULL (the caller makes room for that count first).
+ *  @return Its bytes. */
+size_t mzmtp_conn_mech_metadata(const mzmtp_conn_t *c, uint8_t *at);
 /** Queue command @p name followed by our metadata (NULL READY, PLAIN INITIATE/READY).
  *  @return false if no room. */
 bool mzmtp_conn_mech_put_meta_cmd(mzmtp_conn_t *c, const char *name, size_t nlen);

@@ -14,6 +14,7 @@
 #define READY_SUB " 04 19 05 'READY' 0B 'Socket-Type' 00 00 00 03 'SUB' "
 #define READY_PUB " 04 19 05 'READY' 0B 'Socket-Type' 00 00 00 03 'PUB' "
 #define READY_PULL " 04 1A 05 'READY' 0B 'Socket-Type' 00 00 00 04 'PULL' "
+#define READY_PUSH " 04 1A 05 'READY' 0B 'Socket-Type' 00 00 00 04 'PUSH' "
 #define SUBSCRIBE_A " 04 0B 09 53 55 42 53 43 52 49 42 45 41 "
 #define CANCEL_A " 04 08 06 'CANCEL' 'A' "
 #define PING_1500 " 04 07 04 50 49 4E 47 00 0F "
@@ -464,6 +465,28 @@ static void engine_takes_what_it_needs_of_its_type_from_options(void **state)
     start(&conn_a, rx_a, sizeof rx_a, MZMTP_PUB, &o, 0);
     tu_conn_drain_output(&conn_a, &log_a);
     assert_true(tu_contains(log_a.out, log_a.out_len, (const uint8_t *)"\x08Identity\x00\x00\x00\x02me", 15));
+}
+
+static void push_engine_says_push_in_ready_and_talks_to_pull_only(void **state)
+{
+    /* RFC 37's table (wire-notes M5): a PUSH talks to a PULL alone, and its READY names
+     * it. A PUSH-only build knows its type's name and peers when it is compiled
+     * (src/conn), the others look them up: both must give this. */
+    (void)state;
+    tu_log_init(&log_a);
+    start_default(&conn_a, MZMTP_PUSH);
+    tu_conn_drain_output(&conn_a, &log_a);
+    TU_ASSERT_HEX(log_a.out, log_a.out_len, GREETING_31 READY_PUSH);
+    handshake_with(MZMTP_PUSH, GREETING_31 READY_PULL);
+    static const char *const refused[] = {
+        GREETING_31 READY_PUSH,
+        GREETING_31 READY_SUB,
+        GREETING_31 READY_PUB,
+        GREETING_31 "04 1A 05 'READY' 0B 'Socket-Type' 00 00 00 04 'XSUB'",
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        TU_ASSERT_STATUS(run(MZMTP_PUSH, refused[i], TU_WHOLE, 0), MZMTP_ERR_SOCKET_TYPE);
+    }
 }
 
 static void sub_engine_subscribes_a_zmtp30_peer_with_data_frames(void **state)
@@ -1426,6 +1449,7 @@ int main(void)
         cmocka_unit_test(malformed_input_closes_with_its_exact_status),
         cmocka_unit_test(pub_engine_drops_upstream_data_of_any_size_and_keeps_taking_subscriptions),
         cmocka_unit_test(push_engine_drops_what_a_pull_sends_and_still_answers_ping),
+        cmocka_unit_test(push_engine_says_push_in_ready_and_talks_to_pull_only),
         cmocka_unit_test(malformed_input_gives_no_event_after_the_fatal_status),
         cmocka_unit_test(wrong_socket_type_writes_an_error_command_before_closing),
         cmocka_unit_test(send_error_writes_an_error_command_and_kills_the_engine),
