@@ -46,6 +46,15 @@ bool mzmtp_wire_socket_types_compatible(int a, int b);
  * MZMTP_WIRE_TYPE_* traits. @return false for an unknown type (both set to 0).
  */
 bool mzmtp_wire_socket_type_info(int type, uint16_t *peers, uint8_t *traits);
+/* The entries of PUB and PUSH as constants: a build of that one type alone takes them
+ * from here instead of linking the tables above (src/conn, MZMTP_CONN_NO_DELIVERY).
+ * test_wire checks them against the tables. */
+#define MZMTP_WIRE_PUB_NAME "PUB"
+#define MZMTP_WIRE_PUB_PEERS ((1u << MZMTP_SUB) | (1u << MZMTP_XSUB))
+#define MZMTP_WIRE_PUB_TRAITS MZMTP_WIRE_TYPE_TAKES_SUBSCRIPTIONS
+#define MZMTP_WIRE_PUSH_NAME "PUSH"
+#define MZMTP_WIRE_PUSH_PEERS (1u << MZMTP_PULL)
+#define MZMTP_WIRE_PUSH_TRAITS 0u
 
 /** What a peer's greeting told us. */
 typedef struct mzmtp_greeting_info {

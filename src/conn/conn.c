@@ -73,16 +73,17 @@ static bool cmd_put_n(mzmtp_conn_t *c, const char *name, size_t nlen, const uint
 static const char prop_type[] = "Socket-Type", prop_id[] = "Identity";
 
 /* A build of PUB alone or PUSH alone without delivery: mzmtp_conn_init() refuses every
- * other type, so the engine's type is known when it is compiled, and with it its name,
- * peers (RFC 37's table, wire-notes M5) and traits (H2, H3): no table lookups linked. */
+ * other type, so the engine's type is known when it is compiled, and the codec gives its
+ * name, peers (RFC 37's table, wire-notes M5) and traits (H2, H3) as constants: no
+ * table lookups linked. */
 #if MZMTP_CONN_NO_DELIVERY && MZMTP_CONF_SOCKET_TYPES == MZMTP_TYPESET_PUB
-#define ONE_TYPE_NAME "PUB"
-#define ONE_TYPE_PEERS ((1u << MZMTP_SUB) | (1u << MZMTP_XSUB))
-#define ONE_TYPE_TRAITS MZMTP_WIRE_TYPE_TAKES_SUBSCRIPTIONS
+#define ONE_TYPE_NAME MZMTP_WIRE_PUB_NAME
+#define ONE_TYPE_PEERS MZMTP_WIRE_PUB_PEERS
+#define ONE_TYPE_TRAITS MZMTP_WIRE_PUB_TRAITS
 #elif MZMTP_CONN_NO_DELIVERY && MZMTP_CONF_SOCKET_TYPES == MZMTP_TYPESET_PUSH
-#define ONE_TYPE_NAME "PUSH"
-#define ONE_TYPE_PEERS (1u << MZMTP_PULL)
-#define ONE_TYPE_TRAITS 0u
+#define ONE_TYPE_NAME MZMTP_WIRE_PUSH_NAME
+#define ONE_TYPE_PEERS MZMTP_WIRE_PUSH_PEERS
+#define ONE_TYPE_TRAITS MZMTP_WIRE_PUSH_TRAITS
 #endif
 
 static bool sends_identity(const mzmtp_conn_t *c)

@@ -726,6 +726,28 @@ static void socket_type_info_gives_peers_and_traits(void **state)
     assert_false(mzmtp_wire_socket_type_info(-1, &peers, &traits));
 }
 
+/* The constants a build of PUB or PUSH alone takes instead of the tables. */
+static void one_type_constants_are_the_tables_entries(void **state)
+{
+    (void)state;
+    static const struct {
+        int type;
+        const char *name;
+        unsigned peers, traits;
+    } rows[] = {
+        {MZMTP_PUB, MZMTP_WIRE_PUB_NAME, MZMTP_WIRE_PUB_PEERS, MZMTP_WIRE_PUB_TRAITS},
+        {MZMTP_PUSH, MZMTP_WIRE_PUSH_NAME, MZMTP_WIRE_PUSH_PEERS, MZMTP_WIRE_PUSH_TRAITS},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        uint16_t peers;
+        uint8_t traits;
+        assert_true(mzmtp_wire_socket_type_info(rows[i].type, &peers, &traits));
+        assert_int_equal(peers, rows[i].peers);
+        assert_int_equal(traits, rows[i].traits);
+        assert_string_equal(mzmtp_wire_socket_type_name(rows[i].type), rows[i].name);
+    }
+}
+
 static void engine_greetings_are_the_encoders_bytes(void **state)
 {
     (void)state;
@@ -741,6 +763,7 @@ int main(void)
         cmocka_unit_test(command_head_is_the_start_of_the_whole_command),
         cmocka_unit_test(property_n_equals_property),
         cmocka_unit_test(socket_type_info_gives_peers_and_traits),
+        cmocka_unit_test(one_type_constants_are_the_tables_entries),
         cmocka_unit_test(engine_greetings_are_the_encoders_bytes),
         cmocka_unit_test(greeting_encodes_the_64_rfc37_bytes_for_null),
         cmocka_unit_test(greeting_encode_sets_as_server_in_byte_32),
