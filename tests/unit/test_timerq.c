@@ -352,6 +352,33 @@ static void slots_reused_many_times_keep_one_deadline_each(void **state)
     assert_true(dead[a]);
 }
 
+/* Deadlines on both sides of the 32-bit wrap of the millisecond clock come in order:
+ * the heap compares times as (int32_t)(a - b), as the engines do. */
+static void deadlines_across_the_clock_wrap_come_in_order(void **state)
+{
+    (void)state;
+    TU_NEED_PEERS(3);
+    bool dead[N] = {false};
+    tu_socket_init(&s, T_TYPE, &mem);
+    const uint32_t t0 = 0xFFFFFF00u;
+    int a = start_peer(t0, 300);      /* due at 0x0000002C, after the wrap */
+    int b = start_peer(t0 + 1, 99);   /* 0xFFFFFF64 */
+    int c = start_peer(t0 + 2, 198);  /* 0xFFFFFFC8 */
+    assert_int_equal(mzmtp_socket_next_timeout(&s, t0 + 2), 98u);
+    const struct { int peer; uint32_t at; } order[] = {{b, t0 + 100}, {c, t0 + 200}, {a, t0 + 300}};
+    for (unsigned k = 0; k < 3; k++) {
+        (void)ticks_taken();
+        assert_false(mzmtp_socket_tick(&s, order[k].at - 1));
+        assert_true(mzmtp_socket_tick(&s, order[k].at));
+        expect_ticked(1);
+        assert_int_equal(take_dead(dead), 1);
+        assert_true(dead[order[k].peer]);
+        dead[order[k].peer] = false;
+        mzmtp_socket_peer_stop(&s, order[k].peer, MZMTP_ERR_TIMEOUT);
+    }
+    assert_int_equal(mzmtp_socket_next_timeout(&s, t0 + 300), UINT32_MAX);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -361,6 +388,7 @@ int main(void)
         cmocka_unit_test(a_tick_runs_the_engines_of_the_due_peers_only),
         cmocka_unit_test(closed_and_reused_slots_get_only_their_own_deadlines),
         cmocka_unit_test(slots_reused_many_times_keep_one_deadline_each),
+        cmocka_unit_test(deadlines_across_the_clock_wrap_come_in_order),
     };
     return cmocka_run_group_tests_name("timerq", tests, NULL, NULL);
 }
