@@ -6,7 +6,7 @@
 # each group on one line.)
 
 # The protocol core: codec, engine, mechanisms NULL and PLAIN, sockets, helpers.
-MZMTP_SRC_CORE := src/wire/wire.c src/util/bytes.c src/util/status.c src/util/z85.c src/util/subtrie.c src/util/idmap.c src/conn/conn.c src/mech/mech.c src/mech/plain.c src/mech/secure.c src/socket/outq.c src/socket/socket.c src/socket/socket_lb.c src/socket/socket_pubsub.c src/socket/socket_reqrep.c src/socket/socket_router.c src/socket/socket_pair.c src/socket/socket_sec.c
+MZMTP_SRC_CORE := src/wire/wire.c src/util/bytes.c src/util/status.c src/util/z85.c src/util/subtrie.c src/util/idmap.c src/conn/conn.c src/mech/mech.c src/mech/plain.c src/mech/secure.c src/socket/outq.c src/socket/socket.c src/socket/timerq.c src/socket/socket_lb.c src/socket/socket_pubsub.c src/socket/socket_reqrep.c src/socket/socket_router.c src/socket/socket_pair.c src/socket/socket_sec.c
 # CURVE after its handshake: MESSAGE boxing and opening (needs MZMTP_CONF_CURVE=1).
 MZMTP_SRC_MECH_CURVE_MSG := src/mech/curve_msg.c
 # The crypto interface's libsodium backend (for CURVE; needs libsodium's headers).

@@ -31,6 +31,9 @@
  *   --spin-us US       microzmtp receiver: poll without sleeping for up to US microseconds
  *                      before blocking (busy polling; off by default)
  *   --accept-ivl MS    microzmtp: mzmtp_posix_set_accept_interval() (0: off, the default)
+ *   --hb-ivl MS        microzmtp: MZMTP_OPT_HEARTBEAT_IVL on every socket (its PINGs; the
+ *                      heartbeat timeout an hour: raw peers never answer); 0: off
+ *   --hold MS          storm-server: how long the peers sit idle once all are up (500)
  *   --ref-min BYTES    senders of messages at least this large send them without a copy
  *                      (microzmtp: mzmtp_socket_send_ref; libzmq: zmq_msg_init_data), from
  *                      a rotation of buffers; 0 = never. Receivers always take messages
@@ -85,6 +88,7 @@ typedef struct opts {
     int accept_ivl;
     int curve;
     unsigned window;
+    unsigned hb_ivl, hold_ms;
 } opts_t;
 
 static opts_t O = {
@@ -92,7 +96,7 @@ static opts_t O = {
     .size = 1, .count = 100000, .warmup = 1000, .peers = 1, .conns = 1, .sockets = 4,
     .flush_every = 256, .flush_bytes = 1u << 20, .ring = 8u << 20, .rxbuf = 256u << 10, .hwm = 1000,
     .timeout_ms = 20000, .spin_us = 0, .ref_min = 0,
-    .accept_ivl = 0, .curve = 0, .window = 128,
+    .accept_ivl = 0, .curve = 0, .window = 128, .hb_ivl = 0, .hold_ms = 500,
 };
 
 /* --curve 1: libzmq's test key pairs (doc/zmq_curve.txt; wire-notes C13), in Z85. The
@@ -299,6 +303,14 @@ static bsock_t *mz_open(enum kind k)
         mzmtp_socket_setopt(s, MZMTP_OPT_RCVHWM, &zero, sizeof zero) != MZMTP_OK ||
         (k == K_PUB && mzmtp_socket_setopt(s, MZMTP_OPT_NODROP, &one, sizeof one) != MZMTP_OK)) {
         die("setopt");
+    }
+    /* --hb-ivl: our own PINGs, each peer at its own time; the timeout so long that peers
+     * which never answer (storm-clients) stay (what is measured is the PINGs). */
+    uint32_t hb_timeout = 3600000u;
+    if (O.hb_ivl != 0 &&
+        (mzmtp_socket_setopt(s, MZMTP_OPT_HEARTBEAT_IVL, &O.hb_ivl, sizeof O.hb_ivl) != MZMTP_OK ||
+         mzmtp_socket_setopt(s, MZMTP_OPT_HEARTBEAT_TIMEOUT, &hb_timeout, sizeof hb_timeout) != MZMTP_OK)) {
+        die("--hb-ivl: setopt");
     }
     return (bsock_t *)(void *)s;
 }
@@ -1332,7 +1344,7 @@ static void role_dealers(void)
 
 /* storm-server: one PUB of --lib (libzmq: XPUB, to see the subscriptions) bound on --ep;
  * after GO, wait for --peers subscribed connections, note the time, let them sit idle
- * for 500 ms and note the RSS. RESULT: up_ns, rss_pre_kb (before the library's first
+ * for --hold ms (500; with --hb-ivl, PINGing them) and note the RSS. RESULT: up_ns, rss_pre_kb (before the library's first
  * call), rss0_kb (socket open and bound, no peer), rss1_kb (with the peers). Then
  * wait for "q" (the connections stay open until then). */
 static void role_storm_server(void)
@@ -1345,7 +1357,7 @@ static void role_storm_server(void)
     long rss0 = rss_kb();
     ready_go();
     B->wait_ready(bs, O.peers);
-    uint64_t up = now_ns(), settle = up + 500000000u;
+    uint64_t up = now_ns(), settle = up + (uint64_t)O.hold_ms * 1000000u;
     while (now_ns() < settle) {
         if (B == &backend_mz) (void)mzmtp_posix_run(&mz_io, 10);
         else usleep(10000);
@@ -1364,7 +1376,8 @@ static void role_storm_server(void)
  * greeting, waits for the server's greeting and READY, then sends READY and SUBSCRIBE
  * (libzmq drops a client whose greeting, READY and SUBSCRIBE come at once: wire-notes G9),
  * and counts as done; the server reports when it has all of them subscribed. RESULT: t0 (first connect),
- * t1 (last handshake). The connections then stay open, idle, until "q"; they are closed
+ * t1 (last handshake). The connections then stay open, idle, until "q" (then AFTER:
+ * rx_bytes, what the server sent since, read only now); they are closed
  * with a reset (SO_LINGER 0), so that no TIME_WAIT holds ports for the next run. */
 typedef struct storm_conn {
     int fd;
@@ -1461,6 +1474,15 @@ static void role_storm_clients(void)
     char line[16];
     while (fgets(line, sizeof line, stdin) != NULL && line[0] != 'q') {
     }
+    /* What the server sent after the handshakes, unread until now: its PINGs with
+     * --hb-ivl (9 bytes each, RFC 37), nothing else from a PUB that published nothing. */
+    unsigned long rx_bytes = 0;
+    for (unsigned i = 0; i < n; i++) {
+        uint8_t junk[4096];
+        ssize_t r;
+        while ((r = recv(c[i].fd, junk, sizeof junk, MSG_DONTWAIT)) > 0) rx_bytes += (unsigned long)r;
+    }
+    say("AFTER role=storm-clients rx_bytes=%lu\n", rx_bytes);
     struct linger lg = {1, 0};
     for (unsigned i = 0; i < n; i++) {
         (void)setsockopt(c[i].fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
@@ -1477,6 +1499,7 @@ static void usage(void)
           "         [--size N] [--count N] [--warmup N] [--peers N] [--conns N]\n"
           "         [--sockets N] [--flush-every N] [--flush-bytes B] [--ring B] [--rxbuf B] [--hwm N]\n"
           "         [--timeout MS] [--spin-us US] [--ref-min BYTES] [--accept-ivl MS] [--curve 0|1]\n"
+          "         [--hb-ivl MS] [--hold MS]\n"
           "         [--window N]\n"
           "ROLE: thr-send thr-recv lat-ping lat-pong mem-pub mem-peers\n"
           "      fan-subs router-echo dealers storm-server storm-clients\n"
@@ -1514,6 +1537,8 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--accept-ivl")) O.accept_ivl = atoi(v);
         else if (!strcmp(a, "--curve")) O.curve = atoi(v);
         else if (!strcmp(a, "--window")) O.window = (unsigned)strtoul(v, NULL, 10);
+        else if (!strcmp(a, "--hb-ivl")) O.hb_ivl = (unsigned)strtoul(v, NULL, 10);
+        else if (!strcmp(a, "--hold")) O.hold_ms = (unsigned)strtoul(v, NULL, 10);
         else usage();
     }
     if (O.ep == NULL) usage();

@@ -85,6 +85,24 @@
 #endif
 
 /**
+ * 1: a socket keeps its peers' timers in a binary min-heap of (deadline, peer) entries
+ * (src/socket/timerq.c), one entry per peer slot at most, so that mzmtp_socket_tick()
+ * visits only the peers whose entry is due, O((due peers) × log(peers)), instead of every
+ * slot taken once the earliest timer is due (MZMTP_CONF_TIMER_CACHE), and
+ * mzmtp_socket_next_timeout() stays O(1). An entry is a lower bound: traffic moves a
+ * heartbeat later without telling the heap, so a due entry is checked against its engine
+ * and, when early, moved to the engine's deadline (a tick never comes late). It takes
+ * the place of MZMTP_CONF_TIMER_CACHE (which it makes unused). 0: the cache or the walk.
+ * Default: 1 when MZMTP_CONF_MAX_PEERS > 32, else 0 (microcontroller builds: a walk of
+ * a few slots is smaller code). RAM: 8 B per peer slot, in mzmtp_peer_t (so in the
+ * application's peer array, mzmtp_socket_mem_t: the heap is sized by its max_peers),
+ * and 2 B per socket; the cache's 8 B per socket go.
+ */
+#ifndef MZMTP_CONF_TIMER_HEAP
+#define MZMTP_CONF_TIMER_HEAP (MZMTP_CONF_MAX_PEERS > 32)
+#endif
+
+/**
  * 1: the free peer slots form a stack threaded through the slots themselves (a 16-bit
  * link in each, in what was padding), so that mzmtp_socket_peer_open() costs O(1)
  * whatever the number of slots; the slot freed last is taken first. 0: open() takes the
@@ -384,6 +402,9 @@
 #endif
 #if MZMTP_CONF_TIMER_CACHE != 0 && MZMTP_CONF_TIMER_CACHE != 1
 #error "MZMTP_CONF_TIMER_CACHE must be 0 or 1"
+#endif
+#if MZMTP_CONF_TIMER_HEAP != 0 && MZMTP_CONF_TIMER_HEAP != 1
+#error "MZMTP_CONF_TIMER_HEAP must be 0 or 1"
 #endif
 #if MZMTP_CONF_PEER_FREELIST != 0 && MZMTP_CONF_PEER_FREELIST != 1
 #error "MZMTP_CONF_PEER_FREELIST must be 0 or 1"

@@ -190,6 +190,9 @@ int mzmtp_socket_peer_next_changed(mzmtp_socket_t *sock, int prev);
 
 /** Run timers (handshake timeout, heartbeats). With MZMTP_CONF_TIMER_CACHE it walks the
  *  peers only once the earliest time any of them may be due has come (O(1) before).
+ *  With MZMTP_CONF_TIMER_HEAP it visits only the peers whose heap entry is due,
+ *  O(log n) each, and ticks only those whose engine is due when asked again (an entry
+ *  that traffic made early just moves to the engine's deadline).
  *  @return true when some peer's connection must now be closed by the port: walk them
  *          with mzmtp_socket_peer_next_dead() (false: none, nothing to walk). */
 bool mzmtp_socket_tick(mzmtp_socket_t *sock, uint32_t now_ms);
@@ -208,7 +211,7 @@ int mzmtp_socket_peer_next_dead(const mzmtp_socket_t *sock, int prev);
 /** @return Why @p peer is among mzmtp_socket_peer_next_dead()'s (MZMTP_OK if it is not). */
 mzmtp_status_t mzmtp_socket_peer_status(const mzmtp_socket_t *sock, int peer);
 /** @return ms until mzmtp_socket_tick() has work, UINT32_MAX for none. O(1) with
- *  MZMTP_CONF_TIMER_CACHE (then it may answer early, never late: a tick at that time
+ *  MZMTP_CONF_TIMER_CACHE or MZMTP_CONF_TIMER_HEAP (then it may answer early, never late: a tick at that time
  *  finds nothing due and makes the answer exact again); else a walk of every slot. */
 uint32_t mzmtp_socket_next_timeout(const mzmtp_socket_t *sock, uint32_t now_ms);
 /** The same for one peer: without MZMTP_CONF_TIMER_CACHE, a port that knows which peers

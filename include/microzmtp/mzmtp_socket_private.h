@@ -42,6 +42,14 @@ struct mzmtp_peer {
     uint16_t next_free;      /* FREE: the next free slot of the stack, or MZMTP_NO_PEER */
 #endif
     mzmtp_status_t dead_why; /* why it is in the socket's dead set */
+#if MZMTP_CONF_TIMER_HEAP
+    /* The socket's timer heap (src/socket/timerq.c), sized by the slots: heap entry i
+     * is kept in slot i (tq_at, tq_peer), whichever peer it is for; tq_pos is this
+     * slot's own entry plus one (0: none). */
+    uint32_t tq_at;   /* entry: no timer of tq_peer is due before it */
+    uint16_t tq_peer; /* entry: its peer slot */
+    uint16_t tq_pos;
+#endif
     mzmtp_conn_t conn;       /* the engine */
 };
 
@@ -72,7 +80,9 @@ typedef struct mzmtp_socket {
     mzmtp_peer_t *peer; /* npeers of them */
     uint32_t rid_next;  /* ROUTER: next generated id */
     uint32_t now;       /* last time a port call told us */
-#if MZMTP_CONF_TIMER_CACHE
+#if MZMTP_CONF_TIMER_HEAP
+    uint16_t tq_len; /* entries in the timer heap (src/socket/timerq.c): at most nused */
+#elif MZMTP_CONF_TIMER_CACHE
     /* No peer's timer is due before timer_at (when timer_on): a lower bound, lowered
      * as engines arm timers, made exact by each full walk in mzmtp_socket_tick(). */
     uint32_t timer_at;

@@ -3,6 +3,9 @@
  * bytes between the kernel and the sockets' engines, keeps reconnect timers, resolves
  * names off the loop, decides nothing about ZMTP. docs/ports.md explains the design.
  */
+#if defined(__linux__) && !defined(_GNU_SOURCE)
+#define _GNU_SOURCE /* accept4() */
+#endif
 #include "mzmtp_posix.h"
 /* The core's bit helpers (one instruction per peer set); a port kit shared by all ports
  * would be their public home. */
@@ -60,6 +63,16 @@ enum { EV_IN = MZMTP_KIT_WANT_IN, EV_OUT = MZMTP_KIT_WANT_OUT };
 #else
 #define WAIT_IN_RECV 0
 #define NOWAIT 0
+#endif
+
+/* Linux: accept4() gives an accepted descriptor its final flags in the same call
+ * (close-on-exec, and blocking or not as peer_begin() wants it), so no fcntl() follows
+ * (there were five per accept). Elsewhere accept() and fcntl(), chosen at compile time. */
+#if defined(__linux__) && defined(SOCK_CLOEXEC) && defined(SOCK_NONBLOCK)
+#define ACCEPT4 1
+#define ACCEPT4_FLAGS (SOCK_CLOEXEC | (WAIT_IN_RECV ? 0 : SOCK_NONBLOCK))
+#else
+#define ACCEPT4 0
 #endif
 
 uint32_t mzmtp_posix_now_ms(void)
@@ -162,18 +175,24 @@ static void set_nonblock(int fd, bool on)
     if (want != fl) (void)fcntl(fd, F_SETFL, want);
 }
 
-/* Non-blocking, close-on-exec, no SIGPIPE, and TCP_NODELAY on TCP. */
-static void setup_fd(int fd, int family)
+/* No SIGPIPE, and TCP_NODELAY on TCP. */
+static void tune_fd(int fd, int family)
 {
     int one = 1;
-    set_nonblock(fd, true);
-    (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
 #ifdef SO_NOSIGPIPE
     (void)setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof one);
 #endif
     if (family == AF_INET || family == AF_INET6) {
         (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     }
+}
+
+/* Non-blocking, close-on-exec, then tune_fd(). */
+static void setup_fd(int fd, int family)
+{
+    set_nonblock(fd, true);
+    (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+    tune_fd(fd, family);
 }
 
 /* Close a transport, first reading what is buffered so the kernel sends FIN, not RST
@@ -541,13 +560,13 @@ static void peer_address(mzmtp_socket_t *sock, int p, int fd)
 }
 
 
-/* A transport is up on peer slot @p p: start its ZMTP session. */
+/* A transport is up on peer slot @p p: start its ZMTP session. @p fd is already
+ * blocking or not as WAIT_IN_RECV says (the caller's set_nonblock(), or accept4()). */
 static void peer_begin(mzmtp_posix_t *io, mzmtp_posix_socket_t *ps, int p, int fd, uint32_t now)
 {
     peer_address(ps->k.sock, p, fd);
     ps->fd[p] = fd;
     mzmtp_peerset_add(&ps->live, (unsigned)p);
-    set_nonblock(fd, !WAIT_IN_RECV);
     poller_peer_add(io, ps, p);
     mzmtp_status_t st = mzmtp_socket_peer_start(ps->k.sock, p, now);
     if (st != MZMTP_OK) {
@@ -566,6 +585,7 @@ static void connect_done(mzmtp_posix_t *io, mzmtp_posix_endpoint_t *ep, int fd, 
     ep->fd = -1;
     ep->step_timer = false;
     mzmtp_kit_ep_up(&ep->k, &io->rc); /* back-off reset, monitor: CONNECTED */
+    set_nonblock(fd, !WAIT_IN_RECV);
     peer_begin(io, ps, (int)ep->k.peer, fd, now);
 }
 
@@ -776,7 +796,11 @@ static void listener_accept(mzmtp_posix_t *io, mzmtp_posix_endpoint_t *ep, uint3
     for (unsigned i = 0; i < MZMTP_POSIX_ACCEPT_BATCH; i++) {
         struct sockaddr_storage sa;
         socklen_t sa_len = sizeof sa;
+#if ACCEPT4
+        int fd = accept4(ep->fd, (struct sockaddr *)&sa, &sa_len, ACCEPT4_FLAGS);
+#else
         int fd = accept(ep->fd, (struct sockaddr *)&sa, &sa_len);
+#endif
         if (fd < 0) {
             if (errno == EINTR || errno == ECONNABORTED) continue;
             if (!out_of_descriptors(errno)) return; /* EAGAIN: nothing left */
@@ -790,7 +814,13 @@ static void listener_accept(mzmtp_posix_t *io, mzmtp_posix_endpoint_t *ep, uint3
             mzmtp_kit_ep_pause(&ep->k, now, MZMTP_POSIX_ACCEPT_PAUSE_MS);
             return;
         }
-        setup_fd(fd, sa.ss_family);
+#if ACCEPT4
+        tune_fd(fd, sa.ss_family);
+#else
+        (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+        set_nonblock(fd, !WAIT_IN_RECV); /* (a BSD's accept() copies the listener's) */
+        tune_fd(fd, sa.ss_family);
+#endif
         int p;
         if (mzmtp_socket_peer_open(ps->k.sock, false, &p) != MZMTP_OK) {
             (void)close(fd); /* no free slot (MZMTP_ERR_LIMIT) or closing */

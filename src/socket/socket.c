@@ -13,6 +13,7 @@
 #include "microzmtp/mzmtp_port.h"
 #include "socket_int.h"
 #include "socket_sec.h"
+#include "timerq.h"
 
 /* ---------------- init and options ---------------- */
 
@@ -51,7 +52,9 @@ mzmtp_status_t mzmtp_socket_init_sized(mzmtp_socket_t *sock, int type,
     return MZMTP_OK;
 }
 
-#if MZMTP_CONF_TIMER_CACHE
+#if MZMTP_CONF_TIMER_HEAP
+static void timer_note(mzmtp_socket_t *s, unsigned p) { mzmtp_sk_timer_note(s, p); }
+#elif MZMTP_CONF_TIMER_CACHE
 /* Peer @p p's engine may have armed a timer (its handshake began or ended, a PING came
  * with a TTL, setopt() changed its heartbeat): the socket's earliest time comes down to
  * it if that is sooner. Engines arm timers only in mzmtp_conn_init(), _process() and
@@ -895,6 +898,10 @@ bool mzmtp_socket_peer_live(const mzmtp_socket_t *sock, int peer)
 bool mzmtp_socket_tick(mzmtp_socket_t *sock, uint32_t now_ms)
 {
     sock->now = now_ms;
+#if MZMTP_CONF_TIMER_HEAP
+    mzmtp_sk_timer_run(sock, now_ms); /* the due peers only (src/socket/timerq.c) */
+    return !mzmtp_peerset_empty(&sock->dead);
+#else
 #if MZMTP_CONF_TIMER_CACHE
     /* Nothing can be due before timer_at: the walk waits for it. It then sets timer_at
      * to the earliest timer of every engine, exactly. */
@@ -919,6 +926,7 @@ bool mzmtp_socket_tick(mzmtp_socket_t *sock, uint32_t now_ms)
         }
     }
     return !mzmtp_peerset_empty(&sock->dead);
+#endif
 }
 
 int mzmtp_socket_peer_next_dead(const mzmtp_socket_t *sock, int prev)
@@ -950,7 +958,9 @@ uint32_t mzmtp_socket_peer_next_timeout(const mzmtp_socket_t *sock, int peer, ui
 uint32_t mzmtp_socket_next_timeout(const mzmtp_socket_t *sock, uint32_t now_ms)
 {
     if (!mzmtp_peerset_empty(&sock->dead)) return 0;
-#if MZMTP_CONF_TIMER_CACHE
+#if MZMTP_CONF_TIMER_HEAP
+    return mzmtp_sk_timer_wait(sock, now_ms);
+#elif MZMTP_CONF_TIMER_CACHE
     if (!sock->timer_on) return UINT32_MAX;
     int32_t d = (int32_t)(sock->timer_at - now_ms);
     return d <= 0 ? 0u : (uint32_t)d;
