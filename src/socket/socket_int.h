@@ -8,6 +8,7 @@
  *   socket_reqrep.c   REQ, REP (RFC 28): the request state and the REP envelope
  *   socket_router.c   ROUTER (RFC 28): routing ids
  *   socket_pair.c     PAIR (RFC 31): one peer
+ *   timerq.c          the peers' timers in a heap (MZMTP_CONF_TIMER_HEAP; timerq.h)
  *
  * PULL and DEALER have no rules of their own beyond fair queueing (socket.c) and load
  * balancing (socket_lb.c). A family's file compiles to nothing when the build leaves its
