@@ -3,8 +3,9 @@
  * entries, at most one per peer slot, so that mzmtp_socket_tick() costs O(log n) per due
  * peer instead of a walk of every slot. It has no memory of its own (the core allocates
  * nothing): entry i lives in peer slot i of the application's array
- * (mzmtp_socket_private.h), so the heap holds as many entries as the socket has slots. Entries stay below nused: a
- * slot is cleared only when it is first taken (index nused), which no entry uses yet.
+ * (mzmtp_socket_private.h), so the heap holds as many entries as the socket has slots.
+ * Entries stay below nused: a slot is cleared only when it is first taken (index nused),
+ * which no entry uses yet.
  *
  * An entry is a lower bound of its peer's timers, never later than them: timer_note()
  * lowers it whenever the engine may have armed a timer (socket.c calls it where
