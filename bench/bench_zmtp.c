@@ -16,6 +16,8 @@
  *              --count timed round trips each
  *   storm-server  a PUB of --lib: wait for --peers subscribed connections; time, RSS
  *   storm-clients --conns raw ZMTP connections, --window at once (connect storm)
+ *   raw-subs, raw-dealers   fan-subs and dealers with raw ZMTP connections from one epoll
+ *              process instead of libzmq sockets (lighter peers for the server under test)
  *   tcp-send, tcp-recv, tcp-ping, tcp-pong   the same over raw TCP (the physical limit)
  * OPTIONS
  *   --lib mz|zmq       library (microzmtp on its POSIX port, or libzmq)
@@ -1153,7 +1155,8 @@ static void z_many_connect(const z_many_t *m)
 
 /* fan-subs: --conns libzmq SUB sockets in one context (one I/O thread), each connected
  * once to --ep; every one must receive --count messages of --size bytes in sequence.
- * RESULT: msgs (all sockets), t0 (first message), t1 (last). */
+ * RESULT: msgs (all sockets), t0 (first message), t1 (last), run_cpu_s (this process, all
+ * its threads, t0 to t1). */
 static void role_fan_subs(void)
 {
     unsigned n = O.conns;
@@ -1168,6 +1171,7 @@ static void role_fan_subs(void)
     z_many_connect(&m);
     unsigned long total = (unsigned long)n * O.count, done = 0;
     uint64_t t0 = 0;
+    double cpu0 = 0;
     while (done < total) {
         unsigned long before = done;
         for (unsigned i = 0; i < n; i++) {
@@ -1181,7 +1185,7 @@ static void role_fan_subs(void)
                 if ((size_t)r != O.size || !stamp_ok(buf, O.size, m.got[i])) {
                     die("subscriber %u: message %lu bad (%d bytes)", i, m.got[i], r);
                 }
-                if (done == 0) t0 = now_ns();
+                if (done == 0) t0 = now_ns(), cpu0 = cpu_s();
                 m.got[i]++;
                 done++;
             }
@@ -1196,8 +1200,8 @@ static void role_fan_subs(void)
         if (rc < 0 && zmq_errno() != EINTR) die("zmq_poll: %s", zmq_strerror(zmq_errno()));
     }
     uint64_t t1 = now_ns();
-    say("RESULT role=fan-subs msgs=%lu t0=%llu t1=%llu\n", total, (unsigned long long)t0,
-        (unsigned long long)t1);
+    say("RESULT role=fan-subs msgs=%lu t0=%llu t1=%llu run_cpu_s=%.6f\n", total,
+        (unsigned long long)t0, (unsigned long long)t1, cpu_s() - cpu0);
     _exit(0); /* every socket has what it wanted; nothing to flush */
 }
 
@@ -1281,7 +1285,9 @@ static void role_router_echo(void)
 
 /* dealers: --conns libzmq DEALERs in one context, connected to --ep; each does one
  * warm-up round trip ("WARM" once all have), then, on "RUN", --count round trips one at
- * a time: a reply must carry its own DEALER's mark and the sequence it was sent with. */
+ * a time: a reply must carry its own DEALER's mark and the sequence it was sent with.
+ * RESULT: msgs, t0 (RUN), t1 (last reply), run_cpu_s (this process, all its threads, t0
+ * to t1). */
 static void role_dealers(void)
 {
     if (O.size < 12) die("--size < 12");
@@ -1291,6 +1297,7 @@ static void role_dealers(void)
     ready_go();
     z_many_connect(&m);
     uint64_t t0 = 0;
+    double cpu0 = 0;
     /* round 0 is the warm-up (every connection up and known to the ROUTER); then
      * sequences 1..count, timed */
     for (int phase = 0; phase < 2; phase++) {
@@ -1301,6 +1308,7 @@ static void role_dealers(void)
             say("WARM\n");
             if (fgets(line, sizeof line, stdin) == NULL || strncmp(line, "RUN", 3) != 0) die("no RUN");
             t0 = now_ns();
+            cpu0 = cpu_s();
         }
         for (unsigned i = 0; i < n; i++) {
             m.got[i] = first;
@@ -1337,8 +1345,8 @@ static void role_dealers(void)
         }
     }
     uint64_t t1 = now_ns();
-    say("RESULT role=dealers msgs=%lu t0=%llu t1=%llu\n", (unsigned long)n * O.count,
-        (unsigned long long)t0, (unsigned long long)t1);
+    say("RESULT role=dealers msgs=%lu t0=%llu t1=%llu run_cpu_s=%.6f\n", (unsigned long)n * O.count,
+        (unsigned long long)t0, (unsigned long long)t1, cpu_s() - cpu0);
     _exit(0);
 }
 
@@ -1371,103 +1379,233 @@ static void role_storm_server(void)
     _exit(0);
 }
 
-/* storm-clients: --conns raw ZMTP 3.1 connections to --ep (NULL, a SUB subscribing to
- * everything), at most --window of them connecting or handshaking at once. Each sends its
- * greeting, waits for the server's greeting and READY, then sends READY and SUBSCRIBE
- * (libzmq drops a client whose greeting, READY and SUBSCRIBE come at once: wire-notes G9),
- * and counts as done; the server reports when it has all of them subscribed. RESULT: t0 (first connect),
- * t1 (last handshake). The connections then stay open, idle, until "q" (then AFTER:
- * rx_bytes, what the server sent since, read only now); they are closed
- * with a reset (SO_LINGER 0), so that no TIME_WAIT holds ports for the next run. */
-typedef struct storm_conn {
-    int fd;
-    uint16_t rxlen;
-    uint8_t state; /* 0 connecting, 1 handshaking, 2 done */
-    uint8_t rx[192];
-} storm_conn_t;
+/* ------------------------------------------------------------------------------------ */
+/* Raw ZMTP 3.1 clients (NULL mechanism): the load generators of storm-clients, raw-subs  */
+/* and raw-dealers. One epoll process drives all of them; each connection costs a write */
+/* per request and a read per wake-up, less than a libzmq socket, so that the server     */
+/* under test, not its peers, bounds the rate more often (docs/performance.md).          */
+/* ------------------------------------------------------------------------------------ */
 
-static void role_storm_clients(void)
+enum { RAW_CONNECTING, RAW_HANDSHAKE, RAW_UP };
+
+typedef struct raw_conn {
+    int fd;
+    uint8_t state;     /* RAW_CONNECTING, RAW_HANDSHAKE, RAW_UP */
+    size_t rxlen;      /* bytes waiting in rx */
+    unsigned long got; /* messages received (raw-subs), or the sequence (raw-dealers) */
+    unsigned long want; /* got at which the server may close the connection */
+    uint8_t *rx;       /* rxcap bytes of the set */
+} raw_conn_t;
+
+typedef struct raw_set {
+    unsigned n;
+    size_t rxcap;
+    raw_conn_t *c;
+    int ep; /* epoll: every connection, keyed by its index */
+    struct sockaddr_storage sa;
+    socklen_t salen;
+} raw_set_t;
+
+/* @p n connections (not yet open) to --ep, @p rxcap bytes of input buffer each: a whole
+ * frame must fit (the server's READY, or one message). */
+static raw_set_t raw_set(unsigned n, size_t rxcap)
 {
-    static const uint8_t ready[] = {0x04, 25, 5, 'R', 'E', 'A', 'D', 'Y', 11, 'S', 'o', 'c',
-                                    'k', 'e', 't', '-', 'T', 'y', 'p', 'e', 0, 0, 0, 3, 'S',
-                                    'U', 'B'};
-    static const uint8_t subscribe[] = {0x04, 10, 9, 'S', 'U', 'B', 'S', 'C', 'R', 'I', 'B', 'E'};
-    uint8_t hello[64], tail[sizeof ready + sizeof subscribe];
+    raw_set_t s = {n, rxcap, NULL, -1, {0}, 0};
+    raise_nofile(n + 256ul);
+    s.c = calloc(n, sizeof *s.c);
+    uint8_t *rx = malloc((size_t)n * rxcap);
+    if (s.c == NULL || rx == NULL) die("memory");
+    for (unsigned i = 0; i < n; i++) s.c[i].rx = rx + (size_t)i * rxcap;
+    tcp_addr(O.ep, &s.sa, &s.salen);
+    s.ep = epoll_create1(0);
+    if (s.ep < 0) die("epoll_create1");
+    return s;
+}
+
+/* What a client sends once it has the server's greeting and READY: its READY
+ * (Socket-Type @p type, RFC 37), then SUBSCRIBE to everything if it is a SUB. Sent only
+ * then: libzmq drops a client whose greeting, READY and SUBSCRIBE come at once
+ * (wire-notes G9). @return its length. */
+static size_t raw_ready(uint8_t *out, const char *type)
+{
+    size_t tl = strlen(type), n = 0;
+    out[n++] = 0x04;
+    out[n++] = (uint8_t)(1 + 5 + 1 + 11 + 4 + tl);
+    out[n++] = 5;
+    memcpy(out + n, "READY", 5), n += 5;
+    out[n++] = 11;
+    memcpy(out + n, "Socket-Type", 11), n += 11;
+    out[n++] = 0, out[n++] = 0, out[n++] = 0, out[n++] = (uint8_t)tl;
+    memcpy(out + n, type, tl), n += tl;
+    if (!strcmp(type, "SUB")) {
+        static const uint8_t subscribe[] = {0x04, 10, 9, 'S', 'U', 'B', 'S', 'C', 'R', 'I', 'B', 'E'};
+        memcpy(out + n, subscribe, sizeof subscribe), n += sizeof subscribe;
+    }
+    return n;
+}
+
+/* Open every connection of @p s as a @p type client, at most @p window connecting or in
+ * their handshake at once, until each has sent its READY (the server's greeting and
+ * READY received). With @p keep, the connections stay in the epoll set for input, and
+ * what came after the server's READY stays in their buffers; without, they leave it.
+ * @return the time of the first connect. */
+static uint64_t raw_handshake(raw_set_t *s, const char *type, unsigned window, bool keep)
+{
+    uint8_t hello[64], tail[64];
     memset(hello, 0, 64);
     hello[0] = 0xff;
     hello[9] = 0x7f;
     hello[10] = 3;
     hello[11] = 1;
     memcpy(hello + 12, "NULL", 4);
-    memcpy(tail, ready, sizeof ready);
-    memcpy(tail + sizeof ready, subscribe, sizeof subscribe);
-
-    unsigned n = O.conns;
-    raise_nofile(n + 256ul);
-    storm_conn_t *c = calloc(n, sizeof *c);
-    if (c == NULL) die("memory");
-    struct sockaddr_storage sa;
-    socklen_t salen;
-    tcp_addr(O.ep, &sa, &salen);
-    int ep = epoll_create1(0);
-    if (ep < 0) die("epoll_create1");
-    ready_go();
+    size_t tail_len = raw_ready(tail, type);
     uint64_t t0 = now_ns(), end = t0 + (uint64_t)O.timeout_ms * 1000000u;
     unsigned started = 0, inflight = 0, done = 0;
-    while (done < n) {
-        while (inflight < O.window && started < n) {
-            storm_conn_t *k = &c[started];
-            k->fd = socket(sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    while (done < s->n) {
+        while (inflight < window && started < s->n) {
+            raw_conn_t *k = &s->c[started];
+            k->fd = socket(s->sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK, 0);
             if (k->fd < 0) die("socket: %s (connection %u)", strerror(errno), started);
             int one = 1;
             (void)setsockopt(k->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-            if (connect(k->fd, (struct sockaddr *)&sa, salen) != 0 && errno != EINPROGRESS) {
+            if (connect(k->fd, (struct sockaddr *)&s->sa, s->salen) != 0 && errno != EINPROGRESS) {
                 die("connect: %s (connection %u)", strerror(errno), started);
             }
             struct epoll_event ev = {.events = EPOLLOUT | EPOLLIN, .data.u32 = started};
-            if (epoll_ctl(ep, EPOLL_CTL_ADD, k->fd, &ev) != 0) die("epoll_ctl");
+            if (epoll_ctl(s->ep, EPOLL_CTL_ADD, k->fd, &ev) != 0) die("epoll_ctl");
             started++;
             inflight++;
         }
         struct epoll_event evs[256];
-        int m = epoll_wait(ep, evs, 256, 100);
+        int m = epoll_wait(s->ep, evs, 256, 100);
         if (m < 0 && errno != EINTR) die("epoll_wait: %s", strerror(errno));
-        if (now_ns() > end) die("timeout: %u of %u handshakes done", done, n);
+        if (now_ns() > end) die("timeout: %u of %u handshakes done", done, s->n);
         for (int e = 0; e < m; e++) {
-            storm_conn_t *k = &c[evs[e].data.u32];
-            if (k->state == 0 && (evs[e].events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) {
+            unsigned i = evs[e].data.u32;
+            raw_conn_t *k = &s->c[i];
+            if (k->state == RAW_CONNECTING && (evs[e].events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) {
                 int err = 0;
                 socklen_t el = sizeof err;
                 if (getsockopt(k->fd, SOL_SOCKET, SO_ERROR, &err, &el) != 0 || err != 0) {
-                    die("connection %u: %s", evs[e].data.u32, strerror(err));
+                    die("connection %u: %s", i, strerror(err));
                 }
                 if (write(k->fd, hello, sizeof hello) != (ssize_t)sizeof hello) die("write greeting");
-                k->state = 1;
-                struct epoll_event ev = {.events = EPOLLIN, .data.u32 = evs[e].data.u32};
-                if (epoll_ctl(ep, EPOLL_CTL_MOD, k->fd, &ev) != 0) die("epoll_ctl");
+                k->state = RAW_HANDSHAKE;
+                struct epoll_event ev = {.events = EPOLLIN, .data.u32 = i};
+                if (epoll_ctl(s->ep, EPOLL_CTL_MOD, k->fd, &ev) != 0) die("epoll_ctl");
             }
-            if (k->state != 1 || !(evs[e].events & (EPOLLIN | EPOLLERR | EPOLLHUP))) continue;
-            ssize_t r = read(k->fd, k->rx + k->rxlen, sizeof k->rx - k->rxlen);
+            if (k->state != RAW_HANDSHAKE || !(evs[e].events & (EPOLLIN | EPOLLERR | EPOLLHUP))) continue;
+            ssize_t r = read(k->fd, k->rx + k->rxlen, s->rxcap - k->rxlen);
             if (r <= 0) {
                 if (r < 0 && (errno == EAGAIN || errno == EINTR)) continue;
-                die("connection %u closed by the server during the handshake", evs[e].data.u32);
+                die("connection %u closed by the server during the handshake", i);
             }
-            k->rxlen = (uint16_t)(k->rxlen + r);
+            k->rxlen += (size_t)r;
             /* the server's greeting (64), then its READY command (short or long frame) */
             if (k->rxlen < 66) continue;
             if (k->rx[0] != 0xff || k->rx[10] != 3 || !(k->rx[64] & 0x04)) die("not a ZMTP 3 server");
             size_t need = (k->rx[64] & 0x02) ? 73u + k->rx[72] : 66u + k->rx[65];
             if (k->rxlen < need) {
-                if (need > sizeof k->rx) die("READY of %zu bytes", need);
+                if (need > s->rxcap) die("READY of %zu bytes", need);
                 continue;
             }
-            if (write(k->fd, tail, sizeof tail) != (ssize_t)sizeof tail) die("write READY");
-            k->state = 2;
-            if (epoll_ctl(ep, EPOLL_CTL_DEL, k->fd, NULL) != 0) die("epoll_ctl");
+            if (write(k->fd, tail, tail_len) != (ssize_t)tail_len) die("write READY");
+            k->state = RAW_UP;
+            k->rxlen -= need;
+            memmove(k->rx, k->rx + need, k->rxlen);
+            if (!keep && epoll_ctl(s->ep, EPOLL_CTL_DEL, k->fd, NULL) != 0) die("epoll_ctl");
             inflight--;
             done++;
         }
     }
+    return t0;
+}
+
+/* Read what connection @p i of @p s has (one read), then hand each whole message frame
+ * to @p frame(@p i, body, length); commands are skipped (these roles set no heartbeat,
+ * so a server has none to send them but its own). A multipart message, a frame larger
+ * than the buffer, or the server closing before the connection has its `want`, fails
+ * the run; a connection closed after it leaves the epoll set. @return the frames handed. */
+static unsigned raw_input(raw_set_t *s, unsigned i, void (*frame)(unsigned, const uint8_t *, size_t))
+{
+    raw_conn_t *k = &s->c[i];
+    ssize_t r = read(k->fd, k->rx + k->rxlen, s->rxcap - k->rxlen);
+    if (r <= 0) {
+        if (r < 0 && (errno == EAGAIN || errno == EINTR)) return 0;
+        if (k->got < k->want || k->rxlen != 0) {
+            die("connection %u: closed by the server (%s) at %lu of %lu", i,
+                r < 0 ? strerror(errno) : "EOF", k->got, k->want);
+        }
+        if (epoll_ctl(s->ep, EPOLL_CTL_DEL, k->fd, NULL) != 0) die("epoll_ctl");
+        return 0;
+    }
+    k->rxlen += (size_t)r;
+    size_t at = 0;
+    unsigned frames = 0;
+    for (;;) {
+        size_t left = k->rxlen - at, head, len;
+        if (left < 2) break;
+        const uint8_t *f = k->rx + at;
+        if (f[0] & 0x02) { /* long frame: 8-byte size, network order (RFC 37) */
+            if (left < 9) break;
+            uint64_t v = 0;
+            for (int b = 1; b <= 8; b++) v = v << 8 | f[b];
+            if (v > s->rxcap - 9) die("connection %u: a frame of %llu bytes", i, (unsigned long long)v);
+            head = 9, len = (size_t)v;
+        } else {
+            head = 2, len = f[1];
+        }
+        if (left < head + len) break;
+        if (f[0] & 0x01) die("connection %u: a multipart message", i);
+        if (!(f[0] & 0x04)) {
+            frame(i, f + head, len);
+            frames++;
+        }
+        at += head + len;
+    }
+    k->rxlen -= at;
+    memmove(k->rx, k->rx + at, k->rxlen);
+    return frames;
+}
+
+/* Write one single-frame message of @p len (< 256) bytes on connection @p i. One request
+ * is in flight per connection, so the socket's send buffer always has room. */
+static void raw_send(raw_set_t *s, unsigned i, const uint8_t *body, size_t len)
+{
+    uint8_t f[2 + 255];
+    if (len > 255) die("raw_send of %zu bytes", len);
+    f[0] = 0x00;
+    f[1] = (uint8_t)len;
+    memcpy(f + 2, body, len);
+    if (write(s->c[i].fd, f, 2 + len) != (ssize_t)(2 + len)) die("connection %u: short write", i);
+}
+
+/* Wait for input on @p s and pass each ready connection to raw_input(). @return the
+ * frames handed; a wait of --timeout ms (@p first: before any message) or 5 s without
+ * input fails the run. */
+static unsigned raw_pump(raw_set_t *s, bool first, void (*frame)(unsigned, const uint8_t *, size_t))
+{
+    struct epoll_event evs[256];
+    int m = epoll_wait(s->ep, evs, 256, first ? O.timeout_ms : 5000);
+    if (m == 0) die("timeout: no input for %d ms", first ? O.timeout_ms : 5000);
+    if (m < 0 && errno != EINTR) die("epoll_wait: %s", strerror(errno));
+    unsigned frames = 0;
+    for (int e = 0; e < m; e++) frames += raw_input(s, evs[e].data.u32, frame);
+    return frames;
+}
+
+/* storm-clients: --conns raw connections to --ep as SUBs subscribing to everything, at
+ * most --window of them connecting or handshaking at once; the server reports when it has
+ * all of them subscribed. RESULT: t0 (first connect), t1 (last handshake). The
+ * connections then stay open, idle, until "q" (then AFTER: rx_bytes, what the server sent
+ * since, read only now); they are closed with a reset (SO_LINGER 0), so that no TIME_WAIT
+ * holds ports for the next run. */
+static void role_storm_clients(void)
+{
+    unsigned n = O.conns;
+    raw_set_t s = raw_set(n, 192);
+    ready_go();
+    uint64_t t0 = raw_handshake(&s, "SUB", O.window, false);
     uint64_t t1 = now_ns();
     say("RESULT role=storm-clients conns=%u t0=%llu t1=%llu\n", n, (unsigned long long)t0,
         (unsigned long long)t1);
@@ -1480,14 +1618,111 @@ static void role_storm_clients(void)
     for (unsigned i = 0; i < n; i++) {
         uint8_t junk[4096];
         ssize_t r;
-        while ((r = recv(c[i].fd, junk, sizeof junk, MSG_DONTWAIT)) > 0) rx_bytes += (unsigned long)r;
+        rx_bytes += s.c[i].rxlen;
+        while ((r = recv(s.c[i].fd, junk, sizeof junk, MSG_DONTWAIT)) > 0) rx_bytes += (unsigned long)r;
     }
     say("AFTER role=storm-clients rx_bytes=%lu\n", rx_bytes);
     struct linger lg = {1, 0};
     for (unsigned i = 0; i < n; i++) {
-        (void)setsockopt(c[i].fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
-        close(c[i].fd);
+        (void)setsockopt(s.c[i].fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+        close(s.c[i].fd);
     }
+    _exit(0);
+}
+
+/* raw-subs: the raw-client fan-subs: --conns raw SUB connections (subscribing to
+ * everything), each of which must receive --count messages of --size bytes in sequence.
+ * RESULT: msgs, t0 (first message), t1 (last), run_cpu_s (this process, t0 to t1). */
+static raw_set_t raw_s;
+static unsigned long raw_done;
+static uint64_t raw_t0;
+
+static void raw_sub_frame(unsigned i, const uint8_t *body, size_t len)
+{
+    raw_conn_t *k = &raw_s.c[i];
+    if (len != O.size || k->got >= O.count || !stamp_ok(body, len, k->got)) {
+        die("subscriber %u: message %lu bad (%zu bytes)", i, k->got, len);
+    }
+    if (raw_done == 0) raw_t0 = now_ns();
+    k->got++;
+    raw_done++;
+}
+
+static void role_raw_subs(void)
+{
+    unsigned n = O.conns;
+    raw_s = raw_set(n, 16384);
+    for (unsigned i = 0; i < n; i++) raw_s.c[i].want = O.count;
+    ready_go();
+    (void)raw_handshake(&raw_s, "SUB", O.window, true);
+    unsigned long total = (unsigned long)n * O.count;
+    double cpu0 = 0;
+    /* what came with the server's READY is nothing from a PUB: it sends after SUBSCRIBE */
+    while (raw_done < total) {
+        bool first = raw_done == 0;
+        (void)raw_pump(&raw_s, first, raw_sub_frame);
+        if (first && raw_done > 0) cpu0 = cpu_s();
+    }
+    uint64_t t1 = now_ns();
+    say("RESULT role=raw-subs msgs=%lu t0=%llu t1=%llu run_cpu_s=%.6f\n", total,
+        (unsigned long long)raw_t0, (unsigned long long)t1, cpu_s() - cpu0);
+    _exit(0);
+}
+
+/* raw-dealers: dealers with raw DEALER connections: each does one warm-up round trip
+ * ("WARM" once all have), then, on "RUN", --count round trips one at a time: a reply must
+ * carry its own DEALER's mark and the sequence it was sent with. RESULT as dealers', and
+ * run_cpu_s (this process over the timed round trips). */
+static unsigned long raw_last;
+static uint8_t *raw_buf;
+
+static void raw_dealer_frame(unsigned i, const uint8_t *body, size_t len)
+{
+    raw_conn_t *k = &raw_s.c[i];
+    if (k->got > raw_last || len != O.size || !stamp_ok(body, len, k->got) || !owner_ok(body, i)) {
+        die("dealer %u: reply %lu is not its own", i, k->got);
+    }
+    raw_done++;
+    if (++k->got > raw_last) return;
+    stamp(raw_buf, O.size, k->got);
+    stamp_owner(raw_buf, i);
+    raw_send(&raw_s, i, raw_buf, O.size);
+}
+
+static void role_raw_dealers(void)
+{
+    if (O.size < 12 || O.size > 255) die("--size must be 12..255");
+    unsigned n = O.conns;
+    raw_s = raw_set(n, 1024);
+    raw_buf = msg_buf();
+    ready_go();
+    (void)raw_handshake(&raw_s, "DEALER", O.window, true);
+    uint64_t t0 = 0;
+    double cpu0 = 0;
+    for (int phase = 0; phase < 2; phase++) {
+        unsigned long first = phase == 0 ? 0 : 1;
+        raw_last = phase == 0 ? 0 : O.count;
+        unsigned long total = (unsigned long)n * (raw_last - first + 1);
+        if (phase == 1) {
+            char line[64];
+            say("WARM\n");
+            if (fgets(line, sizeof line, stdin) == NULL || strncmp(line, "RUN", 3) != 0) die("no RUN");
+            t0 = now_ns();
+            cpu0 = cpu_s();
+        }
+        raw_done = 0;
+        for (unsigned i = 0; i < n; i++) {
+            raw_s.c[i].got = first;
+            raw_s.c[i].want = raw_last + 1;
+            stamp(raw_buf, O.size, first);
+            stamp_owner(raw_buf, i);
+            raw_send(&raw_s, i, raw_buf, O.size);
+        }
+        while (raw_done < total) (void)raw_pump(&raw_s, false, raw_dealer_frame);
+    }
+    uint64_t t1 = now_ns();
+    say("RESULT role=raw-dealers msgs=%lu t0=%llu t1=%llu run_cpu_s=%.6f\n", (unsigned long)n * O.count,
+        (unsigned long long)t0, (unsigned long long)t1, cpu_s() - cpu0);
     _exit(0);
 }
 
@@ -1502,7 +1737,7 @@ static void usage(void)
           "         [--hb-ivl MS] [--hold MS]\n"
           "         [--window N]\n"
           "ROLE: thr-send thr-recv lat-ping lat-pong mem-pub mem-peers\n"
-          "      fan-subs router-echo dealers storm-server storm-clients\n"
+          "      fan-subs router-echo dealers storm-server storm-clients raw-subs raw-dealers\n"
           "      tcp-send tcp-recv tcp-ping tcp-pong\n",
           stderr);
     exit(2);
@@ -1561,6 +1796,8 @@ int main(int argc, char **argv)
     else if (!strcmp(r, "dealers")) role_dealers();
     else if (!strcmp(r, "storm-server")) role_storm_server();
     else if (!strcmp(r, "storm-clients")) role_storm_clients();
+    else if (!strcmp(r, "raw-subs")) role_raw_subs();
+    else if (!strcmp(r, "raw-dealers")) role_raw_dealers();
     else if (!strcmp(r, "tcp-send")) role_tcp_send();
     else if (!strcmp(r, "tcp-recv")) role_tcp_recv();
     else if (!strcmp(r, "tcp-ping")) role_tcp_lat(true);

@@ -3,6 +3,7 @@
 
     bench/run.sh BUILD_DIR [--quick] [--runs N] [--only thr,lat,fanout,mem,tcp,curve]
                            [--patterns pubsub,pushpull,reqrep] [--placements same,split]
+                           [--peer-kinds zmq,raw]
                            [--markdown FILE] [--json FILE]
 
 BUILD_DIR is a CMake build of the project with the bench directory (it holds
@@ -46,7 +47,8 @@ FANOUT_SIZE = 64
 FANOUT_COUNT = 100000          # messages each subscriber receives
 # Scale (issue 11; bench_zmtp_scale, MZMTP_CONF_MAX_PEERS 10000). The socket under test is
 # one of each library; its many peers are the same for both: libzmq sockets, many per
-# process (fan-subs, dealers), or raw ZMTP connections from one epoll process (storm).
+# process (fan-subs, dealers), or raw ZMTP connections from one epoll process (storm, and
+# raw-subs and raw-dealers: PEER_KINDS below).
 SCALE_BINARY = "bench_zmtp_scale"
 # fan-out to 100 and 1,000 SUBs: subscribers -> messages each receives
 FANOUT_SCALE = {100: 20000, 1000: 2000}
@@ -58,6 +60,15 @@ ROUTER_PROCS = 4
 # a third; at 1,000 a loaded machine ran past RUN_TIMEOUT)
 ROUTER_COUNT = 300
 ROUTER_SIZE = 64
+# The peers of the fan-out and ROUTER scale tests, both kinds in every run, the same for
+# both servers: "zmq", libzmq sockets, many per process (fan-subs, dealers); "raw", raw
+# ZMTP connections from one epoll process (raw-subs, raw-dealers), which cost less per
+# message than either server, so that the server, not its peers, bounds the rate where
+# the peers have a core of their own (split placement). The RATIO lines of "raw" end in
+# _rawpeers.
+PEER_KINDS = ("zmq", "raw")
+PEER_LABEL = {"zmq": "libzmq", "raw": "raw ZMTP"}
+PEER_WHAT = {"zmq": "libzmq sockets", "raw": "raw ZMTP connections (NULL) from one epoll loop"}
 STORM_CONNS = 10000            # connect storm: connections, and connecting at once
 STORM_WINDOW = 128
 # microzmtp's receive buffer per peer where the peers send next to nothing (a PUB's
@@ -322,38 +333,61 @@ def spread(total, procs):
     return [total // procs + (1 if k < total % procs else 0) for k in range(procs)]
 
 
-def m_fanout_scale(binary, cpus, lib, peers, count):
-    """One PUB of @lib, @peers libzmq SUBs in FANOUT_SCALE_PROCS processes, @count 64 B
-    messages each: deliveries per second, first to last message at the subscribers."""
+def peer_roles(kind, libzmq_role, raw_role, libzmq_procs):
+    """The role and the number of processes of the peers of a scale test: libzmq sockets
+    (@kind "zmq", many per process) or raw ZMTP connections ("raw", one epoll process)."""
+    return (libzmq_role, libzmq_procs) if kind == "zmq" else (raw_role, 1)
+
+
+def busy(cpu_s, t0, t1):
+    """The share of one core that @cpu_s seconds of CPU took between @t0 and @t1 (ns)."""
+    return cpu_s / ((t1 - t0) / 1e9) if t1 > t0 else None
+
+
+def server_busy(m):
+    """The share of a core the server took at the rate measured: its CPU per delivery or
+    round trip times the rate (both medians of the runs)."""
+    if m.get("cpu_ns") is None or m.get("rate") is None:
+        return None
+    return m["cpu_ns"] * m["rate"] / 1e9
+
+
+def m_fanout_scale(binary, cpus, lib, peers, count, kind):
+    """One PUB of @lib, @peers SUBs of @kind (PEER_KINDS), @count 64 B messages each:
+    deliveries per second, first to last message at the subscribers."""
     port = free_port()
+    role, nprocs = peer_roles(kind, "fan-subs", "raw-subs", FANOUT_SCALE_PROCS)
     specs = [("thr-send", scale_lib_args(lib) + ["--pattern", "pubsub", "--ep", ep(port),
                                                  "--size", FANOUT_SIZE, "--count", count,
                                                  "--peers", peers], cpus[0])]
-    specs += [("fan-subs", ["--ep", ep(port), "--size", FANOUT_SIZE, "--count", count,
-                            "--conns", k, "--hwm", ZMQ_HWM], cpus[1])
-              for k in spread(peers, min(peers, FANOUT_SCALE_PROCS))]
+    specs += [(role, ["--ep", ep(port), "--size", FANOUT_SIZE, "--count", count,
+                      "--conns", k, "--hwm", ZMQ_HWM], cpus[1])
+              for k in spread(peers, min(peers, nprocs))]
     r = run_group(binary, specs, list(range(0, len(specs))))
     subs = [v for i, v in r.items() if i > 0]
     t0 = min(v["t0"] for v in subs)
     t1 = max(v["t1"] for v in subs)
     n = sum(v["msgs"] for v in subs)
+    peer_cpu = sum(v["run_cpu_s"] for v in subs)
     # the publisher's own CPU (user + sys, all its threads) from its first message until
     # all are out, per delivery: what the server costs, whichever core bounds the rate
-    return {"rate": n / ((t1 - t0) / 1e9), "cpu_ns": r[0]["run_cpu_s"] / n * 1e9}
+    return {"rate": n / ((t1 - t0) / 1e9), "cpu_ns": r[0]["run_cpu_s"] / n * 1e9,
+            "peer_cpu_ns": peer_cpu / n * 1e9, "peer_busy": busy(peer_cpu, t0, t1)}
 
 
-def m_router(binary, cpus, lib):
-    """One ROUTER of @lib echoing, ROUTER_DEALERS libzmq DEALERs in ROUTER_PROCS processes,
-    one request in flight each, after a warm-up round trip each: round trips per second."""
+def m_router(binary, cpus, lib, kind):
+    """One ROUTER of @lib echoing, ROUTER_DEALERS DEALERs of @kind (PEER_KINDS), one
+    request in flight each, after a warm-up round trip each: round trips per second."""
     port = free_port()
     deadline = time.monotonic() + RUN_TIMEOUT
+    role, nprocs = peer_roles(kind, "dealers", "raw-dealers", ROUTER_PROCS)
     procs = [Proc(binary, "router-echo", scale_lib_args(lib) + [
         "--ep", ep(port), "--peers", ROUTER_DEALERS, "--count", ROUTER_COUNT,
         "--size", ROUTER_SIZE], cpus[0])]
     try:
-        for k in spread(ROUTER_DEALERS, ROUTER_PROCS):
-            procs.append(Proc(binary, "dealers", ["--ep", ep(port), "--conns", k, "--count",
-                                                  ROUTER_COUNT, "--size", ROUTER_SIZE], cpus[1]))
+        for k in spread(ROUTER_DEALERS, nprocs):
+            procs.append(Proc(binary, role, ["--ep", ep(port), "--conns", k, "--count",
+                                             ROUTER_COUNT, "--size", ROUTER_SIZE], cpus[1]))
         for p in procs:
             p.expect("READY", deadline)
         for p in procs:
@@ -367,8 +401,10 @@ def m_router(binary, cpus, lib):
         t0 = min(v["t0"] for v in r)
         t1 = max(v["t1"] for v in r)
         n = sum(v["msgs"] for v in r)
+        peer_cpu = sum(v["run_cpu_s"] for v in r)
         # the ROUTER process's own CPU (user + sys, all threads) over the timed round trips
-        return {"rate": n / ((t1 - t0) / 1e9), "cpu_ns": srv["run_cpu_s"] / srv["run_msgs"] * 1e9}
+        return {"rate": n / ((t1 - t0) / 1e9), "cpu_ns": srv["run_cpu_s"] / srv["run_msgs"] * 1e9,
+                "peer_cpu_ns": peer_cpu / n * 1e9, "peer_busy": busy(peer_cpu, t0, t1)}
     finally:
         for p in procs:
             p.kill()
@@ -476,6 +512,10 @@ def fmt_bytes(v):
     return "%.0f MB/s" % (v / 1e6)
 
 
+def fmt_pct(v):
+    return "FAIL" if v is None else "%.0f%%" % (100.0 * v)
+
+
 def fmt(v, spec="%.2f"):
     return "FAIL" if v is None else spec % v
 
@@ -522,6 +562,8 @@ def main():
     ap.add_argument("--only", default="tcp,thr,lat,fanout,mem,router,storm,curve")
     ap.add_argument("--patterns", default="pubsub,pushpull,reqrep")
     ap.add_argument("--placements", default="same,split")
+    ap.add_argument("--peer-kinds", default=",".join(PEER_KINDS),
+                    help="the peers of the fan-out and ROUTER scale tests: zmq, raw or both")
     ap.add_argument("--sizes", default=None, help="throughput sizes, comma separated")
     ap.add_argument("--no-mixed", action="store_true", help="skip mz->zmq and zmq->mz pairs")
     ap.add_argument("--markdown", default=None, help="also write the tables as markdown here")
@@ -544,6 +586,10 @@ def main():
     runs = 1 if a.quick else a.runs
     scale = 4 if a.quick else 1
     only = set(a.only.split(","))
+    peer_kinds = [k for k in a.peer_kinds.split(",") if k]
+    for k in peer_kinds:
+        if k not in PEER_KINDS:
+            die("unknown peer kind %s" % k)
     patterns = [p for p in a.patterns.split(",") if p]
     for p in patterns:
         if p not in PATTERNS:
@@ -748,56 +794,70 @@ def main():
                               ratio(med["mz"], med["zmq"]))
                     rep.data.setdefault(pl, {})["fanout_%s_%d" % (pat, peers)] = {"median": med, "runs": vals}
                 if pat == "pubsub":
-                    for peers, count in sorted(FANOUT_SCALE.items()):
+                    for (peers, count), kind in [(pc, k) for pc in sorted(FANOUT_SCALE.items())
+                                                 for k in peer_kinds]:
                         vals = each_lib(runs, lambda lib: attempt(m_fanout_scale, scale_binary, cpus,
-                                                                  lib, peers, max(100, count // scale)))
-                        med = median_fields(vals, ("rate", "cpu_ns"))
+                                                                  lib, peers, max(100, count // scale),
+                                                                  kind))
+                        med = median_fields(vals, ("rate", "cpu_ns", "peer_cpu_ns", "peer_busy"))
                         rate = {l: med[l]["rate"] for l in LIBS}
                         cpu = {l: med[l]["cpu_ns"] for l in LIBS}
-                        rep.table("Fan-out PUB->SUB to %d subscribers, %d B, placement=%s (median of %d)"
-                                  % (peers, FANOUT_SIZE, pl, runs),
+                        nprocs = peer_roles(kind, "", "", min(peers, FANOUT_SCALE_PROCS))[1]
+                        rep.table("Fan-out PUB->SUB to %d %s subscribers, %d B, placement=%s (median of %d)"
+                                  % (peers, PEER_LABEL[kind], FANOUT_SIZE, pl, runs),
                                   ["library (PUB)", "deliveries/s (all subscribers)", "per subscriber msg/s",
-                                   "runs (deliveries/s)", "PUB CPU ns/delivery"],
+                                   "runs (deliveries/s)", "PUB CPU ns/delivery", "PUB core busy",
+                                   "SUBs' CPU ns/delivery", "SUBs' core busy"],
                                   [[NAMES[l], fmt_rate(rate[l]), fmt_rate(rate[l] / peers if rate[l] else None),
-                                    spread_of(vals[l], "rate", fmt_rate), fmt(cpu[l], "%.1f")]
+                                    spread_of(vals[l], "rate", fmt_rate), fmt(cpu[l], "%.1f"),
+                                    fmt_pct(server_busy(med[l])),
+                                    fmt(med[l]["peer_cpu_ns"], "%.1f"), fmt_pct(med[l]["peer_busy"])]
                                    for l in LIBS] +
                                   [["ratio mz/zmq", fmt(ratio(rate["mz"], rate["zmq"])), "", "",
-                                    "zmq/mz " + fmt(ratio(cpu["zmq"], cpu["mz"]))]],
-                                  "the PUB differs; the subscribers are libzmq SUBs in %d processes for "
-                                  "both (publisher on cpu%s, subscribers on cpu%s). The rate can be bound "
-                                  "by the subscribers' core (split placement): the PUB process's own CPU "
-                                  "(user+sys, first message to last out) per delivery is the server's "
-                                  "cost; target: ratio >= 1.5 (issue 11)"
-                                  % ((min(peers, FANOUT_SCALE_PROCS),) + cpus))
-                        rep.ratio("fanout_pubsub_%dx%dB" % (peers, FANOUT_SIZE), pl,
+                                    "zmq/mz " + fmt(ratio(cpu["zmq"], cpu["mz"])), "", "", ""]],
+                                  "the PUB differs; the subscribers are %s in %d process%s for "
+                                  "both (publisher on cpu%s, subscribers on cpu%s). The rate is bound "
+                                  "by the subscribers' core where it is busy near 100%% (split placement): "
+                                  "the PUB process's own CPU (user+sys, first message to last out) per "
+                                  "delivery is the server's cost; target: ratio >= 1.5 (issue 11)"
+                                  % ((PEER_WHAT[kind], nprocs, "es" if nprocs > 1 else "") + cpus))
+                        sfx = "" if kind == "zmq" else "_rawpeers"
+                        rep.ratio("fanout_pubsub_%dx%dB%s" % (peers, FANOUT_SIZE, sfx), pl,
                                   ratio(rate["mz"], rate["zmq"]))
-                        rep.ratio("fanout_pubsub_%dx%dB_cpu" % (peers, FANOUT_SIZE), pl,
+                        rep.ratio("fanout_pubsub_%dx%dB%s_cpu" % (peers, FANOUT_SIZE, sfx), pl,
                                   ratio(cpu["zmq"], cpu["mz"]))
-                        rep.data.setdefault(pl, {})["fanout_pubsub_%d" % peers] = {"median": med, "runs": vals}
+                        rep.data.setdefault(pl, {})["fanout_pubsub_%d%s" % (peers, sfx)] = {
+                            "median": med, "runs": vals}
                 section_done("fan-out %s %s" % (pat, pl))
 
         # ---- ROUTER with 1,000 DEALERs ----
         if "router" in only:
-            vals = each_lib(runs, lambda lib: attempt(m_router, scale_binary, cpus, lib))
-            med = median_fields(vals, ("rate", "cpu_ns"))
-            rate = {l: med[l]["rate"] for l in LIBS}
-            cpu = {l: med[l]["cpu_ns"] for l in LIBS}
-            rep.table("ROUTER <-> %d DEALERs, %d B, one request in flight each, placement=%s "
-                      "(median of %d)" % (ROUTER_DEALERS, ROUTER_SIZE, pl, runs),
-                      ["library (ROUTER)", "round trips/s (all DEALERs)", "runs (round trips/s)",
-                       "ROUTER CPU ns/round trip"],
-                      [[NAMES[l], fmt_rate(rate[l]), spread_of(vals[l], "rate", fmt_rate),
-                        fmt(cpu[l], "%.0f")] for l in LIBS] +
-                      [["ratio mz/zmq", fmt(ratio(rate["mz"], rate["zmq"])), "",
-                        "zmq/mz " + fmt(ratio(cpu["zmq"], cpu["mz"]))]],
-                      "the ROUTER differs; the DEALERs are libzmq in %d processes for both, %d timed "
-                      "round trips each after one warm-up. The rate can be bound by the DEALERs' core "
-                      "(split placement): the ROUTER process's own CPU (user+sys) over the timed round "
-                      "trips is the server's cost; target: ratio >= 1.5 (issue 11)"
-                      % (ROUTER_PROCS, ROUTER_COUNT))
-            rep.ratio("router_dealers_%d" % ROUTER_DEALERS, pl, ratio(rate["mz"], rate["zmq"]))
-            rep.ratio("router_dealers_%d_cpu" % ROUTER_DEALERS, pl, ratio(cpu["zmq"], cpu["mz"]))
-            rep.data.setdefault(pl, {})["router"] = {"median": med, "runs": vals}
+            for kind in peer_kinds:
+                vals = each_lib(runs, lambda lib: attempt(m_router, scale_binary, cpus, lib, kind))
+                med = median_fields(vals, ("rate", "cpu_ns", "peer_cpu_ns", "peer_busy"))
+                rate = {l: med[l]["rate"] for l in LIBS}
+                cpu = {l: med[l]["cpu_ns"] for l in LIBS}
+                nprocs = peer_roles(kind, "", "", ROUTER_PROCS)[1]
+                rep.table("ROUTER <-> %d %s DEALERs, %d B, one request in flight each, placement=%s "
+                          "(median of %d)" % (ROUTER_DEALERS, PEER_LABEL[kind], ROUTER_SIZE, pl, runs),
+                          ["library (ROUTER)", "round trips/s (all DEALERs)", "runs (round trips/s)",
+                           "ROUTER CPU ns/round trip", "ROUTER core busy", "DEALERs' CPU ns/round trip",
+                           "DEALERs' core busy"],
+                          [[NAMES[l], fmt_rate(rate[l]), spread_of(vals[l], "rate", fmt_rate),
+                            fmt(cpu[l], "%.0f"), fmt_pct(server_busy(med[l])),
+                            fmt(med[l]["peer_cpu_ns"], "%.0f"), fmt_pct(med[l]["peer_busy"])] for l in LIBS] +
+                          [["ratio mz/zmq", fmt(ratio(rate["mz"], rate["zmq"])), "",
+                            "zmq/mz " + fmt(ratio(cpu["zmq"], cpu["mz"])), "", "", ""]],
+                          "the ROUTER differs; the DEALERs are %s in %d process%s for both, %d timed "
+                          "round trips each after one warm-up. The rate is bound by the DEALERs' core "
+                          "where it is busy near 100%% (split placement): the ROUTER process's own CPU "
+                          "(user+sys) over the timed round trips is the server's cost; target: ratio "
+                          ">= 1.5 (issue 11)" % (PEER_WHAT[kind], nprocs, "es" if nprocs > 1 else "",
+                                                 ROUTER_COUNT))
+                sfx = "" if kind == "zmq" else "_rawpeers"
+                rep.ratio("router_dealers_%d%s" % (ROUTER_DEALERS, sfx), pl, ratio(rate["mz"], rate["zmq"]))
+                rep.ratio("router_dealers_%d%s_cpu" % (ROUTER_DEALERS, sfx), pl, ratio(cpu["zmq"], cpu["mz"]))
+                rep.data.setdefault(pl, {})["router" + sfx] = {"median": med, "runs": vals}
             section_done("router %s" % pl)
 
         # ---- connect storm: 10,000 connections; RSS per idle connection ----
