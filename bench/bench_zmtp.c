@@ -1283,6 +1283,17 @@ static void role_router_echo(void)
         total - O.peers, cpu1 - cpu0);
 }
 
+/* Between the DEALERs' warm-up round and their timed ones: say "WARM", wait for "RUN",
+ * note the time and this process's CPU. */
+static void warm_then_run(uint64_t *t0, double *cpu0)
+{
+    char line[64];
+    say("WARM\n");
+    if (fgets(line, sizeof line, stdin) == NULL || strncmp(line, "RUN", 3) != 0) die("no RUN");
+    *t0 = now_ns();
+    *cpu0 = cpu_s();
+}
+
 /* dealers: --conns libzmq DEALERs in one context, connected to --ep; each does one
  * warm-up round trip ("WARM" once all have), then, on "RUN", --count round trips one at
  * a time: a reply must carry its own DEALER's mark and the sequence it was sent with.
@@ -1303,13 +1314,7 @@ static void role_dealers(void)
     for (int phase = 0; phase < 2; phase++) {
         unsigned long last = phase == 0 ? 0 : O.count, first = phase == 0 ? 0 : 1;
         unsigned long total = (unsigned long)n * (last - first + 1), done = 0;
-        if (phase == 1) {
-            char line[64];
-            say("WARM\n");
-            if (fgets(line, sizeof line, stdin) == NULL || strncmp(line, "RUN", 3) != 0) die("no RUN");
-            t0 = now_ns();
-            cpu0 = cpu_s();
-        }
+        if (phase == 1) warm_then_run(&t0, &cpu0);
         for (unsigned i = 0; i < n; i++) {
             m.got[i] = first;
             stamp(buf, O.size, first);
@@ -1703,13 +1708,7 @@ static void role_raw_dealers(void)
         unsigned long first = phase == 0 ? 0 : 1;
         raw_last = phase == 0 ? 0 : O.count;
         unsigned long total = (unsigned long)n * (raw_last - first + 1);
-        if (phase == 1) {
-            char line[64];
-            say("WARM\n");
-            if (fgets(line, sizeof line, stdin) == NULL || strncmp(line, "RUN", 3) != 0) die("no RUN");
-            t0 = now_ns();
-            cpu0 = cpu_s();
-        }
+        if (phase == 1) warm_then_run(&t0, &cpu0);
         raw_done = 0;
         for (unsigned i = 0; i < n; i++) {
             raw_s.c[i].got = first;
