@@ -1530,23 +1530,22 @@ static uint64_t raw_handshake(raw_set_t *s, const char *type, unsigned window, b
  * to @p frame(@p i, body, length); commands are skipped (these roles set no heartbeat,
  * so a server has none to send them but its own). A multipart message, a frame larger
  * than the buffer, or the server closing before the connection has its `want`, fails
- * the run; a connection closed after it leaves the epoll set. @return the frames handed. */
-static unsigned raw_input(raw_set_t *s, unsigned i, void (*frame)(unsigned, const uint8_t *, size_t))
+ * the run; a connection closed after it leaves the epoll set. */
+static void raw_input(raw_set_t *s, unsigned i, void (*frame)(unsigned, const uint8_t *, size_t))
 {
     raw_conn_t *k = &s->c[i];
     ssize_t r = read(k->fd, k->rx + k->rxlen, s->rxcap - k->rxlen);
     if (r <= 0) {
-        if (r < 0 && (errno == EAGAIN || errno == EINTR)) return 0;
+        if (r < 0 && (errno == EAGAIN || errno == EINTR)) return;
         if (k->got < k->want || k->rxlen != 0) {
             die("connection %u: closed by the server (%s) at %lu of %lu", i,
                 r < 0 ? strerror(errno) : "EOF", k->got, k->want);
         }
         if (epoll_ctl(s->ep, EPOLL_CTL_DEL, k->fd, NULL) != 0) die("epoll_ctl");
-        return 0;
+        return;
     }
     k->rxlen += (size_t)r;
     size_t at = 0;
-    unsigned frames = 0;
     for (;;) {
         size_t left = k->rxlen - at, head, len;
         if (left < 2) break;
@@ -1562,15 +1561,11 @@ static unsigned raw_input(raw_set_t *s, unsigned i, void (*frame)(unsigned, cons
         }
         if (left < head + len) break;
         if (f[0] & 0x01) die("connection %u: a multipart message", i);
-        if (!(f[0] & 0x04)) {
-            frame(i, f + head, len);
-            frames++;
-        }
+        if (!(f[0] & 0x04)) frame(i, f + head, len);
         at += head + len;
     }
     k->rxlen -= at;
     memmove(k->rx, k->rx + at, k->rxlen);
-    return frames;
 }
 
 /* Write one single-frame message of @p len (< 256) bytes on connection @p i. One request
@@ -1585,18 +1580,15 @@ static void raw_send(raw_set_t *s, unsigned i, const uint8_t *body, size_t len)
     if (write(s->c[i].fd, f, 2 + len) != (ssize_t)(2 + len)) die("connection %u: short write", i);
 }
 
-/* Wait for input on @p s and pass each ready connection to raw_input(). @return the
- * frames handed; a wait of --timeout ms (@p first: before any message) or 5 s without
- * input fails the run. */
-static unsigned raw_pump(raw_set_t *s, bool first, void (*frame)(unsigned, const uint8_t *, size_t))
+/* Wait for input on @p s and pass each ready connection to raw_input(); a wait of
+ * --timeout ms (@p first: before any message) or 5 s without input fails the run. */
+static void raw_pump(raw_set_t *s, bool first, void (*frame)(unsigned, const uint8_t *, size_t))
 {
     struct epoll_event evs[256];
     int m = epoll_wait(s->ep, evs, 256, first ? O.timeout_ms : 5000);
     if (m == 0) die("timeout: no input for %d ms", first ? O.timeout_ms : 5000);
     if (m < 0 && errno != EINTR) die("epoll_wait: %s", strerror(errno));
-    unsigned frames = 0;
-    for (int e = 0; e < m; e++) frames += raw_input(s, evs[e].data.u32, frame);
-    return frames;
+    for (int e = 0; e < m; e++) raw_input(s, evs[e].data.u32, frame);
 }
 
 /* storm-clients: --conns raw connections to --ep as SUBs subscribing to everything, at
@@ -1665,7 +1657,7 @@ static void role_raw_subs(void)
     /* what came with the server's READY is nothing from a PUB: it sends after SUBSCRIBE */
     while (raw_done < total) {
         bool first = raw_done == 0;
-        (void)raw_pump(&raw_s, first, raw_sub_frame);
+        raw_pump(&raw_s, first, raw_sub_frame);
         if (first && raw_done > 0) cpu0 = cpu_s();
     }
     uint64_t t1 = now_ns();
@@ -1717,7 +1709,7 @@ static void role_raw_dealers(void)
             stamp_owner(raw_buf, i);
             raw_send(&raw_s, i, raw_buf, O.size);
         }
-        while (raw_done < total) (void)raw_pump(&raw_s, false, raw_dealer_frame);
+        while (raw_done < total) raw_pump(&raw_s, false, raw_dealer_frame);
     }
     uint64_t t1 = now_ns();
     say("RESULT role=raw-dealers msgs=%lu t0=%llu t1=%llu run_cpu_s=%.6f\n", (unsigned long)n * O.count,
