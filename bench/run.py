@@ -333,10 +333,15 @@ def spread(total, procs):
     return [total // procs + (1 if k < total % procs else 0) for k in range(procs)]
 
 
-def peer_roles(kind, libzmq_role, raw_role, libzmq_procs):
-    """The role and the number of processes of the peers of a scale test: libzmq sockets
-    (@kind "zmq", many per process) or raw ZMTP connections ("raw", one epoll process)."""
-    return (libzmq_role, libzmq_procs) if kind == "zmq" else (raw_role, 1)
+# bench_zmtp's role for the peers of each scale test, per kind
+PEER_ROLE = {"fanout": {"zmq": "fan-subs", "raw": "raw-subs"},
+             "router": {"zmq": "dealers", "raw": "raw-dealers"}}
+
+
+def peer_procs(kind, libzmq_procs):
+    """The processes the peers run in: libzmq sockets (@kind "zmq") in @libzmq_procs,
+    raw ZMTP connections ("raw") in one epoll process."""
+    return libzmq_procs if kind == "zmq" else 1
 
 
 def busy(cpu_s, t0, t1):
@@ -356,13 +361,13 @@ def m_fanout_scale(binary, cpus, lib, peers, count, kind):
     """One PUB of @lib, @peers SUBs of @kind (PEER_KINDS), @count 64 B messages each:
     deliveries per second, first to last message at the subscribers."""
     port = free_port()
-    role, nprocs = peer_roles(kind, "fan-subs", "raw-subs", FANOUT_SCALE_PROCS)
+    role = PEER_ROLE["fanout"][kind]
     specs = [("thr-send", scale_lib_args(lib) + ["--pattern", "pubsub", "--ep", ep(port),
                                                  "--size", FANOUT_SIZE, "--count", count,
                                                  "--peers", peers], cpus[0])]
     specs += [(role, ["--ep", ep(port), "--size", FANOUT_SIZE, "--count", count,
                       "--conns", k, "--hwm", ZMQ_HWM], cpus[1])
-              for k in spread(peers, min(peers, nprocs))]
+              for k in spread(peers, peer_procs(kind, min(peers, FANOUT_SCALE_PROCS)))]
     r = run_group(binary, specs, list(range(0, len(specs))))
     subs = [v for i, v in r.items() if i > 0]
     t0 = min(v["t0"] for v in subs)
@@ -380,12 +385,12 @@ def m_router(binary, cpus, lib, kind):
     request in flight each, after a warm-up round trip each: round trips per second."""
     port = free_port()
     deadline = time.monotonic() + RUN_TIMEOUT
-    role, nprocs = peer_roles(kind, "dealers", "raw-dealers", ROUTER_PROCS)
+    role = PEER_ROLE["router"][kind]
     procs = [Proc(binary, "router-echo", scale_lib_args(lib) + [
         "--ep", ep(port), "--peers", ROUTER_DEALERS, "--count", ROUTER_COUNT,
         "--size", ROUTER_SIZE], cpus[0])]
     try:
-        for k in spread(ROUTER_DEALERS, nprocs):
+        for k in spread(ROUTER_DEALERS, peer_procs(kind, ROUTER_PROCS)):
             procs.append(Proc(binary, role, ["--ep", ep(port), "--conns", k, "--count",
                                              ROUTER_COUNT, "--size", ROUTER_SIZE], cpus[1]))
         for p in procs:
@@ -802,7 +807,7 @@ def main():
                         med = median_fields(vals, ("rate", "cpu_ns", "peer_cpu_ns", "peer_busy"))
                         rate = {l: med[l]["rate"] for l in LIBS}
                         cpu = {l: med[l]["cpu_ns"] for l in LIBS}
-                        nprocs = peer_roles(kind, "", "", min(peers, FANOUT_SCALE_PROCS))[1]
+                        nprocs = peer_procs(kind, min(peers, FANOUT_SCALE_PROCS))
                         rep.table("Fan-out PUB->SUB to %d %s subscribers, %d B, placement=%s (median of %d)"
                                   % (peers, PEER_LABEL[kind], FANOUT_SIZE, pl, runs),
                                   ["library (PUB)", "deliveries/s (all subscribers)", "per subscriber msg/s",
@@ -837,7 +842,7 @@ def main():
                 med = median_fields(vals, ("rate", "cpu_ns", "peer_cpu_ns", "peer_busy"))
                 rate = {l: med[l]["rate"] for l in LIBS}
                 cpu = {l: med[l]["cpu_ns"] for l in LIBS}
-                nprocs = peer_roles(kind, "", "", ROUTER_PROCS)[1]
+                nprocs = peer_procs(kind, ROUTER_PROCS)
                 rep.table("ROUTER <-> %d %s DEALERs, %d B, one request in flight each, placement=%s "
                           "(median of %d)" % (ROUTER_DEALERS, PEER_LABEL[kind], ROUTER_SIZE, pl, runs),
                           ["library (ROUTER)", "round trips/s (all DEALERs)", "runs (round trips/s)",

@@ -35,6 +35,7 @@ def main(binaries):
             print("check_skips: %s is not named test_X_PROFILE" % b, file=sys.stderr)
             return 2
         src, profile = m.groups()
+        before = len(bad)
         # cmocka prints each test's lines on stdout, its closing summary on stderr
         r = subprocess.run([b], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            universal_newlines=True, timeout=300)
@@ -49,14 +50,15 @@ def main(binaries):
             if status == "OK":
                 passed[src].add(test)
             elif status == "SKIPPED":
-                # testutil prints the reason on the line before cmocka's SKIPPED
+                # testutil prints the reason on the line before cmocka's SKIPPED; a
+                # cmocka line there ("[ RUN ...") means there was none
                 reason = lines[i - 1].strip() if i > 0 else ""
-                if not reason or LINE.match(lines[i - 1]) or reason.startswith("[ RUN"):
+                if not reason or reason.startswith("["):
                     bad.append("%s: %s skipped without a reason" % (base, test))
                 skipped[src][test].add(profile)
             else:
                 bad.append("%s: %s %s" % (base, test, status))
-        if r.returncode != 0 and not bad:
+        if r.returncode != 0 and len(bad) == before:  # a crash, not a failed test
             bad.append("%s exited %d" % (base, r.returncode))
         if seen == 0:
             bad.append("%s printed no test result" % base)
